@@ -1,0 +1,58 @@
+# pantau — one command for the demo, one for the tests; each sets up what it needs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEB_PACKAGES := python3-venv iproute2 util-linux procps frr snmpd snmp openssh-server bind9 bind9-utils \
+	dnsutils iperf3 nftables iputils-ping fping prometheus prometheus-snmp-exporter hyperfine
+
+.PHONY: setup deb venv test test-unit test-lab demo lint bench clean
+
+setup: deb venv
+
+# Installs only what is missing. policy-rc.d keeps Debian's maintainer scripts from starting
+# bind9, snmpd, ssh or prometheus on the host: the lab starts its own, inside namespaces.
+deb:
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
+		| grep -q '^install ok installed$$' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages: $$missing"; \
+		if [ "$$(id -u)" != 0 ]; then echo "make setup must run as root to install: $$missing" >&2; exit 1; fi; \
+		created=; if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; \
+			chmod 755 /usr/sbin/policy-rc.d; created=1; fi; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+		rc=$$?; [ -n "$$created" ] && rm -f /usr/sbin/policy-rc.d; exit $$rc; \
+	fi
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+test: setup
+	$(BIN)/python -m pytest tests
+
+test-unit: venv
+	$(BIN)/python -m pytest tests/unit
+
+test-lab: setup
+	$(BIN)/python -m pytest tests/lab
+
+demo: setup
+	$(BIN)/pantau inventory validate
+	$(BIN)/pantau inventory show
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+bench: setup
+	$(BIN)/python -m pytest benchmarks -p no:cacheprovider --benchmark-only -q
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,5 @@
+"""python -m agent: the pantau CLI."""
+
+from agent.cli import main
+
+main()

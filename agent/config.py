@@ -1,0 +1,105 @@
+"""The agent's configuration: ``pantau.yml``, ``PANTAU_*`` environment variables, defaults.
+
+Precedence, highest first: an explicit value (a CLI flag) > ``PANTAU_*`` environment variable >
+the configuration file > the default. Environment variables override the file so that one file can
+serve several deployments (the usual practice of Prometheus exporters and 12-factor services).
+Nested fields use ``__``: ``PANTAU_POLL__SNMP_INTERVAL=60``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from agent.errors import ConfigError
+
+ENV_PREFIX = "PANTAU_"
+DEFAULT_CONFIG = Path("pantau.yml")
+#: The inventory of the lab, shipped with the package: the embedded default.
+EXAMPLE_INVENTORY = Path(__file__).resolve().parent.parent / "inventory" / "example"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class PollConfig(_Section):
+    snmp_interval: float = Field(30.0, gt=0, description="seconds between SNMP polls")
+    icmp_interval: float = Field(15.0, gt=0, description="seconds between ICMP probe rounds")
+    snmp_timeout: float = Field(2.0, gt=0)
+    snmp_retries: int = Field(1, ge=0)
+    icmp_count: int = Field(5, ge=1, description="echo requests per target per round")
+
+
+class Config(_Section):
+    """The whole configuration."""
+
+    inventory: Path = EXAMPLE_INVENTORY
+    state_dir: Path = Path("/var/lib/pantau")
+    store_url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite in state_dir")
+    listen: str = "127.0.0.1:9469"
+    timezone: str = "Asia/Jakarta"
+    known_hosts: Path | None = Field(None, description="SSH known_hosts file (host keys are always checked)")
+    log_format: str = Field("auto", pattern="^(auto|json|text)$")
+    poll: PollConfig = PollConfig()
+
+    @property
+    def database_url(self) -> str:
+        return self.store_url or f"sqlite:///{self.state_dir / 'pantau.db'}"
+
+
+def load_config(
+    path: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Config:
+    """Build the configuration from defaults, file, environment and explicit overrides.
+
+    ``path`` None means ``$PANTAU_CONFIG`` or ``./pantau.yml`` if it exists; a path given explicitly
+    must exist.
+
+    Raises:
+        ConfigError: unreadable file, bad YAML, unknown or invalid field; names the source and field.
+    """
+    env = os.environ if environ is None else environ
+    explicit = path is not None or "PANTAU_CONFIG" in env
+    file = path or Path(env.get("PANTAU_CONFIG", DEFAULT_CONFIG))
+    data: dict[str, Any] = {}
+    if file.exists():
+        try:
+            loaded = yaml.safe_load(file.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise ConfigError(f"{file}: cannot read the configuration: {exc}") from exc
+        if loaded is not None and not isinstance(loaded, dict):
+            raise ConfigError(f"{file}: the configuration must be a mapping of fields")
+        data = loaded or {}
+    elif explicit:
+        raise ConfigError(f"{file}: no such configuration file; check the path or drop --config")
+    sources: dict[str, str] = {}
+    for name, value in env.items():
+        if not name.startswith(ENV_PREFIX) or name == "PANTAU_CONFIG":
+            continue
+        keys = name[len(ENV_PREFIX) :].lower().split("__")
+        node = data
+        for key in keys[:-1]:
+            node = node.setdefault(key, {})
+        node[keys[-1]] = value
+        sources[".".join(keys)] = name
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            data[key] = value
+            sources[key] = "command line"
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        errors = []
+        for error in exc.errors(include_url=False):
+            dotted = ".".join(str(p) for p in error["loc"])
+            source = sources.get(dotted, str(file))
+            errors.append(f"{source}: field '{dotted}': {error['msg']}")
+        raise ConfigError("invalid configuration:\n" + "\n".join(errors)) from exc

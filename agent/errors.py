@@ -1,0 +1,20 @@
+"""Errors of the agent package.
+
+AgentError
+ ├── ConfigError   the configuration file or an environment override is wrong
+ └── StoreError    the state store cannot be opened or migrated
+"""
+
+from __future__ import annotations
+
+
+class AgentError(Exception):
+    """Base of every agent error."""
+
+
+class ConfigError(AgentError):
+    """The configuration is wrong; the message names the file or variable and the field."""
+
+
+class StoreError(AgentError):
+    """The state store cannot be opened or migrated."""

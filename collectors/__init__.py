@@ -1,0 +1,1 @@
+"""Read-only access to the network; each collector returns typed observations."""

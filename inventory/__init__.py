@@ -1,0 +1,1 @@
+"""The inventory: the agency's network as YAML truth, loaded into typed models."""

@@ -1,0 +1,257 @@
+"""Checks across inventory objects: uniqueness, references, address plan and zone coverage.
+
+Pure: takes the located, individually valid objects and returns problems; no I/O.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
+from typing import Any
+
+from inventory.errors import Problem
+from inventory.located import LIST_SECTIONS, Located
+from inventory.models import Device, Link, Prefix, Purpose, Zone, ZoneKind
+from inventory.models.zone import contains
+
+Address = IPv4Address | IPv6Address
+Network = IPv4Network | IPv6Network
+
+
+def cross_check(items: dict[str, list[Located]]) -> list[Problem]:
+    problems: list[Problem] = []
+    names: dict[str, dict[str, Located]] = {}
+    for section, (_, key, noun) in LIST_SECTIONS.items():
+        names[section] = {}
+        for item in items[section]:
+            value = getattr(item.obj, key)
+            first = names[section].get(value)
+            if first is not None:
+                problems.append(
+                    _at(
+                        item,
+                        key,
+                        message=f"{noun} '{value}' is defined twice (first at {first.file}:{first.line()});"
+                        " rename or remove one",
+                    )
+                )
+            else:
+                names[section][value] = item
+
+    def ref(item: Located, loc: Sequence[str | int], subject: str, section: str, value: str | None) -> None:
+        if value is None or value in names[section]:
+            return
+        noun = LIST_SECTIONS[section][2]
+        close = difflib.get_close_matches(value, list(names[section]), n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else f"; define it under '{section}'"
+        problems.append(_at(item, *loc, message=f"{subject}: {noun} '{value}' is not defined{hint}"))
+
+    for item in items["opds"]:
+        ref(item, ("site",), f"opd '{item.obj.slug}'", "sites", item.obj.site)
+    for item in items["devices"]:
+        dev: Device = item.obj
+        subject = f"device '{dev.name}'"
+        ref(item, ("site",), subject, "sites", dev.site)
+        ref(item, ("opd",), subject, "opds", dev.opd)
+        ref(item, ("snmp",), subject, "snmp", dev.snmp)
+        ref(item, ("ssh",), subject, "ssh", dev.ssh)
+        seen: set[str] = set()
+        for i, iface in enumerate(dev.interfaces):
+            if iface.name in seen:
+                problems.append(
+                    _at(
+                        item,
+                        "interfaces",
+                        i,
+                        "name",
+                        message=f"{subject}: interface '{iface.name}' is listed twice; keep one",
+                    )
+                )
+            seen.add(iface.name)
+    _unique_values(items["devices"], lambda d: d.mgmt_address, "mgmt_address", "device", "management address", problems)
+    devices: dict[str, Device] = {n: i.obj for n, i in names["devices"].items()}
+    for item in items["links"]:
+        link: Link = item.obj
+        subject = f"link '{link.name}'"
+        ref(item, ("opd",), subject, "opds", link.opd)
+        for side in ("dc", "cpe"):
+            end = getattr(link, side)
+            ref(item, (side, "device"), subject, "devices", end.device)
+            device = devices.get(end.device)
+            if device is not None and device.interface(end.interface) is None:
+                known = [i.name for i in device.interfaces]
+                close = difflib.get_close_matches(end.interface, known, n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else "; add it to the device's interfaces"
+                problems.append(
+                    _at(
+                        item,
+                        side,
+                        "interface",
+                        message=f"{subject}: device '{end.device}' has no interface '{end.interface}'{hint}",
+                    )
+                )
+        cpe = devices.get(link.cpe.device)
+        if cpe is not None and cpe.opd is not None and cpe.opd != link.opd:
+            problems.append(
+                _at(
+                    item,
+                    "cpe",
+                    "device",
+                    message=f"{subject}: CPE '{cpe.name}' belongs to opd "
+                    f"'{cpe.opd}', not '{link.opd}'; fix the link's opd or the device's",
+                )
+            )
+    for item in items["prefixes"]:
+        prefix: Prefix = item.obj
+        ref(item, ("opd",), f"prefix '{prefix.name}'", "opds", prefix.opd)
+        ref(item, ("within",), f"prefix '{prefix.name}'", "prefixes", prefix.within)
+        problems.extend(_check_prefix_addresses(item))
+    problems.extend(_check_overlaps(items["prefixes"]))
+    for item in items["zones"]:
+        zone: Zone = item.obj
+        ref(item, ("tsig",), f"zone '{zone.name}'", "tsig", zone.tsig)
+        if zone.kind is ZoneKind.REVERSE and zone.network() is None:
+            problems.append(
+                _at(
+                    item,
+                    "name",
+                    message=f"zone '{zone.name}': not an octet-aligned in-addr.arpa "
+                    "or nibble-aligned ip6.arpa name; fix the name or set kind: forward",
+                )
+            )
+    problems.extend(_check_reverse_coverage(items["prefixes"], items["zones"]))
+    return problems
+
+
+def _at(item: Located, *loc: str | int, message: str) -> Problem:
+    return Problem(item.file, item.line(*loc), message)
+
+
+def _unique_values(
+    items: Iterable[Located], value: Any, field: str, noun: str, what: str, problems: list[Problem]
+) -> None:
+    seen: dict[Any, Located] = {}
+    for item in items:
+        v = value(item.obj)
+        if v in seen:
+            first = seen[v]
+            problems.append(
+                _at(
+                    item,
+                    field,
+                    message=f"{noun} '{item.obj.name}': {what} {v} is already used by "
+                    f"{noun} '{first.obj.name}' ({first.file}:{first.line()})",
+                )
+            )
+        else:
+            seen[v] = item
+
+
+def _check_prefix_addresses(item: Located) -> list[Problem]:
+    prefix: Prefix = item.obj
+    net = prefix.prefix
+    subject = f"prefix '{prefix.name}'"
+    out: list[Problem] = []
+
+    def check(addr: Address, loc: tuple[str | int, ...], what: str) -> None:
+        if addr.version != net.version or addr not in net:
+            out.append(
+                _at(
+                    item,
+                    *loc,
+                    message=f"{subject}: {what} {addr} is outside {net}; use an address inside the prefix",
+                )
+            )
+        elif net.prefixlen < net.max_prefixlen - 1 and addr in (net.network_address, net.broadcast_address):
+            out.append(
+                _at(
+                    item,
+                    *loc,
+                    message=f"{subject}: {what} {addr} is the network or broadcast address"
+                    f" of {net}; use a host address",
+                )
+            )
+        elif prefix.is_reserved(addr):
+            out.append(
+                _at(
+                    item,
+                    *loc,
+                    message=f"{subject}: {what} {addr} lies in a reserved range; move it or shrink the range",
+                )
+            )
+
+    if prefix.gateway is not None:
+        check(prefix.gateway, ("gateway",), "gateway")
+    for i, rng in enumerate(prefix.reserved):
+        for end, addr in (("start", rng.start), ("end", rng.end)):
+            if addr.version != net.version or addr not in net:
+                out.append(_at(item, "reserved", i, end, message=f"{subject}: reserved {end} {addr} is outside {net}"))
+    seen: dict[Address, int] = {}
+    for i, static in enumerate(prefix.static):
+        check(static.address, ("static", i, "address"), f"static address of '{static.hostname}'")
+        if static.address == prefix.gateway:
+            out.append(
+                _at(
+                    item,
+                    "static",
+                    i,
+                    "address",
+                    message=f"{subject}: static address {static.address} is the gateway; choose another",
+                )
+            )
+        if static.address in seen:
+            out.append(
+                _at(
+                    item,
+                    "static",
+                    i,
+                    "address",
+                    message=f"{subject}: static address {static.address} "
+                    f"is listed twice (first as item {seen[static.address] + 1})",
+                )
+            )
+        seen.setdefault(static.address, i)
+    return out
+
+
+def _check_overlaps(prefixes: list[Located]) -> list[Problem]:
+    out: list[Problem] = []
+    for i, a in enumerate(prefixes):
+        for b in prefixes[i + 1 :]:
+            pa: Prefix = a.obj
+            pb: Prefix = b.obj
+            if pa.prefix.version != pb.prefix.version or not pa.prefix.overlaps(pb.prefix):
+                continue
+            if pb.within == pa.name and pb.prefix.subnet_of(pa.prefix):  # type: ignore[arg-type]
+                continue
+            if pa.within == pb.name and pa.prefix.subnet_of(pb.prefix):  # type: ignore[arg-type]
+                continue
+            out.append(
+                _at(
+                    b,
+                    "prefix",
+                    message=f"prefix '{pb.name}': {pb.prefix} overlaps prefix '{pa.name}' "
+                    f"{pa.prefix} ({a.file}:{a.line()}); fix it, or declare 'within: {pa.name}'",
+                )
+            )
+    return out
+
+
+def _check_reverse_coverage(prefixes: list[Located], zones: list[Located]) -> list[Problem]:
+    reverse: list[Network] = [n for z in zones if (n := z.obj.network()) is not None]
+    out: list[Problem] = []
+    for item in prefixes:
+        prefix: Prefix = item.obj
+        if prefix.purpose not in (Purpose.SERVER, Purpose.PUBLIC):
+            continue
+        if not any(contains(zone_net, prefix.prefix) for zone_net in reverse):
+            out.append(
+                _at(
+                    item,
+                    "prefix",
+                    message=f"prefix '{prefix.name}': no reverse zone covers "
+                    f"{prefix.prefix}; add a zone of kind reverse for its PTR records",
+                )
+            )
+    return out

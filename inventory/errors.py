@@ -1,0 +1,45 @@
+"""Errors of the inventory package.
+
+InventoryError
+ ├── InventoryLoadError   one or more problems in the YAML files, each with its place
+ └── SecretError          a secret reference could not be resolved
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One problem found in the inventory, at a file and line."""
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+class InventoryError(Exception):
+    """Base of every inventory error."""
+
+
+class InventoryLoadError(InventoryError):
+    """The inventory has problems; all of them are in ``problems``, sorted by place."""
+
+    def __init__(self, directory: Path, problems: list[Problem]) -> None:
+        self.directory = directory
+        self.problems = sorted(set(problems))
+        lines = "\n".join(str(p) for p in self.problems)
+        super().__init__(f"inventory {directory} has {len(self.problems)} problem(s):\n{lines}")
+
+
+class SecretError(InventoryError):
+    """A secret reference (``env:NAME`` or ``file:PATH``) could not be resolved."""
+
+    def __init__(self, reference: str, reason: str) -> None:
+        self.reference = reference
+        super().__init__(f"secret {reference}: {reason}")

@@ -1,0 +1,285 @@
+"""Load an inventory directory of YAML files, reporting every problem with its file, line and field.
+
+The loader composes each file into YAML nodes (which keep their line numbers), converts them to plain
+data while recording where each key and list item stood, validates each object on its own, and then
+runs the cross-checks of :mod:`inventory.crosscheck`. Problems are collected, never raised one by one.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
+
+import yaml
+from pydantic import BaseModel, ValidationError
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from inventory.crosscheck import cross_check
+from inventory.errors import InventoryLoadError, Problem
+from inventory.located import CREDENTIAL_SECTIONS, LIST_SECTIONS, TOP_SECTIONS, Located
+from inventory.models import (
+    Agency,
+    Credentials,
+    Inventory,
+)
+
+MAX_NODES = 200_000  # alias bombs ("billion laughs") expand to more than any real inventory holds
+
+
+@dataclass
+class _Raw:
+    section: str
+    data: Any
+    file: str
+    path: tuple[str | int, ...]
+    lines: dict[tuple[str | int, ...], int]
+
+
+class _Converter:
+    """YAML nodes → plain Python data, recording the line of every key and list item."""
+
+    def __init__(self, file: str, problems: list[Problem]) -> None:
+        self.file = file
+        self.problems = problems
+        self.lines: dict[tuple[str | int, ...], int] = {}
+        self.constructor = yaml.SafeLoader("")
+        self.budget = MAX_NODES
+
+    def convert(self, node: Node, path: tuple[str | int, ...]) -> Any:
+        self.budget -= 1
+        if self.budget < 0:
+            raise _TooBig
+        self.lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, ScalarNode):
+            return self.constructor.construct_object(node, deep=True)
+        if isinstance(node, SequenceNode):
+            return [self.convert(child, (*path, i)) for i, child in enumerate(node.value)]
+        if isinstance(node, MappingNode):
+            result: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                line = key_node.start_mark.line + 1
+                if not isinstance(key_node, ScalarNode):
+                    self.problems.append(Problem(self.file, line, "a mapping key must be a plain word"))
+                    continue
+                key = str(self.constructor.construct_object(key_node))
+                if key in result:
+                    self.problems.append(
+                        Problem(self.file, line, f"key '{key}' appears twice in one mapping; keep one")
+                    )
+                    continue
+                self.lines[(*path, key)] = line
+                result[key] = self.convert(value_node, (*path, key))
+            return result
+        raise yaml.constructor.ConstructorError(None, None, "unknown YAML node", node.start_mark)
+
+
+class _TooBig(Exception):
+    pass
+
+
+def inventory_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.iterdir() if p.suffix in (".yml", ".yaml") and p.is_file())
+
+
+def load_inventory(directory: Path) -> Inventory:
+    """Load and cross-check the inventory in ``directory``.
+
+    Raises:
+        InventoryLoadError: with every problem found, each at its file and line.
+    """
+    problems: list[Problem] = []
+    if not directory.is_dir():
+        raise InventoryLoadError(
+            directory, [Problem(str(directory), 0, "not a directory; give the inventory's folder")]
+        )
+    files = inventory_files(directory)
+    if not files:
+        raise InventoryLoadError(
+            directory, [Problem(str(directory), 0, "no .yml files here; is this the inventory folder?")]
+        )
+    raws: list[_Raw] = []
+    for path in files:
+        raws.extend(_read_file(path, problems))
+
+    agencies: list[Located] = []
+    located: dict[str, list[Located]] = {name: [] for name in LIST_SECTIONS}
+    for raw in raws:
+        model = Agency if raw.section == "agency" else LIST_SECTIONS[raw.section][0]
+        obj = _validate(model, raw, problems)
+        if obj is not None:
+            target = agencies if raw.section == "agency" else located[raw.section]
+            target.append(Located(obj, raw.file, raw.path, raw.lines))
+
+    if not agencies and not any(p.message.startswith("agency") for p in problems):
+        problems.append(Problem(str(files[0]), 1, "no 'agency:' section; add one with name and zone"))
+    for extra in agencies[1:]:
+        problems.append(
+            Problem(
+                extra.file,
+                extra.line(),
+                f"a second 'agency:' section (first at {agencies[0].file}:{agencies[0].line()}); keep one",
+            )
+        )
+
+    problems.extend(cross_check(located))
+    if problems:
+        raise InventoryLoadError(directory, problems)
+
+    def objs(section: str) -> tuple[Any, ...]:
+        return tuple(item.obj for item in located[section])
+
+    return Inventory(
+        agency=agencies[0].obj,
+        sites=objs("sites"),
+        opds=objs("opds"),
+        devices=objs("devices"),
+        links=objs("links"),
+        prefixes=objs("prefixes"),
+        zones=objs("zones"),
+        credentials=Credentials(snmp=objs("snmp"), ssh=objs("ssh"), tsig=objs("tsig")),
+    )
+
+
+def _read_file(path: Path, problems: list[Problem]) -> Iterator[_Raw]:
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(Problem(file, 0, f"cannot read the file ({exc}); check its mode and encoding"))
+        return
+    converter = _Converter(file, problems)
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if node is None:
+            return
+        data = converter.convert(node, ())
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        problems.append(Problem(file, line, f"not valid YAML: {exc.problem or exc.context}; fix the syntax"))
+        return
+    except yaml.YAMLError as exc:
+        problems.append(Problem(file, 1, f"not valid YAML: {exc}; fix the syntax"))
+        return
+    except _TooBig:
+        problems.append(Problem(file, 1, f"more than {MAX_NODES} YAML nodes (alias bomb?); simplify"))
+        return
+    except RecursionError:
+        problems.append(Problem(file, 1, "YAML nested too deeply; simplify"))
+        return
+    if not isinstance(data, dict):
+        problems.append(Problem(file, 1, f"the file must be a mapping of sections ({', '.join(TOP_SECTIONS)})"))
+        return
+    lines = converter.lines
+    for section, value in data.items():
+        line = lines.get((section,), 1)
+        if section == "agency":
+            yield _Raw("agency", value, file, ("agency",), lines)
+        elif section == "credentials":
+            if not isinstance(value, dict):
+                problems.append(Problem(file, line, "'credentials' must be a mapping of snmp, ssh, tsig lists"))
+                continue
+            for kind, items in value.items():
+                if kind not in CREDENTIAL_SECTIONS:
+                    problems.append(
+                        Problem(
+                            file,
+                            lines.get((section, kind), line),
+                            _unknown("credential kind", kind, CREDENTIAL_SECTIONS),
+                        )
+                    )
+                    continue
+                yield from _items(kind, items, file, (section, kind), lines, problems)
+        elif section in LIST_SECTIONS and section not in CREDENTIAL_SECTIONS:
+            yield from _items(section, value, file, (section,), lines, problems)
+        else:
+            problems.append(Problem(file, line, _unknown("section", section, TOP_SECTIONS)))
+
+
+def _items(
+    section: str,
+    value: Any,
+    file: str,
+    path: tuple[str | int, ...],
+    lines: dict[tuple[str | int, ...], int],
+    problems: list[Problem],
+) -> Iterator[_Raw]:
+    if value is None:
+        return
+    if not isinstance(value, list):
+        problems.append(Problem(file, lines.get(path, 1), f"'{path[-1]}' must be a list (items start with '- ')"))
+        return
+    for i, item in enumerate(value):
+        yield _Raw(section, item, file, (*path, i), lines)
+
+
+def _validate(model: type[BaseModel], raw: _Raw, problems: list[Problem]) -> BaseModel | None:
+    try:
+        return model.model_validate(raw.data)
+    except ValidationError as exc:
+        where = Located(None, raw.file, raw.path, raw.lines)
+        subject = _subject(raw)
+        for error in exc.errors(include_url=False):
+            loc = tuple(error["loc"])
+            problems.append(Problem(raw.file, where.line(*loc), f"{subject}: {_explain(model, loc, error)}"))
+        return None
+
+
+def _subject(raw: _Raw) -> str:
+    if raw.section == "agency":
+        return "agency"
+    _, key, noun = LIST_SECTIONS[raw.section]
+    name = raw.data.get(key) if isinstance(raw.data, dict) else None
+    index = raw.path[-1]
+    return f"{noun} '{name}'" if isinstance(name, str) else f"{noun} #{int(index) + 1}"
+
+
+def _explain(model: type[BaseModel], loc: tuple[Any, ...], error: Mapping[str, Any]) -> str:
+    dotted = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc).lstrip(".")
+    kind = error["type"]
+    if not loc:
+        if kind in ("model_type", "model_attributes_type"):
+            return "must be a mapping of fields (key: value)"
+        return str(error["msg"]).removeprefix("Value error, ")
+    if kind == "missing":
+        return f"field '{dotted}' is required; add it"
+    if kind == "extra_forbidden":
+        known = _fields_at(model, loc[:-1])
+        return _unknown("field", str(loc[-1]), known)
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"field '{dotted}': {message}"
+
+
+def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """The field names of the model reached by following ``loc`` from ``model``."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)) or part not in current.model_fields:
+            return []
+        current = _inner_model(current.model_fields[part].annotation)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return list(current.model_fields)
+    return []
+
+
+def _inner_model(annotation: Any) -> Any:
+    origin = get_origin(annotation)
+    if origin in (list, tuple, Union, UnionType):
+        for arg in get_args(annotation):
+            found = _inner_model(arg)
+            if isinstance(found, type) and issubclass(found, BaseModel):
+                return found
+        return None
+    return annotation
+
+
+def _unknown(what: str, name: str, known: tuple[str, ...] | list[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else f"; known: {', '.join(known)}" if known else ""
+    return f"unknown {what} '{name}'{hint}"

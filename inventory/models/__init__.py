@@ -1,0 +1,49 @@
+"""Domain models of the inventory, one module per concept."""
+
+from inventory.models.agency import Agency
+from inventory.models.credential import (
+    AuthProtocol,
+    Credentials,
+    PrivProtocol,
+    SnmpProfile,
+    SnmpVersion,
+    SshProfile,
+    TsigAlgorithm,
+    TsigProfile,
+)
+from inventory.models.device import Device, Interface, Platform, Role
+from inventory.models.inventory import Inventory, InventoryFile
+from inventory.models.link import Endpoint, Link
+from inventory.models.opd import Opd
+from inventory.models.prefix import Prefix, Purpose, Reserved, Static
+from inventory.models.site import Site, SiteKind
+from inventory.models.zone import Zone, ZoneKind
+
+__all__ = [
+    "Agency",
+    "AuthProtocol",
+    "Credentials",
+    "Device",
+    "Endpoint",
+    "Interface",
+    "Inventory",
+    "InventoryFile",
+    "Link",
+    "Opd",
+    "Platform",
+    "Prefix",
+    "PrivProtocol",
+    "Purpose",
+    "Reserved",
+    "Role",
+    "Site",
+    "SiteKind",
+    "SnmpProfile",
+    "SnmpVersion",
+    "SshProfile",
+    "Static",
+    "TsigAlgorithm",
+    "TsigProfile",
+    "Zone",
+    "ZoneKind",
+]

@@ -1,0 +1,15 @@
+"""OPDs (Organisasi Perangkat Daerah): the government offices on the WAN."""
+
+from __future__ import annotations
+
+from inventory.models._base import Model, Name, Slug
+
+
+class Opd(Model):
+    """One government office, identified by a DNS-safe slug."""
+
+    slug: Slug
+    name: str
+    site: Name
+    contact_name: str | None = None
+    contact_phone: str | None = None

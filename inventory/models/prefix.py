@@ -1,0 +1,64 @@
+"""IP prefixes of the agency's plan, with gateway, reserved ranges and static assignments."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
+
+from pydantic import Field, model_validator
+
+from inventory.models._base import Model, Name
+
+
+class Purpose(StrEnum):
+    SERVER = "server"
+    PUBLIC = "public"
+    MGMT = "mgmt"
+    OPD_LAN = "opd-lan"
+    P2P = "p2p"
+
+
+class Reserved(Model):
+    """An inclusive range of addresses that IPAM never hands out."""
+
+    start: IPv4Address | IPv6Address
+    end: IPv4Address | IPv6Address
+    reason: str
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Reserved:
+        if self.start.version != self.end.version or int(self.start) > int(self.end):
+            raise ValueError(f"reserved range {self.start}-{self.end} is empty; put the lower address first")
+        return self
+
+    def __contains__(self, address: object) -> bool:
+        return (
+            isinstance(address, IPv4Address | IPv6Address)
+            and address.version == self.start.version
+            and int(self.start) <= int(address) <= int(self.end)
+        )
+
+
+class Static(Model):
+    """An address assigned by hand (the 'list of server IP usage')."""
+
+    address: IPv4Address | IPv6Address
+    hostname: str
+    opd: str | None = None
+
+
+class Prefix(Model):
+    """A prefix of the IP plan."""
+
+    name: Name
+    prefix: IPv4Network | IPv6Network
+    purpose: Purpose
+    gateway: IPv4Address | IPv6Address | None = None
+    vlan: int | None = Field(default=None, ge=1, le=4094)
+    opd: str | None = None
+    within: Name | None = None
+    reserved: tuple[Reserved, ...] = ()
+    static: tuple[Static, ...] = ()
+
+    def is_reserved(self, address: IPv4Address | IPv6Address) -> bool:
+        return any(address in r for r in self.reserved)

@@ -1,0 +1,1 @@
+"""The lab: a containerlab topology realized on Linux network namespaces."""

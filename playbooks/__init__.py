@@ -1,0 +1,1 @@
+"""The SOPs as code."""

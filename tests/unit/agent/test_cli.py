@@ -1,0 +1,71 @@
+"""The CLI as staff use it: exit codes, all problems on stderr, JSON for tools, the editor schema."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+EXAMPLE = Path(__file__).resolve().parents[3] / "inventory" / "example"
+
+
+def pantau(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "agent", *args], capture_output=True, text=True, check=False)
+
+
+def test_validate_example_exits_zero_with_summary() -> None:
+    result = pantau("inventory", "validate", str(EXAMPLE))
+    assert result.returncode == 0, result.stderr
+    assert "inventory OK" in result.stdout
+
+
+def test_validate_broken_copy_exits_two_listing_every_problem_without_traceback(tmp_path: Path) -> None:
+    broken = tmp_path / "inv"
+    shutil.copytree(EXAMPLE, broken)
+    links = broken / "links.yml"
+    links.write_text(links.read_text().replace("opd: dinkes\n", "opd: dinkess\n").replace("eth4}", "eth9}"))
+    result = pantau("inventory", "validate", str(broken))
+    assert result.returncode == 2
+    assert f"{broken}/links.yml:4: link 'dinkes-wan': opd 'dinkess' is not defined" in result.stderr
+    assert f"{broken}/links.yml:29: link 'bappeda-wan': device 'core' has no interface 'eth9'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_show_json_lists_opds_with_slugs_and_every_section() -> None:
+    result = pantau("inventory", "show", str(EXAMPLE), "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert [o["slug"] for o in data["opds"]] == ["dinkes", "disdik", "dishub", "bappeda"]
+    assert {"opds", "devices", "links", "prefixes", "zones"} <= set(data)
+
+
+def test_show_json_never_contains_secret_material() -> None:
+    result = pantau("inventory", "show", str(EXAMPLE), "--json")
+    assert "credentials" not in json.loads(result.stdout)
+
+
+def test_schema_accepts_every_example_file_and_rejects_an_unknown_field(tmp_path: Path) -> None:
+    result = pantau("inventory", "schema", "--output", str(tmp_path / "schema.json"))
+    assert result.returncode == 0, result.stderr
+    schema = json.loads((tmp_path / "schema.json").read_text())
+    for file in sorted(EXAMPLE.glob("*.yml")):
+        jsonschema.validate(yaml.safe_load(file.read_text()), schema)
+    bad = {"links": [{"name": "x", "provder": "y"}]}
+    try:
+        jsonschema.validate(bad, schema)
+    except jsonschema.ValidationError:
+        pass
+    else:
+        raise AssertionError("schema must reject unknown fields")
+
+
+def test_missing_config_file_is_a_clear_error() -> None:
+    result = pantau("inventory", "show", "--config", "/nonexistent/pantau.yml")
+    assert result.returncode == 2
+    assert "no such configuration file" in result.stderr
+    assert "Traceback" not in result.stderr

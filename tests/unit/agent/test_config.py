@@ -1,0 +1,43 @@
+"""Configuration precedence: explicit > PANTAU_* environment > pantau.yml > default."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agent.config import EXAMPLE_INVENTORY, load_config
+from agent.errors import ConfigError
+
+
+def test_defaults_point_at_the_embedded_lab_inventory_and_sqlite_in_state_dir(tmp_path: Path) -> None:
+    cfg = load_config(None, environ={})
+    assert cfg.inventory == EXAMPLE_INVENTORY
+    assert cfg.database_url == "sqlite:////var/lib/pantau/pantau.db"
+
+
+def test_environment_overrides_file_and_explicit_overrides_environment(tmp_path: Path) -> None:
+    file = tmp_path / "pantau.yml"
+    file.write_text("listen: 0.0.0.0:9000\npoll:\n  snmp_interval: 60\n  icmp_interval: 20\n")
+    env = {"PANTAU_LISTEN": "127.0.0.1:9100", "PANTAU_POLL__SNMP_INTERVAL": "45"}
+    cfg = load_config(file, environ=env, overrides={"listen": "127.0.0.1:9200"})
+    assert cfg.listen == "127.0.0.1:9200"
+    assert cfg.poll.snmp_interval == 45
+    assert cfg.poll.icmp_interval == 20
+
+
+def test_invalid_environment_value_names_the_variable(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"PANTAU_POLL__SNMP_INTERVAL: field 'poll\.snmp_interval'"):
+        load_config(None, environ={"PANTAU_POLL__SNMP_INTERVAL": "often"})
+
+
+def test_unknown_field_in_file_names_the_file(tmp_path: Path) -> None:
+    file = tmp_path / "pantau.yml"
+    file.write_text("inventroy: /x\n")
+    with pytest.raises(ConfigError, match=f"{file}: field 'inventroy'"):
+        load_config(file, environ={})
+
+
+def test_explicit_config_path_that_does_not_exist_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such configuration file"):
+        load_config(tmp_path / "nope.yml", environ={})

@@ -1,0 +1,29 @@
+"""The store's migrations build exactly the schema the models declare."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+from agent.store import Base, make_engine, migrate, open_store
+
+
+def test_migrations_from_empty_database_to_head_match_the_models(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'state.db'}")
+    migrate(engine)
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert diff == []
+    assert set(inspect(engine).get_table_names()) == {"alembic_version", *Base.metadata.tables}
+
+
+def test_sqlite_store_runs_in_wal_mode_and_migrating_twice_is_harmless(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'sub' / 'state.db'}"
+    open_store(url)
+    engine = open_store(url)
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"

@@ -1,0 +1,73 @@
+"""Whatever YAML the loader is fed, it answers with an inventory or its own error, each problem placed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from inventory.errors import InventoryLoadError
+from inventory.loader import load_inventory
+
+SECTIONS = ["agency", "sites", "opds", "devices", "links", "prefixes", "zones", "credentials", "other"]
+FIELDS = ["name", "slug", "site", "zone", "opd", "prefix", "gateway", "dc", "cpe", "interfaces", "snmp", "x"]
+
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.text(max_size=12),
+    st.sampled_from(["10.0.0.1", "10.0.0.0/24", "env:X", "file:/nonexistent", "dinkes", "Asia/Jakarta"]),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(FIELDS), inner, max_size=4),
+    max_leaves=20,
+)
+documents = st.dictionaries(st.sampled_from(SECTIONS), values, max_size=4)
+raw_text = st.text(alphabet=st.sampled_from(list("abc:-[]{}&*!|>'\"#\n\t 01.,%@")), max_size=80)
+
+
+def _check(text: str) -> None:
+    with TemporaryDirectory() as tmp:
+        Path(tmp, "inv.yml").write_text(text, encoding="utf-8")
+        try:
+            load_inventory(Path(tmp))
+        except InventoryLoadError as exc:
+            assert exc.problems
+            for problem in exc.problems:
+                assert problem.file.endswith("inv.yml")
+                assert problem.line >= 1
+                assert problem.message
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(documents)
+def test_structured_random_yaml_gives_only_loader_errors_with_places(doc: dict[str, object]) -> None:
+    _check(yaml.safe_dump(doc, allow_unicode=True))
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw_text)
+def test_random_text_gives_only_loader_errors_with_places(text: str) -> None:
+    _check(text)
+
+
+def test_alias_bomb_is_refused_not_expanded() -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [
+        f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]"
+        for i in range(1, 9)
+    ]
+    with TemporaryDirectory() as tmp:
+        Path(tmp, "bomb.yml").write_text("\n".join(lines) + "\n")
+        try:
+            load_inventory(Path(tmp))
+        except InventoryLoadError as exc:
+            assert any("more than" in p.message for p in exc.problems)
+        else:
+            raise AssertionError("an alias bomb must be refused")
