@@ -17,10 +17,21 @@ from agent.errors import AgentError
 from inventory.errors import InventoryError, InventoryLoadError
 from inventory.loader import load_inventory
 from inventory.models import Inventory, InventoryFile
+from lab.errors import LabError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="pantau: the data center's operations agent.")
 inventory_app = typer.Typer(no_args_is_help=True, help="Validate and show the inventory.")
 app.add_typer(inventory_app, name="inventory")
+
+
+def _add_lab_commands() -> None:
+    # The lab is a development tool, not product code: only its CLI is attached here.
+    from lab.cli import app as lab_app  # noqa: PLC0415
+
+    app.add_typer(lab_app, name="lab")
+
+
+_add_lab_commands()
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
@@ -118,6 +129,6 @@ def main() -> None:
             err.print(str(problem), markup=False, highlight=False)
         err.print(f"{len(exc.problems)} problem(s) in {exc.directory}", markup=False)
         sys.exit(2)
-    except (InventoryError, AgentError) as exc:
+    except (InventoryError, AgentError, LabError) as exc:
         err.print(f"error: {exc}", markup=False, highlight=False)
         sys.exit(2)
