@@ -75,6 +75,21 @@ def missing_tools() -> dict[str, str]:
     return {tool: pkg for tool, pkg in REQUIRED_TOOLS.items() if shutil.which(tool, path=path) is None}
 
 
+def overlapping_route(routes: list[dict[str, Any]], subnet: IPv4Network, own_bridge: str) -> str | None:
+    """The first host route (``ip -j route``) that overlaps ``subnet``, other than the lab's own bridge's."""
+    for route in routes:
+        dst = str(route.get("dst", ""))
+        if dst in ("default", "") or route.get("dev") == own_bridge or route.get("type") in ("local", "broadcast"):
+            continue
+        try:
+            net = ip_network(dst if "/" in dst else f"{dst}/32", strict=False)
+        except ValueError:
+            continue
+        if net.version == 4 and net.overlaps(subnet):
+            return f"{dst} dev {route.get('dev')}"
+    return None
+
+
 class Runner:
     """Brings one lab up and down on this host."""
 
@@ -176,21 +191,13 @@ class Runner:
                         f"another lab '{other.name}' is up on this host; run 'pantau lab down' for it "
                         "first (one lab at a time)"
                     )
-        ours = {self.topo.bridge}
-        mine: IPv4Network = self.topo.mgmt_subnet
-        for route in host.ip_json(["-4", "route", "show", "table", "all"]):
-            dst = route.get("dst", "")
-            if dst in ("default", "") or route.get("dev") in ours or route.get("type") in ("local", "broadcast"):
-                continue
-            try:
-                net = ip_network(dst if "/" in dst else f"{dst}/32", strict=False)
-            except ValueError:
-                continue
-            if net.version == 4 and net.overlaps(mine):
-                raise LabConflict(
-                    f"the lab's management subnet {mine} overlaps host route {dst} dev "
-                    f"{route.get('dev')}; change mgmt.ipv4-subnet in {self.topo.file}"
-                )
+        routes = host.ip_json(["-4", "route", "show", "table", "all"])
+        clash = overlapping_route(routes, self.topo.mgmt_subnet, self.topo.bridge)
+        if clash is not None:
+            raise LabConflict(
+                f"the lab's management subnet {self.topo.mgmt_subnet} overlaps host route {clash}; "
+                f"change mgmt.ipv4-subnet in {self.topo.file}"
+            )
         if self.topo.bridge in {link["ifname"] for link in host.ip_json(["link", "show"])} and not self._state():
             raise LabConflict(
                 f"interface {self.topo.bridge} exists but this lab did not make it; rename mgmt.bridge "

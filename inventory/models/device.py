@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from ipaddress import IPv4Address, IPv4Interface, IPv6Address, IPv6Interface
 
-from inventory.models._base import Model, Name, Slug
+from inventory.models._base import IPAddress, IPInterface, Model, Name, Slug
 
 
 class Role(StrEnum):
@@ -28,7 +27,7 @@ class Interface(Model):
     """An interface of a device; ``address`` is its primary address with prefix length."""
 
     name: str
-    address: IPv4Interface | IPv6Interface | None = None
+    address: IPInterface | None = None
     description: str | None = None
 
 
@@ -39,7 +38,7 @@ class Device(Model):
     role: Role
     platform: Platform
     site: Name
-    mgmt_address: IPv4Address | IPv6Address
+    mgmt_address: IPAddress
     opd: Slug | None = None
     snmp: Name | None = None
     ssh: Name | None = None

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
+from ipaddress import IPv4Address, IPv6Address
 
 from pydantic import Field, model_validator
 
-from inventory.models._base import Model, Name
+from inventory.models._base import IPAddress, IPNetwork, Model, Name
 
 
 class Purpose(StrEnum):
@@ -21,8 +21,8 @@ class Purpose(StrEnum):
 class Reserved(Model):
     """An inclusive range of addresses that IPAM never hands out."""
 
-    start: IPv4Address | IPv6Address
-    end: IPv4Address | IPv6Address
+    start: IPAddress
+    end: IPAddress
     reason: str
 
     @model_validator(mode="after")
@@ -42,7 +42,7 @@ class Reserved(Model):
 class Static(Model):
     """An address assigned by hand (the 'list of server IP usage')."""
 
-    address: IPv4Address | IPv6Address
+    address: IPAddress
     hostname: str
     opd: str | None = None
 
@@ -51,9 +51,9 @@ class Prefix(Model):
     """A prefix of the IP plan."""
 
     name: Name
-    prefix: IPv4Network | IPv6Network
+    prefix: IPNetwork
     purpose: Purpose
-    gateway: IPv4Address | IPv6Address | None = None
+    gateway: IPAddress | None = None
     vlan: int | None = Field(default=None, ge=1, le=4094)
     opd: str | None = None
     within: Name | None = None

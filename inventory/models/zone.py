@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_network
+from ipaddress import IPv4Network, IPv6Network, ip_network
 
 from pydantic import field_validator
 
-from inventory.models._base import Model, Name
+from inventory.models._base import IPAddress, Model, Name
 
 
 class ZoneKind(StrEnum):
@@ -20,8 +20,8 @@ class Zone(Model):
 
     name: str
     kind: ZoneKind
-    primary: IPv4Address | IPv6Address
-    servers: tuple[IPv4Address | IPv6Address, ...] = ()
+    primary: IPAddress
+    servers: tuple[IPAddress, ...] = ()
     tsig: Name | None = None
 
     @field_validator("name")

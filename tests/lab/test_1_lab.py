@@ -212,3 +212,22 @@ def test_shaping_holds_an_opd_link_to_its_subscribed_rate(
     print(f"{opd} {direction}: iperf3 {mbps:.2f} Mbit/s of {ports.subscribed_mbps} subscribed")
     # iperf3 counts TCP payload; tbf counts whole frames (1448/1514 = 95.6 % of the line rate)
     assert abs(mbps - ports.subscribed_mbps) <= 0.05 * ports.subscribed_mbps
+
+
+def test_a_second_lab_is_refused_while_one_is_up(lab: Runner, tmp_path: pytest.TempPathFactory) -> None:
+    from pathlib import Path
+
+    from lab.errors import LabConflict
+    from lab.topology import parse_topology
+
+    other = parse_topology(
+        {
+            "name": "other",
+            "mgmt": {"ipv4-subnet": "172.31.254.0/24"},
+            "topology": {"nodes": {"x": {"kind": "linux", "mgmt-ipv4": "172.31.254.2"}}},
+        },
+        Path("other.clab.yml"),
+    )
+    with pytest.raises(LabConflict, match="another lab 'kominfo' is up on this host"):
+        Runner(other).up()
+    assert not other.run_dir.exists()

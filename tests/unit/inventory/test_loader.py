@@ -217,3 +217,11 @@ def test_missing_directory_is_reported_not_raised_as_oserror(tmp_path: Path) -> 
     with pytest.raises(InventoryLoadError) as info:
         load_inventory(tmp_path / "nope")
     assert "not a directory" in str(info.value)
+
+
+def test_boolean_or_integer_where_an_address_belongs_is_refused(inv_dir: Path) -> None:
+    edit(inv_dir, "prefixes.yml", "gateway: 10.10.20.1", "gateway: false")
+    assert (
+        "prefixes.yml:5: prefix 'servers': field 'gateway': False is not an IP address or prefix; write it as "
+        "text such as 10.10.20.1" in problems(inv_dir)
+    )
