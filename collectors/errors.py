@@ -1,0 +1,42 @@
+"""Errors of the collectors package. Nothing above ``collectors/`` sees a pysnmp or socket exception.
+
+CollectorError
+ ├── DeviceUnreachable   no answer (timeout): unreachable or wrong credentials
+ ├── SnmpError           the device answered with an SNMP error status
+ └── ProbeError          ICMP probing could not run (no socket permission)
+"""
+
+from __future__ import annotations
+
+
+class CollectorError(Exception):
+    """Base of every collector error; ``device`` names the device when there is one."""
+
+    reason = "error"
+
+    def __init__(self, message: str, device: str | None = None) -> None:
+        self.device = device
+        super().__init__(message)
+
+
+class DeviceUnreachable(CollectorError):
+    """The device did not answer. SNMP agents do not answer wrong credentials, so both causes look alike."""
+
+    reason = "timeout"
+
+    def __init__(self, device: str, address: str, protocol: str, profile: str) -> None:
+        self.address = address
+        self.profile = profile
+        super().__init__(
+            f"{device} ({address}): no answer over {protocol} with credential profile '{profile}': "
+            "unreachable or wrong credentials; check the route to it and the profile's secrets",
+            device,
+        )
+
+
+class SnmpError(CollectorError):
+    reason = "snmp-error"
+
+
+class ProbeError(CollectorError):
+    reason = "probe-error"

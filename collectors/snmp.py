@@ -1,0 +1,249 @@
+"""SNMP collector (pysnmp 7, asyncio): IF-MIB counters and status of the inventory's interfaces.
+
+One long-lived ``SnmpEngine`` per event loop. OIDs stay numeric and MIB lookup is off (the IF-MIB
+is not installed here, and resolving doubles the cost). Each device is polled with GET requests for
+exactly the interfaces the inventory names: the name → ifIndex map comes from walking ifName (ifDescr
+as fallback), is cached, and is walked again when ifNumber changes, the agent restarted, or a name is
+missing. Requests in flight are bounded per engine, so one socket's receive buffer never overflows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pysnmp.hlapi.v3arch.asyncio import (
+    CommunityData,
+    ContextData,
+    ObjectIdentity,
+    ObjectType,
+    SnmpEngine,
+    UdpTransportTarget,
+    UsmUserData,
+    bulk_walk_cmd,
+    get_cmd,
+    usmAesBlumenthalCfb256Protocol,
+    usmAesCfb128Protocol,
+    usmHMAC192SHA256AuthProtocol,
+    usmHMACSHAAuthProtocol,
+)
+from pysnmp.proto.rfc1905 import EndOfMibView, NoSuchInstance, NoSuchObject
+
+from collectors.errors import DeviceUnreachable, SnmpError
+from collectors.samples import DeviceSample, InterfaceSample
+from inventory.models import AuthProtocol, Device, PrivProtocol, SnmpProfile, SnmpVersion
+from inventory.secrets import resolve_secret
+
+log = logging.getLogger(__name__)
+
+SYS_UPTIME = "1.3.6.1.2.1.1.3.0"
+IF_NUMBER = "1.3.6.1.2.1.2.1.0"
+IF_DESCR = "1.3.6.1.2.1.2.2.1.2"
+IF_NAME = "1.3.6.1.2.1.31.1.1.1.1"
+
+#: Per-interface columns: field name → OID prefix (ifIndex appended).
+HC_COLUMNS = {
+    "in_octets": "1.3.6.1.2.1.31.1.1.1.6",  # ifHCInOctets
+    "out_octets": "1.3.6.1.2.1.31.1.1.1.10",  # ifHCOutOctets
+}
+LEGACY_COLUMNS = {
+    "in_octets": "1.3.6.1.2.1.2.2.1.10",  # ifInOctets (32-bit)
+    "out_octets": "1.3.6.1.2.1.2.2.1.16",  # ifOutOctets (32-bit)
+}
+STATUS_COLUMNS = {
+    "in_errors": "1.3.6.1.2.1.2.2.1.14",
+    "out_errors": "1.3.6.1.2.1.2.2.1.20",
+    "in_discards": "1.3.6.1.2.1.2.2.1.13",
+    "out_discards": "1.3.6.1.2.1.2.2.1.19",
+    "oper": "1.3.6.1.2.1.2.2.1.8",
+    "admin": "1.3.6.1.2.1.2.2.1.7",
+    "high_speed": "1.3.6.1.2.1.31.1.1.1.15",  # ifHighSpeed, Mbit/s
+}
+AUTH = {AuthProtocol.SHA: usmHMACSHAAuthProtocol, AuthProtocol.SHA256: usmHMAC192SHA256AuthProtocol}
+# net-snmp's "AES-256" is the Blumenthal key extension (draft-blumenthal-aes-usm-04)
+PRIV = {PrivProtocol.AES: usmAesCfb128Protocol, PrivProtocol.AES256: usmAesBlumenthalCfb256Protocol}
+VARBINDS_PER_GET = 40  # stays well inside one UDP datagram / the agent's max message size
+
+
+@dataclass
+class _DeviceCache:
+    if_number: int | None = None
+    uptime: int | None = None
+    index: dict[str, int] = field(default_factory=dict)
+    hc: bool = True
+
+
+class SnmpCollector:
+    """Polls devices over SNMP; one instance (and engine) per event loop."""
+
+    def __init__(self, inventory_dir: Path, timeout: float = 2.0, retries: int = 1, max_in_flight: int = 64) -> None:
+        self.inventory_dir = inventory_dir
+        self.timeout = timeout
+        self.retries = retries
+        self.engine = SnmpEngine()
+        self._in_flight = asyncio.Semaphore(max_in_flight)
+        self._cache: dict[str, _DeviceCache] = {}
+        self._auth: dict[str, Any] = {}
+
+    def close(self) -> None:
+        self.engine.close_dispatcher()
+
+    def _auth_data(self, profile: SnmpProfile) -> Any:
+        if profile.name not in self._auth:  # secrets are read on first use and kept only in memory
+            if profile.version is SnmpVersion.V2C:
+                assert profile.community is not None  # noqa: S101  (the model guarantees it)
+                self._auth[profile.name] = CommunityData(
+                    resolve_secret(profile.community, self.inventory_dir), mpModel=1
+                )
+            else:
+                assert profile.user and profile.auth_key and profile.priv_key  # noqa: S101
+                self._auth[profile.name] = UsmUserData(
+                    profile.user,
+                    authKey=resolve_secret(profile.auth_key, self.inventory_dir),
+                    privKey=resolve_secret(profile.priv_key, self.inventory_dir),
+                    authProtocol=AUTH[profile.auth_protocol],
+                    privProtocol=PRIV[profile.priv_protocol],
+                )
+        return self._auth[profile.name]
+
+    async def poll(self, device: Device, profile: SnmpProfile, interfaces: Iterable[str] | None = None) -> DeviceSample:
+        """Poll sysUpTime and the IF-MIB columns of ``interfaces`` (default: all the inventory lists).
+
+        Raises:
+            DeviceUnreachable: no answer within timeout × retries.
+            SnmpError: the device answered with an error status.
+        """
+        start = time.monotonic()
+        names = list(interfaces if interfaces is not None else (i.name for i in device.interfaces))
+        auth = self._auth_data(profile)
+        target = await UdpTransportTarget.create(
+            (str(device.mgmt_address), profile.port), timeout=self.timeout, retries=self.retries
+        )
+        cache = self._cache.setdefault(device.name, _DeviceCache())
+        head = await self._get(device, profile, auth, target, [SYS_UPTIME, IF_NUMBER])
+        uptime, if_number = int(head[SYS_UPTIME]), _int(head.get(IF_NUMBER))
+        stale = cache.if_number != if_number or cache.uptime is None or uptime < cache.uptime
+        if stale or any(n not in cache.index for n in names):
+            cache.index = await self._interface_index(device, profile, auth, target)
+            cache.if_number = if_number
+        cache.uptime = uptime
+        present = [n for n in names if n in cache.index]
+        missing = tuple(n for n in names if n not in cache.index)
+        values = await self._columns(device, profile, auth, target, cache, [cache.index[n] for n in present])
+        timestamp = time.time()
+        samples = {}
+        for name in present:
+            idx = cache.index[name]
+            col = values.get(idx, {})
+            speed = col.get("high_speed")
+            samples[name] = InterfaceSample(
+                name=name,
+                if_index=idx,
+                in_octets=col.get("in_octets"),
+                out_octets=col.get("out_octets"),
+                counter_bits=64 if cache.hc else 32,
+                in_errors=col.get("in_errors"),
+                out_errors=col.get("out_errors"),
+                in_discards=col.get("in_discards"),
+                out_discards=col.get("out_discards"),
+                oper_up=None if col.get("oper") is None else col["oper"] == 1,
+                admin_up=None if col.get("admin") is None else col["admin"] == 1,
+                speed_bps=None if speed is None else speed * 1_000_000,
+            )
+        duration = time.monotonic() - start
+        log.debug("snmp poll %s: %d interfaces in %.3f s", device.name, len(samples), duration)
+        return DeviceSample(device.name, timestamp, uptime, samples, missing, duration)
+
+    async def _columns(
+        self, device: Device, profile: SnmpProfile, auth: Any, target: Any, cache: _DeviceCache, indexes: list[int]
+    ) -> dict[int, dict[str, int]]:
+        columns = {**(HC_COLUMNS if cache.hc else LEGACY_COLUMNS), **STATUS_COLUMNS}
+        oids = [(f"{prefix}.{idx}", idx, name) for idx in indexes for name, prefix in columns.items()]
+        chunks = [oids[i : i + VARBINDS_PER_GET] for i in range(0, len(oids), VARBINDS_PER_GET)]
+        answers = await asyncio.gather(
+            *(self._get(device, profile, auth, target, [oid for oid, _, _ in chunk]) for chunk in chunks)
+        )
+        result: dict[int, dict[str, int]] = {}
+        for chunk, answer in zip(chunks, answers, strict=True):
+            for oid, idx, name in chunk:
+                value = answer.get(oid)
+                if value is not None:
+                    result.setdefault(idx, {})[name] = value
+        if cache.hc and indexes and all("in_octets" not in result.get(i, {}) for i in indexes):
+            cache.hc = False  # no ifXTable HC counters on this device: fall back to the 32-bit ifTable
+            log.info("%s has no ifHC counters; using 32-bit ifInOctets/ifOutOctets", device.name)
+            return await self._columns(device, profile, auth, target, cache, indexes)
+        return result
+
+    async def _interface_index(self, device: Device, profile: SnmpProfile, auth: Any, target: Any) -> dict[str, int]:
+        index = await self._walk(device, profile, auth, target, IF_NAME)
+        if not index:
+            index = await self._walk(device, profile, auth, target, IF_DESCR)
+        return index
+
+    async def _get(
+        self, device: Device, profile: SnmpProfile, auth: Any, target: Any, oids: Sequence[str]
+    ) -> dict[str, Any]:
+        async with self._in_flight:
+            err_ind, err_stat, err_idx, var_binds = await get_cmd(
+                self.engine,
+                auth,
+                target,
+                ContextData(),
+                *(ObjectType(ObjectIdentity(o)) for o in oids),
+                lookupMib=False,
+            )
+        self._check(device, profile, err_ind, err_stat, err_idx)
+        out: dict[str, Any] = {}
+        for oid, value in var_binds:
+            if isinstance(value, NoSuchObject | NoSuchInstance | EndOfMibView):
+                continue
+            out[str(oid)] = int(value) if _is_number(value) else value
+        return out
+
+    async def _walk(self, device: Device, profile: SnmpProfile, auth: Any, target: Any, column: str) -> dict[str, int]:
+        names: dict[str, int] = {}
+        async with self._in_flight:
+            async for err_ind, err_stat, err_idx, var_binds in bulk_walk_cmd(
+                self.engine,
+                auth,
+                target,
+                ContextData(),
+                0,
+                50,
+                ObjectType(ObjectIdentity(column)),
+                lexicographicMode=False,
+                lookupMib=False,
+            ):
+                self._check(device, profile, err_ind, err_stat, err_idx)
+                for oid, value in var_binds:
+                    if isinstance(value, NoSuchObject | NoSuchInstance | EndOfMibView):
+                        continue
+                    names.setdefault(value.prettyPrint(), int(str(oid).rsplit(".", 1)[1]))
+        return names
+
+    def _check(self, device: Device, profile: SnmpProfile, err_ind: Any, err_stat: Any, err_idx: Any) -> None:
+        if err_ind:
+            text = str(err_ind)
+            if "timeout" in text.lower() or "timed out" in text.lower():
+                raise DeviceUnreachable(device.name, str(device.mgmt_address), f"SNMP {profile.version}", profile.name)
+            raise SnmpError(f"{device.name}: {text} (credential profile '{profile.name}')", device.name)
+        if err_stat:
+            raise SnmpError(f"{device.name}: SNMP error {err_stat.prettyPrint()} at varbind {err_idx}", device.name)
+
+
+def _is_number(value: Any) -> bool:
+    try:
+        int(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)
