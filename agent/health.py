@@ -1,0 +1,76 @@
+"""Health of an OPD link: up, degraded, down or unknown, with the reasons. Pure.
+
+Inputs are what the collectors saw this round; thresholds come from configuration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class LinkState(StrEnum):
+    UP = "up"
+    DEGRADED = "degraded"
+    DOWN = "down"
+    UNKNOWN = "unknown"
+
+
+class HealthThresholds(BaseModel):
+    """When a link counts as degraded. Loss and RTT from ICMP probes; utilization of the subscription."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    loss_degraded: float = Field(0.05, ge=0, le=1, description="loss ratio from which a link is degraded")
+    rtt_degraded_seconds: float = Field(0.150, gt=0, description="average RTT from which a link is degraded")
+    saturation_ratio: float = Field(0.9, gt=0, le=1.5, description="utilization counted as saturated")
+    saturation_seconds: float = Field(300.0, ge=0, description="how long saturation must last")
+
+
+@dataclass(frozen=True)
+class UtilizationPoint:
+    timestamp: float
+    ratio: float  # the higher of in/out against the subscribed rate
+
+
+@dataclass(frozen=True)
+class Health:
+    state: LinkState
+    reasons: tuple[str, ...] = ()
+
+
+def saturated(history: Sequence[UtilizationPoint], now: float, t: HealthThresholds) -> bool:
+    """Every point in the last ``saturation_seconds`` at or above the ratio, and the window is covered."""
+    window = [p for p in history if p.timestamp >= now - t.saturation_seconds]
+    if not window:
+        return False
+    covered = now - min(p.timestamp for p in window) >= t.saturation_seconds * 0.9 or t.saturation_seconds == 0
+    return covered and all(p.ratio >= t.saturation_ratio for p in window)
+
+
+def link_health(
+    oper_up: bool | None,
+    loss_ratio: float | None,
+    rtt_avg: float | None,
+    utilization: Sequence[UtilizationPoint],
+    now: float,
+    thresholds: HealthThresholds,
+) -> Health:
+    """The link's state from the data-center port's oper status, the CPE probe, and utilization."""
+    if oper_up is False:
+        return Health(LinkState.DOWN, ("oper-down",))
+    if loss_ratio is not None and loss_ratio >= 1.0:
+        return Health(LinkState.DOWN, ("no-icmp-reply",))
+    if oper_up is None and loss_ratio is None:
+        return Health(LinkState.UNKNOWN, ("no-data",))
+    reasons = []
+    if loss_ratio is not None and loss_ratio >= thresholds.loss_degraded:
+        reasons.append("loss")
+    if rtt_avg is not None and rtt_avg >= thresholds.rtt_degraded_seconds:
+        reasons.append("latency")
+    if saturated(utilization, now, thresholds):
+        reasons.append("saturation")
+    return Health(LinkState.DEGRADED, tuple(reasons)) if reasons else Health(LinkState.UP)

@@ -1,0 +1,128 @@
+"""ICMP echo probes to many targets at once over one shared socket (asyncio).
+
+One raw socket (root) or, without root, one unprivileged ICMP "ping" socket serves every target of
+a round: requests carry the prober's identifier and a sequence number that maps each reply back to
+its target and send time. A socket per target would cost CPU with the square of the targets; scapy's
+``sr()`` is far slower and is kept for ARP and traceroute.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import socket
+import struct
+import time
+from collections.abc import Sequence
+
+from collectors.errors import ProbeError
+from collectors.samples import ProbeResult
+
+ECHO_REQUEST = 8
+ECHO_REPLY = 0
+
+
+def checksum(data: bytes) -> int:
+    """The Internet checksum (RFC 1071)."""
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    total = (total >> 16) + (total & 0xFFFF)
+    total += total >> 16
+    return ~total & 0xFFFF
+
+
+def echo_request(ident: int, seq: int, payload: bytes = b"pantau-probe----") -> bytes:
+    header = struct.pack("!BBHHH", ECHO_REQUEST, 0, 0, ident, seq)
+    return struct.pack("!BBHHH", ECHO_REQUEST, 0, checksum(header + payload), ident, seq) + payload
+
+
+def parse_reply(packet: bytes, raw: bool) -> tuple[int, int, int] | None:
+    """(type, identifier, sequence) of an ICMP message; raw sockets deliver the IP header first."""
+    if raw:
+        if len(packet) < 20:
+            return None
+        packet = packet[(packet[0] & 0x0F) * 4 :]
+    if len(packet) < 8:
+        return None
+    kind, _code, _sum, ident, seq = struct.unpack("!BBHHH", packet[:8])
+    return kind, ident, seq
+
+
+class IcmpProber:
+    """Sends ``count`` echo requests to each target per round, ``interval`` apart, over one socket."""
+
+    def __init__(self, count: int = 5, interval: float = 0.05, timeout: float = 1.0) -> None:
+        self.count = count
+        self.interval = interval
+        self.timeout = timeout
+        self._lock = asyncio.Lock()
+        self.raw = os.geteuid() == 0
+        try:
+            kind = socket.SOCK_RAW if self.raw else socket.SOCK_DGRAM
+            self.sock = socket.socket(socket.AF_INET, kind, socket.IPPROTO_ICMP)
+        except OSError as exc:
+            raise ProbeError(
+                f"cannot open an ICMP socket ({exc.strerror}); run as root or allow ping sockets "
+                "(sysctl net.ipv4.ping_group_range)"
+            ) from exc
+        self.sock.setblocking(False)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+        # ping sockets replace the identifier with their port; raw sockets keep ours
+        self.ident = random.randrange(1, 0xFFFF) if self.raw else self.sock.getsockname()[1]
+        self._seq = 0
+
+    def close(self) -> None:
+        self.sock.close()
+
+    async def probe(self, targets: Sequence[str]) -> dict[str, ProbeResult]:
+        """One round: every target gets ``count`` requests; replies later than ``timeout`` are lost."""
+        async with self._lock:
+            return await self._round(list(dict.fromkeys(targets)))
+
+    async def _round(self, targets: list[str]) -> dict[str, ProbeResult]:
+        loop = asyncio.get_running_loop()
+        sent: dict[int, tuple[str, int, float]] = {}  # seq -> (target, request number, send time)
+        rtts: dict[str, dict[int, float]] = {t: {} for t in targets}
+        started = time.time()
+        done = asyncio.Event()
+
+        def on_readable() -> None:
+            while True:
+                try:
+                    packet, (addr, _) = self.sock.recvfrom(2048)
+                except (BlockingIOError, InterruptedError):
+                    return
+                now = time.monotonic()
+                parsed = parse_reply(packet, self.raw)
+                if parsed is None:
+                    continue
+                kind, ident, seq = parsed
+                entry = sent.get(seq)
+                if kind != ECHO_REPLY or ident != self.ident or entry is None or entry[0] != addr:
+                    continue
+                target, number, t0 = entry
+                rtts[target].setdefault(number, now - t0)
+                if sum(len(r) for r in rtts.values()) == len(targets) * self.count:
+                    done.set()
+
+        loop.add_reader(self.sock.fileno(), on_readable)
+        try:
+            for number in range(self.count):
+                for target in targets:
+                    self._seq = (self._seq + 1) & 0xFFFF
+                    sent[self._seq] = (target, number, time.monotonic())
+                    try:
+                        self.sock.sendto(echo_request(self.ident, self._seq), (target, 0))
+                    except OSError:
+                        pass  # no route: counted as lost, like a request that got no reply
+                if number < self.count - 1:
+                    await asyncio.sleep(self.interval)
+            try:
+                await asyncio.wait_for(done.wait(), self.timeout)
+            except TimeoutError:
+                pass
+        finally:
+            loop.remove_reader(self.sock.fileno())
+        return {t: ProbeResult(t, started, self.count, tuple(rtts[t][n] for n in sorted(rtts[t]))) for t in targets}

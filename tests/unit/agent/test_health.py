@@ -1,0 +1,51 @@
+"""The health table of an OPD link."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.health import HealthThresholds, LinkState, UtilizationPoint, link_health
+
+T = HealthThresholds(saturation_seconds=300)
+
+
+def full(now: float, seconds: int, ratio: float) -> list[UtilizationPoint]:
+    return [UtilizationPoint(now - s, ratio) for s in range(seconds, -1, -30)]
+
+
+@pytest.mark.parametrize(
+    ("oper", "loss", "rtt", "state", "reasons"),
+    [
+        (True, 0.0, 0.002, LinkState.UP, ()),
+        (False, 0.0, 0.002, LinkState.DOWN, ("oper-down",)),
+        (True, 1.0, None, LinkState.DOWN, ("no-icmp-reply",)),
+        (None, None, None, LinkState.UNKNOWN, ("no-data",)),
+        (True, 0.10, 0.002, LinkState.DEGRADED, ("loss",)),
+        (True, 0.0, 0.200, LinkState.DEGRADED, ("latency",)),
+        (None, 0.0, 0.002, LinkState.UP, ()),
+    ],
+)
+def test_state_from_oper_status_loss_and_rtt(
+    oper: bool | None, loss: float | None, rtt: float | None, state: LinkState, reasons: tuple[str, ...]
+) -> None:
+    health = link_health(oper, loss, rtt, [], 1000.0, T)
+    assert (health.state, health.reasons) == (state, reasons)
+
+
+def test_saturation_sustained_over_the_window_degrades_the_link() -> None:
+    health = link_health(True, 0.0, 0.002, full(10_000.0, 300, 0.95), 10_000.0, T)
+    assert health.state is LinkState.DEGRADED and health.reasons == ("saturation",)
+
+
+def test_saturation_shorter_than_the_window_does_not() -> None:
+    assert link_health(True, 0.0, 0.002, full(10_000.0, 60, 0.95), 10_000.0, T).state is LinkState.UP
+
+
+def test_one_dip_below_the_ratio_breaks_saturation() -> None:
+    points = full(10_000.0, 300, 0.95)
+    points[3] = UtilizationPoint(points[3].timestamp, 0.5)
+    assert link_health(True, 0.0, 0.002, points, 10_000.0, T).state is LinkState.UP
+
+
+def test_oper_down_wins_over_everything_else() -> None:
+    assert link_health(False, 0.5, 0.3, full(10_000.0, 300, 1.0), 10_000.0, T).reasons == ("oper-down",)
