@@ -14,6 +14,7 @@ from rich.table import Table
 from agent import __version__
 from agent.config import Config, load_config
 from agent.errors import AgentError
+from collectors.errors import CollectorError
 from inventory.errors import InventoryError, InventoryLoadError
 from inventory.loader import load_inventory
 from inventory.models import Inventory, InventoryFile
@@ -120,6 +121,136 @@ def inventory_schema(
         err.print(f"schema written to {output}")
 
 
+StateOption = Annotated[Path | None, typer.Option("--state-dir", help="state directory (SQLite store)")]
+ListenOption = Annotated[str | None, typer.Option("--listen", help="HOST:PORT for /metrics")]
+
+
+@app.command()
+def run(
+    config: ConfigOption = None,
+    inventory: Annotated[Path | None, typer.Option("--inventory", "-i", help="inventory folder")] = None,
+    state_dir: StateOption = None,
+    listen: ListenOption = None,
+) -> None:
+    """Run the agent: poll every OPD link on schedule and serve Prometheus metrics."""
+    import asyncio  # noqa: PLC0415
+
+    from agent.daemon import run_agent  # noqa: PLC0415
+    from agent.logsetup import configure_logging  # noqa: PLC0415
+
+    cfg = _config(config, inventory=inventory, state_dir=state_dir, listen=listen)
+    configure_logging(fmt=cfg.log_format)
+    asyncio.run(run_agent(cfg))
+
+
+@app.command()
+def links(
+    config: ConfigOption = None,
+    inventory: Annotated[Path | None, typer.Option("--inventory", "-i", help="inventory folder")] = None,
+    window: Annotated[float, typer.Option(help="seconds between the two SNMP polls a rate needs")] = 5.0,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> None:
+    """One live poll: state, in/out Mbit/s, utilization, RTT and loss of every OPD link."""
+    import asyncio  # noqa: PLC0415
+
+    from agent.service import Agent  # noqa: PLC0415
+
+    cfg = _config(config, inventory=inventory)
+    agent = Agent(cfg, load_inventory(cfg.inventory))
+
+    async def once() -> None:
+        agent.start()
+        try:
+            await asyncio.gather(agent.poll_snmp(), agent.probe_icmp())
+            await asyncio.sleep(window)
+            await agent.poll_snmp()
+        finally:
+            agent.close()
+
+    asyncio.run(once())
+    snap = agent.snapshot
+    probes = {p.opd: p for p in snap.probes if p.kind == "cpe-wan"}
+    rows = []
+    for link in snap.links:
+        probe = probes.get(link.opd)
+        r = probe.result if probe else None
+        rows.append(
+            {
+                "opd": link.opd,
+                "link": link.name,
+                "state": link.state.value,
+                "reasons": list(link.reasons),
+                "receive_bps": link.receive_bps,
+                "transmit_bps": link.transmit_bps,
+                "subscribed_bps": link.subscribed_bps,
+                "utilization": max(
+                    (
+                        u
+                        for u in (link.utilization(link.receive_bps), link.utilization(link.transmit_bps))
+                        if u is not None
+                    ),
+                    default=None,
+                ),
+                "rtt_avg_seconds": r.rtt_avg if r else None,
+                "loss_ratio": r.loss_ratio if r else None,
+            }
+        )
+    if as_json:
+        sys.stdout.write(json.dumps({"links": rows, "devices": [d.__dict__ for d in snap.devices]}, indent=2) + "\n")
+        return
+    table = Table(title="OPD links")
+    for col in ("OPD", "link", "state", "in Mbit/s", "out Mbit/s", "util", "RTT ms", "loss"):
+        table.add_column(col, justify="left" if col in ("OPD", "link", "state") else "right")
+    colors = {"up": "green", "degraded": "yellow", "down": "red", "unknown": "dim"}
+
+    def mbit(v: float | None) -> str:
+        return "—" if v is None else f"{v / 1e6:.2f}"
+
+    for row in rows:
+        state = f"[{colors[row['state']]}]{row['state']}[/] {' '.join(row['reasons'])}"
+        util = "—" if row["utilization"] is None else f"{row['utilization']:.0%}"
+        rtt = "—" if row["rtt_avg_seconds"] is None else f"{row['rtt_avg_seconds'] * 1000:.2f}"
+        loss = "—" if row["loss_ratio"] is None else f"{row['loss_ratio']:.0%}"
+        table.add_row(
+            row["opd"], row["link"], state, mbit(row["receive_bps"]), mbit(row["transmit_bps"]), util, rtt, loss
+        )
+    out.print(table)
+    for device in snap.devices:
+        if not device.up:
+            err.print(f"[red]{device.name}[/red]: {device.error}")
+
+
+@app.command()
+def poll(
+    device: Annotated[str, typer.Argument(help="device name from the inventory")],
+    config: ConfigOption = None,
+    inventory: Annotated[Path | None, typer.Option("--inventory", "-i", help="inventory folder")] = None,
+) -> None:
+    """Poll one device over SNMP and print its raw samples as JSON."""
+    import asyncio  # noqa: PLC0415
+    import dataclasses  # noqa: PLC0415
+
+    from collectors.snmp import SnmpCollector  # noqa: PLC0415
+
+    cfg = _config(config, inventory=inventory)
+    inv = load_inventory(cfg.inventory)
+    names = [d.name for d in inv.devices]
+    if device not in names:
+        raise AgentError(f"no device '{device}' in {cfg.inventory}; devices: {', '.join(names)}")
+    dev = inv.device(device)
+    if dev.snmp is None:
+        raise AgentError(f"device '{device}' has no snmp profile in the inventory")
+
+    async def once() -> dict[str, object]:
+        collector = SnmpCollector(cfg.inventory, cfg.poll.snmp_timeout, cfg.poll.snmp_retries)
+        try:
+            return dataclasses.asdict(await collector.poll(dev, inv.snmp_profile(dev.snmp or "")))
+        finally:
+            collector.close()
+
+    sys.stdout.write(json.dumps(asyncio.run(once()), indent=2) + "\n")
+
+
 def main() -> None:
     """Entry point: user errors print a clear message and exit 2, never a traceback."""
     try:
@@ -129,6 +260,6 @@ def main() -> None:
             err.print(str(problem), markup=False, highlight=False)
         err.print(f"{len(exc.problems)} problem(s) in {exc.directory}", markup=False)
         sys.exit(2)
-    except (InventoryError, AgentError, LabError) as exc:
+    except (InventoryError, AgentError, LabError, CollectorError) as exc:
         err.print(f"error: {exc}", markup=False, highlight=False)
         sys.exit(2)

@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agent.errors import ConfigError
+from agent.health import HealthThresholds
 
 ENV_PREFIX = "PANTAU_"
 DEFAULT_CONFIG = Path("pantau.yml")
@@ -34,6 +35,9 @@ class PollConfig(_Section):
     snmp_timeout: float = Field(2.0, gt=0)
     snmp_retries: int = Field(1, ge=0)
     icmp_count: int = Field(5, ge=1, description="echo requests per target per round")
+    icmp_timeout: float = Field(1.0, gt=0, description="seconds to wait for the last replies of a round")
+    max_devices: int = Field(32, ge=1, description="devices polled at once")
+    jitter: float = Field(2.0, ge=0, description="random delay (s) added to each job run")
 
 
 class Config(_Section):
@@ -47,6 +51,7 @@ class Config(_Section):
     known_hosts: Path | None = Field(None, description="SSH known_hosts file (host keys are always checked)")
     log_format: str = Field("auto", pattern="^(auto|json|text)$")
     poll: PollConfig = PollConfig()
+    health: HealthThresholds = HealthThresholds()
 
     @property
     def database_url(self) -> str:

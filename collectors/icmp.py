@@ -9,6 +9,7 @@ its target and send time. A socket per target would cost CPU with the square of 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import socket
@@ -30,7 +31,7 @@ def checksum(data: bytes) -> int:
     total = sum(struct.unpack(f"!{len(data) // 2}H", data))
     total = (total >> 16) + (total & 0xFFFF)
     total += total >> 16
-    return ~total & 0xFFFF
+    return int(~total & 0xFFFF)
 
 
 def echo_request(ident: int, seq: int, payload: bytes = b"pantau-probe----") -> bytes:
@@ -70,7 +71,7 @@ class IcmpProber:
         self.sock.setblocking(False)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
         # ping sockets replace the identifier with their port; raw sockets keep ours
-        self.ident = random.randrange(1, 0xFFFF) if self.raw else self.sock.getsockname()[1]
+        self.ident = random.randrange(1, 0xFFFF)  # noqa: S311  (an identifier, not a secret) if self.raw else self.sock.getsockname()[1]
         self._seq = 0
 
     def close(self) -> None:
@@ -113,16 +114,13 @@ class IcmpProber:
                 for target in targets:
                     self._seq = (self._seq + 1) & 0xFFFF
                     sent[self._seq] = (target, number, time.monotonic())
-                    try:
+                    # no route: counted as lost, like a request that got no reply
+                    with contextlib.suppress(OSError):
                         self.sock.sendto(echo_request(self.ident, self._seq), (target, 0))
-                    except OSError:
-                        pass  # no route: counted as lost, like a request that got no reply
                 if number < self.count - 1:
                     await asyncio.sleep(self.interval)
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(done.wait(), self.timeout)
-            except TimeoutError:
-                pass
         finally:
             loop.remove_reader(self.sock.fileno())
         return {t: ProbeResult(t, started, self.count, tuple(rtts[t][n] for n in sorted(rtts[t]))) for t in targets}

@@ -96,12 +96,12 @@ class SnmpCollector:
     def _auth_data(self, profile: SnmpProfile) -> Any:
         if profile.name not in self._auth:  # secrets are read on first use and kept only in memory
             if profile.version is SnmpVersion.V2C:
-                assert profile.community is not None  # noqa: S101  (the model guarantees it)
+                assert profile.community is not None  # the model guarantees it
                 self._auth[profile.name] = CommunityData(
                     resolve_secret(profile.community, self.inventory_dir), mpModel=1
                 )
             else:
-                assert profile.user and profile.auth_key and profile.priv_key  # noqa: S101
+                assert profile.user and profile.auth_key and profile.priv_key
                 self._auth[profile.name] = UsmUserData(
                     profile.user,
                     authKey=resolve_secret(profile.auth_key, self.inventory_dir),

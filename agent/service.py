@@ -1,0 +1,219 @@
+"""The agent's state and jobs: poll SNMP, probe ICMP, turn samples into rates and health, keep the snapshot."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import Counter, deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from ipaddress import ip_interface
+
+from sqlalchemy import insert
+from sqlalchemy.engine import Engine
+
+from agent.config import Config
+from agent.health import HealthThresholds, LinkState, UtilizationPoint, link_health
+from agent.rates import Reading, counter_rate
+from agent.rollup import RollupRow, Rollups
+from agent.snapshot import DeviceView, LinkView, ProbeView, Snapshot
+from agent.store import LinkRollup
+from collectors.errors import CollectorError
+from collectors.icmp import IcmpProber
+from collectors.samples import DeviceSample, ProbeResult
+from collectors.snmp import SnmpCollector
+from inventory.models import Device, Inventory, Purpose, Role
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    address: str
+    kind: str
+    opd: str = ""
+
+
+def probe_targets(inv: Inventory) -> list[Target]:
+    """Per OPD: its CPE's WAN address and its LAN gateway; per server and DNS server: its data address."""
+    out: list[Target] = []
+    for link in inv.links:
+        cpe = inv.device(link.cpe.device)
+        wan = cpe.interface(link.cpe.interface)
+        if wan is not None and wan.address is not None:
+            out.append(Target(f"{cpe.name}-wan", str(ip_interface(wan.address).ip), "cpe-wan", link.opd))
+        for prefix in inv.prefixes:
+            if prefix.purpose is Purpose.OPD_LAN and prefix.opd == link.opd and prefix.gateway is not None:
+                out.append(Target(f"{link.opd}-lan-gateway", str(prefix.gateway), "lan-gateway", link.opd))
+    for device in inv.devices:
+        if device.role in (Role.SERVER, Role.DNS):
+            addr = next((i.address for i in device.interfaces if i.address is not None), None)
+            out.append(Target(device.name, str(ip_interface(addr).ip) if addr else str(device.mgmt_address), "server"))
+    return out
+
+
+class Agent:
+    """Holds what the collectors saw and builds the snapshot the exporter renders."""
+
+    def __init__(
+        self, config: Config, inventory: Inventory, store: Engine | None = None, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.config = config
+        self.inventory = inventory
+        self.store = store
+        self.clock = clock
+        self.thresholds: HealthThresholds = config.health
+        self.targets = probe_targets(inventory)
+        self.snmp: SnmpCollector | None = None
+        self.icmp: IcmpProber | None = None
+        self.samples: dict[str, DeviceSample] = {}
+        self.device_errors: dict[str, str] = {}
+        self.readings: dict[tuple[str, str], tuple[Reading, Reading]] = {}
+        self.rates: dict[str, tuple[float | None, float | None]] = {}
+        self.utilization: dict[str, deque[UtilizationPoint]] = {}
+        self.probes: dict[str, ProbeResult] = {}
+        self.errors: Counter[tuple[str, str]] = Counter()
+        self.discarded: Counter[str] = Counter()
+        self.durations: dict[str, float] = {}
+        self.rollups = Rollups()
+        self.snapshot = Snapshot()
+        self._device_slots = asyncio.Semaphore(config.poll.max_devices)
+
+    def start(self) -> None:
+        """Create the collectors inside the running event loop (one SNMP engine per loop)."""
+        self.snmp = SnmpCollector(self.config.inventory, self.config.poll.snmp_timeout, self.config.poll.snmp_retries)
+        self.icmp = IcmpProber(count=self.config.poll.icmp_count, timeout=self.config.poll.icmp_timeout)
+
+    def close(self) -> None:
+        if self.snmp is not None:
+            self.snmp.close()
+        if self.icmp is not None:
+            self.icmp.close()
+
+    # ---- jobs -----------------------------------------------------------------------------------
+    async def poll_snmp(self) -> None:
+        assert self.snmp is not None  # start() ran
+        start = time.monotonic()
+        devices = [d for d in self.inventory.devices if d.snmp is not None]
+        results = await asyncio.gather(*(self._poll_one(d) for d in devices))
+        for device, result in zip(devices, results, strict=True):
+            if isinstance(result, DeviceSample):
+                self._take(device, result)
+                self.device_errors.pop(device.name, None)
+            else:
+                self.samples.pop(device.name, None)
+                self.device_errors[device.name] = str(result)
+                self.errors[("snmp", result.reason)] += 1
+        self.durations["snmp"] = time.monotonic() - start
+        self.rebuild()
+
+    async def _poll_one(self, device: Device) -> DeviceSample | CollectorError:
+        assert self.snmp is not None and device.snmp is not None
+        async with self._device_slots:
+            try:
+                return await self.snmp.poll(device, self.inventory.snmp_profile(device.snmp))
+            except CollectorError as exc:
+                log.warning("%s", exc, extra={"device": device.name, "collector": "snmp"})
+                return exc
+
+    async def probe_icmp(self) -> None:
+        assert self.icmp is not None
+        start = time.monotonic()
+        results = await self.icmp.probe([t.address for t in self.targets])
+        self.probes.update(results)
+        self.durations["icmp"] = time.monotonic() - start
+        self.rebuild()
+
+    # ---- pure-ish bookkeeping ---------------------------------------------------------------------
+    def _take(self, device: Device, sample: DeviceSample) -> None:
+        self.samples[device.name] = sample
+        for link in self.inventory.links:
+            if link.dc.device != device.name:
+                continue
+            iface = sample.interfaces.get(link.dc.interface)
+            if iface is None or iface.in_octets is None or iface.out_octets is None:
+                self.rates[link.name] = (None, None)
+                continue
+            cur = (
+                Reading(iface.in_octets, sample.timestamp, sample.uptime_ticks, iface.counter_bits),
+                Reading(iface.out_octets, sample.timestamp, sample.uptime_ticks, iface.counter_bits),
+            )
+            prev = self.readings.get((device.name, link.dc.interface))
+            self.readings[(device.name, link.dc.interface)] = cur
+            if prev is None:
+                continue
+            computed = []
+            for before, after in zip(prev, cur, strict=True):
+                rate = counter_rate(before, after, iface.speed_bps)
+                if rate.discard is not None:
+                    self.discarded[rate.discard.value] += 1
+                computed.append(rate.bps)
+            rx, tx = computed
+            self.rates[link.name] = (rx, tx)
+            ratios = [b / link.subscribed_bps for b in (rx, tx) if b is not None]
+            if ratios:
+                history = self.utilization.setdefault(link.name, deque(maxlen=1000))
+                history.append(UtilizationPoint(sample.timestamp, max(ratios)))
+            for row in self.rollups.add(link.name, link.opd, sample.timestamp, rx_bps=rx, tx_bps=tx):
+                self._store_rollup(row)
+
+    def _store_rollup(self, row: RollupRow) -> None:
+        if self.store is None:
+            return
+        with self.store.begin() as conn:
+            conn.execute(insert(LinkRollup).values(**row.__dict__))
+
+    def rebuild(self) -> None:
+        now = self.clock()
+        links = []
+        addr_of = {t.name: t.address for t in self.targets}
+        for link in self.inventory.links:
+            sample = self.samples.get(link.dc.device)
+            iface = sample.interfaces.get(link.dc.interface) if sample else None
+            probe = self.probes.get(addr_of.get(f"{link.cpe.device}-wan", ""))
+            rx, tx = self.rates.get(link.name, (None, None)) if iface is not None else (None, None)
+            health = link_health(
+                iface.oper_up if iface else None,
+                probe.loss_ratio if probe else None,
+                probe.rtt_avg if probe else None,
+                list(self.utilization.get(link.name, ())),
+                now,
+                self.thresholds,
+            )
+            links.append(
+                LinkView(
+                    name=link.name,
+                    opd=link.opd,
+                    provider=link.provider,
+                    device=link.dc.device,
+                    interface=link.dc.interface,
+                    subscribed_bps=link.subscribed_bps,
+                    state=health.state,
+                    reasons=health.reasons,
+                    oper_up=iface.oper_up if iface else None,
+                    receive_bytes=iface.in_octets if iface else None,
+                    transmit_bytes=iface.out_octets if iface else None,
+                    receive_bps=rx,
+                    transmit_bps=tx,
+                    receive_errors=iface.in_errors if iface else None,
+                    transmit_errors=iface.out_errors if iface else None,
+                )
+            )
+        probes = tuple(ProbeView(t.name, t.address, t.kind, t.opd, self.probes.get(t.address)) for t in self.targets)
+        devices = []
+        for device in self.inventory.devices:
+            if device.snmp is None:
+                continue
+            sample = self.samples.get(device.name)
+            if sample is not None:
+                devices.append(DeviceView(device.name, True, sample.uptime_ticks / 100))
+            elif device.name in self.device_errors:
+                devices.append(DeviceView(device.name, False, None, self.device_errors[device.name]))
+        self.snapshot = Snapshot(
+            now, tuple(links), probes, tuple(devices), dict(self.durations), dict(self.errors), dict(self.discarded)
+        )
+
+    def link_state(self, name: str) -> LinkState:
+        return next(v.state for v in self.snapshot.links if v.name == name)

@@ -1,0 +1,62 @@
+"""The latest view of the network the agent holds in memory; exporters render it, never compute it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from agent.health import LinkState
+from collectors.samples import ProbeResult
+
+
+@dataclass(frozen=True)
+class LinkView:
+    """One OPD link, measured at its data-center port (receive = from the OPD, transmit = to it)."""
+
+    name: str
+    opd: str
+    provider: str
+    device: str
+    interface: str
+    subscribed_bps: int
+    state: LinkState
+    reasons: tuple[str, ...] = ()
+    oper_up: bool | None = None
+    receive_bytes: int | None = None
+    transmit_bytes: int | None = None
+    receive_bps: float | None = None
+    transmit_bps: float | None = None
+    receive_errors: int | None = None
+    transmit_errors: int | None = None
+
+    def utilization(self, bps: float | None) -> float | None:
+        return None if bps is None else bps / self.subscribed_bps
+
+
+@dataclass(frozen=True)
+class ProbeView:
+    """An ICMP probe target: an OPD's CPE WAN address or LAN gateway, or a server."""
+
+    target: str
+    address: str
+    kind: str  # cpe-wan | lan-gateway | server
+    opd: str = ""
+    result: ProbeResult | None = None
+
+
+@dataclass(frozen=True)
+class DeviceView:
+    name: str
+    up: bool
+    uptime_seconds: float | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    timestamp: float = 0.0
+    links: tuple[LinkView, ...] = ()
+    probes: tuple[ProbeView, ...] = ()
+    devices: tuple[DeviceView, ...] = ()
+    collector_seconds: dict[str, float] = field(default_factory=dict)
+    collector_errors: dict[tuple[str, str], int] = field(default_factory=dict)
+    discarded: dict[str, int] = field(default_factory=dict)
