@@ -170,7 +170,7 @@ def links(
     asyncio.run(once())
     snap = agent.snapshot
     probes = {p.opd: p for p in snap.probes if p.kind == "cpe-wan"}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for link in snap.links:
         probe = probes.get(link.opd)
         r = probe.result if probe else None

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 
 class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002  (the base class's name)
+    def log_message(self, format: str, *args: Any) -> None:
         log.debug("http %s", format % args)
 
 

@@ -58,6 +58,10 @@ def elapsed_seconds(prev: Reading, cur: Reading) -> tuple[float | None, Discard 
                 return wrapped / 100, None
             return None, Discard.DEVICE_RESTART
         if ticks > 0:
+            # the device's clock cannot run slower than ours: if it advanced over 1 s less, it restarted meanwhile
+            # (after a restart longer ago than the previous uptime, sysUpTime has not gone back)
+            if wall > 0 and ticks / 100 < wall - max(1.0, 0.02 * wall):
+                return None, Discard.DEVICE_RESTART
             return ticks / 100, None
     if wall > 0:
         return wall, None

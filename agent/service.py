@@ -97,8 +97,9 @@ class Agent:
         assert self.snmp is not None  # start() ran
         start = time.monotonic()
         devices = [d for d in self.inventory.devices if d.snmp is not None]
-        results = await asyncio.gather(*(self._poll_one(d) for d in devices))
-        for device, result in zip(devices, results, strict=True):
+        # each device's result is taken as soon as it arrives: a silent device never delays the others
+        for done in asyncio.as_completed([self._poll_one(d) for d in devices]):
+            device, result = await done
             if isinstance(result, DeviceSample):
                 self._take(device, result)
                 self.device_errors.pop(device.name, None)
@@ -106,17 +107,18 @@ class Agent:
                 self.samples.pop(device.name, None)
                 self.device_errors[device.name] = str(result)
                 self.errors[("snmp", result.reason)] += 1
+            self.rebuild()
         self.durations["snmp"] = time.monotonic() - start
         self.rebuild()
 
-    async def _poll_one(self, device: Device) -> DeviceSample | CollectorError:
+    async def _poll_one(self, device: Device) -> tuple[Device, DeviceSample | CollectorError]:
         assert self.snmp is not None and device.snmp is not None
         async with self._device_slots:
             try:
-                return await self.snmp.poll(device, self.inventory.snmp_profile(device.snmp))
+                return device, await self.snmp.poll(device, self.inventory.snmp_profile(device.snmp))
             except CollectorError as exc:
                 log.warning("%s", exc, extra={"device": device.name, "collector": "snmp"})
-                return exc
+                return device, exc
 
     async def probe_icmp(self) -> None:
         assert self.icmp is not None

@@ -34,6 +34,21 @@ class DeviceUnreachable(CollectorError):
         )
 
 
+class CredentialsRejected(CollectorError):
+    """The device said no: an SNMPv3 report (wrong digest, unknown user). Wrong privacy keys get silence."""
+
+    reason = "auth"
+
+    def __init__(self, device: str, address: str, profile: str, detail: str) -> None:
+        self.address = address
+        self.profile = profile
+        super().__init__(
+            f"{device} ({address}): rejected the credentials of profile '{profile}' ({detail}); check its user "
+            "and auth key",
+            device,
+        )
+
+
 class SnmpError(CollectorError):
     reason = "snmp-error"
 

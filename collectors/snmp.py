@@ -34,7 +34,7 @@ from pysnmp.hlapi.v3arch.asyncio import (
 )
 from pysnmp.proto.rfc1905 import EndOfMibView, NoSuchInstance, NoSuchObject
 
-from collectors.errors import DeviceUnreachable, SnmpError
+from collectors.errors import CredentialsRejected, DeviceUnreachable, SnmpError
 from collectors.samples import DeviceSample, InterfaceSample
 from inventory.models import AuthProtocol, Device, PrivProtocol, SnmpProfile, SnmpVersion
 from inventory.secrets import resolve_secret
@@ -67,7 +67,7 @@ STATUS_COLUMNS = {
 AUTH = {AuthProtocol.SHA: usmHMACSHAAuthProtocol, AuthProtocol.SHA256: usmHMAC192SHA256AuthProtocol}
 # net-snmp's "AES-256" is the Blumenthal key extension (draft-blumenthal-aes-usm-04)
 PRIV = {PrivProtocol.AES: usmAesCfb128Protocol, PrivProtocol.AES256: usmAesBlumenthalCfb256Protocol}
-VARBINDS_PER_GET = 40  # stays well inside one UDP datagram / the agent's max message size
+VARBINDS_PER_GET = 39  # (plus sysUpTime) stays well inside one UDP datagram / the agent's max message size
 
 
 @dataclass
@@ -118,6 +118,33 @@ class SnmpCollector:
             DeviceUnreachable: no answer within timeout × retries.
             SnmpError: the device answered with an error status.
         """
+        try:
+            return await self._poll(device, profile, interfaces)
+        except DeviceUnreachable:
+            if profile.version is SnmpVersion.V3:
+                # perhaps the agent restarted (engineBoots went up): rediscover its engine next time
+                self._forget_peer(str(device.mgmt_address), profile.port)
+            raise
+
+    def _forget_peer(self, address: str, port: int) -> bool:
+        """Drop what pysnmp cached of a peer's SNMPv3 engine (ID, boots, time).
+
+        pysnmp 7.1 keeps the boots/time it learned and never re-synchronizes after the peer restarts
+        (seen in the lab: every request times out until the cache is dropped; net-snmp's CLI, which
+        rediscovers, works). Both caches are private attributes, so this degrades to a no-op if they move.
+        """
+        mp = self.engine.message_processing_subsystems.get(3)
+        usm = self.engine.security_models.get(3)
+        engine_ids: dict[Any, Any] = getattr(mp, "_SnmpV3MessageProcessingModel__engineIdCache", {})
+        timeline: dict[Any, Any] = getattr(usm, "_SnmpUSMSecurityModel__timeline", {})
+        forgot = False
+        for key in [k for k in engine_ids if k[1] == (address, port)]:
+            timeline.pop(engine_ids[key].get("securityEngineId"), None)
+            del engine_ids[key]
+            forgot = True
+        return forgot
+
+    async def _poll(self, device: Device, profile: SnmpProfile, interfaces: Iterable[str] | None) -> DeviceSample:
         start = time.monotonic()
         names = list(interfaces if interfaces is not None else (i.name for i in device.interfaces))
         auth = self._auth_data(profile)
@@ -134,8 +161,12 @@ class SnmpCollector:
         cache.uptime = uptime
         present = [n for n in names if n in cache.index]
         missing = tuple(n for n in names if n not in cache.index)
-        values = await self._columns(device, profile, auth, target, cache, [cache.index[n] for n in present])
+        values, counter_uptime = await self._columns(
+            device, profile, auth, target, cache, [cache.index[n] for n in present]
+        )
         timestamp = time.time()
+        # the counters' own sysUpTime (read in the same PDU) dates them, not the earlier head request's
+        uptime = counter_uptime if counter_uptime is not None else uptime
         samples = {}
         for name in present:
             idx = cache.index[name]
@@ -161,13 +192,14 @@ class SnmpCollector:
 
     async def _columns(
         self, device: Device, profile: SnmpProfile, auth: Any, target: Any, cache: _DeviceCache, indexes: list[int]
-    ) -> dict[int, dict[str, int]]:
+    ) -> tuple[dict[int, dict[str, int]], int | None]:
         columns = {**(HC_COLUMNS if cache.hc else LEGACY_COLUMNS), **STATUS_COLUMNS}
         oids = [(f"{prefix}.{idx}", idx, name) for idx in indexes for name, prefix in columns.items()]
         chunks = [oids[i : i + VARBINDS_PER_GET] for i in range(0, len(oids), VARBINDS_PER_GET)]
         answers = await asyncio.gather(
-            *(self._get(device, profile, auth, target, [oid for oid, _, _ in chunk]) for chunk in chunks)
+            *(self._get(device, profile, auth, target, [SYS_UPTIME, *(oid for oid, _, _ in chunk)]) for chunk in chunks)
         )
+        uptime = _int(answers[0].get(SYS_UPTIME)) if answers else None
         result: dict[int, dict[str, int]] = {}
         for chunk, answer in zip(chunks, answers, strict=True):
             for oid, idx, name in chunk:
@@ -178,7 +210,7 @@ class SnmpCollector:
             cache.hc = False  # no ifXTable HC counters on this device: fall back to the 32-bit ifTable
             log.info("%s has no ifHC counters; using 32-bit ifInOctets/ifOutOctets", device.name)
             return await self._columns(device, profile, auth, target, cache, indexes)
-        return result
+        return result, uptime
 
     async def _interface_index(self, device: Device, profile: SnmpProfile, auth: Any, target: Any) -> dict[str, int]:
         index = await self._walk(device, profile, auth, target, IF_NAME)
@@ -232,6 +264,8 @@ class SnmpCollector:
             text = str(err_ind)
             if "timeout" in text.lower() or "timed out" in text.lower():
                 raise DeviceUnreachable(device.name, str(device.mgmt_address), f"SNMP {profile.version}", profile.name)
+            if any(word in text for word in ("digest", "USM user", "decrypt")):
+                raise CredentialsRejected(device.name, str(device.mgmt_address), profile.name, text)
             raise SnmpError(f"{device.name}: {text} (credential profile '{profile.name}')", device.name)
         if err_stat:
             raise SnmpError(f"{device.name}: SNMP error {err_stat.prettyPrint()} at varbind {err_idx}", device.name)

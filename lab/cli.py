@@ -84,6 +84,7 @@ def exec_(
 ) -> None:
     """Run a command inside a node: pantau lab exec NODE -- CMD ARGS."""
     r = runner(topology)
+    r.require_up()
     result = r.exec(node, command, check=False, timeout=3600)
     sys.stdout.write(result.stdout)
     sys.stderr.write(result.stderr)
@@ -102,7 +103,9 @@ def traffic(
     """Start iperf3 traffic on an OPD link (from srv-app1), or --stop it."""
     from lab.faults import Faults  # noqa: PLC0415
 
-    f = Faults(runner(topology))
+    r = runner(topology)
+    r.require_up()
+    f = Faults(r)
     if stop:
         out.print(f"stopped {f.stop_traffic()} traffic stream(s)")
         return
@@ -130,7 +133,9 @@ def fault(
     """Inject a fault (undone by 'pantau lab fault clear')."""
     from lab.faults import Faults  # noqa: PLC0415
 
-    f = Faults(runner(topology))
+    r = runner(topology)
+    r.require_up()
+    f = Faults(r)
     if kind == "clear":
         out.print(f"cleared {f.clear()} fault(s) and all traffic")
         return

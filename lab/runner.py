@@ -136,6 +136,11 @@ class Runner:
         state = {**self._state(), **changes}
         self.state_file.write_text(json.dumps(state, indent=2))
 
+    def require_up(self) -> None:
+        """Raises LabError unless this lab is up (for commands that act on a running lab)."""
+        if not self._state().get("complete"):
+            raise LabError(f"lab {self.topo.name} is not up; run 'pantau lab up' first")
+
     # ---- up -------------------------------------------------------------------------------------
     def up(self, timeout: float = 90) -> UpReport:
         """Bring the lab up and wait until routing converged and every service answers (idempotent).

@@ -43,6 +43,12 @@ def test_uptime_going_back_is_a_device_restart() -> None:
     assert rate.bps is None and rate.discard is Discard.DEVICE_RESTART
 
 
+def test_restart_longer_ago_than_the_previous_uptime_is_still_a_restart() -> None:
+    # previous poll 3 s after the agent started; it restarted right after; next poll 25 s later shows 24 s
+    rate = counter_rate(Reading(1_000, 1000.0, 300), Reading(9_000, 1025.0, 2400), GBIT)
+    assert rate.bps is None and rate.discard is Discard.DEVICE_RESTART
+
+
 def test_uptime_wrap_after_497_days_is_not_a_restart() -> None:
     prev = Reading(0, 1000.0, 2**32 - 500)
     cur = Reading(125_000, 1010.0, 500)
