@@ -43,8 +43,7 @@ test-lab: setup
 	$(BIN)/python -m pytest tests/lab
 
 demo: setup
-	$(BIN)/pantau inventory validate
-	$(BIN)/pantau inventory show
+	$(BIN)/pantau lab demo
 
 lint: venv
 	$(BIN)/ruff check .

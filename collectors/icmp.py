@@ -22,6 +22,7 @@ from collectors.samples import ProbeResult
 
 ECHO_REQUEST = 8
 ECHO_REPLY = 0
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)  # Linux; SCM_TIMESTAMPNS has the same value
 
 
 def checksum(data: bytes) -> int:
@@ -51,6 +52,15 @@ def parse_reply(packet: bytes, raw: bool) -> tuple[int, int, int] | None:
     return kind, ident, seq
 
 
+def arrival_time(ancillary: list[tuple[int, int, bytes]]) -> float:
+    """The kernel's receive timestamp (SCM_TIMESTAMPNS), or now if the kernel gave none."""
+    for level, kind, data in ancillary:
+        if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(data) >= 16:
+            sec, nsec = struct.unpack("qq", data[:16])
+            return float(sec) + float(nsec) / 1e9
+    return time.time()
+
+
 class IcmpProber:
     """Sends ``count`` echo requests to each target per round, ``interval`` apart, over one socket."""
 
@@ -70,6 +80,8 @@ class IcmpProber:
             ) from exc
         self.sock.setblocking(False)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+        # the kernel stamps each reply on arrival: RTTs do not include the event loop's own latency
+        self.sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
         # ping sockets replace the identifier with their port; raw sockets keep ours
         self.ident = random.randrange(1, 0xFFFF)  # noqa: S311  (an identifier, not a secret) if self.raw else self.sock.getsockname()[1]
         self._seq = 0
@@ -92,10 +104,10 @@ class IcmpProber:
         def on_readable() -> None:
             while True:
                 try:
-                    packet, (addr, _) = self.sock.recvfrom(2048)
+                    packet, ancillary, _flags, (addr, _) = self.sock.recvmsg(2048, socket.CMSG_SPACE(16))
                 except (BlockingIOError, InterruptedError):
                     return
-                now = time.monotonic()
+                now = arrival_time(ancillary)
                 parsed = parse_reply(packet, self.raw)
                 if parsed is None:
                     continue
@@ -113,7 +125,7 @@ class IcmpProber:
             for number in range(self.count):
                 for target in targets:
                     self._seq = (self._seq + 1) & 0xFFFF
-                    sent[self._seq] = (target, number, time.monotonic())
+                    sent[self._seq] = (target, number, time.time())
                     # no route: counted as lost, like a request that got no reply
                     with contextlib.suppress(OSError):
                         self.sock.sendto(echo_request(self.ident, self._seq), (target, 0))

@@ -140,3 +140,14 @@ def fault(
         out.print(f"cleared {f.clear()} fault(s) and all traffic")
         return
     out.print(f.inject(kind, opd=opd, node=node, daemon=daemon, percent=percent, mbit=mbit))
+
+
+@app.command()
+def demo(
+    topology: TopologyOpt = DEFAULT_TOPOLOGY,
+    duration: Annotated[float | None, typer.Option(help="stop after this many seconds")] = None,
+) -> None:
+    """The main job on the lab: traffic, the agent on nms, Prometheus scraping it; Ctrl-C ends it."""
+    from lab.demo import run_demo  # noqa: PLC0415
+
+    run_demo(runner(topology), lambda line: out.print(line, soft_wrap=True), duration)

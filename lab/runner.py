@@ -10,6 +10,8 @@ after a crash half-way through :meth:`Runner.up`.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import logging
 import os
@@ -17,7 +19,7 @@ import shlex
 import shutil
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from ipaddress import IPv4Network, ip_network
 from pathlib import Path
@@ -33,6 +35,7 @@ FRR_ETC = Path("/etc/frr")
 FRR_RUN = Path("/var/run/frr")
 FRR_GR_JSON = FRR_RUN / "ospfd-gr.json"
 SSHD_PRIVSEP = Path("/run/sshd")
+LOCK_FILE = Path("/run/lock/pantau-lab.lock")
 USER_DB = ("passwd", "group", "shadow", "gshadow", "subuid", "subgid")
 REQUIRED_TOOLS = {
     "ip": "iproute2",
@@ -98,6 +101,7 @@ class Runner:
         self.run_dir = topology.run_dir
         self.state_file = self.run_dir / "state.json"
         self.progress = progress or (lambda _msg: None)
+        self._lock_depth = 0
 
     # ---- paths and commands -------------------------------------------------------------------
     def node_dir(self, node: str) -> Path:
@@ -142,6 +146,26 @@ class Runner:
             raise LabError(f"lab {self.topo.name} is not up; run 'pantau lab up' first")
 
     # ---- up -------------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """One runner at a time changes the host (a second ``up``/``down`` waits for the first)."""
+        if self._lock_depth:
+            self._lock_depth += 1
+            try:
+                yield
+            finally:
+                self._lock_depth -= 1
+            return
+        LOCK_FILE.parent.mkdir(parents=True, exist_ok=True)
+        with LOCK_FILE.open("a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            self._lock_depth = 1
+            try:
+                yield
+            finally:
+                self._lock_depth = 0
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
     def up(self, timeout: float = 90) -> UpReport:
         """Bring the lab up and wait until routing converged and every service answers (idempotent).
 
@@ -149,6 +173,10 @@ class Runner:
             LabConflict: another lab or an overlapping route is in the way (nothing changed).
             LabError: a step failed; everything made so far has been removed again.
         """
+        with self._exclusive():
+            return self._up(timeout)
+
+    def _up(self, timeout: float) -> UpReport:
         start = time.monotonic()
         if os.geteuid() != 0:
             raise LabError("the lab needs root (network namespaces, daemons); run as root")
@@ -616,6 +644,10 @@ class Runner:
     # ---- down -----------------------------------------------------------------------------------
     def down(self) -> None:
         """Remove everything the lab made; works from discovery, so also after a crash half-way."""
+        with self._exclusive():
+            self._down()
+
+    def _down(self) -> None:
         state = self._state()
         prefix = f"{self.topo.name}-"
         namespaces = [ns for ns in host.netns_list() if ns.startswith(prefix)]
@@ -634,8 +666,10 @@ class Runner:
             for f in uts.iterdir():
                 host.run(["umount", str(f)], check=False)
             host.run(["umount", str(uts)], check=False)
-        if self.topo.bridge in {link["ifname"] for link in host.ip_json(["link", "show"])}:
-            host.run(["ip", "link", "del", self.topo.bridge])
+        host_links = {link["ifname"] for link in host.ip_json(["link", "show"])}
+        ours = {self.topo.bridge} | {self.topo.host_veth(i) for i in range(len(self.topo.nodes))}
+        for name in sorted(host_links & ours):  # the bridge, and mgmt veths orphaned by a crash
+            host.run(["ip", "link", "del", name], check=False)
         for node in self.topo.nodes:
             ns = self.topo.netns(node.name)
             shutil.rmtree(FRR_ETC / ns, ignore_errors=True)

@@ -1,0 +1,97 @@
+"""Metric names, labels and absence rules, rendered from a fixed snapshot."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.parser import text_string_to_metric_families
+
+from agent.health import LinkState
+from agent.snapshot import DeviceView, LinkView, ProbeView, Snapshot
+from collectors.samples import ProbeResult
+from exporters.prometheus import SnapshotCollector
+
+RULES = Path(__file__).resolve().parents[3] / "exporters" / "prometheus" / "rules.yml"
+
+
+def snapshot() -> Snapshot:
+    up = LinkView(
+        "dinkes-wan", "dinkes", "PT A", "core", "eth1", 10_000_000, LinkState.UP, (), True, 1000, 2000, 4e6, 9.5e6, 0, 1
+    )
+    lost = LinkView("disdik-wan", "disdik", "PT A", "core", "eth2", 20_000_000, LinkState.DOWN, ("no-icmp-reply",))
+    probe = ProbeView(
+        "opd-dinkes-wan", "10.0.1.2", "cpe-wan", "dinkes", ProbeResult("10.0.1.2", 0.0, 4, (0.001, 0.003))
+    )
+    silent = ProbeView("opd-disdik-wan", "10.0.2.2", "cpe-wan", "disdik", ProbeResult("10.0.2.2", 0.0, 4, ()))
+    return Snapshot(
+        1.0,
+        (up, lost),
+        (probe, silent),
+        (DeviceView("core", True, 12.5), DeviceView("opd-disdik", False)),
+        {"snmp": 0.2},
+        {("snmp", "timeout"): 3},
+        {"device-restart": 2},
+    )
+
+
+def scrape(snap: Snapshot) -> dict[str, list[tuple[dict[str, str], float]]]:
+    registry = CollectorRegistry()
+    registry.register(SnapshotCollector(lambda: snap))
+    out: dict[str, list[tuple[dict[str, str], float]]] = {}
+    for family in text_string_to_metric_families(generate_latest(registry).decode()):
+        for s in family.samples:
+            out.setdefault(s.name, []).append((s.labels, s.value))
+    return out
+
+
+def test_link_series_carry_the_conventional_labels_and_rates() -> None:
+    data = scrape(snapshot())
+    labels, bps = data["pantau_link_transmit_bits_per_second"][0]
+    assert labels == {"opd": "dinkes", "link": "dinkes-wan", "device": "core", "interface": "eth1", "provider": "PT A"}
+    assert bps == 9.5e6
+    assert ({**labels, "direction": "transmit"}, 0.95) in data["pantau_link_utilization_ratio"]
+    assert (labels, 2000.0) in data["pantau_link_transmit_bytes_total"]
+
+
+def test_values_not_collected_are_absent_not_zero() -> None:
+    data = scrape(snapshot())
+    for name in ("pantau_link_receive_bits_per_second", "pantau_link_oper_up", "pantau_link_receive_bytes_total"):
+        assert all(lbl["link"] != "disdik-wan" for lbl, _ in data[name]), name
+    assert all(lbl["device"] != "opd-disdik" for lbl, _ in data.get("pantau_device_uptime_seconds", []))
+    assert not [1 for lbl, _ in data.get("pantau_probe_rtt_seconds", []) if lbl["opd"] == "disdik"]
+
+
+def test_link_state_has_one_series_per_state_with_the_current_one_set() -> None:
+    states = {(lbl["link"], lbl["state"]): v for lbl, v in scrape(snapshot())["pantau_link_state"]}
+    assert {s for (link, s), v in states.items() if link == "disdik-wan" and v == 1.0} == {"down"}
+    assert sum(v for (link, _), v in states.items() if link == "dinkes-wan") == 1.0
+    assert len(states) == 2 * len(LinkState)
+    reasons = scrape(snapshot())["pantau_link_state_reason"]
+    assert [(lbl["link"], lbl["reason"]) for lbl, _ in reasons] == [("disdik-wan", "no-icmp-reply")]
+
+
+def test_probe_and_collector_families() -> None:
+    data = scrape(snapshot())
+    assert {lbl["target"]: v for lbl, v in data["pantau_probe_up"]} == {"opd-dinkes-wan": 1.0, "opd-disdik-wan": 0.0}
+    assert {lbl["target"]: v for lbl, v in data["pantau_probe_loss_ratio"]} == {
+        "opd-dinkes-wan": 0.5,
+        "opd-disdik-wan": 1.0,
+    }
+    assert ({"collector": "snmp", "reason": "timeout"}, 3.0) in data["pantau_collector_errors_total"]
+    assert ({"reason": "device-restart"}, 2.0) in data["pantau_rate_samples_discarded_total"]
+    assert {lbl["device"]: v for lbl, v in data["pantau_device_up"]} == {"core": 1.0, "opd-disdik": 0.0}
+
+
+def test_every_metric_has_the_pantau_prefix() -> None:
+    assert all(name.startswith("pantau_") for name in scrape(snapshot()))
+
+
+@pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool (Debian package prometheus) not installed")
+def test_shipped_alert_rules_pass_promtool() -> None:
+    result = subprocess.run(["promtool", "check", "rules", str(RULES)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "SUCCESS: 5 rules found" in result.stdout
