@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEB_PACKAGES := python3-venv iproute2 util-linux procps frr snmpd snmp openssh-server bind9 bind9-utils \
+DEB_PACKAGES := python3-venv iproute2 util-linux procps passwd curl frr snmpd snmp openssh-server bind9 bind9-utils \
 	dnsutils iperf3 nftables iputils-ping fping prometheus prometheus-snmp-exporter hyperfine
 
 .PHONY: setup deb venv test test-unit test-lab demo lint bench clean
@@ -51,7 +51,7 @@ lint: venv
 	$(BIN)/mypy
 
 bench: setup
-	$(BIN)/python -m pytest benchmarks -p no:cacheprovider --benchmark-only -q
+	$(BIN)/python -m benchmarks.run
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

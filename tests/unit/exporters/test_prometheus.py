@@ -95,3 +95,14 @@ def test_shipped_alert_rules_pass_promtool() -> None:
     result = subprocess.run(["promtool", "check", "rules", str(RULES)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "SUCCESS: 5 rules found" in result.stdout
+
+
+def test_grafana_dashboard_queries_only_metrics_the_exporter_renders() -> None:
+    import json
+    import re
+
+    dashboard = json.loads((RULES.parent.parent / "grafana" / "opd-links.json").read_text())
+    exprs = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+    used = {m for e in exprs for m in re.findall(r"pantau_[a-z_]+", e)}
+    rendered = set(scrape(snapshot()))
+    assert used and used <= rendered, used - rendered

@@ -1,0 +1,1 @@
+"""Benchmarks (``make bench``): pantau's collectors side by side with their peers, as ratios."""

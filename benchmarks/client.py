@@ -1,0 +1,125 @@
+"""Benchmark clients; run inside the bench namespace (``ip netns exec pbench-dev``) by ``run.py``.
+
+Each benchmark alternates A (the peer) and B (pantau) round by round, so both see the same machine
+state, and prints medians as JSON.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from benchmarks.fixture import COMMUNITY
+from collectors.icmp import IcmpProber
+from collectors.snmp import HC_COLUMNS, STATUS_COLUMNS, SnmpCollector
+from inventory.models import Device, Interface, Platform, Role, SnmpProfile, SnmpVersion
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def snmp(rounds: int, interfaces: int) -> dict[str, object]:
+    names = [f"b{i}{side}" for i in range(interfaces // 2) for side in "ab"]
+    device = Device(
+        name="bench",
+        role=Role.CORE,
+        platform=Platform.LINUX,
+        site="bench",
+        mgmt_address="127.0.0.1",
+        snmp="bench",
+        interfaces=tuple(Interface(name=n) for n in names),
+    )
+    profile = SnmpProfile(name="bench", version=SnmpVersion.V2C, community="env:PBENCH_COMMUNITY")
+    os.environ["PBENCH_COMMUNITY"] = COMMUNITY
+    columns = [*HC_COLUMNS.values(), *STATUS_COLUMNS.values()]
+    loop = asyncio.new_event_loop()
+    collector = loop.run_until_complete(_make(Path("."), loop))
+    sample = loop.run_until_complete(collector.poll(device, profile))  # warm: ifName walk, ifIndex cache
+    assert len(sample.interfaces) == interfaces, len(sample.interfaces)
+    varbinds = interfaces * len(columns)
+    a_wall, b_wall, a_cpu, b_cpu = [], [], [], []
+    for _ in range(rounds):
+        t0, c0 = time.perf_counter(), children_cpu()
+        for column in columns:
+            out = subprocess.run(
+                ["snmpbulkwalk", "-v2c", "-c", COMMUNITY, "-Cr50", "-On", "-Oq", "127.0.0.1", column],
+                capture_output=True,
+                text=True,
+                check=True,
+                env={**os.environ, "SNMP_PERSISTENT_DIR": "/tmp"},
+            )
+            assert out.stdout.count("\n") >= interfaces
+        a_wall.append(time.perf_counter() - t0)
+        a_cpu.append(children_cpu() - c0)
+        t0, c0 = time.perf_counter(), time.process_time()
+        sample = loop.run_until_complete(collector.poll(device, profile))
+        b_wall.append(time.perf_counter() - t0)
+        b_cpu.append(time.process_time() - c0)
+        assert len(sample.interfaces) == interfaces
+    collector.close()
+    loop.close()
+    a, b = statistics.median(a_wall), statistics.median(b_wall)
+    return {
+        "benchmark": f"SNMP poll, 1 device x {interfaces} interfaces x {len(columns)} columns",
+        "peer": "snmpbulkwalk -Cr50 (net-snmp), one walk per column",
+        "rounds": rounds,
+        "peer_median_s": a,
+        "pantau_median_s": b,
+        "ratio": b / a,
+        "pantau_cpu_us_per_varbind": statistics.median(b_cpu) / varbinds * 1e6,
+        "peer_cpu_us_per_varbind": statistics.median(a_cpu) / varbinds * 1e6,
+    }
+
+
+async def _make(inventory: Path, loop: asyncio.AbstractEventLoop) -> SnmpCollector:
+    return SnmpCollector(inventory, timeout=2.0, retries=1)
+
+
+def icmp(rounds: int, targets: int, count: int) -> dict[str, object]:
+    addrs = [f"10.251.{i // 250}.{i % 250 + 1}" for i in range(targets)]
+    interval = 0.01
+    loop = asyncio.new_event_loop()
+
+    async def make() -> IcmpProber:
+        return IcmpProber(count=count, interval=interval, timeout=1.0)
+
+    prober = loop.run_until_complete(make())
+    a_wall, b_wall = [], []
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        subprocess.run(
+            ["fping", "-q", "-i", "0", "-p", str(int(interval * 1000)), "-c", str(count), *addrs],
+            capture_output=True,
+            check=True,
+        )
+        a_wall.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        results = loop.run_until_complete(prober.probe(addrs))
+        b_wall.append(time.perf_counter() - t0)
+        assert all(r.received == count for r in results.values())
+    prober.close()
+    loop.close()
+    a, b = statistics.median(a_wall), statistics.median(b_wall)
+    return {
+        "benchmark": f"ICMP, {targets} targets x {count} probes, {interval * 1000:.0f} ms apart",
+        "peer": f"fping -i0 -p {int(interval * 1000)} -c {count}",
+        "rounds": rounds,
+        "peer_median_s": a,
+        "pantau_median_s": b,
+        "ratio": b / a,
+    }
+
+
+if __name__ == "__main__":
+    kind = sys.argv[1]
+    result = snmp(15, 1000) if kind == "snmp" else icmp(15, 250, 3)
+    print(json.dumps(result))
