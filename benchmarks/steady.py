@@ -52,8 +52,10 @@ def main() -> int:
             proc.terminate()
             proc.wait(15)
             runner.down()
-    print(f"| steady state, pantau run against the lab ({seconds:.0f} s; 8 devices, 4 links, 11 probe targets) "
-          f"| CPU {cpu:.2f} % of one core | RSS max {max(rss):.1f} MiB, median {sorted(rss)[len(rss) // 2]:.1f} MiB |")
+    print(
+        f"| steady state, pantau run against the lab ({seconds:.0f} s; 8 devices, 4 links, 11 probe targets) "
+        f"| CPU {cpu:.2f} % of one core | RSS max {max(rss):.1f} MiB, median {sorted(rss)[len(rss) // 2]:.1f} MiB |"
+    )
     return 0
 
 

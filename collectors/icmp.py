@@ -35,9 +35,29 @@ def checksum(data: bytes) -> int:
     return int(~total & 0xFFFF)
 
 
-def echo_request(ident: int, seq: int, payload: bytes = b"pantau-probe----") -> bytes:
+PAYLOAD = b"pantau-probe----"
+
+
+def echo_request(ident: int, seq: int, payload: bytes = PAYLOAD) -> bytes:
     header = struct.pack("!BBHHH", ECHO_REQUEST, 0, 0, ident, seq)
     return struct.pack("!BBHHH", ECHO_REQUEST, 0, checksum(header + payload), ident, seq) + payload
+
+
+class EchoTemplate:
+    """Echo requests of one identifier, built by patching only sequence and checksum (RFC 1624 style:
+    the one's-complement sum of the fixed part is computed once)."""
+
+    def __init__(self, ident: int, payload: bytes = PAYLOAD) -> None:
+        self.ident = ident
+        self.payload = payload
+        fixed = struct.pack("!BBHH", ECHO_REQUEST, 0, 0, ident) + payload
+        self._sum = sum(struct.unpack(f"!{len(fixed) // 2}H", fixed))
+
+    def packet(self, seq: int) -> bytes:
+        total = self._sum + seq
+        while total >> 16:
+            total = (total & 0xFFFF) + (total >> 16)
+        return struct.pack("!BBHHH", ECHO_REQUEST, 0, ~total & 0xFFFF, self.ident, seq) + self.payload
 
 
 def parse_reply(packet: bytes, raw: bool) -> tuple[int, int, int] | None:
@@ -85,6 +105,7 @@ class IcmpProber:
         # ping sockets replace the identifier with their port; raw sockets keep ours
         self.ident = random.randrange(1, 0xFFFF)  # noqa: S311  (an identifier, not a secret) if self.raw else self.sock.getsockname()[1]
         self._seq = 0
+        self._template = EchoTemplate(self.ident)
 
     def close(self) -> None:
         self.sock.close()
@@ -128,7 +149,7 @@ class IcmpProber:
                     sent[self._seq] = (target, number, time.time())
                     # no route: counted as lost, like a request that got no reply
                     with contextlib.suppress(OSError):
-                        self.sock.sendto(echo_request(self.ident, self._seq), (target, 0))
+                        self.sock.sendto(self._template.packet(self._seq), (target, 0))
                 if number < self.count - 1:
                     await asyncio.sleep(self.interval)
             with contextlib.suppress(TimeoutError):

@@ -7,7 +7,7 @@ import struct
 from hypothesis import given
 from hypothesis import strategies as st
 
-from collectors.icmp import ECHO_REPLY, checksum, echo_request, parse_reply
+from collectors.icmp import ECHO_REPLY, EchoTemplate, checksum, echo_request, parse_reply
 from collectors.samples import ProbeResult
 
 
@@ -43,3 +43,8 @@ def test_round_statistics() -> None:
     assert abs(r.rtt_avg - 0.012) < 1e-12  # type: ignore[operator]
     assert abs(r.jitter - 0.003) < 1e-12  # type: ignore[operator]
     assert ProbeResult("x", 0.0, 3, ()).rtt_avg is None
+
+
+@given(st.integers(0, 0xFFFF), st.integers(0, 0xFFFF))
+def test_template_packets_equal_freshly_built_ones(ident: int, seq: int) -> None:
+    assert EchoTemplate(ident).packet(seq) == echo_request(ident, seq)
