@@ -65,6 +65,9 @@ def snmp(rounds: int, interfaces: int) -> dict[str, object]:
         b_wall.append(time.perf_counter() - t0)
         b_cpu.append(time.process_time() - c0)
         assert len(sample.interfaces) == interfaces
+    complete = [i for i in sample.interfaces.values() if i.in_octets is not None and i.oper_up is not None
+                and i.out_errors is not None and i.speed_bps is not None]
+    assert len(complete) == interfaces, len(complete)
     collector.close()
     loop.close()
     a, b = statistics.median(a_wall), statistics.median(b_wall)
