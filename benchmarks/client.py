@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.fixture import COMMUNITY
+from benchmarks.fixture import COMMUNITY, EXPORTER_LISTEN, fleet_address
 from collectors.icmp import IcmpProber
 from collectors.snmp import HC_COLUMNS, STATUS_COLUMNS, SnmpCollector
 from inventory.models import Device, Interface, Platform, Role, SnmpProfile, SnmpVersion
@@ -65,8 +65,11 @@ def snmp(rounds: int, interfaces: int) -> dict[str, object]:
         b_wall.append(time.perf_counter() - t0)
         b_cpu.append(time.process_time() - c0)
         assert len(sample.interfaces) == interfaces
-    complete = [i for i in sample.interfaces.values() if i.in_octets is not None and i.oper_up is not None
-                and i.out_errors is not None and i.speed_bps is not None]
+    complete = [
+        i
+        for i in sample.interfaces.values()
+        if i.in_octets is not None and i.oper_up is not None and i.out_errors is not None and i.speed_bps is not None
+    ]
     assert len(complete) == interfaces, len(complete)
     collector.close()
     loop.close()
@@ -122,7 +125,63 @@ def icmp(rounds: int, targets: int, count: int) -> dict[str, object]:
     }
 
 
+def fleet(rounds: int, devices: int, interfaces: int) -> dict[str, object]:
+    names = [f"f{i}{side}" for i in range(interfaces // 2) for side in "ab"]
+    fleet_devices = [
+        Device(
+            name=f"d{d}",
+            role=Role.CPE,
+            platform=Platform.LINUX,
+            site="bench",
+            mgmt_address=fleet_address(d),
+            snmp="bench",
+            interfaces=tuple(Interface(name=n) for n in names),
+        )
+        for d in range(devices)
+    ]
+    profile = SnmpProfile(name="bench", version=SnmpVersion.V2C, community="env:PBENCH_COMMUNITY")
+    os.environ["PBENCH_COMMUNITY"] = COMMUNITY
+    loop = asyncio.new_event_loop()
+    collector = loop.run_until_complete(_make(Path("."), loop))
+
+    async def poll_all() -> list[object]:
+        return list(await asyncio.gather(*(collector.poll(d, profile) for d in fleet_devices)))
+
+    loop.run_until_complete(poll_all())  # warm: ifIndex caches
+    urls = [f"http://{EXPORTER_LISTEN}/snmp?module=pantau_bench&target={fleet_address(d)}" for d in range(devices)]
+    curl = ["curl", "-sf", "--parallel", "--parallel-immediate", "--parallel-max", str(devices)]
+    for url in urls:
+        curl += ["-o", "/dev/null", url]
+    subprocess.run(curl, check=True)  # warm the exporter too
+    a_wall, b_wall = [], []
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        subprocess.run(curl, check=True)
+        a_wall.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        samples = loop.run_until_complete(poll_all())
+        b_wall.append(time.perf_counter() - t0)
+        assert all(len(s.interfaces) == interfaces for s in samples)  # type: ignore[attr-defined]
+    collector.close()
+    loop.close()
+    a, b = statistics.median(a_wall), statistics.median(b_wall)
+    columns = len(HC_COLUMNS) + len(STATUS_COLUMNS)
+    return {
+        "benchmark": f"SNMP poll, {devices} devices x {interfaces} interfaces x {columns} columns, concurrently",
+        "peer": "prometheus-snmp-exporter 0.21 (Debian), all targets scraped in parallel, same columns",
+        "rounds": rounds,
+        "peer_median_s": a,
+        "pantau_median_s": b,
+        "ratio": b / a,
+    }
+
+
 if __name__ == "__main__":
     kind = sys.argv[1]
-    result = snmp(15, 1000) if kind == "snmp" else icmp(15, 250, 3)
+    if kind == "snmp":
+        result = snmp(15, 1000)
+    elif kind == "fleet":
+        result = fleet(15, 50, 20)
+    else:
+        result = icmp(15, 250, 3)
     print(json.dumps(result))

@@ -72,3 +72,113 @@ def bench_netns(interfaces: int = 1000, addresses: int = 250) -> Iterator[Path]:
                 time.sleep(0.05)
         subprocess.run(["ip", "netns", "del", NETNS], capture_output=True, check=False)
         shutil.rmtree(work, ignore_errors=True)
+
+
+FLEET_NETNS = "pbench-fleet"
+EXPORTER_LISTEN = "127.0.0.1:9116"
+
+
+def fleet_address(i: int) -> str:
+    return f"127.0.1.{i + 1}"
+
+
+def exporter_module(columns: list[str]) -> str:
+    """An snmp_exporter 0.21 module walking exactly ``columns`` (what pantau polls)."""
+    lines = [
+        "pantau_bench:",
+        "  version: 2",
+        "  max_repetitions: 25",
+        "  auth:",
+        f"    community: {COMMUNITY}",
+        "  walk:",
+    ]
+    lines += [f"  - {oid}" for oid in columns]
+    lines.append("  metrics:")
+    for oid in columns:
+        lines += [
+            f"  - name: c_{oid.replace('.', '_')}",
+            f"    oid: {oid}",
+            "    type: gauge",
+            "    help: bench",
+            "    indexes:",
+            "    - labelname: ifIndex",
+            "      type: gauge",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+@contextlib.contextmanager
+def fleet_netns(devices: int, interfaces: int, columns: list[str]) -> Iterator[Path]:
+    """``devices`` snmpd instances (127.0.1.x) over one namespace with ``interfaces`` veth ends, and
+    Debian's prometheus-snmp-exporter with a module for the same columns."""
+    work = Path(tempfile.mkdtemp(prefix="pbench-fleet-"))
+    pids: list[int] = []
+    subprocess.run(["ip", "netns", "del", FLEET_NETNS], capture_output=True, check=False)
+    try:
+        sh("ip", "netns", "add", FLEET_NETNS)
+        batch = ["link set lo up"] + [f"link add f{i}a type veth peer name f{i}b" for i in range(interfaces // 2)]
+        batch += [f"link set f{i}{s} up" for i in range(interfaces // 2) for s in "ab"]
+        sh("ip", "-n", FLEET_NETNS, "-batch", "-", input_text="\n".join(batch) + "\n")
+        for d in range(devices):
+            dev = work / f"d{d}"
+            (dev / "persist").mkdir(parents=True)
+            conf = dev / "snmpd.conf"
+            conf.write_text(
+                f"agentAddress udp:{fleet_address(d)}:161\nmaster no\nrocommunity {COMMUNITY} 127.0.0.0/8\n"
+            )
+            sh(
+                "ip",
+                "netns",
+                "exec",
+                FLEET_NETNS,
+                "env",
+                f"SNMP_PERSISTENT_DIR={dev / 'persist'}",
+                "/usr/sbin/snmpd",
+                "-C",
+                "-c",
+                str(conf),
+                "-m",
+                "",
+                "-p",
+                str(dev / "snmpd.pid"),
+                "-Lf",
+                str(dev / "snmpd.log"),
+            )
+        deadline = time.monotonic() + 15
+        for d in range(devices):
+            pid_file = work / f"d{d}" / "snmpd.pid"
+            while not pid_file.exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            pids.append(int(pid_file.read_text()))
+        (work / "snmp.yml").write_text(exporter_module(columns))
+        log = (work / "exporter.log").open("wb")
+        exporter = subprocess.Popen(
+            [
+                "ip",
+                "netns",
+                "exec",
+                FLEET_NETNS,
+                "prometheus-snmp-exporter",
+                f"--config.file={work / 'snmp.yml'}",
+                f"--web.listen-address={EXPORTER_LISTEN}",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            time.sleep(1.0)
+            yield work
+        finally:
+            exporter.terminate()
+            exporter.wait(10)
+            log.close()
+    finally:
+        for pid in pids:
+            subprocess.run(["kill", str(pid)], check=False)
+        for pid in pids:
+            for _ in range(100):
+                if not Path(f"/proc/{pid}").exists():
+                    break
+                time.sleep(0.02)
+        subprocess.run(["ip", "netns", "del", FLEET_NETNS], capture_output=True, check=False)
+        shutil.rmtree(work, ignore_errors=True)

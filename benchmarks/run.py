@@ -7,7 +7,21 @@ import os
 import subprocess
 import sys
 
-from benchmarks.fixture import NETNS, bench_netns
+from benchmarks.fixture import FLEET_NETNS, NETNS, bench_netns, fleet_netns
+from collectors.snmp import HC_COLUMNS, STATUS_COLUMNS
+
+
+def _client(netns: str, kind: str) -> dict[str, object]:
+    out = subprocess.run(
+        ["ip", "netns", "exec", netns, sys.executable, "-m", "benchmarks.client", kind],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"benchmark {kind} failed:\n{out.stderr[-3000:]}")
+    result: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
 
 
 def main() -> int:
@@ -17,13 +31,10 @@ def main() -> int:
     rows = []
     with bench_netns():
         for kind in ("snmp", "icmp"):
-            out = subprocess.run(
-                ["ip", "netns", "exec", NETNS, sys.executable, "-m", "benchmarks.client", kind],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+            rows.append(_client(NETNS, kind))
+    columns = [*HC_COLUMNS.values(), *STATUS_COLUMNS.values()]
+    with fleet_netns(50, 20, columns):
+        rows.append(_client(FLEET_NETNS, "fleet"))
     print("| benchmark | peer | peer median | pantau median | ratio (pantau/peer) | notes |")
     print("|---|---|---|---|---|---|")
     for r in rows:
