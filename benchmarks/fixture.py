@@ -17,6 +17,50 @@ NETNS = "pbench-dev"
 COMMUNITY = "pbench-ro"
 
 
+def start_snmpd(netns: str, directory: Path, address: str, allowed: str) -> Path:
+    """Start one snmpd in ``netns`` answering ``COMMUNITY`` on ``address``; returns its pid file."""
+    (directory / "persist").mkdir(parents=True, exist_ok=True)
+    conf = directory / "snmpd.conf"
+    conf.write_text(f"agentAddress udp:{address}:161\nmaster no\nrocommunity {COMMUNITY} {allowed}\n")
+    pid_file = directory / "snmpd.pid"
+    sh(
+        "ip",
+        "netns",
+        "exec",
+        netns,
+        "env",
+        f"SNMP_PERSISTENT_DIR={directory / 'persist'}",
+        "/usr/sbin/snmpd",
+        "-C",
+        "-c",
+        str(conf),
+        "-m",
+        "",
+        "-p",
+        str(pid_file),
+        "-Lf",
+        str(directory / "snmpd.log"),
+    )
+    return pid_file
+
+
+def wait_pid(pid_file: Path, deadline: float) -> int:
+    while not pid_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return int(pid_file.read_text())
+
+
+def stop(pids: list[int]) -> None:
+    """SIGTERM the benchmark's own daemons by PID and wait until they are gone."""
+    for pid in pids:
+        subprocess.run(["kill", str(pid)], check=False)
+    for pid in pids:
+        for _ in range(100):
+            if not Path(f"/proc/{pid}").exists():
+                break
+            time.sleep(0.02)
+
+
 def sh(*argv: str, input_text: str | None = None) -> str:
     return subprocess.run(argv, check=True, capture_output=True, text=True, input=input_text).stdout
 
@@ -25,7 +69,7 @@ def sh(*argv: str, input_text: str | None = None) -> str:
 def bench_netns(interfaces: int = 1000, addresses: int = 250) -> Iterator[Path]:
     """A netns with ``interfaces`` veth ends, ``addresses`` /32s on lo (10.251.x.y), and snmpd on 127.0.0.1."""
     work = Path(tempfile.mkdtemp(prefix="pbench-"))
-    snmpd_pid: int | None = None
+    pids: list[int] = []
     subprocess.run(["ip", "netns", "del", NETNS], capture_output=True, check=False)
     try:
         sh("ip", "netns", "add", NETNS)
@@ -37,39 +81,10 @@ def bench_netns(interfaces: int = 1000, addresses: int = 250) -> Iterator[Path]:
         for i in range(addresses):
             batch.append(f"addr add 10.251.{i // 250}.{i % 250 + 1}/32 dev lo")
         sh("ip", "-n", NETNS, "-batch", "-", input_text="\n".join(batch) + "\n")
-        conf = work / "snmpd.conf"
-        conf.write_text(f"agentAddress udp:127.0.0.1:161\nmaster no\nrocommunity {COMMUNITY} 127.0.0.1\n")
-        (work / "persist").mkdir()
-        sh(
-            "ip",
-            "netns",
-            "exec",
-            NETNS,
-            "env",
-            f"SNMP_PERSISTENT_DIR={work / 'persist'}",
-            "/usr/sbin/snmpd",
-            "-C",
-            "-c",
-            str(conf),
-            "-m",
-            "",
-            "-p",
-            str(work / "snmpd.pid"),
-            "-Lf",
-            str(work / "snmpd.log"),
-        )
-        deadline = time.monotonic() + 10
-        while not (work / "snmpd.pid").exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        snmpd_pid = int((work / "snmpd.pid").read_text())
+        pids.append(wait_pid(start_snmpd(NETNS, work, "127.0.0.1", "127.0.0.1"), time.monotonic() + 10))
         yield work
     finally:
-        if snmpd_pid is not None:
-            subprocess.run(["kill", str(snmpd_pid)], check=False)
-            for _ in range(100):
-                if not Path(f"/proc/{snmpd_pid}").exists():
-                    break
-                time.sleep(0.05)
+        stop(pids)
         subprocess.run(["ip", "netns", "del", NETNS], capture_output=True, check=False)
         shutil.rmtree(work, ignore_errors=True)
 
@@ -119,37 +134,9 @@ def fleet_netns(devices: int, interfaces: int, columns: list[str]) -> Iterator[P
         batch = ["link set lo up"] + [f"link add f{i}a type veth peer name f{i}b" for i in range(interfaces // 2)]
         batch += [f"link set f{i}{s} up" for i in range(interfaces // 2) for s in "ab"]
         sh("ip", "-n", FLEET_NETNS, "-batch", "-", input_text="\n".join(batch) + "\n")
-        for d in range(devices):
-            dev = work / f"d{d}"
-            (dev / "persist").mkdir(parents=True)
-            conf = dev / "snmpd.conf"
-            conf.write_text(
-                f"agentAddress udp:{fleet_address(d)}:161\nmaster no\nrocommunity {COMMUNITY} 127.0.0.0/8\n"
-            )
-            sh(
-                "ip",
-                "netns",
-                "exec",
-                FLEET_NETNS,
-                "env",
-                f"SNMP_PERSISTENT_DIR={dev / 'persist'}",
-                "/usr/sbin/snmpd",
-                "-C",
-                "-c",
-                str(conf),
-                "-m",
-                "",
-                "-p",
-                str(dev / "snmpd.pid"),
-                "-Lf",
-                str(dev / "snmpd.log"),
-            )
+        files = [start_snmpd(FLEET_NETNS, work / f"d{d}", fleet_address(d), "127.0.0.0/8") for d in range(devices)]
         deadline = time.monotonic() + 15
-        for d in range(devices):
-            pid_file = work / f"d{d}" / "snmpd.pid"
-            while not pid_file.exists() and time.monotonic() < deadline:
-                time.sleep(0.05)
-            pids.append(int(pid_file.read_text()))
+        pids.extend(wait_pid(f, deadline) for f in files)
         (work / "snmp.yml").write_text(exporter_module(columns))
         log = (work / "exporter.log").open("wb")
         exporter = subprocess.Popen(
@@ -173,12 +160,6 @@ def fleet_netns(devices: int, interfaces: int, columns: list[str]) -> Iterator[P
             exporter.wait(10)
             log.close()
     finally:
-        for pid in pids:
-            subprocess.run(["kill", str(pid)], check=False)
-        for pid in pids:
-            for _ in range(100):
-                if not Path(f"/proc/{pid}").exists():
-                    break
-                time.sleep(0.02)
+        stop(pids)
         subprocess.run(["ip", "netns", "del", FLEET_NETNS], capture_output=True, check=False)
         shutil.rmtree(work, ignore_errors=True)

@@ -7,6 +7,7 @@ node with its default intervals (SNMP 30 s, ICMP 15 s), samples /proc every 5 s,
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -52,6 +53,7 @@ def main() -> int:
             proc.terminate()
             proc.wait(15)
             runner.down()
+    shutil.rmtree(state, ignore_errors=True)
     print(
         f"| steady state, pantau run against the lab ({seconds:.0f} s; 8 devices, 4 links, 11 probe targets) "
         f"| CPU {cpu:.2f} % of one core | RSS max {max(rss):.1f} MiB, median {sorted(rss)[len(rss) // 2]:.1f} MiB |"
