@@ -121,8 +121,11 @@ class IcmpProber:
         rtts: dict[str, dict[int, float]] = {t: {} for t in targets}
         started = time.time()
         done = asyncio.Event()
+        expected = len(targets) * self.count
+        received = 0
 
         def on_readable() -> None:
+            nonlocal received
             while True:
                 try:
                     packet, ancillary, _flags, (addr, _) = self.sock.recvmsg(2048, socket.CMSG_SPACE(16))
@@ -137,9 +140,11 @@ class IcmpProber:
                 if kind != ECHO_REPLY or ident != self.ident or entry is None or entry[0] != addr:
                     continue
                 target, number, t0 = entry
-                rtts[target].setdefault(number, now - t0)
-                if sum(len(r) for r in rtts.values()) == len(targets) * self.count:
-                    done.set()
+                if number not in rtts[target]:  # a duplicate reply counts once
+                    rtts[target][number] = now - t0
+                    received += 1
+                    if received == expected:
+                        done.set()
 
         loop.add_reader(self.sock.fileno(), on_readable)
         try:
