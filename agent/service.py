@@ -26,6 +26,7 @@ from collectors.snmp import SnmpCollector
 from inventory.models import Device, Inventory, Purpose, Role
 
 log = logging.getLogger(__name__)
+REBUILD_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,9 @@ class Agent:
         start = time.monotonic()
         devices = [d for d in self.inventory.devices if d.snmp is not None]
         # each device's result is taken as soon as it arrives: a silent device never delays the others
+        # (the snapshot is rebuilt within REBUILD_SECONDS of a result, not once per device)
+        loop = asyncio.get_running_loop()
+        pending: list[asyncio.TimerHandle] = []
         for done in asyncio.as_completed([self._poll_one(d) for d in devices]):
             device, result = await done
             if isinstance(result, DeviceSample):
@@ -107,7 +111,10 @@ class Agent:
                 self.samples.pop(device.name, None)
                 self.device_errors[device.name] = str(result)
                 self.errors[("snmp", result.reason)] += 1
-            self.rebuild()
+            if not pending or pending[-1].when() <= loop.time():
+                pending.append(loop.call_later(REBUILD_SECONDS, self.rebuild))
+        for handle in pending:
+            handle.cancel()
         self.durations["snmp"] = time.monotonic() - start
         self.rebuild()
 
