@@ -1,7 +1,13 @@
-"""The ``pantau`` command line (Typer + Rich)."""
+"""The ``pantau`` command line (Typer + Rich).
+
+Commands import the heavy modules they need (pysnmp, APScheduler, the lab) inside themselves, so
+``pantau inventory …`` starts without loading them.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -133,8 +139,6 @@ def run(
     listen: ListenOption = None,
 ) -> None:
     """Run the agent: poll every OPD link on schedule and serve Prometheus metrics."""
-    import asyncio  # noqa: PLC0415
-
     from agent.daemon import run_agent  # noqa: PLC0415
     from agent.logsetup import configure_logging  # noqa: PLC0415
 
@@ -151,8 +155,6 @@ def links(
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
 ) -> None:
     """One live poll: state, in/out Mbit/s, utilization, RTT and loss of every OPD link."""
-    import asyncio  # noqa: PLC0415
-
     from agent.service import Agent  # noqa: PLC0415
 
     cfg = _config(config, inventory=inventory)
@@ -227,8 +229,6 @@ def poll(
     inventory: Annotated[Path | None, typer.Option("--inventory", "-i", help="inventory folder")] = None,
 ) -> None:
     """Poll one device over SNMP and print its raw samples as JSON."""
-    import asyncio  # noqa: PLC0415
-    import dataclasses  # noqa: PLC0415
 
     from collectors.snmp import SnmpCollector  # noqa: PLC0415
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from benchmarks.fixture import COMMUNITY, EXPORTER_LISTEN, fleet_address
 from collectors.icmp import IcmpProber
+from collectors.samples import DeviceSample
 from collectors.snmp import HC_COLUMNS, STATUS_COLUMNS, SnmpCollector
 from inventory.models import Device, Interface, Platform, Role, SnmpProfile, SnmpVersion
 
@@ -144,7 +145,7 @@ def fleet(rounds: int, devices: int, interfaces: int) -> dict[str, object]:
     loop = asyncio.new_event_loop()
     collector = loop.run_until_complete(_make(Path("."), loop))
 
-    async def poll_all() -> list[object]:
+    async def poll_all() -> list[DeviceSample]:
         return list(await asyncio.gather(*(collector.poll(d, profile) for d in fleet_devices)))
 
     loop.run_until_complete(poll_all())  # warm: ifIndex caches
@@ -161,7 +162,7 @@ def fleet(rounds: int, devices: int, interfaces: int) -> dict[str, object]:
         t0 = time.perf_counter()
         samples = loop.run_until_complete(poll_all())
         b_wall.append(time.perf_counter() - t0)
-        assert all(len(s.interfaces) == interfaces for s in samples)  # type: ignore[attr-defined]
+        assert all(len(s.interfaces) == interfaces for s in samples)
     collector.close()
     loop.close()
     a, b = statistics.median(a_wall), statistics.median(b_wall)

@@ -84,12 +84,12 @@ def arrival_time(ancillary: list[tuple[int, int, bytes]]) -> float:
 class IcmpProber:
     """Sends ``count`` echo requests to each target per round, ``interval`` apart, over one socket."""
 
-    def __init__(self, count: int = 5, interval: float = 0.05, timeout: float = 1.0) -> None:
+    def __init__(self, count: int = 5, interval: float = 0.05, timeout: float = 1.0, raw: bool | None = None) -> None:
         self.count = count
         self.interval = interval
         self.timeout = timeout
         self._lock = asyncio.Lock()
-        self.raw = os.geteuid() == 0
+        self.raw = os.geteuid() == 0 if raw is None else raw  # default: raw socket when root
         try:
             kind = socket.SOCK_RAW if self.raw else socket.SOCK_DGRAM
             self.sock = socket.socket(socket.AF_INET, kind, socket.IPPROTO_ICMP)
@@ -102,8 +102,12 @@ class IcmpProber:
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
         # the kernel stamps each reply on arrival: RTTs do not include the event loop's own latency
         self.sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
-        # ping sockets replace the identifier with their port; raw sockets keep ours
-        self.ident = random.randrange(1, 0xFFFF)  # noqa: S311  (an identifier, not a secret) if self.raw else self.sock.getsockname()[1]
+        if self.raw:
+            self.ident = random.randrange(1, 0xFFFF)  # noqa: S311  (an identifier, not a secret)
+        else:
+            # ping sockets replace the identifier with their port, which binding assigns
+            self.sock.bind(("0.0.0.0", 0))  # noqa: S104  (the ICMP "port", not a listening address)
+            self.ident = self.sock.getsockname()[1]
         self._seq = 0
         self._template = EchoTemplate(self.ident)
 

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from lab.faults import Faults
 from lab.runner import Runner
 from lab.topology import load_topology
 
@@ -55,8 +56,6 @@ def status(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Per node: namespace, daemons alive, addresses; and the active traffic and faults."""
-    from lab.faults import Faults  # noqa: PLC0415
-
     r = runner(topology)
     nodes = r.status()
     active = Faults(r).active() if r.run_dir.exists() else {"faults": [], "traffic": []}
@@ -101,8 +100,6 @@ def traffic(
     topology: TopologyOpt = DEFAULT_TOPOLOGY,
 ) -> None:
     """Start iperf3 traffic on an OPD link (from srv-app1), or --stop it."""
-    from lab.faults import Faults  # noqa: PLC0415
-
     r = runner(topology)
     r.require_up()
     f = Faults(r)
@@ -131,8 +128,6 @@ def fault(
     topology: TopologyOpt = DEFAULT_TOPOLOGY,
 ) -> None:
     """Inject a fault (undone by 'pantau lab fault clear')."""
-    from lab.faults import Faults  # noqa: PLC0415
-
     r = runner(topology)
     r.require_up()
     f = Faults(r)

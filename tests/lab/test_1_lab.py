@@ -154,7 +154,7 @@ def test_ssh_linux_driver_into_a_server_runs_ip_j_addr(lab: Runner, inventory: I
     assert "10.10.20.11" in addrs
 
 
-def test_wrong_host_key_is_refused(lab: Runner, inventory: Inventory, tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_wrong_host_key_is_refused(lab: Runner) -> None:
     lines = lab.known_hosts.read_text().splitlines()
     srv_key = next(line.split(" ", 1)[1] for line in lines if line.startswith("172.20.20.11 "))
     wrong = lab.run_dir / "wrong_known_hosts"
@@ -218,7 +218,7 @@ def test_shaping_holds_an_opd_link_to_its_subscribed_rate(
     assert abs(mbps - payload_mbps) <= 0.05 * payload_mbps
 
 
-def test_a_second_lab_is_refused_while_one_is_up(lab: Runner, tmp_path: pytest.TempPathFactory) -> None:
+def test_a_second_lab_is_refused_while_one_is_up(lab: Runner) -> None:
     from pathlib import Path
 
     from lab.errors import LabConflict

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import time
+from collections.abc import Callable
 
 from inventory.models import Inventory
 from lab.faults import Faults
@@ -30,9 +32,7 @@ def oper_state(lab: Runner, node: str, iface: str) -> str:
     return str(json.loads(lab.exec(node, ["ip", "-j", "link", "show", iface]).stdout)[0]["operstate"])
 
 
-def wait_for(predicate, timeout: float = 10.0) -> bool:  # type: ignore[no-untyped-def]
-    import time
-
+def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():

@@ -330,3 +330,23 @@ def test_get_and_getbulk_paths_of_the_snmp_collector_agree(lab: Runner) -> None:
         walked = data["bulk"][name]
         assert got[:5] == walked[:5], name  # index, oper, admin, speed, errors: identical
         assert 0 <= walked[5] - got[5] < 10_000_000, name  # octets: read a moment later, never less
+
+
+UNPRIVILEGED_PROBE = """
+import asyncio
+from collectors.icmp import IcmpProber
+async def main():
+    prober = IcmpProber(count=3, raw=False)
+    results = await prober.probe(["10.255.0.1", "10.10.20.11"])
+    print(prober.raw, sorted(r.received for r in results.values()))
+asyncio.run(main())
+"""
+
+
+def test_icmp_probes_work_over_unprivileged_ping_sockets(lab: Runner) -> None:
+    # the path pantau takes without root; ping sockets need the caller's group in
+    # net.ipv4.ping_group_range, a per-namespace setting (here the lab's nms node only)
+    lab.exec("nms", ["sysctl", "-qw", "net.ipv4.ping_group_range=0 2147483647"])
+    result = in_nms(lab, UNPRIVILEGED_PROBE)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "[3,", "3]"]
