@@ -25,6 +25,7 @@ from inventory.errors import InventoryError, InventoryLoadError
 from inventory.loader import load_inventory
 from inventory.models import Inventory, InventoryFile
 from lab.errors import LabError
+from playbooks.errors import PlaybookError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="pantau: the data center's operations agent.")
 inventory_app = typer.Typer(no_args_is_help=True, help="Validate and show the inventory.")
@@ -39,6 +40,15 @@ def _add_lab_commands() -> None:
 
 
 _add_lab_commands()
+
+
+def _add_playbook_commands() -> None:
+    from agent.playbook_cli import register  # noqa: PLC0415
+
+    register(app)
+
+
+_add_playbook_commands()
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
@@ -260,6 +270,6 @@ def main() -> None:
             err.print(str(problem), markup=False, highlight=False)
         err.print(f"{len(exc.problems)} problem(s) in {exc.directory}", markup=False)
         sys.exit(2)
-    except (InventoryError, AgentError, LabError, CollectorError) as exc:
+    except (InventoryError, AgentError, LabError, CollectorError, PlaybookError) as exc:
         err.print(f"error: {exc}", markup=False, highlight=False)
         sys.exit(2)

@@ -10,15 +10,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from ipaddress import ip_interface
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from agent.config import Config
 from agent.health import HealthThresholds, LinkState, UtilizationPoint, link_health
 from agent.rates import Reading, counter_rate
 from agent.rollup import RollupRow, Rollups
 from agent.snapshot import DeviceView, LinkView, ProbeView, Snapshot
-from agent.store import LinkRollup
+from agent.store import LinkRollup, ProbeTargetRow
 from collectors.errors import CollectorError
 from collectors.icmp import IcmpProber
 from collectors.samples import DeviceSample, ProbeResult
@@ -130,10 +132,25 @@ class Agent:
     async def probe_icmp(self) -> None:
         assert self.icmp is not None
         start = time.monotonic()
+        self.targets = self._all_targets()
         results = await self.icmp.probe([t.address for t in self.targets])
         self.probes.update(results)
         self.durations["icmp"] = time.monotonic() - start
         self.rebuild()
+
+    def _all_targets(self) -> list[Target]:
+        """The inventory's targets and the servers playbooks registered (read each round: no restart needed)."""
+        targets = probe_targets(self.inventory)
+        if self.store is None:
+            return targets
+        known = {t.name for t in targets}
+        try:
+            with Session(self.store) as session:
+                rows = session.scalars(select(ProbeTargetRow).order_by(ProbeTargetRow.name)).all()
+        except SQLAlchemyError as exc:
+            log.warning("cannot read registered probe targets from the store: %s", exc)
+            return [*targets, *(t for t in self.targets if t.name not in known)]
+        return [*targets, *(Target(r.name, r.address, r.kind, r.opd or "") for r in rows if r.name not in known)]
 
     # ---- pure-ish bookkeeping ---------------------------------------------------------------------
     def _take(self, device: Device, sample: DeviceSample) -> None:

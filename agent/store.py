@@ -13,7 +13,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import DateTime, Float, Integer, String, UniqueConstraint, create_engine, event
+from sqlalchemy import DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -46,6 +46,123 @@ class LinkRollup(Base):
     out_bps_max: Mapped[float | None] = mapped_column(Float)
     loss_ratio: Mapped[float | None] = mapped_column(Float)
     rtt_avg_seconds: Mapped[float | None] = mapped_column(Float)
+
+
+class IpAllocation(Base):
+    """An address handed out from a prefix. ``live_address``/``live_hostname`` are set while the allocation is
+    live and cleared on release: the unique constraints on them are what keeps two allocations at once from
+    getting the same address (NULLs never collide, on SQLite as on PostgreSQL), and what makes asking twice
+    for the same hostname return the same row. Released rows stay as history."""
+
+    __tablename__ = "ip_allocations"
+    __table_args__ = (
+        UniqueConstraint("prefix", "live_address", name="uq_ip_allocations_live_address"),
+        UniqueConstraint("prefix", "live_hostname", name="uq_ip_allocations_live_hostname"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(63), index=True)
+    address: Mapped[str] = mapped_column(String(45), index=True)
+    hostname: Mapped[str] = mapped_column(String(253), index=True)
+    opd: Mapped[str | None] = mapped_column(String(63))
+    mac: Mapped[str | None] = mapped_column(String(17))
+    live_address: Mapped[str | None] = mapped_column(String(45))
+    live_hostname: Mapped[str | None] = mapped_column(String(253))
+    allocated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    allocated_by: Mapped[str] = mapped_column(String(63))
+    released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    released_by: Mapped[str | None] = mapped_column(String(63))
+    run_id: Mapped[int | None] = mapped_column(Integer, index=True)
+
+
+class IpConflict(Base):
+    """An address found in use by a host IPAM does not know; skipped until someone clears it."""
+
+    __tablename__ = "ip_conflicts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(63), index=True)
+    address: Mapped[str] = mapped_column(String(45), index=True)
+    mac: Mapped[str | None] = mapped_column(String(17))
+    detected_by: Mapped[str] = mapped_column(String(63))
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    cleared_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    run_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class DnsChange(Base):
+    """One record added to or deleted from a zone by an RFC 2136 update (the DNS change log)."""
+
+    __tablename__ = "dns_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    zone: Mapped[str] = mapped_column(String(253))
+    name: Mapped[str] = mapped_column(String(253), index=True)
+    rtype: Mapped[str] = mapped_column(String(10))
+    value: Mapped[str] = mapped_column(String(253))
+    ttl: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(10))  # add | delete | replace
+    by: Mapped[str] = mapped_column(String(63))
+    run_id: Mapped[int | None] = mapped_column(Integer, index=True)
+
+
+class PlaybookRun(Base):
+    """One run of a playbook: who, with what, how it ended; ``facts`` is what the steps learned (JSON),
+    kept after every step so that a crashed run can be compensated by ``pantau runs recover``."""
+
+    __tablename__ = "playbook_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    playbook: Mapped[str] = mapped_column(String(63), index=True)
+    started_by: Mapped[str] = mapped_column(String(63))
+    params: Mapped[str] = mapped_column(Text)
+    facts: Mapped[str] = mapped_column(Text, default="{}")
+    state: Mapped[str] = mapped_column(String(16), index=True)  # running | succeeded | failed | broken
+    reason: Mapped[str | None] = mapped_column(Text)
+    summary: Mapped[str | None] = mapped_column(Text)
+    host: Mapped[str] = mapped_column(String(253))
+    pid: Mapped[int] = mapped_column(Integer)
+    pid_start: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RunStep(Base):
+    """One step of a run, timed against its Mutu Baku allowance."""
+
+    __tablename__ = "run_steps"
+    __table_args__ = (UniqueConstraint("run_id", "position", name="uq_run_steps_run_position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("playbook_runs.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(63))
+    title: Mapped[str] = mapped_column(String(253))
+    sop_step: Mapped[str] = mapped_column(String(63))
+    allowance_seconds: Mapped[float] = mapped_column(Float)
+    expected_output: Mapped[str] = mapped_column(String(253))
+    state: Mapped[str] = mapped_column(String(16))  # running | ok | failed | compensated | compensation-failed
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    output: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class ProbeTargetRow(Base):
+    """A target registered for monitoring by a playbook (SOP 14 step 8); the agent probes it with the
+    inventory's targets and picks new ones up on its next interval."""
+
+    __tablename__ = "probe_targets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(253), unique=True)
+    address: Mapped[str] = mapped_column(String(45))
+    kind: Mapped[str] = mapped_column(String(16))
+    opd: Mapped[str | None] = mapped_column(String(63))
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    added_by: Mapped[str] = mapped_column(String(63))
+    run_id: Mapped[int | None] = mapped_column(Integer)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

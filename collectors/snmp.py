@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from ipaddress import IPv4Address, IPv6Address
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,9 @@ SYS_UPTIME = "1.3.6.1.2.1.1.3.0"
 IF_NUMBER = "1.3.6.1.2.1.2.1.0"
 IF_DESCR = "1.3.6.1.2.1.2.2.1.2"
 IF_NAME = "1.3.6.1.2.1.31.1.1.1.1"
+IP_NET_TO_PHYSICAL_ADDRESS = "1.3.6.1.2.1.4.35.1.4"  # IP-MIB, index ifIndex.addrType.len.address
+IP_NET_TO_PHYSICAL_STATE = "1.3.6.1.2.1.4.35.1.7"  # reachable(1) stale(2) delay(3) probe(4) ... incomplete(7)
+IP_NET_TO_MEDIA_ADDRESS = "1.3.6.1.2.1.4.22.1.2"  # RFC 1213 fallback, index ifIndex.a.b.c.d
 
 #: Per-interface columns: field name → OID prefix (ifIndex appended).
 HC_COLUMNS = {
@@ -88,6 +92,15 @@ class RawVarBind(ObjectType):  # type: ignore[misc]
 
     def resolve_with_mib(self, mibViewController: Any, ignoreErrors: bool = True) -> Any:
         return self._pair
+
+
+NEIGHBOR_STATES = {1: "reachable", 2: "stale", 3: "delay", 4: "probe", 5: "invalid", 6: "unknown", 7: "incomplete"}
+
+
+@dataclass(frozen=True)
+class Neighbor:
+    mac: str
+    state: str  # IP-MIB IpNetToPhysicalState name; "unknown" when only ipNetToMediaTable answered
 
 
 @dataclass
@@ -296,6 +309,40 @@ class SnmpCollector:
             if not progressed:
                 break
         return result, uptime
+
+    async def neighbor(
+        self, device: Device, profile: SnmpProfile, interface: str, address: IPv4Address | IPv6Address
+    ) -> Neighbor | None:
+        """The ARP/ND entry ``device`` holds for ``address`` on ``interface`` (IP-MIB ipNetToPhysicalTable,
+        ipNetToMediaTable as fallback), or None when it has none or only an unresolved one."""
+        auth = self._auth_data(profile)
+        target = await UdpTransportTarget.create(
+            (str(device.mgmt_address), profile.port), timeout=self.timeout, retries=self.retries
+        )
+        cache = self._cache.setdefault(device.name, _DeviceCache())
+        if interface not in cache.index:
+            cache.index = await self._interface_index(device, profile, auth, target)
+        idx = cache.index.get(interface)
+        if idx is None:
+            raise SnmpError(f"{device.name} has no interface named {interface} (SNMP ifName/ifDescr)", device.name)
+        octets = ".".join(str(b) for b in address.packed)
+        suffix = f"{idx}.{1 if address.version == 4 else 2}.{len(address.packed)}.{octets}"
+        oids = [f"{IP_NET_TO_PHYSICAL_ADDRESS}.{suffix}", f"{IP_NET_TO_PHYSICAL_STATE}.{suffix}"]
+        if address.version == 4:
+            oids.append(f"{IP_NET_TO_MEDIA_ADDRESS}.{idx}.{octets}")
+        answer = await self._get(device, profile, auth, target, oids)
+        state = answer.get(oids[1])
+        for oid in (oids[0], *oids[2:]):
+            raw = answer.get(oid)
+            if raw is None or not hasattr(raw, "asOctets"):
+                continue
+            mac = raw.asOctets()
+            if mac and any(mac):
+                return Neighbor(
+                    ":".join(f"{b:02x}" for b in mac),
+                    NEIGHBOR_STATES.get(state, "unknown") if isinstance(state, int) else "unknown",
+                )
+        return None
 
     async def _interface_index(self, device: Device, profile: SnmpProfile, auth: Any, target: Any) -> dict[str, int]:
         index = await self._walk(device, profile, auth, target, IF_NAME)

@@ -26,4 +26,4 @@ def test_sqlite_store_runs_in_wal_mode_and_migrating_twice_is_harmless(tmp_path:
     engine = open_store(url)
     with engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"

@@ -1,0 +1,436 @@
+"""CLI of the playbooks: colocate, decommission, runs, ipam, targets (attached to ``pantau`` by agent.cli)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from agent.config import Config, load_config
+from agent.store import PlaybookRun, RunStep, open_store
+from inventory.ipam import parse_address, prefix_of, usage
+from inventory.loader import load_inventory
+from inventory.models import Inventory, Purpose
+from playbooks.errors import RunError
+
+out = Console()
+err = Console(stderr=True, soft_wrap=True)
+
+runs_app = typer.Typer(no_args_is_help=True, help="Playbook runs: each step's time against its SOP allowance.")
+ipam_app = typer.Typer(no_args_is_help=True, help="IP address management: utilization, history.")
+
+ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="pantau.yml (default: ./pantau.yml)")]
+InventoryOption = Annotated[Path | None, typer.Option("--inventory", "-i", help="inventory folder")]
+StateOption = Annotated[Path | None, typer.Option("--state-dir", help="state directory (SQLite store)")]
+JsonOption = Annotated[bool, typer.Option("--json", help="machine-readable output")]
+
+
+def _setup(config: Path | None, inventory: Path | None, state_dir: Path | None) -> tuple[Config, Inventory, Engine]:
+    cfg = load_config(config, overrides={"inventory": inventory, "state_dir": state_dir})
+    inv = load_inventory(cfg.inventory)
+    return cfg, inv, open_store(cfg.database_url)
+
+
+def _runner(cfg: Config, inv: Inventory, store: Engine, live_check: bool = True) -> Any:
+    from playbooks.allocations import Allocations  # noqa: PLC0415
+    from playbooks.colocate import PLAYBOOKS, Services, network_live_check  # noqa: PLC0415
+    from playbooks.dns import DnsUpdater  # noqa: PLC0415
+    from playbooks.engine import PlaybookRunner  # noqa: PLC0415
+
+    services = Services(
+        inv,
+        cfg.inventory,
+        DnsUpdater(inv, cfg.inventory),
+        Allocations(store),
+        network_live_check(inv, cfg.inventory, cfg.poll.snmp_timeout) if live_check else None,
+    )
+    return PlaybookRunner(store, PLAYBOOKS, {"services": services})
+
+
+def _local(dt: datetime | None, tz: str) -> str:
+    if dt is None:
+        return "—"
+    from zoneinfo import ZoneInfo  # noqa: PLC0415
+
+    if dt.tzinfo is None:  # SQLite gives naive datetimes back; they were stored in UTC
+        from datetime import UTC  # noqa: PLC0415
+
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+def _seconds(start: datetime | None, end: datetime | None) -> float | None:
+    return None if start is None or end is None else (end - start).total_seconds()
+
+
+def _print_run(store: Engine, run_id: int, tz: str) -> dict[str, Any]:
+    with Session(store) as s:
+        run = s.get(PlaybookRun, run_id)
+        if run is None:
+            raise RunError(f"no run {run_id}; see pantau runs list")
+        steps = s.scalars(select(RunStep).where(RunStep.run_id == run_id).order_by(RunStep.position)).all()
+    data = {
+        "id": run.id,
+        "playbook": run.playbook,
+        "state": run.state,
+        "reason": run.reason,
+        "started_by": run.started_by,
+        "params": json.loads(run.params),
+        "facts": json.loads(run.facts),
+        "started_at": _local(run.started_at, tz),
+        "ended_at": _local(run.ended_at, tz),
+        "steps": [
+            {
+                "position": st.position,
+                "name": st.name,
+                "title": st.title,
+                "sop_step": st.sop_step,
+                "state": st.state,
+                "seconds": _seconds(st.started_at, st.ended_at),
+                "allowance_seconds": st.allowance_seconds,
+                "expected_output": st.expected_output,
+                "output": st.output,
+                "error": st.error,
+            }
+            for st in steps
+        ],
+    }
+    return data
+
+
+def _render_run(data: dict[str, Any]) -> None:
+    colors = {"succeeded": "green", "failed": "red", "broken": "red", "running": "yellow"}
+    state = data["state"]
+    out.print(
+        f"[bold]Run {data['id']}[/bold] {data['playbook']} — [{colors.get(state, 'white')}]{state}[/] "
+        f"(oleh/by {data['started_by']}, {data['started_at']} → {data['ended_at']})"
+    )
+    if data["reason"]:
+        out.print(f"alasan/reason: {data['reason']}", markup=False)
+    table = Table(show_header=True)
+    for col in ("#", "langkah (step)", "SOP", "hasil", "waktu", "batas Mutu Baku", "keluaran (output)"):
+        table.add_column(col)
+    per_sop: dict[str, list[float]] = {}
+    for st in data["steps"]:
+        secs = st["seconds"]
+        if secs is not None:
+            per_sop.setdefault(st["sop_step"], [0.0, st["allowance_seconds"]])[0] += secs
+        table.add_row(
+            str(st["position"]),
+            st["title"],
+            st["sop_step"],
+            st["state"],
+            "—" if secs is None else f"{secs:.2f} s",
+            f"{st['allowance_seconds'] / 60:.0f} menit",
+            (st["output"] or "") + (f"\n[red]{st['error']}[/red]" if st["error"] else ""),
+        )
+    out.print(table)
+    for sop, (used, allowed) in per_sop.items():
+        verdict = "dalam batas (within)" if used <= allowed else "MELEBIHI batas (over)"
+        out.print(f"{sop}: {used:.2f} s dari {allowed / 60:.0f} menit — {verdict}")
+
+
+def register(app: typer.Typer) -> None:
+    """Attach the playbook commands to the main app."""
+    app.add_typer(runs_app, name="runs")
+    app.add_typer(ipam_app, name="ipam")
+    app.command()(colocate)
+    app.command()(decommission)
+    app.command()(targets)
+
+
+def colocate(
+    opd: Annotated[str, typer.Option(help="OPD slug the server belongs to")],
+    hostname: Annotated[str, typer.Option(help="server host name (a DNS label); becomes HOSTNAME.<agency zone>")],
+    mac: Annotated[str | None, typer.Option(help="the server's MAC address, for the record")] = None,
+    public: Annotated[bool, typer.Option("--public", help="a public address (SOP 20) instead of a server one")] = False,
+    ip: Annotated[str | None, typer.Option("--ip", help="a specific address instead of the next free one")] = None,
+    subdomain: Annotated[str | None, typer.Option(help="application subdomain: NAME.<opd>.<zone> → the server")] = None,
+    prefix: Annotated[
+        str | None, typer.Option(help="prefix to allocate from (default: the first of its purpose)")
+    ] = None,
+    replace: Annotated[bool, typer.Option("--replace", help="overwrite DNS records another host holds")] = False,
+    no_live_check: Annotated[
+        bool, typer.Option("--no-live-check", help="skip ICMP/ARP conflict detection (not on a network)")
+    ] = False,
+    stop_after: Annotated[str | None, typer.Option(hidden=True, help="testing: SIGSTOP after this step")] = None,
+    config: ConfigOption = None,
+    inventory: InventoryOption = None,
+    state_dir: StateOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """SOP 14 steps 7-8: allocate an IP, add DNS forward and reverse (and a subdomain), put it under monitoring."""
+    from playbooks.colocate import COLOCATE  # noqa: PLC0415
+    from playbooks.engine import operator  # noqa: PLC0415
+
+    cfg, inv, store = _setup(config, inventory, state_dir)
+    runner = _runner(cfg, inv, store, live_check=not no_live_check)
+    by = operator()
+    for rec in runner.recover(by):
+        err.print(f"recovered run {rec.run_id}: {rec.state}", markup=False)
+    params = {
+        "opd": opd,
+        "hostname": hostname,
+        "mac": mac.lower() if mac else None,
+        "public": public,
+        "ip": ip,
+        "subdomain": subdomain,
+        "prefix": prefix,
+        "replace": replace,
+    }
+    _run_and_report(runner, COLOCATE, params, by, stop_after, store, cfg, as_json)
+
+
+def decommission(
+    hostname: Annotated[str, typer.Argument(help="server host name given to colocate")],
+    stop_after: Annotated[str | None, typer.Option(hidden=True, help="testing: SIGSTOP after this step")] = None,
+    config: ConfigOption = None,
+    inventory: InventoryOption = None,
+    state_dir: StateOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Withdraw a server: stop monitoring, delete its DNS records, release its address (all recorded)."""
+    from playbooks.colocate import DECOMMISSION  # noqa: PLC0415
+    from playbooks.engine import operator  # noqa: PLC0415
+
+    cfg, inv, store = _setup(config, inventory, state_dir)
+    runner = _runner(cfg, inv, store, live_check=False)
+    by = operator()
+    for rec in runner.recover(by):
+        err.print(f"recovered run {rec.run_id}: {rec.state}", markup=False)
+    _run_and_report(runner, DECOMMISSION, {"hostname": hostname}, by, stop_after, store, cfg, as_json)
+
+
+def _run_and_report(
+    runner: Any,
+    playbook: Any,
+    params: dict[str, Any],
+    by: str,
+    stop_after: str | None,
+    store: Engine,
+    cfg: Config,
+    as_json: bool,
+) -> None:
+    from playbooks.errors import PlaybookError  # noqa: PLC0415
+
+    try:
+        result = runner.run(playbook, params, by, stop_after=stop_after)
+        run_id = result.run_id
+        failure: Exception | None = None
+    except PlaybookError as exc:
+        failure = exc
+        with Session(store) as s:
+            run_id = s.scalars(
+                select(PlaybookRun.id).where(PlaybookRun.playbook == playbook.name).order_by(PlaybookRun.id.desc())
+            ).first()
+    data = _print_run(store, run_id, cfg.timezone) if run_id is not None else None
+    if as_json and data is not None:
+        sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+    elif data is not None:
+        _render_run(data)
+    if failure is not None:
+        raise failure
+
+
+@runs_app.command("list")
+def runs_list(
+    limit: Annotated[int, typer.Option(help="newest N runs")] = 20,
+    config: ConfigOption = None,
+    state_dir: StateOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The newest playbook runs."""
+    cfg = load_config(config, overrides={"state_dir": state_dir})
+    store = open_store(cfg.database_url)
+    with Session(store) as s:
+        runs = s.scalars(select(PlaybookRun).order_by(PlaybookRun.id.desc()).limit(limit)).all()
+    rows = [
+        {
+            "id": r.id,
+            "playbook": r.playbook,
+            "state": r.state,
+            "started_by": r.started_by,
+            "started_at": _local(r.started_at, cfg.timezone),
+            "seconds": _seconds(r.started_at, r.ended_at),
+            "params": json.loads(r.params),
+            "reason": r.reason,
+        }
+        for r in runs
+    ]
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=2, default=str) + "\n")
+        return
+    table = Table(title="Playbook runs")
+    for col in ("run", "playbook", "state", "by", "started", "seconds", "reason"):
+        table.add_column(col)
+    for r in rows:
+        secs = "—" if r["seconds"] is None else f"{r['seconds']:.2f}"
+        table.add_row(
+            str(r["id"]), r["playbook"], r["state"], r["started_by"], r["started_at"], secs, r["reason"] or ""
+        )
+    out.print(table)
+
+
+@runs_app.command("show")
+def runs_show(
+    run: Annotated[int, typer.Argument(help="run number")],
+    config: ConfigOption = None,
+    state_dir: StateOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """One run: each step's time against its Mutu Baku allowance, output and error."""
+    cfg = load_config(config, overrides={"state_dir": state_dir})
+    data = _print_run(open_store(cfg.database_url), run, cfg.timezone)
+    if as_json:
+        sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+    else:
+        _render_run(data)
+
+
+@runs_app.command("recover")
+def runs_recover(config: ConfigOption = None, inventory: InventoryOption = None, state_dir: StateOption = None) -> None:
+    """Compensate runs whose process died mid-run, and retry failed compensations."""
+    from playbooks.engine import operator  # noqa: PLC0415
+
+    cfg, inv, store = _setup(config, inventory, state_dir)
+    results = _runner(cfg, inv, store, live_check=False).recover(operator())
+    for rec in results:
+        out.print(f"run {rec.run_id}: {rec.state} — {rec.reason}", markup=False)
+    if not results:
+        out.print("nothing to recover")
+
+
+@ipam_app.command("show")
+def ipam_show(
+    prefix: Annotated[str | None, typer.Argument(help="prefix name (default: server and public prefixes)")] = None,
+    config: ConfigOption = None,
+    inventory: InventoryOption = None,
+    state_dir: StateOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Utilization of prefixes: size, reserved, used, conflicts, free; with a prefix, its allocations."""
+    from playbooks.allocations import Allocations  # noqa: PLC0415
+
+    _cfg, inv, store = _setup(config, inventory, state_dir)
+    allocations = Allocations(store)
+    chosen = (
+        [p for p in inv.prefixes if p.name == prefix]
+        if prefix
+        else [p for p in inv.prefixes if p.purpose in (Purpose.SERVER, Purpose.PUBLIC)]
+    )
+    if prefix and not chosen:
+        raise RunError(f"no prefix '{prefix}' in the inventory; prefixes: {', '.join(p.name for p in inv.prefixes)}")
+    report = []
+    for p in chosen:
+        used, conflicts = allocations.used(p.name), allocations.conflicts(p.name)
+        u = usage(p, set(used), set(conflicts))
+        report.append(
+            {
+                **u.__dict__,
+                "allocations": {str(a): h for a, h in sorted(used.items())} if prefix else None,
+                "conflicts": {str(a): w for a, w in sorted(conflicts.items())},
+            }
+        )
+    if as_json:
+        sys.stdout.write(json.dumps(report, indent=2) + "\n")
+        return
+    table = Table(title="IPAM")
+    for col in ("prefix", "network", "size", "reserved", "used", "conflict", "free"):
+        table.add_column(col, justify="left" if col in ("prefix", "network") else "right")
+    for r in report:
+        table.add_row(r["prefix"], r["network"], *(str(r[k]) for k in ("size", "reserved", "used", "conflict", "free")))
+    out.print(table)
+    for r in report:
+        for address, host in (r["allocations"] or {}).items():
+            out.print(f"  {address}  {host}")
+        for address, why in r["conflicts"].items():
+            out.print(f"  [red]conflict[/red] {address}: {why}")
+
+
+@ipam_app.command("history")
+def ipam_history(
+    address: Annotated[str, typer.Argument(help="IP address")],
+    config: ConfigOption = None,
+    inventory: InventoryOption = None,
+    state_dir: StateOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Every allocation and release of ADDRESS (who, when, for which OPD and server), and conflicts seen there."""
+    from playbooks.allocations import Allocations  # noqa: PLC0415
+
+    cfg, inv, store = _setup(config, inventory, state_dir)
+    addr = parse_address(address)
+    pfx = prefix_of(inv, addr)
+    allocations = Allocations(store)
+    events: list[dict[str, Any]] = []
+    for a in allocations.history(str(addr)):
+        events.append(
+            {
+                "at": a.allocated_at,
+                "event": "allocated",
+                "hostname": a.hostname,
+                "opd": a.opd,
+                "by": a.allocated_by,
+                "run": a.run_id,
+            }
+        )
+        if a.released_at is not None:
+            events.append(
+                {
+                    "at": a.released_at,
+                    "event": "released",
+                    "hostname": a.hostname,
+                    "opd": a.opd,
+                    "by": a.released_by,
+                    "run": None,
+                }
+            )
+    for c in allocations.conflict_history(str(addr)):
+        events.append(
+            {
+                "at": c.seen_at,
+                "event": "conflict",
+                "hostname": f"MAC {c.mac or 'unknown'}",
+                "opd": None,
+                "by": c.detected_by,
+                "run": c.run_id,
+            }
+        )
+    events.sort(key=lambda e: (e["at"].replace(tzinfo=None), e["event"] != "allocated"))
+    for e in events:
+        e["at"] = _local(e["at"], cfg.timezone)
+    if as_json:
+        sys.stdout.write(json.dumps({"address": str(addr), "prefix": pfx.name, "events": events}, indent=2) + "\n")
+        return
+    table = Table(title=f"{addr} ({pfx.name})")
+    for col in ("when", "event", "server / MAC", "OPD", "by", "run"):
+        table.add_column(col)
+    for e in events:
+        table.add_row(e["at"], e["event"], e["hostname"], e["opd"] or "", e["by"] or "", str(e["run"] or ""))
+    out.print(table)
+
+
+def targets(config: ConfigOption = None, state_dir: StateOption = None, as_json: JsonOption = False) -> None:
+    """Servers registered for monitoring by playbooks (probed by the agent with the inventory's targets)."""
+    from playbooks.monitoring import targets as registered  # noqa: PLC0415
+
+    cfg = load_config(config, overrides={"state_dir": state_dir})
+    rows = registered(open_store(cfg.database_url))
+    if as_json:
+        sys.stdout.write(json.dumps([r.__dict__ for r in rows], indent=2, default=str) + "\n")
+        return
+    table = Table(title="Registered probe targets")
+    for col in ("name", "address", "OPD", "added", "by"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r.name, r.address, r.opd or "", _local(r.added_at, cfg.timezone), r.added_by)
+    out.print(table)

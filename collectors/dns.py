@@ -1,0 +1,46 @@
+"""DNS queries (dnspython): what a zone's primary server answers right now, asked directly, not through a resolver."""
+
+from __future__ import annotations
+
+import dns.exception
+import dns.flags
+import dns.message
+import dns.query
+import dns.rcode
+import dns.rdatatype
+
+from collectors.errors import CollectorError
+
+
+class DnsQueryError(CollectorError):
+    reason = "dns"
+
+
+def query(server: str, name: str, rtype: str, timeout: float = 3.0, port: int = 53) -> set[str]:
+    """The values of ``name``/``rtype`` on ``server`` (empty when the name or the type does not exist).
+
+    Values are in presentation form without the final dot of names (``10.10.20.13``, ``simpeg.pemkot.test``).
+
+    Raises:
+        DnsQueryError: no answer within ``timeout``, or the server answered with an error.
+    """
+    request = dns.message.make_query(name, rtype)
+    try:
+        response = dns.query.udp(request, server, timeout=timeout, port=port)
+        if response.flags & dns.flags.TC:
+            response = dns.query.tcp(request, server, timeout=timeout, port=port)
+    except dns.exception.Timeout:
+        raise DnsQueryError(f"no answer from DNS server {server} for {name} {rtype} within {timeout:g} s") from None
+    except OSError as exc:
+        raise DnsQueryError(f"cannot query DNS server {server} for {name} {rtype}: {exc.strerror or exc}") from None
+    rcode = response.rcode()
+    if rcode == dns.rcode.NXDOMAIN:
+        return set()
+    if rcode != dns.rcode.NOERROR:
+        raise DnsQueryError(f"DNS server {server} answered {dns.rcode.to_text(rcode)} for {name} {rtype}")
+    wanted = dns.rdatatype.from_text(rtype)
+    values: set[str] = set()
+    for rrset in response.answer:
+        if rrset.rdtype == wanted and rrset.name == request.question[0].name:
+            values.update(rdata.to_text().rstrip(".") for rdata in rrset)
+    return values

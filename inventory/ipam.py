@@ -1,0 +1,187 @@
+"""IPAM choice: which address of a prefix may be handed out. Pure: the caller gives what is taken.
+
+An address is unusable when it is the network or broadcast address (IPv4 prefixes up to /30; /31 and
+/32 use every address, RFC 3021), the IPv6 subnet-router anycast address, the gateway, inside a
+reserved range, a static assignment of the inventory, live in the store, or seen in use by someone
+IPAM does not know (a conflict). Committing a choice is the store's job (a unique constraint on the
+live address per prefix), not this module's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Set
+from dataclasses import dataclass
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
+
+from inventory.errors import InventoryError
+from inventory.models import Inventory, Prefix, Purpose
+
+Address = IPv4Address | IPv6Address
+
+
+class IpamError(InventoryError):
+    """A request IPAM cannot satisfy; the message says which prefix or address and why."""
+
+
+class NoFreeAddress(IpamError):
+    pass
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Counts of a prefix's assignable addresses (network/broadcast/anycast excluded)."""
+
+    prefix: str
+    network: str
+    size: int
+    reserved: int  # gateway, reserved ranges and statics
+    used: int  # live allocations
+    conflict: int  # in use by someone IPAM does not know
+    free: int
+
+
+def _first_last(net: IPv4Network | IPv6Network) -> tuple[int, int]:
+    first, last = int(net.network_address), int(net.broadcast_address)
+    if net.version == 4 and net.prefixlen <= 30:
+        return first + 1, last - 1
+    if net.version == 6 and net.prefixlen <= 126:
+        return first + 1, last  # the subnet-router anycast address (RFC 4291 §2.6.1)
+    return first, last
+
+
+def _build(net: IPv4Network | IPv6Network, value: int) -> Address:
+    return IPv4Address(value) if net.version == 4 else IPv6Address(value)
+
+
+def why_unusable(
+    prefix: Prefix, address: Address, used: Mapping[Address, str], conflicts: Mapping[Address, str]
+) -> str | None:
+    """Why ``address`` cannot be handed out from ``prefix`` (None if it can).
+
+    ``used`` maps live allocations to their hostname; ``conflicts`` maps addresses seen in use to what saw them.
+    """
+    net = prefix.prefix
+    if address.version != net.version or address not in net:
+        return f"{address} is not inside prefix {prefix.name} ({net})"
+    first, last = _first_last(net)
+    if int(address) < first:
+        return f"{address} is the network address of {net}"
+    if int(address) > last:
+        return f"{address} is the broadcast address of {net}"
+    if prefix.gateway is not None and address == prefix.gateway:
+        return f"{address} is the gateway of {prefix.name}"
+    for r in prefix.reserved:
+        if address in r:
+            return f"{address} is reserved ({r.start}-{r.end}: {r.reason})"
+    for s in prefix.static:
+        if s.address == address:
+            return f"{address} is assigned statically to {s.hostname} in the inventory"
+    if address in used:
+        return f"{address} is allocated to {used[address]}"
+    if address in conflicts:
+        return f"{address} is in use by a host IPAM does not know ({conflicts[address]})"
+    return None
+
+
+def candidates(prefix: Prefix, used: Set[Address], conflicts: Set[Address]) -> Iterator[Address]:
+    """Free addresses of ``prefix`` in ascending order (lazily: a /64 is not enumerated)."""
+    net = prefix.prefix
+    first, last = _first_last(net)
+    blocked = [(int(r.start), int(r.end)) for r in prefix.reserved if r.start.version == net.version]
+    single = {int(s.address) for s in prefix.static} | {int(a) for a in used} | {int(a) for a in conflicts}
+    if prefix.gateway is not None:
+        single.add(int(prefix.gateway))
+    value = first
+    while value <= last:
+        jump = next((end + 1 for start, end in blocked if start <= value <= end), None)
+        if jump is not None:
+            value = jump
+            continue
+        if value not in single:
+            yield _build(net, value)
+        value += 1
+
+
+def choose(prefix: Prefix, used: Set[Address], conflicts: Set[Address]) -> Address:
+    """The lowest free address of ``prefix``.
+
+    Raises:
+        NoFreeAddress: every assignable address is reserved, used or in conflict.
+    """
+    found = next(candidates(prefix, used, conflicts), None)
+    if found is None:
+        u = usage(prefix, used, conflicts)
+        raise NoFreeAddress(
+            f"prefix {prefix.name} ({prefix.prefix}) has no free address; {u.reserved} reserved, {u.used} used, "
+            f"{u.conflict} in conflict; release an address or add a prefix for purpose '{prefix.purpose}'"
+        )
+    return found
+
+
+def check_requested(
+    prefix: Prefix, address: Address, used: Mapping[Address, str], conflicts: Mapping[Address, str]
+) -> None:
+    """Raise :class:`IpamError` if a specifically requested address cannot be handed out."""
+    reason = why_unusable(prefix, address, used, conflicts)
+    if reason is not None:
+        raise IpamError(f"cannot allocate {address}: {reason}")
+
+
+def usage(prefix: Prefix, used: Set[Address], conflicts: Set[Address]) -> Usage:
+    """How many addresses of ``prefix`` are reserved, used, in conflict and free (arithmetic, any size)."""
+    net = prefix.prefix
+    first, last = _first_last(net)
+    size = max(0, last - first + 1)
+    ranges = sorted((max(int(r.start), first), min(int(r.end), last)) for r in prefix.reserved)
+    merged: list[tuple[int, int]] = []
+    for start, end in ranges:
+        if start > end:
+            continue
+        if merged and start <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+
+    def in_ranges(v: int) -> bool:
+        return any(s <= v <= e for s, e in merged)
+
+    extra = {int(s.address) for s in prefix.static} | ({int(prefix.gateway)} if prefix.gateway is not None else set())
+    reserved = sum(e - s + 1 for s, e in merged) + sum(1 for v in extra if first <= v <= last and not in_ranges(v))
+    n_used = sum(1 for a in used if first <= int(a) <= last and not in_ranges(int(a)) and int(a) not in extra)
+    n_conf = sum(
+        1
+        for a in conflicts
+        if first <= int(a) <= last and not in_ranges(int(a)) and int(a) not in extra and a not in used
+    )
+    return Usage(prefix.name, str(net), size, reserved, n_used, n_conf, size - reserved - n_used - n_conf)
+
+
+def prefix_for(inventory: Inventory, purpose: Purpose, name: str | None = None) -> Prefix:
+    """The prefix to allocate from: ``name`` if given (it must have ``purpose``), else the first of ``purpose``."""
+    if name is not None:
+        found = next((p for p in inventory.prefixes if p.name == name), None)
+        if found is None:
+            names = ", ".join(p.name for p in inventory.prefixes if p.purpose is purpose)
+            raise IpamError(f"no prefix '{name}' in the inventory; prefixes for {purpose}: {names or 'none'}")
+        if found.purpose is not purpose:
+            raise IpamError(f"prefix '{name}' is for {found.purpose}, not {purpose}")
+        return found
+    for p in inventory.prefixes:
+        if p.purpose is purpose:
+            return p
+    raise IpamError(f"the inventory has no prefix with purpose '{purpose}'; add one to prefixes.yml")
+
+
+def prefix_of(inventory: Inventory, address: Address) -> Prefix:
+    """The most specific prefix of the plan that holds ``address``."""
+    holding = [p for p in inventory.prefixes if p.prefix.version == address.version and address in p.prefix]
+    if not holding:
+        raise IpamError(f"{address} is in no prefix of the IP plan")
+    return max(holding, key=lambda p: p.prefix.prefixlen)
+
+
+def parse_address(text: str) -> Address:
+    try:
+        return ip_address(text)
+    except ValueError:
+        raise IpamError(f"'{text}' is not an IP address") from None

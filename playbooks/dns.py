@@ -1,0 +1,184 @@
+"""DNS effector: RFC 2136 dynamic updates signed with TSIG (dnspython), to the zone's primary.
+
+Every add carries a prerequisite so it never silently overwrites another host's record: the name must
+have no record of that type (no record at all for a CNAME). If it already has exactly the wanted value,
+the add is a no-op ("already present"), so playbooks can run twice. ``replace=True`` deletes the rrset
+and adds the value in one atomic update. Deletes carry the value as a prerequisite, so they only remove
+the record the playbook made. The TSIG secret is read from the credential reference on first use and
+never printed.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from pathlib import Path
+
+import dns.exception
+import dns.name
+import dns.query
+import dns.rcode
+import dns.rdata
+import dns.rdatatype
+import dns.tsig
+import dns.update
+
+from collectors.dns import query
+from inventory.models import Inventory, Zone, ZoneKind
+from inventory.secrets import resolve_secret
+from playbooks.errors import DnsConflict, DnsError
+
+DEFAULT_TTL = 3600
+
+
+@dataclass(frozen=True)
+class Record:
+    zone: str
+    name: str  # absolute, without the final dot
+    rtype: str  # A | AAAA | PTR | CNAME
+    value: str  # address, or a name without the final dot
+    ttl: int = DEFAULT_TTL
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.rtype} {self.value}"
+
+
+class DnsUpdater:
+    """Adds and deletes records in the inventory's zones by RFC 2136 + TSIG."""
+
+    def __init__(self, inventory: Inventory, inventory_dir: Path, timeout: float = 5.0) -> None:
+        self.inventory = inventory
+        self.inventory_dir = inventory_dir
+        self.timeout = timeout
+        self._keys: dict[str, dns.tsig.Key] = {}
+
+    # ---- which zone ------------------------------------------------------------------------------
+    def zone(self, name: str) -> Zone:
+        """The zone holding ``name`` (longest suffix match among the inventory's zones)."""
+        name = name.rstrip(".").lower()
+        holding = [z for z in self.inventory.zones if name == z.name or name.endswith("." + z.name)]
+        if not holding:
+            zones = ", ".join(z.name for z in self.inventory.zones)
+            raise DnsError(f"no zone of the inventory holds {name} (zones: {zones}); add it to zones.yml")
+        return max(holding, key=lambda z: len(z.name))
+
+    def address_record(self, fqdn: str, address: str, ttl: int = DEFAULT_TTL) -> Record:
+        rtype = "AAAA" if ipaddress.ip_address(address).version == 6 else "A"
+        return Record(self.zone(fqdn).name, fqdn.rstrip(".").lower(), rtype, address, ttl)
+
+    def pointer_record(self, address: str, fqdn: str, ttl: int = DEFAULT_TTL) -> Record:
+        ptr = ipaddress.ip_address(address).reverse_pointer
+        zone = self.zone(ptr)
+        if zone.kind is not ZoneKind.REVERSE:
+            raise DnsError(f"no reverse zone of the inventory covers {address}; add one to zones.yml")
+        return Record(zone.name, ptr, "PTR", fqdn.rstrip(".").lower(), ttl)
+
+    def alias_record(self, alias: str, target: str, ttl: int = DEFAULT_TTL) -> Record:
+        return Record(self.zone(alias).name, alias.rstrip(".").lower(), "CNAME", target.rstrip(".").lower(), ttl)
+
+    # ---- changes ---------------------------------------------------------------------------------
+    def add(self, record: Record, replace: bool = False) -> str:
+        """Add ``record``; returns 'added', 'replaced' or 'already present'.
+
+        Raises:
+            DnsConflict: the name already holds another value (and ``replace`` is False).
+            DnsError: the update failed (no answer, TSIG rejected, refused).
+        """
+        zone = self.zone(record.name)
+        update = self._message(zone)
+        rdata = _value(record)
+        if replace:
+            update.delete(record.name + ".", record.rtype)
+            if record.rtype == "CNAME":
+                update.delete(record.name + ".")
+        elif record.rtype == "CNAME":
+            update.absent(record.name + ".")
+        else:
+            update.absent(record.name + ".", record.rtype)
+        update.add(record.name + ".", record.ttl, record.rtype, rdata)
+        rcode = self._send(zone, update, record)
+        if rcode == dns.rcode.NOERROR:
+            return "replaced" if replace else "added"
+        if rcode in (dns.rcode.YXRRSET, dns.rcode.YXDOMAIN):
+            existing = self.current(record)
+            if existing == {record.value}:
+                return "already present"
+            shown = ", ".join(sorted(existing)) or "records of other types"
+            raise DnsConflict(
+                f"zone {zone.name}: {record.name} already has {record.rtype if existing else ''} {shown}, not "
+                f"{record.value}; it may belong to another host: check it, then use --replace to overwrite"
+            )
+        raise self._rcode_error(zone, rcode, record)
+
+    def delete(self, record: Record) -> str:
+        """Delete exactly ``record`` (name, type and value); returns 'deleted' or 'already absent'."""
+        zone = self.zone(record.name)
+        update = self._message(zone)
+        rdata = _value(record)
+        update.present(record.name + ".", dns.rdata.from_text("IN", record.rtype, rdata))
+        update.delete(record.name + ".", record.rtype, rdata)
+        rcode = self._send(zone, update, record)
+        if rcode == dns.rcode.NOERROR:
+            return "deleted"
+        if rcode in (dns.rcode.NXRRSET, dns.rcode.NXDOMAIN):
+            return "already absent"
+        raise self._rcode_error(zone, rcode, record)
+
+    def current(self, record: Record) -> set[str]:
+        """What the zone's primary answers for ``record``'s name and type now."""
+        zone = self.zone(record.name)
+        try:
+            return query(str(zone.primary), record.name, record.rtype, timeout=self.timeout)
+        except Exception as exc:
+            raise DnsError(f"zone {zone.name}: {exc}") from None
+
+    # ---- plumbing --------------------------------------------------------------------------------
+    def _key(self, zone: Zone) -> dns.tsig.Key:
+        if zone.tsig is None:
+            raise DnsError(f"zone {zone.name} has no TSIG profile in zones.yml; dynamic updates must be signed")
+        if zone.tsig not in self._keys:
+            profile = self.inventory.tsig_profile(zone.tsig)
+            secret = resolve_secret(profile.secret, self.inventory_dir)
+            try:
+                self._keys[zone.tsig] = dns.tsig.Key(profile.key_name, secret.strip(), str(profile.algorithm))
+            except (ValueError, TypeError):
+                raise DnsError(
+                    f"TSIG profile '{profile.name}': the secret is not valid base64; check the file or variable "
+                    "it refers to"
+                ) from None
+        return self._keys[zone.tsig]
+
+    def _message(self, zone: Zone) -> dns.update.UpdateMessage:
+        return dns.update.UpdateMessage(zone.name + ".", keyring=self._key(zone))
+
+    def _send(self, zone: Zone, update: dns.update.UpdateMessage, record: Record) -> int:
+        key = self._key(zone)
+        where = f"zone {zone.name} on primary {zone.primary}"
+        try:
+            response = dns.query.tcp(update, str(zone.primary), timeout=self.timeout)
+        except dns.exception.Timeout:
+            raise DnsError(
+                f"{where}: no answer within {self.timeout:g} s to the update of {record}; is it up?"
+            ) from None
+        except (dns.tsig.PeerError, dns.tsig.BadSignature, dns.tsig.BadKey) as exc:
+            raise DnsError(
+                f"{where} rejected TSIG key '{key.name.to_text(omit_final_dot=True)}' ({type(exc).__name__}); "
+                f"check the secret of the zone's TSIG profile '{zone.tsig}'"
+            ) from None
+        except OSError as exc:
+            raise DnsError(f"{where}: cannot send the update of {record}: {exc.strerror or exc}; is it up?") from None
+        return int(response.rcode())
+
+    def _rcode_error(self, zone: Zone, rcode: int, record: Record) -> DnsError:
+        key = self._key(zone).name.to_text(omit_final_dot=True)
+        text = dns.rcode.to_text(dns.rcode.Rcode(rcode))
+        hint = {
+            "NOTAUTH": f"the server does not accept TSIG key '{key}' for this zone; check the secret and allow-update",
+            "REFUSED": f"the server refuses updates signed with '{key}' for this zone; check its allow-update",
+            "NOTZONE": "the name is outside the zone",
+        }.get(text, "see the server's log")
+        return DnsError(f"zone {zone.name} on primary {zone.primary}: {text} for {record}: {hint}")
+
+
+def _value(record: Record) -> str:
+    return record.value + "." if record.rtype in ("PTR", "CNAME") else record.value

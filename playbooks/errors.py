@@ -1,0 +1,25 @@
+"""Errors of the playbooks package: what a playbook step reports to staff.
+
+PlaybookError
+ ├── DnsError        an RFC 2136 update or its verification failed (zone, key and server named)
+ ├── DnsConflict     a record would overwrite another host's (use --replace to mean it)
+ └── RunError        a run cannot be found or started
+"""
+
+from __future__ import annotations
+
+
+class PlaybookError(Exception):
+    """Base of every playbook error; the message is for staff and names what to do."""
+
+
+class DnsError(PlaybookError):
+    pass
+
+
+class DnsConflict(DnsError):
+    pass
+
+
+class RunError(PlaybookError):
+    pass
