@@ -141,7 +141,12 @@ def _unallocate(ctx: RunContext) -> str:
 
 def _add(ctx: RunContext, key: str, record: Record) -> str:
     ctx.remember(key, record.__dict__)  # before the update: a crash right after it is still undone
-    result = _svc(ctx).dns.add(record, replace=bool(ctx.params.get("replace")))
+    try:
+        result = _svc(ctx).dns.add(record, replace=bool(ctx.params.get("replace")))
+    except DnsError as exc:
+        if not exc.maybe_applied:
+            ctx.remember(key, None)  # the server certainly did not take it: nothing to undo
+        raise
     ctx.remember(key + "_result", result)
     if result != "already present":
         _log_change(ctx, record, "replace" if result == "replaced" else "add")
@@ -149,7 +154,7 @@ def _add(ctx: RunContext, key: str, record: Record) -> str:
 
 
 def _undo_add(ctx: RunContext, key: str) -> str | None:
-    if key not in ctx.facts or ctx.facts.get(key + "_result") == "already present":
+    if not ctx.facts.get(key) or ctx.facts.get(key + "_result") == "already present":
         return None  # never sent, or it was there before this run: not ours to remove
     record = _record(ctx.facts[key])
     result = _svc(ctx).dns.delete(record)
@@ -178,7 +183,7 @@ def _verify(ctx: RunContext) -> str:
     dns = _svc(ctx).dns
     seen = []
     for key in ("forward", "reverse", "subdomain"):
-        if key not in ctx.facts:
+        if not ctx.facts.get(key):
             continue
         record = _record(ctx.facts[key])
         answer = dns.current(record)

@@ -158,15 +158,20 @@ class DnsUpdater:
             response = dns.query.tcp(update, str(zone.primary), timeout=self.timeout)
         except dns.exception.Timeout:
             raise DnsError(
-                f"{where}: no answer within {self.timeout:g} s to the update of {record}; is it up?"
+                f"{where}: no answer within {self.timeout:g} s to the update of {record}; is it up?",
+                maybe_applied=True,
             ) from None
         except (dns.tsig.PeerError, dns.tsig.BadSignature, dns.tsig.BadKey) as exc:
             raise DnsError(
                 f"{where} rejected TSIG key '{key.name.to_text(omit_final_dot=True)}' ({type(exc).__name__}); "
                 f"check the secret of the zone's TSIG profile '{zone.tsig}'"
             ) from None
-        except OSError as exc:
+        except (ConnectionRefusedError, ConnectionAbortedError) as exc:  # refused before anything was sent
             raise DnsError(f"{where}: cannot send the update of {record}: {exc.strerror or exc}; is it up?") from None
+        except OSError as exc:
+            raise DnsError(
+                f"{where}: the update of {record} failed: {exc.strerror or exc}; is it up?", maybe_applied=True
+            ) from None
         return int(response.rcode())
 
     def _rcode_error(self, zone: Zone, rcode: int, record: Record) -> DnsError:

@@ -1,0 +1,288 @@
+"""Colocation and withdrawal against the lab: real BIND9 (RFC 2136 + TSIG), real ICMP/ARP, SQLite store."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from agent.store import IpAllocation, PlaybookRun
+from lab.faults import Faults
+from lab.runner import Runner
+from tests.lab.conftest import INVENTORY, ROOT, in_nms
+
+DNS = "10.10.53.53"
+ZONE = "pemkot.test"
+
+CLEANUP = """
+import sys
+from pathlib import Path
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+from agent.store import DnsChange
+from inventory.loader import load_inventory
+from playbooks.dns import DnsUpdater, Record
+inv = load_inventory(Path({inventory!r}))
+updater = DnsUpdater(inv, Path({inventory!r}))
+net = {{}}
+with Session(create_engine({url!r})) as s:
+    for c in s.scalars(select(DnsChange).order_by(DnsChange.id)):
+        key = (c.zone, c.name, c.rtype, c.value)
+        net[key] = c.action != "delete"
+for (zone, name, rtype, value), present in net.items():
+    if present:
+        updater.delete(Record(zone, name, rtype, value))
+"""
+
+
+def pantau(lab: Runner, state: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    argv = [sys.executable, "-m", "agent", *args, "--state-dir", str(state)]
+    if args[0] not in ("runs", "targets"):
+        argv += ["--inventory", str(INVENTORY)]
+    return subprocess.run(
+        lab.in_node("nms", argv),
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def dig(lab: Runner, name: str, rtype: str = "A") -> list[str]:
+    args = ["dig", "+short", "+time=1", "+tries=1", f"@{DNS}", *(["-x", name] if rtype == "PTR" else [name, rtype])]
+    for _ in range(20):  # named may still be starting after a fault was cleared
+        result = lab.exec("nms", args, check=False)
+        if result.returncode == 0:
+            return result.stdout.split()
+        time.sleep(0.25)
+    raise AssertionError(f"no answer from {DNS} for {name} {rtype}: {result.stdout}")
+
+
+def store(state: Path) -> Any:
+    return create_engine(f"sqlite:///{state / 'pantau.db'}")
+
+
+def live(state: Path) -> list[IpAllocation]:
+    with Session(store(state)) as s:
+        return list(s.scalars(select(IpAllocation).where(IpAllocation.live_address.is_not(None))).all())
+
+
+def last_run(state: Path) -> PlaybookRun:
+    with Session(store(state)) as s:
+        run = s.scalars(select(PlaybookRun).order_by(PlaybookRun.id.desc())).first()
+        assert run is not None
+        return run
+
+
+def colocated(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    assert result.returncode == 0, result.stderr + result.stdout
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
+
+
+@pytest.fixture
+def state(lab: Runner, tmp_path: Path) -> Iterator[Path]:
+    """A fresh store; on teardown every DNS record its runs left in the lab's zones is deleted again."""
+    yield tmp_path
+    if (tmp_path / "pantau.db").exists():
+        code = CLEANUP.format(inventory=str(INVENTORY), url=f"sqlite:///{tmp_path / 'pantau.db'}")
+        result = in_nms(lab, code)
+        assert result.returncode == 0, result.stderr
+
+
+def test_colocate_publishes_a_and_ptr_and_decommission_removes_them_and_frees_the_address(
+    lab: Runner, state: Path
+) -> None:
+    run = colocated(pantau(lab, state, "colocate", "--opd", "dinkes", "--hostname", "simpeg", "--json"))
+    address = run["facts"]["address"]
+    assert run["state"] == "succeeded"
+    assert [s["state"] for s in run["steps"]] == ["ok"] * 7
+    assert dig(lab, f"simpeg.{ZONE}") == [address]
+    assert dig(lab, address, "PTR") == [f"simpeg.{ZONE}."]
+
+    gone = colocated(pantau(lab, state, "decommission", "simpeg", "--json"))
+    assert gone["state"] == "succeeded"
+    assert dig(lab, f"simpeg.{ZONE}") == []
+    assert dig(lab, address, "PTR") == []
+    assert live(state) == []
+    shown = json.loads(pantau(lab, state, "ipam", "show", "servers", "--json").stdout)
+    assert address not in shown[0]["allocations"]
+    history = json.loads(pantau(lab, state, "ipam", "history", address, "--json").stdout)
+    assert [(e["event"], e["hostname"]) for e in history["events"]] == [("allocated", "simpeg"), ("released", "simpeg")]
+    again = colocated(pantau(lab, state, "colocate", "--opd", "dinkes", "--hostname", "simpeg2", "--json"))
+    assert again["facts"]["address"] == address  # free again: the lowest free address is handed out
+
+
+def test_subdomain_points_at_the_server_and_goes_with_it(lab: Runner, state: Path) -> None:
+    args = ("colocate", "--opd", "dinkes", "--hostname", "sikda", "--subdomain", "layanan", "--json")
+    colocated(pantau(lab, state, *args))
+    assert dig(lab, f"layanan.dinkes.{ZONE}", "CNAME") == [f"sikda.{ZONE}."]
+    colocated(pantau(lab, state, "decommission", "sikda", "--json"))
+    assert dig(lab, f"layanan.dinkes.{ZONE}", "CNAME") == []
+
+
+def test_same_hostname_twice_gets_the_same_address_and_no_duplicate_records(lab: Runner, state: Path) -> None:
+    first = colocated(pantau(lab, state, "colocate", "--opd", "disdik", "--hostname", "dapodik", "--json"))
+    second = colocated(pantau(lab, state, "colocate", "--opd", "disdik", "--hostname", "dapodik", "--json"))
+    assert first["facts"]["address"] == second["facts"]["address"]
+    assert second["facts"]["allocation_existing"] is True
+    assert second["facts"]["forward_result"] == "already present"
+    assert dig(lab, f"dapodik.{ZONE}") == [first["facts"]["address"]]
+    assert len(live(state)) == 1
+
+
+def test_a_record_of_another_host_is_not_overwritten_without_replace(lab: Runner, state: Path) -> None:
+    first = colocated(pantau(lab, state, "colocate", "--opd", "dishub", "--hostname", "sitra", "--json"))
+    address = first["facts"]["address"]
+    other = state / "other"  # a second store that does not know sitra (say, another agent's)
+    other.mkdir()
+    result = pantau(lab, other, "colocate", "--opd", "dishub", "--hostname", "sitra", "--ip", "10.10.20.99", "--json")
+    assert result.returncode == 2
+    assert f"already has A {address}" in result.stderr and "--replace" in result.stderr
+    assert live(other) == []  # its claim was compensated
+    assert last_run(other).state == "failed"
+    assert dig(lab, f"sitra.{ZONE}") == [address]  # untouched
+
+
+def wait_stopped(pid: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        if stat.rsplit(")", 1)[1].split()[0] == "T":
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"process {pid} did not reach its breakpoint")
+
+
+def start_stopping(lab: Runner, state: Path, hostname: str, after: str) -> subprocess.Popen[str]:
+    argv = [sys.executable, "-m", "agent", "colocate", "--opd", "bappeda", "--hostname", hostname, "--json"]
+    argv += ["--stop-after", after, "--state-dir", str(state), "--inventory", str(INVENTORY)]
+    proc = subprocess.Popen(lab.in_node("nms", argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # ip netns exec execs in place: the PID is pantau's own
+    wait_stopped(proc.pid)
+    return proc
+
+
+def test_dns_server_down_before_the_dns_step_fails_the_run_and_leaves_nothing(
+    lab: Runner, state: Path, faults: Faults
+) -> None:
+    proc = start_stopping(lab, state, "sipd", "allocate")
+    assert len(live(state)) == 1
+    faults.inject("daemon-stop", node="dns1", daemon="named")
+    os.kill(proc.pid, signal.SIGCONT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 2
+    assert f"zone {ZONE} on primary {DNS}" in stderr
+    assert live(state) == []
+    run = last_run(state)
+    assert run.state == "failed" and run.reason is not None and run.reason.startswith("dns-forward:")
+    faults.clear()
+    assert dig(lab, f"sipd.{ZONE}") == []
+
+
+def test_wrong_tsig_secret_names_zone_and_key_and_leaves_nothing(lab: Runner, state: Path, tmp_path: Path) -> None:
+    inventory = tmp_path / "inventory"
+    inventory.mkdir()
+    for f in INVENTORY.glob("*.yml"):
+        text = f.read_text().replace("file:../../lab/", f"file:{ROOT}/lab/")
+        text = text.replace(f"secret: file:{ROOT}/lab/kominfo/secrets/tsig-pantau-ddns", "secret: env:WRONG_TSIG")
+        (inventory / f.name).write_text(text)
+    argv = [sys.executable, "-m", "agent", "colocate", "--opd", "dinkes", "--hostname", "siwrong"]
+    argv += ["--state-dir", str(state), "--inventory", str(inventory)]
+    env = {**os.environ, "WRONG_TSIG": "d3JvbmctYnV0LXZhbGlkLWJhc2U2NC1zZWNyZXQtMzJieXRlcyE="}
+    result = subprocess.run(lab.in_node("nms", argv), check=False, capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 2, result.stdout
+    assert f"zone {ZONE}" in result.stderr and "TSIG key 'pantau-ddns'" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "d3JvbmctYnV0" not in result.stderr + result.stdout  # the secret is never printed
+    assert live(state) == []
+    assert dig(lab, f"siwrong.{ZONE}") == []
+
+
+def test_squatter_address_is_skipped_recorded_and_shown(lab: Runner, state: Path) -> None:
+    free = json.loads(pantau(lab, state, "ipam", "show", "servers", "--json").stdout)
+    assert free[0]["used"] == 0
+    squat = "10.10.20.10"  # the lowest free address of the servers prefix (.2-.9 reserved, .11 .12 static)
+    lab.exec("srv-db1", ["ip", "addr", "add", f"{squat}/24", "dev", "eth1"])
+    try:
+        mac = lab.exec("srv-db1", ["cat", "/sys/class/net/eth1/address"]).stdout.strip()
+        run = colocated(pantau(lab, state, "colocate", "--opd", "dinkes", "--hostname", "simrs", "--json"))
+    finally:
+        lab.exec("srv-db1", ["ip", "addr", "del", f"{squat}/24", "dev", "eth1"])
+        lab.exec("core", ["ip", "neigh", "flush", "to", squat], check=False)
+    assert run["facts"]["address"] != squat
+    assert squat in run["steps"][1]["output"] and mac in run["steps"][1]["output"]
+    shown = json.loads(pantau(lab, state, "ipam", "show", "servers", "--json").stdout)[0]
+    assert shown["conflict"] == 1
+    assert mac in shown["conflicts"][squat]
+
+
+def test_kill_9_after_allocation_is_undone_by_runs_recover(lab: Runner, state: Path) -> None:
+    proc = start_stopping(lab, state, "sikeu", "allocate")
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=10)
+    assert len(live(state)) == 1  # the orphan the crash left
+    result = pantau(lab, state, "runs", "recover")
+    assert result.returncode == 0, result.stderr
+    assert "recovered" in result.stdout
+    assert live(state) == []
+    assert last_run(state).state == "failed"
+
+
+def test_kill_9_after_the_a_record_is_undone_by_the_next_colocate(lab: Runner, state: Path) -> None:
+    proc = start_stopping(lab, state, "sigap", "dns-forward")
+    assert dig(lab, f"sigap.{ZONE}") != []
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=10)
+    nxt = pantau(lab, state, "colocate", "--opd", "bappeda", "--hostname", "sakip", "--json")
+    assert nxt.returncode == 0, nxt.stderr
+    assert "recovered run 1: failed" in nxt.stderr
+    assert dig(lab, f"sigap.{ZONE}") == []
+    assert [a.hostname for a in live(state)] == ["sakip"]
+
+
+def spawn(lab: Runner, state: Path, *args: str) -> subprocess.Popen[str]:
+    argv = [sys.executable, "-m", "agent", *args, "--json", "--state-dir", str(state), "--inventory", str(INVENTORY)]
+    return subprocess.Popen(lab.in_node("nms", argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_twenty_concurrent_colocations_never_share_an_address(lab: Runner, tmp_path: Path) -> None:
+    """10 rounds, each a fresh store and 20 colocate processes at once (without the ICMP/ARP check, which the
+    squatter test covers: here the race for the database row is the point). Round 0 also withdraws all 20 at
+    once; later rounds clean DNS in one go to keep the test's CPU down."""
+    for rnd in range(10):
+        state = tmp_path / f"round{rnd}"
+        state.mkdir()
+        assert pantau(lab, state, "runs", "list").returncode == 0  # the store exists before the crowd arrives
+        names = [f"c{rnd}-{i}" for i in range(20)]
+        procs = [spawn(lab, state, "colocate", "--opd", "dinkes", "--hostname", n, "--no-live-check") for n in names]
+        for p in procs:
+            out, err = p.communicate(timeout=300)
+            assert p.returncode == 0, err + out
+        addresses = [a.address for a in live(state)]
+        assert len(addresses) == 20, sorted(addresses)
+        assert len(set(addresses)) == 20, sorted(addresses)
+        for n in names:  # every server got exactly its own A record
+            answer = dig(lab, f"{n}.{ZONE}")
+            assert len(answer) == 1 and answer[0] in addresses
+        if rnd == 0:
+            procs = [spawn(lab, state, "decommission", n) for n in names]
+            for p in procs:
+                out, err = p.communicate(timeout=300)
+                assert p.returncode == 0, err + out
+            assert live(state) == []
+        else:
+            cleanup = in_nms(lab, CLEANUP.format(inventory=str(INVENTORY), url=f"sqlite:///{state / 'pantau.db'}"))
+            assert cleanup.returncode == 0, cleanup.stderr
+        assert dig(lab, f"{names[0]}.{ZONE}") == []
