@@ -8,7 +8,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from ipaddress import ip_interface
+from ipaddress import ip_address, ip_interface
 
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
@@ -19,12 +19,13 @@ from agent.config import Config
 from agent.health import HealthThresholds, LinkState, UtilizationPoint, link_health
 from agent.rates import Reading, counter_rate
 from agent.rollup import RollupRow, Rollups
-from agent.snapshot import DeviceView, LinkView, ProbeView, Snapshot
-from agent.store import LinkRollup, ProbeTargetRow
+from agent.snapshot import DeviceView, IpamView, LinkView, ProbeView, Snapshot
+from agent.store import IpAllocation, IpConflict, LinkRollup, ProbeTargetRow
 from collectors.errors import CollectorError
 from collectors.icmp import IcmpProber
 from collectors.samples import DeviceSample, ProbeResult
 from collectors.snmp import SnmpCollector
+from inventory.ipam import usage
 from inventory.models import Device, Inventory, Purpose, Role
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,7 @@ class Agent:
         self.discarded: Counter[str] = Counter()
         self.durations: dict[str, float] = {}
         self.rollups = Rollups()
+        self.ipam: tuple[IpamView, ...] = ()
         self.snapshot = Snapshot()
         self._device_slots = asyncio.Semaphore(config.poll.max_devices)
 
@@ -133,6 +135,7 @@ class Agent:
         assert self.icmp is not None
         start = time.monotonic()
         self.targets = self._all_targets()
+        self.ipam = self._ipam()
         results = await self.icmp.probe([t.address for t in self.targets])
         self.probes.update(results)
         self.durations["icmp"] = time.monotonic() - start
@@ -151,6 +154,31 @@ class Agent:
             log.warning("cannot read registered probe targets from the store: %s", exc)
             return [*targets, *(t for t in self.targets if t.name not in known)]
         return [*targets, *(Target(r.name, r.address, r.kind, r.opd or "") for r in rows if r.name not in known)]
+
+    def _ipam(self) -> tuple[IpamView, ...]:
+        """Address counts of the server and public prefixes, from the inventory and the store's allocations."""
+        if self.store is None:
+            return self.ipam
+        try:
+            with Session(self.store) as session:
+                live = session.execute(
+                    select(IpAllocation.prefix, IpAllocation.address).where(IpAllocation.live_address.is_not(None))
+                ).all()
+                open_conflicts = session.execute(
+                    select(IpConflict.prefix, IpConflict.address).where(IpConflict.cleared_at.is_(None))
+                ).all()
+        except SQLAlchemyError as exc:
+            log.warning("cannot read IP allocations from the store: %s", exc)
+            return self.ipam
+        views = []
+        for prefix in self.inventory.prefixes:
+            if prefix.purpose not in (Purpose.SERVER, Purpose.PUBLIC):
+                continue
+            used = {ip_address(a) for p, a in live if p == prefix.name}
+            conflicts = {ip_address(a) for p, a in open_conflicts if p == prefix.name}
+            u = usage(prefix, used, conflicts)
+            views.append(IpamView(prefix.name, u.network, u.used, u.free, u.reserved, u.conflict))
+        return tuple(views)
 
     # ---- pure-ish bookkeeping ---------------------------------------------------------------------
     def _take(self, device: Device, sample: DeviceSample) -> None:
@@ -238,7 +266,14 @@ class Agent:
             elif device.name in self.device_errors:
                 devices.append(DeviceView(device.name, False, None, self.device_errors[device.name]))
         self.snapshot = Snapshot(
-            now, tuple(links), probes, tuple(devices), dict(self.durations), dict(self.errors), dict(self.discarded)
+            now,
+            tuple(links),
+            probes,
+            tuple(devices),
+            dict(self.durations),
+            dict(self.errors),
+            dict(self.discarded),
+            self.ipam,
         )
 
     def link_state(self, name: str) -> LinkState:

@@ -52,6 +52,18 @@ class DeviceView:
 
 
 @dataclass(frozen=True)
+class IpamView:
+    """Address counts of one prefix the playbooks allocate from."""
+
+    prefix: str
+    network: str
+    used: int
+    free: int
+    reserved: int
+    conflict: int
+
+
+@dataclass(frozen=True)
 class Snapshot:
     timestamp: float = 0.0
     links: tuple[LinkView, ...] = ()
@@ -60,3 +72,4 @@ class Snapshot:
     collector_seconds: dict[str, float] = field(default_factory=dict)
     collector_errors: dict[tuple[str, str], int] = field(default_factory=dict)
     discarded: dict[str, int] = field(default_factory=dict)
+    ipam: tuple[IpamView, ...] = ()

@@ -30,6 +30,7 @@ class SnapshotCollector(Collector):
         yield from _probes(snap)
         yield from _devices(snap)
         yield from _collectors(snap)
+        yield from _ipam(snap)
 
 
 def _links(snap: Snapshot) -> Iterator[Metric]:
@@ -149,3 +150,17 @@ def _collectors(snap: Snapshot) -> Iterator[Metric]:
     for reason, count in snap.discarded.items():
         discarded.add_metric([reason], count)
     yield from (duration, errors, discarded)
+
+
+def _ipam(snap: Snapshot) -> Iterator[Metric]:
+    if not snap.ipam:
+        return
+    family = GaugeMetricFamily(
+        "pantau_ipam_addresses",
+        "Assignable addresses of a server or public prefix by state (reserved = gateway, ranges, statics).",
+        labels=["prefix", "network", "state"],
+    )
+    for view in snap.ipam:
+        for state in ("used", "free", "reserved", "conflict"):
+            family.add_metric([view.prefix, view.network, state], getattr(view, state))
+    yield family

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
@@ -286,3 +287,49 @@ def test_twenty_concurrent_colocations_never_share_an_address(lab: Runner, tmp_p
             cleanup = in_nms(lab, CLEANUP.format(inventory=str(INVENTORY), url=f"sqlite:///{state / 'pantau.db'}"))
             assert cleanup.returncode == 0, cleanup.stderr
         assert dig(lab, f"{names[0]}.{ZONE}") == []
+
+
+def test_running_agent_probes_a_colocated_server_without_restart(lab: Runner, state: Path) -> None:
+    listen = "127.0.0.1:9470"
+    env = {**os.environ, "PANTAU_POLL__ICMP_INTERVAL": "1", "PANTAU_POLL__JITTER": "0", "PANTAU_LOG_FORMAT": "json"}
+    argv = [sys.executable, "-m", "agent", "run", "--inventory", str(INVENTORY), "--state-dir", str(state)]
+    log = (state / "agent.log").open("wb")
+    agent = subprocess.Popen(lab.in_node("nms", [*argv, "--listen", listen]), env=env, stdout=log, stderr=log)
+
+    def metric(name: str, **labels: str) -> float | None:
+        result = lab.exec("nms", ["curl", "-sf", f"http://{listen}/metrics"], check=False)
+        if result.returncode != 0:
+            return None
+        for family in text_string_to_metric_families(result.stdout):
+            for s in family.samples:
+                if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()):
+                    return float(s.value)
+        return None
+
+    def wait_for(name: str, want: float | None, timeout: float = 30, **labels: str) -> None:
+        deadline = time.monotonic() + timeout
+        while (got := metric(name, **labels)) != want:
+            assert agent.poll() is None, (state / "agent.log").read_text()
+            assert time.monotonic() < deadline, f"{name}{labels} is {got}, not {want}"
+            time.sleep(0.3)
+
+    server = f"simpeg.{ZONE}"
+    address = None
+    try:
+        wait_for("pantau_ipam_addresses", 0, prefix="servers", state="used")
+        address = colocated(pantau(lab, state, "colocate", "--opd", "dinkes", "--hostname", "simpeg", "--json"))[
+            "facts"
+        ]["address"]
+        wait_for("pantau_probe_up", 0, target=server)  # registered; the server is not racked yet
+        wait_for("pantau_ipam_addresses", 1, prefix="servers", state="used")
+        lab.exec("srv-app1", ["ip", "addr", "add", f"{address}/24", "dev", "eth1"])  # it arrives and boots
+        wait_for("pantau_probe_up", 1, target=server)
+        colocated(pantau(lab, state, "decommission", "simpeg", "--json"))
+        wait_for("pantau_probe_up", None, target=server)  # no longer a target: absent
+        wait_for("pantau_ipam_addresses", 0, prefix="servers", state="used")
+    finally:
+        agent.terminate()
+        agent.wait(10)
+        log.close()
+        if address is not None:
+            lab.exec("srv-app1", ["ip", "addr", "del", f"{address}/24", "dev", "eth1"], check=False)

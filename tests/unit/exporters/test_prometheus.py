@@ -11,7 +11,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from agent.health import LinkState
-from agent.snapshot import DeviceView, LinkView, ProbeView, Snapshot
+from agent.snapshot import DeviceView, IpamView, LinkView, ProbeView, Snapshot
 from collectors.samples import ProbeResult
 from exporters.prometheus import SnapshotCollector
 
@@ -35,6 +35,7 @@ def snapshot() -> Snapshot:
         {"snmp": 0.2},
         {("snmp", "timeout"): 3},
         {"device-restart": 2},
+        (IpamView("servers", "10.10.20.0/24", 3, 185, 66, 0),),
     )
 
 
@@ -84,6 +85,12 @@ def test_probe_and_collector_families() -> None:
     assert ({"collector": "snmp", "reason": "timeout"}, 3.0) in data["pantau_collector_errors_total"]
     assert ({"reason": "device-restart"}, 2.0) in data["pantau_rate_samples_discarded_total"]
     assert {lbl["device"]: v for lbl, v in data["pantau_device_up"]} == {"core": 1.0, "opd-disdik": 0.0}
+
+
+def test_ipam_addresses_have_one_series_per_state_of_each_prefix() -> None:
+    data = scrape(snapshot())["pantau_ipam_addresses"]
+    assert {lbl["state"]: v for lbl, v in data} == {"used": 3, "free": 185, "reserved": 66, "conflict": 0}
+    assert {lbl["prefix"] for lbl, _ in data} == {"servers"}
 
 
 def test_every_metric_has_the_pantau_prefix() -> None:
