@@ -75,6 +75,16 @@ class IpAllocation(Base):
     run_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
 
+class IpamPrefix(Base):
+    """One row per prefix allocated from: allocations in a prefix update it first, which serializes them
+    (a row lock on PostgreSQL, the write lock on SQLite) without blocking other prefixes on PostgreSQL."""
+
+    __tablename__ = "ipam_prefixes"
+
+    name: Mapped[str] = mapped_column(String(63), primary_key=True)
+    claims: Mapped[int] = mapped_column(Integer)
+
+
 class IpConflict(Base):
     """An address found in use by a host IPAM does not know; skipped until someone clears it."""
 

@@ -48,6 +48,22 @@ def main() -> int:
             f"| {r['benchmark']} | {r['peer']} | {r['peer_median_s'] * 1000:.1f} ms | "
             f"{r['pantau_median_s'] * 1000:.1f} ms | {r['ratio']:.2f}x | {notes} |"
         )
+    from benchmarks import colocation, ipam  # noqa: PLC0415
+
+    alloc = ipam.main(20, 50)
+    colo = colocation.main(5)
+    print()
+    print("| benchmark | result | goal |")
+    print("|---|---|---|")
+    print(
+        f"| {alloc['benchmark']} | {alloc['throughput_per_s']:.0f} allocations/s, p50 {alloc['p50_ms']:.0f} ms, "
+        f"p99 {alloc['p99_ms']:.0f} ms, duplicates {alloc['duplicates']} | p99 ≤ 50 ms, 0 duplicates |"
+    )
+    print(
+        f"| {colo['benchmark']}, median of {colo['rounds']} | `pantau colocate` {colo['colocate_command_median_s']:.2f} s "
+        f"(its steps {colo['colocate_steps_median_s']:.2f} s), `pantau decommission` "
+        f"{colo['decommission_command_median_s']:.2f} s | ≤ 3 s (SOP 14 allows 120 min for steps 7-8) |"
+    )
     return 0
 
 

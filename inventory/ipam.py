@@ -87,18 +87,21 @@ def candidates(prefix: Prefix, used: Set[Address], conflicts: Set[Address]) -> I
     """Free addresses of ``prefix`` in ascending order (lazily: a /64 is not enumerated)."""
     net = prefix.prefix
     first, last = _first_last(net)
-    blocked = [(int(r.start), int(r.end)) for r in prefix.reserved if r.start.version == net.version]
     single = {int(s.address) for s in prefix.static} | {int(a) for a in used} | {int(a) for a in conflicts}
     if prefix.gateway is not None:
         single.add(int(prefix.gateway))
+    blocked = sorted(
+        [(int(r.start), int(r.end)) for r in prefix.reserved if r.start.version == net.version]
+        + [(v, v) for v in single if first <= v <= last]
+    )
     value = first
-    while value <= last:
-        jump = next((end + 1 for start, end in blocked if start <= value <= end), None)
-        if jump is not None:
-            value = jump
-            continue
-        if value not in single:
+    for start, end in blocked:  # walk the gaps between blocked runs
+        while value < start and value <= last:
             yield _build(net, value)
+            value += 1
+        value = max(value, end + 1)
+    while value <= last:
+        yield _build(net, value)
         value += 1
 
 

@@ -37,6 +37,11 @@ def upgrade() -> None:
     for column in ("prefix", "address", "hostname", "run_id"):
         op.create_index(f"ix_ip_allocations_{column}", "ip_allocations", [column])
     op.create_table(
+        "ipam_prefixes",
+        sa.Column("name", sa.String(63), primary_key=True),
+        sa.Column("claims", sa.Integer(), nullable=False),
+    )
+    op.create_table(
         "ip_conflicts",
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("prefix", sa.String(63), nullable=False),
@@ -114,5 +119,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("probe_targets", "run_steps", "playbook_runs", "dns_changes", "ip_conflicts", "ip_allocations"):
+    for table in (
+        "probe_targets",
+        "run_steps",
+        "playbook_runs",
+        "dns_changes",
+        "ip_conflicts",
+        "ipam_prefixes",
+        "ip_allocations",
+    ):
         op.drop_table(table)

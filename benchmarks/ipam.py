@@ -1,0 +1,75 @@
+"""IPAM under contention: N client processes allocate M addresses each from one prefix in one SQLite store.
+
+``python -m benchmarks.ipam [CLIENTS] [PER_CLIENT]`` prints JSON: throughput, p50/p99 latency of one
+allocation (claim committed), duplicates among live addresses (must be 0). No network: the live check is
+off, the point is the database race.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from agent.store import IpAllocation, open_store
+from inventory.models import Prefix
+from playbooks.allocations import Allocations
+
+PREFIX = Prefix.model_validate(
+    {
+        "name": "bench",
+        "prefix": "10.99.0.0/21",
+        "purpose": "server",
+        "gateway": "10.99.0.1",
+        "reserved": [{"start": "10.99.0.2", "end": "10.99.0.9", "reason": "bench"}],
+    }
+)
+
+
+def client(url: str, worker: int, count: int, start: float) -> list[float]:
+    store = open_store(url)
+    allocations = Allocations(store)
+    while time.time() < start:  # all clients begin together
+        time.sleep(0.001)
+    latencies = []
+    for i in range(count):
+        t0 = time.perf_counter()
+        allocations.allocate(PREFIX, f"w{worker}-{i}", "bench", None, "bench", None)
+        latencies.append(time.perf_counter() - t0)
+    return latencies
+
+
+def main(clients: int = 20, per_client: int = 50) -> dict[str, object]:
+    with tempfile.TemporaryDirectory(prefix="pantau-ipam-bench-") as tmp:
+        url = f"sqlite:///{Path(tmp) / 'pantau.db'}"
+        open_store(url)
+        start = time.time() + 1.0
+        with multiprocessing.get_context("spawn").Pool(clients) as pool:
+            t0 = time.time()
+            results = pool.starmap(client, [(url, w, per_client, start) for w in range(clients)])
+            wall = time.time() - max(t0, start)
+        with Session(open_store(url)) as s:
+            live = s.scalars(select(IpAllocation.address).where(IpAllocation.live_address.is_not(None))).all()
+    latencies = sorted(x for r in results for x in r)
+    total = clients * per_client
+    return {
+        "benchmark": f"IPAM, {total} allocations from {clients} concurrent processes, one SQLite store",
+        "allocations": len(live),
+        "duplicates": len(live) - len(set(live)),
+        "throughput_per_s": total / wall,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": latencies[int(0.99 * (len(latencies) - 1))] * 1000,
+        "max_ms": latencies[-1] * 1000,
+    }
+
+
+if __name__ == "__main__":
+    args = [int(a) for a in sys.argv[1:3]]
+    print(json.dumps(main(*args)))
