@@ -60,7 +60,8 @@ def main() -> int:
         f"p99 {alloc['p99_ms']:.0f} ms, duplicates {alloc['duplicates']} | p99 ≤ 50 ms, 0 duplicates |"
     )
     print(
-        f"| {colo['benchmark']}, median of {colo['rounds']} | `pantau colocate` {colo['colocate_command_median_s']:.2f} s "
+        f"| {colo['benchmark']}, median of {colo['rounds']} | "
+        f"`pantau colocate` {colo['colocate_command_median_s']:.2f} s "
         f"(its steps {colo['colocate_steps_median_s']:.2f} s), `pantau decommission` "
         f"{colo['decommission_command_median_s']:.2f} s | ≤ 3 s (SOP 14 allows 120 min for steps 7-8) |"
     )
