@@ -43,9 +43,11 @@ _add_lab_commands()
 
 
 def _add_playbook_commands() -> None:
+    from agent.maintenance_cli import register as register_maintenance  # noqa: PLC0415
     from agent.playbook_cli import register  # noqa: PLC0415
 
     register(app)
+    register_maintenance(app)
 
 
 _add_playbook_commands()

@@ -40,6 +40,25 @@ class PollConfig(_Section):
     jitter: float = Field(2.0, ge=0, description="random delay (s) added to each job run")
 
 
+class MaintenanceConfig(_Section):
+    """The maintenance plan (Batam SOP 05) and the thresholds of its checks."""
+
+    schedule: str | None = Field(
+        None, description="cron expression in the agency's time zone, e.g. '0 2 * * sun'; none: no plan"
+    )
+    locations: list[str] = Field(default_factory=list, description="OPD slugs and/or pusat-data; empty: all")
+    plan: str = Field("Batam SOP 05 Pemeliharaan Jaringan Berkala", description="plan reference in reports")
+    languages: list[str] = Field(default_factory=lambda: ["id"], description="report languages: id, en")
+    timeout: float = Field(2.0, gt=0, description="SNMP timeout (s); SSH gets 3x, at least 5 s")
+    error_growth: int = Field(100, ge=0, description="errors+discards per interface between runs before a warning")
+    cpu_warn_pct: float = 95.0
+    memory_available_warn_pct: float = 10.0
+    disk_warn_pct: float = 85.0
+    disk_fail_pct: float = 95.0
+    clock_skew_warn_s: float = 5.0
+    clock_skew_fail_s: float = 60.0
+
+
 class Config(_Section):
     """The whole configuration."""
 
@@ -51,6 +70,7 @@ class Config(_Section):
     known_hosts: Path | None = Field(None, description="SSH known_hosts file (host keys are always checked)")
     log_format: str = Field("auto", pattern="^(auto|json|text)$")
     poll: PollConfig = PollConfig()
+    maintenance: MaintenanceConfig = MaintenanceConfig()
     health: HealthThresholds = HealthThresholds()
 
     @property

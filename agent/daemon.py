@@ -84,7 +84,23 @@ async def run_agent(config: Config, stop: asyncio.Event | None = None) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    from agent import maintenance_jobs  # noqa: PLC0415
+
+    maintenance_jobs.use_config(config)
     scheduler = AsyncIOScheduler(timezone=config.timezone)
+    scheduler.add_jobstore(maintenance_jobs.jobstore(config), alias=maintenance_jobs.JOBSTORE)
+    if config.maintenance.schedule:
+        from apscheduler.triggers.cron import CronTrigger  # noqa: PLC0415
+
+        scheduler.add_job(
+            maintenance_jobs.FUNCTION,
+            CronTrigger.from_crontab(config.maintenance.schedule, timezone=config.timezone),
+            kwargs={"locations": config.maintenance.locations, "trigger": "plan"},
+            id="maintenance-plan",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=3600,
+        )
     poll = config.poll
     for name, job, interval in (
         ("snmp", agent.poll_snmp, poll.snmp_interval),
@@ -114,8 +130,8 @@ async def run_agent(config: Config, stop: asyncio.Event | None = None) -> None:
         _timed(agent, "icmp", agent.probe_icmp, poll.icmp_interval)(),
     )
     scheduler.start()
-    for job in scheduler.get_jobs():
-        job.resume()
+    for name in ("snmp", "icmp"):
+        scheduler.resume_job(name)
     try:
         await stop.wait()
     finally:

@@ -178,6 +178,89 @@ class ProbeTargetRow(Base):
     run_id: Mapped[int | None] = mapped_column(Integer)
 
 
+class MaintenanceRun(Base):
+    """One periodic maintenance (Batam SOP 05): when, over which locations, started how and by whom."""
+
+    __tablename__ = "maintenance_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    trigger: Mapped[str] = mapped_column(String(16))  # manual | scheduled | plan
+    scope: Mapped[str] = mapped_column(Text)  # JSON list of locations
+    plan: Mapped[str | None] = mapped_column(String(253))
+    by: Mapped[str] = mapped_column(String(63))
+
+
+class MaintenanceResult(Base):
+    """One check's result in a maintenance run."""
+
+    __tablename__ = "maintenance_results"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("maintenance_runs.id", ondelete="CASCADE"), index=True)
+    location: Mapped[str] = mapped_column(String(63), index=True)
+    device: Mapped[str] = mapped_column(String(253))
+    check: Mapped[str] = mapped_column(String(63))
+    subject: Mapped[str] = mapped_column(String(253))
+    status: Mapped[str] = mapped_column(String(8))
+    finding: Mapped[str] = mapped_column(Text)
+    finding_en: Mapped[str] = mapped_column(Text)
+    follow_up: Mapped[str] = mapped_column(Text)
+    follow_up_en: Mapped[str] = mapped_column(Text)
+    detail: Mapped[str] = mapped_column(Text)
+
+
+class DeviceFactsRow(Base):
+    """What a maintenance run collected from a device (JSON): the baseline of the next run."""
+
+    __tablename__ = "device_facts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("maintenance_runs.id", ondelete="CASCADE"), index=True)
+    device: Mapped[str] = mapped_column(String(63), index=True)
+    facts: Mapped[str] = mapped_column(Text)
+
+
+class ConfigBackup(Base):
+    """A device's running configuration (volatile lines removed), kept when it differs from the last one."""
+
+    __tablename__ = "config_backups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    device: Mapped[str] = mapped_column(String(63), index=True)
+    taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sha256: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    run_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class Report(Base):
+    """A Berita Acara (one location of a maintenance run) or the run's summary (location '*')."""
+
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("maintenance_runs.id", ondelete="CASCADE"), index=True)
+    location: Mapped[str] = mapped_column(String(63))
+    number: Mapped[str] = mapped_column(String(63), unique=True)
+    state: Mapped[str] = mapped_column(String(16))  # drafted | acknowledged | checked | forwarded | reviewed
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    directory: Mapped[str] = mapped_column(Text)
+
+
+class ReportSignature(Base):
+    """Who moved a report to its next review state, and when (each step is allowed 1 day by SOP 05)."""
+
+    __tablename__ = "report_signatures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(253))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")

@@ -94,6 +94,21 @@ class RawVarBind(ObjectType):  # type: ignore[misc]
         return self._pair
 
 
+HR_PROCESSOR_LOAD = "1.3.6.1.2.1.25.3.3.1.2"
+HR_SYSTEM_DATE = "1.3.6.1.2.1.25.1.2.0"
+MEM_TOTAL_REAL = "1.3.6.1.4.1.2021.4.5.0"
+MEM_AVAIL_REAL = "1.3.6.1.4.1.2021.4.6.0"
+
+
+@dataclass(frozen=True)
+class SystemSample:
+    cpu_load_pct: float | None
+    memory_total_kb: int | None
+    memory_available_kb: int | None
+    date: bytes | None  # SNMPv2-TC DateAndTime
+    read_at: float
+
+
 NEIGHBOR_STATES = {1: "reachable", 2: "stale", 3: "delay", 4: "probe", 5: "invalid", 6: "unknown", 7: "incomplete"}
 
 
@@ -343,6 +358,44 @@ class SnmpCollector:
                     NEIGHBOR_STATES.get(state, "unknown") if isinstance(state, int) else "unknown",
                 )
         return None
+
+    async def system(self, device: Device, profile: SnmpProfile) -> SystemSample:
+        """Device health where the device offers it: CPU load (HOST-RESOURCES-MIB hrProcessorLoad, the mean of
+        all processors), memory (UCD-SNMP-MIB memTotalReal/memAvailReal) and its clock (hrSystemDate)."""
+        auth = self._auth_data(profile)
+        target = await UdpTransportTarget.create(
+            (str(device.mgmt_address), profile.port), timeout=self.timeout, retries=self.retries
+        )
+        answer = await self._get(device, profile, auth, target, [MEM_TOTAL_REAL, MEM_AVAIL_REAL, HR_SYSTEM_DATE])
+        loads = await self._walk_column(device, profile, auth, target, HR_PROCESSOR_LOAD)
+        date = answer.get(HR_SYSTEM_DATE)
+        return SystemSample(
+            cpu_load_pct=sum(loads) / len(loads) if loads else None,
+            memory_total_kb=_int(answer.get(MEM_TOTAL_REAL)) if _is_number(answer.get(MEM_TOTAL_REAL)) else None,
+            memory_available_kb=_int(answer.get(MEM_AVAIL_REAL)) if _is_number(answer.get(MEM_AVAIL_REAL)) else None,
+            date=bytes(date.asOctets()) if date is not None and hasattr(date, "asOctets") else None,
+            read_at=time.time(),
+        )
+
+    async def _walk_column(
+        self, device: Device, profile: SnmpProfile, auth: Any, target: Any, column: str
+    ) -> list[int]:
+        values: list[int] = []
+        async with self._in_flight:
+            async for err_ind, err_stat, err_idx, var_binds in bulk_walk_cmd(
+                self.engine,
+                auth,
+                target,
+                ContextData(),
+                0,
+                25,
+                ObjectType(ObjectIdentity(column)),  # walks index the varbind: a RawVarBind will not do
+                lexicographicMode=False,
+                lookupMib=False,
+            ):
+                self._check(device, profile, err_ind, err_stat, err_idx)
+                values += [int(v) for _, v in var_binds if _is_number(v)]
+        return values
 
     async def _interface_index(self, device: Device, profile: SnmpProfile, auth: Any, target: Any) -> dict[str, int]:
         index = await self._walk(device, profile, auth, target, IF_NAME)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
@@ -26,20 +27,16 @@ def test_sqlite_store_runs_in_wal_mode_and_migrating_twice_is_harmless(tmp_path:
     engine = open_store(url)
     with engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
 
 
 def _open(url: str) -> str:
-    from agent.store import open_store as opener  # noqa: PLC0415
-
-    with opener(url).connect() as connection:
+    with open_store(url).connect() as connection:
         return str(connection.execute(text("SELECT version_num FROM alembic_version")).scalar())
 
 
 def test_processes_opening_a_new_store_together_all_succeed(tmp_path: Path) -> None:
-    import multiprocessing  # noqa: PLC0415
-
     url = f"sqlite:///{tmp_path / 'pantau.db'}"
     with multiprocessing.get_context("spawn").Pool(8) as pool:
         versions = pool.map(_open, [url] * 8)
-    assert set(versions) == {"0002"}
+    assert set(versions) == {"0003"}

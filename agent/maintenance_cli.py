@@ -1,0 +1,266 @@
+"""CLI of periodic maintenance (Batam SOP 05) and its reports (attached to ``pantau`` by agent.cli)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import uuid
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from agent.config import Config, load_config
+from playbooks.errors import PlaybookError
+
+out = Console()
+err = Console(stderr=True, soft_wrap=True)
+
+maintenance_app = typer.Typer(no_args_is_help=True, help="Periodic network maintenance (SOP 05) and its plan.")
+report_app = typer.Typer(no_args_is_help=True, help="Berita Acara reports and their review (OPD, Kasi, Kabid, Kadis).")
+
+ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="pantau.yml (default: ./pantau.yml)")]
+InventoryOption = Annotated[Path | None, typer.Option("--inventory", "-i", help="inventory folder")]
+StateOption = Annotated[Path | None, typer.Option("--state-dir", help="state directory (SQLite store)")]
+KnownHostsOption = Annotated[Path | None, typer.Option("--known-hosts", help="SSH known_hosts (host keys checked)")]
+JsonOption = Annotated[bool, typer.Option("--json", help="machine-readable output")]
+OpdOption = Annotated[list[str] | None, typer.Option("--opd", help="OPD slug or pusat-data; repeat; default: all")]
+LangOption = Annotated[list[str] | None, typer.Option("--lang", help="report language: id (default), en; repeat")]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(maintenance_app, name="maintenance")
+    app.add_typer(report_app, name="report")
+
+
+@maintenance_app.command("run")
+def maintenance_run(
+    opd: OpdOption = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="report folder (default: state dir)")] = None,
+    lang: LangOption = None,
+    config: ConfigOption = None,
+    inventory: InventoryOption = None,
+    state_dir: StateOption = None,
+    known_hosts: KnownHostsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Run the maintenance checks now (devices in parallel) and write a Berita Acara per location."""
+    from rich.progress import Progress  # noqa: PLC0415
+
+    from agent.maintenance_jobs import run_with_reports  # noqa: PLC0415
+    from playbooks.engine import operator  # noqa: PLC0415
+
+    cfg = load_config(config, overrides={"inventory": inventory, "state_dir": state_dir, "known_hosts": known_hosts})
+    if lang:
+        if any(x not in ("id", "en") for x in lang):
+            raise PlaybookError(f"--lang {lang}: choose id or en")
+        cfg = cfg.model_copy(update={"maintenance": cfg.maintenance.model_copy(update={"languages": lang})})
+    with Progress(console=err, transient=True, disable=as_json or not err.is_terminal) as bar:
+        task = bar.add_task("pemeliharaan", total=None)
+
+        def started(n: int) -> None:
+            bar.update(task, total=n)
+
+        def advance(device: str) -> None:
+            bar.update(task, advance=1, description=device)
+
+        run_id, results, files = run_with_reports(cfg, opd or [], "manual", operator(), output, advance, started)
+    counts = {s: sum(1 for r in results if r.status.value == s) for s in ("pass", "warn", "fail", "skip")}
+    if as_json:
+        payload = {
+            "run": run_id,
+            "counts": counts,
+            "results": [{**r.__dict__, "status": r.status.value} for r in results],
+            "reports": [
+                {"id": f.report_id, "number": f.number, "location": f.location, "paths": [str(p) for p in f.paths]}
+                for f in files
+            ],
+        }
+        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        return
+    table = Table(title=f"Pemeliharaan {run_id}: temuan (findings)")
+    for col in ("lokasi", "pemeriksaan", "perangkat", "objek", "hasil", "keterangan"):
+        table.add_column(col)
+    for r in results:
+        if r.status.value in ("warn", "fail"):
+            color = "red" if r.status.value == "fail" else "yellow"
+            table.add_row(r.location, r.check, r.device, r.subject, f"[{color}]{r.status.value}[/]", r.finding)
+    out.print(table)
+    out.print(
+        f"lulus {counts['pass']}, peringatan {counts['warn']}, gagal {counts['fail']}, tidak diperiksa {counts['skip']}"
+    )
+    for f in files:
+        out.print(f"report {f.report_id} {f.number}: {f.paths[0].parent}", markup=False)
+
+
+def _scheduler(cfg: Config) -> Any:
+    from apscheduler.schedulers.background import BackgroundScheduler  # noqa: PLC0415
+
+    from agent.maintenance_jobs import JOBSTORE, jobstore  # noqa: PLC0415
+    from agent.store import open_store  # noqa: PLC0415
+
+    open_store(cfg.database_url).dispose()  # migrated before APScheduler adds its table beside ours
+    scheduler = BackgroundScheduler(jobstores={JOBSTORE: jobstore(cfg)}, timezone=cfg.timezone)
+    scheduler.start(paused=True)  # paused: only to read and write the job store, never to run jobs here
+    return scheduler
+
+
+@maintenance_app.command("schedule")
+def maintenance_schedule(
+    at: Annotated[str, typer.Option("--at", help="local time, 'YYYY-MM-DD HH:MM[:SS]' (the agency's time zone)")],
+    opd: OpdOption = None,
+    config: ConfigOption = None,
+    state_dir: StateOption = None,
+) -> None:
+    """Schedule a one-off maintenance; the running agent runs it at that time (kept across restarts)."""
+    from agent.maintenance_jobs import FUNCTION, JOBSTORE  # noqa: PLC0415
+    from playbooks.engine import operator  # noqa: PLC0415
+
+    cfg = load_config(config, overrides={"state_dir": state_dir})
+    tz = ZoneInfo(cfg.timezone)
+    try:
+        when = datetime.fromisoformat(at).replace(tzinfo=tz)
+    except ValueError:
+        raise PlaybookError(f"--at '{at}': write the time as YYYY-MM-DD HH:MM (in {cfg.timezone})") from None
+    if when <= datetime.now(tz):
+        raise PlaybookError(f"--at {at} is in the past ({cfg.timezone}); choose a later time")
+    scheduler = _scheduler(cfg)
+    try:
+        job = scheduler.add_job(
+            FUNCTION,
+            "date",
+            run_date=when,
+            kwargs={"locations": list(opd or []), "trigger": "scheduled", "by": operator()},
+            jobstore=JOBSTORE,
+            id=uuid.uuid4().hex[:8],
+            name=f"maintenance {','.join(opd or []) or 'all'}",
+            misfire_grace_time=3600,
+            coalesce=True,
+        )
+    finally:
+        scheduler.shutdown(wait=False)
+    out.print(
+        f"scheduled {job.id}: maintenance of {', '.join(opd or []) or 'all locations'} at {when:%Y-%m-%d %H:%M:%S %Z}"
+    )
+
+
+@maintenance_app.command("list")
+def maintenance_list(config: ConfigOption = None, state_dir: StateOption = None, as_json: JsonOption = False) -> None:
+    """Scheduled one-off maintenance and the latest runs."""
+    from sqlalchemy import select  # noqa: PLC0415
+    from sqlalchemy.orm import Session  # noqa: PLC0415
+
+    from agent.maintenance_jobs import JOBSTORE  # noqa: PLC0415
+    from agent.store import MaintenanceRun, open_store  # noqa: PLC0415
+
+    cfg = load_config(config, overrides={"state_dir": state_dir})
+    scheduler = _scheduler(cfg)
+    try:
+        jobs = [
+            {
+                "id": j.id,
+                "name": j.name,
+                "at": j.next_run_time.isoformat() if j.next_run_time else None,
+                "locations": j.kwargs.get("locations"),
+            }
+            for j in scheduler.get_jobs(jobstore=JOBSTORE)
+        ]
+    finally:
+        scheduler.shutdown(wait=False)
+    with Session(open_store(cfg.database_url)) as s:
+        runs = [
+            {
+                "id": r.id,
+                "started_at": r.started_at.isoformat(),
+                "ended": r.ended_at is not None,
+                "trigger": r.trigger,
+                "scope": json.loads(r.scope),
+                "by": r.by,
+            }
+            for r in s.scalars(select(MaintenanceRun).order_by(MaintenanceRun.id.desc()).limit(20))
+        ]
+    if as_json:
+        sys.stdout.write(json.dumps({"scheduled": jobs, "runs": runs}, indent=2) + "\n")
+        return
+    table = Table(title="Jadwal pemeliharaan (scheduled)")
+    for col in ("id", "at", "locations"):
+        table.add_column(col)
+    for j in jobs:
+        table.add_row(j["id"], j["at"] or "paused", ", ".join(j["locations"] or []) or "all")
+    out.print(table)
+    table = Table(title="Pemeliharaan terakhir (latest runs)")
+    for col in ("run", "started", "trigger", "scope", "by"):
+        table.add_column(col)
+    for r in runs:
+        table.add_row(str(r["id"]), r["started_at"], r["trigger"], ", ".join(r["scope"]), r["by"])
+    out.print(table)
+
+
+@maintenance_app.command("cancel")
+def maintenance_cancel(
+    job: Annotated[str, typer.Argument(help="id from pantau maintenance list")],
+    config: ConfigOption = None,
+    state_dir: StateOption = None,
+) -> None:
+    """Cancel a scheduled one-off maintenance."""
+    from apscheduler.jobstores.base import JobLookupError  # noqa: PLC0415
+
+    from agent.maintenance_jobs import JOBSTORE  # noqa: PLC0415
+
+    cfg = load_config(config, overrides={"state_dir": state_dir})
+    scheduler = _scheduler(cfg)
+    try:
+        scheduler.remove_job(job, jobstore=JOBSTORE)
+    except JobLookupError:
+        raise PlaybookError(f"no scheduled maintenance '{job}'; see pantau maintenance list") from None
+    finally:
+        scheduler.shutdown(wait=False)
+    out.print(f"cancelled {job}")
+
+
+@report_app.command("list")
+def report_list(config: ConfigOption = None, state_dir: StateOption = None, as_json: JsonOption = False) -> None:
+    """Reports with their review state."""
+    from agent.store import open_store  # noqa: PLC0415
+    from playbooks.reports import report_list as listing  # noqa: PLC0415
+
+    cfg = load_config(config, overrides={"state_dir": state_dir})
+    rows = listing(open_store(cfg.database_url))
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    table = Table(title="Berita Acara")
+    for col in ("id", "number", "run", "location", "state"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(str(r["id"]), str(r["number"]), str(r["run"]), str(r["location"]), str(r["state"]))
+    out.print(table)
+
+
+@report_app.command("sign")
+def report_sign(
+    report: Annotated[int, typer.Argument(help="report id from pantau report list")],
+    role: Annotated[str, typer.Option("--as", help="opd, kasi, kabid or kadis (in this order)")],
+    name: Annotated[str, typer.Option("--name", help="the signer's name")],
+    lang: LangOption = None,
+    config: ConfigOption = None,
+    inventory: InventoryOption = None,
+    state_dir: StateOption = None,
+) -> None:
+    """Record a review step (who and when) and render the report again with it."""
+    from agent.store import open_store  # noqa: PLC0415
+    from inventory.loader import load_inventory  # noqa: PLC0415
+    from playbooks.reports import review_times, sign  # noqa: PLC0415
+
+    cfg = load_config(config, overrides={"inventory": inventory, "state_dir": state_dir})
+    store = open_store(cfg.database_url)
+    state, paths = sign(store, load_inventory(cfg.inventory), report, role, name, lang or cfg.maintenance.languages)
+    out.print(f"report {report}: {state}; {', '.join(str(p) for p in paths)}", markup=False)
+    for step in review_times(store, report):
+        hours = float(str(step["seconds"])) / 3600
+        verdict = "dalam batas 1 hari" if step["within_allowance"] else "MELEBIHI 1 hari"
+        out.print(f"  {step['role']}: {step['name']}, {hours:.1f} jam — {verdict}", markup=False)
