@@ -102,6 +102,21 @@ def parse(platform: str, fact: str, output: str) -> list[dict[str, Any]]:
     return [dict(zip(keys, row, strict=True)) for row in table]
 
 
+def installed_routes(platform: str, rows: list[dict[str, Any]]) -> list[str]:
+    """The prefixes in the forwarding table, from parsed route rows (each platform names them its way)."""
+    out: set[str] = set()
+    for r in rows:
+        if platform == "frr" and r.get("selected") == ">":
+            out.add(r["network"])
+        elif platform == "cisco_ios" and r.get("network"):
+            out.add(f"{r['network']}/{r['prefix_length']}")
+        elif platform == "mikrotik_routeros" and "A" in r.get("flags", ""):
+            out.add(f"{r['destination_address']}/{r['destination_address_subnet']}")
+        elif platform == "huawei_vrp" and str(r.get("state", "")).startswith("Active"):
+            out.add(r["destination"])
+    return sorted(out)
+
+
 def normalize_config(platform: str, text: str) -> str:
     """The configuration without lines that change by themselves (banners, timestamps), for diffing."""
     spec = PLATFORMS.get(platform)

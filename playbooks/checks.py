@@ -346,7 +346,7 @@ def routing(inv: Inventory, facts: dict[str, DeviceFacts]) -> list[Result]:
                         "routing.routes",
                         link.opd,
                         device_name,
-                        "tabel rute",
+                        "routing table",
                         Status.SKIP,
                         "tidak dapat dibaca",
                         "not readable",
@@ -400,28 +400,34 @@ def config_drift(inv: Inventory, device: str, now: str | None, before: str | Non
     dev = inv.device(device)
     loc = location_of(inv, dev)
     if now is None:
-        return _r("config.backup", loc, device, "konfigurasi", Status.SKIP, "tidak dapat diambil", "not fetched")
+        return _r("config.backup", loc, device, "running-config", Status.SKIP, "tidak dapat diambil", "not fetched")
     if before is None:
         return _r(
-            "config.backup", loc, device, "konfigurasi", Status.PASS, "cadangan pertama disimpan", "first backup stored"
+            "config.backup",
+            loc,
+            device,
+            "running-config",
+            Status.PASS,
+            "cadangan pertama disimpan",
+            "first backup stored",
         )
     if now == before:
         return _r(
             "config.backup",
             loc,
             device,
-            "konfigurasi",
+            "running-config",
             Status.PASS,
             "dicadangkan; tidak berubah",
             "backed up; unchanged",
         )
-    diff = "".join(difflib.unified_diff(before.splitlines(True), now.splitlines(True), "sebelumnya", "sekarang", n=1))
+    diff = "".join(difflib.unified_diff(before.splitlines(True), now.splitlines(True), "backup", "running", n=1))
     changed = sum(1 for line in diff.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---"))
     return Result(
         "config.backup",
         loc,
         device,
-        "konfigurasi",
+        "running-config",
         Status.WARN,
         f"konfigurasi berubah sejak pemeliharaan terakhir ({changed} baris)",
         f"configuration changed since the last maintenance ({changed} lines)",

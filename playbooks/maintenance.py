@@ -69,7 +69,7 @@ def _link_devices(inv: Inventory) -> set[str]:
 async def _device_facts(
     inv: Inventory, inventory_dir: Path, known_hosts: Path, device: Device, icmp_ok: bool, timeout: float
 ) -> DeviceFacts:
-    from collectors.cli import CliCollector, normalize_config, parse  # noqa: PLC0415
+    from collectors.cli import CliCollector, installed_routes, normalize_config, parse  # noqa: PLC0415
     from collectors.snmp import SnmpCollector  # noqa: PLC0415
 
     facts = DeviceFacts(device.name, taken_at=0.0, icmp_ok=icmp_ok)
@@ -110,9 +110,7 @@ async def _device_facts(
             if "running_config" in out:
                 facts.config = normalize_config(platform, out["running_config"])
             if "routes" in out:
-                facts.routes = sorted(
-                    {r["network"] for r in parse(platform, "routes", out["routes"]) if r.get("selected") == ">"}
-                )
+                facts.routes = installed_routes(platform, parse(platform, "routes", out["routes"]))
             if "ospf_neighbors" in out:
                 rows = parse(platform, "ospf_neighbors", out["ospf_neighbors"])
                 facts.ospf_full = sorted({r["interface"] for r in rows if r["state"] == "Full"})

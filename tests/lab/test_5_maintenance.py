@@ -88,7 +88,7 @@ def test_injected_faults_give_exactly_their_findings_at_the_right_opd(
         ("disdik", "reach.snmp", "opd-disdik", "SNMP", "fail"),
         # the core restarted (sysUpTime went back) and its configuration changed
         ("pusat-data", "uptime.restart", "core", "sysUpTime", "warn"),
-        ("pusat-data", "config.backup", "core", "konfigurasi", "warn"),
+        ("pusat-data", "config.backup", "core", "running-config", "warn"),
     }
     drift = next(r for r in run["results"] if r["check"] == "config.backup" and r["device"] == "core")
     assert "+ip route 192.0.2.0/24 Null0" in drift["detail"]
