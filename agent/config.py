@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from agent.errors import ConfigError
 from agent.health import HealthThresholds
@@ -57,6 +57,18 @@ class MaintenanceConfig(_Section):
     disk_fail_pct: float = 95.0
     clock_skew_warn_s: float = 5.0
     clock_skew_fail_s: float = 60.0
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str | None) -> str | None:
+        if value is not None:
+            from apscheduler.triggers.cron import CronTrigger  # noqa: PLC0415
+
+            try:
+                CronTrigger.from_crontab(value)
+            except ValueError as exc:
+                raise ValueError(f"'{value}' is not a cron expression (minute hour day month weekday): {exc}") from None
+        return value
 
 
 class Config(_Section):

@@ -8,9 +8,10 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC
 from ipaddress import ip_address, ip_interface
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -19,8 +20,8 @@ from agent.config import Config
 from agent.health import HealthThresholds, LinkState, UtilizationPoint, link_health
 from agent.rates import Reading, counter_rate
 from agent.rollup import RollupRow, Rollups
-from agent.snapshot import DeviceView, IpamView, LinkView, ProbeView, Snapshot
-from agent.store import IpAllocation, IpConflict, LinkRollup, ProbeTargetRow
+from agent.snapshot import DeviceView, IpamView, LinkView, MaintenanceView, ProbeView, Snapshot
+from agent.store import IpAllocation, IpConflict, LinkRollup, MaintenanceResult, MaintenanceRun, ProbeTargetRow
 from collectors.errors import CollectorError
 from collectors.icmp import IcmpProber
 from collectors.samples import DeviceSample, ProbeResult
@@ -83,6 +84,7 @@ class Agent:
         self.durations: dict[str, float] = {}
         self.rollups = Rollups()
         self.ipam: tuple[IpamView, ...] = ()
+        self.maintenance: tuple[MaintenanceView, ...] = ()
         self.snapshot = Snapshot()
         self._device_slots = asyncio.Semaphore(config.poll.max_devices)
 
@@ -136,6 +138,7 @@ class Agent:
         start = time.monotonic()
         self.targets = self._all_targets()
         self.ipam = self._ipam()
+        self.maintenance = self._maintenance()
         results = await self.icmp.probe([t.address for t in self.targets])
         self.probes.update(results)
         self.durations["icmp"] = time.monotonic() - start
@@ -179,6 +182,42 @@ class Agent:
             u = usage(prefix, used, conflicts)
             views.append(IpamView(prefix.name, u.network, u.used, u.free, u.reserved, u.conflict))
         return tuple(views)
+
+    def _maintenance(self) -> tuple[MaintenanceView, ...]:
+        """Per location, the latest finished maintenance run with results there, and its findings."""
+        if self.store is None:
+            return self.maintenance
+        try:
+            with Session(self.store) as session:
+                latest = (
+                    select(MaintenanceResult.location, func.max(MaintenanceResult.run_id).label("run_id"))
+                    .join(MaintenanceRun, MaintenanceRun.id == MaintenanceResult.run_id)
+                    .where(MaintenanceRun.ended_at.is_not(None))
+                    .group_by(MaintenanceResult.location)
+                    .subquery()
+                )
+                rows = session.execute(
+                    select(MaintenanceResult.location, MaintenanceRun.ended_at, MaintenanceResult.status, func.count())
+                    .join(
+                        latest,
+                        (latest.c.location == MaintenanceResult.location)
+                        & (latest.c.run_id == MaintenanceResult.run_id),
+                    )
+                    .join(MaintenanceRun, MaintenanceRun.id == MaintenanceResult.run_id)
+                    .group_by(MaintenanceResult.location, MaintenanceRun.ended_at, MaintenanceResult.status)
+                ).all()
+        except SQLAlchemyError as exc:
+            log.warning("cannot read maintenance results from the store: %s", exc)
+            return self.maintenance
+        views: dict[str, tuple[float, dict[str, int]]] = {}
+        for location, ended, status, count in rows:
+            if ended is None:
+                continue
+            ended_at = ended if ended.tzinfo else ended.replace(tzinfo=UTC)
+            entry = views.setdefault(location, (ended_at.timestamp(), {"warn": 0, "fail": 0}))
+            if status in entry[1]:
+                entry[1][status] = count
+        return tuple(MaintenanceView(loc, at, found) for loc, (at, found) in sorted(views.items()))
 
     # ---- pure-ish bookkeeping ---------------------------------------------------------------------
     def _take(self, device: Device, sample: DeviceSample) -> None:
@@ -274,6 +313,7 @@ class Agent:
             dict(self.errors),
             dict(self.discarded),
             self.ipam,
+            self.maintenance,
         )
 
     def link_state(self, name: str) -> LinkState:

@@ -64,6 +64,15 @@ class IpamView:
 
 
 @dataclass(frozen=True)
+class MaintenanceView:
+    """The latest maintenance run that covered a location, and its findings by severity."""
+
+    location: str
+    finished_at: float
+    findings: dict[str, int]  # warn / fail -> count
+
+
+@dataclass(frozen=True)
 class Snapshot:
     timestamp: float = 0.0
     links: tuple[LinkView, ...] = ()
@@ -73,3 +82,4 @@ class Snapshot:
     collector_errors: dict[tuple[str, str], int] = field(default_factory=dict)
     discarded: dict[str, int] = field(default_factory=dict)
     ipam: tuple[IpamView, ...] = ()
+    maintenance: tuple[MaintenanceView, ...] = ()

@@ -31,6 +31,7 @@ class SnapshotCollector(Collector):
         yield from _devices(snap)
         yield from _collectors(snap)
         yield from _ipam(snap)
+        yield from _maintenance(snap)
 
 
 def _links(snap: Snapshot) -> Iterator[Metric]:
@@ -164,3 +165,22 @@ def _ipam(snap: Snapshot) -> Iterator[Metric]:
         for state in ("used", "free", "reserved", "conflict"):
             family.add_metric([view.prefix, view.network, state], getattr(view, state))
     yield family
+
+
+def _maintenance(snap: Snapshot) -> Iterator[Metric]:
+    if not snap.maintenance:
+        return
+    last = GaugeMetricFamily(
+        "pantau_maintenance_last_run_timestamp_seconds",
+        "When the latest periodic maintenance covering this location (OPD or pusat-data) finished.",
+        labels=["opd"],
+    )
+    findings = GaugeMetricFamily(
+        "pantau_maintenance_findings", "Findings of that maintenance run by severity.", labels=["opd", "severity"]
+    )
+    for view in snap.maintenance:
+        last.add_metric([view.location], view.finished_at)
+        for severity in ("warn", "fail"):
+            findings.add_metric([view.location, severity], view.findings.get(severity, 0))
+    yield last
+    yield findings

@@ -7,9 +7,15 @@ import os
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from agent.store import MaintenanceRun
 from lab.faults import Faults
 from lab.runner import Runner
 from tests.lab.conftest import INVENTORY
@@ -99,3 +105,72 @@ def test_injected_faults_give_exactly_their_findings_at_the_right_opd(
     skipped = {(r["location"], r["check"], r["device"]) for r in run["results"] if r["status"] == "skip"}
     assert ("disdik", "uptime.restart", "opd-disdik") in skipped
     assert ("dishub", "routing.ospf", "opd-dishub") in skipped
+
+
+def test_scheduled_maintenance_survives_an_agent_restart_and_runs_at_its_time(lab: Runner, tmp_path: Path) -> None:
+    listen = "127.0.0.1:9471"
+    env = {
+        **os.environ,
+        **ENV,
+        "PANTAU_POLL__ICMP_INTERVAL": "1",
+        "PANTAU_POLL__JITTER": "0",
+        "PANTAU_LOG_FORMAT": "json",
+    }
+    base = [sys.executable, "-m", "agent"]
+    where = ["--state-dir", str(tmp_path)]
+
+    def start() -> subprocess.Popen[bytes]:
+        argv = [*base, "run", "--inventory", str(INVENTORY), *where, "--listen", listen]
+        with (tmp_path / "agent.log").open("ab") as log:  # the child keeps its own descriptor
+            return subprocess.Popen(lab.in_node("nms", argv), env=env, stdout=log, stderr=log)
+
+    def stop(proc: subprocess.Popen[bytes]) -> None:
+        proc.terminate()
+        proc.wait(15)
+
+    agent = start()
+    try:
+        at = datetime.now(ZoneInfo("Asia/Jakarta")) + timedelta(seconds=15)
+        scheduled = subprocess.run(
+            lab.in_node(
+                "nms",
+                [*base, "maintenance", "schedule", "--at", at.strftime("%Y-%m-%d %H:%M:%S"), "--opd", "dinkes", *where],
+            ),
+            check=False,
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+        assert scheduled.returncode == 0, scheduled.stderr
+        time.sleep(2)
+        stop(agent)  # the job is in the store, not in this process
+        agent = start()
+        deadline = time.monotonic() + 90
+        run = None
+        while run is None:
+            assert agent.poll() is None, (tmp_path / "agent.log").read_text()
+            assert time.monotonic() < deadline, "the scheduled maintenance did not run"
+            time.sleep(1)
+            with Session(create_engine(f"sqlite:///{tmp_path / 'pantau.db'}")) as s:
+                run = s.scalars(select(MaintenanceRun).where(MaintenanceRun.ended_at.is_not(None))).first()
+        assert run.trigger == "scheduled" and json.loads(run.scope) == ["dinkes"]
+        started = run.started_at.replace(tzinfo=UTC) if run.started_at.tzinfo is None else run.started_at
+        assert started >= at - timedelta(seconds=1)
+        listed = subprocess.run(
+            lab.in_node("nms", [*base, "maintenance", "list", "--json", *where]),
+            check=True,
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+        assert json.loads(listed.stdout)["scheduled"] == []  # done, not pending
+        deadline = time.monotonic() + 30
+        while True:  # the agent exports it on its next round
+            metrics = lab.exec("nms", ["curl", "-sf", f"http://{listen}/metrics"]).stdout
+            if 'pantau_maintenance_last_run_timestamp_seconds{opd="dinkes"}' in metrics:
+                break
+            assert time.monotonic() < deadline, "no maintenance metric"
+            time.sleep(0.5)
+        assert 'pantau_maintenance_findings{opd="dinkes",severity="fail"} 0.0' in metrics
+    finally:
+        stop(agent)

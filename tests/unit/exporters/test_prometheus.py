@@ -36,6 +36,7 @@ def snapshot() -> Snapshot:
         {("snmp", "timeout"): 3},
         {"device-restart": 2},
         (IpamView("servers", "10.10.20.0/24", 3, 185, 66, 0),),
+        (MaintenanceView("dishub", 1_795_000_000.0, {"warn": 0, "fail": 6}),),
     )
 
 
@@ -91,6 +92,12 @@ def test_ipam_addresses_have_one_series_per_state_of_each_prefix() -> None:
     data = scrape(snapshot())["pantau_ipam_addresses"]
     assert {lbl["state"]: v for lbl, v in data} == {"used": 3, "free": 185, "reserved": 66, "conflict": 0}
     assert {lbl["prefix"] for lbl, _ in data} == {"servers"}
+
+
+def test_maintenance_metrics_per_location() -> None:
+    data = scrape(snapshot())
+    assert data["pantau_maintenance_last_run_timestamp_seconds"] == [({"opd": "dishub"}, 1_795_000_000.0)]
+    assert ({"opd": "dishub", "severity": "fail"}, 6.0) in data["pantau_maintenance_findings"]
 
 
 def test_every_metric_has_the_pantau_prefix() -> None:
