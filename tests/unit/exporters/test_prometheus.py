@@ -11,7 +11,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from agent.health import LinkState
-from agent.snapshot import DeviceView, IpamView, LinkView, ProbeView, Snapshot
+from agent.snapshot import DeviceView, IpamView, LinkView, MaintenanceView, ProbeView, Snapshot
 from collectors.samples import ProbeResult
 from exporters.prometheus import SnapshotCollector
 
