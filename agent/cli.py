@@ -45,9 +45,11 @@ _add_lab_commands()
 def _add_playbook_commands() -> None:
     from agent.maintenance_cli import register as register_maintenance  # noqa: PLC0415
     from agent.playbook_cli import register  # noqa: PLC0415
+    from agent.triage_cli import register as register_triage  # noqa: PLC0415
 
     register(app)
     register_maintenance(app)
+    register_triage(app)
 
 
 _add_playbook_commands()

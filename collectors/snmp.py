@@ -96,6 +96,7 @@ class RawVarBind(ObjectType):  # type: ignore[misc]
 
 HR_PROCESSOR_LOAD = "1.3.6.1.2.1.25.3.3.1.2"
 HR_SYSTEM_DATE = "1.3.6.1.2.1.25.1.2.0"
+HR_SYSTEM_UPTIME = "1.3.6.1.2.1.25.1.1.0"  # the host's uptime; sysUpTime is the SNMP agent's
 MEM_TOTAL_REAL = "1.3.6.1.4.1.2021.4.5.0"
 MEM_AVAIL_REAL = "1.3.6.1.4.1.2021.4.6.0"
 
@@ -107,6 +108,7 @@ class SystemSample:
     memory_available_kb: int | None
     date: bytes | None  # SNMPv2-TC DateAndTime
     read_at: float
+    host_uptime_ticks: int | None = None
 
 
 NEIGHBOR_STATES = {1: "reachable", 2: "stale", 3: "delay", 4: "probe", 5: "invalid", 6: "unknown", 7: "incomplete"}
@@ -366,7 +368,9 @@ class SnmpCollector:
         target = await UdpTransportTarget.create(
             (str(device.mgmt_address), profile.port), timeout=self.timeout, retries=self.retries
         )
-        answer = await self._get(device, profile, auth, target, [MEM_TOTAL_REAL, MEM_AVAIL_REAL, HR_SYSTEM_DATE])
+        answer = await self._get(
+            device, profile, auth, target, [MEM_TOTAL_REAL, MEM_AVAIL_REAL, HR_SYSTEM_DATE, HR_SYSTEM_UPTIME]
+        )
         loads = await self._walk_column(device, profile, auth, target, HR_PROCESSOR_LOAD)
         date = answer.get(HR_SYSTEM_DATE)
         return SystemSample(
@@ -375,6 +379,7 @@ class SnmpCollector:
             memory_available_kb=_int(answer.get(MEM_AVAIL_REAL)) if _is_number(answer.get(MEM_AVAIL_REAL)) else None,
             date=bytes(date.asOctets()) if date is not None and hasattr(date, "asOctets") else None,
             read_at=time.time(),
+            host_uptime_ticks=_int(answer.get(HR_SYSTEM_UPTIME)) if _is_number(answer.get(HR_SYSTEM_UPTIME)) else None,
         )
 
     async def _walk_column(
