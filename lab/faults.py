@@ -136,10 +136,12 @@ class Faults:
             if percent is None or not 0 < percent <= 100:
                 raise LabError("fault loss needs --percent N with 0 < N <= 100")
             table = f"pantau_loss_{opd}".replace("-", "_")
+            # numgen's range is 0-99: "< 100" is refused, and 100 % needs no sampling at all
+            sample = "" if percent >= 100 else f"numgen random mod 100 < {int(percent)}"
             rules = (
                 f"table inet {table} {{\n chain forward_drop {{\n"
                 "  type filter hook forward priority 0; policy accept;\n"
-                f'  oifname "{o.dc_iface}" numgen random mod 100 < {int(percent)} counter drop\n }}\n}}\n'
+                f'  oifname "{o.dc_iface}" {sample} counter drop\n }}\n}}\n'
             )
             self._nft(o.dc_node, rules)
             desc = f"loss: {int(percent)} % of packets towards {opd} dropped at {o.dc_node}:{o.dc_iface}"

@@ -1,0 +1,108 @@
+"""Triage against the lab: every verdict from a real injected fault."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lab.faults import Faults
+from lab.runner import Runner
+from tests.lab.conftest import INVENTORY
+
+
+def triage(lab: Runner, state: Path, opd: str) -> dict[str, Any]:
+    argv = [sys.executable, "-m", "agent", "triage", opd, "--json", "--state-dir", str(state)]
+    argv += ["--inventory", str(INVENTORY)]
+    result = subprocess.run(lab.in_node("nms", argv), check=False, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr + result.stdout
+    data: dict[str, Any] = json.loads(result.stdout)
+    assert {"verdict", "evidence", "next_step", "duration_seconds"} <= set(data)
+    return data
+
+
+def evidence(data: dict[str, Any], check: str) -> dict[str, Any]:
+    found = [e for e in data["evidence"] if e["check"] == check]
+    assert len(found) == 1, (check, data["evidence"])
+    return found[0]
+
+
+def test_healthy_lab_is_no_fault_found_with_what_was_checked(lab: Runner, tmp_path: Path) -> None:
+    data = triage(lab, tmp_path, "dinkes")
+    assert data["verdict"] == "no-fault-found"
+    checked = {e["check"] for e in data["evidence"] if e["ok"]}
+    assert {"uplink", "dc-port", "wan-icmp", "utilization", "lan-gateway", "cpe-snmp", "dns"} <= checked
+
+
+def test_wan_link_down_is_circuit_down_with_the_port_down(lab: Runner, faults: Faults, tmp_path: Path) -> None:
+    faults.inject("link-down", opd="disdik")
+    time.sleep(1.5)
+    data = triage(lab, tmp_path, "disdik")
+    assert data["verdict"] == "circuit-down"
+    assert evidence(data, "dc-port")["ok"] is False
+    assert data["provider"] == {
+        "provider": "PT Telekomunikasi Contoh",
+        "circuit_id": "TC-2024-0002",
+        "contact": "NOC 147 / noc@telko.example",
+    }
+    assert "TC-2024-0002" in data["next_step"]
+
+
+def test_total_loss_with_ports_up_is_circuit_down_naming_provider_and_circuit(
+    lab: Runner, faults: Faults, tmp_path: Path
+) -> None:
+    faults.inject("loss", opd="dishub", percent=100)
+    data = triage(lab, tmp_path, "dishub")
+    assert data["verdict"] == "circuit-down"
+    assert evidence(data, "dc-port")["ok"] is True
+    assert "loss 100%" in evidence(data, "wan-icmp")["detail"]
+    assert "PT Jaringan Nusantara" in data["next_step"] and "JN-77-1203" in data["next_step"]
+
+
+def test_partial_loss_on_the_provider_link_is_degraded(lab: Runner, faults: Faults, tmp_path: Path) -> None:
+    faults.inject("loss", opd="bappeda", percent=30)
+    data = triage(lab, tmp_path, "bappeda")
+    assert data["verdict"] == "provider-link-degraded"
+    assert evidence(data, "utilization")["ok"] is True  # not full: the provider's fault, not congestion
+    assert "JN-77-1204" in data["next_step"]
+
+
+def test_opd_lan_down_is_opd_side(lab: Runner, faults: Faults, tmp_path: Path) -> None:
+    faults.inject("lan-down", opd="dinkes")
+    time.sleep(2)  # OSPF withdraws the LAN
+    data = triage(lab, tmp_path, "dinkes")
+    assert data["verdict"] == "opd-side"
+    assert evidence(data, "wan-icmp")["ok"] is True and evidence(data, "lan-gateway")["ok"] is False
+
+
+def test_uplink_down_is_upstream_with_every_opd_grouped_under_it(lab: Runner, faults: Faults, tmp_path: Path) -> None:
+    faults.inject("uplink-down")
+    data = triage(lab, tmp_path, "dishub")
+    assert data["verdict"] == "upstream"
+    assert data["affected"] == ["bappeda", "dinkes", "disdik", "dishub"]
+    assert "4 OPD terdampak" in data["summary"]
+
+
+def test_saturated_link_is_congestion(lab: Runner, faults: Faults, tmp_path: Path) -> None:
+    faults.inject("congestion", opd="dinkes")
+    time.sleep(2)  # iperf3 fills the 10 Mbit/s link
+    data = triage(lab, tmp_path, "dinkes")
+    assert data["verdict"] == "congestion"
+    assert "SOP 13" in data["next_step"]
+
+
+def test_stopped_dns_server_is_dns_or_service(lab: Runner, faults: Faults, tmp_path: Path) -> None:
+    faults.inject("daemon-stop", node="dns1", daemon="named")
+    data = triage(lab, tmp_path, "disdik")
+    assert data["verdict"] == "dns-or-service"
+    assert evidence(data, "dns")["ok"] is False
+
+
+@pytest.mark.parametrize("what", ["10.30.2.77", "10.0.2.2"])
+def test_triage_by_address_finds_the_opd(lab: Runner, tmp_path: Path, what: str) -> None:
+    assert triage(lab, tmp_path, what)["opd"] == "disdik"
