@@ -71,6 +71,20 @@ class MaintenanceConfig(_Section):
         return value
 
 
+class TelegramConfig(_Section):
+    token: str = Field(description="bot token as a secret reference: env:NAME or file:PATH")
+    chat_id: str
+    api_url: str = "https://api.telegram.org"
+
+
+class NotifyConfig(_Section):
+    """Where notifications go (ticket open, escalation, SLA breach, link state changes)."""
+
+    webhooks: list[str] = Field(default_factory=list, description="URLs that receive a JSON POST")
+    telegram: TelegramConfig | None = None
+    timeout: float = Field(3.0, gt=0)
+
+
 class Config(_Section):
     """The whole configuration."""
 
@@ -83,6 +97,7 @@ class Config(_Section):
     log_format: str = Field("auto", pattern="^(auto|json|text)$")
     poll: PollConfig = PollConfig()
     maintenance: MaintenanceConfig = MaintenanceConfig()
+    notify: NotifyConfig = NotifyConfig()
     health: HealthThresholds = HealthThresholds()
 
     @property

@@ -16,7 +16,19 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint, create_engine, event, text
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    text,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -259,6 +271,40 @@ class ReportSignature(Base):
     role: Mapped[str] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(253))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Ticket(Base):
+    """An outage complaint (Aduan) handled by SOP 15, from report to result."""
+
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    opd: Mapped[str] = mapped_column(String(63), index=True)
+    channel: Mapped[str] = mapped_column(String(16))  # phone | whatsapp | lapor
+    ref: Mapped[str | None] = mapped_column(String(63))
+    reporter: Mapped[str] = mapped_column(String(253))
+    text: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), index=True)  # open | assigned | escalated | resolved
+    assignee: Mapped[str | None] = mapped_column(String(253))
+    verdict: Mapped[str | None] = mapped_column(String(32))
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class TicketEvent(Base):
+    """One SOP 15 step of a ticket, timed from the step before it against its allowance."""
+
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    step: Mapped[str] = mapped_column(String(16))  # open | assign | triage | escalate | progress | resolve
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    by: Mapped[str] = mapped_column(String(63))
+    text: Mapped[str] = mapped_column(Text)
+    seconds: Mapped[float] = mapped_column(Float)  # since the previous step
+    allowance_seconds: Mapped[float | None] = mapped_column(Float)
+    breached: Mapped[bool] = mapped_column(Boolean)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

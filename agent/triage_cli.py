@@ -24,11 +24,13 @@ ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="panta
 InventoryOption = Annotated[Path | None, typer.Option("--inventory", "-i", help="inventory folder")]
 StateOption = Annotated[Path | None, typer.Option("--state-dir", help="state directory (SQLite store)")]
 JsonOption = Annotated[bool, typer.Option("--json", help="machine-readable output")]
+ticket_app = typer.Typer(no_args_is_help=True, help="SOP 15 tickets: complaint to result, each step timed.")
 COLORS = {"no-fault-found": "green", "congestion": "yellow", "dns-or-service": "yellow"}
 
 
 def register(app: typer.Typer) -> None:
     app.command()(triage)
+    app.add_typer(ticket_app, name="ticket")
 
 
 def resolve_opd(inv: Any, what: str) -> str:
@@ -99,3 +101,202 @@ def triage(
     out.print(
         Panel(body, title=f"[{color}]{diagnosis.verdict.value}[/] — {diagnosis.opd}", subtitle=f"{seconds:.1f} s")
     )
+
+
+def _tickets(config: Path | None, state_dir: Path | None, inventory: Path | None = None) -> tuple[Config, Any]:
+    from agent.store import open_store  # noqa: PLC0415
+    from playbooks.tickets import Tickets  # noqa: PLC0415
+
+    cfg = load_config(config, overrides={"state_dir": state_dir, "inventory": inventory})
+    return cfg, Tickets(open_store(cfg.database_url))
+
+
+def _notify(cfg: Config, event: str, payload: dict[str, Any]) -> None:
+    from playbooks.notify import send  # noqa: PLC0415
+
+    if cfg.notify.webhooks or cfg.notify.telegram:
+        send(cfg, event, payload, cfg.inventory)
+
+
+def _timing_line(step: str, timing: Any) -> str:
+    if timing.allowance_seconds is None:
+        return f"{step}: {timing.seconds / 60:.1f} menit"
+    verdict = "MELEBIHI batas" if timing.breached else "dalam batas"
+    return f"{step}: {timing.seconds / 60:.1f} dari {timing.allowance_seconds / 60:.0f} menit — {verdict}"
+
+
+def _step(cfg: Config, tickets: Any, ticket: int, step: str, text: str, **changes: Any) -> None:
+    from playbooks.engine import operator  # noqa: PLC0415
+
+    timing = tickets.record(ticket, step, operator(), text, **changes)
+    out.print(f"ticket {ticket}: {_timing_line(step, timing)}", markup=False)
+    if timing.breached:
+        _notify(
+            cfg,
+            "ticket.breach",
+            {
+                "ticket": ticket,
+                "step": step,
+                "seconds": round(timing.seconds),
+                "allowance_seconds": timing.allowance_seconds,
+            },
+        )
+
+
+@ticket_app.command("open")
+def ticket_open(
+    text: Annotated[str, typer.Argument(help="the complaint, as reported")],
+    opd: Annotated[str, typer.Option(help="OPD slug")],
+    channel: Annotated[str, typer.Option(help="phone, whatsapp or lapor")],
+    reporter: Annotated[str, typer.Option(help="who reported it")],
+    ref: Annotated[str | None, typer.Option(help="LAPOR complaint number")] = None,
+    config: ConfigOption = None,
+    inventory: InventoryOption = None,
+    state_dir: StateOption = None,
+) -> None:
+    """SOP 15 step 1: record a complaint (Aduan)."""
+    from inventory.loader import load_inventory  # noqa: PLC0415
+    from playbooks.engine import operator  # noqa: PLC0415
+
+    cfg, tickets = _tickets(config, state_dir, inventory)
+    slugs = [o.slug for o in load_inventory(cfg.inventory).opds]
+    if opd not in slugs:
+        raise PlaybookError(f"--opd '{opd}' is not an OPD of the inventory; OPDs: {', '.join(slugs)}")
+    ticket = tickets.open(opd, channel, reporter, text, ref, operator())
+    out.print(f"ticket {ticket} dibuka (opened) for {opd}")
+    _notify(cfg, "ticket.open", {"ticket": ticket, "opd": opd, "channel": channel, "reporter": reporter, "text": text})
+
+
+@ticket_app.command("assign")
+def ticket_assign(
+    ticket: Annotated[int, typer.Argument()],
+    to: Annotated[str, typer.Option("--to", help="the technician")],
+    config: ConfigOption = None,
+    state_dir: StateOption = None,
+) -> None:
+    """SOP 15 step 2: assign a technician (10 minutes allowed)."""
+    cfg, tickets = _tickets(config, state_dir)
+    _step(cfg, tickets, ticket, "assign", f"ditugaskan kepada {to}", assignee=to)
+
+
+@ticket_app.command("triage")
+def ticket_triage(
+    ticket: Annotated[int, typer.Argument()],
+    config: ConfigOption = None,
+    inventory: InventoryOption = None,
+    state_dir: StateOption = None,
+) -> None:
+    """Run triage for the ticket's OPD and attach the verdict and its evidence."""
+    from playbooks.tickets import evidence_text  # noqa: PLC0415
+
+    cfg, tickets = _tickets(config, state_dir, inventory)
+    opd = tickets.show(ticket)["opd"]
+    diagnosis, seconds = run_triage(cfg, opd)
+    data = diagnosis.to_json(seconds)
+    _step(cfg, tickets, ticket, "triage", evidence_text(data), verdict=data["verdict"])
+    out.print(f"{data['verdict']}: {data['summary']}\n{data['next_step']}", markup=False)
+
+
+@ticket_app.command("escalate")
+def ticket_escalate(
+    ticket: Annotated[int, typer.Argument()],
+    config: ConfigOption = None,
+    inventory: InventoryOption = None,
+    state_dir: StateOption = None,
+) -> None:
+    """SOP 15 step 4: hand over to the provider of the OPD's link (from the inventory)."""
+    from inventory.loader import load_inventory  # noqa: PLC0415
+
+    cfg, tickets = _tickets(config, state_dir, inventory)
+    opd = tickets.show(ticket)["opd"]
+    link = next((lk for lk in load_inventory(cfg.inventory).links if lk.opd == opd), None)
+    if link is None:
+        raise PlaybookError(f"OPD {opd} has no WAN link in the inventory: no provider to escalate to")
+    text = f"eskalasi ke {link.provider}, sirkuit {link.circuit_id}, kontak {link.provider_contact or '-'}"
+    _step(cfg, tickets, ticket, "escalate", text)
+    _notify(
+        cfg,
+        "ticket.escalate",
+        {
+            "ticket": ticket,
+            "opd": opd,
+            "provider": link.provider,
+            "circuit_id": link.circuit_id,
+            "contact": link.provider_contact,
+        },
+    )
+
+
+@ticket_app.command("progress")
+def ticket_progress(
+    ticket: Annotated[int, typer.Argument()],
+    text: Annotated[str, typer.Argument(help="what was reported to the Kasi/Kabid")],
+    config: ConfigOption = None,
+    state_dir: StateOption = None,
+) -> None:
+    """SOP 15 steps 5-6: report progress (10 minutes each)."""
+    cfg, tickets = _tickets(config, state_dir)
+    _step(cfg, tickets, ticket, "progress", text)
+
+
+@ticket_app.command("resolve")
+def ticket_resolve(
+    ticket: Annotated[int, typer.Argument()],
+    text: Annotated[str, typer.Argument(help="the result, as reported to the OPD")],
+    config: ConfigOption = None,
+    state_dir: StateOption = None,
+) -> None:
+    """SOP 15 steps 8-9: the repair is done; report the result."""
+    cfg, tickets = _tickets(config, state_dir)
+    _step(cfg, tickets, ticket, "resolve", text)
+
+
+@ticket_app.command("show")
+def ticket_show(
+    ticket: Annotated[int, typer.Argument()],
+    config: ConfigOption = None,
+    state_dir: StateOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """A ticket's steps, each against its SOP 15 allowance; an overdue step is shown."""
+    _cfg, tickets = _tickets(config, state_dir)
+    data = tickets.show(ticket)
+    if as_json:
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        return
+    out.print(
+        f"[bold]Tiket {data['id']}[/bold] {data['opd']} — {data['state']} ({data['channel']}, {data['reporter']})"
+    )
+    table = Table()
+    for col in ("langkah", "SOP", "waktu", "menit", "batas", "", "catatan"):
+        table.add_column(col)
+    for e in data["events"]:
+        limit = "—" if e["allowance_seconds"] is None else f"{e['allowance_seconds'] / 60:.0f}"
+        flag = "[red]MELEBIHI[/]" if e["breached"] else ""
+        table.add_row(e["step"], e["sop"], e["at"], f"{e['seconds'] / 60:.1f}", limit, flag, e["text"])
+    out.print(table)
+    if data["overdue"]:
+        o = data["overdue"]
+        late, limit = o["seconds"] / 60, o["allowance_seconds"] / 60
+        out.print(f"[red]terlambat[/]: {o['step']} belum dilakukan, {late:.0f} dari {limit:.0f} menit")
+
+
+@ticket_app.command("list")
+def ticket_list(
+    month: Annotated[str | None, typer.Option(help="YYYY-MM")] = None,
+    config: ConfigOption = None,
+    state_dir: StateOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Tickets, newest first."""
+    _cfg, tickets = _tickets(config, state_dir)
+    rows = tickets.list(month)
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    table = Table(title="Tiket gangguan (SOP 15)")
+    for col in ("id", "OPD", "state", "verdict", "opened", "assignee"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(str(r["id"]), r["opd"], r["state"], r["verdict"] or "", r["opened_at"], r["assignee"] or "")
+    out.print(table)

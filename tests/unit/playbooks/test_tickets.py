@@ -1,0 +1,138 @@
+"""SOP 15 tickets with a fixed clock: each step against its allowance, exact at the boundary."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from agent.config import load_config
+from agent.store import open_store
+from playbooks.errors import PlaybookError
+from playbooks.notify import send
+from playbooks.tickets import Tickets, overdue
+
+T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Engine:
+    return open_store(f"sqlite:///{tmp_path / 'pantau.db'}")
+
+
+def test_assignment_at_exactly_ten_minutes_is_within_and_a_microsecond_more_is_a_breach(store: Engine) -> None:
+    clock = Clock()
+    tickets = Tickets(store, clock)
+    on_time = tickets.open("dinkes", "phone", "Bu Sari", "internet mati", None, "andi")
+    late = tickets.open("dinkes", "phone", "Bu Sari", "internet mati", None, "andi")
+    clock.advance(minutes=10)
+    assert tickets.record(on_time, "assign", "kasi", "Andi", assignee="Andi").breached is False
+    clock.advance(microseconds=1)
+    timing = tickets.record(late, "assign", "kasi", "Andi", assignee="Andi")
+    assert timing.breached is True and timing.allowance_seconds == 600
+
+
+def test_direct_repair_is_timed_from_the_assignment_and_provider_repair_from_the_escalation(store: Engine) -> None:
+    clock = Clock()
+    tickets = Tickets(store, clock)
+    direct = tickets.open("disdik", "whatsapp", "Pak Budi", "lambat", None, "andi")
+    clock.advance(minutes=5)
+    tickets.record(direct, "assign", "kasi", "Andi")
+    clock.advance(minutes=30)
+    tickets.record(direct, "progress", "andi", "kabel diganti")  # progress does not restart the repair clock
+    clock.advance(minutes=30)
+    resolved = tickets.record(direct, "resolve", "andi", "normal")
+    assert (resolved.seconds, resolved.allowance_seconds, resolved.breached) == (3600.0, 3600.0, False)
+
+    provider = tickets.open("dishub", "lapor", "Warga", "putus", "LAPOR-123", "andi")
+    clock.advance(minutes=1)
+    tickets.record(provider, "assign", "kasi", "Andi")
+    clock.advance(minutes=61)
+    escalated = tickets.record(provider, "escalate", "andi", "ke penyedia")
+    assert escalated.breached is True  # step 4 allows 60 minutes
+    clock.advance(minutes=119)
+    done = tickets.record(provider, "resolve", "andi", "provider selesai")
+    assert (done.allowance_seconds, done.breached) == (7200.0, False)
+    shown = tickets.show(provider)
+    assert [e["step"] for e in shown["events"]] == ["open", "assign", "escalate", "resolve"]
+    assert [e["breached"] for e in shown["events"]] == [False, False, True, False]
+
+
+def test_steps_out_of_order_and_bad_channels_are_refused(store: Engine) -> None:
+    tickets = Tickets(store, Clock())
+    with pytest.raises(PlaybookError, match="choose one of phone, whatsapp, lapor"):
+        tickets.open("dinkes", "email", "x", "y", None, "andi")
+    with pytest.raises(PlaybookError, match="needs --ref"):
+        tickets.open("dinkes", "lapor", "x", "y", None, "andi")
+    ticket = tickets.open("dinkes", "phone", "x", "y", None, "andi")
+    with pytest.raises(PlaybookError, match="ticket 1 is open: next may come assign, not escalate"):
+        tickets.record(ticket, "escalate", "andi", "")
+
+
+def test_an_unassigned_ticket_becomes_overdue_after_ten_minutes(store: Engine) -> None:
+    clock = Clock()
+    tickets = Tickets(store, clock)
+    ticket = tickets.open("dinkes", "phone", "x", "y", None, "andi")
+    clock.advance(minutes=10)
+    assert tickets.show(ticket)["overdue"] is None
+    clock.advance(seconds=1)
+    assert tickets.show(ticket)["overdue"] == {"step": "assign", "seconds": 601.0, "allowance_seconds": 600.0}
+    assert overdue("resolved", T0, T0 + timedelta(days=9), False) is None
+
+
+class Receiver(BaseHTTPRequestHandler):
+    got: ClassVar[list[tuple[str, dict[str, Any]]]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        Receiver.got.append((self.path, json.loads(body)))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_webhook_and_telegram_targets_receive_the_event(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    server = HTTPServer(("127.0.0.1", 0), Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_port}"
+        monkeypatch.setenv("TEST_BOT_TOKEN", "123:secret")
+        cfg = load_config(
+            None,
+            overrides={
+                "notify": {
+                    "webhooks": [f"{base}/hook", "http://127.0.0.1:9/nobody-listens"],
+                    "telegram": {"token": "env:TEST_BOT_TOKEN", "chat_id": "-100", "api_url": base},
+                }
+            },
+        )
+        Receiver.got.clear()
+        delivered = send(cfg, "ticket.open", {"ticket": 7, "opd": "dinkes"}, tmp_path)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert delivered == 2  # the dead webhook is logged, not raised
+    assert Receiver.got[0] == ("/hook", {"event": "ticket.open", "ticket": 7, "opd": "dinkes"})
+    path, message = Receiver.got[1]
+    assert path == "/bot123:secret/sendMessage"
+    assert message == {"chat_id": "-100", "text": "[pantau] ticket.open: ticket=7; opd=dinkes"}
