@@ -74,3 +74,25 @@ def link_health(
     if saturated(utilization, now, thresholds):
         reasons.append("saturation")
     return Health(LinkState.DEGRADED, tuple(reasons)) if reasons else Health(LinkState.UP)
+
+
+def link_causes(
+    states: dict[str, LinkState], dc_device_of: dict[str, str], devices_up: dict[str, bool]
+) -> dict[str, str]:
+    """Group link outages under a common cause, so alerting can report the cause once and inhibit the rest.
+
+    A down link whose data-center device cannot be polled, or one of at least two down links that are half
+    or more of all links, is ``datacenter-core``; any other down link is ``link`` (its own fault); links
+    that are not down have ``none``.
+    """
+    down = [name for name, state in states.items() if state is LinkState.DOWN]
+    widespread = len(down) >= 2 and len(down) >= len(states) / 2
+    causes = {}
+    for name, state in states.items():
+        if state is not LinkState.DOWN:
+            causes[name] = "none"
+        elif devices_up.get(dc_device_of[name]) is False or widespread:
+            causes[name] = "datacenter-core"
+        else:
+            causes[name] = "link"
+    return causes

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
+import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable
@@ -17,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from agent.config import Config
-from agent.health import HealthThresholds, LinkState, UtilizationPoint, link_health
+from agent.health import HealthThresholds, LinkState, UtilizationPoint, link_causes, link_health
 from agent.rates import Reading, counter_rate
 from agent.rollup import RollupRow, Rollups
 from agent.snapshot import DeviceView, IpamView, LinkView, MaintenanceView, ProbeView, Snapshot
@@ -157,6 +159,28 @@ class Agent:
             log.warning("cannot read registered probe targets from the store: %s", exc)
             return [*targets, *(t for t in self.targets if t.name not in known)]
         return [*targets, *(Target(r.name, r.address, r.kind, r.opd or "") for r in rows if r.name not in known)]
+
+    def _announce_changes(self, links: list[LinkView]) -> None:
+        """Notify configured webhooks of link state changes (in a thread: delivery never holds a poll)."""
+        before = {v.name: v.state for v in self.snapshot.links}
+        changed = [v for v in links if v.name in before and before[v.name] is not v.state]
+        notify = self.config.notify
+        if not changed or not (notify.webhooks or notify.telegram):
+            return
+        from playbooks.notify import send  # noqa: PLC0415
+
+        for v in changed:
+            payload = {
+                "opd": v.opd,
+                "link": v.name,
+                "from": before[v.name].value,
+                "to": v.state.value,
+                "reasons": list(v.reasons),
+                "cause": v.cause,
+            }
+            threading.Thread(
+                target=send, args=(self.config, "link.state", payload, self.config.inventory), daemon=True
+            ).start()
 
     def _ipam(self) -> tuple[IpamView, ...]:
         """Address counts of the server and public prefixes, from the inventory and the store's allocations."""
@@ -304,6 +328,11 @@ class Agent:
                 devices.append(DeviceView(device.name, True, sample.uptime_ticks / 100))
             elif device.name in self.device_errors:
                 devices.append(DeviceView(device.name, False, None, self.device_errors[device.name]))
+        causes = link_causes(
+            {v.name: v.state for v in links}, {v.name: v.device for v in links}, {d.name: d.up for d in devices}
+        )
+        links = [dataclasses.replace(v, cause=causes[v.name]) for v in links]
+        self._announce_changes(links)
         self.snapshot = Snapshot(
             now,
             tuple(links),

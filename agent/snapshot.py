@@ -27,6 +27,7 @@ class LinkView:
     transmit_bps: float | None = None
     receive_errors: int | None = None
     transmit_errors: int | None = None
+    cause: str = "none"  # none | link | datacenter-core (see agent.health.link_causes)
 
     def utilization(self, bps: float | None) -> float | None:
         return None if bps is None else bps / self.subscribed_bps

@@ -66,7 +66,9 @@ def _links(snap: Snapshot) -> Iterator[Metric]:
         "pantau_link_oper_up", "1 if the data-center port is operationally up.", labels=LINK_LABELS
     )
     state = GaugeMetricFamily(
-        "pantau_link_state", "Link health: 1 for the current state.", labels=[*LINK_LABELS, "state"]
+        "pantau_link_state",
+        "Link health: 1 for the current state; cause groups outages (none, link, datacenter-core).",
+        labels=[*LINK_LABELS, "state", "cause"],
     )
     reason = GaugeMetricFamily(
         "pantau_link_state_reason", "Why the link is not up: one series per reason.", labels=[*LINK_LABELS, "reason"]
@@ -75,7 +77,7 @@ def _links(snap: Snapshot) -> Iterator[Metric]:
         labels = [link.opd, link.name, link.device, link.interface, link.provider]
         sub.add_metric(labels, link.subscribed_bps)
         for s in LinkState:
-            state.add_metric([*labels, s.value], 1.0 if s is link.state else 0.0)
+            state.add_metric([*labels, s.value, link.cause], 1.0 if s is link.state else 0.0)
         for why in link.reasons:
             reason.add_metric([*labels, why], 1.0)
         if link.oper_up is not None:

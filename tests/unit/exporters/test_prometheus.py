@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -98,6 +99,16 @@ def test_maintenance_metrics_per_location() -> None:
     data = scrape(snapshot())
     assert data["pantau_maintenance_last_run_timestamp_seconds"] == [({"opd": "dishub"}, 1_795_000_000.0)]
     assert ({"opd": "dishub", "severity": "fail"}, 6.0) in data["pantau_maintenance_findings"]
+
+
+def test_inhibit_rule_names_a_shipped_alert_and_labels_the_exporter_renders() -> None:
+    inhibit = yaml.safe_load((RULES.parent / "alertmanager-inhibit.yml").read_text())["inhibit_rules"][0]
+    alerts = {r["alert"] for g in yaml.safe_load(RULES.read_text())["groups"] for r in g["rules"]}
+    assert "alertname = PantauDatacenterCoreDown" in inhibit["source_matchers"]
+    assert "PantauDatacenterCoreDown" in alerts and "PantauOpdLinkDown" in alerts
+    assert "cause = datacenter-core" in inhibit["target_matchers"]
+    labels = {k for lbl, _ in scrape(snapshot())["pantau_link_state"] for k in lbl}
+    assert {"cause", *inhibit["equal"]} <= labels
 
 
 def test_every_metric_has_the_pantau_prefix() -> None:
