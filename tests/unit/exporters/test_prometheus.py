@@ -119,7 +119,7 @@ def test_every_metric_has_the_pantau_prefix() -> None:
 def test_shipped_alert_rules_pass_promtool() -> None:
     result = subprocess.run(["promtool", "check", "rules", str(RULES)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "SUCCESS: 5 rules found" in result.stdout
+    assert "SUCCESS: 6 rules found" in result.stdout
 
 
 def test_grafana_dashboard_queries_only_metrics_the_exporter_renders() -> None:
