@@ -23,7 +23,16 @@ from agent.health import HealthThresholds, LinkState, UtilizationPoint, link_cau
 from agent.rates import Reading, counter_rate
 from agent.rollup import RollupRow, Rollups
 from agent.snapshot import DeviceView, IpamView, LinkView, MaintenanceView, ProbeView, Snapshot
-from agent.store import IpAllocation, IpConflict, LinkRollup, MaintenanceResult, MaintenanceRun, ProbeTargetRow
+from agent.store import (
+    IpAllocation,
+    IpConflict,
+    LinkRollup,
+    MaintenanceResult,
+    MaintenanceRun,
+    ProbeTargetRow,
+    Ticket,
+    TicketEvent,
+)
 from collectors.errors import CollectorError
 from collectors.icmp import IcmpProber
 from collectors.samples import DeviceSample, ProbeResult
@@ -87,6 +96,7 @@ class Agent:
         self.rollups = Rollups()
         self.ipam: tuple[IpamView, ...] = ()
         self.maintenance: tuple[MaintenanceView, ...] = ()
+        self.tickets: tuple[dict[str, int], dict[str, int]] = ({}, {})
         self.snapshot = Snapshot()
         self._device_slots = asyncio.Semaphore(config.poll.max_devices)
 
@@ -141,6 +151,7 @@ class Agent:
         self.targets = self._all_targets()
         self.ipam = self._ipam()
         self.maintenance = self._maintenance()
+        self.tickets = self._tickets()
         results = await self.icmp.probe([t.address for t in self.targets])
         self.probes.update(results)
         self.durations["icmp"] = time.monotonic() - start
@@ -206,6 +217,26 @@ class Agent:
             u = usage(prefix, used, conflicts)
             views.append(IpamView(prefix.name, u.network, u.used, u.free, u.reserved, u.conflict))
         return tuple(views)
+
+    def _tickets(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Open tickets per OPD and SLA breaches per SOP 15 step, from the store."""
+        if self.store is None:
+            return self.tickets
+        try:
+            with Session(self.store) as session:
+                open_rows = session.execute(
+                    select(Ticket.opd, func.count()).where(Ticket.state != "resolved").group_by(Ticket.opd)
+                ).all()
+                breach_rows = session.execute(
+                    select(TicketEvent.step, func.count())
+                    .where(TicketEvent.breached.is_(True))
+                    .group_by(TicketEvent.step)
+                ).all()
+        except SQLAlchemyError as exc:
+            log.warning("cannot read tickets from the store: %s", exc)
+            return self.tickets
+        opened = {opd.slug: 0 for opd in self.inventory.opds} | {o: int(n) for o, n in open_rows}
+        return opened, {str(step): int(n) for step, n in breach_rows}
 
     def _maintenance(self) -> tuple[MaintenanceView, ...]:
         """Per location, the latest finished maintenance run with results there, and its findings."""
@@ -343,6 +374,8 @@ class Agent:
             dict(self.discarded),
             self.ipam,
             self.maintenance,
+            self.tickets[0],
+            self.tickets[1],
         )
 
     def link_state(self, name: str) -> LinkState:

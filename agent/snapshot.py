@@ -84,3 +84,5 @@ class Snapshot:
     discarded: dict[str, int] = field(default_factory=dict)
     ipam: tuple[IpamView, ...] = ()
     maintenance: tuple[MaintenanceView, ...] = ()
+    tickets_open: dict[str, int] = field(default_factory=dict)  # OPD -> open tickets
+    ticket_breaches: dict[str, int] = field(default_factory=dict)  # SOP 15 step -> breaches so far

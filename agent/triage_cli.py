@@ -300,3 +300,31 @@ def ticket_list(
     for r in rows:
         table.add_row(str(r["id"]), r["opd"], r["state"], r["verdict"] or "", r["opened_at"], r["assignee"] or "")
     out.print(table)
+
+
+@ticket_app.command("report")
+def ticket_report(
+    month: Annotated[str, typer.Option(help="YYYY-MM")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="folder for .md and .html (default: print)")
+    ] = None,
+    config: ConfigOption = None,
+    inventory: InventoryOption = None,
+    state_dir: StateOption = None,
+) -> None:
+    """The month's report: tickets per OPD and per verdict, time per step against SOP 15's allowances."""
+    from exporters.reports import render_tickets  # noqa: PLC0415
+    from inventory.loader import load_inventory  # noqa: PLC0415
+    from playbooks.tickets import month_report  # noqa: PLC0415
+
+    cfg, tickets = _tickets(config, state_dir, inventory)
+    report = month_report(tickets.store, month)
+    agency = load_inventory(cfg.inventory).agency.name
+    if output is None:
+        sys.stdout.write(render_tickets(report, agency, "md"))
+        return
+    output.mkdir(parents=True, exist_ok=True)
+    for fmt in ("md", "html"):
+        path = output / f"laporan-gangguan-{month}.{fmt}"
+        path.write_text(render_tickets(report, agency, fmt), encoding="utf-8")
+        out.print(str(path), markup=False)

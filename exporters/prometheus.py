@@ -32,6 +32,7 @@ class SnapshotCollector(Collector):
         yield from _collectors(snap)
         yield from _ipam(snap)
         yield from _maintenance(snap)
+        yield from _tickets(snap)
 
 
 def _links(snap: Snapshot) -> Iterator[Metric]:
@@ -186,3 +187,17 @@ def _maintenance(snap: Snapshot) -> Iterator[Metric]:
             findings.add_metric([view.location, severity], view.findings.get(severity, 0))
     yield last
     yield findings
+
+
+def _tickets(snap: Snapshot) -> Iterator[Metric]:
+    if snap.tickets_open:
+        family = GaugeMetricFamily("pantau_tickets_open", "SOP 15 outage tickets not yet resolved.", labels=["opd"])
+        for opd, n in sorted(snap.tickets_open.items()):
+            family.add_metric([opd], n)
+        yield family
+    breaches = CounterMetricFamily(
+        "pantau_ticket_sla_breaches", "Ticket steps that took longer than their SOP 15 allowance.", labels=["step"]
+    )
+    for step, n in sorted(snap.ticket_breaches.items()):
+        breaches.add_metric([step], n)
+    yield breaches

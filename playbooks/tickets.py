@@ -216,3 +216,42 @@ def evidence_text(diagnosis: dict[str, Any]) -> str:
     lines = [f"{diagnosis['verdict']}: {diagnosis['summary']}", f"langkah berikut: {diagnosis['next_step']}"]
     lines += [f"- {e['check']}: {e['detail']}" for e in diagnosis["evidence"]]
     return "\n".join(lines)
+
+
+def month_report(store: Engine, month: str) -> dict[str, Any]:
+    """A month's tickets per OPD and per verdict, and each step's time against its allowance."""
+    try:
+        datetime.strptime(month, "%Y-%m")
+    except ValueError:
+        raise PlaybookError(f"--month {month}: write it as YYYY-MM") from None
+    per_opd: dict[str, dict[str, int]] = {}
+    per_verdict: dict[str, int] = {}
+    steps: dict[str, list[TicketEvent]] = {}
+    with Session(store) as s:
+        for t in s.scalars(select(Ticket).order_by(Ticket.id)):
+            if _aware(t.opened_at).strftime("%Y-%m") != month:
+                continue
+            c = per_opd.setdefault(t.opd, {"total": 0, "resolved": 0})
+            c["total"] += 1
+            c["resolved"] += t.state == "resolved"
+            per_verdict[t.verdict or "belum ditriage"] = per_verdict.get(t.verdict or "belum ditriage", 0) + 1
+            for e in s.scalars(select(TicketEvent).where(TicketEvent.ticket_id == t.id)):
+                if e.step != "open":
+                    steps.setdefault(e.step, []).append(e)
+    rows = []
+    for step in ("assign", "triage", "escalate", "progress", "resolve"):
+        events = steps.get(step, [])
+        if not events:
+            continue
+        limits = {e.allowance_seconds for e in events if e.allowance_seconds}
+        rows.append(
+            {
+                "step": step,
+                "sop": SOP_STEP[step],
+                "count": len(events),
+                "avg_minutes": sum(e.seconds for e in events) / len(events) / 60,
+                "allowance": "/".join(f"{x / 60:.0f}" for x in sorted(limits)) or "—",
+                "breaches": sum(e.breached for e in events),
+            }
+        )
+    return {"month": month, "per_opd": per_opd, "per_verdict": per_verdict, "steps": rows}

@@ -38,6 +38,8 @@ def snapshot() -> Snapshot:
         {"device-restart": 2},
         (IpamView("servers", "10.10.20.0/24", 3, 185, 66, 0),),
         (MaintenanceView("dishub", 1_795_000_000.0, {"warn": 0, "fail": 6}),),
+        {"dinkes": 2, "disdik": 0},
+        {"assign": 1},
     )
 
 
@@ -109,6 +111,15 @@ def test_inhibit_rule_names_a_shipped_alert_and_labels_the_exporter_renders() ->
     assert "cause = datacenter-core" in inhibit["target_matchers"]
     labels = {k for lbl, _ in scrape(snapshot())["pantau_link_state"] for k in lbl}
     assert {"cause", *inhibit["equal"]} <= labels
+
+
+def test_ticket_metrics() -> None:
+    data = scrape(snapshot())
+    assert sorted(data["pantau_tickets_open"], key=lambda x: x[0]["opd"]) == [
+        ({"opd": "dinkes"}, 2.0),
+        ({"opd": "disdik"}, 0.0),
+    ]
+    assert data["pantau_ticket_sla_breaches_total"] == [({"step": "assign"}, 1.0)]
 
 
 def test_every_metric_has_the_pantau_prefix() -> None:

@@ -136,3 +136,29 @@ def test_webhook_and_telegram_targets_receive_the_event(tmp_path: Path, monkeypa
     path, message = Receiver.got[1]
     assert path == "/bot123:secret/sendMessage"
     assert message == {"chat_id": "-100", "text": "[pantau] ticket.open: ticket=7; opd=dinkes"}
+
+
+def test_month_report_counts_per_opd_verdict_and_step(store: Engine) -> None:
+    from exporters.reports import render_tickets
+    from playbooks.tickets import month_report
+
+    clock = Clock()
+    tickets = Tickets(store, clock)
+    a = tickets.open("dinkes", "phone", "x", "putus", None, "andi")
+    b = tickets.open("dinkes", "whatsapp", "y", "lambat", None, "andi")
+    clock.advance(minutes=12)
+    tickets.record(a, "assign", "kasi", "", assignee="Andi")
+    tickets.record(b, "assign", "kasi", "", assignee="Andi")
+    tickets.record(a, "triage", "andi", "circuit-down", verdict="circuit-down")
+    clock.advance(minutes=30)
+    tickets.record(a, "resolve", "andi", "normal")
+    report = month_report(store, "2026-11")
+    assert report["per_opd"] == {"dinkes": {"total": 2, "resolved": 1}}
+    assert report["per_verdict"] == {"circuit-down": 1, "belum ditriage": 1}
+    assign = next(s for s in report["steps"] if s["step"] == "assign")
+    assert (assign["count"], assign["avg_minutes"], assign["breaches"]) == (2, 12.0, 2)
+    text = render_tickets(report, "Diskominfo Kota Contoh", "md")
+    assert "| assign | SOP 15 langkah 2 | 2 | 12.0 | 10 | 2 |" in text
+    assert month_report(store, "2026-10")["per_opd"] == {}
+    with pytest.raises(PlaybookError, match="YYYY-MM"):
+        month_report(store, "November")
