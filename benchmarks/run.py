@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from typing import Any
 
 from benchmarks.fixture import FLEET_NETNS, NETNS, bench_netns, fleet_netns
 from collectors.snmp import HC_COLUMNS, STATUS_COLUMNS
@@ -48,10 +49,11 @@ def main() -> int:
             f"| {r['benchmark']} | {r['peer']} | {r['peer_median_s'] * 1000:.1f} ms | "
             f"{r['pantau_median_s'] * 1000:.1f} ms | {r['ratio']:.2f}x | {notes} |"
         )
-    from benchmarks import colocation, ipam  # noqa: PLC0415
+    from benchmarks import colocation, ipam, triage  # noqa: PLC0415
 
     alloc = ipam.main(20, 50)
     colo = colocation.main(5)
+    tri = triage.main(10)
     print()
     print("| benchmark | result | goal |")
     print("|---|---|---|")
@@ -65,6 +67,12 @@ def main() -> int:
         f"(its steps {colo['colocate_steps_median_s']:.2f} s), `pantau decommission` "
         f"{colo['decommission_command_median_s']:.2f} s | ≤ 3 s (SOP 14 allows 120 min for steps 7-8) |"
     )
+    for case in ("healthy", "link-down"):
+        r: dict[str, Any] = tri[case]  # type: ignore[assignment]
+        print(
+            f"| {tri['benchmark']}, {case}, {tri['rounds']} runs | median {r['median_s']:.2f} s, "
+            f"p95 {r['p95_s']:.2f} s, verdicts {', '.join(r['verdicts'])} | ≤ 15 s |"
+        )
     return 0
 
 

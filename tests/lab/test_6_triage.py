@@ -106,3 +106,26 @@ def test_stopped_dns_server_is_dns_or_service(lab: Runner, faults: Faults, tmp_p
 @pytest.mark.parametrize("what", ["10.30.2.77", "10.0.2.2"])
 def test_triage_by_address_finds_the_opd(lab: Runner, tmp_path: Path, what: str) -> None:
     assert triage(lab, tmp_path, what)["opd"] == "disdik"
+
+
+def test_ticket_triage_attaches_the_verdict_and_escalation_names_the_provider(
+    lab: Runner, faults: Faults, tmp_path: Path
+) -> None:
+    def pantau(*args: str) -> str:
+        argv = [sys.executable, "-m", "agent", *args, "--state-dir", str(tmp_path)]
+        result = subprocess.run(lab.in_node("nms", argv), check=False, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr + result.stdout
+        return result.stdout
+
+    pantau("ticket", "open", "internet putus", "--opd", "dishub", "--channel", "phone", "--reporter", "Pak Joko")
+    pantau("ticket", "assign", "1", "--to", "Andi")
+    faults.inject("link-down", opd="dishub")
+    time.sleep(1.5)
+    assert "circuit-down" in pantau("ticket", "triage", "1")
+    pantau("ticket", "escalate", "1")
+    shown = json.loads(pantau("ticket", "show", "1", "--json"))
+    assert shown["verdict"] == "circuit-down" and shown["state"] == "escalated"
+    triaged = next(e for e in shown["events"] if e["step"] == "triage")
+    assert "port pusat data core:eth3 down" in triaged["text"]
+    escalated = next(e for e in shown["events"] if e["step"] == "escalate")
+    assert "PT Jaringan Nusantara" in escalated["text"] and "JN-77-1203" in escalated["text"]
