@@ -651,14 +651,18 @@ class Runner:
         state = self._state()
         prefix = f"{self.topo.name}-"
         namespaces = [ns for ns in host.netns_list() if ns.startswith(prefix)]
-        pids: list[int] = []
         for ns in namespaces:
             # watchfrr first, or it restarts the daemons it watches
             watch = host.read_pid(FRR_RUN / ns / "watchfrr.pid")
             if watch is not None and watch in host.netns_pids(ns):
                 host.terminate([watch])
-            pids.extend(host.netns_pids(ns))
-        host.terminate(pids)
+        for _ in range(5):
+            # again until nothing is left: a lab up killed half-way may have had a daemon starting (seen: a
+            # staticd spawned by a watchfrr that had not written its pid file yet outlived one pass)
+            pids = [pid for ns in namespaces for pid in host.netns_pids(ns)]
+            if not pids:
+                break
+            host.terminate(pids)
         for ns in namespaces:
             host.run(["ip", "netns", "del", ns], check=False)
         uts = self.run_dir / "uts"

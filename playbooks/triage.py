@@ -60,6 +60,8 @@ class TriageFacts:
     dns_detail: str = ""
     servers_down: list[str] = field(default_factory=list)
     recent_changes: list[str] = field(default_factory=list)
+    path: list[tuple[int, str | None]] | None = None  # traceroute towards the OPD LAN gateway
+    path_target: str = ""
     duration_s: float = 0.0
 
 
@@ -145,6 +147,12 @@ def decide(inv: Inventory, f: TriageFacts) -> Diagnosis:
     ev.append(Evidence("other-opds", True, f"OPD lain normal; yang terganggu: {', '.join(down) or 'tidak ada'}"))
     port = "up" if mine.port_up else "down" if mine.port_up is False else "tidak diketahui"
     ev.append(Evidence("dc-port", mine.port_up, f"port pusat data {link.dc.device}:{link.dc.interface} {port}"))
+    if f.path is not None:
+        hops = " → ".join(a or "*" for _, a in f.path) or "tidak ada jawaban"
+        reached = bool(f.path) and f.path[-1][1] == f.path_target
+        ev.append(
+            Evidence("path", reached, f"traceroute ke {f.path_target}: {hops}" + ("" if reached else " (berhenti)"))
+        )
     ev.append(
         Evidence(
             "wan-icmp",
@@ -312,8 +320,25 @@ async def gather(
             answer
         ), f"DNS {zone.primary} menjawab SOA {zone.name}" if answer else f"DNS {zone.primary}: SOA {zone.name} kosong"
 
+    lan_gateway = next(
+        (str(p.gateway) for p in inv.prefixes if p.purpose is Purpose.OPD_LAN and p.opd == opd and p.gateway), None
+    )
+
+    async def path() -> Any:
+        if lan_gateway is None:
+            return None
+        from collectors.errors import ProbeError  # noqa: PLC0415
+        from collectors.path import trace  # noqa: PLC0415
+
+        try:
+            return await asyncio.to_thread(trace, lan_gateway, 8, 1.0)
+        except ProbeError:
+            return None
+
     try:
-        pings, ports, cpe_sample, (dns_ok, dns_detail) = await asyncio.gather(icmp(), dc_ports(), cpe_poll(), dns())
+        pings, ports, cpe_sample, (dns_ok, dns_detail), hops = await asyncio.gather(
+            icmp(), dc_ports(), cpe_poll(), dns(), path()
+        )
     finally:
         prober.close()
         snmp.close()
@@ -365,6 +390,8 @@ async def gather(
         facts.cpe_snmp = True
         facts.cpe_uptime_s = cpe_sample / 100
     facts.dns_ok, facts.dns_detail = dns_ok, dns_detail
+    if hops is not None:
+        facts.path, facts.path_target = [(h.ttl, h.address) for h in hops], lan_gateway or ""
     facts.servers_down = [name for name, addr in servers.items() if not (pings.get(addr) and pings[addr].received)]
     if store is not None:
         facts.links[link.name].rtt_baseline = _baseline(store, link.name)
