@@ -84,6 +84,14 @@ class NotifyConfig(_Section):
     telegram: TelegramConfig | None = None
     timeout: float = Field(3.0, gt=0)
 
+    @field_validator("webhooks")
+    @classmethod
+    def _http(cls, value: list[str]) -> list[str]:
+        for url in value:
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"webhook '{url}' must be an http:// or https:// URL")
+        return value
+
 
 class Config(_Section):
     """The whole configuration."""

@@ -58,6 +58,19 @@ def resolve_opd(inv: Any, what: str) -> str:
     raise PlaybookError(f"'{what}' is not an OPD with a WAN link, nor one of their addresses; OPDs: {', '.join(slugs)}")
 
 
+def _registered_opd(store: Any, what: str) -> str | None:
+    from sqlalchemy import select  # noqa: PLC0415
+    from sqlalchemy.orm import Session  # noqa: PLC0415
+
+    from agent.store import ProbeTargetRow  # noqa: PLC0415
+
+    with Session(store) as s:
+        for row in s.scalars(select(ProbeTargetRow)):
+            if what in (row.name, row.name.split(".")[0], row.address) and row.opd:
+                return str(row.opd)
+    return None
+
+
 def run_triage(cfg: Config, what: str) -> tuple[Any, float]:
     from agent.store import open_store  # noqa: PLC0415
     from inventory.loader import load_inventory  # noqa: PLC0415
@@ -65,8 +78,15 @@ def run_triage(cfg: Config, what: str) -> tuple[Any, float]:
 
     start = time.monotonic()
     inv = load_inventory(cfg.inventory)
-    opd = resolve_opd(inv, what)
     store = open_store(cfg.database_url)
+    try:
+        opd = resolve_opd(inv, what)
+    except PlaybookError:
+        registered = _registered_opd(store, what)  # a colocated server's name
+        if registered is None:
+            store.dispose()
+            raise
+        opd = registered
     try:
         facts = asyncio.run(gather(inv, cfg.inventory, opd, store, timeout=cfg.poll.snmp_timeout))
     finally:
