@@ -44,6 +44,7 @@ class LinkFacts:
     wan_rtt: float | None = None
     lan_loss: float | None = None  # ICMP to the OPD LAN gateway
     utilization: float | None = None  # max of both directions, of the subscription
+    errors_grown: int | None = None  # errors + discards at the data-center port during the SNMP window
     rtt_baseline: float | None = None
 
 
@@ -147,6 +148,14 @@ def decide(inv: Inventory, f: TriageFacts) -> Diagnosis:
     ev.append(Evidence("other-opds", True, f"OPD lain normal; yang terganggu: {', '.join(down) or 'tidak ada'}"))
     port = "up" if mine.port_up else "down" if mine.port_up is False else "tidak diketahui"
     ev.append(Evidence("dc-port", mine.port_up, f"port pusat data {link.dc.device}:{link.dc.interface} {port}"))
+    if mine.errors_grown is not None:
+        ev.append(
+            Evidence(
+                "dc-port-errors",
+                mine.errors_grown == 0,
+                f"galat/paket dibuang di port selama jendela ukur: {mine.errors_grown}",
+            )
+        )
     if f.path is not None:
         hops = " → ".join(a or "*" for _, a in f.path) or "tidak ada jawaban"
         reached = bool(f.path) and f.path[-1][1] == f.path_target
@@ -362,6 +371,18 @@ async def gather(
             continue
         lf = facts.links[lk.name]
         lf.port_up = b.oper_up
+        counters = [
+            (x, y)
+            for x, y in (
+                (a.in_errors, b.in_errors),
+                (a.out_errors, b.out_errors),
+                (a.in_discards, b.in_discards),
+                (a.out_discards, b.out_discards),
+            )
+            if x is not None and y is not None
+        ]
+        if len(counters) == 4:
+            lf.errors_grown = sum(max(0, y - x) for x, y in counters)
         rates = []
         for before, after in ((a.in_octets, b.in_octets), (a.out_octets, b.out_octets)):
             if before is None or after is None:
