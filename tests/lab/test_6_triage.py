@@ -34,6 +34,15 @@ def settled(lab: Runner, inventory: Inventory) -> None:
         time.sleep(0.5)
 
 
+def transmit_mbps(lab: Runner, node: str, iface: str, seconds: float = 1.0) -> float:
+    def tx() -> int:
+        return int(lab.exec(node, ["cat", f"/sys/class/net/{iface}/statistics/tx_bytes"]).stdout)
+
+    before = tx()
+    time.sleep(seconds)
+    return (tx() - before) * 8 / seconds / 1e6
+
+
 def triage(lab: Runner, state: Path, opd: str) -> dict[str, Any]:
     argv = [sys.executable, "-m", "agent", "triage", opd, "--json", "--state-dir", str(state)]
     argv += ["--inventory", str(INVENTORY)]
@@ -108,9 +117,11 @@ def test_uplink_down_is_upstream_with_every_opd_grouped_under_it(lab: Runner, fa
 
 def test_saturated_link_is_congestion(lab: Runner, faults: Faults, tmp_path: Path) -> None:
     faults.inject("congestion", opd="dinkes")
-    time.sleep(3)  # iperf3 fills the 10 Mbit/s link
+    deadline = time.monotonic() + 20  # precondition: the traffic really fills the link (core's eth1 counters)
+    while transmit_mbps(lab, "core", "eth1") < 9.0:
+        assert time.monotonic() < deadline, "iperf3 did not fill dinkes' 10 Mbit/s link"
     data = triage(lab, tmp_path, "dinkes")
-    assert data["verdict"] == "congestion", data["evidence"]
+    assert data["verdict"] == "congestion", [e["detail"] for e in data["evidence"]]
     assert "SOP 13" in data["next_step"]
 
 
