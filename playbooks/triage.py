@@ -178,12 +178,6 @@ def decide(inv: Inventory, f: TriageFacts) -> Diagnosis:
             f"jalur {link.name} putus: port pusat data down",
             f"Langkah 4 SOP 15: tanyakan ke OPD apakah router menyala; {escalate} dengan paket bukti",
         )
-    if mine.wan_loss is not None and mine.wan_loss >= 1.0:
-        return dx(
-            Verdict.CIRCUIT_DOWN,
-            f"jalur {link.name} tidak meneruskan lalu lintas: port up, loss 100 %",
-            f"Langkah 4 SOP 15: tanyakan ke OPD apakah router menyala; {escalate} dengan paket bukti",
-        )
     ev.append(
         Evidence(
             "utilization",
@@ -191,11 +185,18 @@ def decide(inv: Inventory, f: TriageFacts) -> Diagnosis:
             f"utilisasi {_pct(mine.utilization)} dari langganan {link.subscribed_mbps} Mbit/s",
         )
     )
+    # before the loss rule: a full link drops probes too (a full tbf queue took 10 of 10), yet it is carrying
     if mine.utilization is not None and mine.utilization >= SATURATED:
         return dx(
             Verdict.CONGESTION,
             f"jalur {link.name} penuh: {_pct(mine.utilization)} dari {link.subscribed_mbps} Mbit/s",
             "SOP 13: tinjau kebutuhan bandwidth OPD (persentil ke-95 bulan ini); cari pemakai terbesar di LAN OPD",
+        )
+    if mine.wan_loss is not None and mine.wan_loss >= 1.0:
+        return dx(
+            Verdict.CIRCUIT_DOWN,
+            f"jalur {link.name} tidak meneruskan lalu lintas: port up, loss 100 %",
+            f"Langkah 4 SOP 15: tanyakan ke OPD apakah router menyala; {escalate} dengan paket bukti",
         )
     slow = (
         mine.wan_rtt is not None
@@ -258,7 +259,7 @@ def decide(inv: Inventory, f: TriageFacts) -> Diagnosis:
 
 # ---- collection (I/O) ---------------------------------------------------------------------------
 async def gather(
-    inv: Inventory, inventory_dir: Path, opd: str, store: Any = None, window_s: float = 3.0, timeout: float = 2.0
+    inv: Inventory, inventory_dir: Path, opd: str, store: Any = None, window_s: float = 5.0, timeout: float = 2.0
 ) -> TriageFacts:
     """Collect the facts for triaging ``opd`` (probes in parallel; the SNMP rate window is ``window_s``)."""
     from agent.rates import Reading, counter_rate  # noqa: PLC0415

@@ -136,7 +136,14 @@ def test_snmpd_restart_resets_sysuptime(lab: Runner, faults: Faults) -> None:
 def test_congestion_adds_queueing_delay_and_clear_removes_it(lab: Runner, faults: Faults) -> None:
     idle = rtt_avg_ms(lab, "10.30.1.1")
     faults.inject("congestion", opd="dinkes")
-    assert wait_for(lambda: rtt_avg_ms(lab, "10.30.1.1", count=10) > idle + 10, timeout=15)
+
+    def queued() -> bool:  # a full drop-tail queue delays echo requests, or drops every one of them
+        result = lab.exec(lab.topo.vantage.name, ["fping", "-c", "10", "-p", "50", "-q", "10.30.1.1"], check=False)
+        if "/0/100%" in result.stderr:
+            return True
+        return rtt_avg_ms(lab, "10.30.1.1", count=10) > idle + 10
+
+    assert wait_for(queued, timeout=15)
     faults.clear()
     assert wait_for(lambda: rtt_avg_ms(lab, "10.30.1.1", count=10) < idle + 5, timeout=15)
 

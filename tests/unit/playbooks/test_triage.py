@@ -65,9 +65,10 @@ def test_each_verdict_from_its_facts(inv: Inventory, change: object, verdict: Ve
     assert decide(inv, f).verdict is verdict
 
 
-def test_congestion_wins_over_the_loss_it_causes(inv: Inventory) -> None:
+@pytest.mark.parametrize("loss", [0.2, 1.0])
+def test_congestion_wins_over_the_loss_it_causes(inv: Inventory, loss: float) -> None:
     f = healthy(inv)
-    f.links["dinkes-wan"].utilization, f.links["dinkes-wan"].wan_loss = 0.95, 0.2
+    f.links["dinkes-wan"].utilization, f.links["dinkes-wan"].wan_loss = 0.95, loss
     assert decide(inv, f).verdict is Verdict.CONGESTION
 
 
