@@ -288,10 +288,9 @@ class Runner:
             (na, ia), (nb, ib) = link.a, link.b
             sa, sb = self.topo.netns(na), self.topo.netns(nb)
             host.run(["ip", "link", "add", ia, "netns", sa, "type", "veth", "peer", "name", ib, "netns", sb])
-            # one frame per packet, as on a real wire: with GSO a veth counts a 64 KB super-packet as one, so
-            # its byte counters (what SNMP reports) read 1448/1514 of the frame rate or the full rate depending
-            # on how the sender's segments happened to be aggregated (seen: 19.26 vs 20.03 Mbit/s on a full
-            # 20 Mbit/s link)
+            # senders emit one frame per packet, as on a wire: with GSO a veth counts a 64 KB super-packet as
+            # one, so its octet counters (what SNMP reports) read 19.26 instead of 20.03 Mbit/s on a full
+            # 20 Mbit/s link. Forwarded traffic can still arrive aggregated now and then (seen once in CI).
             host.run(["ip", "-n", sa, "link", "set", ia, "gso_max_segs", "1", "up"])
             host.run(["ip", "-n", sb, "link", "set", ib, "gso_max_segs", "1", "up"])
 
