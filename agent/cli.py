@@ -277,3 +277,16 @@ def main() -> None:
     except (InventoryError, AgentError, LabError, CollectorError, PlaybookError) as exc:
         err.print(f"error: {exc}", markup=False, highlight=False)
         sys.exit(2)
+    except Exception as exc:
+        # the store unusable (locked past the busy timeout, disk full, read-only): say so, not a traceback;
+        # SQLAlchemy is imported only by commands that use the store, so look for it instead of importing it
+        sa = sys.modules.get("sqlalchemy.exc")
+        if sa is None or not isinstance(exc, sa.OperationalError):
+            raise
+        err.print(
+            f"error: the store failed: {exc.orig}. If another pantau process held it, run the command again; "
+            "an interrupted playbook is listed by `pantau runs list` and undone by `pantau runs recover`.",
+            markup=False,
+            highlight=False,
+        )
+        sys.exit(1)

@@ -32,8 +32,9 @@ class HealthThresholds(BaseModel):
 
 @dataclass(frozen=True)
 class UtilizationPoint:
-    timestamp: float
+    timestamp: float  # end of the interval the ratio covers
     ratio: float  # the higher of in/out against the subscribed rate
+    seconds: float  # length of that interval
 
 
 @dataclass(frozen=True)
@@ -43,12 +44,23 @@ class Health:
 
 
 def saturated(history: Sequence[UtilizationPoint], now: float, t: HealthThresholds) -> bool:
-    """Every point in the last ``saturation_seconds`` at or above the ratio, and the window is covered."""
+    """Utilization over the last ``saturation_seconds`` at or above the ratio, and the window covered by polls.
+
+    Utilization over the window is the time-weighted mean of the intervals' ratios (the traffic of the
+    window over what the subscription carries in it), like Prometheus' ``rate(...[5m])``, not "every
+    interval above the ratio": a device serves its counters from a cache (net-snmp: 3 s), so one interval
+    of a full link can read up to ``cache / interval`` low and the next as much high. Those errors cancel
+    in the sum; they would break an every-interval rule on a link that never stopped being full.
+    """
     window = [p for p in history if p.timestamp >= now - t.saturation_seconds]
     if not window:
         return False
-    covered = now - min(p.timestamp for p in window) >= t.saturation_seconds * 0.9 or t.saturation_seconds == 0
-    return covered and all(p.ratio >= t.saturation_ratio for p in window)
+    start = min(p.timestamp - p.seconds for p in window)
+    covered = now - start >= t.saturation_seconds * 0.9 or t.saturation_seconds == 0
+    seconds = sum(p.seconds for p in window)
+    if seconds <= 0:
+        return covered and all(p.ratio >= t.saturation_ratio for p in window)
+    return covered and sum(p.ratio * p.seconds for p in window) / seconds >= t.saturation_ratio
 
 
 def link_health(

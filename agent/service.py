@@ -303,7 +303,7 @@ class Agent:
             ratios = [b / link.subscribed_bps for b in (rx, tx) if b is not None]
             if ratios:
                 history = self.utilization.setdefault(link.name, deque(maxlen=1000))
-                history.append(UtilizationPoint(sample.timestamp, max(ratios)))
+                history.append(UtilizationPoint(sample.timestamp, max(ratios), sample.timestamp - prev[0].timestamp))
             for row in self.rollups.add(link.name, link.opd, sample.timestamp, rx_bps=rx, tx_bps=tx):
                 self._store_rollup(row)
 

@@ -24,6 +24,7 @@ from tests.lab.conftest import INVENTORY, in_nms
 LISTEN = "127.0.0.1:9469"
 SNMP_INTERVAL = 5
 ICMP_INTERVAL = 2
+SATURATION_SECONDS = 15
 Scrape = dict[str, list[tuple[dict[str, str], float]]]
 
 
@@ -62,6 +63,7 @@ def agent(lab_up: tuple[Runner, object], tmp_path_factory: pytest.TempPathFactor
         "PANTAU_POLL__ICMP_INTERVAL": str(ICMP_INTERVAL),
         "PANTAU_POLL__JITTER": "0",
         "PANTAU_POLL__ICMP_COUNT": "20",
+        "PANTAU_HEALTH__SATURATION_SECONDS": str(SATURATION_SECONDS),
         "PANTAU_LOG_FORMAT": "json",
     }
     log = (state / "agent.log").open("wb")
@@ -114,6 +116,7 @@ def test_saturated_link_rate_agrees_with_iperf3_and_utilization_is_high(agent: R
     rates: list[float] = []
     seen: list[float] = []  # when each new rate appeared
     utilization: list[float] = []
+    reasons: list[float | None] = []
     end = time.monotonic() + 40 - 3 * SNMP_INTERVAL - 6  # and stop well before iperf3 does
     while time.monotonic() < end:
         data = scrape(agent)
@@ -124,6 +127,7 @@ def test_saturated_link_rate_agrees_with_iperf3_and_utilization_is_high(agent: R
             util = value(data, "pantau_link_utilization_ratio", link="disdik-wan", direction="transmit")
             assert util is not None
             utilization.append(util)
+            reasons.append(value(data, "pantau_link_state_reason", link="disdik-wan", reason="saturation"))
         time.sleep(0.5)
     thread.join()
     assert len(rates) >= 3, rates
@@ -143,7 +147,11 @@ def test_saturated_link_rate_agrees_with_iperf3_and_utilization_is_high(agent: R
         f"{payload_bps / 1e6:.2f} payload / {frames_bps / 1e6:.2f} frames Mbit/s over the same {len(window)} s"
     )
     assert min(abs(agent_bps - frames_bps), abs(agent_bps - payload_bps)) <= 0.03 * payload_bps
-    assert min(utilization) >= 0.9
+    # one poll's utilization is off by up to cache / interval (1 s / 5 s in the lab) as the device serves
+    # its counters from a cache; those errors cancel over consecutive polls (seen: 1.19, 0.80, 1.20, 0.81)
+    assert statistics.fmean(utilization) >= 0.9, utilization
+    # the agent's own verdict: saturated once a window of SATURATION_SECONDS is covered by polls
+    assert reasons[-1] == 1.0, (utilization, reasons)
 
 
 def test_link_down_is_seen_within_two_polls_and_recovers(agent: Runner) -> None:

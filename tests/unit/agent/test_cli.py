@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -68,4 +69,14 @@ def test_missing_config_file_is_a_clear_error() -> None:
     result = pantau("inventory", "show", "--config", "/nonexistent/pantau.yml")
     assert result.returncode == 2
     assert "no such configuration file" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_store_that_fails_under_a_command_is_a_clear_error_not_a_traceback(tmp_path: Path) -> None:
+    assert pantau("runs", "list", "--state-dir", str(tmp_path)).returncode == 0
+    with sqlite3.connect(tmp_path / "pantau.db") as db:  # damaged behind pantau's back, schema version intact
+        db.execute("DROP TABLE playbook_runs")
+    result = pantau("runs", "list", "--state-dir", str(tmp_path))
+    assert result.returncode == 1
+    assert "error: the store failed: no such table: playbook_runs" in result.stderr
     assert "Traceback" not in result.stderr

@@ -10,7 +10,7 @@ T = HealthThresholds(saturation_seconds=300)
 
 
 def full(now: float, seconds: int, ratio: float) -> list[UtilizationPoint]:
-    return [UtilizationPoint(now - s, ratio) for s in range(seconds, -1, -30)]
+    return [UtilizationPoint(now - s, ratio, 30.0) for s in range(seconds, -1, -30)]
 
 
 @pytest.mark.parametrize(
@@ -41,9 +41,27 @@ def test_saturation_shorter_than_the_window_does_not() -> None:
     assert link_health(True, 0.0, 0.002, full(10_000.0, 60, 0.95), 10_000.0, T).state is LinkState.UP
 
 
-def test_one_dip_below_the_ratio_breaks_saturation() -> None:
+def test_a_dip_that_brings_the_window_below_the_ratio_ends_saturation() -> None:
     points = full(10_000.0, 300, 0.95)
-    points[3] = UtilizationPoint(points[3].timestamp, 0.5)
+    points[3] = UtilizationPoint(points[3].timestamp, 0.3, 30.0)
+    assert link_health(True, 0.0, 0.002, points, 10_000.0, T).state is LinkState.UP
+
+
+def test_counter_cache_jitter_on_a_full_link_keeps_it_saturated() -> None:
+    # a 1 s counter cache polled every 5 s: a full link reads 0.8 and 1.2 in turn (seen in the lab)
+    points = [UtilizationPoint(10_000.0 - s, 0.8 if i % 2 else 1.2, 5.0) for i, s in enumerate(range(300, -1, -5))]
+    assert min(p.ratio for p in points) < T.saturation_ratio
+    assert link_health(True, 0.0, 0.002, points, 10_000.0, T).reasons == ("saturation",)
+
+
+def test_intervals_weigh_by_their_length() -> None:
+    # a 30 s gap read at 0.5 outweighs five 5 s intervals at 1.0 (mean of points 0.92, of time 0.73)
+    points = [UtilizationPoint(10_000.0 - 300 + 30, 0.5, 30.0)]
+    points += [UtilizationPoint(10_000.0 - 300 + 30 + 5 * i, 1.0, 5.0) for i in range(1, 55)]
+    points[1:11] = [UtilizationPoint(p.timestamp, 0.5, 5.0) for p in points[1:11]]
+    uniform = sum(p.ratio for p in points) / len(points)
+    weighted = sum(p.ratio * p.seconds for p in points) / sum(p.seconds for p in points)
+    assert uniform >= T.saturation_ratio > weighted
     assert link_health(True, 0.0, 0.002, points, 10_000.0, T).state is LinkState.UP
 
 
