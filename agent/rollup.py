@@ -81,3 +81,12 @@ class Rollups:
             loss_ratio=_avg(b.loss),
             rtt_avg_seconds=_avg(b.rtt),
         )
+
+
+def percentile95(values: list[float]) -> float | None:
+    """The 95th percentile as bandwidth is billed and planned (SOP 13): sort the 5-minute rates, drop the
+    highest 5 % (rounded down, so a short series drops nothing), and take the highest left."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, len(ordered) - len(ordered) // 20 - 1)]

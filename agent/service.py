@@ -10,7 +10,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from ipaddress import ip_address, ip_interface
 
 from sqlalchemy import func, insert, select
@@ -26,6 +26,7 @@ from agent.snapshot import DeviceView, IpamView, LinkView, MaintenanceView, Prob
 from agent.store import (
     IpAllocation,
     IpConflict,
+    LinkEvent,
     LinkRollup,
     MaintenanceResult,
     MaintenanceRun,
@@ -172,9 +173,29 @@ class Agent:
         return [*targets, *(Target(r.name, r.address, r.kind, r.opd or "") for r in rows if r.name not in known)]
 
     def _announce_changes(self, links: list[LinkView]) -> None:
-        """Notify configured webhooks of link state changes (in a thread: delivery never holds a poll)."""
+        """Record link state changes in the store (the outage timeline triage quotes) and notify configured
+        webhooks (in a thread: delivery never holds a poll)."""
         before = {v.name: v.state for v in self.snapshot.links}
         changed = [v for v in links if v.name in before and before[v.name] is not v.state]
+        if changed and self.store is not None:
+            at = datetime.fromtimestamp(self.clock(), UTC)
+            rows = [
+                {
+                    "link": v.name,
+                    "opd": v.opd,
+                    "at": at,
+                    "from_state": before[v.name].value,
+                    "to_state": v.state.value,
+                    "reasons": ",".join(v.reasons),
+                    "cause": v.cause,
+                }
+                for v in changed
+            ]
+            try:
+                with self.store.begin() as conn:
+                    conn.execute(insert(LinkEvent), rows)
+            except SQLAlchemyError as exc:
+                log.warning("cannot record link state changes in the store: %s", exc)
         notify = self.config.notify
         if not changed or not (notify.webhooks or notify.telegram):
             return

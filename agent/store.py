@@ -21,6 +21,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -305,6 +306,22 @@ class TicketEvent(Base):
     seconds: Mapped[float] = mapped_column(Float)  # since the previous step
     allowance_seconds: Mapped[float | None] = mapped_column(Float)
     breached: Mapped[bool] = mapped_column(Boolean)
+
+
+class LinkEvent(Base):
+    """A change of an OPD link's state, as the agent saw it (like LibreNMS' event log): flaps and outage starts."""
+
+    __tablename__ = "link_events"
+    __table_args__ = (Index("ix_link_events_link_at", "link", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    link: Mapped[str] = mapped_column(String(63))
+    opd: Mapped[str] = mapped_column(String(63))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    from_state: Mapped[str] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    reasons: Mapped[str] = mapped_column(String(255))  # comma-separated
+    cause: Mapped[str] = mapped_column(String(32))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

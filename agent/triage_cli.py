@@ -88,7 +88,7 @@ def run_triage(cfg: Config, what: str) -> tuple[Any, float]:
             raise
         opd = registered
     try:
-        facts = asyncio.run(gather(inv, cfg.inventory, opd, store, timeout=cfg.poll.snmp_timeout))
+        facts = asyncio.run(gather(inv, cfg.inventory, opd, store, timeout=cfg.poll.snmp_timeout, tz=cfg.timezone))
     finally:
         store.dispose()
     return decide(inv, facts), time.monotonic() - start
@@ -118,6 +118,10 @@ def triage(
     if len(diagnosis.affected) > 1:
         body.add_row(f"OPD terdampak: {', '.join(diagnosis.affected)}")
     body.add_row(table)
+    if diagnosis.verdict.value in ("circuit-down", "provider-link-degraded"):
+        from playbooks.tickets import pack_text  # noqa: PLC0415
+
+        body.add_row(pack_text(diagnosis.pack))
     out.print(
         Panel(body, title=f"[{color}]{diagnosis.verdict.value}[/] — {diagnosis.opd}", subtitle=f"{seconds:.1f} s")
     )
@@ -224,15 +228,19 @@ def ticket_escalate(
     inventory: InventoryOption = None,
     state_dir: StateOption = None,
 ) -> None:
-    """SOP 15 step 4: hand over to the provider of the OPD's link (from the inventory)."""
+    """SOP 15 step 4: hand over to the provider of the OPD's link (from the inventory), with a fresh evidence
+    pack: outage start, last good period, port state, flaps, and the last hour's loss timeline."""
     from inventory.loader import load_inventory  # noqa: PLC0415
+    from playbooks.tickets import pack_text  # noqa: PLC0415
 
     cfg, tickets = _tickets(config, state_dir, inventory)
     opd = tickets.show(ticket)["opd"]
     link = next((lk for lk in load_inventory(cfg.inventory).links if lk.opd == opd), None)
     if link is None:
         raise PlaybookError(f"OPD {opd} has no WAN link in the inventory: no provider to escalate to")
+    diagnosis, _ = run_triage(cfg, opd)
     text = f"eskalasi ke {link.provider}, sirkuit {link.circuit_id}, kontak {link.provider_contact or '-'}"
+    text += f"\nverdict saat eskalasi: {diagnosis.verdict.value}\n{pack_text(diagnosis.pack)}"
     _step(cfg, tickets, ticket, "escalate", text)
     _notify(
         cfg,
@@ -243,6 +251,8 @@ def ticket_escalate(
             "provider": link.provider,
             "circuit_id": link.circuit_id,
             "contact": link.provider_contact,
+            "verdict": diagnosis.verdict.value,
+            "evidence_pack": diagnosis.pack,
         },
     )
 

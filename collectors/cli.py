@@ -8,6 +8,7 @@ are dicts with lowercase keys.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 from dataclasses import dataclass, field
@@ -196,3 +197,22 @@ def _secret_path(ref: str, base: Path) -> Path:
         raise CliError(f"SSH key reference '{ref}' must be file:PATH (a private key file)")
     path = Path(ref[5:])
     return path if path.is_absolute() else (base / path).resolve()
+
+
+async def ssh_banner(address: str, port: int = 22, timeout: float = 2.0) -> str | None:
+    """The SSH server's identification line (RFC 4253 §4.2, e.g. ``SSH-2.0-OpenSSH_9.2p1``), or None when
+    nothing answers with one in ``timeout``: reachability of the SSH service, without logging in."""
+    try:
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(address, port), timeout)
+    except (OSError, TimeoutError):
+        return None
+    try:
+        async with asyncio.timeout(timeout):
+            while line := await reader.readline():  # servers may send other lines before it
+                if line.startswith(b"SSH-"):
+                    return line.decode("ascii", "replace").strip()
+        return None
+    except (OSError, TimeoutError, ValueError):
+        return None
+    finally:
+        writer.close()

@@ -48,6 +48,7 @@ SYS_UPTIME = "1.3.6.1.2.1.1.3.0"
 IF_NUMBER = "1.3.6.1.2.1.2.1.0"
 IF_DESCR = "1.3.6.1.2.1.2.2.1.2"
 IF_NAME = "1.3.6.1.2.1.31.1.1.1.1"
+IF_LAST_CHANGE = "1.3.6.1.2.1.2.2.1.9"  # sysUpTime when the interface's oper status last changed
 IP_NET_TO_PHYSICAL_ADDRESS = "1.3.6.1.2.1.4.35.1.4"  # IP-MIB, index ifIndex.addrType.len.address
 IP_NET_TO_PHYSICAL_STATE = "1.3.6.1.2.1.4.35.1.7"  # reachable(1) stale(2) delay(3) probe(4) ... incomplete(7)
 IP_NET_TO_MEDIA_ADDRESS = "1.3.6.1.2.1.4.22.1.2"  # RFC 1213 fallback, index ifIndex.a.b.c.d
@@ -381,6 +382,29 @@ class SnmpCollector:
             read_at=time.time(),
             host_uptime_ticks=_int(answer.get(HR_SYSTEM_UPTIME)) if _is_number(answer.get(HR_SYSTEM_UPTIME)) else None,
         )
+
+    async def last_change(self, device: Device, profile: SnmpProfile, interfaces: Iterable[str]) -> dict[str, float]:
+        """Seconds since each interface's oper status last changed (IF-MIB ifLastChange against sysUpTime,
+        read in one PDU). An interface unchanged since the agent started reports ifLastChange 0: then the
+        answer is the agent's uptime, a lower bound. Interfaces the device does not list are left out."""
+        auth = self._auth_data(profile)
+        target = await UdpTransportTarget.create(
+            (str(device.mgmt_address), profile.port), timeout=self.timeout, retries=self.retries
+        )
+        cache = self._cache.setdefault(device.name, _DeviceCache())
+        names = list(interfaces)
+        if any(n not in cache.index for n in names):
+            cache.index = await self._interface_index(device, profile, auth, target)
+        present = [n for n in names if n in cache.index]
+        oids = [f"{IF_LAST_CHANGE}.{cache.index[n]}" for n in present]
+        answer = await self._get(device, profile, auth, target, [SYS_UPTIME, *oids])
+        uptime = _int(answer.get(SYS_UPTIME))
+        out = {}
+        for name, oid in zip(present, oids, strict=True):
+            changed = answer.get(oid)
+            if uptime is not None and changed is not None and _is_number(changed):
+                out[name] = (uptime - int(changed)) % 2**32 / 100  # TimeTicks wrap after 497 days
+        return out
 
     async def _walk_column(
         self, device: Device, profile: SnmpProfile, auth: Any, target: Any, column: str

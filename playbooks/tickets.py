@@ -218,6 +218,32 @@ def evidence_text(diagnosis: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def pack_text(pack: dict[str, Any]) -> str:
+    """The evidence pack of a triage as the provider reads it (SOP 15 step 4)."""
+    port = pack["port"]
+    state = {True: "up", False: "down", None: "tidak diketahui"}[port["oper_up"]]
+    changed = (
+        "" if port["last_change_seconds"] is None else f", status berubah {port['last_change_seconds']:.0f} detik lalu"
+    )
+    loss = "—" if pack["loss_now"] is None else f"{pack['loss_now']:.0%}"
+    rtt = "" if pack["rtt_now_ms"] is None else f", RTT {pack['rtt_now_ms']} ms"
+    timeline = ", ".join(
+        f"{p['period_start'][11:16]} {'—' if p['loss'] is None else format(p['loss'], '.0%')}"
+        for p in pack["loss_timeline"]
+    )
+    return "\n".join(
+        [
+            f"paket bukti untuk {pack['provider']} (sirkuit {pack['circuit_id']}, jalur {pack['link']}):",
+            f"- gangguan sejak: {pack['outage_start'] or 'tidak tercatat'}",
+            f"- terakhir normal (loss di bawah 5 %): {pack['last_good'] or 'tidak tercatat'}",
+            f"- port pusat data {port['device']}:{port['interface']}: {state}{changed}",
+            f"- putus dalam 24 jam: {'tidak tercatat' if pack['flaps_24h'] is None else pack['flaps_24h']}",
+            f"- sekarang: loss {loss}{rtt}",
+            f"- loss per 5 menit (jam terakhir): {timeline or 'tidak tercatat'}",
+        ]
+    )
+
+
 def month_report(store: Engine, month: str) -> dict[str, Any]:
     """A month's tickets per OPD and per verdict, and each step's time against its allowance."""
     try:

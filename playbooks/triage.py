@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
 from enum import StrEnum
 from ipaddress import ip_interface
 from pathlib import Path
@@ -46,6 +47,16 @@ class LinkFacts:
     utilization: float | None = None  # max of both directions, of the subscription
     errors_grown: int | None = None  # errors + discards at the data-center port during the SNMP window
     rtt_baseline: float | None = None
+    last_change_s: float | None = None  # since the data-center port's oper status last changed (ifLastChange)
+
+
+@dataclass(frozen=True)
+class Period:
+    """One 5-minute rollup of the link: the loss timeline of an evidence pack."""
+
+    start: datetime
+    loss: float | None
+    rtt: float | None
 
 
 @dataclass
@@ -57,12 +68,22 @@ class TriageFacts:
     core_reachable: bool | None = None
     cpe_snmp: bool | None = None
     cpe_uptime_s: float | None = None
+    cpe_ssh: bool | None = None
+    cpe_ssh_detail: str = ""
     dns_ok: bool | None = None
     dns_detail: str = ""
     servers_down: list[str] = field(default_factory=list)
     recent_changes: list[str] = field(default_factory=list)
     path: list[tuple[int, str | None]] | None = None  # traceroute towards the OPD LAN gateway
     path_target: str = ""
+    collected_at: datetime | None = None  # when the probes ran (aware)
+    rates_measured: bool = True  # False: stopped before the utilization window (verdict already decisive)
+    # from the agent's records in the store
+    flaps_24h: int | None = None  # times this OPD's link went down in the last 24 hours
+    outage_start: datetime | None = None  # when the link last left "up", if it has not come back
+    last_good: datetime | None = None  # end of the last 5-minute period with loss below LOSS_DEGRADED
+    timeline: list[Period] = field(default_factory=list)  # the last hour of rollups, oldest first
+    month_p95_bps: float | None = None  # 95th percentile of this month's 5-minute rates (SOP 13)
     duration_s: float = 0.0
 
 
@@ -82,6 +103,7 @@ class Diagnosis:
     evidence: list[Evidence]
     affected: list[str]
     provider: dict[str, str | None]
+    pack: dict[str, Any] = field(default_factory=dict)  # for the provider (SOP 15 step 4): see evidence_pack
 
     def to_json(self, duration_s: float) -> dict[str, Any]:
         data = asdict(self)
@@ -112,6 +134,56 @@ def _pct(x: float | None) -> str:
     return "—" if x is None else f"{x:.0%}"
 
 
+def _ago(seconds: float) -> str:
+    return str(timedelta(seconds=round(seconds)))
+
+
+def _iso(at: datetime | None) -> str | None:
+    return None if at is None else at.isoformat(timespec="seconds")
+
+
+def evidence_pack(link: Link, mine: LinkFacts, f: TriageFacts) -> dict[str, Any]:
+    """What SOP 15 step 4 hands the provider: the circuit, when the outage started, the last good period,
+    the port, and the loss timeline of the last hour. The port's own ifLastChange dates a port-down outage
+    more precisely than the agent's records (which see it at the next poll)."""
+    start = f.outage_start
+    if mine.port_up is False and mine.last_change_s is not None and f.collected_at is not None:
+        start = f.collected_at - timedelta(seconds=mine.last_change_s)
+    return {
+        "provider": link.provider,
+        "circuit_id": link.circuit_id,
+        "contact": link.provider_contact,
+        "link": link.name,
+        "outage_start": _iso(start),
+        "last_good": _iso(f.last_good),
+        "port": {
+            "device": link.dc.device,
+            "interface": link.dc.interface,
+            "oper_up": mine.port_up,
+            "last_change_seconds": mine.last_change_s,
+        },
+        "flaps_24h": f.flaps_24h,
+        "loss_now": mine.wan_loss,
+        "rtt_now_ms": None if mine.wan_rtt is None else round(mine.wan_rtt * 1000, 2),
+        "loss_timeline": [
+            {"period_start": _iso(p.start), "loss": p.loss, "rtt_ms": None if p.rtt is None else round(p.rtt * 1000, 2)}
+            for p in f.timeline
+        ],
+    }
+
+
+def decisive_without_rates(inv: Inventory, f: TriageFacts) -> Diagnosis | None:
+    """The verdict, when the facts decide it before the link's utilization is looked at (upstream, the core,
+    or this link's port down), so triage can stop without waiting for the SNMP rate window; else None."""
+    d = decide(inv, f)
+    mine = f.links[_link_of(inv, f.opd).name]
+    if d.verdict in (Verdict.UPSTREAM, Verdict.DATACENTER_CORE):
+        return d
+    if d.verdict is Verdict.CIRCUIT_DOWN and mine.port_up is False:
+        return d
+    return None
+
+
 def decide(inv: Inventory, f: TriageFacts) -> Diagnosis:
     """The verdict for ``f.opd``: the widest cause that explains the facts, with SOP 15's next step."""
     link = next(lk for lk in inv.links if lk.opd == f.opd)
@@ -121,7 +193,10 @@ def decide(inv: Inventory, f: TriageFacts) -> Diagnosis:
     down = sorted(lf.opd for lf in f.links.values() if lf.port_up is False or (lf.wan_loss or 0) >= 1.0)
 
     def dx(verdict: Verdict, summary: str, next_step: str, affected: list[str] | None = None) -> Diagnosis:
-        return Diagnosis(f.opd, verdict, summary, next_step, ev, affected or [f.opd], provider)
+        if not f.rates_measured:
+            ev.append(Evidence("utilization", None, "tidak diukur: putusan sudah pasti tanpa jendela SNMP"))
+        pack = evidence_pack(link, mine, f)
+        return Diagnosis(f.opd, verdict, summary, next_step, ev, affected or [f.opd], provider, pack)
 
     if f.uplink_up is not None:
         ev.append(Evidence("uplink", f.uplink_up, f.uplink_detail))
@@ -147,7 +222,12 @@ def decide(inv: Inventory, f: TriageFacts) -> Diagnosis:
         )
     ev.append(Evidence("other-opds", True, f"OPD lain normal; yang terganggu: {', '.join(down) or 'tidak ada'}"))
     port = "up" if mine.port_up else "down" if mine.port_up is False else "tidak diketahui"
-    ev.append(Evidence("dc-port", mine.port_up, f"port pusat data {link.dc.device}:{link.dc.interface} {port}"))
+    since = "" if mine.last_change_s is None else f", status berubah {_ago(mine.last_change_s)} lalu"
+    ev.append(Evidence("dc-port", mine.port_up, f"port pusat data {link.dc.device}:{link.dc.interface} {port}{since}"))
+    if f.flaps_24h is not None:
+        ev.append(Evidence("flaps", f.flaps_24h == 0, f"jalur putus {f.flaps_24h} kali dalam 24 jam terakhir"))
+    if f.outage_start is not None:
+        ev.append(Evidence("outage-start", None, f"gangguan tercatat sejak {f.outage_start:%Y-%m-%d %H:%M:%S %Z}"))
     if mine.errors_grown is not None:
         ev.append(
             Evidence(
@@ -187,10 +267,16 @@ def decide(inv: Inventory, f: TriageFacts) -> Diagnosis:
     )
     # before the loss rule: a full link drops probes too (a full tbf queue took 10 of 10), yet it is carrying
     if mine.utilization is not None and mine.utilization >= SATURATED:
+        p95 = (
+            "persentil ke-95 bulan ini belum ada data"
+            if f.month_p95_bps is None
+            else f"persentil ke-95 bulan ini {f.month_p95_bps / 1e6:.1f} Mbit/s"
+            f" ({f.month_p95_bps / (link.subscribed_mbps * 1e6):.0%} dari langganan)"
+        )
         return dx(
             Verdict.CONGESTION,
             f"jalur {link.name} penuh: {_pct(mine.utilization)} dari {link.subscribed_mbps} Mbit/s",
-            "SOP 13: tinjau kebutuhan bandwidth OPD (persentil ke-95 bulan ini); cari pemakai terbesar di LAN OPD",
+            f"SOP 13: tinjau kebutuhan bandwidth OPD ({p95}); cari pemakai terbesar di LAN OPD",
         )
     if mine.wan_loss is not None and mine.wan_loss >= 1.0:
         return dx(
@@ -217,6 +303,8 @@ def decide(inv: Inventory, f: TriageFacts) -> Diagnosis:
     ev.append(
         Evidence("cpe-snmp", f.cpe_snmp, "router OPD menjawab SNMP" if f.cpe_snmp else "router OPD tidak menjawab SNMP")
     )
+    if f.cpe_ssh is not None:
+        ev.append(Evidence("cpe-ssh", f.cpe_ssh, f.cpe_ssh_detail))
     if mine.lan_loss is not None and mine.lan_loss >= 1.0:
         return dx(
             Verdict.OPD_SIDE,
@@ -259,10 +347,19 @@ def decide(inv: Inventory, f: TriageFacts) -> Diagnosis:
 
 # ---- collection (I/O) ---------------------------------------------------------------------------
 async def gather(
-    inv: Inventory, inventory_dir: Path, opd: str, store: Any = None, window_s: float = 5.0, timeout: float = 2.0
+    inv: Inventory,
+    inventory_dir: Path,
+    opd: str,
+    store: Any = None,
+    window_s: float = 5.0,
+    timeout: float = 2.0,
+    tz: str = "Asia/Jakarta",
 ) -> TriageFacts:
-    """Collect the facts for triaging ``opd`` (probes in parallel; the SNMP rate window is ``window_s``)."""
-    from agent.rates import Reading, counter_rate  # noqa: PLC0415
+    """Collect the facts for triaging ``opd``: every probe in parallel, then, unless that already decides
+    the verdict, a second SNMP poll ``window_s`` after the first for the link's utilization."""
+    from zoneinfo import ZoneInfo  # noqa: PLC0415
+
+    from collectors.cli import ssh_banner  # noqa: PLC0415
     from collectors.dns import DnsQueryError, query  # noqa: PLC0415
     from collectors.errors import CollectorError  # noqa: PLC0415
     from collectors.icmp import IcmpProber  # noqa: PLC0415
@@ -290,20 +387,39 @@ async def gather(
     async def icmp() -> dict[str, Any]:
         return await prober.probe([*targets, *peers, *servers.values()])
 
-    async def dc_ports() -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for name in {lk.dc.device for lk in inv.links} | {dev for dev, _, _ in ups}:
+    dc_devices = sorted({lk.dc.device for lk in inv.links} | {dev for dev, _, _ in ups})
+
+    async def dc_poll() -> dict[str, Any]:
+        async def one(name: str) -> Any:
             device = inv.device(name)
             if device.snmp is None:
-                continue
-            profile = inv.snmp_profile(device.snmp)
+                return None
             try:
-                first = await snmp.poll(device, profile)
-                await asyncio.sleep(window_s)
-                out[name] = (first, await snmp.poll(device, profile))
+                return await snmp.poll(device, inv.snmp_profile(device.snmp))
             except CollectorError:
-                out[name] = None
-        return out
+                return None
+
+        return dict(zip(dc_devices, await asyncio.gather(*(one(n) for n in dc_devices)), strict=True))
+
+    async def port_change() -> float | None:
+        device = inv.device(link.dc.device)
+        if device.snmp is None:
+            return None
+        try:
+            changed = await snmp.last_change(device, inv.snmp_profile(device.snmp), [link.dc.interface])
+        except CollectorError:
+            return None
+        return changed.get(link.dc.interface)
+
+    async def cpe_ssh() -> tuple[bool | None, str]:
+        device = inv.device(link.cpe.device)
+        if device.ssh is None:
+            return None, ""
+        port = inv.ssh_profile(device.ssh).port
+        banner = await ssh_banner(str(device.mgmt_address), port, timeout)
+        if banner is None:
+            return False, f"router OPD tidak menjawab SSH ({device.mgmt_address}:{port})"
+        return True, f"router OPD menjawab SSH: {banner}"
 
     async def cpe_poll() -> Any:
         device = inv.device(link.cpe.device)
@@ -346,12 +462,44 @@ async def gather(
             return None
 
     try:
-        pings, ports, cpe_sample, (dns_ok, dns_detail), hops = await asyncio.gather(
-            icmp(), dc_ports(), cpe_poll(), dns(), path()
+        window_from = time.monotonic()
+        pings, firsts, last_change, cpe_sample, (ssh_ok, ssh_detail), (dns_ok, dns_detail), hops = await asyncio.gather(
+            icmp(), dc_poll(), port_change(), cpe_poll(), cpe_ssh(), dns(), path()
         )
+        facts.collected_at = datetime.now(ZoneInfo(tz))
+        _fill_ports(inv, facts, firsts, None)
+        facts.links[link.name].last_change_s = last_change
+        _fill_probes(facts, targets, pings)
+        _fill_uplink(facts, ups, firsts, pings)
+        if cpe_sample is False:
+            facts.cpe_snmp = False
+        elif cpe_sample is not None:
+            facts.cpe_snmp = True
+            facts.cpe_uptime_s = cpe_sample / 100
+        facts.cpe_ssh, facts.cpe_ssh_detail = ssh_ok, ssh_detail
+        facts.dns_ok, facts.dns_detail = dns_ok, dns_detail
+        if hops is not None:
+            facts.path, facts.path_target = [(h.ttl, h.address) for h in hops], lan_gateway or ""
+        facts.servers_down = [n for n, addr in servers.items() if not (pings.get(addr) and pings[addr].received)]
+        if store is not None:
+            _fill_history(store, facts, link, facts.collected_at)
+            facts.recent_changes = _recent_changes(store, inv, opd)
+        seconds = None
+        # stop digging when the verdict no longer depends on the link's utilization (SOP 15: repair first)
+        if decisive_without_rates(inv, facts) is None:
+            await asyncio.sleep(max(0.0, window_s - (time.monotonic() - window_from)))
+            seconds = await dc_poll()
+            _fill_ports(inv, facts, firsts, seconds)
+            _fill_uplink(facts, ups, seconds, pings)
+        facts.rates_measured = seconds is not None
     finally:
         prober.close()
         snmp.close()
+    facts.duration_s = time.monotonic() - start
+    return facts
+
+
+def _fill_probes(facts: TriageFacts, targets: dict[str, tuple[str, str]], pings: dict[str, Any]) -> None:
     for address, (name, side) in targets.items():
         r = pings.get(address)
         if r is None:
@@ -361,17 +509,25 @@ async def gather(
             lf.wan_loss, lf.wan_rtt = r.loss_ratio, r.rtt_avg
         else:
             lf.lan_loss = r.loss_ratio
-    facts.core_reachable = any(v is not None for v in ports.values()) if ports else None
+
+
+def _fill_ports(inv: Inventory, facts: TriageFacts, firsts: dict[str, Any], seconds: dict[str, Any] | None) -> None:
+    """Port states from the latest poll; with two polls, error growth and utilization over the window."""
+    from agent.rates import Reading, counter_rate  # noqa: PLC0415
+
+    latest = seconds if seconds is not None else firsts
+    facts.core_reachable = any(v is not None for v in latest.values()) if latest else None
     for lk in inv.links:
-        pair = ports.get(lk.dc.device)
-        if not pair:
-            continue
-        first, second = pair
-        a, b = first.interfaces.get(lk.dc.interface), second.interfaces.get(lk.dc.interface)
-        if b is None or a is None:
+        b_sample = latest.get(lk.dc.device)
+        b = b_sample.interfaces.get(lk.dc.interface) if b_sample is not None else None
+        if b is None:
             continue
         lf = facts.links[lk.name]
         lf.port_up = b.oper_up
+        a_sample = firsts.get(lk.dc.device) if seconds is not None else None
+        a = a_sample.interfaces.get(lk.dc.interface) if a_sample is not None else None
+        if a is None or a_sample is None or b_sample is None:
+            continue
         counters = [
             (x, y)
             for x, y in (
@@ -389,16 +545,21 @@ async def gather(
             if before is None or after is None:
                 continue
             rate = counter_rate(
-                Reading(before, first.timestamp, first.uptime_ticks, a.counter_bits),
-                Reading(after, second.timestamp, second.uptime_ticks, b.counter_bits),
+                Reading(before, a_sample.timestamp, a_sample.uptime_ticks, a.counter_bits),
+                Reading(after, b_sample.timestamp, b_sample.uptime_ticks, b.counter_bits),
                 b.speed_bps,
             )
             if rate.bps is not None:
                 rates.append(rate.bps / lk.subscribed_bps)
         lf.utilization = max(rates) if rates else None
+
+
+def _fill_uplink(
+    facts: TriageFacts, ups: list[tuple[str, str, str]], samples: dict[str, Any], pings: dict[str, Any]
+) -> None:
     for dev, iface, peer in ups:
-        pair = ports.get(dev)
-        port = pair[1].interfaces.get(iface) if pair else None
+        sample = samples.get(dev)
+        port = sample.interfaces.get(iface) if sample is not None else None
         r = pings.get(peer)
         alive = r is not None and r.received > 0
         facts.uplink_up = bool(port is not None and port.oper_up and alive)
@@ -406,20 +567,6 @@ async def gather(
             f"{dev}:{iface} {'up' if port is not None and port.oper_up else 'down'}, "
             f"ICMP ke {peer} {'menjawab' if alive else 'tidak menjawab'}"
         )
-    if cpe_sample is False:
-        facts.cpe_snmp = False
-    elif cpe_sample is not None:
-        facts.cpe_snmp = True
-        facts.cpe_uptime_s = cpe_sample / 100
-    facts.dns_ok, facts.dns_detail = dns_ok, dns_detail
-    if hops is not None:
-        facts.path, facts.path_target = [(h.ttl, h.address) for h in hops], lan_gateway or ""
-    facts.servers_down = [name for name, addr in servers.items() if not (pings.get(addr) and pings[addr].received)]
-    if store is not None:
-        facts.links[link.name].rtt_baseline = _baseline(store, link.name)
-        facts.recent_changes = _recent_changes(store, inv, opd)
-    facts.duration_s = time.monotonic() - start
-    return facts
 
 
 def _link_of(inv: Inventory, opd: str) -> Link:
@@ -443,6 +590,66 @@ def _servers_of(store: Any, opd: str) -> dict[str, str]:
 
     with Session(store) as s:
         return {r.name: r.address for r in s.scalars(select(ProbeTargetRow).where(ProbeTargetRow.opd == opd))}
+
+
+def _fill_history(store: Any, facts: TriageFacts, link: Link, now: datetime) -> None:
+    """From the agent's records in the store: the RTT baseline; flaps in 24 h and the outage start (link
+    events); the last hour of rollups and the last good period; this month's 95th percentile rate."""
+    from datetime import UTC  # noqa: PLC0415
+
+    from sqlalchemy import select  # noqa: PLC0415
+    from sqlalchemy.orm import Session  # noqa: PLC0415
+
+    from agent.rollup import percentile95  # noqa: PLC0415
+    from agent.store import LinkEvent, LinkRollup  # noqa: PLC0415
+
+    def aware(at: datetime) -> datetime:  # SQLite hands back naive UTC
+        return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(now.tzinfo)
+
+    utc = now.astimezone(UTC)
+    month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+    event, rollup = LinkEvent, LinkRollup
+    with Session(store) as s:
+        watched = s.scalars(
+            select(rollup.id).where(rollup.link == link.name, rollup.period_start >= utc - timedelta(days=1)).limit(1)
+        ).first()
+        events = s.scalars(
+            select(event).where(event.link == link.name, event.at >= utc - timedelta(days=1)).order_by(event.id)
+        ).all()
+        # no rollup and no event in a day: the agent was not watching, so "0 flaps" would be a guess
+        facts.flaps_24h = sum(e.to_state == "down" for e in events) if watched or events else None
+        last = s.scalars(select(event).where(event.link == link.name).order_by(event.id.desc()).limit(1)).first()
+        if last is not None and last.to_state != "up":
+            left = s.scalars(
+                select(event)
+                .where(event.link == link.name, event.from_state == "up")
+                .order_by(event.id.desc())
+                .limit(1)
+            ).first()
+            facts.outage_start = aware((left or last).at)
+        facts.timeline = [
+            Period(aware(r.period_start), r.loss_ratio, r.rtt_avg_seconds)
+            for r in s.scalars(
+                select(rollup)
+                .where(rollup.link == link.name, rollup.period_start >= utc - timedelta(hours=1))
+                .order_by(rollup.period_start)
+            )
+        ]
+        good = s.scalars(
+            select(rollup)
+            .where(rollup.link == link.name, rollup.loss_ratio < LOSS_DEGRADED)
+            .order_by(rollup.period_start.desc())
+            .limit(1)
+        ).first()
+        if good is not None:
+            facts.last_good = aware(good.period_start) + timedelta(seconds=good.period_seconds)
+        rates = s.execute(
+            select(rollup.in_bps_avg, rollup.out_bps_avg).where(rollup.link == link.name, rollup.period_start >= month)
+        ).all()
+    facts.month_p95_bps = percentile95(
+        [max(v for v in r if v is not None) for r in rates if any(v is not None for v in r)]
+    )
+    facts.links[link.name].rtt_baseline = _baseline(store, link.name)
 
 
 def _baseline(store: Any, link: str) -> float | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -54,9 +55,14 @@ def wait_until(lab: Runner, check: Callable[[Scrape], bool], timeout: float) -> 
 
 
 @pytest.fixture(scope="module")
-def agent(lab_up: tuple[Runner, object], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runner]:
+def agent_state(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("agent-state")
+
+
+@pytest.fixture(scope="module")
+def agent(lab_up: tuple[Runner, object], agent_state: Path) -> Iterator[Runner]:
     lab, _ = lab_up
-    state = tmp_path_factory.mktemp("agent-state")
+    state = agent_state
     env = {
         **os.environ,
         "PANTAU_POLL__SNMP_INTERVAL": str(SNMP_INTERVAL),
@@ -154,7 +160,7 @@ def test_saturated_link_rate_agrees_with_iperf3_and_utilization_is_high(agent: R
     assert reasons[-1] == 1.0, (utilization, reasons)
 
 
-def test_link_down_is_seen_within_two_polls_and_recovers(agent: Runner) -> None:
+def test_link_down_is_seen_within_two_polls_and_recovers(agent: Runner, agent_state: Path) -> None:
     faults = Faults(agent)
     faults.inject("link-down", opd="dinkes")
     data = wait_until(
@@ -170,6 +176,19 @@ def test_link_down_is_seen_within_two_polls_and_recovers(agent: Runner) -> None:
     )
     assert value(data, "pantau_link_oper_up", link="dinkes-wan") == 1.0
     assert value(data, "pantau_link_state", link="dinkes-wan", state="up") == 1.0
+    # the agent recorded the outage in its store, where triage finds it
+    with sqlite3.connect(agent_state / "pantau.db") as db:
+        events = db.execute(
+            "SELECT from_state, to_state FROM link_events WHERE link = 'dinkes-wan' ORDER BY id"
+        ).fetchall()
+    down = events.index(next(e for e in events if e[1] == "down"))
+    assert ("down", "up") in events[down:], events
+    argv = [sys.executable, "-m", "agent", "triage", "dinkes", "--json", "--state-dir", str(agent_state)]
+    result = subprocess.run(
+        agent.in_node("nms", [*argv, "--inventory", str(INVENTORY)]), capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["pack"]["flaps_24h"] >= 1
 
 
 def test_injected_loss_shows_in_the_probe_loss_ratio(agent: Runner) -> None:

@@ -63,7 +63,8 @@ def test_healthy_lab_is_no_fault_found_with_what_was_checked(lab: Runner, tmp_pa
     data = triage(lab, tmp_path, "dinkes")
     assert data["verdict"] == "no-fault-found"
     checked = {e["check"] for e in data["evidence"] if e["ok"]}
-    assert {"uplink", "dc-port", "wan-icmp", "utilization", "lan-gateway", "cpe-snmp", "dns"} <= checked
+    assert {"uplink", "dc-port", "wan-icmp", "utilization", "lan-gateway", "cpe-snmp", "cpe-ssh", "dns"} <= checked
+    assert evidence(data, "cpe-ssh")["detail"].startswith("router OPD menjawab SSH: SSH-2.0-")
 
 
 def test_wan_link_down_is_circuit_down_with_the_port_down(lab: Runner, faults: Faults, tmp_path: Path) -> None:
@@ -78,6 +79,17 @@ def test_wan_link_down_is_circuit_down_with_the_port_down(lab: Runner, faults: F
         "contact": "NOC 147 / noc@telko.example",
     }
     assert "TC-2024-0002" in data["next_step"]
+    # decided without waiting for the utilization window
+    assert evidence(data, "utilization") == {
+        "check": "utilization",
+        "ok": None,
+        "detail": "tidak diukur: putusan sudah pasti tanpa jendela SNMP",
+    }
+    # the evidence pack dates the outage from the port's own ifLastChange
+    port = data["pack"]["port"]
+    assert (port["device"], port["oper_up"]) == ("core", False)
+    assert port["last_change_seconds"] is not None and port["last_change_seconds"] < 60, port
+    assert data["pack"]["outage_start"] is not None and data["pack"]["circuit_id"] == "TC-2024-0002"
 
 
 def test_total_loss_with_ports_up_is_circuit_down_naming_provider_and_circuit(
@@ -158,3 +170,6 @@ def test_ticket_triage_attaches_the_verdict_and_escalation_names_the_provider(
     assert "port pusat data core:eth3 down" in triaged["text"]
     escalated = next(e for e in shown["events"] if e["step"] == "escalate")
     assert "PT Jaringan Nusantara" in escalated["text"] and "JN-77-1203" in escalated["text"]
+    assert "verdict saat eskalasi: circuit-down" in escalated["text"]
+    assert "paket bukti untuk PT Jaringan Nusantara" in escalated["text"]
+    assert "- port pusat data core:eth3: down, status berubah" in escalated["text"]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agent.rollup import Rollups
+from agent.rollup import Rollups, percentile95
 
 
 def test_a_period_closes_when_the_next_one_starts_with_avg_and_max() -> None:
@@ -33,3 +33,12 @@ def test_closed_rollups_are_written_to_the_store(tmp_path: Path) -> None:
     with engine.connect() as conn:
         stored = conn.execute(select(LinkRollup.link, LinkRollup.in_bps_avg, LinkRollup.out_bps_max)).all()
     assert stored == [("dinkes-wan", 5.0, 7.0)]
+
+
+def test_percentile95_drops_the_top_five_percent_of_periods() -> None:
+    # a month of 5-minute periods: 8640; the 432 busiest are forgiven
+    values = [10.0] * 8208 + [100.0] * 432
+    assert percentile95(values) == 10.0
+    assert percentile95([*values, 100.0]) == 100.0  # one more busy period and the 95th is busy
+    assert percentile95([7.0, 3.0, 5.0]) == 7.0  # fewer than 20 periods: nothing dropped
+    assert percentile95([]) is None

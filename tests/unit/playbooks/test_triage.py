@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import insert
 
+from agent.store import LinkEvent, LinkRollup, open_store
 from inventory.loader import load_inventory
 from inventory.models import Inventory
-from playbooks.triage import LinkFacts, TriageFacts, Verdict, decide, uplinks
+from playbooks.tickets import pack_text
+from playbooks.triage import (
+    LinkFacts,
+    Period,
+    TriageFacts,
+    Verdict,
+    _fill_history,
+    decide,
+    decisive_without_rates,
+    uplinks,
+)
 
 INVENTORY = Path(__file__).resolve().parents[3] / "inventory" / "example"
 
@@ -88,3 +102,118 @@ def test_upstream_groups_every_opd_and_circuit_down_names_the_provider(inv: Inve
     g.links["dishub-wan"].port_up = False
     d = decide(inv, g)
     assert d.provider["circuit_id"] == "JN-77-1203" and "JN-77-1203" in d.next_step
+
+
+@pytest.mark.parametrize(
+    ("change", "decisive"),
+    [
+        (lambda f: setattr(f, "uplink_up", False), True),
+        (lambda f: setattr(f, "core_reachable", False), True),
+        (lambda f: setattr(f.links["dinkes-wan"], "port_up", False), True),
+        # a full link drops every probe too: 100 % loss with the port up needs the utilization first
+        (lambda f: setattr(f.links["dinkes-wan"], "wan_loss", 1.0), False),
+        (lambda f: setattr(f.links["dinkes-wan"], "wan_loss", 0.3), False),
+        (lambda f: None, False),
+    ],
+)
+def test_triage_stops_before_the_rate_window_only_when_utilization_cannot_change_the_verdict(
+    inv: Inventory, change: object, decisive: bool
+) -> None:
+    f = healthy(inv)
+    for lf in f.links.values():
+        lf.utilization = None
+    change(f)  # type: ignore[operator]
+    early = decisive_without_rates(inv, f)
+    assert (early is not None) is decisive
+    if early is not None:
+        f.rates_measured = False
+        d = decide(inv, f)
+        assert d.verdict is early.verdict
+        assert [e.ok for e in d.evidence if e.check == "utilization"] == [None]
+
+
+def test_evidence_pack_dates_a_port_down_outage_from_if_last_change(inv: Inventory) -> None:
+    wib = ZoneInfo("Asia/Jakarta")
+    f = healthy(inv, "dishub")
+    f.collected_at = datetime(2026, 11, 22, 10, 30, 0, tzinfo=wib)
+    f.links["dishub-wan"].port_up, f.links["dishub-wan"].last_change_s = False, 95.0
+    f.links["dishub-wan"].wan_loss = 1.0
+    f.outage_start = datetime(2026, 11, 22, 10, 29, 0, tzinfo=wib)  # the agent saw it at its next poll
+    f.flaps_24h = 3
+    f.last_good = datetime(2026, 11, 22, 10, 25, 0, tzinfo=wib)
+    f.timeline = [Period(datetime(2026, 11, 22, 10, 20, tzinfo=wib), 0.0, 0.004), Period(f.last_good, 1.0, None)]
+    pack = decide(inv, f).pack
+    assert pack["outage_start"] == "2026-11-22T10:28:25+07:00"
+    assert pack["last_good"] == "2026-11-22T10:25:00+07:00" and pack["flaps_24h"] == 3
+    assert pack["loss_timeline"][0] == {"period_start": "2026-11-22T10:20:00+07:00", "loss": 0.0, "rtt_ms": 4.0}
+    text = pack_text(pack)
+    assert "paket bukti untuk PT Jaringan Nusantara (sirkuit JN-77-1203, jalur dishub-wan)" in text
+    assert "- port pusat data core:eth3: down, status berubah 95 detik lalu" in text
+    assert "- loss per 5 menit (jam terakhir): 10:20 0%, 10:25 100%" in text
+    f.links["dishub-wan"].port_up = True  # up with total loss: the agent's record is all there is
+    assert decide(inv, f).pack["outage_start"] == "2026-11-22T10:29:00+07:00"
+
+
+def test_congestion_points_to_the_month_95th_percentile(inv: Inventory) -> None:
+    f = healthy(inv)
+    f.links["dinkes-wan"].utilization = 0.97
+    f.month_p95_bps = 18_500_000
+    subscribed = next(lk for lk in inv.links if lk.opd == "dinkes").subscribed_mbps
+    assert f"persentil ke-95 bulan ini 18.5 Mbit/s ({18.5 / subscribed:.0%} dari langganan)" in decide(inv, f).next_step
+
+
+def test_history_from_the_store_gives_flaps_outage_start_last_good_and_p95(inv: Inventory, tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'pantau.db'}")
+    wib = ZoneInfo("Asia/Jakarta")
+    now = datetime(2026, 11, 22, 10, 30, tzinfo=wib)
+    utc = now.astimezone(UTC)
+
+    def ev(minutes: int, a: str, b: str, link: str = "dishub-wan") -> dict[str, object]:
+        at = utc - timedelta(minutes=minutes)
+        return {"link": link, "opd": "dishub", "at": at, "from_state": a, "to_state": b, "reasons": "", "cause": "link"}
+
+    def rollup(minutes: int, loss: float, bps: float) -> dict[str, object]:
+        return {
+            "link": "dishub-wan",
+            "opd": "dishub",
+            "period_start": utc - timedelta(minutes=minutes),
+            "period_seconds": 300,
+            "samples": 10,
+            "in_bps_avg": bps,
+            "in_bps_max": bps,
+            "out_bps_avg": bps / 2,
+            "out_bps_max": bps / 2,
+            "loss_ratio": loss,
+            "rtt_avg_seconds": 0.004,
+        }
+
+    with store.begin() as conn:
+        conn.execute(
+            insert(LinkEvent),
+            [
+                ev(60 * 30, "up", "down"),  # more than a day ago: not a flap of today
+                ev(50, "up", "down"),
+                ev(45, "down", "up"),
+                ev(12, "up", "degraded"),
+                ev(7, "degraded", "down"),
+                ev(7, "up", "down", link="dinkes-wan"),
+            ],
+        )
+        rows = [rollup(m, 0.0, 1e6 * (m % 7)) for m in range(60 * 24 * 20, 20, -5)]  # 20 days, within the month
+        conn.execute(insert(LinkRollup), [*rows, rollup(20, 0.0, 5e6), rollup(15, 0.02, 5e6), rollup(10, 0.6, 1e6)])
+    f = healthy(inv, "dishub")
+    link = next(lk for lk in inv.links if lk.opd == "dishub")
+    _fill_history(store, f, link, now)
+    assert f.flaps_24h == 2
+    assert f.outage_start == now - timedelta(minutes=12)  # when it left "up", not when it got worse
+    assert f.last_good == now - timedelta(minutes=10)  # the end of the period that began 15 minutes ago
+    assert [p.loss for p in f.timeline][-3:] == [0.0, 0.02, 0.6]
+    assert all(p.start.tzinfo is not None and now - p.start <= timedelta(hours=1) for p in f.timeline)
+    assert f.month_p95_bps == 6e6  # in_bps over 5-minute periods cycle 0..6 Mbit/s
+
+
+def test_no_records_in_a_day_means_flaps_unknown_not_zero(inv: Inventory, tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'pantau.db'}")
+    f = healthy(inv, "dishub")
+    _fill_history(store, f, next(lk for lk in inv.links if lk.opd == "dishub"), datetime.now(UTC))
+    assert (f.flaps_24h, f.outage_start, f.last_good, f.timeline, f.month_p95_bps) == (None, None, None, [], None)
