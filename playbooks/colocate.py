@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from ipaddress import ip_interface
+from ipaddress import IPv4Address, ip_interface
 from pathlib import Path
 from typing import Any
 
@@ -365,12 +365,36 @@ def gateway_of(inv: Inventory, prefix: Prefix) -> tuple[str, str] | None:
 
 def network_live_check(inv: Inventory, inventory_dir: Path, snmp_timeout: float = 1.0) -> LiveCheck:
     """ICMP echo to the candidate, then the gateway's ARP entry for it over SNMP (after that echo made the
-    gateway resolve it). In use = it answered ICMP, or the gateway resolved its MAC just now."""
+    gateway resolve it); when this host is on the candidate's segment, also an ARP probe (RFC 5227), which
+    sees hosts that ignore ICMP. In use = it answered ICMP or the ARP probe, or the gateway resolved its MAC
+    just now."""
 
     def check(prefix: Prefix, address: Address) -> Sighting | None:
         return asyncio.run(_check(inv, inventory_dir, prefix, address, snmp_timeout))
 
     return check
+
+
+def _arp_probe(address: Address) -> tuple[str, str] | None:
+    """(interface, MAC) of a host answering an ARP probe for ``address``, when this host is on its segment."""
+    from collectors.arp import on_link_interface, probe  # noqa: PLC0415
+    from collectors.errors import ProbeError  # noqa: PLC0415
+
+    if not isinstance(address, IPv4Address):
+        return None  # IPv6 has no ARP; its duplicate address detection is the kernel's
+    iface = on_link_interface(address)
+    if iface is None:
+        return None
+    try:
+        mac = probe(address, iface)
+    except ProbeError as exc:
+        import logging  # noqa: PLC0415
+
+        logging.getLogger(__name__).warning(
+            "no ARP probe of %s on %s: %s; ICMP and the gateway decide", address, iface, exc
+        )
+        return None
+    return None if mac is None else (iface, mac)
 
 
 async def _check(
@@ -382,10 +406,12 @@ async def _check(
 
     prober = IcmpProber(count=2, interval=0.05, timeout=0.5)
     try:
-        result = (await prober.probe([str(address)]))[str(address)]
+        result, arp = await asyncio.gather(prober.probe([str(address)]), asyncio.to_thread(_arp_probe, address))
     finally:
         prober.close()
-    answered = result.received > 0
+    if arp is not None:
+        return Sighting(f"arp-probe on {arp[0]}", arp[1])
+    answered = result[str(address)].received > 0
     gateway = gateway_of(inv, prefix)
     mac: str | None = None
     resolved = False

@@ -46,12 +46,14 @@ for (zone, name, rtype, value), present in net.items():
 """
 
 
-def pantau(lab: Runner, state: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def pantau(
+    lab: Runner, state: Path, *args: str, env: dict[str, str] | None = None, node: str = "nms"
+) -> subprocess.CompletedProcess[str]:
     argv = [sys.executable, "-m", "agent", *args, "--state-dir", str(state)]
     if args[0] not in ("runs", "targets"):
         argv += ["--inventory", str(INVENTORY)]
     return subprocess.run(
-        lab.in_node("nms", argv),
+        lab.in_node(node, argv),
         check=False,
         capture_output=True,
         text=True,
@@ -227,6 +229,27 @@ def test_squatter_address_is_skipped_recorded_and_shown(lab: Runner, state: Path
     shown = json.loads(pantau(lab, state, "ipam", "show", "servers", "--json").stdout)[0]
     assert shown["conflict"] == 1
     assert mac in shown["conflicts"][squat]
+
+
+def test_squatter_ignoring_icmp_is_found_by_an_arp_probe_from_its_segment(lab: Runner, state: Path) -> None:
+    """pantau on the server segment (here in srv-app1): a host that ignores ICMP answers ARP all the same.
+    From there the gateway's ARP table would not know it either (no packet to it crossed the gateway)."""
+    squat = "10.10.20.10"
+    lab.exec("srv-db1", ["ip", "addr", "add", f"{squat}/24", "dev", "eth1"])
+    lab.exec("srv-db1", ["sysctl", "-qw", "net.ipv4.icmp_echo_ignore_all=1"])
+    try:
+        mac = lab.exec("srv-db1", ["cat", "/sys/class/net/eth1/address"]).stdout.strip()
+        assert lab.exec("srv-app1", ["fping", "-q", "-r", "1", squat], check=False).returncode != 0  # ICMP: silent
+        args = ("colocate", "--opd", "dinkes", "--hostname", "simrs", "--json")
+        run = colocated(pantau(lab, state, *args, node="srv-app1"))
+    finally:
+        lab.exec("srv-db1", ["sysctl", "-qw", "net.ipv4.icmp_echo_ignore_all=0"])
+        lab.exec("srv-db1", ["ip", "addr", "del", f"{squat}/24", "dev", "eth1"])
+        for node in ("core", "srv-app1"):
+            lab.exec(node, ["ip", "neigh", "flush", "to", squat], check=False)
+    assert run["facts"]["address"] != squat
+    allocate = run["steps"][1]["output"]
+    assert squat in allocate and "arp-probe on eth1" in allocate and mac in allocate, allocate
 
 
 def test_kill_9_after_allocation_is_undone_by_runs_recover(lab: Runner, state: Path) -> None:
