@@ -461,38 +461,57 @@ async def gather(
         except ProbeError:
             return None
 
+    tasks: list[asyncio.Task[Any]] = []
     try:
         window_from = time.monotonic()
-        pings, firsts, last_change, cpe_sample, (ssh_ok, ssh_detail), (dns_ok, dns_detail), hops = await asyncio.gather(
-            icmp(), dc_poll(), port_change(), cpe_poll(), cpe_ssh(), dns(), path()
-        )
+        # what decides upstream / core / port down first; the rest (the CPE, DNS) is dropped if that decides
+        pings_t = asyncio.create_task(icmp())
+        firsts_t = asyncio.create_task(dc_poll())
+        change_t = asyncio.create_task(port_change())
+        path_t: asyncio.Task[Any] = asyncio.create_task(path())
+        cpe_t: asyncio.Task[Any] = asyncio.create_task(cpe_poll())
+        ssh_t: asyncio.Task[tuple[bool | None, str]] = asyncio.create_task(cpe_ssh())
+        dns_t: asyncio.Task[tuple[bool | None, str]] = asyncio.create_task(dns())
+        more: list[asyncio.Task[Any]] = [cpe_t, ssh_t, dns_t]
+        tasks += [pings_t, firsts_t, change_t, path_t, *more]
+        pings, firsts, last_change = await pings_t, await firsts_t, await change_t
         facts.collected_at = datetime.now(ZoneInfo(tz))
         _fill_ports(inv, facts, firsts, None)
         facts.links[link.name].last_change_s = last_change
         _fill_probes(facts, targets, pings)
         _fill_uplink(facts, ups, firsts, pings)
-        if cpe_sample is False:
-            facts.cpe_snmp = False
-        elif cpe_sample is not None:
-            facts.cpe_snmp = True
-            facts.cpe_uptime_s = cpe_sample / 100
-        facts.cpe_ssh, facts.cpe_ssh_detail = ssh_ok, ssh_detail
-        facts.dns_ok, facts.dns_detail = dns_ok, dns_detail
-        if hops is not None:
-            facts.path, facts.path_target = [(h.ttl, h.address) for h in hops], lan_gateway or ""
         facts.servers_down = [n for n, addr in servers.items() if not (pings.get(addr) and pings[addr].received)]
         if store is not None:
             _fill_history(store, facts, link, facts.collected_at)
             facts.recent_changes = _recent_changes(store, inv, opd)
+        # stop digging at the first decisive failure (SOP 15: the repair comes first): the CPE of a link
+        # that is down cannot answer, and waiting for its SNMP timeout would only delay the verdict
+        decisive = decisive_without_rates(inv, facts) is not None
+        if decisive:
+            for task in more:
+                task.cancel()
+        else:
+            cpe_sample = await cpe_t
+            facts.cpe_ssh, facts.cpe_ssh_detail = await ssh_t
+            facts.dns_ok, facts.dns_detail = await dns_t
+            if cpe_sample is False:
+                facts.cpe_snmp = False
+            elif cpe_sample is not None:
+                facts.cpe_snmp, facts.cpe_uptime_s = True, cpe_sample / 100
+        hops = await path_t  # the path is evidence for the provider too: wait for it (about a second)
+        if hops is not None:
+            facts.path, facts.path_target = [(h.ttl, h.address) for h in hops], lan_gateway or ""
         seconds = None
-        # stop digging when the verdict no longer depends on the link's utilization (SOP 15: repair first)
-        if decisive_without_rates(inv, facts) is None:
+        if not decisive:  # the link's utilization over the window (from before the probes)
             await asyncio.sleep(max(0.0, window_s - (time.monotonic() - window_from)))
             seconds = await dc_poll()
             _fill_ports(inv, facts, firsts, seconds)
             _fill_uplink(facts, ups, seconds, pings)
         facts.rates_measured = seconds is not None
     finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         prober.close()
         snmp.close()
     facts.duration_s = time.monotonic() - start
