@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from agent.store import Base, IpAllocation, IpamPrefix, IpConflict
-from inventory.ipam import Address, IpamError, check_requested, choose
+from inventory.ipam import Address, IpamError, check_requested, choose, free_addresses
 from inventory.models import Prefix
 
 MAX_ATTEMPTS = 256
@@ -70,6 +70,12 @@ def _address(text: str) -> Address:
     return ip_address(text)
 
 
+@functools.lru_cache(maxsize=65536)
+def _value(text: str) -> int:
+    """An address's integer value, cached by its text: the cheapest form for choosing under the lock."""
+    return int(ip_address(text))
+
+
 def _used(s: Session | Connection, prefix: str) -> dict[Address, str]:
     rows = s.execute(
         select(IpAllocation.address, IpAllocation.hostname).where(
@@ -85,6 +91,11 @@ def _conflicts(s: Session | Connection, prefix: str) -> dict[Address, str]:
         select(t.c.address, t.c.detected_by, t.c.mac).where(t.c.prefix == prefix, t.c.cleared_at.is_(None))
     ).all()
     return {_address(r.address): f"seen by {r.detected_by}, MAC {r.mac or 'unknown'}" for r in rows}
+
+
+def _conflicted(conn: Connection, prefix: str) -> list[str]:
+    t = _table(IpConflict)
+    return list(conn.execute(select(t.c.address).where(t.c.prefix == prefix, t.c.cleared_at.is_(None))).scalars())
 
 
 class Allocations:
@@ -180,25 +191,30 @@ class Allocations:
                 )
                 if not locked.rowcount:
                     conn.execute(insert(counter).values(name=prefix.name, claims=1))
-                rows = conn.execute(
-                    select(table.c.id, table.c.address, table.c.hostname).where(
-                        table.c.prefix == prefix.name, table.c.live_address.is_not(None)
+                mine = conn.execute(
+                    select(table.c.id, table.c.address).where(
+                        table.c.prefix == prefix.name, table.c.live_hostname == hostname
                     )
-                ).all()
-                mine = next((r for r in rows if r.hostname == hostname), None)
+                ).first()
                 if mine is not None:
                     if requested is not None and _address(mine.address) != requested:
                         raise IpamError(
                             f"{hostname} already has {mine.address} in {prefix.name}; decommission it first to move it"
                         )
                     return mine.id, _address(mine.address), True
-                used = {_address(r.address): r.hostname for r in rows}
-                conflicts = _conflicts(conn, prefix.name)
+                live = conn.execute(
+                    select(table.c.address).where(table.c.prefix == prefix.name, table.c.live_address.is_not(None))
+                ).scalars().all()  # all(): one fetchall, not a fetchone per row
                 if requested is not None:
-                    check_requested(prefix, requested, used, conflicts)
+                    check_requested(prefix, requested, _used(conn, prefix.name), _conflicts(conn, prefix.name))
                     address = requested
                 else:
-                    address = choose(prefix, set(used), set(conflicts))
+                    taken = {_value(a) for a in live} | {_value(a) for a in _conflicted(conn, prefix.name)}
+                    found = next(free_addresses(prefix, taken), None)
+                    if found is None:  # full: let the chooser say how (reserved, used, in conflict)
+                        choose(prefix, set(_used(conn, prefix.name)), set(_conflicts(conn, prefix.name)))
+                    assert found is not None
+                    address = found
                 inserted = conn.execute(
                     insert(table).values(
                         prefix=prefix.name,

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from inventory.ipam import IpamError, NoFreeAddress, candidates, check_requested, choose, usage
+from inventory.ipam import IpamError, NoFreeAddress, candidates, check_requested, choose, usage, why_unusable
 from inventory.models import Prefix
 
 
@@ -126,3 +126,26 @@ def test_chosen_address_is_never_unusable_and_free_count_matches(
         assert address not in used and address not in conflicts
         if length <= 30:
             assert address not in (net.network_address, net.broadcast_address)
+
+
+@given(
+    st.integers(min_value=26, max_value=32),
+    st.lists(st.tuples(st.integers(0, 63), st.integers(0, 20)), max_size=4),
+    st.sets(st.integers(min_value=0, max_value=63), max_size=30),
+)
+def test_free_addresses_are_exactly_those_no_rule_refuses(
+    length: int, ranges: list[tuple[int, int]], used_octets: set[int]
+) -> None:
+    """Overlapping and nested reserved ranges, statics, gateway, used: the walk agrees with why_unusable."""
+    p = Prefix.model_validate(
+        {
+            "name": "p",
+            "prefix": f"10.1.2.0/{length}",
+            "purpose": "server",
+            "reserved": [{"start": f"10.1.2.{s}", "end": f"10.1.2.{min(s + w, 63)}", "reason": "r"} for s, w in ranges],
+        }
+    )
+    net = p.prefix
+    used = {a(f"10.1.2.{o}"): "h" for o in used_octets if a(f"10.1.2.{o}") in net}
+    expected = [x for x in (a(f"10.1.2.{o}") for o in range(64)) if x in net and why_unusable(p, x, used, {}) is None]
+    assert list(candidates(p, set(used), set())) == expected
