@@ -202,9 +202,13 @@ class Allocations:
                             f"{hostname} already has {mine.address} in {prefix.name}; decommission it first to move it"
                         )
                     return mine.id, _address(mine.address), True
-                live = conn.execute(
-                    select(table.c.address).where(table.c.prefix == prefix.name, table.c.live_address.is_not(None))
-                ).scalars().all()  # all(): one fetchall, not a fetchone per row
+                live = (
+                    conn.execute(
+                        select(table.c.address).where(table.c.prefix == prefix.name, table.c.live_address.is_not(None))
+                    )
+                    .scalars()
+                    .all()
+                )  # all(): one fetchall, not a fetchone per row
                 if requested is not None:
                     check_requested(prefix, requested, _used(conn, prefix.name), _conflicts(conn, prefix.name))
                     address = requested

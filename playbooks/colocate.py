@@ -9,6 +9,7 @@ decommission: find → stop monitoring → delete subdomain, PTR, A → release 
 from __future__ import annotations
 
 import asyncio
+import importlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -402,13 +403,19 @@ async def _check(
 ) -> Sighting | None:
     from collectors.errors import CollectorError  # noqa: PLC0415
     from collectors.icmp import IcmpProber  # noqa: PLC0415
-    from collectors.snmp import SnmpCollector  # noqa: PLC0415
 
     prober = IcmpProber(count=2, interval=0.05, timeout=0.5)
     try:
-        result, arp = await asyncio.gather(prober.probe([str(address)]), asyncio.to_thread(_arp_probe, address))
+        # pysnmp takes ~0.4 s to import: do it while the echo requests wait for their 0.5 s timeout
+        result, arp, _ = await asyncio.gather(
+            prober.probe([str(address)]),
+            asyncio.to_thread(_arp_probe, address),
+            asyncio.to_thread(importlib.import_module, "collectors.snmp"),
+        )
     finally:
         prober.close()
+    from collectors.snmp import SnmpCollector  # noqa: PLC0415
+
     if arp is not None:
         return Sighting(f"arp-probe on {arp[0]}", arp[1])
     answered = result[str(address)].received > 0

@@ -40,3 +40,15 @@ def test_processes_opening_a_new_store_together_all_succeed(tmp_path: Path) -> N
     with multiprocessing.get_context("spawn").Pool(8) as pool:
         versions = pool.map(_open, [url] * 8)
     assert set(versions) == {"0005"}
+
+
+def test_head_constant_is_alembics_head() -> None:
+    """open_store skips Alembic (0.2 s to import) when the database is at HEAD: HEAD must be the real head."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from agent.store import HEAD, MIGRATIONS
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(cfg).get_heads() == [HEAD]
