@@ -70,6 +70,27 @@ def main(clients: int = 20, per_client: int = 50) -> dict[str, object]:
     }
 
 
+def single(before: int = 500, measured: int = 500) -> dict[str, object]:
+    """One client, no contention: the cost of one claim with ``before`` to ``before + measured`` live."""
+    with tempfile.TemporaryDirectory(prefix="pantau-ipam-bench-") as tmp:
+        allocations = Allocations(open_store(f"sqlite:///{Path(tmp) / 'pantau.db'}"))
+        for i in range(before):
+            allocations.allocate(PREFIX, f"pre{i}", "bench", None, "bench", None)
+        latencies = []
+        for i in range(measured):
+            t0 = time.perf_counter()
+            allocations.allocate(PREFIX, f"one{i}", "bench", None, "bench", None)
+            latencies.append(time.perf_counter() - t0)
+    latencies.sort()
+    return {
+        "benchmark": f"IPAM, one claim, single client, {before}-{before + measured} live",
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": latencies[int(0.99 * (len(latencies) - 1))] * 1000,
+    }
+
+
 if __name__ == "__main__":
-    args = [int(a) for a in sys.argv[1:3]]
-    print(json.dumps(main(*args)))
+    if sys.argv[1:2] == ["single"]:
+        print(json.dumps(single()))
+    else:
+        print(json.dumps(main(*[int(a) for a in sys.argv[1:3]])))
