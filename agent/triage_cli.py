@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
 from agent.config import Config, load_config
 from playbooks.errors import PlaybookError
@@ -110,18 +111,18 @@ def triage(
     table = Table(show_header=False, box=None)
     for e in diagnosis.evidence:
         mark = "[green]✓[/]" if e.ok else "[red]✗[/]" if e.ok is False else "•"
-        table.add_row(mark, e.check, e.detail)
+        table.add_row(mark, e.check, Text(e.detail))  # device text (banners, errors): never markup
     color = COLORS.get(diagnosis.verdict.value, "red")
     body = Table.grid(padding=(0, 1))
     body.add_row(f"[bold]{diagnosis.summary}[/]")
-    body.add_row(f"Langkah berikut (next step): {diagnosis.next_step}")
+    body.add_row(Text(f"Langkah berikut (next step): {diagnosis.next_step}"))
     if len(diagnosis.affected) > 1:
         body.add_row(f"OPD terdampak: {', '.join(diagnosis.affected)}")
     body.add_row(table)
     if diagnosis.verdict.value in ("circuit-down", "provider-link-degraded"):
         from playbooks.tickets import pack_text  # noqa: PLC0415
 
-        body.add_row(pack_text(diagnosis.pack))
+        body.add_row(Text(pack_text(diagnosis.pack)))
     out.print(
         Panel(body, title=f"[{color}]{diagnosis.verdict.value}[/] — {diagnosis.opd}", subtitle=f"{seconds:.1f} s")
     )
@@ -303,7 +304,7 @@ def ticket_show(
     for e in data["events"]:
         limit = "—" if e["allowance_seconds"] is None else f"{e['allowance_seconds'] / 60:.0f}"
         flag = "[red]MELEBIHI[/]" if e["breached"] else ""
-        table.add_row(e["step"], e["sop"], e["at"], f"{e['seconds'] / 60:.1f}", limit, flag, e["text"])
+        table.add_row(e["step"], e["sop"], e["at"], f"{e['seconds'] / 60:.1f}", limit, flag, Text(e["text"]))
     out.print(table)
     if data["overdue"]:
         o = data["overdue"]
