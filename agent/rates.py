@@ -13,6 +13,7 @@ back, or a rate beyond the interface's speed (× 1.1) yields no rate and a count
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -87,3 +88,18 @@ def counter_rate(prev: Reading, cur: Reading, max_bps: float | None) -> Rate:
     if max_bps is not None and bps > max_bps * GLITCH_FACTOR:
         return Rate(None, Discard.ABOVE_SPEED)
     return Rate(bps, None, wrapped)
+
+
+def refreshed_span(values: Sequence[tuple[int | None, ...]]) -> tuple[int, int]:
+    """Indices of the first and last of consecutive counter reads at which the device had refreshed its
+    counters (a value differs from the read before), for a rate over a short window.
+
+    A device serves counters from a cache (net-snmp: 1-3 s), so a read can be up to a cache period old
+    and a rate between two arbitrary reads is off by up to ``cache / window``. Read often (every 0.25 s,
+    say) and take the rate between two reads that each saw a fresh value: each is then at most one read
+    spacing old. Fewer than two refreshes seen (an idle or unchanging counter): the first and last reads.
+    """
+    fresh = [i for i in range(1, len(values)) if values[i] != values[i - 1]]
+    if len(fresh) >= 2:
+        return fresh[0], fresh[-1]
+    return 0, len(values) - 1

@@ -23,6 +23,7 @@ LOSS_DEGRADED = 0.05  # share of echo requests lost before a link counts as degr
 SATURATED = 0.9  # utilization of the subscription
 RTT_FACTOR = 3.0  # RTT beyond this many times the link's baseline (and 20 ms more) is degraded
 JUST_REBOOTED_S = 600
+READ_SPACING_S = 0.25  # reads of the OPD's port during the rate window
 
 
 class Verdict(StrEnum):
@@ -503,10 +504,20 @@ async def gather(
             facts.path, facts.path_target = [(h.ttl, h.address) for h in hops], lan_gateway or ""
         seconds = None
         if not decisive:  # the link's utilization over the window (from before the probes)
-            await asyncio.sleep(max(0.0, window_s - (time.monotonic() - window_from)))
+            reads = [firsts.get(link.dc.device)]
+            device = inv.device(link.dc.device)
+            while (left := window_s - (time.monotonic() - window_from)) > 0 and device.snmp is not None:
+                # read this port often: the rate is taken between two reads that saw the device's counter
+                # cache refresh (agent.rates.refreshed_span), not between two reads of unknown age
+                await asyncio.sleep(min(READ_SPACING_S, left))
+                try:
+                    reads.append(await snmp.poll(device, inv.snmp_profile(device.snmp), [link.dc.interface]))
+                except CollectorError:
+                    break
             seconds = await dc_poll()
             _fill_ports(inv, facts, firsts, seconds)
             _fill_uplink(facts, ups, seconds, pings)
+            _fill_rate(facts.links[link.name], link, [r for r in reads if r is not None])
         facts.rates_measured = seconds is not None
     finally:
         for task in tasks:
@@ -571,6 +582,31 @@ def _fill_ports(inv: Inventory, facts: TriageFacts, firsts: dict[str, Any], seco
             if rate.bps is not None:
                 rates.append(rate.bps / lk.subscribed_bps)
         lf.utilization = max(rates) if rates else None
+
+
+def _fill_rate(lf: LinkFacts, link: Link, reads: list[Any]) -> None:
+    """This link's utilization from the port reads of the window, between the first and the last read that
+    saw the device refresh its counters."""
+    from agent.rates import Reading, counter_rate, refreshed_span  # noqa: PLC0415
+
+    ports = [(r, r.interfaces.get(link.dc.interface)) for r in reads]
+    ports = [(r, i) for r, i in ports if i is not None]
+    if len(ports) < 2:
+        return
+    a_at, b_at = refreshed_span([(i.in_octets, i.out_octets) for _, i in ports])
+    (a_sample, a), (b_sample, b) = ports[a_at], ports[b_at]
+    rates = []
+    for before, after in ((a.in_octets, b.in_octets), (a.out_octets, b.out_octets)):
+        if before is None or after is None:
+            continue
+        rate = counter_rate(
+            Reading(before, a_sample.timestamp, a_sample.uptime_ticks, a.counter_bits),
+            Reading(after, b_sample.timestamp, b_sample.uptime_ticks, b.counter_bits),
+            b.speed_bps,
+        )
+        if rate.bps is not None:
+            rates.append(rate.bps / link.subscribed_bps)
+    lf.utilization = max(rates) if rates else lf.utilization
 
 
 def _fill_uplink(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agent.rates import Discard, Reading, counter_rate, elapsed_seconds
+from agent.rates import Discard, Reading, counter_rate, elapsed_seconds, refreshed_span
 
 GBIT = 1e9
 
@@ -103,3 +103,11 @@ def test_any_plausible_32bit_wrap_is_recovered_exactly(start: int, delta: int, t
     rate = counter_rate(prev, cur, 1e12)
     assert rate.bps is not None
     assert abs(rate.bps - delta * 8 / (ticks / 100)) < 1e-6 * max(1.0, rate.bps)
+
+
+def test_rate_window_is_taken_between_reads_that_saw_the_counter_cache_refresh() -> None:
+    # reads every 0.25 s of a counter the device refreshes every 1 s: the value changes at reads 3, 7, 11
+    values = [(100, 5)] * 3 + [(200, 6)] * 4 + [(300, 7)] * 4 + [(400, 8)] * 2
+    assert refreshed_span(values) == (3, 11)
+    assert refreshed_span([(1, 1)] * 5) == (0, 4)  # idle: first and last
+    assert refreshed_span([(1, 1), (2, 2), (2, 2)]) == (0, 2)  # one refresh only: first and last
