@@ -182,7 +182,8 @@ def test_link_down_is_seen_within_two_polls_and_recovers(agent: Runner, agent_st
             "SELECT from_state, to_state FROM link_events WHERE link = 'dinkes-wan' ORDER BY id"
         ).fetchall()
     down = events.index(next(e for e in events if e[1] == "down"))
-    assert ("down", "up") in events[down:], events
+    # back up, perhaps through "degraded" (the first ICMP round after the cut can still lose echoes)
+    assert any(to == "up" for _, to in events[down + 1 :]), events
     argv = [sys.executable, "-m", "agent", "triage", "dinkes", "--json", "--state-dir", str(agent_state)]
     result = subprocess.run(
         agent.in_node("nms", [*argv, "--inventory", str(INVENTORY)]), capture_output=True, text=True, check=False
