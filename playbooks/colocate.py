@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -389,8 +390,6 @@ def _arp_probe(address: Address) -> tuple[str, str] | None:
     try:
         mac = probe(address, iface)
     except ProbeError as exc:
-        import logging  # noqa: PLC0415
-
         logging.getLogger(__name__).warning(
             "no ARP probe of %s on %s: %s; ICMP and the gateway decide", address, iface, exc
         )

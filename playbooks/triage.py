@@ -543,7 +543,6 @@ def _fill_probes(facts: TriageFacts, targets: dict[str, tuple[str, str]], pings:
 
 def _fill_ports(inv: Inventory, facts: TriageFacts, firsts: dict[str, Any], seconds: dict[str, Any] | None) -> None:
     """Port states from the latest poll; with two polls, error growth and utilization over the window."""
-    from agent.rates import Reading, counter_rate  # noqa: PLC0415
 
     latest = seconds if seconds is not None else firsts
     facts.core_reachable = any(v is not None for v in latest.values()) if latest else None
@@ -570,24 +569,13 @@ def _fill_ports(inv: Inventory, facts: TriageFacts, firsts: dict[str, Any], seco
         ]
         if len(counters) == 4:
             lf.errors_grown = sum(max(0, y - x) for x, y in counters)
-        rates = []
-        for before, after in ((a.in_octets, b.in_octets), (a.out_octets, b.out_octets)):
-            if before is None or after is None:
-                continue
-            rate = counter_rate(
-                Reading(before, a_sample.timestamp, a_sample.uptime_ticks, a.counter_bits),
-                Reading(after, b_sample.timestamp, b_sample.uptime_ticks, b.counter_bits),
-                b.speed_bps,
-            )
-            if rate.bps is not None:
-                rates.append(rate.bps / lk.subscribed_bps)
-        lf.utilization = max(rates) if rates else None
+        lf.utilization = _utilization(a_sample, a, b_sample, b, lk.subscribed_bps)
 
 
 def _fill_rate(lf: LinkFacts, link: Link, reads: list[Any]) -> None:
     """This link's utilization from the port reads of the window, between the first and the last read that
     saw the device refresh its counters."""
-    from agent.rates import Reading, counter_rate, refreshed_span  # noqa: PLC0415
+    from agent.rates import refreshed_span  # noqa: PLC0415
 
     ports = [(r, r.interfaces.get(link.dc.interface)) for r in reads]
     ports = [(r, i) for r, i in ports if i is not None]
@@ -595,6 +583,15 @@ def _fill_rate(lf: LinkFacts, link: Link, reads: list[Any]) -> None:
         return
     a_at, b_at = refreshed_span([(i.in_octets, i.out_octets) for _, i in ports])
     (a_sample, a), (b_sample, b) = ports[a_at], ports[b_at]
+    measured = _utilization(a_sample, a, b_sample, b, link.subscribed_bps)
+    if measured is not None:
+        lf.utilization = measured
+
+
+def _utilization(a_sample: Any, a: Any, b_sample: Any, b: Any, subscribed_bps: float) -> float | None:
+    """The higher of both directions' rates between two reads of one port, of the subscription."""
+    from agent.rates import Reading, counter_rate  # noqa: PLC0415
+
     rates = []
     for before, after in ((a.in_octets, b.in_octets), (a.out_octets, b.out_octets)):
         if before is None or after is None:
@@ -605,8 +602,8 @@ def _fill_rate(lf: LinkFacts, link: Link, reads: list[Any]) -> None:
             b.speed_bps,
         )
         if rate.bps is not None:
-            rates.append(rate.bps / link.subscribed_bps)
-    lf.utilization = max(rates) if rates else lf.utilization
+            rates.append(rate.bps / subscribed_bps)
+    return max(rates) if rates else None
 
 
 def _fill_uplink(
