@@ -72,6 +72,7 @@ class IpAllocation(Base):
     __table_args__ = (
         UniqueConstraint("prefix", "live_address", name="uq_ip_allocations_live_address"),
         UniqueConstraint("prefix", "live_hostname", name="uq_ip_allocations_live_hostname"),
+        Index("ix_ip_allocations_prefix_live_key", "prefix", "live_key"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -82,6 +83,9 @@ class IpAllocation(Base):
     mac: Mapped[str | None] = mapped_column(String(17))
     live_address: Mapped[str | None] = mapped_column(String(45))
     live_hostname: Mapped[str | None] = mapped_column(String(253))
+    # the live address as fixed-width hex (8 digits IPv4, 32 IPv6): text order is address order, so a claim
+    # reads the live addresses above its prefix's floor in order through the index, not every one of them
+    live_key: Mapped[str | None] = mapped_column(String(32))
     allocated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     allocated_by: Mapped[str] = mapped_column(String(63))
     released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -97,6 +101,9 @@ class IpamPrefix(Base):
 
     name: Mapped[str] = mapped_column(String(63), primary_key=True)
     claims: Mapped[int] = mapped_column(Integer)
+    # the last address a claim chose as the lowest free one (its live_key form): a claim starts there when
+    # every address below it is still taken (a count says so), else from the prefix's first address
+    floor: Mapped[str | None] = mapped_column(String(32))
 
 
 class IpConflict(Base):
@@ -359,7 +366,7 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
 
 
 #: the newest migration in agent/migrations/versions (a unit test checks it against Alembic's head)
-HEAD = "0005"
+HEAD = "0006"
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:

@@ -2,7 +2,10 @@
 
 ``python -m benchmarks.ipam [CLIENTS] [PER_CLIENT]`` prints JSON: throughput, p50/p99 latency of one
 allocation (claim committed), duplicates among live addresses (must be 0). No network: the live check is
-off, the point is the database race.
+off, the point is the database race. Every client starts at the same instant: its first allocation is a
+cold one (SQLAlchemy compiles and SQLite prepares the claim's statements, ~5 ms of CPU), so 20 cold
+clients on 2 cores queue for the CPU before they queue for the prefix; p99 is given with and without
+each client's first allocation.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ def main(clients: int = 20, per_client: int = 50) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="pantau-ipam-bench-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'pantau.db'}"
         open_store(url)
-        start = time.time() + 1.0
+        start = time.time() + 3.0  # spawned clients import SQLAlchemy first
         with multiprocessing.get_context("spawn").Pool(clients) as pool:
             t0 = time.time()
             results = pool.starmap(client, [(url, w, per_client, start) for w in range(clients)])
@@ -58,6 +61,7 @@ def main(clients: int = 20, per_client: int = 50) -> dict[str, object]:
         with Session(open_store(url)) as s:
             live = s.scalars(select(IpAllocation.address).where(IpAllocation.live_address.is_not(None))).all()
     latencies = sorted(x for r in results for x in r)
+    warm = sorted(x for r in results for x in r[1:])
     total = clients * per_client
     return {
         "benchmark": f"IPAM, {total} allocations from {clients} concurrent processes, one SQLite store",
@@ -67,6 +71,8 @@ def main(clients: int = 20, per_client: int = 50) -> dict[str, object]:
         "p50_ms": statistics.median(latencies) * 1000,
         "p99_ms": latencies[int(0.99 * (len(latencies) - 1))] * 1000,
         "max_ms": latencies[-1] * 1000,
+        "p99_warm_ms": warm[int(0.99 * (len(warm) - 1))] * 1000,
+        "first_allocation_p50_ms": statistics.median(r[0] for r in results) * 1000,
     }
 
 

@@ -49,6 +49,11 @@ def _first_last(net: IPv4Network | IPv6Network) -> tuple[int, int]:
     return first, last
 
 
+def bounds(prefix: Prefix) -> tuple[int, int]:
+    """The first and last assignable address of ``prefix``, as integers."""
+    return _first_last(prefix.prefix)
+
+
 def _build(net: IPv4Network | IPv6Network, value: int) -> Address:
     return IPv4Address(value) if net.version == 4 else IPv6Address(value)
 
@@ -88,16 +93,17 @@ def candidates(prefix: Prefix, used: Set[Address], conflicts: Set[Address]) -> I
     return free_addresses(prefix, {int(a) for a in used} | {int(a) for a in conflicts})
 
 
-def free_addresses(prefix: Prefix, taken: Set[int]) -> Iterator[Address]:
-    """Free addresses of ``prefix`` in ascending order, ``taken`` given as the integer values of its live
-    allocations and conflicts (the form a store reads fastest: no address objects to build and hash)."""
+def free_addresses(prefix: Prefix, taken: Set[int], start: int | None = None) -> Iterator[Address]:
+    """Free addresses of ``prefix`` in ascending order (from ``start``'s value on, if given), ``taken`` given
+    as the integer values of its live allocations and conflicts (the form a store reads fastest: no address
+    objects to build and hash)."""
     net = prefix.prefix
     first, last = _first_last(net)
     single = {int(s.address) for s in prefix.static} | set(taken)
     if prefix.gateway is not None:
         single.add(int(prefix.gateway))
     ranges = sorted((int(r.start), int(r.end)) for r in prefix.reserved if r.start.version == net.version)
-    value, i, n = first, 0, len(ranges)
+    value, i, n = max(first, start) if start is not None else first, 0, len(ranges)
     # walk upwards, jumping over reserved ranges; each blocked single address costs one set lookup, so
     # the lowest free address is found without sorting what is taken (and a /64 is never enumerated)
     while value <= last:
@@ -110,6 +116,43 @@ def free_addresses(prefix: Prefix, taken: Set[int]) -> Iterator[Address]:
         else:
             yield _build(net, value)
             value += 1
+
+
+def blocked_below(prefix: Prefix, value: int, conflicts: Set[int]) -> int:
+    """How many assignable addresses of ``prefix`` below ``value`` are not for allocation: the gateway,
+    reserved ranges, statics and ``conflicts`` (integer values), each counted once. With the number of
+    live allocations below ``value`` it tells whether every address below it is taken."""
+    net = prefix.prefix
+    first, last = _first_last(net)
+    top = min(value - 1, last)
+    merged = _merged([(int(r.start), int(r.end)) for r in prefix.reserved], first, top)
+    singles = {int(s.address) for s in prefix.static} | set(conflicts)
+    if prefix.gateway is not None:
+        singles.add(int(prefix.gateway))
+    in_ranges = sum(e - s + 1 for s, e in merged)
+    return in_ranges + sum(1 for v in singles if first <= v <= top and not any(s <= v <= e for s, e in merged))
+
+
+def all_taken_below(prefix: Prefix, value: int, live_below: int, conflicts: Set[int]) -> bool:
+    """Whether no address of ``prefix`` below ``value`` is free, given how many live allocations lie below
+    it (a count the store answers from an index) and the conflicts. Exact when allocations keep off the
+    addresses the inventory blocks, as claims do; after an inventory change that blocks a live address the
+    count is off, this says False, and the caller looks from the first address (slower, never wrong)."""
+    first, _ = _first_last(prefix.prefix)
+    return live_below + blocked_below(prefix, value, conflicts) == value - first
+
+
+def _merged(ranges: list[tuple[int, int]], first: int, last: int) -> list[tuple[int, int]]:
+    """``ranges`` clipped to ``first``..``last``, overlapping and adjacent ones joined, in order."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted((max(s, first), min(e, last)) for s, e in ranges):
+        if start > end:
+            continue
+        if merged and start <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def choose(prefix: Prefix, used: Set[Address], conflicts: Set[Address]) -> Address:
@@ -142,15 +185,7 @@ def usage(prefix: Prefix, used: Set[Address], conflicts: Set[Address]) -> Usage:
     net = prefix.prefix
     first, last = _first_last(net)
     size = max(0, last - first + 1)
-    ranges = sorted((max(int(r.start), first), min(int(r.end), last)) for r in prefix.reserved)
-    merged: list[tuple[int, int]] = []
-    for start, end in ranges:
-        if start > end:
-            continue
-        if merged and start <= merged[-1][1] + 1:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
+    merged = _merged([(int(r.start), int(r.end)) for r in prefix.reserved], first, last)
 
     def in_ranges(v: int) -> bool:
         return any(s <= v <= e for s, e in merged)

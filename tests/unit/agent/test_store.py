@@ -27,7 +27,7 @@ def test_sqlite_store_runs_in_wal_mode_and_migrating_twice_is_harmless(tmp_path:
     engine = open_store(url)
     with engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0005"
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0006"
 
 
 def _open(url: str) -> str:
@@ -39,7 +39,7 @@ def test_processes_opening_a_new_store_together_all_succeed(tmp_path: Path) -> N
     url = f"sqlite:///{tmp_path / 'pantau.db'}"
     with multiprocessing.get_context("spawn").Pool(8) as pool:
         versions = pool.map(_open, [url] * 8)
-    assert set(versions) == {"0005"}
+    assert set(versions) == {"0006"}
 
 
 def test_head_constant_is_alembics_head() -> None:
@@ -52,3 +52,21 @@ def test_head_constant_is_alembics_head() -> None:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     assert ScriptDirectory.from_config(cfg).get_heads() == [HEAD]
+
+
+def test_migration_0006_gives_live_allocations_their_sort_key_and_leaves_released_ones_without(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'state.db'}")
+    migrate(engine, "0005")
+    with engine.begin() as connection:
+        for address, live in (("10.7.0.10", "10.7.0.10"), ("10.7.0.11", None), ("2001:db8::a", "2001:db8::a")):
+            connection.execute(
+                text(
+                    "INSERT INTO ip_allocations (prefix, address, hostname, live_address, allocated_at, allocated_by)"
+                    " VALUES ('p', :a, :a, :l, '2026-11-30 00:00:00', 'test')"
+                ),
+                {"a": address, "l": live},
+            )
+    migrate(engine)
+    with engine.connect() as connection:
+        keys = dict(connection.execute(text("SELECT address, live_key FROM ip_allocations")).all())
+    assert keys == {"10.7.0.10": "0a07000a", "10.7.0.11": None, "2001:db8::a": "20010db8" + "0" * 23 + "a"}

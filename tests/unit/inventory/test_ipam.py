@@ -8,7 +8,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from inventory.ipam import IpamError, NoFreeAddress, candidates, check_requested, choose, usage, why_unusable
+from inventory.ipam import (
+    IpamError,
+    NoFreeAddress,
+    blocked_below,
+    candidates,
+    check_requested,
+    choose,
+    usage,
+    why_unusable,
+)
 from inventory.models import Prefix
 
 
@@ -149,3 +158,36 @@ def test_free_addresses_are_exactly_those_no_rule_refuses(
     used = {a(f"10.1.2.{o}"): "h" for o in used_octets if a(f"10.1.2.{o}") in net}
     expected = [x for x in (a(f"10.1.2.{o}") for o in range(64)) if x in net and why_unusable(p, x, used, {}) is None]
     assert list(candidates(p, set(used), set())) == expected
+
+
+@given(
+    st.integers(min_value=26, max_value=32),
+    st.lists(st.tuples(st.integers(0, 63), st.integers(0, 20)), max_size=4),
+    st.sets(st.integers(min_value=0, max_value=63), max_size=6),
+    st.sets(st.integers(min_value=0, max_value=63), max_size=10),
+    st.integers(min_value=0, max_value=70),
+)
+def test_blocked_below_counts_each_address_no_allocation_may_take_once(
+    length: int, ranges: list[tuple[int, int]], static_octets: set[int], conflict_octets: set[int], below: int
+) -> None:
+    """The count that lets a claim start above its floor: it agrees with why_unusable, overlaps counted once."""
+    p = Prefix.model_validate(
+        {
+            "name": "p",
+            "prefix": f"10.1.2.0/{length}",
+            "purpose": "server",
+            "gateway": "10.1.2.1" if length <= 30 else None,
+            "reserved": [{"start": f"10.1.2.{s}", "end": f"10.1.2.{min(s + w, 63)}", "reason": "r"} for s, w in ranges],
+            "static": [
+                {"address": f"10.1.2.{o}", "hostname": f"s{o}"} for o in static_octets if o < 2 ** (32 - length)
+            ],
+        }
+    )
+    conflicts = {a(f"10.1.2.{o}"): "seen" for o in conflict_octets}
+    base = int(a("10.1.2.0"))
+    size = 2 ** (32 - length)
+    first, last = (base, base + size - 1) if length >= 31 else (base + 1, base + size - 2)
+    expected = sum(
+        1 for v in range(first, min(base + below, last + 1)) if why_unusable(p, IPv4Address(v), {}, conflicts)
+    )
+    assert blocked_below(p, base + below, {int(x) for x in conflicts}) == expected
