@@ -62,10 +62,10 @@ class MaintenanceConfig(_Section):
     @classmethod
     def _cron(cls, value: str | None) -> str | None:
         if value is not None:
-            from apscheduler.triggers.cron import CronTrigger  # noqa: PLC0415
+            from agent.maintenance_jobs import crontab  # noqa: PLC0415
 
             try:
-                CronTrigger.from_crontab(value)
+                crontab(value, "UTC")
             except ValueError as exc:
                 raise ValueError(f"'{value}' is not a cron expression (minute hour day month weekday): {exc}") from None
         return value

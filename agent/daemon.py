@@ -90,11 +90,9 @@ async def run_agent(config: Config, stop: asyncio.Event | None = None) -> None:
     scheduler = AsyncIOScheduler(timezone=config.timezone)
     scheduler.add_jobstore(maintenance_jobs.jobstore(config), alias=maintenance_jobs.JOBSTORE)
     if config.maintenance.schedule:
-        from apscheduler.triggers.cron import CronTrigger  # noqa: PLC0415
-
         scheduler.add_job(
             maintenance_jobs.FUNCTION,
-            CronTrigger.from_crontab(config.maintenance.schedule, timezone=config.timezone),
+            maintenance_jobs.crontab(config.maintenance.schedule, config.timezone),
             kwargs={"locations": config.maintenance.locations, "trigger": "plan"},
             id="maintenance-plan",
             max_instances=1,

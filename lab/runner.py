@@ -35,6 +35,7 @@ FRR_ETC = Path("/etc/frr")
 FRR_RUN = Path("/var/run/frr")
 FRR_GR_JSON = FRR_RUN / "ospfd-gr.json"
 SSHD_PRIVSEP = Path("/run/sshd")
+NETNS_DIR = Path("/run/netns")
 LOCK_FILE = Path("/run/lock/pantau-lab.lock")
 USER_DB = ("passwd", "group", "shadow", "gshadow", "subuid", "subgid")
 REQUIRED_TOOLS = {
@@ -252,6 +253,9 @@ class Runner:
         host.run(["mount", "--bind", str(uts), str(uts)])
         host.run(["mount", "--make-private", str(uts)])
         self._save_state(uts_mounted=True)
+        # ip-netns makes /run/netns (a shared bind mount of itself) on first use and leaves it: down undoes
+        # that too when this lab was the first to need it and nothing else uses it by then
+        self._save_state(netns_dir_ours=not NETNS_DIR.exists(), netns_mount_ours=not os.path.ismount(NETNS_DIR))
         br = self.topo.bridge
         host.run(["ip", "link", "add", br, "type", "bridge"])
         host.run(["ip", "link", "set", br, "address", "02:00:00:00:00:01"])
@@ -693,6 +697,11 @@ class Runner:
             shutil.rmtree(self.run_dir)
         if RUN_ROOT.is_dir() and not any(RUN_ROOT.iterdir()):
             RUN_ROOT.rmdir()
+        if NETNS_DIR.is_dir() and not any(NETNS_DIR.iterdir()):
+            if state.get("netns_mount_ours") and os.path.ismount(NETNS_DIR):
+                host.run(["umount", str(NETNS_DIR)], check=False)
+            if state.get("netns_dir_ours") and not os.path.ismount(NETNS_DIR):
+                NETNS_DIR.rmdir()
 
     def _restore_user_db(self) -> None:
         """Put back the ``-`` backups of the user database that useradd/userdel rewrote."""

@@ -41,3 +41,39 @@ def test_unknown_field_in_file_names_the_file(tmp_path: Path) -> None:
 def test_explicit_config_path_that_does_not_exist_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no such configuration file"):
         load_config(tmp_path / "nope.yml", environ={})
+
+
+@pytest.mark.parametrize(
+    ("line", "days"),
+    [
+        ("0 2 * * 0", {"Sunday"}),  # crontab's Sunday, APScheduler's Monday
+        ("0 2 * * 7", {"Sunday"}),
+        ("0 2 * * sun", {"Sunday"}),
+        ("0 2 * * 1-5", {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday"}),
+        ("0 2 * * 5-7", {"Friday", "Saturday", "Sunday"}),
+        ("0 2 * * */2", {"Sunday", "Tuesday", "Thursday", "Saturday"}),
+        ("0 2 * * 1,3", {"Monday", "Wednesday"}),
+        ("0 2 * * mon-fri", {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday"}),
+    ],
+)
+def test_maintenance_plan_weekdays_mean_what_crontab_means(line: str, days: set[str]) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from agent.maintenance_jobs import crontab
+
+    trigger = crontab(line, "Asia/Jakarta")
+    at = datetime(2026, 11, 30, 3, 0, tzinfo=ZoneInfo("Asia/Jakarta"))  # a Monday, after 02:00
+    fired = set()
+    for _ in range(7):
+        at = trigger.get_next_fire_time(None, at)
+        assert (at.hour, at.minute) == (2, 0)
+        fired.add(at.strftime("%A"))
+        at = at.replace(minute=1)
+    assert fired == days
+
+
+@pytest.mark.parametrize("line", ["0 2 * *", "0 2 * * 8", "0 2 * * 5-2", "0 25 * * 0", "0 2 * * 1-fri"])
+def test_maintenance_plan_that_is_not_a_crontab_line_is_refused_by_the_config(line: str, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not a cron expression"):
+        load_config(None, overrides={"maintenance": {"schedule": line}, "state_dir": tmp_path})

@@ -52,7 +52,7 @@ STARTED = datetime(2026, 11, 22, 19, 0, tzinfo=UTC)  # 02:00 WIB on the 23rd: th
 def data(location: str) -> ReportData:
     names = {"dishub": "Dinas Perhubungan", "pusat-data": "Pusat Data"}
     return ReportData(
-        number="007/BA-PJB/PUSAT-DATA/XI/2026" if location != "*" else "008/LAP-PJB/SEMUA/XI/2026",
+        number=f"007/BA-PJB/{location.upper()}/XI/2026" if location != "*" else "008/LAP-PJB/SEMUA/XI/2026",
         location=location,
         location_name=names.get(location, "semua lokasi"),
         agency="Dinas Komunikasi dan Informatika Kota Contoh",
