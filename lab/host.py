@@ -70,6 +70,13 @@ def netns_pids(netns: str) -> list[int]:
     return [int(p) for p in result.stdout.split()] if result.returncode == 0 else []
 
 
+def is_mount_point(path: Path) -> bool:
+    """Whether ``path`` is a mount point (bind mounts too, which ``os.path.ismount`` misses on one filesystem)."""
+    target = str(path)
+    with open("/proc/self/mounts", encoding="utf-8") as mounts:
+        return any(line.split()[1] == target for line in mounts if len(line.split()) > 1)
+
+
 def read_pid(path: Path) -> int | None:
     try:
         return int(path.read_text().split()[0])

@@ -255,7 +255,7 @@ class Runner:
         self._save_state(uts_mounted=True)
         # ip-netns makes /run/netns (a shared bind mount of itself) on first use and leaves it: down undoes
         # that too when this lab was the first to need it and nothing else uses it by then
-        self._save_state(netns_dir_ours=not NETNS_DIR.exists(), netns_mount_ours=not os.path.ismount(NETNS_DIR))
+        self._save_state(netns_dir_ours=not NETNS_DIR.exists(), netns_mount_ours=not host.is_mount_point(NETNS_DIR))
         br = self.topo.bridge
         host.run(["ip", "link", "add", br, "type", "bridge"])
         host.run(["ip", "link", "set", br, "address", "02:00:00:00:00:01"])
@@ -698,9 +698,9 @@ class Runner:
         if RUN_ROOT.is_dir() and not any(RUN_ROOT.iterdir()):
             RUN_ROOT.rmdir()
         if NETNS_DIR.is_dir() and not any(NETNS_DIR.iterdir()):
-            if state.get("netns_mount_ours") and os.path.ismount(NETNS_DIR):
+            if state.get("netns_mount_ours") and host.is_mount_point(NETNS_DIR):
                 host.run(["umount", str(NETNS_DIR)], check=False)
-            if state.get("netns_dir_ours") and not os.path.ismount(NETNS_DIR):
+            if state.get("netns_dir_ours") and not host.is_mount_point(NETNS_DIR):
                 NETNS_DIR.rmdir()
 
     def _restore_user_db(self) -> None:
