@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEB_PACKAGES := python3-venv iproute2 util-linux procps passwd curl frr snmpd snmp openssh-server bind9 bind9-utils \
-	dnsutils iperf3 nftables iputils-ping fping prometheus prometheus-snmp-exporter hyperfine
+	dnsutils iperf3 nftables iputils-ping fping prometheus prometheus-snmp-exporter hyperfine postgresql
 
 .PHONY: setup deb venv test test-unit test-lab demo lint bench clean
 
