@@ -41,6 +41,19 @@ class Sighting:
     mac: str | None
 
 
+@dataclass(frozen=True)
+class _Wanted:
+    """What one claim asks for."""
+
+    prefix: Prefix
+    hostname: str
+    opd: str | None
+    mac: str | None
+    by: str
+    run_id: int | None
+    requested: Address | None
+
+
 LiveCheck = Callable[[Prefix, Address], Sighting | None]
 
 
@@ -204,7 +217,7 @@ class Allocations:
         """
         skipped: list[tuple[str, Sighting]] = []
         for _ in range(MAX_ATTEMPTS):
-            claim = self._claim(prefix, hostname, opd, mac, by, run_id, requested)
+            claim = self._claim(_Wanted(prefix, hostname, opd, mac, by, run_id, requested))
             if claim is None:
                 continue  # lost a race the prefix lock did not cover (a first claim in a new prefix): again
             row_id, address, existing = claim
@@ -223,25 +236,16 @@ class Allocations:
                 )
         raise IpamError(f"gave up allocating in {prefix.name} after {MAX_ATTEMPTS} attempts; too much contention")
 
-    def _claim(
-        self,
-        prefix: Prefix,
-        hostname: str,
-        opd: str | None,
-        mac: str | None,
-        by: str,
-        run_id: int | None,
-        requested: Address | None,
-    ) -> tuple[int, Address, bool] | None:
+    def _claim(self, want: _Wanted) -> tuple[int, Address, bool] | None:
         """One transaction: lock the prefix, choose, insert the live row. (row id, address, existed already),
         or None if a unique constraint still refused it."""
         try:
             with self.store.connect() as conn:
-                if requested is None and prefix.name not in self._rehearsed:
-                    self._rehearse(conn, prefix, hostname)
-                    self._rehearsed.add(prefix.name)
-                with self._prefix_lock(prefix.name), conn.begin():
-                    return self._claim_locked(conn, prefix, hostname, opd, mac, by, run_id, requested)
+                if want.requested is None and want.prefix.name not in self._rehearsed:
+                    self._rehearse(conn, want.prefix, want.hostname)
+                    self._rehearsed.add(want.prefix.name)
+                with self._prefix_lock(want.prefix.name), conn.begin():
+                    return self._claim_locked(conn, want)
         except IntegrityError:
             return None
 
@@ -258,17 +262,9 @@ class Allocations:
                 _lowest_free(conn, prefix, floor)
 
     @staticmethod
-    def _claim_locked(
-        conn: Connection,
-        prefix: Prefix,
-        hostname: str,
-        opd: str | None,
-        mac: str | None,
-        by: str,
-        run_id: int | None,
-        requested: Address | None,
-    ) -> tuple[int, Address, bool]:
+    def _claim_locked(conn: Connection, want: _Wanted) -> tuple[int, Address, bool]:
         """The claim inside its transaction, the prefix's lock held: (row id, address, existed already)."""
+        prefix, hostname, requested = want.prefix, want.hostname, want.requested
         # first statement: takes the prefix's row lock (PostgreSQL) or the write lock (SQLite), so the
         # reads below see every claim committed before and no other claim in this prefix runs meanwhile
         locked = conn.execute(_TAKE_PREFIX, {"p": prefix.name}).first()
@@ -292,14 +288,14 @@ class Allocations:
                 "prefix": prefix.name,
                 "address": str(address),
                 "hostname": hostname,
-                "opd": opd,
-                "mac": mac,
+                "opd": want.opd,
+                "mac": want.mac,
                 "live_address": str(address),
                 "live_hostname": hostname,
                 "live_key": _key(address),
                 "allocated_at": _now(),
-                "allocated_by": by,
-                "run_id": run_id,
+                "allocated_by": want.by,
+                "run_id": want.run_id,
             },
         )
         if requested is None:  # every address below it is taken now: the next claim starts there
