@@ -150,14 +150,24 @@ def maintenance_schedule(
 
 @maintenance_app.command("list")
 def maintenance_list(config: ConfigOption = None, state_dir: StateOption = None, as_json: JsonOption = False) -> None:
-    """Scheduled one-off maintenance and the latest runs."""
+    """The plan's next run, scheduled one-off maintenance and the latest runs."""
     from sqlalchemy import select  # noqa: PLC0415
     from sqlalchemy.orm import Session  # noqa: PLC0415
 
-    from agent.maintenance_jobs import JOBSTORE  # noqa: PLC0415
+    from agent.maintenance_jobs import JOBSTORE, crontab  # noqa: PLC0415
     from agent.store import MaintenanceRun, open_store  # noqa: PLC0415
 
     cfg = load_config(config, overrides={"state_dir": state_dir})
+    plan = None
+    if cfg.maintenance.schedule:
+        now = datetime.now(ZoneInfo(cfg.timezone))
+        upcoming = crontab(cfg.maintenance.schedule, cfg.timezone).get_next_fire_time(None, now)
+        plan = {
+            "schedule": cfg.maintenance.schedule,
+            "next": upcoming.isoformat() if upcoming else None,
+            "locations": cfg.maintenance.locations,
+            "reference": cfg.maintenance.plan,
+        }
     scheduler = _scheduler(cfg)
     try:
         jobs = [
@@ -184,8 +194,13 @@ def maintenance_list(config: ConfigOption = None, state_dir: StateOption = None,
             for r in s.scalars(select(MaintenanceRun).order_by(MaintenanceRun.id.desc()).limit(20))
         ]
     if as_json:
-        sys.stdout.write(json.dumps({"scheduled": jobs, "runs": runs}, indent=2) + "\n")
+        sys.stdout.write(json.dumps({"plan": plan, "scheduled": jobs, "runs": runs}, indent=2) + "\n")
         return
+    if plan is None:
+        out.print("rencana: tidak ada (no plan: set maintenance.schedule in pantau.yml)")
+    else:
+        where = ", ".join(plan["locations"]) or "semua lokasi"
+        out.print(f"rencana '{plan['schedule']}' ({where}), berikutnya (next) {plan['next']}", markup=False)
     table = Table(title="Jadwal pemeliharaan (scheduled)")
     for col in ("id", "at", "locations"):
         table.add_column(col)

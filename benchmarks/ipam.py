@@ -1,11 +1,12 @@
 """IPAM under contention: N client processes allocate M addresses each from one prefix in one SQLite store.
 
-``python -m benchmarks.ipam [CLIENTS] [PER_CLIENT]`` prints JSON: throughput, p50/p99 latency of one
+``python -m benchmarks.ipam [prepared] [CLIENTS] [PER_CLIENT]`` prints JSON: throughput, p50/p99 latency of one
 allocation (claim committed), duplicates among live addresses (must be 0). No network: the live check is
 off, the point is the database race. Every client starts at the same instant: its first allocation is a
 cold one (SQLAlchemy compiles and SQLite prepares the claim's statements, ~5 ms of CPU), so 20 cold
 clients on 2 cores queue for the CPU before they queue for the prefix; p99 is given with and without
-each client's first allocation.
+each client's first allocation. With ``prepared``, each client prepares its claims before the clock starts
+(as pgbench's clients connect first), the steady state of long-lived clients.
 """
 
 from __future__ import annotations
@@ -36,9 +37,11 @@ PREFIX = Prefix.model_validate(
 )
 
 
-def client(url: str, worker: int, count: int, start: float) -> list[float]:
+def client(url: str, worker: int, count: int, start: float, prepared: bool = False) -> list[float]:
     store = open_store(url)
     allocations = Allocations(store)
+    if prepared:  # like pgbench's clients: connected and their statements prepared before the clock starts
+        allocations.prepare(PREFIX)
     while time.time() < start:  # all clients begin together
         time.sleep(0.001)
     latencies = []
@@ -49,14 +52,14 @@ def client(url: str, worker: int, count: int, start: float) -> list[float]:
     return latencies
 
 
-def main(clients: int = 20, per_client: int = 50) -> dict[str, object]:
+def main(clients: int = 20, per_client: int = 50, prepared: bool = False) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="pantau-ipam-bench-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'pantau.db'}"
         open_store(url)
         start = time.time() + 3.0  # spawned clients import SQLAlchemy first
         with multiprocessing.get_context("spawn").Pool(clients) as pool:
             t0 = time.time()
-            results = pool.starmap(client, [(url, w, per_client, start) for w in range(clients)])
+            results = pool.starmap(client, [(url, w, per_client, start, prepared) for w in range(clients)])
             wall = time.time() - max(t0, start)
         with Session(open_store(url)) as s:
             live = s.scalars(select(IpAllocation.address).where(IpAllocation.live_address.is_not(None))).all()
@@ -64,7 +67,8 @@ def main(clients: int = 20, per_client: int = 50) -> dict[str, object]:
     warm = sorted(x for r in results for x in r[1:])
     total = clients * per_client
     return {
-        "benchmark": f"IPAM, {total} allocations from {clients} concurrent processes, one SQLite store",
+        "benchmark": f"IPAM, {total} allocations from {clients} concurrent processes, one SQLite store"
+        + (", clients prepared before the clock" if prepared else ", cold clients"),
         "allocations": len(live),
         "duplicates": len(live) - len(set(live)),
         "throughput_per_s": total / wall,
@@ -98,5 +102,7 @@ def single(before: int = 500, measured: int = 500) -> dict[str, object]:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["single"]:
         print(json.dumps(single()))
+    elif sys.argv[1:2] == ["prepared"]:
+        print(json.dumps(main(*[int(a) for a in sys.argv[2:4]], prepared=True)))
     else:
         print(json.dumps(main(*[int(a) for a in sys.argv[1:3]])))

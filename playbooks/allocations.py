@@ -174,7 +174,7 @@ class Allocations:
         self.store = store
         database = store.url.database if store.dialect.name == "sqlite" else None
         self._lock_dir = Path(database).parent / "locks" if database and database != ":memory:" else None
-        self._rehearsed: set[str] = set()  # prefixes whose claim statements this process has prepared
+        self._prepared: set[str] = set()  # prefixes whose claim statements this process has prepared
 
     @contextlib.contextmanager
     def _prefix_lock(self, prefix: str) -> Iterator[None]:
@@ -186,6 +186,13 @@ class Allocations:
             return
         with queue_lock(self._lock_dir, f"ipam-{prefix}"):
             yield
+
+    def prepare(self, prefix: Prefix) -> None:
+        """Prepare this process's claims in ``prefix`` ahead of the first one (a long-lived client can do it
+        at start; a claim does it itself otherwise)."""
+        with self.store.connect() as conn:
+            self._rehearse(conn, prefix, "")
+        self._prepared.add(prefix.name)
 
     def used(self, prefix: str) -> dict[Address, str]:
         with Session(self.store) as s:
@@ -241,9 +248,9 @@ class Allocations:
         or None if a unique constraint still refused it."""
         try:
             with self.store.connect() as conn:
-                if want.requested is None and want.prefix.name not in self._rehearsed:
+                if want.requested is None and want.prefix.name not in self._prepared:
                     self._rehearse(conn, want.prefix, want.hostname)
-                    self._rehearsed.add(want.prefix.name)
+                    self._prepared.add(want.prefix.name)
                 with self._prefix_lock(want.prefix.name), conn.begin():
                     return self._claim_locked(conn, want)
         except IntegrityError:
