@@ -158,7 +158,7 @@ def maintenance_list(config: ConfigOption = None, state_dir: StateOption = None,
     from agent.store import MaintenanceRun, open_store  # noqa: PLC0415
 
     cfg = load_config(config, overrides={"state_dir": state_dir})
-    plan = None
+    plan: dict[str, Any] | None = None
     if cfg.maintenance.schedule:
         now = datetime.now(ZoneInfo(cfg.timezone))
         upcoming = crontab(cfg.maintenance.schedule, cfg.timezone).get_next_fire_time(None, now)
@@ -199,7 +199,7 @@ def maintenance_list(config: ConfigOption = None, state_dir: StateOption = None,
     if plan is None:
         out.print("rencana: tidak ada (no plan: set maintenance.schedule in pantau.yml)")
     else:
-        where = ", ".join(plan["locations"]) or "semua lokasi"
+        where = ", ".join(cfg.maintenance.locations) or "semua lokasi"
         out.print(f"rencana '{plan['schedule']}' ({where}), berikutnya (next) {plan['next']}", markup=False)
     table = Table(title="Jadwal pemeliharaan (scheduled)")
     for col in ("id", "at", "locations"):

@@ -100,7 +100,8 @@ class RawVarBind(ObjectType):  # type: ignore[misc]
         return ObjectName(self.oid), unSpecified
 
 
-HR_PROCESSOR_LOAD = "1.3.6.1.2.1.25.3.3.1.2"
+HR_PROCESSOR_FRWID = "1.3.6.1.2.1.25.3.3.1.1"  # one row per processor, there from the agent's start
+HR_PROCESSOR_LOAD = "1.3.6.1.2.1.25.3.3.1.2"  # net-snmp answers it after a minute of history
 HR_SYSTEM_DATE = "1.3.6.1.2.1.25.1.2.0"
 HR_SYSTEM_UPTIME = "1.3.6.1.2.1.25.1.1.0"  # the host's uptime; sysUpTime is the SNMP agent's
 MEM_TOTAL_REAL = "1.3.6.1.4.1.2021.4.5.0"
@@ -115,6 +116,7 @@ class SystemSample:
     date: bytes | None  # SNMPv2-TC DateAndTime
     read_at: float
     host_uptime_ticks: int | None = None
+    processors: int = 0  # hrProcessorTable rows: the device offers CPU load, even before it has a value
 
 
 NEIGHBOR_STATES = {1: "reachable", 2: "stale", 3: "delay", 4: "probe", 5: "invalid", 6: "unknown", 7: "incomplete"}
@@ -371,6 +373,9 @@ class SnmpCollector:
             device, profile, auth, target, [MEM_TOTAL_REAL, MEM_AVAIL_REAL, HR_SYSTEM_DATE, HR_SYSTEM_UPTIME]
         )
         loads = await self._walk_column(device, profile, auth, target, HR_PROCESSOR_LOAD)
+        processors = len(loads) or len(
+            await self._walk_column(device, profile, auth, target, HR_PROCESSOR_FRWID, False)
+        )
         date = answer.get(HR_SYSTEM_DATE)
         return SystemSample(
             cpu_load_pct=sum(loads) / len(loads) if loads else None,
@@ -379,6 +384,7 @@ class SnmpCollector:
             date=date if isinstance(date, bytes) else bytes(date.asOctets()) if date is not None else None,
             read_at=time.time(),
             host_uptime_ticks=_int(answer.get(HR_SYSTEM_UPTIME)) if _is_number(answer.get(HR_SYSTEM_UPTIME)) else None,
+            processors=processors,
         )
 
     async def last_change(self, device: Device, profile: SnmpProfile, interfaces: Iterable[str]) -> dict[str, float]:
@@ -405,9 +411,10 @@ class SnmpCollector:
         return out
 
     async def _walk_column(
-        self, device: Device, profile: SnmpProfile, auth: Any, target: Any, column: str
-    ) -> list[int]:
-        values: list[int] = []
+        self, device: Device, profile: SnmpProfile, auth: Any, target: Any, column: str, numbers: bool = True
+    ) -> list[Any]:
+        """The column's values: its numbers (``numbers``), or every value whatever its type."""
+        values: list[Any] = []
         async with self._in_flight:
             async for err_ind, err_stat, err_idx, var_binds in bulk_walk_cmd(
                 self.engine,
@@ -421,7 +428,7 @@ class SnmpCollector:
                 lookupMib=False,
             ):
                 self._check(device, profile, err_ind, err_stat, err_idx)
-                values += [int(v) for _, v in var_binds if _is_number(v)]
+                values += [int(v) if numbers else v for _, v in var_binds if not numbers or _is_number(v)]
         return values
 
     async def _interface_index(self, device: Device, profile: SnmpProfile, auth: Any, target: Any) -> dict[str, int]:

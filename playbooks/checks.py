@@ -59,6 +59,7 @@ class DeviceFacts:
     uptime_ticks: int | None = None
     interfaces: dict[str, InterfaceFacts] = field(default_factory=dict)
     cpu_load_pct: float | None = None
+    processors: int = 0  # the device lists processors (HOST-RESOURCES-MIB), with or without a load yet
     memory_total_kb: int | None = None
     memory_available_kb: int | None = None
     clock_skew_s: float | None = None
@@ -267,6 +268,20 @@ def health(inv: Inventory, d: DeviceFacts, th: Thresholds) -> list[Result]:
                 f"CPU load {d.cpu_load_pct:.0f} %",
                 "cari proses yang membebani" if bad else "",
                 "find the busy process" if bad else "",
+            )
+        )
+    elif d.processors:
+        out.append(
+            _r(
+                "health.cpu",
+                loc,
+                dev.name,
+                "CPU",
+                Status.SKIP,
+                "beban CPU belum tersedia: agen SNMP baru menyala (perlu satu menit riwayat)",
+                "CPU load not available yet: the SNMP agent started less than a minute ago",
+                "",
+                "",
             )
         )
     if d.memory_total_kb and d.memory_available_kb is not None:

@@ -91,6 +91,7 @@ async def _device_facts(
                     got.oper_up, got.admin_up, None if None in counts else sum(c or 0 for c in counts)
                 )
             facts.cpu_load_pct = system.cpu_load_pct
+            facts.processors = system.processors
             facts.memory_total_kb = system.memory_total_kb
             facts.memory_available_kb = system.memory_available_kb
             stamp = parse_date_and_time(system.date) if system.date else None

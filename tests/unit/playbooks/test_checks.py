@@ -128,6 +128,18 @@ def test_disk_and_clock_thresholds(inv: Inventory) -> None:
     assert by_check == {"health.disk": Status.FAIL, "clock.skew": Status.WARN}
 
 
+def test_cpu_load_is_judged_when_known_and_not_checked_when_the_device_has_no_value_yet(inv: Inventory) -> None:
+    busy, young, none = (
+        DeviceFacts("core", 0, cpu_load_pct=97.0, processors=2),
+        DeviceFacts("core", 0, processors=2),  # snmpd lists its processors, their load after a minute
+        DeviceFacts("core", 0),  # no HOST-RESOURCES-MIB processors at all: nothing to say
+    )
+    assert [(r.check, r.status) for r in health(inv, busy, Thresholds())] == [("health.cpu", Status.WARN)]
+    (skipped,) = health(inv, young, Thresholds())
+    assert (skipped.check, skipped.status) == ("health.cpu", Status.SKIP) and "satu menit" in skipped.finding
+    assert health(inv, none, Thresholds()) == []
+
+
 def test_date_and_time_octets_with_and_without_zone() -> None:
     utc = parse_date_and_time(bytes([0x07, 0xEA, 11, 22, 6, 51, 2, 3, ord("+"), 0, 0]))
     assert utc is not None and utc.isoformat() == "2026-11-22T06:51:02.300000+00:00"
