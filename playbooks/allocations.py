@@ -74,13 +74,13 @@ def _now() -> datetime:
 
 @functools.lru_cache(maxsize=65536)
 def _address(text: str) -> Address:
-    """Parsed once per process: a claim reads every live address of its prefix while holding its lock."""
+    """Parsed once per process (a prefix's live addresses are read whole for a requested address and reports)."""
     return ip_address(text)
 
 
 @functools.lru_cache(maxsize=65536)
 def _value(text: str) -> int:
-    """An address's integer value, cached by its text: the cheapest form for choosing under the lock."""
+    """An address's integer value, cached by its text: the form the chooser takes what is taken in."""
     return int(ip_address(text))
 
 
@@ -118,9 +118,9 @@ _CONFLICTED = select(_table(IpConflict).c.address).where(
 _INSERT = insert(_ALLOC)
 
 
-def _key(address: Address) -> str:
-    """The live_key form of an address: fixed-width hex, so text order is address order."""
-    return format(int(address), "08x" if address.version == 4 else "032x")
+def _key(value: int, version: int) -> str:
+    """The live_key form of an address's value: fixed-width hex, so text order is address order."""
+    return format(value, "08x" if version == 4 else "032x")
 
 
 def _lowest_free(conn: Connection, prefix: Prefix, floor: str | None) -> Address:
@@ -131,7 +131,6 @@ def _lowest_free(conn: Connection, prefix: Prefix, floor: str | None) -> Address
     Raises:
         NoFreeAddress: the prefix is full (the message counts reserved, used and conflicting addresses).
     """
-    width = "08x" if prefix.prefix.version == 4 else "032x"
     conflicted = {_value(a) for a in conn.execute(_CONFLICTED, {"p": prefix.name}).scalars()}
     cursor, _ = bounds(prefix)
     if floor is not None:
@@ -139,7 +138,11 @@ def _lowest_free(conn: Connection, prefix: Prefix, floor: str | None) -> Address
         if all_taken_below(prefix, int(floor, 16), live_below, conflicted):
             cursor = int(floor, 16)
     while True:
-        page = conn.execute(_LIVE_FROM, {"p": prefix.name, "key": format(cursor, width), "n": PAGE}).scalars().all()
+        page = (
+            conn.execute(_LIVE_FROM, {"p": prefix.name, "key": _key(cursor, prefix.prefix.version), "n": PAGE})
+            .scalars()
+            .all()
+        )
         found = next(free_addresses(prefix, {int(k, 16) for k in page} | conflicted, cursor), None)
         if len(page) < PAGE:
             if found is None:  # full: let the chooser say how (reserved, used, in conflict)
@@ -299,14 +302,14 @@ class Allocations:
                 "mac": want.mac,
                 "live_address": str(address),
                 "live_hostname": hostname,
-                "live_key": _key(address),
+                "live_key": _key(int(address), address.version),
                 "allocated_at": _now(),
                 "allocated_by": want.by,
                 "run_id": want.run_id,
             },
         )
         if requested is None:  # every address below it is taken now: the next claim starts there
-            conn.execute(_SET_FLOOR, {"p": prefix.name, "floor": _key(address)})
+            conn.execute(_SET_FLOOR, {"p": prefix.name, "floor": _key(int(address), address.version)})
         key = inserted.inserted_primary_key
         assert key is not None
         return int(key[0]), address, False
@@ -357,7 +360,7 @@ class Allocations:
                 if row is None:
                     return False
                 row.live_address, row.live_hostname = row.address, row.hostname
-                row.live_key = _key(_address(row.address))
+                row.live_key = _key(_value(row.address), _address(row.address).version)
                 row.released_at = row.released_by = None
             return True
         except IntegrityError:

@@ -92,3 +92,12 @@ def test_claims_agree_with_the_pure_chooser_through_pages_releases_and_repeats(
             live[f"s{step}"] = take(a, p, f"s{step}")
             assert live[f"s{step}"] == expected, f"step {step}"
     assert len(set(live.values())) == len(live)
+
+
+def test_an_undone_release_takes_its_address_back_and_the_next_claim_steps_over_it(store: Engine) -> None:
+    a, p = Allocations(store), plan()
+    assert [take(a, p, h) for h in ("one", "two")] == ["10.7.0.10", "10.7.0.11"]
+    (row,) = a.live("one")
+    assert a.release(row.id, "test") and a.relive(row.id)  # a decommission that failed later, compensated
+    assert [r.address for r in a.live("one")] == ["10.7.0.10"]
+    assert take(a, p, "three") == "10.7.0.12"
