@@ -16,12 +16,12 @@ import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from ipaddress import ip_address
+from ipaddress import IPv4Address, IPv6Address, ip_address
 from pathlib import Path
 
 from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from agent.queue_lock import queue_lock
@@ -31,6 +31,7 @@ from inventory.models import Prefix
 
 MAX_ATTEMPTS = 256
 PAGE = 256  # live addresses read per query while looking for the lowest free one
+CHECKPOINT_EVERY = 8  # claims between checkpoints of SQLite's log a long-lived client makes itself
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,24 @@ def _lowest_free(conn: Connection, prefix: Prefix, floor: str | None) -> Address
         cursor = top + 1  # every live address up to ``top`` is read: the next page goes on from there
 
 
+def _row(want: _Wanted, value: int, version: int) -> dict[str, object]:
+    """The ip_allocations row of a claim of the address ``value``."""
+    text = str(IPv4Address(value) if version == 4 else IPv6Address(value))
+    return {
+        "prefix": want.prefix.name,
+        "address": text,
+        "hostname": want.hostname,
+        "opd": want.opd,
+        "mac": want.mac,
+        "live_address": text,
+        "live_hostname": want.hostname,
+        "live_key": _key(value, version),
+        "allocated_at": _now(),
+        "allocated_by": want.by,
+        "run_id": want.run_id,
+    }
+
+
 def _used(s: Session | Connection, prefix: str) -> dict[Address, str]:
     rows = s.execute(
         select(IpAllocation.address, IpAllocation.hostname).where(
@@ -178,6 +197,7 @@ class Allocations:
         database = store.url.database if store.dialect.name == "sqlite" else None
         self._lock_dir = Path(database).parent / "locks" if database and database != ":memory:" else None
         self._prepared: set[str] = set()  # prefixes whose claim statements this process has prepared
+        self._claims = 0  # on SQLite: claims since this object was made, for the log's checkpoints
 
     @contextlib.contextmanager
     def _prefix_lock(self, prefix: str) -> Iterator[None]:
@@ -254,8 +274,22 @@ class Allocations:
                 if want.requested is None and want.prefix.name not in self._prepared:
                     self._rehearse(conn, want.prefix, want.hostname)
                     self._prepared.add(want.prefix.name)
-                with self._prefix_lock(want.prefix.name), conn.begin():
-                    return self._claim_locked(conn, want)
+                if conn.dialect.name != "sqlite":
+                    with conn.begin():
+                        return self._claim_locked(conn, want)
+                # SQLite checkpoints its write-ahead log in the commit that fills it (1,000 pages, a claim
+                # writes about 10): not while the prefix's queue waits on this claim, but after it
+                conn.exec_driver_sql("PRAGMA wal_autocheckpoint = 0")
+                conn.commit()
+                try:
+                    with self._prefix_lock(want.prefix.name), conn.begin():
+                        return self._claim_locked(conn, want)
+                finally:
+                    self._claims += 1
+                    if self._claims % CHECKPOINT_EVERY == 0:
+                        conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+                    conn.exec_driver_sql("PRAGMA wal_autocheckpoint = 1000")  # SQLite's default, for the rest
+                    conn.commit()
         except IntegrityError:
             return None
 
@@ -270,6 +304,23 @@ class Allocations:
             conn.execute(_MINE, {"p": prefix.name, "hostname": hostname}).first()
             with contextlib.suppress(IpamError):
                 _lowest_free(conn, prefix, floor)
+        if conn.dialect.name == "sqlite":
+            # the writes too: with query_only SQLite refuses them before taking any lock, after SQLAlchemy
+            # has compiled (and cached) them
+            row = _row(_Wanted(prefix, hostname, None, None, "", None, None), bounds(prefix)[0], prefix.prefix.version)
+            writes = (
+                (_TAKE_PREFIX, {"p": prefix.name}),
+                (_SET_FLOOR, {"p": prefix.name, "floor": None}),
+                (_INSERT, row),
+            )
+            with conn.begin():
+                conn.exec_driver_sql("PRAGMA query_only = 1")
+                try:
+                    for statement, params in writes:
+                        with contextlib.suppress(OperationalError):
+                            conn.execute(statement, params)
+                finally:
+                    conn.exec_driver_sql("PRAGMA query_only = 0")
 
     @staticmethod
     def _claim_locked(conn: Connection, want: _Wanted) -> tuple[int, Address, bool]:
@@ -292,22 +343,7 @@ class Allocations:
             address = requested
         else:
             address = _lowest_free(conn, prefix, locked.floor if locked is not None else None)
-        inserted = conn.execute(
-            _INSERT,
-            {
-                "prefix": prefix.name,
-                "address": str(address),
-                "hostname": hostname,
-                "opd": want.opd,
-                "mac": want.mac,
-                "live_address": str(address),
-                "live_hostname": hostname,
-                "live_key": _key(int(address), address.version),
-                "allocated_at": _now(),
-                "allocated_by": want.by,
-                "run_id": want.run_id,
-            },
-        )
+        inserted = conn.execute(_INSERT, _row(want, int(address), address.version))
         if requested is None:  # every address below it is taken now: the next claim starts there
             conn.execute(_SET_FLOOR, {"p": prefix.name, "floor": _key(int(address), address.version)})
         key = inserted.inserted_primary_key
