@@ -60,7 +60,8 @@ def main() -> int:
     for alloc in allocs:
         print(
             f"| {alloc['benchmark']} | {alloc['throughput_per_s']:.0f} allocations/s, p50 {alloc['p50_ms']:.0f} ms, "
-            f"p99 {alloc['p99_ms']:.0f} ms (after each client's first {alloc['p99_warm_ms']:.0f} ms), "
+            f"p99 {alloc['p99_ms']:.0f} ms (after each client's first {alloc['p99_warm_ms']:.0f} ms, "
+            f"from its third on {alloc['p99_steady_ms']:.0f} ms), "
             f"duplicates {alloc['duplicates']} | p99 ≤ 50 ms, 0 duplicates |"
         )
     print(
