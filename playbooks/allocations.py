@@ -3,10 +3,11 @@
 The choice is :mod:`inventory.ipam`'s (pure); here it is committed. A claim is one transaction that
 first updates the prefix's row in ``ipam_prefixes`` (serializing claims in that prefix: a row lock on
 PostgreSQL, so other prefixes never wait; SQLite has one write lock anyway), then reads the live
-allocations, chooses, and inserts the live row. The unique constraints on (prefix, live address) and
-(prefix, live hostname) are the guarantee underneath: a claim they refuse is retried. On SQLite
-the claim also holds a per-prefix lock file (see ``_prefix_lock``). The live check (is somebody on the network using
-the address already?) runs after the claim, so concurrent claimants never probe the same address.
+allocations from the prefix's floor up (see ``_lowest_free``), chooses, and inserts the live row. The
+unique constraints on (prefix, live address) and (prefix, live hostname) are the guarantee underneath: a
+claim they refuse is retried. On SQLite claims in a prefix also queue first come, first served (see
+``_prefix_lock``). The live check (is somebody on the network using the address already?) runs after the
+claim, so concurrent claimants never probe the same address.
 """
 
 from __future__ import annotations
@@ -201,7 +202,7 @@ class Allocations:
 
     @contextlib.contextmanager
     def _prefix_lock(self, prefix: str) -> Iterator[None]:
-        """On SQLite, claims in a prefix also queue, first come first served, on lock files beside the
+        """On SQLite, claims in a prefix also queue, first come first served, on a lock file beside the
         database: SQLite's own busy handler polls with sleeps up to 100 ms (measured: p99 8.8 s, max 25 s
         for 20 clients), and a plain flock lets a random waiter win each release (p99 5-7x the median)."""
         if self._lock_dir is None:
