@@ -13,6 +13,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -48,6 +49,7 @@ def snmp(rounds: int, interfaces: int) -> dict[str, object]:
     assert len(sample.interfaces) == interfaces, len(sample.interfaces)
     varbinds = interfaces * len(columns)
     a_wall, b_wall, a_cpu, b_cpu = [], [], [], []
+    persist = tempfile.TemporaryDirectory(prefix="pbench-snmp-")  # net-snmp's client writes there; removed after
     for _ in range(rounds):
         t0, c0 = time.perf_counter(), children_cpu()
         for column in columns:
@@ -56,7 +58,7 @@ def snmp(rounds: int, interfaces: int) -> dict[str, object]:
                 capture_output=True,
                 text=True,
                 check=True,
-                env={**os.environ, "SNMP_PERSISTENT_DIR": "/tmp"},
+                env={**os.environ, "SNMP_PERSISTENT_DIR": persist.name},
             )
             assert out.stdout.count("\n") >= interfaces
         a_wall.append(time.perf_counter() - t0)
@@ -73,6 +75,7 @@ def snmp(rounds: int, interfaces: int) -> dict[str, object]:
     ]
     assert len(complete) == interfaces, len(complete)
     collector.close()
+    persist.cleanup()
     loop.close()
     a, b = statistics.median(a_wall), statistics.median(b_wall)
     return {
