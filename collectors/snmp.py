@@ -372,10 +372,10 @@ class SnmpCollector:
         answer = await self._get(
             device, profile, auth, target, [MEM_TOTAL_REAL, MEM_AVAIL_REAL, HR_SYSTEM_DATE, HR_SYSTEM_UPTIME]
         )
-        loads = await self._walk_column(device, profile, auth, target, HR_PROCESSOR_LOAD)
-        processors = len(loads) or len(
-            await self._walk_column(device, profile, auth, target, HR_PROCESSOR_FRWID, False)
-        )
+        loads = [
+            int(v) for v in await self._walk_column(device, profile, auth, target, HR_PROCESSOR_LOAD) if _is_number(v)
+        ]
+        processors = len(loads) or len(await self._walk_column(device, profile, auth, target, HR_PROCESSOR_FRWID))
         date = answer.get(HR_SYSTEM_DATE)
         return SystemSample(
             cpu_load_pct=sum(loads) / len(loads) if loads else None,
@@ -411,9 +411,9 @@ class SnmpCollector:
         return out
 
     async def _walk_column(
-        self, device: Device, profile: SnmpProfile, auth: Any, target: Any, column: str, numbers: bool = True
+        self, device: Device, profile: SnmpProfile, auth: Any, target: Any, column: str
     ) -> list[Any]:
-        """The column's values: its numbers (``numbers``), or every value whatever its type."""
+        """The column's values, whatever their type."""
         values: list[Any] = []
         async with self._in_flight:
             async for err_ind, err_stat, err_idx, var_binds in bulk_walk_cmd(
@@ -428,7 +428,7 @@ class SnmpCollector:
                 lookupMib=False,
             ):
                 self._check(device, profile, err_ind, err_stat, err_idx)
-                values += [int(v) if numbers else v for _, v in var_binds if not numbers or _is_number(v)]
+                values += [v for _, v in var_binds]
         return values
 
     async def _interface_index(self, device: Device, profile: SnmpProfile, auth: Any, target: Any) -> dict[str, int]:

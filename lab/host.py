@@ -74,7 +74,7 @@ def is_mount_point(path: Path) -> bool:
     """Whether ``path`` is a mount point (bind mounts too, which ``os.path.ismount`` misses on one filesystem)."""
     target = str(path)
     with open("/proc/self/mounts", encoding="utf-8") as mounts:
-        return any(line.split()[1] == target for line in mounts if len(line.split()) > 1)
+        return any(fields[1] == target for fields in map(str.split, mounts) if len(fields) > 1)
 
 
 def read_pid(path: Path) -> int | None:

@@ -280,8 +280,6 @@ def health(inv: Inventory, d: DeviceFacts, th: Thresholds) -> list[Result]:
                 Status.SKIP,
                 "beban CPU belum tersedia: agen SNMP baru menyala (perlu satu menit riwayat)",
                 "CPU load not available yet: the SNMP agent started less than a minute ago",
-                "",
-                "",
             )
         )
     if d.memory_total_kb and d.memory_available_kb is not None:
