@@ -2,11 +2,12 @@
 
 ``python -m benchmarks.ipam [prepared] [CLIENTS] [PER_CLIENT]`` prints JSON: throughput, p50/p99 latency of one
 allocation (claim committed), duplicates among live addresses (must be 0). No network: the live check is
-off, the point is the database race. Every client starts at the same instant: its first allocation is a
-cold one (SQLAlchemy compiles and SQLite prepares the claim's statements, ~5 ms of CPU), so 20 cold
-clients on 2 cores queue for the CPU before they queue for the prefix; p99 is given with and without
-each client's first allocation. With ``prepared``, each client prepares its claims before the clock starts
-(as pgbench's clients connect first), the steady state of long-lived clients.
+off, the point is the database race. Clients start together: each imports and opens the store, then waits
+at a barrier until all are ready (spawning 20 interpreters takes seconds of CPU on 2 cores; a client that
+started on a clock instead could claim while others were still importing). A client's first allocation
+is a cold one (SQLAlchemy compiles and SQLite prepares the claim's statements), so p99 is given with
+and without each client's first allocation. With ``prepared``, each client prepares its claims before
+the barrier (as pgbench's clients connect first), the steady state of long-lived clients.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -37,30 +39,39 @@ PREFIX = Prefix.model_validate(
 )
 
 
-def client(url: str, worker: int, count: int, start: float, prepared: bool = False) -> list[float]:
+_ready: Any = None  # the clients' barrier, given to each pool process when it starts
+
+
+def _join(barrier: Any) -> None:
+    global _ready  # noqa: PLW0603 (a pool initializer's only way to hand a process its barrier)
+    _ready = barrier
+
+
+def client(url: str, worker: int, count: int, prepared: bool = False) -> tuple[list[float], float, float]:
+    """One client's allocations: (latencies, when it began, when it ended), times in seconds."""
     store = open_store(url)
     allocations = Allocations(store)
     if prepared:  # like pgbench's clients: connected and their statements prepared before the clock starts
         allocations.prepare(PREFIX)
-    while time.time() < start:  # all clients begin together
-        time.sleep(0.001)
+    _ready.wait()  # all clients begin together, once every one of them is up
+    began = time.time()
     latencies = []
     for i in range(count):
         t0 = time.perf_counter()
         allocations.allocate(PREFIX, f"w{worker}-{i}", "bench", None, "bench", None)
         latencies.append(time.perf_counter() - t0)
-    return latencies
+    return latencies, began, time.time()
 
 
 def main(clients: int = 20, per_client: int = 50, prepared: bool = False) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="pantau-ipam-bench-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'pantau.db'}"
         open_store(url)
-        start = time.time() + 3.0  # spawned clients import SQLAlchemy first
-        with multiprocessing.get_context("spawn").Pool(clients) as pool:
-            t0 = time.time()
-            results = pool.starmap(client, [(url, w, per_client, start, prepared) for w in range(clients)])
-            wall = time.time() - max(t0, start)
+        spawn = multiprocessing.get_context("spawn")
+        with spawn.Pool(clients, initializer=_join, initargs=(spawn.Barrier(clients),)) as pool:
+            runs = pool.starmap(client, [(url, w, per_client, prepared) for w in range(clients)])
+        results = [latencies for latencies, _, _ in runs]
+        wall = max(end for _, _, end in runs) - min(began for _, began, _ in runs)
         with Session(open_store(url)) as s:
             live = s.scalars(select(IpAllocation.address).where(IpAllocation.live_address.is_not(None))).all()
     latencies = sorted(x for r in results for x in r)
