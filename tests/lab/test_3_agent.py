@@ -26,6 +26,25 @@ LISTEN = "127.0.0.1:9469"
 SNMP_INTERVAL = 5
 ICMP_INTERVAL = 2
 SATURATION_SECONDS = 15
+WEBHOOK_PORT = 9471
+# a webhook target inside the nms node (the agent's node): appends each POST's body as a line to a file
+RECEIVER = """
+import sys
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+class Hook(BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        with open(sys.argv[1], "ab") as out:
+            out.write(body + b"\\n")
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+HTTPServer(("127.0.0.1", int(sys.argv[2])), Hook).serve_forever()
+"""
 Scrape = dict[str, list[tuple[dict[str, str], float]]]
 
 
@@ -63,8 +82,10 @@ def agent_state(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def agent(lab_up: tuple[Runner, object], agent_state: Path) -> Iterator[Runner]:
     lab, _ = lab_up
     state = agent_state
+    (state / "pantau.yml").write_text(f"notify:\n  webhooks: [http://127.0.0.1:{WEBHOOK_PORT}/pantau]\n")
     env = {
         **os.environ,
+        "PANTAU_CONFIG": str(state / "pantau.yml"),
         "PANTAU_POLL__SNMP_INTERVAL": str(SNMP_INTERVAL),
         "PANTAU_POLL__ICMP_INTERVAL": str(ICMP_INTERVAL),
         "PANTAU_POLL__JITTER": "0",
@@ -72,6 +93,17 @@ def agent(lab_up: tuple[Runner, object], agent_state: Path) -> Iterator[Runner]:
         "PANTAU_HEALTH__SATURATION_SECONDS": str(SATURATION_SECONDS),
         "PANTAU_LOG_FORMAT": "json",
     }
+    receiver = subprocess.Popen(
+        lab.in_node("nms", [sys.executable, "-c", RECEIVER, str(state / "webhooks.jsonl"), str(WEBHOOK_PORT)])
+    )
+    try:
+        yield from _run_agent(lab, state, env)
+    finally:
+        receiver.terminate()
+        receiver.wait(10)
+
+
+def _run_agent(lab: Runner, state: Path, env: dict[str, str]) -> Iterator[Runner]:
     log = (state / "agent.log").open("wb")
     argv = [
         sys.executable,
@@ -160,6 +192,19 @@ def test_saturated_link_rate_agrees_with_iperf3_and_utilization_is_high(agent: R
     assert reasons[-1] == 1.0, (utilization, reasons)
 
 
+def received_hooks(state: Path, at_least: int, timeout: float = 10) -> list[dict[str, Any]]:
+    """The link state changes of dinkes-wan the webhook target has received, once there are ``at_least``
+    (delivery runs in a thread of the agent, after the poll that saw the change) or at the timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        path = state / "webhooks.jsonl"
+        lines = path.read_text().splitlines() if path.exists() else []
+        events = [e for e in map(json.loads, lines) if e.get("link") == "dinkes-wan"]
+        if len(events) >= at_least or time.monotonic() > deadline:
+            return events
+        time.sleep(0.2)
+
+
 def test_link_down_is_seen_within_two_polls_and_recovers(agent: Runner, agent_state: Path) -> None:
     faults = Faults(agent)
     faults.inject("link-down", opd="dinkes")
@@ -190,6 +235,12 @@ def test_link_down_is_seen_within_two_polls_and_recovers(agent: Runner, agent_st
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["pack"]["flaps_24h"] >= 1
+    # and told the configured webhook of each change it recorded, in order
+    hooks = received_hooks(agent_state, len(events))
+    assert [(h["from"], h["to"]) for h in hooks][: len(events)] == events, hooks
+    assert {(h["event"], h["opd"]) for h in hooks} == {("link.state", "dinkes")}, hooks
+    down_hook = next(h for h in hooks if h["to"] == "down")
+    assert down_hook["cause"] == "link" and set(down_hook["reasons"]) <= {"oper-down", "no-icmp-reply"}, hooks
 
 
 def test_injected_loss_shows_in_the_probe_loss_ratio(agent: Runner) -> None:
