@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from agent.errors import ConfigError
-from agent.health import HealthThresholds
+from core.health import HealthThresholds
 
 ENV_PREFIX = "PANTAU_"
 DEFAULT_CONFIG = Path("pantau.yml")

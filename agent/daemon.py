@@ -16,10 +16,10 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from prometheus_client import CollectorRegistry, make_wsgi_app
 
 from agent.config import Config
-from agent.service import Agent
-from agent.store import open_store
+from agent.poller import Agent
 from exporters.prometheus import SnapshotCollector
 from inventory.loader import load_inventory
+from store.engine import open_store
 
 log = logging.getLogger(__name__)
 

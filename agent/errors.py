@@ -1,8 +1,7 @@
 """Errors of the agent package.
 
 AgentError
- ├── ConfigError   the configuration file or an environment override is wrong
- └── StoreError    the state store cannot be opened or migrated
+ └── ConfigError   the configuration file or an environment override is wrong
 """
 
 from __future__ import annotations
@@ -14,7 +13,3 @@ class AgentError(Exception):
 
 class ConfigError(AgentError):
     """The configuration is wrong; the message names the file or variable and the field."""
-
-
-class StoreError(AgentError):
-    """The state store cannot be opened or migrated."""

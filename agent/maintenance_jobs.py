@@ -94,11 +94,11 @@ def run_with_reports(
     """(run id, results, report files) of one maintenance run over ``locations`` (empty: all)."""
     from pathlib import Path  # noqa: PLC0415
 
-    from agent.store import open_store  # noqa: PLC0415
+    from core.findings import Thresholds  # noqa: PLC0415
     from inventory.loader import load_inventory  # noqa: PLC0415
-    from playbooks.checks import Thresholds  # noqa: PLC0415
-    from playbooks.maintenance import run_maintenance  # noqa: PLC0415
-    from playbooks.reports import create_reports  # noqa: PLC0415
+    from playbooks.maintenance.reports import create_reports  # noqa: PLC0415
+    from playbooks.maintenance.run import run_maintenance  # noqa: PLC0415
+    from store.engine import open_store  # noqa: PLC0415
 
     m = config.maintenance
     inv = load_inventory(config.inventory)

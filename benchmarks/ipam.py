@@ -24,9 +24,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from agent.store import IpAllocation, open_store
 from inventory.models import Prefix
-from playbooks.allocations import Allocations
+from store.allocations import Allocations
+from store.engine import open_store
+from store.schema import IpAllocation
 
 PREFIX = Prefix.model_validate(
     {

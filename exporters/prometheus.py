@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterator
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from agent.health import LinkState
-from agent.snapshot import Snapshot
+from core.health import LinkState
+from core.snapshot import Snapshot
 
 LINK_LABELS = ["opd", "link", "device", "interface", "provider"]
 PROBE_LABELS = ["target", "address", "kind", "opd"]

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from playbooks.checks import Result, Status
+from core.findings import Result, Status
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 ROLES = ("opd", "kasi", "kabid", "kadis")  # the order of SOP 05's review

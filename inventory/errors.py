@@ -2,6 +2,7 @@
 
 InventoryError
  ├── InventoryLoadError   one or more problems in the YAML files, each with its place
+ ├── UnknownName          a look-up by name found nothing (names the kind, the name and what exists)
  └── SecretError          a secret reference could not be resolved
 """
 
@@ -35,6 +36,16 @@ class InventoryLoadError(InventoryError):
         self.problems = sorted(set(problems))
         lines = "\n".join(str(p) for p in self.problems)
         super().__init__(f"inventory {directory} has {len(self.problems)} problem(s):\n{lines}")
+
+
+class UnknownName(InventoryError):
+    """A look-up by name (device, OPD, profile, link) found nothing in the inventory."""
+
+    def __init__(self, kind: str, name: str, known: list[str]) -> None:
+        self.kind = kind
+        self.name = name
+        listed = ", ".join(known) if known else "none"
+        super().__init__(f"no {kind} '{name}' in the inventory; {kind}s: {listed}")
 
 
 class SecretError(InventoryError):

@@ -22,14 +22,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from agent.store import DnsChange
 from inventory.ipam import Address, IpamError, parse_address, prefix_for
 from inventory.models import Inventory, Prefix, Purpose
-from playbooks import monitoring
-from playbooks.allocations import Allocations, LiveCheck, Sighting
-from playbooks.dns import DnsUpdater, Record
+from playbooks.effectors import monitoring
+from playbooks.effectors.dns import DnsUpdater, Record
 from playbooks.engine import Playbook, RunContext, Step
 from playbooks.errors import DnsError, PlaybookError
+from store.allocations import Allocations, LiveCheck, Sighting
+from store.schema import DnsChange
 
 LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 MAC = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")

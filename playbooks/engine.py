@@ -29,7 +29,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from agent.store import PlaybookRun, RunStep
+from store.schema import PlaybookRun, RunStep
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from agent.store import Ticket, TicketEvent
 from playbooks.errors import PlaybookError
+from store.schema import Ticket, TicketEvent
 
 CHANNELS = ("phone", "whatsapp", "lapor")
 SOP_STEP = {

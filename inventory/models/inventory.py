@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Protocol, TypeVar
+
 from pydantic import Field
 
+from inventory.errors import UnknownName
 from inventory.models._base import Model
 from inventory.models.agency import Agency
 from inventory.models.credential import Credentials, SnmpProfile, SshProfile, TsigProfile
@@ -13,6 +17,23 @@ from inventory.models.opd import Opd
 from inventory.models.prefix import Prefix
 from inventory.models.site import Site
 from inventory.models.zone import Zone
+
+
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+_N = TypeVar("_N", bound=_Named)
+
+
+def _find(kind: str, items: Iterable[_N], name: str) -> _N:
+    """The item called ``name``, or an error that names the kind and lists what exists."""
+    listed = list(items)
+    for item in listed:
+        if item.name == name:
+            return item
+    raise UnknownName(kind, name, [i.name for i in listed])
 
 
 class InventoryFile(Model):
@@ -42,19 +63,29 @@ class Inventory(Model):
     credentials: Credentials = Credentials()
 
     def opd(self, slug: str) -> Opd:
-        return next(o for o in self.opds if o.slug == slug)
+        for o in self.opds:
+            if o.slug == slug:
+                return o
+        raise UnknownName("OPD", slug, [o.slug for o in self.opds])
 
     def device(self, name: str) -> Device:
-        return next(d for d in self.devices if d.name == name)
+        return _find("device", self.devices, name)
+
+    def link_of(self, slug: str) -> Link:
+        """The WAN link of the OPD ``slug`` (its first, where it has several)."""
+        for link in self.links:
+            if link.opd == slug:
+                return link
+        raise UnknownName("OPD with a WAN link", slug, [link.opd for link in self.links])
 
     def links_of(self, slug: str) -> tuple[Link, ...]:
         return tuple(link for link in self.links if link.opd == slug)
 
     def snmp_profile(self, name: str) -> SnmpProfile:
-        return next(p for p in self.credentials.snmp if p.name == name)
+        return _find("snmp profile", self.credentials.snmp, name)
 
     def ssh_profile(self, name: str) -> SshProfile:
-        return next(p for p in self.credentials.ssh if p.name == name)
+        return _find("ssh profile", self.credentials.ssh, name)
 
     def tsig_profile(self, name: str) -> TsigProfile:
-        return next(p for p in self.credentials.tsig if p.name == name)
+        return _find("tsig profile", self.credentials.tsig, name)

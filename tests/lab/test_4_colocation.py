@@ -17,9 +17,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from agent.store import IpAllocation, PlaybookRun
 from lab.faults import Faults
 from lab.runner import Runner
+from store.schema import IpAllocation, PlaybookRun
 from tests.lab.conftest import INVENTORY, ROOT, in_nms
 
 DNS = "10.10.53.53"
@@ -30,9 +30,9 @@ import sys
 from pathlib import Path
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
-from agent.store import DnsChange
+from store.schema import DnsChange
 from inventory.loader import load_inventory
-from playbooks.dns import DnsUpdater, Record
+from playbooks.effectors.dns import DnsUpdater, Record
 inv = load_inventory(Path({inventory!r}))
 updater = DnsUpdater(inv, Path({inventory!r}))
 net = {{}}

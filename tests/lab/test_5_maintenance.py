@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from agent.store import MaintenanceRun
 from lab.faults import Faults
 from lab.runner import Runner
+from store.schema import MaintenanceRun
 from tests.lab.conftest import INVENTORY, in_nms
 
 KNOWN_HOSTS = "/run/pantau-lab/kominfo/ssh/known_hosts"

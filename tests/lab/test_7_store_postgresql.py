@@ -18,10 +18,11 @@ from alembic.migration import MigrationContext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from agent.store import Base, IpAllocation, open_store
 from inventory.ipam import candidates
 from inventory.models import Prefix
-from playbooks.allocations import Allocations
+from store.allocations import Allocations
+from store.engine import open_store
+from store.schema import Base, IpAllocation
 
 PREFIX = Prefix.model_validate(
     {

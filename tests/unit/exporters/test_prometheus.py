@@ -11,9 +11,9 @@ import yaml
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from agent.health import LinkState
-from agent.snapshot import DeviceView, IpamView, LinkView, MaintenanceView, ProbeView, Snapshot
 from collectors.samples import ProbeResult
+from core.health import LinkState
+from core.snapshot import DeviceView, IpamView, LinkView, MaintenanceView, ProbeView, Snapshot
 from exporters.prometheus import SnapshotCollector
 
 RULES = Path(__file__).resolve().parents[3] / "exporters" / "prometheus" / "rules.yml"

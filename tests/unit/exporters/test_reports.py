@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from core.findings import Result, Status
 from exporters.reports import ReportData, Signature, render
-from playbooks.checks import Result, Status
 
 GOLDEN = Path(__file__).parent / "golden"
 DIFF = "--- backup\n+++ running\n@@ -1,2 +1,3 @@\n hostname core\n+ip route 192.0.2.0/24 Null0\n !\n"

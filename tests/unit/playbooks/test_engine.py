@@ -12,9 +12,10 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from agent.store import PlaybookRun, RunStep, open_store
 from playbooks.engine import Playbook, PlaybookRunner, RunContext, Step
 from playbooks.errors import PlaybookError
+from store.engine import open_store
+from store.schema import PlaybookRun, RunStep
 
 
 @pytest.fixture

@@ -10,11 +10,12 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from agent.store import MaintenanceResult, MaintenanceRun, open_store
 from inventory.loader import load_inventory
 from inventory.models import Inventory
 from playbooks.errors import PlaybookError
-from playbooks.reports import create_reports, review_times, sign
+from playbooks.maintenance.reports import create_reports, review_times, sign
+from store.engine import open_store
+from store.schema import MaintenanceResult, MaintenanceRun
 
 INVENTORY = Path(__file__).resolve().parents[3] / "inventory" / "example"
 

@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from agent.config import load_config
-from agent.store import open_store
+from playbooks.effectors.notify import send
 from playbooks.errors import PlaybookError
-from playbooks.notify import send
 from playbooks.tickets import Tickets, overdue
+from store.engine import open_store
 
 T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
 

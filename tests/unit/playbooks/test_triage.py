@@ -9,11 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import insert
 
-from agent.store import LinkEvent, LinkRollup, open_store
 from inventory.loader import load_inventory
 from inventory.models import Inventory
 from playbooks.tickets import pack_text
-from playbooks.triage import (
+from playbooks.triage.decide import (
     LinkFacts,
     Period,
     TriageFacts,
@@ -23,6 +22,8 @@ from playbooks.triage import (
     decisive_without_rates,
     uplinks,
 )
+from store.engine import open_store
+from store.schema import LinkEvent, LinkRollup
 
 INVENTORY = Path(__file__).resolve().parents[3] / "inventory" / "example"
 

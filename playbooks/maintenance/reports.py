@@ -12,12 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from agent.store import Report, ReportSignature
+from core.findings import DC
 from exporters.reports import ROLES, STATES, ReportData, Signature, render
 from inventory.models import Inventory
-from playbooks.checks import DC
 from playbooks.errors import PlaybookError
-from playbooks.maintenance import stored_results
+from playbooks.maintenance.run import stored_results
+from store.schema import Report, ReportSignature
 
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
 STEP_ALLOWANCE = timedelta(days=1)

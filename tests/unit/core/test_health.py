@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.health import HealthThresholds, LinkState, UtilizationPoint, link_causes, link_health
+from core.health import HealthThresholds, LinkState, UtilizationPoint, link_causes, link_health
 
 T = HealthThresholds(saturation_seconds=300)
 

@@ -18,10 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from agent.store import ConfigBackup, DeviceFactsRow, MaintenanceResult, MaintenanceRun
 from collectors.errors import CollectorError
-from inventory.models import Device, Inventory
-from playbooks.checks import (
+from core.findings import (
     DC,
     DeviceFacts,
     DnsFacts,
@@ -33,7 +31,9 @@ from playbooks.checks import (
     location_of,
     parse_date_and_time,
 )
+from inventory.models import Device, Inventory
 from playbooks.errors import PlaybookError
+from store.schema import ConfigBackup, DeviceFactsRow, MaintenanceResult, MaintenanceRun
 
 log = logging.getLogger(__name__)
 SSH_FACTS = ["running_config", "routes", "ospf_neighbors", "disk"]

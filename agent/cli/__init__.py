@@ -43,9 +43,9 @@ _add_lab_commands()
 
 
 def _add_playbook_commands() -> None:
-    from agent.maintenance_cli import register as register_maintenance  # noqa: PLC0415
-    from agent.playbook_cli import register  # noqa: PLC0415
-    from agent.triage_cli import register as register_triage  # noqa: PLC0415
+    from agent.cli.maintenance import register as register_maintenance  # noqa: PLC0415
+    from agent.cli.playbooks import register  # noqa: PLC0415
+    from agent.cli.triage import register as register_triage  # noqa: PLC0415
 
     register(app)
     register_maintenance(app)
@@ -169,7 +169,7 @@ def links(
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
 ) -> None:
     """One live poll: state, in/out Mbit/s, utilization, RTT and loss of every OPD link."""
-    from agent.service import Agent  # noqa: PLC0415
+    from agent.poller import Agent  # noqa: PLC0415
 
     cfg = _config(config, inventory=inventory)
     agent = Agent(cfg, load_inventory(cfg.inventory))

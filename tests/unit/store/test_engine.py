@@ -9,7 +9,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from agent.store import Base, make_engine, migrate, open_store
+from store.engine import make_engine, migrate, open_store
+from store.schema import Base
 
 
 def test_migrations_from_empty_database_to_head_match_the_models(tmp_path: Path) -> None:
@@ -47,7 +48,7 @@ def test_head_constant_is_alembics_head() -> None:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    from agent.store import HEAD, MIGRATIONS
+    from store.engine import HEAD, MIGRATIONS
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))

@@ -63,7 +63,7 @@ def _registered_opd(store: Any, what: str) -> str | None:
     from sqlalchemy import select  # noqa: PLC0415
     from sqlalchemy.orm import Session  # noqa: PLC0415
 
-    from agent.store import ProbeTargetRow  # noqa: PLC0415
+    from store.schema import ProbeTargetRow  # noqa: PLC0415
 
     with Session(store) as s:
         for row in s.scalars(select(ProbeTargetRow)):
@@ -73,9 +73,9 @@ def _registered_opd(store: Any, what: str) -> str | None:
 
 
 def run_triage(cfg: Config, what: str) -> tuple[Any, float]:
-    from agent.store import open_store  # noqa: PLC0415
     from inventory.loader import load_inventory  # noqa: PLC0415
-    from playbooks.triage import decide, gather  # noqa: PLC0415
+    from playbooks.triage.decide import decide, gather  # noqa: PLC0415
+    from store.engine import open_store  # noqa: PLC0415
 
     start = time.monotonic()
     inv = load_inventory(cfg.inventory)
@@ -129,15 +129,15 @@ def triage(
 
 
 def _tickets(config: Path | None, state_dir: Path | None, inventory: Path | None = None) -> tuple[Config, Any]:
-    from agent.store import open_store  # noqa: PLC0415
     from playbooks.tickets import Tickets  # noqa: PLC0415
+    from store.engine import open_store  # noqa: PLC0415
 
     cfg = load_config(config, overrides={"state_dir": state_dir, "inventory": inventory})
     return cfg, Tickets(open_store(cfg.database_url))
 
 
 def _notify(cfg: Config, event: str, payload: dict[str, Any]) -> None:
-    from playbooks.notify import send  # noqa: PLC0415
+    from playbooks.effectors.notify import send  # noqa: PLC0415
 
     if cfg.notify.webhooks or cfg.notify.telegram:
         send(cfg, event, payload, cfg.inventory)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agent.rates import Discard, Reading, counter_rate, elapsed_seconds, refreshed_span
+from core.rates import Discard, Reading, counter_rate, elapsed_seconds, refreshed_span
 
 GBIT = 1e9
 

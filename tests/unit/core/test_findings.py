@@ -6,9 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from inventory.loader import load_inventory
-from inventory.models import Inventory
-from playbooks.checks import (
+from core.findings import (
     TICKS_32,
     DeviceFacts,
     DnsFacts,
@@ -23,6 +21,8 @@ from playbooks.checks import (
     routing,
     uptime,
 )
+from inventory.loader import load_inventory
+from inventory.models import Inventory
 
 INVENTORY = Path(__file__).resolve().parents[3] / "inventory" / "example"
 

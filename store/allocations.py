@@ -25,10 +25,10 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from agent.queue_lock import queue_lock
-from agent.store import Base, IpAllocation, IpConflict
 from inventory.ipam import Address, IpamError, all_taken_below, bounds, check_requested, choose, free_addresses
 from inventory.models import Prefix
+from store.queue_lock import queue_lock
+from store.schema import Base, IpAllocation, IpConflict
 
 MAX_ATTEMPTS = 256
 PAGE = 256  # live addresses read per query while looking for the lowest free one

@@ -508,7 +508,7 @@ async def gather(
             device = inv.device(link.dc.device)
             while (left := window_s - (time.monotonic() - window_from)) > 0 and device.snmp is not None:
                 # read this port often: the rate is taken between two reads that saw the device's counter
-                # cache refresh (agent.rates.refreshed_span), not between two reads of unknown age
+                # cache refresh (core.rates.refreshed_span), not between two reads of unknown age
                 await asyncio.sleep(min(READ_SPACING_S, left))
                 try:
                     reads.append(await snmp.poll(device, inv.snmp_profile(device.snmp), [link.dc.interface]))
@@ -575,7 +575,7 @@ def _fill_ports(inv: Inventory, facts: TriageFacts, firsts: dict[str, Any], seco
 def _fill_rate(lf: LinkFacts, link: Link, reads: list[Any]) -> None:
     """This link's utilization from the port reads of the window, between the first and the last read that
     saw the device refresh its counters."""
-    from agent.rates import refreshed_span  # noqa: PLC0415
+    from core.rates import refreshed_span  # noqa: PLC0415
 
     ports = [(r, r.interfaces.get(link.dc.interface)) for r in reads]
     ports = [(r, i) for r, i in ports if i is not None]
@@ -590,7 +590,7 @@ def _fill_rate(lf: LinkFacts, link: Link, reads: list[Any]) -> None:
 
 def _utilization(a_sample: Any, a: Any, b_sample: Any, b: Any, subscribed_bps: float) -> float | None:
     """The higher of both directions' rates between two reads of one port, of the subscription."""
-    from agent.rates import Reading, counter_rate  # noqa: PLC0415
+    from core.rates import Reading, counter_rate  # noqa: PLC0415
 
     rates = []
     for before, after in ((a.in_octets, b.in_octets), (a.out_octets, b.out_octets)):
@@ -638,7 +638,7 @@ def _servers_of(store: Any, opd: str) -> dict[str, str]:
     from sqlalchemy import select  # noqa: PLC0415
     from sqlalchemy.orm import Session  # noqa: PLC0415
 
-    from agent.store import ProbeTargetRow  # noqa: PLC0415
+    from store.schema import ProbeTargetRow  # noqa: PLC0415
 
     with Session(store) as s:
         return {r.name: r.address for r in s.scalars(select(ProbeTargetRow).where(ProbeTargetRow.opd == opd))}
@@ -652,8 +652,8 @@ def _fill_history(store: Any, facts: TriageFacts, link: Link, now: datetime) -> 
     from sqlalchemy import select  # noqa: PLC0415
     from sqlalchemy.orm import Session  # noqa: PLC0415
 
-    from agent.rollup import percentile95  # noqa: PLC0415
-    from agent.store import LinkEvent, LinkRollup  # noqa: PLC0415
+    from core.rollup import percentile95  # noqa: PLC0415
+    from store.schema import LinkEvent, LinkRollup  # noqa: PLC0415
 
     def aware(at: datetime) -> datetime:  # SQLite hands back naive UTC
         return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(now.tzinfo)
@@ -712,7 +712,7 @@ def _baseline(store: Any, link: str) -> float | None:
     from sqlalchemy import select  # noqa: PLC0415
     from sqlalchemy.orm import Session  # noqa: PLC0415
 
-    from agent.store import LinkRollup  # noqa: PLC0415
+    from store.schema import LinkRollup  # noqa: PLC0415
 
     since = datetime.now(UTC) - timedelta(days=7)
     with Session(store) as s:
@@ -733,7 +733,7 @@ def _recent_changes(store: Any, inv: Inventory, opd: str) -> list[str]:
     from sqlalchemy import select  # noqa: PLC0415
     from sqlalchemy.orm import Session  # noqa: PLC0415
 
-    from agent.store import DnsChange, PlaybookRun  # noqa: PLC0415
+    from store.schema import DnsChange, PlaybookRun  # noqa: PLC0415
 
     since = datetime.now(UTC) - timedelta(days=7)
     out = []

@@ -9,7 +9,7 @@ import signal
 import time
 from pathlib import Path
 
-from agent.queue_lock import queue_lock
+from store.queue_lock import queue_lock
 
 
 def _worker(directory: str, rounds: int) -> None:

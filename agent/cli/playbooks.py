@@ -36,8 +36,8 @@ JsonOption = Annotated[bool, typer.Option("--json", help="machine-readable outpu
 
 
 def _setup(config: Path | None, inventory: Path | None, state_dir: Path | None) -> tuple[Config, Inventory, Engine]:
-    from agent.store import open_store  # noqa: PLC0415
     from inventory.loader import load_inventory  # noqa: PLC0415
+    from store.engine import open_store  # noqa: PLC0415
 
     cfg = load_config(config, overrides={"inventory": inventory, "state_dir": state_dir})
     inv = load_inventory(cfg.inventory)
@@ -45,10 +45,10 @@ def _setup(config: Path | None, inventory: Path | None, state_dir: Path | None) 
 
 
 def _runner(cfg: Config, inv: Inventory, store: Engine, live_check: bool = True) -> Any:
-    from playbooks.allocations import Allocations  # noqa: PLC0415
     from playbooks.colocate import PLAYBOOKS, Services, network_live_check  # noqa: PLC0415
-    from playbooks.dns import DnsUpdater  # noqa: PLC0415
+    from playbooks.effectors.dns import DnsUpdater  # noqa: PLC0415
     from playbooks.engine import PlaybookRunner  # noqa: PLC0415
+    from store.allocations import Allocations  # noqa: PLC0415
 
     services = Services(
         inv,
@@ -80,7 +80,7 @@ def _print_run(store: Engine, run_id: int, tz: str) -> dict[str, Any]:
     from sqlalchemy import select  # noqa: PLC0415
     from sqlalchemy.orm import Session  # noqa: PLC0415
 
-    from agent.store import PlaybookRun, RunStep  # noqa: PLC0415
+    from store.schema import PlaybookRun, RunStep  # noqa: PLC0415
 
     with Session(store) as s:
         run = s.get(PlaybookRun, run_id)
@@ -232,8 +232,8 @@ def _run_and_report(
     from sqlalchemy import select  # noqa: PLC0415
     from sqlalchemy.orm import Session  # noqa: PLC0415
 
-    from agent.store import PlaybookRun  # noqa: PLC0415
     from playbooks.errors import PlaybookError  # noqa: PLC0415
+    from store.schema import PlaybookRun  # noqa: PLC0415
 
     try:
         result = runner.run(playbook, params, by, stop_after=stop_after)
@@ -265,7 +265,8 @@ def runs_list(
     from sqlalchemy import select  # noqa: PLC0415
     from sqlalchemy.orm import Session  # noqa: PLC0415
 
-    from agent.store import PlaybookRun, open_store  # noqa: PLC0415
+    from store.engine import open_store  # noqa: PLC0415
+    from store.schema import PlaybookRun  # noqa: PLC0415
 
     cfg = load_config(config, overrides={"state_dir": state_dir})
     store = open_store(cfg.database_url)
@@ -306,7 +307,7 @@ def runs_show(
     as_json: JsonOption = False,
 ) -> None:
     """One run: each step's time against its Mutu Baku allowance, output and error."""
-    from agent.store import open_store  # noqa: PLC0415
+    from store.engine import open_store  # noqa: PLC0415
 
     cfg = load_config(config, overrides={"state_dir": state_dir})
     data = _print_run(open_store(cfg.database_url), run, cfg.timezone)
@@ -340,7 +341,7 @@ def ipam_show(
     """Utilization of prefixes: size, reserved, used, conflicts, free; with a prefix, its allocations."""
     from inventory.ipam import usage  # noqa: PLC0415
     from inventory.models import Purpose  # noqa: PLC0415
-    from playbooks.allocations import Allocations  # noqa: PLC0415
+    from store.allocations import Allocations  # noqa: PLC0415
 
     _cfg, inv, store = _setup(config, inventory, state_dir)
     allocations = Allocations(store)
@@ -388,7 +389,7 @@ def ipam_history(
 ) -> None:
     """Every allocation and release of ADDRESS (who, when, for which OPD and server), and conflicts seen there."""
     from inventory.ipam import parse_address, prefix_of  # noqa: PLC0415
-    from playbooks.allocations import Allocations  # noqa: PLC0415
+    from store.allocations import Allocations  # noqa: PLC0415
 
     cfg, inv, store = _setup(config, inventory, state_dir)
     addr = parse_address(address)
@@ -444,8 +445,8 @@ def ipam_history(
 
 def targets(config: ConfigOption = None, state_dir: StateOption = None, as_json: JsonOption = False) -> None:
     """Servers registered for monitoring by playbooks (probed by the agent with the inventory's targets)."""
-    from agent.store import open_store  # noqa: PLC0415
-    from playbooks.monitoring import targets as registered  # noqa: PLC0415
+    from playbooks.effectors.monitoring import targets as registered  # noqa: PLC0415
+    from store.engine import open_store  # noqa: PLC0415
 
     cfg = load_config(config, overrides={"state_dir": state_dir})
     rows = registered(open_store(cfg.database_url))

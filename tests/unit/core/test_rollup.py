@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agent.rollup import Rollups, percentile95
+from core.rollup import Rollups, percentile95
 
 
 def test_a_period_closes_when_the_next_one_starts_with_avg_and_max() -> None:
@@ -19,9 +19,10 @@ def test_closed_rollups_are_written_to_the_store(tmp_path: Path) -> None:
     from sqlalchemy import select
 
     from agent.config import load_config
-    from agent.service import Agent
-    from agent.store import LinkRollup, open_store
+    from agent.poller import Agent
     from inventory.loader import load_inventory
+    from store.engine import open_store
+    from store.schema import LinkRollup
 
     inventory = Path(__file__).resolve().parents[3] / "inventory" / "example"
     engine = open_store(f"sqlite:///{tmp_path / 'state.db'}")

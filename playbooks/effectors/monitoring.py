@@ -10,8 +10,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from agent.store import ProbeTargetRow
 from playbooks.errors import PlaybookError
+from store.schema import ProbeTargetRow
 
 
 @dataclass(frozen=True)

@@ -101,7 +101,7 @@ def _scheduler(cfg: Config) -> Any:
     from apscheduler.schedulers.background import BackgroundScheduler  # noqa: PLC0415
 
     from agent.maintenance_jobs import JOBSTORE, jobstore  # noqa: PLC0415
-    from agent.store import open_store  # noqa: PLC0415
+    from store.engine import open_store  # noqa: PLC0415
 
     open_store(cfg.database_url).dispose()  # migrated before APScheduler adds its table beside ours
     scheduler = BackgroundScheduler(jobstores={JOBSTORE: jobstore(cfg)}, timezone=cfg.timezone)
@@ -155,7 +155,8 @@ def maintenance_list(config: ConfigOption = None, state_dir: StateOption = None,
     from sqlalchemy.orm import Session  # noqa: PLC0415
 
     from agent.maintenance_jobs import JOBSTORE, crontab  # noqa: PLC0415
-    from agent.store import MaintenanceRun, open_store  # noqa: PLC0415
+    from store.engine import open_store  # noqa: PLC0415
+    from store.schema import MaintenanceRun  # noqa: PLC0415
 
     cfg = load_config(config, overrides={"state_dir": state_dir})
     plan: dict[str, Any] | None = None
@@ -240,8 +241,8 @@ def maintenance_cancel(
 @report_app.command("list")
 def report_list(config: ConfigOption = None, state_dir: StateOption = None, as_json: JsonOption = False) -> None:
     """Reports with their review state."""
-    from agent.store import open_store  # noqa: PLC0415
-    from playbooks.reports import report_list as listing  # noqa: PLC0415
+    from playbooks.maintenance.reports import report_list as listing  # noqa: PLC0415
+    from store.engine import open_store  # noqa: PLC0415
 
     cfg = load_config(config, overrides={"state_dir": state_dir})
     rows = listing(open_store(cfg.database_url))
@@ -267,9 +268,9 @@ def report_sign(
     state_dir: StateOption = None,
 ) -> None:
     """Record a review step (who and when) and render the report again with it."""
-    from agent.store import open_store  # noqa: PLC0415
     from inventory.loader import load_inventory  # noqa: PLC0415
-    from playbooks.reports import review_times, sign  # noqa: PLC0415
+    from playbooks.maintenance.reports import review_times, sign  # noqa: PLC0415
+    from store.engine import open_store  # noqa: PLC0415
 
     cfg = load_config(config, overrides={"inventory": inventory, "state_dir": state_dir})
     store = open_store(cfg.database_url)

@@ -19,11 +19,17 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from agent.config import Config
-from agent.health import HealthThresholds, LinkState, UtilizationPoint, link_causes, link_health
-from agent.rates import Reading, counter_rate
-from agent.rollup import RollupRow, Rollups
-from agent.snapshot import DeviceView, IpamView, LinkView, MaintenanceView, ProbeView, Snapshot
-from agent.store import (
+from collectors.errors import CollectorError
+from collectors.icmp import IcmpProber
+from collectors.samples import DeviceSample, ProbeResult
+from collectors.snmp import SnmpCollector
+from core.health import HealthThresholds, LinkState, UtilizationPoint, link_causes, link_health
+from core.rates import Reading, counter_rate
+from core.rollup import RollupRow, Rollups
+from core.snapshot import DeviceView, IpamView, LinkView, MaintenanceView, ProbeView, Snapshot
+from inventory.ipam import usage
+from inventory.models import Device, Inventory, Purpose, Role
+from store.schema import (
     IpAllocation,
     IpConflict,
     LinkEvent,
@@ -34,12 +40,6 @@ from agent.store import (
     Ticket,
     TicketEvent,
 )
-from collectors.errors import CollectorError
-from collectors.icmp import IcmpProber
-from collectors.samples import DeviceSample, ProbeResult
-from collectors.snmp import SnmpCollector
-from inventory.ipam import usage
-from inventory.models import Device, Inventory, Purpose, Role
 
 log = logging.getLogger(__name__)
 REBUILD_SECONDS = 0.5
@@ -199,7 +199,7 @@ class Agent:
         notify = self.config.notify
         if not changed or not (notify.webhooks or notify.telegram):
             return
-        from playbooks.notify import send  # noqa: PLC0415
+        from playbooks.effectors.notify import send  # noqa: PLC0415
 
         for v in changed:
             payload = {

@@ -1,41 +1,38 @@
-"""The state store: SQLAlchemy 2 tables, an engine (SQLite in WAL mode by default), Alembic migrations.
+"""The store's tables (SQLAlchemy 2 declarative models). Every datetime column is :class:`UtcDateTime`:
+aware UTC in, aware UTC out, on SQLite (which keeps no zone) as on PostgreSQL.
 
-Schema changes go through migrations in ``agent/migrations``; :func:`open_store` brings any database
-to the head revision before the agent uses it.
+Schema changes go through migrations in ``store/migrations``.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import logging
-from collections.abc import Iterator
-from datetime import datetime
-from pathlib import Path
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import (
-    Boolean,
-    DateTime,
-    Float,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-    create_engine,
-    event,
-    text,
-)
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
-from agent.errors import StoreError
 
-log = logging.getLogger(__name__)
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+class UtcDateTime(TypeDecorator[datetime]):
+    """A point in time stored in UTC. SQLite hands datetimes back naive (it stores no zone): they were
+    written in UTC, so they come back as UTC; a naive value is refused on the way in."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value} given to the store; pass an aware datetime (UTC)")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if not isinstance(value, datetime):
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -51,7 +48,7 @@ class LinkRollup(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     link: Mapped[str] = mapped_column(String(63), index=True)
     opd: Mapped[str] = mapped_column(String(63), index=True)
-    period_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    period_start: Mapped[datetime] = mapped_column(UtcDateTime())
     period_seconds: Mapped[int] = mapped_column(Integer)
     samples: Mapped[int] = mapped_column(Integer)
     in_bps_avg: Mapped[float | None] = mapped_column(Float)
@@ -86,9 +83,9 @@ class IpAllocation(Base):
     # the live address as fixed-width hex (8 digits IPv4, 32 IPv6): text order is address order, so a claim
     # reads the live addresses above its prefix's floor in order through the index, not every one of them
     live_key: Mapped[str | None] = mapped_column(String(32))
-    allocated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    allocated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     allocated_by: Mapped[str] = mapped_column(String(63))
-    released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    released_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     released_by: Mapped[str | None] = mapped_column(String(63))
     run_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
@@ -116,8 +113,8 @@ class IpConflict(Base):
     address: Mapped[str] = mapped_column(String(45), index=True)
     mac: Mapped[str | None] = mapped_column(String(17))
     detected_by: Mapped[str] = mapped_column(String(63))
-    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    cleared_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    cleared_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     run_id: Mapped[int | None] = mapped_column(Integer)
 
 
@@ -127,7 +124,7 @@ class DnsChange(Base):
     __tablename__ = "dns_changes"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     zone: Mapped[str] = mapped_column(String(253))
     name: Mapped[str] = mapped_column(String(253), index=True)
     rtype: Mapped[str] = mapped_column(String(10))
@@ -155,8 +152,8 @@ class PlaybookRun(Base):
     host: Mapped[str] = mapped_column(String(253))
     pid: Mapped[int] = mapped_column(Integer)
     pid_start: Mapped[str] = mapped_column(String(32))
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class RunStep(Base):
@@ -174,8 +171,8 @@ class RunStep(Base):
     allowance_seconds: Mapped[float] = mapped_column(Float)
     expected_output: Mapped[str] = mapped_column(String(253))
     state: Mapped[str] = mapped_column(String(16))  # running | ok | failed | compensated | compensation-failed
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     output: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)
 
@@ -191,7 +188,7 @@ class ProbeTargetRow(Base):
     address: Mapped[str] = mapped_column(String(45))
     kind: Mapped[str] = mapped_column(String(16))
     opd: Mapped[str | None] = mapped_column(String(63))
-    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime())
     added_by: Mapped[str] = mapped_column(String(63))
     run_id: Mapped[int | None] = mapped_column(Integer)
 
@@ -202,8 +199,8 @@ class MaintenanceRun(Base):
     __tablename__ = "maintenance_runs"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     trigger: Mapped[str] = mapped_column(String(16))  # manual | scheduled | plan
     scope: Mapped[str] = mapped_column(Text)  # JSON list of locations
     plan: Mapped[str | None] = mapped_column(String(253))
@@ -247,7 +244,7 @@ class ConfigBackup(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     device: Mapped[str] = mapped_column(String(63), index=True)
-    taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    taken_at: Mapped[datetime] = mapped_column(UtcDateTime())
     sha256: Mapped[str] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(Text)
     run_id: Mapped[int | None] = mapped_column(Integer)
@@ -263,7 +260,7 @@ class Report(Base):
     location: Mapped[str] = mapped_column(String(63))
     number: Mapped[str] = mapped_column(String(63), unique=True)
     state: Mapped[str] = mapped_column(String(16))  # drafted | acknowledged | checked | forwarded | reviewed
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     directory: Mapped[str] = mapped_column(Text)
 
 
@@ -276,7 +273,7 @@ class ReportSignature(Base):
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(253))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class Ticket(Base):
@@ -293,8 +290,8 @@ class Ticket(Base):
     state: Mapped[str] = mapped_column(String(16), index=True)  # open | assigned | escalated | resolved
     assignee: Mapped[str | None] = mapped_column(String(253))
     verdict: Mapped[str | None] = mapped_column(String(32))
-    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class TicketEvent(Base):
@@ -305,7 +302,7 @@ class TicketEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
     step: Mapped[str] = mapped_column(String(16))  # open | assign | triage | escalate | progress | resolve
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
     by: Mapped[str] = mapped_column(String(63))
     text: Mapped[str] = mapped_column(Text)
     seconds: Mapped[float] = mapped_column(Float)  # since the previous step
@@ -322,87 +319,8 @@ class LinkEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     link: Mapped[str] = mapped_column(String(63))
     opd: Mapped[str] = mapped_column(String(63))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
     from_state: Mapped[str] = mapped_column(String(16))
     to_state: Mapped[str] = mapped_column(String(16))
     reasons: Mapped[str] = mapped_column(String(255))  # comma-separated
     cause: Mapped[str] = mapped_column(String(32))
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")  # 20 playbooks at once: 5 s was exceeded once
-    cursor.close()
-
-
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite files get WAL mode and their folder is created."""
-    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
-    return engine
-
-
-@contextlib.contextmanager
-def _migration_lock(engine: Engine) -> Iterator[None]:
-    """Processes that start together on a new SQLite store would all try to create its tables (seen: 'table
-    already exists' for 1 of 10); they queue on a lock file beside the database instead."""
-    database = engine.url.database if engine.dialect.name == "sqlite" else None
-    if not database or database == ":memory:":
-        yield
-        return
-    locks = Path(database).parent / "locks"
-    locks.mkdir(parents=True, exist_ok=True)
-    with (locks / "migrate.lock").open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-#: the newest migration in agent/migrations/versions (a unit test checks it against Alembic's head)
-HEAD = "0006"
-
-
-def migrate(engine: Engine, revision: str = "head") -> None:
-    """Upgrade the database behind ``engine`` to ``revision``.
-
-    Raises:
-        StoreError: the database cannot be reached or a migration fails.
-    """
-    from alembic import command  # noqa: PLC0415 (0.2 s to import: only when there is something to do)
-    from alembic.config import Config as AlembicConfig  # noqa: PLC0415
-
-    cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    try:
-        with _migration_lock(engine), engine.begin() as connection:
-            if engine.dialect.name == "postgresql":  # one migrating process at a time, released at commit
-                connection.execute(text("SELECT pg_advisory_xact_lock(7160001)"))
-            cfg.attributes["connection"] = connection
-            command.upgrade(cfg, revision)
-    except SQLAlchemyError as exc:
-        raise StoreError(f"cannot migrate the store at {engine.url!r}: {exc}; check the URL and access") from exc
-
-
-def _at_head(engine: Engine) -> bool:
-    """Whether the database is already at :data:`HEAD` (the common case: every command opens the store)."""
-    try:
-        with engine.connect() as connection:
-            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD
-    except SQLAlchemyError:
-        return False  # no version table yet, or unreachable: migrate() says which
-
-
-def open_store(url: str) -> Engine:
-    """An engine on a database migrated to the head revision."""
-    engine = make_engine(url)
-    if not _at_head(engine):
-        migrate(engine)
-    log.info("store ready at %s", engine.url.render_as_string(hide_password=True))
-    return engine

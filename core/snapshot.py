@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from agent.health import LinkState
 from collectors.samples import ProbeResult
+from core.health import LinkState
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class LinkView:
     transmit_bps: float | None = None
     receive_errors: int | None = None
     transmit_errors: int | None = None
-    cause: str = "none"  # none | link | datacenter-core (see agent.health.link_causes)
+    cause: str = "none"  # none | link | datacenter-core (see core.health.link_causes)
 
     def utilization(self, bps: float | None) -> float | None:
         return None if bps is None else bps / self.subscribed_bps

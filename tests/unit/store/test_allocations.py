@@ -11,11 +11,12 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 
-import playbooks.allocations as allocations_module
-from agent.store import IpamPrefix, open_store
+import store.allocations as allocations_module
 from inventory.ipam import NoFreeAddress, choose
 from inventory.models import Prefix
-from playbooks.allocations import Allocations
+from store.allocations import Allocations
+from store.engine import open_store
+from store.schema import IpamPrefix
 
 
 def plan(**extra: object) -> Prefix:

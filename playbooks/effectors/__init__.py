@@ -1,0 +1,1 @@
+"""Effectors: the only code that changes the world (RFC 2136 DNS, monitoring registration, notify)."""

@@ -1,0 +1,1 @@
+"""Periodic maintenance (Batam SOP 05): collection, the run, and its reports."""

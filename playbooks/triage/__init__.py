@@ -1,0 +1,1 @@
+"""Outage triage (SOP 15 steps 2-4): decide (pure rule table) and gather (probes)."""

@@ -1,0 +1,100 @@
+"""The store's engine: SQLite in WAL mode by default (any SQLAlchemy URL, PostgreSQL tested), and Alembic
+migrations; :func:`open_store` brings any database to the head revision before it is used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from store.errors import StoreError
+
+log = logging.getLogger(__name__)
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")  # 20 playbooks at once: 5 s was exceeded once
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite files get WAL mode and their folder is created."""
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+@contextlib.contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """Processes that start together on a new SQLite store would all try to create its tables (seen: 'table
+    already exists' for 1 of 10); they queue on a lock file beside the database instead."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    locks = Path(database).parent / "locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    with (locks / "migrate.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+#: the newest migration in store/migrations/versions (a unit test checks it against Alembic's head)
+HEAD = "0006"
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Upgrade the database behind ``engine`` to ``revision``.
+
+    Raises:
+        StoreError: the database cannot be reached or a migration fails.
+    """
+    from alembic import command  # noqa: PLC0415 (0.2 s to import: only when there is something to do)
+    from alembic.config import Config as AlembicConfig  # noqa: PLC0415
+
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    try:
+        with _migration_lock(engine), engine.begin() as connection:
+            if engine.dialect.name == "postgresql":  # one migrating process at a time, released at commit
+                connection.execute(text("SELECT pg_advisory_xact_lock(7160001)"))
+            cfg.attributes["connection"] = connection
+            command.upgrade(cfg, revision)
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot migrate the store at {engine.url!r}: {exc}; check the URL and access") from exc
+
+
+def _at_head(engine: Engine) -> bool:
+    """Whether the database is already at :data:`HEAD` (the common case: every command opens the store)."""
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD
+    except SQLAlchemyError:
+        return False  # no version table yet, or unreachable: migrate() says which
+
+
+def open_store(url: str) -> Engine:
+    """An engine on a database migrated to the head revision."""
+    engine = make_engine(url)
+    if not _at_head(engine):
+        migrate(engine)
+    log.info("store ready at %s", engine.url.render_as_string(hide_password=True))
+    return engine
