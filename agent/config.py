@@ -17,6 +17,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from agent.errors import ConfigError
+from agent.schedule import crontab
+from core.findings import Thresholds
 from core.health import HealthThresholds
 
 ENV_PREFIX = "PANTAU_"
@@ -40,8 +42,8 @@ class PollConfig(_Section):
     jitter: float = Field(2.0, ge=0, description="random delay (s) added to each job run")
 
 
-class MaintenanceConfig(_Section):
-    """The maintenance plan (Batam SOP 05) and the thresholds of its checks."""
+class MaintenanceConfig(Thresholds):
+    """The maintenance plan (Batam SOP 05) and, inherited, the thresholds of its checks."""
 
     schedule: str | None = Field(
         None, description="cron expression in the agency's time zone, e.g. '0 2 * * sun'; none: no plan"
@@ -50,20 +52,11 @@ class MaintenanceConfig(_Section):
     plan: str = Field("Batam SOP 05 Pemeliharaan Jaringan Berkala", description="plan reference in reports")
     languages: list[str] = Field(default_factory=lambda: ["id"], description="report languages: id, en")
     timeout: float = Field(2.0, gt=0, description="SNMP timeout (s); SSH gets 3x, at least 5 s")
-    error_growth: int = Field(100, ge=0, description="errors+discards per interface between runs before a warning")
-    cpu_warn_pct: float = 95.0
-    memory_available_warn_pct: float = 10.0
-    disk_warn_pct: float = 85.0
-    disk_fail_pct: float = 95.0
-    clock_skew_warn_s: float = 5.0
-    clock_skew_fail_s: float = 60.0
 
     @field_validator("schedule")
     @classmethod
     def _cron(cls, value: str | None) -> str | None:
         if value is not None:
-            from agent.maintenance_jobs import crontab  # noqa: PLC0415
-
             try:
                 crontab(value, "UTC")
             except ValueError as exc:

@@ -15,8 +15,10 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from prometheus_client import CollectorRegistry, make_wsgi_app
 
+from agent import maintenance_jobs
 from agent.config import Config
 from agent.poller import Agent
+from agent.schedule import crontab
 from exporters.prometheus import SnapshotCollector
 from inventory.loader import load_inventory
 from store.engine import open_store
@@ -84,15 +86,13 @@ async def run_agent(config: Config, stop: asyncio.Event | None = None) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    from agent import maintenance_jobs  # noqa: PLC0415
-
     maintenance_jobs.use_config(config)
     scheduler = AsyncIOScheduler(timezone=config.timezone)
     scheduler.add_jobstore(maintenance_jobs.jobstore(config), alias=maintenance_jobs.JOBSTORE)
     if config.maintenance.schedule:
         scheduler.add_job(
             maintenance_jobs.FUNCTION,
-            maintenance_jobs.crontab(config.maintenance.schedule, config.timezone),
+            crontab(config.maintenance.schedule, config.timezone),
             kwargs={"locations": config.maintenance.locations, "trigger": "plan"},
             id="maintenance-plan",
             max_instances=1,

@@ -9,14 +9,8 @@ import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from ipaddress import ip_address, ip_interface
-
-from sqlalchemy import func, insert, select
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from ipaddress import ip_address
 
 from agent.config import Config
 from collectors.errors import CollectorError
@@ -27,55 +21,26 @@ from core.health import HealthThresholds, LinkState, UtilizationPoint, link_caus
 from core.rates import Reading, counter_rate
 from core.rollup import RollupRow, Rollups
 from core.snapshot import DeviceView, IpamView, LinkView, MaintenanceView, ProbeView, Snapshot
+from core.topology import Target, probe_targets
 from inventory.ipam import usage
-from inventory.models import Device, Inventory, Purpose, Role
-from store.schema import (
-    IpAllocation,
-    IpConflict,
-    LinkEvent,
-    LinkRollup,
-    MaintenanceResult,
-    MaintenanceRun,
-    ProbeTargetRow,
-    Ticket,
-    TicketEvent,
-)
+from inventory.models import Device, Inventory, Purpose
+from playbooks.effectors.notify import send
+from store import links as link_store
+from store import maintenance as maintenance_store
+from store import status
+from store import targets as target_store
+from store.engine import Store
+from store.errors import StoreError
 
 log = logging.getLogger(__name__)
 REBUILD_SECONDS = 0.5
-
-
-@dataclass(frozen=True)
-class Target:
-    name: str
-    address: str
-    kind: str
-    opd: str = ""
-
-
-def probe_targets(inv: Inventory) -> list[Target]:
-    """Per OPD: its CPE's WAN address and its LAN gateway; per server and DNS server: its data address."""
-    out: list[Target] = []
-    for link in inv.links:
-        cpe = inv.device(link.cpe.device)
-        wan = cpe.interface(link.cpe.interface)
-        if wan is not None and wan.address is not None:
-            out.append(Target(f"{cpe.name}-wan", str(ip_interface(wan.address).ip), "cpe-wan", link.opd))
-        for prefix in inv.prefixes:
-            if prefix.purpose is Purpose.OPD_LAN and prefix.opd == link.opd and prefix.gateway is not None:
-                out.append(Target(f"{link.opd}-lan-gateway", str(prefix.gateway), "lan-gateway", link.opd))
-    for device in inv.devices:
-        if device.role in (Role.SERVER, Role.DNS):
-            addr = next((i.address for i in device.interfaces if i.address is not None), None)
-            out.append(Target(device.name, str(ip_interface(addr).ip) if addr else str(device.mgmt_address), "server"))
-    return out
 
 
 class Agent:
     """Holds what the collectors saw and builds the snapshot the exporter renders."""
 
     def __init__(
-        self, config: Config, inventory: Inventory, store: Engine | None = None, clock: Callable[[], float] = time.time
+        self, config: Config, inventory: Inventory, store: Store | None = None, clock: Callable[[], float] = time.time
     ) -> None:
         self.config = config
         self.inventory = inventory
@@ -165,9 +130,8 @@ class Agent:
             return targets
         known = {t.name for t in targets}
         try:
-            with Session(self.store) as session:
-                rows = session.scalars(select(ProbeTargetRow).order_by(ProbeTargetRow.name)).all()
-        except SQLAlchemyError as exc:
+            rows = target_store.all_targets(self.store)
+        except StoreError as exc:
             log.warning("cannot read registered probe targets from the store: %s", exc)
             return [*targets, *(t for t in self.targets if t.name not in known)]
         return [*targets, *(Target(r.name, r.address, r.kind, r.opd or "") for r in rows if r.name not in known)]
@@ -180,27 +144,18 @@ class Agent:
         if changed and self.store is not None:
             at = datetime.fromtimestamp(self.clock(), UTC)
             rows = [
-                {
-                    "link": v.name,
-                    "opd": v.opd,
-                    "at": at,
-                    "from_state": before[v.name].value,
-                    "to_state": v.state.value,
-                    "reasons": ",".join(v.reasons),
-                    "cause": v.cause,
-                }
+                link_store.StateChange(
+                    v.name, v.opd, at, before[v.name].value, v.state.value, ",".join(v.reasons), v.cause
+                )
                 for v in changed
             ]
             try:
-                with self.store.begin() as conn:
-                    conn.execute(insert(LinkEvent), rows)
-            except SQLAlchemyError as exc:
+                link_store.add_changes(self.store, rows)
+            except StoreError as exc:
                 log.warning("cannot record link state changes in the store: %s", exc)
         notify = self.config.notify
         if not changed or not (notify.webhooks or notify.telegram):
             return
-        from playbooks.effectors.notify import send  # noqa: PLC0415
-
         for v in changed:
             payload = {
                 "opd": v.opd,
@@ -219,14 +174,8 @@ class Agent:
         if self.store is None:
             return self.ipam
         try:
-            with Session(self.store) as session:
-                live = session.execute(
-                    select(IpAllocation.prefix, IpAllocation.address).where(IpAllocation.live_address.is_not(None))
-                ).all()
-                open_conflicts = session.execute(
-                    select(IpConflict.prefix, IpConflict.address).where(IpConflict.cleared_at.is_(None))
-                ).all()
-        except SQLAlchemyError as exc:
+            live, open_conflicts = status.addresses_in_use(self.store)
+        except StoreError as exc:
             log.warning("cannot read IP allocations from the store: %s", exc)
             return self.ipam
         views = []
@@ -244,56 +193,22 @@ class Agent:
         if self.store is None:
             return self.tickets
         try:
-            with Session(self.store) as session:
-                open_rows = session.execute(
-                    select(Ticket.opd, func.count()).where(Ticket.state != "resolved").group_by(Ticket.opd)
-                ).all()
-                breach_rows = session.execute(
-                    select(TicketEvent.step, func.count())
-                    .where(TicketEvent.breached.is_(True))
-                    .group_by(TicketEvent.step)
-                ).all()
-        except SQLAlchemyError as exc:
+            open_rows, breaches = status.ticket_counts(self.store)
+        except StoreError as exc:
             log.warning("cannot read tickets from the store: %s", exc)
             return self.tickets
-        opened = {opd.slug: 0 for opd in self.inventory.opds} | {o: int(n) for o, n in open_rows}
-        return opened, {str(step): int(n) for step, n in breach_rows}
+        return {opd.slug: 0 for opd in self.inventory.opds} | open_rows, breaches
 
     def _maintenance(self) -> tuple[MaintenanceView, ...]:
         """Per location, the latest finished maintenance run with results there, and its findings."""
         if self.store is None:
             return self.maintenance
         try:
-            with Session(self.store) as session:
-                latest = (
-                    select(MaintenanceResult.location, func.max(MaintenanceResult.run_id).label("run_id"))
-                    .join(MaintenanceRun, MaintenanceRun.id == MaintenanceResult.run_id)
-                    .where(MaintenanceRun.ended_at.is_not(None))
-                    .group_by(MaintenanceResult.location)
-                    .subquery()
-                )
-                rows = session.execute(
-                    select(MaintenanceResult.location, MaintenanceRun.ended_at, MaintenanceResult.status, func.count())
-                    .join(
-                        latest,
-                        (latest.c.location == MaintenanceResult.location)
-                        & (latest.c.run_id == MaintenanceResult.run_id),
-                    )
-                    .join(MaintenanceRun, MaintenanceRun.id == MaintenanceResult.run_id)
-                    .group_by(MaintenanceResult.location, MaintenanceRun.ended_at, MaintenanceResult.status)
-                ).all()
-        except SQLAlchemyError as exc:
+            latest = maintenance_store.latest_findings(self.store)
+        except StoreError as exc:
             log.warning("cannot read maintenance results from the store: %s", exc)
             return self.maintenance
-        views: dict[str, tuple[float, dict[str, int]]] = {}
-        for location, ended, status, count in rows:
-            if ended is None:
-                continue
-            ended_at = ended if ended.tzinfo else ended.replace(tzinfo=UTC)
-            entry = views.setdefault(location, (ended_at.timestamp(), {"warn": 0, "fail": 0}))
-            if status in entry[1]:
-                entry[1][status] = count
-        return tuple(MaintenanceView(loc, at, found) for loc, (at, found) in sorted(views.items()))
+        return tuple(MaintenanceView(loc, at.timestamp(), found) for loc, at, found in latest)
 
     # ---- pure-ish bookkeeping ---------------------------------------------------------------------
     def _take(self, device: Device, sample: DeviceSample) -> None:
@@ -331,8 +246,7 @@ class Agent:
     def _store_rollup(self, row: RollupRow) -> None:
         if self.store is None:
             return
-        with self.store.begin() as conn:
-            conn.execute(insert(LinkRollup).values(**row.__dict__))
+        link_store.add_rollup(self.store, row)
 
     def rebuild(self) -> None:
         now = self.clock()

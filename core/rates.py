@@ -103,3 +103,10 @@ def refreshed_span(values: Sequence[tuple[int | None, ...]]) -> tuple[int, int]:
     if len(fresh) >= 2:
         return fresh[0], fresh[-1]
     return 0, len(values) - 1
+
+
+def utilization(rates: Sequence[float | None], subscribed_bps: float) -> float | None:
+    """The higher of a link's direction rates as a share of its subscription; None without a rate. One
+    definition for the agent's saturation history and triage's window."""
+    ratios = [bps / subscribed_bps for bps in rates if bps is not None]
+    return max(ratios) if ratios else None

@@ -41,11 +41,11 @@ class InventoryLoadError(InventoryError):
 class UnknownName(InventoryError):
     """A look-up by name (device, OPD, profile, link) found nothing in the inventory."""
 
-    def __init__(self, kind: str, name: str, known: list[str]) -> None:
+    def __init__(self, kind: str, name: str, known: list[str], known_as: str | None = None) -> None:
         self.kind = kind
         self.name = name
         listed = ", ".join(known) if known else "none"
-        super().__init__(f"no {kind} '{name}' in the inventory; {kind}s: {listed}")
+        super().__init__(f"no {kind} '{name}' in the inventory; {known_as or kind + 's'}: {listed}")
 
 
 class SecretError(InventoryError):

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperGroup
 
+from lab.errors import LabError
 from lab.faults import Faults
 from lab.runner import Runner
 from lab.topology import load_topology
@@ -146,3 +148,21 @@ def demo(
     from lab.demo import run_demo  # noqa: PLC0415
 
     run_demo(runner(topology), lambda line: out.print(line, soft_wrap=True), duration)
+
+
+class _LabGroup(TyperGroup):
+    """``pantau lab``: a lab error is a message and exit 2, as pantau's own errors are."""
+
+    def invoke(self, ctx: Any) -> Any:  # ctx: a context of typer's own copy of click
+        try:
+            return super().invoke(ctx)
+        except LabError as exc:
+            err.print(f"error: {exc}", markup=False, highlight=False)
+            raise typer.Exit(2) from exc
+
+
+def command() -> TyperGroup:
+    """The ``pantau.commands`` entry point: the lab's command group."""
+    group = typer.main.get_group(app)
+    group.__class__ = _LabGroup
+    return group

@@ -9,33 +9,35 @@ half-done; the run ends ``failed`` with the reason. A compensation that fails le
 ``broken`` for ``pantau runs recover``, which also finishes runs whose process died (kill -9, power):
 it claims the run atomically and compensates it from its stored facts. Compensations must therefore
 be idempotent and rely on facts only.
+
+A playbook's input is a typed request (a frozen dataclass); it is stored with the run as JSON and rebuilt
+from there for recovery. A failed run raises :class:`RunFailed`, which carries the run's id.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import getpass
-import json
 import logging
 import os
 import signal
 import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import select, update
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
-
-from store.schema import PlaybookRun, RunStep
+from playbooks.errors import RunFailed
+from store import runs
+from store.engine import Store
 
 log = logging.getLogger(__name__)
+Req = TypeVar("Req")
 
 
 @dataclass(frozen=True)
-class Step:
+class Step(Generic[Req]):
     """One step of a procedure with its Mutu Baku (quality standard) from the SOP."""
 
     name: str
@@ -43,33 +45,33 @@ class Step:
     sop_step: str  # e.g. "SOP 14 langkah 7"
     allowance: timedelta
     expected_output: str
-    action: Callable[[RunContext], str]
-    compensate: Callable[[RunContext], str | None] | None = None
+    action: Callable[[RunContext[Req]], str]
+    compensate: Callable[[RunContext[Req]], str | None] | None = None
 
 
 @dataclass(frozen=True)
-class Playbook:
+class Playbook(Generic[Req]):
     name: str
     title: str
-    steps: tuple[Step, ...]
+    request: type[Req]  # a dataclass: the run's parameters, stored as JSON and rebuilt for recovery
+    steps: tuple[Step[Req], ...]
 
 
 @dataclass
-class RunContext:
-    """What a step sees: the parameters, the facts so far, the store and the run's identity."""
+class RunContext(Generic[Req]):
+    """What a step sees: the request, the facts so far, the store and the run's identity."""
 
     run_id: int
-    params: Mapping[str, Any]
+    request: Req
     facts: dict[str, Any]
-    store: Engine
+    store: Store  # the store's engine, handed to store repositories
     by: str
     resources: Mapping[str, Any] = field(default_factory=dict)
 
     def remember(self, key: str, value: Any) -> None:
         """Record a fact now (before the change it describes), so a crash can be compensated."""
         self.facts[key] = value
-        with Session(self.store) as s, s.begin():
-            s.execute(update(PlaybookRun).where(PlaybookRun.id == self.run_id).values(facts=json.dumps(self.facts)))
+        runs.keep_facts(self.store, self.run_id, self.facts)
 
 
 @dataclass(frozen=True)
@@ -78,10 +80,6 @@ class RunResult:
     state: str
     reason: str | None
     facts: dict[str, Any]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _process_start(pid: int) -> str:
@@ -99,91 +97,60 @@ def operator() -> str:
     return os.environ.get("PANTAU_OPERATOR") or getpass.getuser()
 
 
+def _params(request: Any) -> dict[str, Any]:
+    """A request as the JSON kept with its run (a dataclass instance, each field a JSON value)."""
+    if not dataclasses.is_dataclass(request) or isinstance(request, type):
+        raise TypeError(f"a playbook request is a dataclass instance, not {type(request).__name__}")
+    return dataclasses.asdict(request)
+
+
 class PlaybookRunner:
     """Runs playbooks against a store and recovers the runs whose process died."""
 
-    def __init__(self, store: Engine, playbooks: Mapping[str, Playbook], resources: Mapping[str, Any]) -> None:
+    def __init__(self, store: Store, playbooks: Mapping[str, Playbook[Any]], resources: Mapping[str, Any]) -> None:
         self.store = store
         self.playbooks = playbooks
         self.resources = resources
 
     # ---- running ---------------------------------------------------------------------------------
-    def run(self, playbook: Playbook, params: Mapping[str, Any], by: str, stop_after: str | None = None) -> RunResult:
-        """Run ``playbook``; on failure compensate and raise the step's error (the run is recorded either way).
+    def run(self, playbook: Playbook[Req], request: Req, by: str, stop_after: str | None = None) -> RunResult:
+        """Run ``playbook``; on failure compensate and raise :class:`RunFailed` (the run is recorded either way).
 
         ``stop_after`` stops this process (SIGSTOP) once that step is recorded: a breakpoint for testing
         recovery from a process killed mid-run.
+
+        Raises:
+            RunFailed: a step failed; the run id, the step and the step's error (as the cause).
         """
-        run_id = self._start(playbook, params, by)
-        ctx = RunContext(run_id, dict(params), {}, self.store, by, self.resources)
-        done: list[tuple[int, Step]] = []
+        me = os.getpid()
+        run_id = runs.start(
+            self.store, playbook.name, _params(request), by, socket.gethostname(), me, _process_start(me)
+        )
+        ctx = RunContext(run_id, request, {}, self.store, by, self.resources)
+        done: list[tuple[int, Step[Req]]] = []
         for position, step in enumerate(playbook.steps, start=1):
-            step_id = self._step_started(run_id, position, step)
+            step_id = runs.step_started(
+                self.store, run_id, position, step.name, step.title, step.sop_step, step.allowance, step.expected_output
+            )
             try:
                 output = step.action(ctx)
             except BaseException as exc:
-                reason = f"{step.name}: {exc}" if str(exc) else f"{step.name}: {type(exc).__name__}"
-                self._step_ended(step_id, "failed", None, str(exc) or type(exc).__name__)
+                message = str(exc) or type(exc).__name__
+                runs.step_ended(self.store, step_id, "failed", None, message)
                 done.append((step_id, step))  # its own compensation too: it may have half-happened
                 state = self._compensate(ctx, done)
-                self._end(run_id, state, reason)
+                runs.end(self.store, run_id, state, f"{step.name}: {message}")
+                if isinstance(exc, Exception):
+                    raise RunFailed(run_id, step.name, message) from exc
                 raise
-            self._step_ended(step_id, "ok", output, None)
+            runs.step_ended(self.store, step_id, "ok", output, None)
             done.append((step_id, step))
             if stop_after == step.name:
                 os.kill(os.getpid(), signal.SIGSTOP)
-        self._end(run_id, "succeeded", None)
+        runs.end(self.store, run_id, "succeeded", None)
         return RunResult(run_id, "succeeded", None, ctx.facts)
 
-    def _start(self, playbook: Playbook, params: Mapping[str, Any], by: str) -> int:
-        with Session(self.store) as s, s.begin():
-            run = PlaybookRun(
-                playbook=playbook.name,
-                started_by=by,
-                params=json.dumps(dict(params), default=str),
-                facts="{}",
-                state="running",
-                host=socket.gethostname(),
-                pid=os.getpid(),
-                pid_start=_process_start(os.getpid()),
-                started_at=_now(),
-            )
-            s.add(run)
-            s.flush()
-            return run.id
-
-    def _step_started(self, run_id: int, position: int, step: Step) -> int:
-        with Session(self.store) as s, s.begin():
-            row = RunStep(
-                run_id=run_id,
-                position=position,
-                name=step.name,
-                title=step.title,
-                sop_step=step.sop_step,
-                allowance_seconds=step.allowance.total_seconds(),
-                expected_output=step.expected_output,
-                state="running",
-                started_at=_now(),
-            )
-            s.add(row)
-            s.flush()
-            return row.id
-
-    def _step_ended(self, step_id: int, state: str, output: str | None, error: str | None) -> None:
-        with Session(self.store) as s, s.begin():
-            s.execute(
-                update(RunStep)
-                .where(RunStep.id == step_id)
-                .values(state=state, ended_at=_now(), output=output, error=error)
-            )
-
-    def _end(self, run_id: int, state: str, reason: str | None) -> None:
-        with Session(self.store) as s, s.begin():
-            s.execute(
-                update(PlaybookRun).where(PlaybookRun.id == run_id).values(state=state, reason=reason, ended_at=_now())
-            )
-
-    def _compensate(self, ctx: RunContext, done: list[tuple[int, Step]]) -> str:
+    def _compensate(self, ctx: RunContext[Any], done: list[tuple[int, Step[Any]]]) -> str:
         """Undo ``done`` in reverse; 'failed' if all compensations worked, 'broken' if one did not."""
         state = "failed"
         for step_id, step in reversed(done):
@@ -193,76 +160,44 @@ class PlaybookRunner:
                 note = step.compensate(ctx)
             except Exception as exc:  # keep undoing the rest; the run is marked for recovery
                 log.error("compensation of step %s of run %d failed: %s", step.name, ctx.run_id, exc)
-                self._append(step_id, "compensation-failed", f"compensation failed: {exc}")
+                runs.step_note(self.store, step_id, "compensation-failed", f"compensation failed: {exc}")
                 state = "broken"
                 continue
-            self._append(step_id, "compensated", f"compensated: {note}" if note else "compensated")
+            runs.step_note(self.store, step_id, "compensated", f"compensated: {note}" if note else "compensated")
         return state
-
-    def _append(self, step_id: int, state: str, text: str) -> None:
-        with Session(self.store) as s, s.begin():
-            row = s.get(RunStep, step_id)
-            assert row is not None
-            row.state = state
-            row.error = f"{row.error}; {text}" if row.error else text
 
     # ---- recovery --------------------------------------------------------------------------------
     def recover(self, by: str) -> list[RunResult]:
         """Compensate runs whose process is gone (still 'running' or 'recovering') and 'broken' runs."""
         results = []
-        with Session(self.store) as s:
-            candidates = s.scalars(
-                select(PlaybookRun).where(PlaybookRun.state.in_(("running", "recovering", "broken")))
-            ).all()
-        for run in candidates:
+        me = os.getpid()
+        for run in runs.recoverable(self.store):
             if run.state in ("running", "recovering") and not self._dead(run):
                 continue
-            claimed = self._claim(run)
-            if not claimed:
+            if not runs.claim(self.store, run, me, _process_start(me)):
                 continue  # another process got there first
             playbook = self.playbooks.get(run.playbook)
             if playbook is None:
-                self._end(run.id, "broken", f"unknown playbook {run.playbook}; repair by hand")
+                runs.end(self.store, run.id, "broken", f"unknown playbook {run.playbook}; repair by hand")
                 continue
-            ctx = RunContext(run.id, json.loads(run.params), json.loads(run.facts), self.store, by, self.resources)
+            ctx = RunContext(run.id, playbook.request(**run.params), dict(run.facts), self.store, by, self.resources)
             by_name = {st.name: st for st in playbook.steps}
-            with Session(self.store) as s:
-                rows = s.scalars(
-                    select(RunStep)
-                    .where(
-                        RunStep.run_id == run.id, RunStep.state.in_(("ok", "running", "failed", "compensation-failed"))
-                    )
-                    .order_by(RunStep.position)
-                ).all()
-                done = [(r.id, by_name[r.name]) for r in rows if r.name in by_name]
+            rows = runs.steps(self.store, run.id, ("ok", "running", "failed", "compensation-failed"))
+            done = [(r.id, by_name[r.name]) for r in rows if r.name in by_name]
             for step_id, _ in done:
-                self._mark_interrupted(step_id)
+                runs.step_interrupted(self.store, step_id)
             state = self._compensate(ctx, done)
             reason = f"recovered by {by}: the process {run.pid} on {run.host} stopped mid-run; compensated"
             if run.state == "broken":
                 reason = f"recovered by {by}: compensations retried ({run.reason})"
-            self._end(run.id, state, reason if state == "failed" else f"{reason}, but a compensation failed again")
+            runs.end(
+                self.store, run.id, state, reason if state == "failed" else f"{reason}, but a compensation failed again"
+            )
             results.append(RunResult(run.id, state, reason, ctx.facts))
         return results
 
-    def _mark_interrupted(self, step_id: int) -> None:
-        with Session(self.store) as s, s.begin():
-            row = s.get(RunStep, step_id)
-            assert row is not None
-            if row.state == "running":
-                row.state, row.ended_at, row.error = "failed", _now(), "interrupted: the process stopped"
-
-    def _dead(self, run: PlaybookRun) -> bool:
+    @staticmethod
+    def _dead(run: runs.RunRecord) -> bool:
         if run.host != socket.gethostname():
             return False  # another host's run: only that host can tell
         return _process_start(run.pid) != run.pid_start
-
-    def _claim(self, run: PlaybookRun) -> bool:
-        me = os.getpid()
-        with Session(self.store) as s, s.begin():
-            res = s.execute(
-                update(PlaybookRun)
-                .where(PlaybookRun.id == run.id, PlaybookRun.state == run.state, PlaybookRun.pid == run.pid)
-                .values(state="recovering", pid=me, pid_start=_process_start(me))
-            )
-            return bool(getattr(res, "rowcount", 0) == 1)

@@ -3,7 +3,8 @@
 PlaybookError
  ├── DnsError        an RFC 2136 update or its verification failed (zone, key and server named)
  ├── DnsConflict     a record would overwrite another host's (use --replace to mean it)
- └── RunError        a run cannot be found or started
+ ├── RunError        a run cannot be found or started
+ └── RunFailed       a step of a run failed (the run was compensated); carries the run id and step
 """
 
 from __future__ import annotations
@@ -28,3 +29,12 @@ class DnsConflict(DnsError):
 
 class RunError(PlaybookError):
     pass
+
+
+class RunFailed(PlaybookError):
+    """A step failed and the run was compensated; the step's own error is the ``__cause__``."""
+
+    def __init__(self, run_id: int, step: str, message: str) -> None:
+        self.run_id = run_id
+        self.step = step
+        super().__init__(message)

@@ -18,6 +18,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from store.errors import StoreError
 
 log = logging.getLogger(__name__)
+#: the handle every repository of the store takes; code above ``store/`` names it by this alias only
+Store = Engine
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -91,7 +93,7 @@ def _at_head(engine: Engine) -> bool:
         return False  # no version table yet, or unreachable: migrate() says which
 
 
-def open_store(url: str) -> Engine:
+def open_store(url: str) -> Store:
     """An engine on a database migrated to the head revision."""
     engine = make_engine(url)
     if not _at_head(engine):

@@ -11,11 +11,22 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import typer
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers.background import BackgroundScheduler
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 
 from agent.config import Config, load_config
+from agent.maintenance_jobs import FUNCTION, JOBSTORE, jobstore, run_with_reports
+from agent.schedule import crontab
+from inventory.loader import load_inventory
+from playbooks.engine import operator
 from playbooks.errors import PlaybookError
+from playbooks.maintenance.reports import report_list as listing
+from playbooks.maintenance.reports import review_times, sign
+from store import maintenance as maintenance_store
+from store.engine import open_store
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
@@ -32,11 +43,6 @@ OpdOption = Annotated[list[str] | None, typer.Option("--opd", help="OPD slug or 
 LangOption = Annotated[list[str] | None, typer.Option("--lang", help="report language: id (default), en; repeat")]
 
 
-def register(app: typer.Typer) -> None:
-    app.add_typer(maintenance_app, name="maintenance")
-    app.add_typer(report_app, name="report")
-
-
 @maintenance_app.command("run")
 def maintenance_run(
     opd: OpdOption = None,
@@ -49,10 +55,6 @@ def maintenance_run(
     as_json: JsonOption = False,
 ) -> None:
     """Run the maintenance checks now (devices in parallel) and write a Berita Acara per location."""
-    from rich.progress import Progress  # noqa: PLC0415
-
-    from agent.maintenance_jobs import run_with_reports  # noqa: PLC0415
-    from playbooks.engine import operator  # noqa: PLC0415
 
     cfg = load_config(config, overrides={"inventory": inventory, "state_dir": state_dir, "known_hosts": known_hosts})
     if lang:
@@ -98,10 +100,6 @@ def maintenance_run(
 
 
 def _scheduler(cfg: Config) -> Any:
-    from apscheduler.schedulers.background import BackgroundScheduler  # noqa: PLC0415
-
-    from agent.maintenance_jobs import JOBSTORE, jobstore  # noqa: PLC0415
-    from store.engine import open_store  # noqa: PLC0415
 
     open_store(cfg.database_url).dispose()  # migrated before APScheduler adds its table beside ours
     scheduler = BackgroundScheduler(jobstores={JOBSTORE: jobstore(cfg)}, timezone=cfg.timezone)
@@ -117,8 +115,6 @@ def maintenance_schedule(
     state_dir: StateOption = None,
 ) -> None:
     """Schedule a one-off maintenance; the running agent runs it at that time (kept across restarts)."""
-    from agent.maintenance_jobs import FUNCTION, JOBSTORE  # noqa: PLC0415
-    from playbooks.engine import operator  # noqa: PLC0415
 
     cfg = load_config(config, overrides={"state_dir": state_dir})
     tz = ZoneInfo(cfg.timezone)
@@ -151,12 +147,6 @@ def maintenance_schedule(
 @maintenance_app.command("list")
 def maintenance_list(config: ConfigOption = None, state_dir: StateOption = None, as_json: JsonOption = False) -> None:
     """The plan's next run, scheduled one-off maintenance and the latest runs."""
-    from sqlalchemy import select  # noqa: PLC0415
-    from sqlalchemy.orm import Session  # noqa: PLC0415
-
-    from agent.maintenance_jobs import JOBSTORE, crontab  # noqa: PLC0415
-    from store.engine import open_store  # noqa: PLC0415
-    from store.schema import MaintenanceRun  # noqa: PLC0415
 
     cfg = load_config(config, overrides={"state_dir": state_dir})
     plan: dict[str, Any] | None = None
@@ -182,18 +172,17 @@ def maintenance_list(config: ConfigOption = None, state_dir: StateOption = None,
         ]
     finally:
         scheduler.shutdown(wait=False)
-    with Session(open_store(cfg.database_url)) as s:
-        runs = [
-            {
-                "id": r.id,
-                "started_at": r.started_at.isoformat(),
-                "ended": r.ended_at is not None,
-                "trigger": r.trigger,
-                "scope": json.loads(r.scope),
-                "by": r.by,
-            }
-            for r in s.scalars(select(MaintenanceRun).order_by(MaintenanceRun.id.desc()).limit(20))
-        ]
+    runs: list[dict[str, Any]] = [
+        {
+            "id": r.id,
+            "started_at": r.started_at.isoformat(),
+            "ended": r.ended_at is not None,
+            "trigger": r.trigger,
+            "scope": r.scope,
+            "by": r.by,
+        }
+        for r in maintenance_store.newest_runs(open_store(cfg.database_url), 20)
+    ]
     if as_json:
         sys.stdout.write(json.dumps({"plan": plan, "scheduled": jobs, "runs": runs}, indent=2) + "\n")
         return
@@ -223,9 +212,6 @@ def maintenance_cancel(
     state_dir: StateOption = None,
 ) -> None:
     """Cancel a scheduled one-off maintenance."""
-    from apscheduler.jobstores.base import JobLookupError  # noqa: PLC0415
-
-    from agent.maintenance_jobs import JOBSTORE  # noqa: PLC0415
 
     cfg = load_config(config, overrides={"state_dir": state_dir})
     scheduler = _scheduler(cfg)
@@ -241,8 +227,6 @@ def maintenance_cancel(
 @report_app.command("list")
 def report_list(config: ConfigOption = None, state_dir: StateOption = None, as_json: JsonOption = False) -> None:
     """Reports with their review state."""
-    from playbooks.maintenance.reports import report_list as listing  # noqa: PLC0415
-    from store.engine import open_store  # noqa: PLC0415
 
     cfg = load_config(config, overrides={"state_dir": state_dir})
     rows = listing(open_store(cfg.database_url))
@@ -268,9 +252,6 @@ def report_sign(
     state_dir: StateOption = None,
 ) -> None:
     """Record a review step (who and when) and render the report again with it."""
-    from inventory.loader import load_inventory  # noqa: PLC0415
-    from playbooks.maintenance.reports import review_times, sign  # noqa: PLC0415
-    from store.engine import open_store  # noqa: PLC0415
 
     cfg = load_config(config, overrides={"inventory": inventory, "state_dir": state_dir})
     store = open_store(cfg.database_url)

@@ -5,51 +5,33 @@ from __future__ import annotations
 import json
 import sys
 from datetime import datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from agent.config import Config, load_config
-from playbooks.errors import RunError
+from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOption, config, err, local, out, setup
+from agent.config import Config
+from inventory.ipam import parse_address, prefix_of, usage
+from inventory.models import Inventory, Purpose
+from playbooks.catalog import PLAYBOOKS
+from playbooks.colocate import COLOCATE, ColocationRequest, Services
+from playbooks.decommission import DECOMMISSION, DecommissionRequest
+from playbooks.effectors.dns import DnsUpdater
+from playbooks.engine import Playbook, PlaybookRunner, operator
+from playbooks.errors import RunError, RunFailed
+from playbooks.live_check import network_live_check
+from store import runs
+from store import targets as target_store
+from store.allocations import Allocations
+from store.engine import Store, open_store
 
-if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
-
-    from inventory.models import Inventory
-
-# The store (SQLAlchemy, Alembic) and the inventory loader are imported inside the commands: importing
-# them here would add ~0.7 s to every ``pantau`` start, also for commands that never touch the store.
-
-out = Console()
-err = Console(stderr=True, soft_wrap=True)
-
+app = typer.Typer()
 runs_app = typer.Typer(no_args_is_help=True, help="Playbook runs: each step's time against its SOP allowance.")
 ipam_app = typer.Typer(no_args_is_help=True, help="IP address management: utilization, history.")
 
-ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="pantau.yml (default: ./pantau.yml)")]
-InventoryOption = Annotated[Path | None, typer.Option("--inventory", "-i", help="inventory folder")]
-StateOption = Annotated[Path | None, typer.Option("--state-dir", help="state directory (SQLite store)")]
-JsonOption = Annotated[bool, typer.Option("--json", help="machine-readable output")]
 
-
-def _setup(config: Path | None, inventory: Path | None, state_dir: Path | None) -> tuple[Config, Inventory, Engine]:
-    from inventory.loader import load_inventory  # noqa: PLC0415
-    from store.engine import open_store  # noqa: PLC0415
-
-    cfg = load_config(config, overrides={"inventory": inventory, "state_dir": state_dir})
-    inv = load_inventory(cfg.inventory)
-    return cfg, inv, open_store(cfg.database_url)
-
-
-def _runner(cfg: Config, inv: Inventory, store: Engine, live_check: bool = True) -> Any:
-    from playbooks.colocate import PLAYBOOKS, Services, network_live_check  # noqa: PLC0415
-    from playbooks.effectors.dns import DnsUpdater  # noqa: PLC0415
-    from playbooks.engine import PlaybookRunner  # noqa: PLC0415
-    from store.allocations import Allocations  # noqa: PLC0415
-
+def _runner(cfg: Config, inv: Inventory, store: Store, live_check: bool = True) -> PlaybookRunner:
     services = Services(
         inv,
         cfg.inventory,
@@ -60,43 +42,24 @@ def _runner(cfg: Config, inv: Inventory, store: Engine, live_check: bool = True)
     return PlaybookRunner(store, PLAYBOOKS, {"services": services})
 
 
-def _local(dt: datetime | None, tz: str) -> str:
-    if dt is None:
-        return "—"
-    from zoneinfo import ZoneInfo  # noqa: PLC0415
-
-    if dt.tzinfo is None:  # SQLite gives naive datetimes back; they were stored in UTC
-        from datetime import UTC  # noqa: PLC0415
-
-        dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M:%S %Z")
-
-
 def _seconds(start: datetime | None, end: datetime | None) -> float | None:
     return None if start is None or end is None else (end - start).total_seconds()
 
 
-def _print_run(store: Engine, run_id: int, tz: str) -> dict[str, Any]:
-    from sqlalchemy import select  # noqa: PLC0415
-    from sqlalchemy.orm import Session  # noqa: PLC0415
-
-    from store.schema import PlaybookRun, RunStep  # noqa: PLC0415
-
-    with Session(store) as s:
-        run = s.get(PlaybookRun, run_id)
-        if run is None:
-            raise RunError(f"no run {run_id}; see pantau runs list")
-        steps = s.scalars(select(RunStep).where(RunStep.run_id == run_id).order_by(RunStep.position)).all()
-    data = {
+def _print_run(store: Store, run_id: int, tz: str) -> dict[str, Any]:
+    run = runs.get(store, run_id)
+    if run is None:
+        raise RunError(f"no run {run_id}; see pantau runs list")
+    return {
         "id": run.id,
         "playbook": run.playbook,
         "state": run.state,
         "reason": run.reason,
         "started_by": run.started_by,
-        "params": json.loads(run.params),
-        "facts": json.loads(run.facts),
-        "started_at": _local(run.started_at, tz),
-        "ended_at": _local(run.ended_at, tz),
+        "params": run.params,
+        "facts": run.facts,
+        "started_at": local(run.started_at, tz),
+        "ended_at": local(run.ended_at, tz),
         "steps": [
             {
                 "position": st.position,
@@ -110,10 +73,9 @@ def _print_run(store: Engine, run_id: int, tz: str) -> dict[str, Any]:
                 "output": st.output,
                 "error": st.error,
             }
-            for st in steps
+            for st in runs.steps(store, run_id)
         ],
     }
-    return data
 
 
 def _render_run(data: dict[str, Any]) -> None:
@@ -148,15 +110,7 @@ def _render_run(data: dict[str, Any]) -> None:
         out.print(f"{sop}: {used:.2f} s dari {allowed / 60:.0f} menit — {verdict}")
 
 
-def register(app: typer.Typer) -> None:
-    """Attach the playbook commands to the main app."""
-    app.add_typer(runs_app, name="runs")
-    app.add_typer(ipam_app, name="ipam")
-    app.command()(colocate)
-    app.command()(decommission)
-    app.command()(targets)
-
-
+@app.command()
 def colocate(
     opd: Annotated[str, typer.Option(help="OPD slug the server belongs to")],
     hostname: Annotated[str, typer.Option(help="server host name (a DNS label); becomes HOSTNAME.<agency zone>")],
@@ -172,83 +126,59 @@ def colocate(
         bool, typer.Option("--no-live-check", help="skip ICMP/ARP conflict detection (not on a network)")
     ] = False,
     stop_after: Annotated[str | None, typer.Option(hidden=True, help="testing: SIGSTOP after this step")] = None,
-    config: ConfigOption = None,
+    config_path: ConfigOption = None,
     inventory: InventoryOption = None,
     state_dir: StateOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """SOP 14 steps 7-8: allocate an IP, add DNS forward and reverse (and a subdomain), put it under monitoring."""
-    from playbooks.colocate import COLOCATE  # noqa: PLC0415
-    from playbooks.engine import operator  # noqa: PLC0415
-
-    cfg, inv, store = _setup(config, inventory, state_dir)
+    cfg, inv, store = setup(config_path, inventory, state_dir)
     runner = _runner(cfg, inv, store, live_check=not no_live_check)
     by = operator()
     for rec in runner.recover(by):
         err.print(f"recovered run {rec.run_id}: {rec.state}", markup=False)
-    params = {
-        "opd": opd,
-        "hostname": hostname,
-        "mac": mac.lower() if mac else None,
-        "public": public,
-        "ip": ip,
-        "subdomain": subdomain,
-        "prefix": prefix,
-        "replace": replace,
-    }
-    _run_and_report(runner, COLOCATE, params, by, stop_after, store, cfg, as_json)
+    request = ColocationRequest(opd, hostname, mac.lower() if mac else None, public, ip, subdomain, prefix, replace)
+    _run_and_report(runner, COLOCATE, request, by, stop_after, store, cfg, as_json)
 
 
+@app.command()
 def decommission(
     hostname: Annotated[str, typer.Argument(help="server host name given to colocate")],
     stop_after: Annotated[str | None, typer.Option(hidden=True, help="testing: SIGSTOP after this step")] = None,
-    config: ConfigOption = None,
+    config_path: ConfigOption = None,
     inventory: InventoryOption = None,
     state_dir: StateOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Withdraw a server: stop monitoring, delete its DNS records, release its address (all recorded)."""
-    from playbooks.colocate import DECOMMISSION  # noqa: PLC0415
-    from playbooks.engine import operator  # noqa: PLC0415
-
-    cfg, inv, store = _setup(config, inventory, state_dir)
+    cfg, inv, store = setup(config_path, inventory, state_dir)
     runner = _runner(cfg, inv, store, live_check=False)
     by = operator()
     for rec in runner.recover(by):
         err.print(f"recovered run {rec.run_id}: {rec.state}", markup=False)
-    _run_and_report(runner, DECOMMISSION, {"hostname": hostname}, by, stop_after, store, cfg, as_json)
+    _run_and_report(runner, DECOMMISSION, DecommissionRequest(hostname), by, stop_after, store, cfg, as_json)
 
 
 def _run_and_report(
-    runner: Any,
-    playbook: Any,
-    params: dict[str, Any],
+    runner: PlaybookRunner,
+    playbook: Playbook[Any],
+    request: Any,
     by: str,
     stop_after: str | None,
-    store: Engine,
+    store: Store,
     cfg: Config,
     as_json: bool,
 ) -> None:
-    from sqlalchemy import select  # noqa: PLC0415
-    from sqlalchemy.orm import Session  # noqa: PLC0415
-
-    from playbooks.errors import PlaybookError  # noqa: PLC0415
-    from store.schema import PlaybookRun  # noqa: PLC0415
-
+    """Run the playbook and show its record (also of a failed run, then raise its error)."""
+    failure: RunFailed | None = None
     try:
-        result = runner.run(playbook, params, by, stop_after=stop_after)
-        run_id = result.run_id
-        failure: Exception | None = None
-    except PlaybookError as exc:
-        failure = exc
-        with Session(store) as s:
-            run_id = s.scalars(
-                select(PlaybookRun.id).where(PlaybookRun.playbook == playbook.name).order_by(PlaybookRun.id.desc())
-            ).first()
-    data = _print_run(store, run_id, cfg.timezone) if run_id is not None else None
-    if as_json and data is not None:
+        run_id = runner.run(playbook, request, by, stop_after=stop_after).run_id
+    except RunFailed as exc:
+        failure, run_id = exc, exc.run_id
+    data = _print_run(store, run_id, cfg.timezone)
+    if as_json:
         sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
-    elif data is not None:
+    else:
         _render_run(data)
     if failure is not None:
         raise failure
@@ -257,33 +187,24 @@ def _run_and_report(
 @runs_app.command("list")
 def runs_list(
     limit: Annotated[int, typer.Option(help="newest N runs")] = 20,
-    config: ConfigOption = None,
+    config_path: ConfigOption = None,
     state_dir: StateOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """The newest playbook runs."""
-    from sqlalchemy import select  # noqa: PLC0415
-    from sqlalchemy.orm import Session  # noqa: PLC0415
-
-    from store.engine import open_store  # noqa: PLC0415
-    from store.schema import PlaybookRun  # noqa: PLC0415
-
-    cfg = load_config(config, overrides={"state_dir": state_dir})
-    store = open_store(cfg.database_url)
-    with Session(store) as s:
-        runs = s.scalars(select(PlaybookRun).order_by(PlaybookRun.id.desc()).limit(limit)).all()
-    rows = [
+    cfg = config(config_path, state_dir=state_dir)
+    rows: list[dict[str, Any]] = [
         {
             "id": r.id,
             "playbook": r.playbook,
             "state": r.state,
             "started_by": r.started_by,
-            "started_at": _local(r.started_at, cfg.timezone),
+            "started_at": local(r.started_at, cfg.timezone),
             "seconds": _seconds(r.started_at, r.ended_at),
-            "params": json.loads(r.params),
+            "params": r.params,
             "reason": r.reason,
         }
-        for r in runs
+        for r in runs.newest(open_store(cfg.database_url), limit)
     ]
     if as_json:
         sys.stdout.write(json.dumps(rows, indent=2, default=str) + "\n")
@@ -302,14 +223,12 @@ def runs_list(
 @runs_app.command("show")
 def runs_show(
     run: Annotated[int, typer.Argument(help="run number")],
-    config: ConfigOption = None,
+    config_path: ConfigOption = None,
     state_dir: StateOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """One run: each step's time against its Mutu Baku allowance, output and error."""
-    from store.engine import open_store  # noqa: PLC0415
-
-    cfg = load_config(config, overrides={"state_dir": state_dir})
+    cfg = config(config_path, state_dir=state_dir)
     data = _print_run(open_store(cfg.database_url), run, cfg.timezone)
     if as_json:
         sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
@@ -318,11 +237,11 @@ def runs_show(
 
 
 @runs_app.command("recover")
-def runs_recover(config: ConfigOption = None, inventory: InventoryOption = None, state_dir: StateOption = None) -> None:
+def runs_recover(
+    config_path: ConfigOption = None, inventory: InventoryOption = None, state_dir: StateOption = None
+) -> None:
     """Compensate runs whose process died mid-run, and retry failed compensations."""
-    from playbooks.engine import operator  # noqa: PLC0415
-
-    cfg, inv, store = _setup(config, inventory, state_dir)
+    cfg, inv, store = setup(config_path, inventory, state_dir)
     results = _runner(cfg, inv, store, live_check=False).recover(operator())
     for rec in results:
         out.print(f"run {rec.run_id}: {rec.state} — {rec.reason}", markup=False)
@@ -333,17 +252,13 @@ def runs_recover(config: ConfigOption = None, inventory: InventoryOption = None,
 @ipam_app.command("show")
 def ipam_show(
     prefix: Annotated[str | None, typer.Argument(help="prefix name (default: server and public prefixes)")] = None,
-    config: ConfigOption = None,
+    config_path: ConfigOption = None,
     inventory: InventoryOption = None,
     state_dir: StateOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Utilization of prefixes: size, reserved, used, conflicts, free; with a prefix, its allocations."""
-    from inventory.ipam import usage  # noqa: PLC0415
-    from inventory.models import Purpose  # noqa: PLC0415
-    from store.allocations import Allocations  # noqa: PLC0415
-
-    _cfg, inv, store = _setup(config, inventory, state_dir)
+    _cfg, inv, store = setup(config_path, inventory, state_dir)
     allocations = Allocations(store)
     chosen = (
         [p for p in inv.prefixes if p.name == prefix]
@@ -382,16 +297,13 @@ def ipam_show(
 @ipam_app.command("history")
 def ipam_history(
     address: Annotated[str, typer.Argument(help="IP address")],
-    config: ConfigOption = None,
+    config_path: ConfigOption = None,
     inventory: InventoryOption = None,
     state_dir: StateOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Every allocation and release of ADDRESS (who, when, for which OPD and server), and conflicts seen there."""
-    from inventory.ipam import parse_address, prefix_of  # noqa: PLC0415
-    from store.allocations import Allocations  # noqa: PLC0415
-
-    cfg, inv, store = _setup(config, inventory, state_dir)
+    cfg, inv, store = setup(config_path, inventory, state_dir)
     addr = parse_address(address)
     pfx = prefix_of(inv, addr)
     allocations = Allocations(store)
@@ -429,9 +341,9 @@ def ipam_history(
                 "run": c.run_id,
             }
         )
-    events.sort(key=lambda e: (e["at"].replace(tzinfo=None), e["event"] != "allocated"))
+    events.sort(key=lambda e: (e["at"], e["event"] != "allocated"))
     for e in events:
-        e["at"] = _local(e["at"], cfg.timezone)
+        e["at"] = local(e["at"], cfg.timezone)
     if as_json:
         sys.stdout.write(json.dumps({"address": str(addr), "prefix": pfx.name, "events": events}, indent=2) + "\n")
         return
@@ -443,13 +355,11 @@ def ipam_history(
     out.print(table)
 
 
-def targets(config: ConfigOption = None, state_dir: StateOption = None, as_json: JsonOption = False) -> None:
+@app.command()
+def targets(config_path: ConfigOption = None, state_dir: StateOption = None, as_json: JsonOption = False) -> None:
     """Servers registered for monitoring by playbooks (probed by the agent with the inventory's targets)."""
-    from playbooks.effectors.monitoring import targets as registered  # noqa: PLC0415
-    from store.engine import open_store  # noqa: PLC0415
-
-    cfg = load_config(config, overrides={"state_dir": state_dir})
-    rows = registered(open_store(cfg.database_url))
+    cfg = config(config_path, state_dir=state_dir)
+    rows = target_store.all_targets(open_store(cfg.database_url))
     if as_json:
         sys.stdout.write(json.dumps([r.__dict__ for r in rows], indent=2, default=str) + "\n")
         return
@@ -457,5 +367,5 @@ def targets(config: ConfigOption = None, state_dir: StateOption = None, as_json:
     for col in ("name", "address", "OPD", "added", "by"):
         table.add_column(col)
     for r in rows:
-        table.add_row(r.name, r.address, r.opd or "", _local(r.added_at, cfg.timezone), r.added_by)
+        table.add_row(r.name, r.address, r.opd or "", local(r.added_at, cfg.timezone), r.added_by)
     out.print(table)

@@ -16,7 +16,19 @@ from rich.table import Table
 from rich.text import Text
 
 from agent.config import Config, load_config
+from core.topology import opd_of
+from exporters.reports import render_tickets
+from inventory.errors import UnknownName
+from inventory.loader import load_inventory
+from playbooks.effectors.notify import send
+from playbooks.engine import operator
 from playbooks.errors import PlaybookError
+from playbooks.tickets import evidence_text, month_report, pack_text
+from playbooks.triage.decide import decide
+from playbooks.triage.gather import gather
+from store import targets
+from store.engine import Store, open_store
+from store.tickets import Tickets
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
@@ -29,72 +41,42 @@ ticket_app = typer.Typer(no_args_is_help=True, help="SOP 15 tickets: complaint t
 COLORS = {"no-fault-found": "green", "congestion": "yellow", "dns-or-service": "yellow"}
 
 
-def register(app: typer.Typer) -> None:
-    app.command()(triage)
-    app.add_typer(ticket_app, name="ticket")
+app = typer.Typer()
 
 
-def resolve_opd(inv: Any, what: str) -> str:
-    """An OPD slug from a slug, an address (its LAN, WAN or a server's) or a registered hostname."""
-    from ipaddress import ip_address, ip_interface  # noqa: PLC0415
-
-    slugs = [lk.opd for lk in inv.links]
-    if what in slugs:
-        return what
-    try:
-        address = ip_address(what)
-    except ValueError:
-        address = None
-    if address is not None:
-        for p in inv.prefixes:
-            if p.opd and address in p.prefix:
-                return str(p.opd)
-        for device in inv.devices:
-            if device.opd and any(i.address and ip_interface(i.address).ip == address for i in device.interfaces):
-                return str(device.opd)
-    for s in (p.static for p in inv.prefixes):
-        for st in s:
-            if what in (st.hostname, str(st.address)) and st.opd:
-                return str(st.opd)
-    raise PlaybookError(f"'{what}' is not an OPD with a WAN link, nor one of their addresses; OPDs: {', '.join(slugs)}")
-
-
-def _registered_opd(store: Any, what: str) -> str | None:
-    from sqlalchemy import select  # noqa: PLC0415
-    from sqlalchemy.orm import Session  # noqa: PLC0415
-
-    from store.schema import ProbeTargetRow  # noqa: PLC0415
-
-    with Session(store) as s:
-        for row in s.scalars(select(ProbeTargetRow)):
-            if what in (row.name, row.name.split(".")[0], row.address) and row.opd:
-                return str(row.opd)
+def _registered_opd(store: Store, what: str) -> str | None:
+    """The OPD of a server a playbook registered, by its name, short name or address."""
+    for target in targets.all_targets(store):
+        if what in (target.name, target.name.split(".")[0], target.address) and target.opd:
+            return target.opd
     return None
 
 
 def run_triage(cfg: Config, what: str) -> tuple[Any, float]:
-    from inventory.loader import load_inventory  # noqa: PLC0415
-    from playbooks.triage.decide import decide, gather  # noqa: PLC0415
-    from store.engine import open_store  # noqa: PLC0415
 
     start = time.monotonic()
     inv = load_inventory(cfg.inventory)
     store = open_store(cfg.database_url)
     try:
-        opd = resolve_opd(inv, what)
-    except PlaybookError:
+        opd = opd_of(inv, what)
+    except UnknownName:
         registered = _registered_opd(store, what)  # a colocated server's name
         if registered is None:
             store.dispose()
             raise
         opd = registered
     try:
-        facts = asyncio.run(gather(inv, cfg.inventory, opd, store, timeout=cfg.poll.snmp_timeout, tz=cfg.timezone))
+        facts = asyncio.run(
+            gather(
+                inv, cfg.inventory, opd, store, timeout=cfg.poll.snmp_timeout, tz=cfg.timezone, thresholds=cfg.health
+            )
+        )
     finally:
         store.dispose()
-    return decide(inv, facts), time.monotonic() - start
+    return decide(inv, facts, cfg.health), time.monotonic() - start
 
 
+@app.command()
 def triage(
     opd: Annotated[str, typer.Argument(help="OPD slug, or an address or host name of the OPD")],
     config: ConfigOption = None,
@@ -120,8 +102,6 @@ def triage(
         body.add_row(f"OPD terdampak: {', '.join(diagnosis.affected)}")
     body.add_row(table)
     if diagnosis.verdict.value in ("circuit-down", "provider-link-degraded"):
-        from playbooks.tickets import pack_text  # noqa: PLC0415
-
         body.add_row(Text(pack_text(diagnosis.pack)))
     out.print(
         Panel(body, title=f"[{color}]{diagnosis.verdict.value}[/] — {diagnosis.opd}", subtitle=f"{seconds:.1f} s")
@@ -129,15 +109,12 @@ def triage(
 
 
 def _tickets(config: Path | None, state_dir: Path | None, inventory: Path | None = None) -> tuple[Config, Any]:
-    from playbooks.tickets import Tickets  # noqa: PLC0415
-    from store.engine import open_store  # noqa: PLC0415
 
     cfg = load_config(config, overrides={"state_dir": state_dir, "inventory": inventory})
     return cfg, Tickets(open_store(cfg.database_url))
 
 
 def _notify(cfg: Config, event: str, payload: dict[str, Any]) -> None:
-    from playbooks.effectors.notify import send  # noqa: PLC0415
 
     if cfg.notify.webhooks or cfg.notify.telegram:
         send(cfg, event, payload, cfg.inventory)
@@ -151,7 +128,6 @@ def _timing_line(step: str, timing: Any) -> str:
 
 
 def _step(cfg: Config, tickets: Any, ticket: int, step: str, text: str, **changes: Any) -> None:
-    from playbooks.engine import operator  # noqa: PLC0415
 
     timing = tickets.record(ticket, step, operator(), text, **changes)
     out.print(f"ticket {ticket}: {_timing_line(step, timing)}", markup=False)
@@ -180,8 +156,6 @@ def ticket_open(
     state_dir: StateOption = None,
 ) -> None:
     """SOP 15 step 1: record a complaint (Aduan)."""
-    from inventory.loader import load_inventory  # noqa: PLC0415
-    from playbooks.engine import operator  # noqa: PLC0415
 
     cfg, tickets = _tickets(config, state_dir, inventory)
     slugs = [o.slug for o in load_inventory(cfg.inventory).opds]
@@ -212,7 +186,6 @@ def ticket_triage(
     state_dir: StateOption = None,
 ) -> None:
     """Run triage for the ticket's OPD and attach the verdict and its evidence."""
-    from playbooks.tickets import evidence_text  # noqa: PLC0415
 
     cfg, tickets = _tickets(config, state_dir, inventory)
     opd = tickets.show(ticket)["opd"]
@@ -231,14 +204,10 @@ def ticket_escalate(
 ) -> None:
     """SOP 15 step 4: hand over to the provider of the OPD's link (from the inventory), with a fresh evidence
     pack: outage start, last good period, port state, flaps, and the last hour's loss timeline."""
-    from inventory.loader import load_inventory  # noqa: PLC0415
-    from playbooks.tickets import pack_text  # noqa: PLC0415
 
     cfg, tickets = _tickets(config, state_dir, inventory)
     opd = tickets.show(ticket)["opd"]
-    link = next((lk for lk in load_inventory(cfg.inventory).links if lk.opd == opd), None)
-    if link is None:
-        raise PlaybookError(f"OPD {opd} has no WAN link in the inventory: no provider to escalate to")
+    link = load_inventory(cfg.inventory).link_of(opd)
     diagnosis, _ = run_triage(cfg, opd)
     text = f"eskalasi ke {link.provider}, sirkuit {link.circuit_id}, kontak {link.provider_contact or '-'}"
     text += f"\nverdict saat eskalasi: {diagnosis.verdict.value}\n{pack_text(diagnosis.pack)}"
@@ -344,12 +313,9 @@ def ticket_report(
     state_dir: StateOption = None,
 ) -> None:
     """The month's report: tickets per OPD and per verdict, time per step against SOP 15's allowances."""
-    from exporters.reports import render_tickets  # noqa: PLC0415
-    from inventory.loader import load_inventory  # noqa: PLC0415
-    from playbooks.tickets import month_report  # noqa: PLC0415
 
     cfg, tickets = _tickets(config, state_dir, inventory)
-    report = month_report(tickets.store, month)
+    report = month_report(tickets, month)
     agency = load_inventory(cfg.inventory).agency.name
     if output is None:
         sys.stdout.write(render_tickets(report, agency, "md"))

@@ -76,7 +76,7 @@ class Inventory(Model):
         for link in self.links:
             if link.opd == slug:
                 return link
-        raise UnknownName("OPD with a WAN link", slug, [link.opd for link in self.links])
+        raise UnknownName("OPD with a WAN link", slug, [link.opd for link in self.links], "OPDs with a WAN link")
 
     def links_of(self, slug: str) -> tuple[Link, ...]:
         return tuple(link for link in self.links if link.opd == slug)

@@ -5,22 +5,19 @@ each step allowed 1 day)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
-
 from core.findings import DC
+from core.sop import REVIEW_STEP_ALLOWANCE
 from exporters.reports import ROLES, STATES, ReportData, Signature, render
 from inventory.models import Inventory
 from playbooks.errors import PlaybookError
-from playbooks.maintenance.run import stored_results
-from store.schema import Report, ReportSignature
+from store import maintenance
+from store.engine import Store
+from store.maintenance import ReportInfo
 
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
-STEP_ALLOWANCE = timedelta(days=1)
 DEFAULT_PLAN = "Batam SOP 05 Pemeliharaan Jaringan Berkala"
 
 
@@ -38,13 +35,9 @@ def _names(inv: Inventory, lang: str) -> dict[str, str]:
     return names
 
 
-def _data(store: Engine, inv: Inventory, report: Report, lang: str) -> ReportData:
-    run, results = stored_results(store, report.run_id)
-    with Session(store) as s:
-        sigs = s.scalars(
-            select(ReportSignature).where(ReportSignature.report_id == report.id).order_by(ReportSignature.id)
-        ).all()
-        signatures = [Signature(x.role, x.name, _aware(x.at)) for x in sigs]
+def _data(store: Store, inv: Inventory, report: ReportInfo, lang: str) -> ReportData:
+    run, results = maintenance.results_of(store, report.run_id)
+    signatures = [Signature(x.role, x.name, x.at) for x in maintenance.signatures(store, report.id)]
     names = _names(inv, lang)
     chosen = results if report.location == "*" else [r for r in results if r.location == report.location]
     return ReportData(
@@ -54,7 +47,7 @@ def _data(store: Engine, inv: Inventory, report: Report, lang: str) -> ReportDat
         agency=inv.agency.name,
         team=inv.agency.team,
         plan=run.plan or DEFAULT_PLAN,
-        started_at=_aware(run.started_at),
+        started_at=run.started_at,
         timezone=inv.agency.timezone,
         results=chosen,
         state=report.state,
@@ -63,11 +56,7 @@ def _data(store: Engine, inv: Inventory, report: Report, lang: str) -> ReportDat
     )
 
 
-def _aware(dt: datetime) -> datetime:
-    return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
-
-
-def _write(store: Engine, inv: Inventory, report: Report, langs: list[str]) -> list[Path]:
+def _write(store: Store, inv: Inventory, report: ReportInfo, langs: list[str]) -> list[Path]:
     directory = Path(report.directory)
     directory.mkdir(parents=True, exist_ok=True)
     stem = report.number.replace("/", "-")
@@ -81,95 +70,68 @@ def _write(store: Engine, inv: Inventory, report: Report, langs: list[str]) -> l
     return paths
 
 
-def create_reports(store: Engine, inv: Inventory, run_id: int, directory: Path, langs: list[str]) -> list[ReportFiles]:
+def create_reports(store: Store, inv: Inventory, run_id: int, directory: Path, langs: list[str]) -> list[ReportFiles]:
     """A Berita Acara per location of the run, and the summary; files in ``directory``."""
-    run, results = stored_results(store, run_id)
+    run, results = maintenance.results_of(store, run_id)
     locations = list(dict.fromkeys(r.location for r in results))
-    started = _aware(run.started_at).astimezone()
+    started = run.started_at.astimezone()
     out = []
     for location in [*locations, "*"]:
-        with Session(store) as s, s.begin():
-            report = Report(
-                run_id=run_id,
-                location=location,
-                number=f"pending-{run_id}-{location}",
-                state="drafted",
-                created_at=datetime.now(UTC),
-                directory=str(directory),
-            )
-            s.add(report)
-            s.flush()
-            kind = "LAP-PJB" if location == "*" else "BA-PJB"
-            where = "SEMUA" if location == "*" else location.upper()
-            report.number = f"{report.id:03d}/{kind}/{where}/{ROMAN[started.month - 1]}/{started.year}"
-            s.flush()
-            s.expunge(report)
+        kind = "LAP-PJB" if location == "*" else "BA-PJB"
+        where = "SEMUA" if location == "*" else location.upper()
+        number = f"{{id:03d}}/{kind}/{where}/{ROMAN[started.month - 1]}/{started.year}"
+        report = maintenance.new_report(store, run_id, location, str(directory), number)
         out.append(ReportFiles(report.id, report.number, location, _write(store, inv, report, langs)))
     return out
 
 
 def sign(
-    store: Engine, inv: Inventory, report_id: int, role: str, name: str, langs: list[str]
+    store: Store, inv: Inventory, report_id: int, role: str, name: str, langs: list[str]
 ) -> tuple[str, list[Path]]:
     """Record ``name`` as ``role`` on the report; roles sign in SOP order. Returns the new state and files."""
     if role not in ROLES:
         raise PlaybookError(f"--as {role}: choose one of {', '.join(ROLES)}")
     if not name.strip():
         raise PlaybookError("--name is empty: write the signer's name")
-    with Session(store) as s, s.begin():
-        report = s.get(Report, report_id)
-        if report is None:
-            raise PlaybookError(f"no report {report_id}; see pantau report list")
-        done = [x.role for x in s.scalars(select(ReportSignature).where(ReportSignature.report_id == report_id))]
-        expected = next((r for r in ROLES if r not in done), None)
-        if expected is None:
-            raise PlaybookError(f"report {report.number} is already reviewed by the Kadis")
-        if role != expected:
-            raise PlaybookError(f"report {report.number} is {report.state}: the next to sign is {expected}, not {role}")
-        s.add(ReportSignature(report_id=report_id, role=role, name=name.strip(), at=datetime.now(UTC)))
-        report.state = STATES[role]
-        s.flush()
-        s.expunge(report)
+    report = maintenance.report(store, report_id)
+    done = [x.role for x in maintenance.signatures(store, report_id)]
+    expected = next((r for r in ROLES if r not in done), None)
+    if expected is None:
+        raise PlaybookError(f"report {report.number} is already reviewed by the Kadis")
+    if role != expected:
+        raise PlaybookError(f"report {report.number} is {report.state}: the next to sign is {expected}, not {role}")
+    report = maintenance.add_signature(store, report_id, role, name.strip(), STATES[role])
     return report.state, _write(store, inv, report, langs)
 
 
-def review_times(store: Engine, report_id: int) -> list[dict[str, object]]:
+def review_times(store: Store, report_id: int) -> list[dict[str, object]]:
     """Each review step's time since the previous one, against SOP 05's 1 day."""
-    with Session(store) as s:
-        report = s.get(Report, report_id)
-        if report is None:
-            raise PlaybookError(f"no report {report_id}; see pantau report list")
-        sigs = s.scalars(
-            select(ReportSignature).where(ReportSignature.report_id == report_id).order_by(ReportSignature.id)
-        ).all()
-        previous = _aware(report.created_at)
-        out = []
-        for x in sigs:
-            at = _aware(x.at)
-            out.append(
-                {
-                    "role": x.role,
-                    "name": x.name,
-                    "at": at.isoformat(),
-                    "seconds": (at - previous).total_seconds(),
-                    "within_allowance": at - previous <= STEP_ALLOWANCE,
-                }
-            )
-            previous = at
-        return out
-
-
-def report_list(store: Engine, limit: int = 50) -> list[dict[str, object]]:
-    with Session(store) as s:
-        rows = s.scalars(select(Report).order_by(Report.id.desc()).limit(limit)).all()
-        return [
+    report = maintenance.report(store, report_id)
+    previous: datetime = report.created_at
+    out: list[dict[str, object]] = []
+    for x in maintenance.signatures(store, report_id):
+        out.append(
             {
-                "id": r.id,
-                "number": r.number,
-                "run": r.run_id,
-                "location": r.location,
-                "state": r.state,
-                "directory": r.directory,
+                "role": x.role,
+                "name": x.name,
+                "at": x.at.isoformat(),
+                "seconds": (x.at - previous).total_seconds(),
+                "within_allowance": x.at - previous <= REVIEW_STEP_ALLOWANCE,
             }
-            for r in rows
-        ]
+        )
+        previous = x.at
+    return out
+
+
+def report_list(store: Store, limit: int = 50) -> list[dict[str, object]]:
+    return [
+        {
+            "id": r.id,
+            "number": r.number,
+            "run": r.run_id,
+            "location": r.location,
+            "state": r.state,
+            "directory": r.directory,
+        }
+        for r in maintenance.reports(store, limit)
+    ]

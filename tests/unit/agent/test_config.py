@@ -60,7 +60,7 @@ def test_maintenance_plan_weekdays_mean_what_crontab_means(line: str, days: set[
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from agent.maintenance_jobs import crontab
+    from agent.schedule import crontab
 
     trigger = crontab(line, "Asia/Jakarta")
     at = datetime(2026, 11, 30, 3, 0, tzinfo=ZoneInfo("Asia/Jakarta"))  # a Monday, after 02:00

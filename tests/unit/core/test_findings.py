@@ -6,21 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from core.findings import (
-    TICKS_32,
-    DeviceFacts,
-    DnsFacts,
-    InterfaceFacts,
-    Status,
-    Thresholds,
-    config_drift,
-    dns,
-    health,
-    links,
-    parse_date_and_time,
-    routing,
-    uptime,
-)
+from collectors.snmp_values import parse_date_and_time
+from core.checks import config_drift, dns, health, links, routing, uptime
+from core.findings import DeviceFacts, DnsFacts, InterfaceFacts, Status, Thresholds
+from core.rates import UPTIME_MODULO as TICKS_32
 from inventory.loader import load_inventory
 from inventory.models import Inventory
 

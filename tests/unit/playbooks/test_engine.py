@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -13,9 +14,14 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from playbooks.engine import Playbook, PlaybookRunner, RunContext, Step
-from playbooks.errors import PlaybookError
+from playbooks.errors import PlaybookError, RunFailed
 from store.engine import open_store
 from store.schema import PlaybookRun, RunStep
+
+
+@dataclass(frozen=True)
+class Demo:
+    x: int = 0
 
 
 @pytest.fixture
@@ -25,7 +31,7 @@ def store(tmp_path: Path) -> Engine:
 
 def recording(journal: list[str], fail_at: str | None = None, fail_undo: str | None = None) -> Playbook:
     def act(name: str) -> Any:
-        def action(ctx: RunContext) -> str:
+        def action(ctx: RunContext[Demo]) -> str:
             ctx.remember(name, True)
             journal.append(f"do {name}")
             if name == fail_at:
@@ -35,7 +41,7 @@ def recording(journal: list[str], fail_at: str | None = None, fail_undo: str | N
         return action
 
     def undo(name: str) -> Any:
-        def compensate(ctx: RunContext) -> str:
+        def compensate(ctx: RunContext[Demo]) -> str:
             assert ctx.facts[name] is True  # compensations see the facts
             journal.append(f"undo {name}")
             if name == fail_undo:
@@ -45,7 +51,7 @@ def recording(journal: list[str], fail_at: str | None = None, fail_undo: str | N
         return compensate
 
     steps = tuple(Step(n, n.upper(), "SOP 14 langkah 7", timedelta(minutes=60), "out", act(n), undo(n)) for n in "abc")
-    return Playbook("demo", "Demo", steps)
+    return Playbook("demo", "Demo", Demo, steps)
 
 
 def steps_of(store: Engine, run_id: int) -> list[tuple[str, str]]:
@@ -64,7 +70,7 @@ def run_row(store: Engine, run_id: int) -> PlaybookRun:
 def test_successful_run_records_every_step_with_its_allowance(store: Engine) -> None:
     journal: list[str] = []
     book = recording(journal)
-    result = PlaybookRunner(store, {"demo": book}, {}).run(book, {"x": 1}, "budi")
+    result = PlaybookRunner(store, {"demo": book}, {}).run(book, Demo(1), "budi")
     assert result.state == "succeeded" and journal == ["do a", "do b", "do c"]
     assert steps_of(store, result.run_id) == [("a", "ok"), ("b", "ok"), ("c", "ok")]
     run = run_row(store, result.run_id)
@@ -77,12 +83,13 @@ def test_successful_run_records_every_step_with_its_allowance(store: Engine) -> 
 def test_failed_step_compensates_it_and_the_done_ones_in_reverse(store: Engine) -> None:
     journal: list[str] = []
     book = recording(journal, fail_at="b")
-    with pytest.raises(PlaybookError, match="b broke"):
-        PlaybookRunner(store, {"demo": book}, {}).run(book, {}, "budi")
+    with pytest.raises(RunFailed, match="b broke") as failed:
+        PlaybookRunner(store, {"demo": book}, {}).run(book, Demo(), "budi")
+    assert isinstance(failed.value.__cause__, PlaybookError) and failed.value.step == "b"
     assert journal == ["do a", "do b", "undo b", "undo a"]
     with Session(store) as s:
         run = s.scalars(select(PlaybookRun)).one()
-    assert run.state == "failed" and run.reason == "b: b broke"
+    assert run.state == "failed" and run.reason == "b: b broke" and run.id == failed.value.run_id
     assert steps_of(store, run.id) == [("a", "compensated"), ("b", "compensated")]
 
 
@@ -91,7 +98,7 @@ def test_failed_compensation_leaves_the_run_broken_and_recover_retries_it(store:
     book = recording(journal, fail_at="c", fail_undo="b")
     runner = PlaybookRunner(store, {"demo": book}, {})
     with pytest.raises(PlaybookError):
-        runner.run(book, {}, "budi")
+        runner.run(book, Demo(), "budi")
     assert journal == ["do a", "do b", "do c", "undo c", "undo b", "undo a"]
     with Session(store) as s:
         run_id = s.scalars(select(PlaybookRun.id)).one()
@@ -108,7 +115,7 @@ def test_run_of_a_dead_process_is_compensated_from_its_facts(store: Engine) -> N
     book = recording(journal, fail_at="c")
     runner = PlaybookRunner(store, {"demo": book}, {})
     with pytest.raises(PlaybookError):
-        runner.run(book, {}, "budi")
+        runner.run(book, Demo(), "budi")
     with Session(store) as s, s.begin():  # make it look like a crash mid-run: still running, process gone
         run_id = s.scalars(select(PlaybookRun.id)).one()
         s.execute(update(PlaybookRun).values(state="running", pid_start="not-a-live-process"))
@@ -128,7 +135,7 @@ def test_running_run_of_a_live_process_is_left_alone(store: Engine) -> None:
     book = recording(journal, fail_at="c")
     runner = PlaybookRunner(store, {"demo": book}, {})
     with pytest.raises(PlaybookError):
-        runner.run(book, {}, "budi")
+        runner.run(book, Demo(), "budi")
     with Session(store) as s, s.begin():  # this very process is "still running" it
         s.execute(update(PlaybookRun).values(state="running"))
     assert runner.recover("ani") == []

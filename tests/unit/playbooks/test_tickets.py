@@ -13,10 +13,12 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from agent.config import load_config
+from core.errors import RuleError
+from core.sop import overdue
 from playbooks.effectors.notify import send
 from playbooks.errors import PlaybookError
-from playbooks.tickets import Tickets, overdue
 from store.engine import open_store
+from store.tickets import Tickets
 
 T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
 
@@ -77,12 +79,12 @@ def test_direct_repair_is_timed_from_the_assignment_and_provider_repair_from_the
 
 def test_steps_out_of_order_and_bad_channels_are_refused(store: Engine) -> None:
     tickets = Tickets(store, Clock())
-    with pytest.raises(PlaybookError, match="choose one of phone, whatsapp, lapor"):
+    with pytest.raises(RuleError, match="choose one of phone, whatsapp, lapor"):
         tickets.open("dinkes", "email", "x", "y", None, "andi")
-    with pytest.raises(PlaybookError, match="needs --ref"):
+    with pytest.raises(RuleError, match="needs --ref"):
         tickets.open("dinkes", "lapor", "x", "y", None, "andi")
     ticket = tickets.open("dinkes", "phone", "x", "y", None, "andi")
-    with pytest.raises(PlaybookError, match="ticket 1 is open: next may come assign, not escalate"):
+    with pytest.raises(RuleError, match="ticket 1 is open: next may come assign, not escalate"):
         tickets.record(ticket, "escalate", "andi", "")
 
 
@@ -152,13 +154,13 @@ def test_month_report_counts_per_opd_verdict_and_step(store: Engine) -> None:
     tickets.record(a, "triage", "andi", "circuit-down", verdict="circuit-down")
     clock.advance(minutes=30)
     tickets.record(a, "resolve", "andi", "normal")
-    report = month_report(store, "2026-11")
+    report = month_report(Tickets(store), "2026-11")
     assert report["per_opd"] == {"dinkes": {"total": 2, "resolved": 1}}
     assert report["per_verdict"] == {"circuit-down": 1, "belum ditriage": 1}
     assign = next(s for s in report["steps"] if s["step"] == "assign")
     assert (assign["count"], assign["avg_minutes"], assign["breaches"]) == (2, 12.0, 2)
     text = render_tickets(report, "Diskominfo Kota Contoh", "md")
     assert "| assign | SOP 15 langkah 2 | 2 | 12.0 | 10 | 2 |" in text
-    assert month_report(store, "2026-10")["per_opd"] == {}
+    assert month_report(Tickets(store), "2026-10")["per_opd"] == {}
     with pytest.raises(PlaybookError, match="YYYY-MM"):
-        month_report(store, "November")
+        month_report(Tickets(store), "November")

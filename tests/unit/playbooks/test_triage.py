@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import insert
 
+from core.topology import uplinks
 from inventory.loader import load_inventory
 from inventory.models import Inventory
 from playbooks.tickets import pack_text
@@ -17,11 +18,10 @@ from playbooks.triage.decide import (
     Period,
     TriageFacts,
     Verdict,
-    _fill_history,
     decide,
     decisive_without_rates,
-    uplinks,
 )
+from playbooks.triage.gather import fill_history
 from store.engine import open_store
 from store.schema import LinkEvent, LinkRollup
 
@@ -204,7 +204,7 @@ def test_history_from_the_store_gives_flaps_outage_start_last_good_and_p95(inv: 
         conn.execute(insert(LinkRollup), [*rows, rollup(20, 0.0, 5e6), rollup(15, 0.02, 5e6), rollup(10, 0.6, 1e6)])
     f = healthy(inv, "dishub")
     link = next(lk for lk in inv.links if lk.opd == "dishub")
-    _fill_history(store, f, link, now)
+    fill_history(store, f, link, now, 0.05)
     assert f.flaps_24h == 2
     assert f.outage_start == now - timedelta(minutes=12)  # when it left "up", not when it got worse
     assert f.last_good == now - timedelta(minutes=10)  # the end of the period that began 15 minutes ago
@@ -216,5 +216,5 @@ def test_history_from_the_store_gives_flaps_outage_start_last_good_and_p95(inv: 
 def test_no_records_in_a_day_means_flaps_unknown_not_zero(inv: Inventory, tmp_path: Path) -> None:
     store = open_store(f"sqlite:///{tmp_path / 'pantau.db'}")
     f = healthy(inv, "dishub")
-    _fill_history(store, f, next(lk for lk in inv.links if lk.opd == "dishub"), datetime.now(UTC))
+    fill_history(store, f, next(lk for lk in inv.links if lk.opd == "dishub"), datetime.now(UTC), 0.05)
     assert (f.flaps_24h, f.outage_start, f.last_good, f.timeline, f.month_p95_bps) == (None, None, None, [], None)

@@ -1,0 +1,88 @@
+"""``pantau inventory``: validate and show the inventory, write its editor schema."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from agent.cli.common import ConfigOption, config, err, out
+from inventory.loader import load_inventory
+from inventory.models import Inventory, InventoryFile
+
+app = typer.Typer(no_args_is_help=True, help="Validate and show the inventory.")
+inventory_app = app
+DirArgument = Annotated[Path | None, typer.Argument(help="inventory folder (default: from the configuration)")]
+
+
+def _inventory(directory: Path | None, path: Path | None) -> Inventory:
+    return load_inventory(config(path, inventory=directory).inventory)
+
+
+@inventory_app.command("validate")
+def inventory_validate(directory: DirArgument = None, config_path: ConfigOption = None) -> None:
+    """Check the inventory; list every problem with file:line (exit 2) or print a summary (exit 0)."""
+    inv = _inventory(directory, config_path)
+    table = Table(title=f"{inv.agency.name} — zone {inv.agency.zone}", show_header=True)
+    table.add_column("section")
+    table.add_column("count", justify="right")
+    for name in ("sites", "opds", "devices", "links", "prefixes", "zones"):
+        table.add_row(name, str(len(getattr(inv, name))))
+    creds = inv.credentials
+    table.add_row("credential profiles", str(len(creds.snmp) + len(creds.ssh) + len(creds.tsig)))
+    out.print(table)
+    out.print("[green]inventory OK[/green]")
+
+
+@inventory_app.command("show")
+def inventory_show(
+    directory: DirArgument = None,
+    config_path: ConfigOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> None:
+    """Show OPDs and their links."""
+    inv = _inventory(directory, config_path)
+    if as_json:
+        payload = inv.model_dump(mode="json", include={"agency", "opds", "devices", "links", "prefixes", "zones"})
+        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        return
+    table = Table(title=f"OPD — {inv.agency.name}")
+    for col in ("OPD", "name", "link", "data center", "CPE", "provider", "circuit", "Mbit/s"):
+        table.add_column(col, justify="right" if col == "Mbit/s" else "left")
+    for opd in inv.opds:
+        links = inv.links_of(opd.slug) or (None,)
+        for link in links:
+            if link is None:
+                table.add_row(opd.slug, opd.name, "—", "", "", "", "", "")
+                continue
+            table.add_row(
+                opd.slug,
+                opd.name,
+                link.name,
+                f"{link.dc.device}:{link.dc.interface}",
+                f"{link.cpe.device}:{link.cpe.interface}",
+                link.provider,
+                link.circuit_id,
+                str(link.subscribed_mbps),
+            )
+    out.print(table)
+
+
+@inventory_app.command("schema")
+def inventory_schema(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="file to write (default: stdout)")] = None,
+) -> None:
+    """Write the JSON Schema of an inventory file, for editors (yaml-language-server)."""
+    schema = InventoryFile.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "pantau inventory file"
+    text = json.dumps(schema, indent=2) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"schema written to {output}")

@@ -1,0 +1,95 @@
+"""SOP time allowances and step timing. Pure; the clock is an argument.
+
+SOP 15 (outage tickets), measured from the step before: the technician is assigned within 10 minutes of
+the report (step 2); a fault handled directly is repaired within 60 minutes of the assignment (step 3);
+otherwise the provider is contacted within 60 minutes of it (step 4) and repairs within 120 minutes of
+that (step 7); each progress report takes 10 minutes (steps 5-6). A step is breached when it took
+longer than its allowance; exactly the allowance is still within it.
+
+SOP 05 (maintenance reports): each review step (OPD, Kasi, Kabid, Kadis) is allowed 1 day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from core.errors import RuleError
+
+CHANNELS = ("phone", "whatsapp", "lapor")
+SOP_STEP = {
+    "open": "SOP 15 langkah 1",
+    "assign": "SOP 15 langkah 2",
+    "triage": "SOP 15 langkah 3",
+    "escalate": "SOP 15 langkah 4",
+    "progress": "SOP 15 langkah 5-6",
+    "resolve": "SOP 15 langkah 3/7-9",
+}
+NEXT = {  # what may follow each state
+    "open": {"assign"},
+    "assigned": {"triage", "escalate", "progress", "resolve"},
+    "escalated": {"triage", "progress", "resolve"},
+    "resolved": set(),
+}
+
+
+def allowance(step: str, escalated: bool) -> timedelta | None:
+    """SOP 15's allowance for ``step``, measured from the previous step; None where it sets none."""
+    return {
+        "assign": timedelta(minutes=10),
+        "escalate": timedelta(minutes=60),
+        "progress": timedelta(minutes=10),
+        "resolve": timedelta(minutes=120) if escalated else timedelta(minutes=60),
+    }.get(step)
+
+
+@dataclass(frozen=True)
+class StepTiming:
+    step: str
+    seconds: float
+    allowance_seconds: float | None
+    breached: bool
+
+
+def step_timing(step: str, previous_at: datetime, at: datetime, escalated: bool) -> StepTiming:
+    took = at - previous_at
+    allowed = allowance(step, escalated)
+    return StepTiming(
+        step, took.total_seconds(), allowed.total_seconds() if allowed else None, allowed is not None and took > allowed
+    )
+
+
+def overdue(state: str, last_at: datetime, now: datetime, escalated: bool) -> StepTiming | None:
+    """The step an open ticket is waiting for, if its allowance has already passed at ``now``."""
+    waiting = {"open": "assign", "assigned": "resolve", "escalated": "resolve"}.get(state)
+    if waiting is None:
+        return None
+    timing = step_timing(waiting, last_at, now, escalated)
+    return timing if timing.breached else None
+
+
+#: SOP 05: each review step of a Berita Acara
+REVIEW_STEP_ALLOWANCE = timedelta(days=1)
+
+
+def check_transition(ticket_id: int, state: str, step: str) -> None:
+    """Refuse a step SOP 15 does not allow after ``state``.
+
+    Raises:
+        RuleError: names the allowed next steps.
+    """
+    if step not in NEXT[state]:
+        allowed = ", ".join(sorted(NEXT[state])) or "nothing (it is resolved)"
+        raise RuleError(f"ticket {ticket_id} is {state}: next may come {allowed}, not {step}")
+
+
+def check_channel(channel: str, ref: str | None) -> None:
+    """Refuse a complaint channel SOP 15 does not name, and a LAPOR complaint without its number.
+
+    Raises:
+        RuleError: says what to pass.
+    """
+    if channel not in CHANNELS:
+        raise RuleError(f"--channel {channel}: choose one of {', '.join(CHANNELS)}")
+    if channel == "lapor" and not ref:
+        raise RuleError("--channel lapor needs --ref with the LAPOR complaint number")

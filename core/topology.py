@@ -1,0 +1,115 @@
+"""What the inventory says about the network's shape: probe targets, the data center's uplinks, gateways,
+which OPD an address belongs to, and the rule that a widespread outage means the core. Pure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from ipaddress import ip_address, ip_interface
+
+from inventory.errors import UnknownName
+from inventory.models import Inventory, Link, Prefix, Purpose, Role
+
+
+@dataclass(frozen=True)
+class Target:
+    """An ICMP probe target."""
+
+    name: str
+    address: str
+    kind: str  # cpe-wan | lan-gateway | server
+    opd: str = ""
+
+
+def cpe_wan_address(inv: Inventory, link: Link) -> str | None:
+    """The address of the OPD router's WAN interface on ``link``."""
+    wan = inv.device(link.cpe.device).interface(link.cpe.interface)
+    return None if wan is None or wan.address is None else str(ip_interface(wan.address).ip)
+
+
+def lan_gateway(inv: Inventory, opd: str) -> str | None:
+    """The gateway of the OPD's LAN prefix."""
+    for prefix in inv.prefixes:
+        if prefix.purpose is Purpose.OPD_LAN and prefix.opd == opd and prefix.gateway is not None:
+            return str(prefix.gateway)
+    return None
+
+
+def probe_targets(inv: Inventory) -> list[Target]:
+    """Per OPD link: its CPE's WAN address and its LAN gateway; per server and DNS server: its data address."""
+    out: list[Target] = []
+    for link in inv.links:
+        wan = cpe_wan_address(inv, link)
+        if wan is not None:
+            out.append(Target(f"{link.cpe.device}-wan", wan, "cpe-wan", link.opd))
+        for prefix in inv.prefixes:
+            if prefix.purpose is Purpose.OPD_LAN and prefix.opd == link.opd and prefix.gateway is not None:
+                out.append(Target(f"{link.opd}-lan-gateway", str(prefix.gateway), "lan-gateway", link.opd))
+    for device in inv.devices:
+        if device.role in (Role.SERVER, Role.DNS):
+            addr = next((i.address for i in device.interfaces if i.address is not None), None)
+            out.append(Target(device.name, str(ip_interface(addr).ip) if addr else str(device.mgmt_address), "server"))
+    return out
+
+
+def uplinks(inv: Inventory) -> list[tuple[str, str, str]]:
+    """(device, interface, peer address) of the data center's links to the upstream: interfaces on a
+    point-to-point prefix that belongs to no OPD."""
+    out = []
+    for prefix in inv.prefixes:
+        if prefix.purpose is not Purpose.P2P or prefix.opd is not None:
+            continue
+        for device in inv.devices:
+            for iface in device.interfaces:
+                if iface.address is None:
+                    continue
+                addr = ip_interface(iface.address)
+                if addr.ip in prefix.prefix:
+                    peers = [h for h in prefix.prefix.hosts() if h != addr.ip] or [addr.ip]
+                    out.append((device.name, iface.name, str(peers[0])))
+    return out
+
+
+def gateway_of(inv: Inventory, prefix: Prefix) -> tuple[str, str] | None:
+    """(device, interface) holding the prefix's gateway address, from the inventory."""
+    if prefix.gateway is None:
+        return None
+    for device in inv.devices:
+        for iface in device.interfaces:
+            if iface.address is not None and ip_interface(iface.address).ip == prefix.gateway:
+                return device.name, iface.name
+    return None
+
+
+def opd_of(inv: Inventory, what: str) -> str:
+    """An OPD slug from a slug or an address (its LAN, WAN, or a static assignment's host name or address).
+
+    Raises:
+        UnknownName: nothing of the inventory matches; lists the OPDs with a WAN link.
+    """
+    slugs = [lk.opd for lk in inv.links]
+    if what in slugs:
+        return what
+    try:
+        address = ip_address(what)
+    except ValueError:
+        address = None
+    if address is not None:
+        for p in inv.prefixes:
+            if p.opd and address in p.prefix:
+                return str(p.opd)
+        for device in inv.devices:
+            if device.opd and any(i.address and ip_interface(i.address).ip == address for i in device.interfaces):
+                return str(device.opd)
+    for p in inv.prefixes:
+        for st in p.static:
+            if what in (st.hostname, str(st.address)) and st.opd:
+                return str(st.opd)
+    raise UnknownName("OPD with a WAN link, nor an address of one,", what, slugs, "OPDs with a WAN link")
+
+
+def widespread(down: int, total: int) -> bool:
+    """Whether ``down`` of ``total`` OPD links being down at once is an outage of the data center's core
+    rather than of each link: at least two, and at least half of them. One rule for the exported link
+    cause (alert grouping) and triage, so the two never disagree."""
+    return down >= 2 and down >= total / 2

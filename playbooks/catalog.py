@@ -1,0 +1,11 @@
+"""Every playbook by name: what ``pantau runs recover`` compensates a run of."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playbooks.colocate import COLOCATE
+from playbooks.decommission import DECOMMISSION
+from playbooks.engine import Playbook
+
+PLAYBOOKS: dict[str, Playbook[Any]] = {p.name: p for p in (COLOCATE, DECOMMISSION)}

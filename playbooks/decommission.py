@@ -1,0 +1,127 @@
+"""Withdrawal of a server from the data center (the withdrawal the Batam documents name), as a playbook:
+
+find → stop monitoring → delete subdomain, PTR, A → release the address → verify
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from playbooks.colocate import SOP7, SOP8, Services, log_change, record_of, step
+from playbooks.effectors import monitoring
+from playbooks.engine import Playbook, RunContext
+from playbooks.errors import DnsError, PlaybookError
+from store import dns_log
+
+
+@dataclass(frozen=True)
+class DecommissionRequest:
+    """What staff ask for with ``pantau decommission``."""
+
+    hostname: str
+
+
+def _svc(ctx: RunContext[Any]) -> Services:
+    services: Services = ctx.resources["services"]
+    return services
+
+
+def _fqdn(ctx: RunContext[Any]) -> str:
+    return f"{ctx.request.hostname}.{_svc(ctx).inventory.agency.zone}"
+
+
+def _find(ctx: RunContext[DecommissionRequest]) -> str:
+    svc = _svc(ctx)
+    hostname = ctx.request.hostname
+    live = svc.allocations.live(hostname)
+    if not live:
+        raise PlaybookError(f"{hostname} has no live allocation; see pantau ipam show")
+    fqdn = _fqdn(ctx)
+    records: list[dict[str, Any]] = []
+    for alloc in live:
+        records.append(svc.dns.address_record(fqdn, alloc.address).__dict__)
+        records.append(svc.dns.pointer_record(alloc.address, fqdn).__dict__)
+    # subdomains that point at this server and were not deleted since
+    records += [svc.dns.alias_record(name, fqdn).__dict__ for name in dns_log.aliases_of(ctx.store, fqdn)]
+    ctx.remember("allocations", [a.id for a in live])
+    ctx.remember("addresses", [a.address for a in live])
+    ctx.remember("records", records)
+    ctx.remember("opd", live[0].opd)
+    return f"{fqdn}: {', '.join(a.address for a in live)}; {len(records)} DNS record(s)"
+
+
+def _stop_monitoring(ctx: RunContext[DecommissionRequest]) -> str:
+    result = monitoring.unregister(ctx.store, _fqdn(ctx))
+    ctx.remember("unregistered", result == "unregistered")
+    return result
+
+
+def _restart_monitoring(ctx: RunContext[DecommissionRequest]) -> str | None:
+    if not ctx.facts.get("unregistered"):
+        return None
+    return monitoring.register(
+        ctx.store, _fqdn(ctx), ctx.facts["addresses"][0], ctx.facts.get("opd"), ctx.by, ctx.run_id
+    )
+
+
+def _delete_records(ctx: RunContext[DecommissionRequest]) -> str:
+    dns = _svc(ctx).dns
+    results = []
+    deleted: list[dict[str, Any]] = []
+    for data in reversed(ctx.facts["records"]):  # aliases first, then PTR, then A
+        record = record_of(data)
+        result = dns.delete(record)
+        if result == "deleted":
+            deleted.append(data)
+            ctx.remember("deleted", deleted)
+            log_change(ctx, record, "delete")
+        results.append(f"{record}: {result}")
+    return "; ".join(results)
+
+
+def _restore_records(ctx: RunContext[DecommissionRequest]) -> str | None:
+    dns = _svc(ctx).dns
+    restored = []
+    for data in reversed(ctx.facts.get("deleted", [])):
+        record = record_of(data)
+        if dns.add(record) == "added":
+            log_change(ctx, record, "add")
+        restored.append(str(record))
+    return f"restored {'; '.join(restored)}" if restored else None
+
+
+def _release(ctx: RunContext[DecommissionRequest]) -> str:
+    allocations = _svc(ctx).allocations
+    released = [i for i in ctx.facts["allocations"] if allocations.release(i, ctx.by)]
+    ctx.remember("released", released)
+    return f"dilepas: {', '.join(ctx.facts['addresses'])}"
+
+
+def _unrelease(ctx: RunContext[DecommissionRequest]) -> str | None:
+    allocations = _svc(ctx).allocations
+    back = [i for i in ctx.facts.get("released", []) if allocations.relive(i)]
+    return f"allocation(s) {back} live again" if back else None
+
+
+def _verify_gone(ctx: RunContext[DecommissionRequest]) -> str:
+    dns = _svc(ctx).dns
+    for data in ctx.facts["records"]:
+        record = record_of(data)
+        if record.value in dns.current(record):
+            raise DnsError(f"zone {record.zone}: the primary still answers {record} after the delete")
+    return "tidak ada lagi di server utama (gone from the primary)"
+
+
+DECOMMISSION = Playbook(
+    "decommission",
+    "Penarikan server dari Pusat Data (withdrawal)",
+    DecommissionRequest,
+    (
+        step("find", "Cari alokasi dan catatan DNS server", SOP7, "daftar yang akan dicabut", _find),
+        step("monitoring", "Hentikan monitoring", SOP8, "monitoring dihentikan", _stop_monitoring, _restart_monitoring),
+        step("dns", "Hapus catatan DNS (CNAME, PTR, A)", SOP7, "DNS dihapus", _delete_records, _restore_records),
+        step("release", "Lepas alamat IP", SOP7, "IP kembali bebas", _release, _unrelease),
+        step("verify", "Verifikasi di server utama", SOP7, "DNS tidak menjawab lagi", _verify_gone),
+    ),
+)

@@ -1,0 +1,131 @@
+"""OPD links in the store: the 5-minute rollups (the evidence for bandwidth planning and baselines) and
+the link state changes the agent saw (flaps, outage starts), and the history triage quotes from them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from statistics import median
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from core.rollup import RollupRow
+from store.errors import translated
+from store.schema import LinkEvent, LinkRollup
+
+
+@dataclass(frozen=True)
+class StateChange:
+    link: str
+    opd: str
+    at: datetime
+    from_state: str
+    to_state: str
+    reasons: str  # comma-separated
+    cause: str
+
+
+@dataclass(frozen=True)
+class Period:
+    """One 5-minute rollup of a link as history shows it."""
+
+    start: datetime
+    seconds: int
+    loss: float | None
+    rtt: float | None
+    in_bps: float | None
+    out_bps: float | None
+
+
+@dataclass(frozen=True)
+class History:
+    """What the store knows of one link, for triage (times aware, UTC)."""
+
+    watched: bool  # a rollup or an event in the last day: the agent was watching
+    downs_24h: int
+    outage_start: datetime | None  # when the link last left "up", if it has not come back
+    last_good: datetime | None  # end of the last period with loss below the limit
+    timeline: list[Period]  # the last hour, oldest first
+    month_rates: list[float]  # the higher direction's average of each period this month
+    rtt_baseline: float | None  # median RTT of the last 7 days' periods (at least 3)
+
+
+@translated("writing a link rollup")
+def add_rollup(store: Engine, row: RollupRow) -> None:
+    with store.begin() as conn:
+        conn.execute(insert(LinkRollup).values(**row.__dict__))
+
+
+@translated("recording link state changes")
+def add_changes(store: Engine, changes: list[StateChange]) -> None:
+    if changes:
+        with store.begin() as conn:
+            conn.execute(insert(LinkEvent), [c.__dict__ for c in changes])
+
+
+@translated("reading link state changes")
+def changes(store: Engine, link: str | None = None) -> list[StateChange]:
+    """Recorded state changes (of ``link``, when given), oldest first."""
+    query = select(LinkEvent).order_by(LinkEvent.id)
+    if link is not None:
+        query = query.where(LinkEvent.link == link)
+    with Session(store) as s:
+        return [
+            StateChange(e.link, e.opd, e.at, e.from_state, e.to_state, e.reasons, e.cause) for e in s.scalars(query)
+        ]
+
+
+def _period(r: LinkRollup) -> Period:
+    return Period(r.period_start, r.period_seconds, r.loss_ratio, r.rtt_avg_seconds, r.in_bps_avg, r.out_bps_avg)
+
+
+@translated("reading the link's history")
+def history(store: Engine, link: str, now: datetime, month_start: datetime, loss_limit: float) -> History:
+    day, hour, week = now - timedelta(days=1), now - timedelta(hours=1), now - timedelta(days=7)
+    rollup, event = LinkRollup, LinkEvent
+    with Session(store) as s:
+        watched = s.scalars(select(rollup.id).where(rollup.link == link, rollup.period_start >= day).limit(1)).first()
+        events = s.scalars(select(event).where(event.link == link, event.at >= day).order_by(event.id)).all()
+        last = s.scalars(select(event).where(event.link == link).order_by(event.id.desc()).limit(1)).first()
+        outage_start = None
+        if last is not None and last.to_state != "up":
+            left = s.scalars(
+                select(event).where(event.link == link, event.from_state == "up").order_by(event.id.desc()).limit(1)
+            ).first()
+            outage_start = (left or last).at
+        timeline = [
+            _period(r)
+            for r in s.scalars(
+                select(rollup).where(rollup.link == link, rollup.period_start >= hour).order_by(rollup.period_start)
+            )
+        ]
+        good = s.scalars(
+            select(rollup)
+            .where(rollup.link == link, rollup.loss_ratio < loss_limit)
+            .order_by(rollup.period_start.desc())
+            .limit(1)
+        ).first()
+        rates: list[Any] = list(
+            s.execute(
+                select(rollup.in_bps_avg, rollup.out_bps_avg).where(
+                    rollup.link == link, rollup.period_start >= month_start
+                )
+            ).all()
+        )
+        rtts = [
+            v
+            for v in s.scalars(select(rollup.rtt_avg_seconds).where(rollup.link == link, rollup.period_start >= week))
+            if v is not None
+        ]
+    return History(
+        watched=bool(watched or events),
+        downs_24h=sum(e.to_state == "down" for e in events),
+        outage_start=outage_start,
+        last_good=None if good is None else good.period_start + timedelta(seconds=good.period_seconds),
+        timeline=timeline,
+        month_rates=[max(v for v in r if v is not None) for r in rates if any(v is not None for v in r)],
+        rtt_baseline=median(rtts) if len(rtts) >= 3 else None,
+    )

@@ -1,0 +1,182 @@
+"""SOP 15 tickets in the store: an outage complaint from report to result, every step timed against its
+allowance (the rules and the timing are :mod:`core.sop`'s; here they are applied in one transaction)."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from core.sop import SOP_STEP, StepTiming, check_channel, check_transition, overdue, step_timing
+from store.errors import NotFound, translated
+from store.schema import Ticket, TicketEvent
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """One recorded step of a ticket, as the month report counts it."""
+
+    step: str
+    seconds: float
+    allowance_seconds: float | None
+    breached: bool
+
+
+@dataclass(frozen=True)
+class MonthTicket:
+    opd: str
+    state: str
+    verdict: str | None
+    steps: list[StepRecord]
+
+
+class Tickets:
+    """Tickets in the store. ``clock`` gives the current time (injected in tests)."""
+
+    def __init__(self, store: Engine, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.store = store
+        self.clock = clock
+
+    @translated("opening a ticket")
+    def open(self, opd: str, channel: str, reporter: str, text: str, ref: str | None, by: str) -> int:
+        check_channel(channel, ref)
+        now = self.clock()
+        with Session(self.store) as s, s.begin():
+            ticket = Ticket(
+                opd=opd, channel=channel, ref=ref, reporter=reporter, text=text, state="open", opened_at=now
+            )
+            s.add(ticket)
+            s.flush()
+            s.add(
+                TicketEvent(
+                    ticket_id=ticket.id,
+                    step="open",
+                    at=now,
+                    by=by,
+                    text=text,
+                    seconds=0.0,
+                    allowance_seconds=None,
+                    breached=False,
+                )
+            )
+            return ticket.id
+
+    @translated("recording a ticket step")
+    def record(self, ticket_id: int, step: str, by: str, text: str, **changes: Any) -> StepTiming:
+        """Record ``step`` on the ticket now; returns its timing against the allowance."""
+        now = self.clock()
+        with Session(self.store) as s, s.begin():
+            ticket = s.get(Ticket, ticket_id)
+            if ticket is None:
+                raise NotFound(f"no ticket {ticket_id}; see pantau ticket list")
+            check_transition(ticket_id, ticket.state, step)
+            events = s.scalars(
+                select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)
+            ).all()
+            escalated = any(e.step == "escalate" for e in events)
+            anchor = events[-1]
+            if step == "resolve":  # measured from the assignment (direct repair) or the escalation (provider)
+                anchor = next(e for e in reversed(events) if e.step in ("escalate", "assign"))
+            timing = step_timing(step, anchor.at, now, escalated)
+            s.add(
+                TicketEvent(
+                    ticket_id=ticket_id,
+                    step=step,
+                    at=now,
+                    by=by,
+                    text=text,
+                    seconds=timing.seconds,
+                    allowance_seconds=timing.allowance_seconds,
+                    breached=timing.breached,
+                )
+            )
+            ticket.state = {"assign": "assigned", "escalate": "escalated", "resolve": "resolved"}.get(
+                step, ticket.state
+            )
+            if step == "resolve":
+                ticket.resolved_at = now
+            for key, value in changes.items():
+                setattr(ticket, key, value)
+        return timing
+
+    @translated("reading a ticket")
+    def show(self, ticket_id: int) -> dict[str, Any]:
+        with Session(self.store) as s:
+            ticket = s.get(Ticket, ticket_id)
+            if ticket is None:
+                raise NotFound(f"no ticket {ticket_id}; see pantau ticket list")
+            events = s.scalars(
+                select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)
+            ).all()
+            escalated = any(e.step == "escalate" for e in events)
+            late = overdue(ticket.state, events[-1].at, self.clock(), escalated)
+            return {
+                "id": ticket.id,
+                "opd": ticket.opd,
+                "channel": ticket.channel,
+                "ref": ticket.ref,
+                "reporter": ticket.reporter,
+                "text": ticket.text,
+                "state": ticket.state,
+                "assignee": ticket.assignee,
+                "verdict": ticket.verdict,
+                "opened_at": ticket.opened_at.isoformat(),
+                "events": [
+                    {
+                        "step": e.step,
+                        "sop": SOP_STEP[e.step],
+                        "at": e.at.isoformat(),
+                        "by": e.by,
+                        "text": e.text,
+                        "seconds": e.seconds,
+                        "allowance_seconds": e.allowance_seconds,
+                        "breached": e.breached,
+                    }
+                    for e in events
+                ],
+                "overdue": None
+                if late is None
+                else {"step": late.step, "seconds": late.seconds, "allowance_seconds": late.allowance_seconds},
+            }
+
+    @translated("listing tickets")
+    def list(self, month: str | None = None) -> list[dict[str, Any]]:
+        with Session(self.store) as s:
+            query = select(Ticket).order_by(Ticket.id.desc())
+            rows = s.scalars(query).all()
+            out = []
+            for t in rows:
+                opened = t.opened_at
+                if month and opened.strftime("%Y-%m") != month:
+                    continue
+                out.append(
+                    {
+                        "id": t.id,
+                        "opd": t.opd,
+                        "state": t.state,
+                        "verdict": t.verdict,
+                        "opened_at": opened.isoformat(),
+                        "assignee": t.assignee,
+                        "reporter": t.reporter,
+                    }
+                )
+            return out
+
+    @translated("reading a month's tickets")
+    def month(self, month: str) -> builtins.list[MonthTicket]:  # builtins: this class has a method list
+        """Tickets opened in ``month`` (YYYY-MM, UTC) with their steps, oldest first."""
+        out = []
+        with Session(self.store) as s:
+            for t in s.scalars(select(Ticket).order_by(Ticket.id)):
+                if t.opened_at.strftime("%Y-%m") != month:
+                    continue
+                events = s.scalars(select(TicketEvent).where(TicketEvent.ticket_id == t.id)).all()
+                steps = [StepRecord(e.step, e.seconds, e.allowance_seconds, e.breached) for e in events]
+                out.append(MonthTicket(t.opd, t.state, t.verdict, steps))
+        return out
