@@ -36,9 +36,9 @@ def probe(address: IPv4Address, iface: str, count: int = 2, timeout: float = 0.5
         ProbeError: no permission for raw sockets.
     """
     try:
-        from scapy.config import conf  # noqa: PLC0415
-        from scapy.layers.l2 import ARP, Ether  # noqa: PLC0415
-        from scapy.sendrecv import srp  # noqa: PLC0415
+        from scapy.config import conf  # noqa: PLC0415 (scapy takes ~1 s to import: only when an ARP probe is sent)
+        from scapy.layers.l2 import ARP, Ether  # noqa: PLC0415 (with scapy, above)
+        from scapy.sendrecv import srp  # noqa: PLC0415 (with scapy, above)
 
         conf.verb = 0
         # sender 0.0.0.0: a probe, not an announcement (RFC 5227 2.1.1)

@@ -24,9 +24,9 @@ def trace(target: str, max_ttl: int = 8, timeout: float = 1.0) -> list[Hop]:
         ProbeError: no permission for raw sockets.
     """
     try:
-        from scapy.config import conf  # noqa: PLC0415
-        from scapy.layers.inet import ICMP, IP  # noqa: PLC0415
-        from scapy.sendrecv import sr  # noqa: PLC0415
+        from scapy.config import conf  # noqa: PLC0415 (scapy takes ~1 s to import: only when a path is traced)
+        from scapy.layers.inet import ICMP, IP  # noqa: PLC0415 (with scapy, above)
+        from scapy.sendrecv import sr  # noqa: PLC0415 (with scapy, above)
 
         conf.verb = 0
         answered, _ = sr(IP(dst=target, ttl=(1, max_ttl)) / ICMP(id=0x7061, seq=1), timeout=timeout, verbose=0)

@@ -13,6 +13,8 @@ poll. SNMPv3 (USM authentication and privacy) and table walks stay on pysnmp.
 
 from __future__ import annotations
 
+# size: the SNMP collector (v2c wire path, v3 and walks through pysnmp) as one class;
+# the field-ready rework (issue 14) splits it
 import asyncio
 import logging
 import time

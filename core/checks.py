@@ -156,6 +156,7 @@ def links(
     return out
 
 
+# size: one check per resource (CPU, memory, disk), each a few lines; split they would repeat the skip rules
 def health(inv: Inventory, d: DeviceFacts, th: Thresholds) -> list[Result]:
     dev = inv.device(d.device)
     loc = location_of(inv, dev)

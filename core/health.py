@@ -11,6 +11,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.topology import widespread
+
 
 class LinkState(StrEnum):
     UP = "up"
@@ -93,17 +95,17 @@ def link_causes(
 ) -> dict[str, str]:
     """Group link outages under a common cause, so alerting can report the cause once and inhibit the rest.
 
-    A down link whose data-center device cannot be polled, or one of at least two down links that are half
-    or more of all links, is ``datacenter-core``; any other down link is ``link`` (its own fault); links
+    A down link whose data-center device cannot be polled, or one of a widespread outage
+    (:func:`core.topology.widespread`), is ``datacenter-core``; any other down link is ``link`` (its own fault); links
     that are not down have ``none``.
     """
     down = [name for name, state in states.items() if state is LinkState.DOWN]
-    widespread = len(down) >= 2 and len(down) >= len(states) / 2
+    core = widespread(len(down), len(states))
     causes = {}
     for name, state in states.items():
         if state is not LinkState.DOWN:
             causes[name] = "none"
-        elif devices_up.get(dc_device_of[name]) is False or widespread:
+        elif devices_up.get(dc_device_of[name]) is False or core:
             causes[name] = "datacenter-core"
         else:
             causes[name] = "link"

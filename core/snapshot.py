@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from collectors.samples import ProbeResult
 from core.health import LinkState
 
 
@@ -33,6 +33,26 @@ class LinkView:
         return None if bps is None else bps / self.subscribed_bps
 
 
+class ProbeStats(Protocol):
+    """What the exporter reads of one ICMP round (the collectors' ``ProbeResult`` has this shape; the core
+    names the shape, not the collector)."""
+
+    @property
+    def sent(self) -> int: ...
+    @property
+    def received(self) -> int: ...
+    @property
+    def loss_ratio(self) -> float: ...
+    @property
+    def rtt_min(self) -> float | None: ...
+    @property
+    def rtt_avg(self) -> float | None: ...
+    @property
+    def rtt_max(self) -> float | None: ...
+    @property
+    def jitter(self) -> float | None: ...
+
+
 @dataclass(frozen=True)
 class ProbeView:
     """An ICMP probe target: an OPD's CPE WAN address or LAN gateway, or a server."""
@@ -41,7 +61,7 @@ class ProbeView:
     address: str
     kind: str  # cpe-wan | lan-gateway | server
     opd: str = ""
-    result: ProbeResult | None = None
+    result: ProbeStats | None = None
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ Address = IPv4Address | IPv6Address
 Network = IPv4Network | IPv6Network
 
 
+# size: one pass over the inventory with every cross-reference rule beside the others
 def cross_check(items: dict[str, list[Located]]) -> list[Problem]:
     problems: list[Problem] = []
     names: dict[str, dict[str, Located]] = {}

@@ -145,7 +145,7 @@ def demo(
     duration: Annotated[float | None, typer.Option(help="stop after this many seconds")] = None,
 ) -> None:
     """The main job on the lab: traffic, the agent on nms, Prometheus scraping it; Ctrl-C ends it."""
-    from lab.demo import run_demo  # noqa: PLC0415
+    from lab.demo import run_demo  # noqa: PLC0415 (the demo pulls in the whole agent: only for pantau lab demo)
 
     run_demo(runner(topology), lambda line: out.print(line, soft_wrap=True), duration)
 

@@ -10,6 +10,8 @@ after a crash half-way through :meth:`Runner.up`.
 
 from __future__ import annotations
 
+# size: one realization of the containerlab topology on network namespaces (nodes, links,
+# daemons, teardown): a development tool, kept whole
 import contextlib
 import fcntl
 import json

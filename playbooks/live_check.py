@@ -61,7 +61,7 @@ async def _check(
     finally:
         prober.close()
     # imported here, not at the top: pysnmp takes ~0.4 s, loaded in a thread while the echoes wait above
-    from collectors.snmp import SnmpCollector  # noqa: PLC0415
+    from collectors.snmp import SnmpCollector  # noqa: PLC0415 (loaded in a thread while the echoes wait, above)
 
     if arp is not None:
         return Sighting(f"arp-probe on {arp[0]}", arp[1])

@@ -96,7 +96,7 @@ def _table(model: type[Base]) -> Table:
 # PostgreSQL: a process compiles each SQLAlchemy Core statement on its first use, which made a process's
 # first claim cost 4.4 ms of CPU instead of 3.0 (a later claim: 0.7 ms), and 20 claimants starting
 # together on 2 cores pay it at the same moment (measured: IPAM p99 with cold clients 37-59 ms as Core,
-# 29-34 ms as text). The names are the models' (agent/store.py); every statement runs in tests on SQLite
+# 29-34 ms as text). The names are the models' (store/schema.py); every statement runs in tests on SQLite
 # and PostgreSQL.
 _TAKE_PREFIX = text("UPDATE ipam_prefixes SET claims = claims + 1 WHERE name = :p RETURNING floor")
 _FLOOR = text("SELECT floor FROM ipam_prefixes WHERE name = :p")

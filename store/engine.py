@@ -70,7 +70,7 @@ def migrate(engine: Engine, revision: str = "head") -> None:
         StoreError: the database cannot be reached or a migration fails.
     """
     from alembic import command  # noqa: PLC0415 (0.2 s to import: only when there is something to do)
-    from alembic.config import Config as AlembicConfig  # noqa: PLC0415
+    from alembic.config import Config as AlembicConfig  # noqa: PLC0415 (alembic: imported with the line above, only to migrate)
 
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS))

@@ -165,6 +165,7 @@ def decisive_without_rates(
     return None
 
 
+# size: the rule table, read top-down from the widest cause to the narrowest; the order is the logic
 def decide(inv: Inventory, f: TriageFacts, t: HealthThresholds = DEFAULT_THRESHOLDS) -> Diagnosis:
     """The verdict for ``f.opd``: the widest cause that explains the facts, with SOP 15's next step."""
     link = inv.link_of(f.opd)

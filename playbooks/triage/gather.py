@@ -32,6 +32,8 @@ from store.engine import Store
 READ_SPACING_S = 0.25  # reads of the OPD's port during the rate window
 
 
+# size: one triage's concurrency in one place: which probes start together, which are
+# cancelled when the verdict is already decided
 async def gather(
     inv: Inventory,
     inventory_dir: Path,

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import insert
 
+from core.health import HealthThresholds, LinkState, UtilizationPoint, link_causes, link_health
 from core.topology import uplinks
 from inventory.loader import load_inventory
 from inventory.models import Inventory
@@ -218,3 +219,41 @@ def test_no_records_in_a_day_means_flaps_unknown_not_zero(inv: Inventory, tmp_pa
     f = healthy(inv, "dishub")
     fill_history(store, f, next(lk for lk in inv.links if lk.opd == "dishub"), datetime.now(UTC), 0.05)
     assert (f.flaps_24h, f.outage_start, f.last_good, f.timeline, f.month_p95_bps) == (None, None, None, [], None)
+
+
+LIMITS = [HealthThresholds(), HealthThresholds(loss_degraded=0.2, saturation_ratio=0.7)]
+
+
+@pytest.mark.parametrize("t", LIMITS, ids=["defaults", "configured"])
+@pytest.mark.parametrize("loss", [0.0, 0.04, 0.05, 0.1, 0.2, 0.5])
+def test_triage_and_link_health_judge_loss_alike(inv: Inventory, t: HealthThresholds, loss: float) -> None:
+    f = healthy(inv)
+    f.links["dinkes-wan"].wan_loss = loss
+    health = link_health(True, loss, 0.001, [], 0.0, t)
+    degraded_by_health = "loss" in health.reasons
+    degraded_by_triage = decide(inv, f, t).verdict is Verdict.PROVIDER_LINK_DEGRADED
+    assert degraded_by_health == degraded_by_triage
+
+
+@pytest.mark.parametrize("t", LIMITS, ids=["defaults", "configured"])
+@pytest.mark.parametrize("ratio", [0.5, 0.69, 0.7, 0.89, 0.9, 1.0])
+def test_triage_and_link_health_judge_saturation_alike(inv: Inventory, t: HealthThresholds, ratio: float) -> None:
+    f = healthy(inv)
+    f.links["dinkes-wan"].utilization = ratio
+    # the same utilization held over the whole saturation window
+    history = [UtilizationPoint(float(s), ratio, 30.0) for s in range(30, 331, 30)]
+    health = link_health(True, 0.0, 0.001, history, 330.0, t)
+    assert ("saturation" in health.reasons) == (decide(inv, f, t).verdict is Verdict.CONGESTION)
+
+
+@pytest.mark.parametrize("down", [1, 2, 3])
+def test_triage_and_the_exported_link_cause_agree_on_a_widespread_outage(inv: Inventory, down: int) -> None:
+    names = [lk.name for lk in inv.links]
+    f = healthy(inv)
+    for name in names[:down]:
+        f.links[name].port_up = False
+    states = {n: LinkState.DOWN if i < down else LinkState.UP for i, n in enumerate(names)}
+    causes = link_causes(states, {n: "core" for n in names}, {"core": True})
+    f.opd = inv.links[0].opd
+    core_by_triage = decide(inv, f).verdict is Verdict.DATACENTER_CORE
+    assert core_by_triage == (causes[names[0]] == "datacenter-core")
