@@ -3,9 +3,11 @@ ntc-templates for Cisco IOS, MikroTik RouterOS and Huawei VRP, and the installed
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+import yaml
 
 from collectors.cli import PLATFORMS, ParseError, installed_routes, normalize_config, parse
 
@@ -93,3 +95,31 @@ def test_every_platform_has_a_netmiko_driver_and_templates_for_its_commands() ->
     for name, spec in PLATFORMS.items():
         assert spec.device_type, name
         assert set(spec.templates) <= set(spec.commands), name
+
+
+# ---- .raw + .yml pairs (as ntc-templates keeps them): every recorded output beside its expected parse ----
+FACTS = {"route": "routes", "routing-table": "routes", "ospf_neighbor": "ospf_neighbors", "df": "disk"}
+UPDATE = os.environ.get("PANTAU_UPDATE_GOLDEN") == "1"  # the only way a .yml changes
+
+
+def parsed_pairs() -> list[tuple[str, str, Path]]:
+    pairs = []
+    for path in sorted(FIXTURES.glob("*/*.raw")):
+        fact = next((f for key, f in FACTS.items() if key in path.stem), None)
+        if fact is not None:
+            pairs.append((path.parent.name, fact, path))
+    return pairs
+
+
+@pytest.mark.parametrize(("platform", "fact", "path"), parsed_pairs(), ids=lambda v: getattr(v, "name", v))
+def test_recorded_output_parses_to_the_expected_file_beside_it(platform: str, fact: str, path: Path) -> None:
+    got = parse(platform, fact, path.read_text())
+    expected = path.with_suffix(".yml")
+    if UPDATE:
+        expected.write_text(yaml.safe_dump({"parsed_sample": got}, sort_keys=False, allow_unicode=True))
+    assert expected.exists(), f"{expected.name} missing: run with PANTAU_UPDATE_GOLDEN=1 once and review it"
+    assert got == yaml.safe_load(expected.read_text())["parsed_sample"]
+
+
+def test_every_parsed_fixture_has_its_pair() -> None:
+    assert len(parsed_pairs()) == 8
