@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from store.errors import translated
 from store.schema import DnsChange
+from store.translate import translated
 
 
 @dataclass(frozen=True)

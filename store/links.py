@@ -13,8 +13,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from core.rollup import RollupRow
-from store.errors import translated
 from store.schema import LinkEvent, LinkRollup
+from store.translate import translated
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from core.findings import DeviceFacts, Result, Status
-from store.errors import NotFound, translated
+from store.errors import NotFound
 from store.schema import ConfigBackup, DeviceFactsRow, MaintenanceResult, MaintenanceRun, Report, ReportSignature
+from store.translate import translated
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from store.errors import translated
 from store.schema import PlaybookRun, RunStep
+from store.translate import translated
 
 #: states of a run whose process may have died, or whose compensation failed: what recovery looks at
 RECOVERABLE = ("running", "recovering", "broken")

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from store.errors import translated
 from store.schema import IpAllocation, IpConflict, Ticket, TicketEvent
+from store.translate import translated
 
 
 @translated("reading IP allocations")

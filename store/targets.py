@@ -11,8 +11,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from store.errors import translated
 from store.schema import ProbeTargetRow
+from store.translate import translated
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from core.sop import SOP_STEP, StepTiming, check_channel, check_transition, overdue, step_timing
-from store.errors import NotFound, translated
+from store.errors import NotFound
 from store.schema import Ticket, TicketEvent
+from store.translate import translated
 
 
 @dataclass(frozen=True)
