@@ -1,5 +1,5 @@
-"""What every command group shares: the consoles, the options, loading the configuration and inventory,
-opening the store, and local time for display."""
+"""What every command group shares: the consoles, the options, loading the configuration, and local time
+for display. (Nothing here opens the store: ``pantau inventory`` starts without a database driver.)"""
 
 from __future__ import annotations
 
@@ -12,9 +12,6 @@ import typer
 from rich.console import Console
 
 from agent.config import Config, load_config
-from inventory.loader import load_inventory
-from inventory.models import Inventory
-from store.engine import Store, open_store
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
@@ -27,13 +24,6 @@ JsonOption = Annotated[bool, typer.Option("--json", help="machine-readable outpu
 
 def config(path: Path | None, **overrides: Any) -> Config:
     return load_config(path, overrides=overrides)
-
-
-def setup(path: Path | None, inventory: Path | None, state_dir: Path | None) -> tuple[Config, Inventory, Store]:
-    """The configuration, the inventory and the store a playbook command works with."""
-    cfg = config(path, inventory=inventory, state_dir=state_dir)
-    inv = load_inventory(cfg.inventory)
-    return cfg, inv, open_store(cfg.database_url)
 
 
 def local(dt: datetime | None, tz: str) -> str:

@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import sys
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOption, config, err, local, out, setup
+from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOption, config, err, local, out
 from agent.config import Config
 from inventory.ipam import parse_address, prefix_of, usage
+from inventory.loader import load_inventory
 from inventory.models import Inventory, Purpose
 from playbooks.catalog import PLAYBOOKS
 from playbooks.colocate import COLOCATE, ColocationRequest, Services
@@ -29,6 +31,13 @@ from store.engine import Store, open_store
 app = typer.Typer()
 runs_app = typer.Typer(no_args_is_help=True, help="Playbook runs: each step's time against its SOP allowance.")
 ipam_app = typer.Typer(no_args_is_help=True, help="IP address management: utilization, history.")
+
+
+def setup(path: Path | None, inventory: Path | None, state_dir: Path | None) -> tuple[Config, Inventory, Store]:
+    """The configuration, the inventory and the store a playbook command works with."""
+    cfg = config(path, inventory=inventory, state_dir=state_dir)
+    inv = load_inventory(cfg.inventory)
+    return cfg, inv, open_store(cfg.database_url)
 
 
 def _runner(cfg: Config, inv: Inventory, store: Store, live_check: bool = True) -> PlaybookRunner:

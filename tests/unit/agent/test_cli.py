@@ -80,3 +80,24 @@ def test_a_store_that_fails_under_a_command_is_a_clear_error_not_a_traceback(tmp
     assert result.returncode == 1
     assert "error: the store failed: no such table: playbook_runs" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_every_listed_command_resolves_to_its_module_and_the_lab_comes_by_entry_point() -> None:
+    import typer
+
+    from agent.cli import COMMANDS, root
+
+    group = root()
+    ctx = typer.Context(group)
+    names = group.list_commands(ctx)
+    assert names == [*COMMANDS, "lab"]
+    for name in names:
+        command = group.get_command(ctx, name)
+        assert command is not None and command.name == name
+    assert group.get_command(ctx, "no-such-command") is None
+
+
+def test_inventory_commands_start_without_the_store_or_snmp() -> None:
+    code = "import sys, agent.cli.inventory; print(any(m in sys.modules for m in ('sqlalchemy', 'pysnmp', 'lab')))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
