@@ -11,8 +11,6 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.topology import widespread
-
 
 class LinkState(StrEnum):
     UP = "up"
@@ -95,17 +93,16 @@ def link_causes(
 ) -> dict[str, str]:
     """Group link outages under a common cause, so alerting can report the cause once and inhibit the rest.
 
-    A down link whose data-center device cannot be polled, or one of a widespread outage
-    (:func:`core.topology.widespread`), is ``datacenter-core``; any other down link is ``link`` (its own fault); links
+    A down link whose data-center device cannot be polled is ``datacenter-core``; any other down link is
+    ``link`` (its own fault), also when many are down at once while the core answers (a widespread pattern
+    groups symptoms in triage, it is no proof that the core is the cause); links
     that are not down have ``none``.
     """
-    down = [name for name, state in states.items() if state is LinkState.DOWN]
-    core = widespread(len(down), len(states))
     causes = {}
     for name, state in states.items():
         if state is not LinkState.DOWN:
             causes[name] = "none"
-        elif devices_up.get(dc_device_of[name]) is False or core:
+        elif devices_up.get(dc_device_of[name]) is False:
             causes[name] = "datacenter-core"
         else:
             causes[name] = "link"

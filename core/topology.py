@@ -1,5 +1,5 @@
 """What the inventory says about the network's shape: probe targets, the data center's uplinks, gateways,
-which OPD an address belongs to, and the rule that a widespread outage means the core. Pure.
+which OPD an address belongs to, and what counts as a widespread outage. Pure.
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ def opd_of(inv: Inventory, what: str) -> str:
 
 
 def widespread(down: int, total: int) -> bool:
-    """Whether ``down`` of ``total`` OPD links being down at once is an outage of the data center's core
-    rather than of each link: at least two, and at least half of them. One rule for the exported link
-    cause (alert grouping) and triage, so the two never disagree."""
+    """Whether ``down`` of ``total`` OPD links being down at once is a widespread outage: at least two, and
+    at least half of them. It groups the OPDs triage reports as affected together; it is no proof that the
+    core is the cause (only the core not answering is)."""
     return down >= 2 and down >= total / 2

@@ -1,8 +1,10 @@
 """Outage triage (SOP 15 steps 2-4), the decision: "OPD X says the network is down" → a verdict with its
 evidence. Pure: :func:`decide` walks the facts :mod:`playbooks.triage.gather` collected from the widest
 cause to the narrowest and stops at the first decisive one. The loss and saturation limits are the link
-health's (:class:`core.health.HealthThresholds`) and "widespread means the core" is
-:func:`core.topology.widespread`, so the dashboard, the alerts and triage judge alike.
+health's (:class:`core.health.HealthThresholds`) and what counts as a widespread outage is
+:func:`core.topology.widespread`, so the dashboard, the alerts and triage judge alike. A widespread
+outage groups the OPDs it touches (``affected``) but never overrides what this OPD's own path shows:
+the core is blamed only when the core itself does not answer.
 """
 
 from __future__ import annotations
@@ -174,7 +176,10 @@ def decide(inv: Inventory, f: TriageFacts, t: HealthThresholds = DEFAULT_THRESHO
     ev: list[Evidence] = []
     down = sorted(lf.opd for lf in f.links.values() if lf.port_up is False or (lf.wan_loss or 0) >= 1.0)
 
+    grouped: list[str] | None = None  # the OPDs of a widespread outage this one is part of
+
     def dx(verdict: Verdict, summary: str, next_step: str, affected: list[str] | None = None) -> Diagnosis:
+        affected = affected or grouped
         if not f.rates_measured:
             ev.append(Evidence("utilization", None, "tidak diukur: putusan sudah pasti tanpa jendela SNMP"))
         pack = evidence_pack(link, mine, f)
@@ -195,14 +200,27 @@ def decide(inv: Inventory, f: TriageFacts, t: HealthThresholds = DEFAULT_THRESHO
             "core", f.core_reachable, "perangkat inti menjawab" if f.core_reachable else "perangkat inti tidak menjawab"
         )
     )
-    if f.core_reachable is False or widespread(len(down), len(f.links)):
+    if f.core_reachable is False:
         return dx(
             Verdict.DATACENTER_CORE,
             f"{len(down)} OPD terdampak; penyebab di perangkat inti pusat data",
             "Langkah 3 SOP 15: periksa perangkat inti di pusat data; keluhan OPD digabung di bawah gangguan ini",
             down or [f.opd],
         )
-    ev.append(Evidence("other-opds", True, f"OPD lain normal; yang terganggu: {', '.join(down) or 'tidak ada'}"))
+    if widespread(len(down), len(f.links)):
+        # many OPDs at once while the core and the uplink answer: grouped, but this OPD's own path decides
+        grouped = down if f.opd in down else None
+        ev.append(
+            Evidence(
+                "other-opds",
+                False,
+                f"{len(down)} dari {len(f.links)} OPD terganggu bersamaan ({', '.join(down)}); perangkat inti dan "
+                "uplink menjawab, jadi jalur OPD ini sendiri yang menentukan",
+            )
+        )
+    else:
+        grouped = None
+        ev.append(Evidence("other-opds", True, f"OPD lain normal; yang terganggu: {', '.join(down) or 'tidak ada'}"))
     port = "up" if mine.port_up else "down" if mine.port_up is False else "tidak diketahui"
     since = "" if mine.last_change_s is None else f", status berubah {_ago(mine.last_change_s)} lalu"
     ev.append(Evidence("dc-port", mine.port_up, f"port pusat data {link.dc.device}:{link.dc.interface} {port}{since}"))

@@ -64,7 +64,8 @@ def test_healthy_facts_find_no_fault(inv: Inventory) -> None:
     [
         (lambda f: setattr(f, "uplink_up", False), Verdict.UPSTREAM),
         (lambda f: setattr(f, "core_reachable", False), Verdict.DATACENTER_CORE),
-        (lambda f: [setattr(lf, "port_up", False) for lf in f.links.values()], Verdict.DATACENTER_CORE),
+        # every port down while the core answers: this OPD's own path (its port) decides, grouped (below)
+        (lambda f: [setattr(lf, "port_up", False) for lf in f.links.values()], Verdict.CIRCUIT_DOWN),
         (lambda f: setattr(f.links["dinkes-wan"], "port_up", False), Verdict.CIRCUIT_DOWN),
         (lambda f: setattr(f.links["dinkes-wan"], "wan_loss", 1.0), Verdict.CIRCUIT_DOWN),
         (lambda f: setattr(f.links["dinkes-wan"], "utilization", 0.97), Verdict.CONGESTION),
@@ -246,14 +247,41 @@ def test_triage_and_link_health_judge_saturation_alike(inv: Inventory, t: Health
     assert ("saturation" in health.reasons) == (decide(inv, f, t).verdict is Verdict.CONGESTION)
 
 
+@pytest.mark.parametrize("core_answers", [True, False])
 @pytest.mark.parametrize("down", [1, 2, 3])
-def test_triage_and_the_exported_link_cause_agree_on_a_widespread_outage(inv: Inventory, down: int) -> None:
+def test_triage_and_the_exported_link_cause_agree_on_the_core(inv: Inventory, down: int, core_answers: bool) -> None:
     names = [lk.name for lk in inv.links]
-    f = healthy(inv)
+    f = healthy(inv, inv.links[0].opd)
+    f.core_reachable = core_answers
     for name in names[:down]:
         f.links[name].port_up = False
     states = {n: LinkState.DOWN if i < down else LinkState.UP for i, n in enumerate(names)}
-    causes = link_causes(states, {n: "core" for n in names}, {"core": True})
-    f.opd = inv.links[0].opd
+    causes = link_causes(states, {n: "core" for n in names}, {"core": core_answers})
     core_by_triage = decide(inv, f).verdict is Verdict.DATACENTER_CORE
-    assert core_by_triage == (causes[names[0]] == "datacenter-core")
+    assert core_by_triage == (causes[names[0]] == "datacenter-core") == (not core_answers)
+
+
+def with_extra_opds(inv: Inventory, f: TriageFacts, total: int) -> TriageFacts:
+    """The facts of a city with ``total`` OPD links: the inventory's, and healthy ones beside them."""
+    for i in range(total - len(f.links)):
+        f.links[f"extra{i}-wan"] = LinkFacts(f"extra{i}-wan", f"extra{i}", True, 0.0, 0.001, 0.0, 0.1)
+    return f
+
+
+@pytest.mark.parametrize("total", [4, 40])
+@pytest.mark.parametrize("cuts", [2, 3])
+def test_simultaneous_cuts_never_blame_the_core_while_it_answers(inv: Inventory, total: int, cuts: int) -> None:
+    cut = [lk.opd for lk in inv.links][:cuts]
+    for opd in [lk.opd for lk in inv.links]:
+        f = with_extra_opds(inv, healthy(inv, opd), total)
+        for lk in inv.links:
+            if lk.opd in cut:  # a cut circuit: the data-center port is down and the CPE does not answer
+                f.links[lk.name].port_up, f.links[lk.name].wan_loss = False, 1.0
+        d = decide(inv, f)
+        if opd in cut:
+            assert d.verdict is Verdict.CIRCUIT_DOWN
+            # among 4, the cuts are half or more: grouped as one widespread outage
+            assert d.affected == (sorted(cut) if cuts * 2 >= total else [opd])
+        else:
+            assert d.verdict is Verdict.NO_FAULT_FOUND, (opd, d.summary)
+            assert d.affected == [opd]
