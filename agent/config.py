@@ -40,6 +40,19 @@ class PollConfig(_Section):
     icmp_timeout: float = Field(1.0, gt=0, description="seconds to wait for the last replies of a round")
     max_devices: int = Field(32, ge=1, description="devices polled at once")
     jitter: float = Field(2.0, ge=0, description="random delay (s) added to each job run")
+    device_deadline: float = Field(10.0, gt=0, description="seconds one device's poll may take, all requests")
+    round_deadline: float | None = Field(
+        None, gt=0, description="seconds an SNMP round may take (default: 0.9 x snmp_interval)"
+    )
+    rollup_seconds: int = Field(300, ge=10, description="length of the rollup periods kept in the store")
+    store_timeout: float = Field(5.0, gt=0, description="seconds a store read or write may take from a job")
+    store_buffer: int = Field(
+        100_000, ge=100, description="rollups and link events kept while the store is down (oldest dropped)"
+    )
+
+    @property
+    def round_seconds(self) -> float:
+        return self.round_deadline or 0.9 * self.snmp_interval
 
 
 class MaintenanceConfig(Thresholds):

@@ -1,45 +1,57 @@
-"""``pantau run``: the scheduled agent. APScheduler jobs poll SNMP and probe ICMP; an HTTP server
-serves ``/metrics`` (the latest snapshot) and ``/-/healthy``; SIGTERM/SIGINT stop it cleanly."""
+"""``pantau run``: the scheduled agent. APScheduler jobs poll SNMP and probe ICMP (the first rounds at
+once, as scheduled jobs: a slow first round never holds the scheduler); a threaded HTTP server serves
+``/metrics`` (the latest snapshot, the build and the process) and ``/-/healthy`` (503 with the reason
+when SNMP polling has stalled); SIGTERM/SIGINT stop it cleanly."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import platform
 import signal
 import threading
 import time
 from collections.abc import Callable, Coroutine, Iterable
+from datetime import datetime
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from prometheus_client import CollectorRegistry, make_wsgi_app
+from prometheus_client import CollectorRegistry, ProcessCollector, make_wsgi_app
+from prometheus_client.exposition import ThreadingWSGIServer
 
-from agent import maintenance_jobs
+from agent import __version__, maintenance_jobs
 from agent.config import Config
 from agent.poller import Agent
 from agent.schedule import crontab
-from exporters.prometheus import SnapshotCollector
+from exporters.prometheus import BuildInfoCollector, SnapshotCollector
 from inventory.loader import load_inventory
 from store.engine import open_store
 
 log = logging.getLogger(__name__)
 
 
+HTTP_TIMEOUT = 10.0  # seconds a client may take to send its request: an idle connection is closed after it
+
+
 class _QuietHandler(WSGIRequestHandler):
+    timeout = HTTP_TIMEOUT  # socketserver sets it on the connection
+
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("http %s", format % args)
 
 
-def http_app(registry: CollectorRegistry, healthy: Callable[[], bool]) -> Callable[..., Iterable[bytes]]:
+def http_app(registry: CollectorRegistry, unhealthy: Callable[[], str | None]) -> Callable[..., Iterable[bytes]]:
+    """``/metrics`` and ``/-/healthy``; ``unhealthy()`` gives the reason the agent is not healthy, or None."""
     metrics = make_wsgi_app(registry)
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "/")
         if path == "/-/healthy":
-            ok = healthy()
-            start_response("200 OK" if ok else "503 Service Unavailable", [("Content-Type", "text/plain")])
-            return [b"OK\n" if ok else b"not yet polled\n"]
+            why = unhealthy()
+            start_response("200 OK" if why is None else "503 Service Unavailable", [("Content-Type", "text/plain")])
+            return [b"OK\n" if why is None else why.encode() + b"\n"]
         if path == "/metrics":
             return metrics(environ, start_response)  # type: ignore[no-any-return]
         start_response("404 Not Found", [("Content-Type", "text/plain")])
@@ -49,10 +61,30 @@ def http_app(registry: CollectorRegistry, healthy: Callable[[], bool]) -> Callab
 
 
 def serve_http(listen: str, app: Callable[..., Iterable[bytes]]) -> WSGIServer:
+    """Serve ``app`` on ``listen`` in threads (one per connection, as prometheus_client's own server): an
+    idle or slow client holds only its own thread, and only for HTTP_TIMEOUT."""
     host, _, port = listen.rpartition(":")
-    server = make_server(host.strip("[]") or "0.0.0.0", int(port), app, handler_class=_QuietHandler)  # noqa: S104
+    server = make_server(
+        host.strip("[]") or "0.0.0.0",  # noqa: S104
+        int(port),
+        app,
+        server_class=ThreadingWSGIServer,
+        handler_class=_QuietHandler,
+    )
     threading.Thread(target=server.serve_forever, name="http", daemon=True).start()
     return server
+
+
+def stalled(agent: Agent, interval: float, now: float | None = None) -> str | None:
+    """Why the agent is unhealthy: no SNMP round has completed yet, or the last one ended more than
+    three intervals ago (polling has stalled); None when it is healthy."""
+    last = agent.last_success.get("snmp")
+    if last is None:
+        return "not yet polled: no SNMP round has completed"
+    age = (time.time() if now is None else now) - last
+    if age > 3 * interval:
+        return f"SNMP polling stalled: the last complete round ended {age:.0f} s ago (interval {interval:.0f} s)"
+    return None
 
 
 def _timed(
@@ -81,7 +113,9 @@ async def run_agent(config: Config, stop: asyncio.Event | None = None) -> None:
     agent.start()
     registry = CollectorRegistry()
     registry.register(SnapshotCollector(lambda: agent.snapshot))
-    server = serve_http(config.listen, http_app(registry, lambda: bool(agent.snapshot.devices)))
+    registry.register(BuildInfoCollector(__version__, platform.python_version()))
+    ProcessCollector(registry=registry)
+    server = serve_http(config.listen, http_app(registry, lambda: stalled(agent, config.poll.snmp_interval)))
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -100,6 +134,7 @@ async def run_agent(config: Config, stop: asyncio.Event | None = None) -> None:
             misfire_grace_time=3600,
         )
     poll = config.poll
+    now = datetime.now(ZoneInfo(config.timezone))  # the first rounds at once: /metrics has data early
     for name, job, interval in (
         ("snmp", agent.poll_snmp, poll.snmp_interval),
         ("icmp", agent.probe_icmp, poll.icmp_interval),
@@ -113,7 +148,7 @@ async def run_agent(config: Config, stop: asyncio.Event | None = None) -> None:
             max_instances=1,
             coalesce=True,
             misfire_grace_time=int(interval),
-            next_run_time=None,
+            next_run_time=now,
         )
     log.info(
         "pantau agent serving http://%s/metrics; %d links, %d devices, %d probe targets",
@@ -122,14 +157,7 @@ async def run_agent(config: Config, stop: asyncio.Event | None = None) -> None:
         len(inventory.devices),
         len(agent.targets),
     )
-    # first round at once, so /metrics has data before the first interval has passed
-    await asyncio.gather(
-        _timed(agent, "snmp", agent.poll_snmp, poll.snmp_interval)(),
-        _timed(agent, "icmp", agent.probe_icmp, poll.icmp_interval)(),
-    )
     scheduler.start()
-    for name in ("snmp", "icmp"):
-        scheduler.resume_job(name)
     try:
         await stop.wait()
     finally:

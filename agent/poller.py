@@ -1,29 +1,38 @@
-"""The agent's state and jobs: poll SNMP, probe ICMP, turn samples into rates and health, keep the snapshot."""
+"""The agent's state and jobs: poll SNMP, probe ICMP, turn samples into rates and health, keep the snapshot.
+
+One device never blinds the fleet: whatever goes wrong in one device's poll (no answer, a missing secret
+of its credential profile, answers that break SNMP's rules, a bug its answer triggers) is that device's
+failure, named with a reason, and every other device's results of the round are taken. Each device has a
+deadline, and so has the round. Store I/O runs in one thread of its own with a timeout: a slow or locked
+store never holds a poll; rollups and link events wait in a bounded buffer until it is back.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import dataclasses
 import logging
 import threading
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from ipaddress import ip_address
+from typing import Any, TypeVar
 
 from agent.config import Config
 from collectors.errors import CollectorError
 from collectors.icmp import IcmpProber
 from collectors.samples import DeviceSample, ProbeResult
 from collectors.snmp import SnmpCollector
-from core.health import HealthThresholds, LinkState, UtilizationPoint, link_causes, link_health
-from core.rates import Reading, counter_rate
-from core.rollup import RollupRow, Rollups
+from core.health import HealthThresholds, LinkState, link_causes, link_health
+from core.meter import Counters, LinkMeter
 from core.snapshot import DeviceView, IpamView, LinkView, MaintenanceView, ProbeView, Snapshot
-from core.topology import Target, probe_targets
+from core.topology import Target, cpe_wan_address, probe_targets
+from inventory.errors import SecretError
 from inventory.ipam import usage
-from inventory.models import Device, Inventory, Purpose
+from inventory.models import Device, Inventory, Link, Purpose
 from playbooks.effectors.notify import send
 from store import links as link_store
 from store import maintenance as maintenance_store
@@ -33,7 +42,43 @@ from store.engine import Store
 from store.errors import StoreError
 
 log = logging.getLogger(__name__)
-REBUILD_SECONDS = 0.5
+REBUILD_SECONDS = 2.0  # during a round, the snapshot follows the answers at most this late
+T = TypeVar("T")
+
+
+@dataclasses.dataclass(frozen=True)
+class DeviceFailure:
+    """Why one device gave no sample this round: ``reason`` is the exported label, ``message`` for people."""
+
+    reason: str
+    message: str
+
+
+class Outbox:
+    """What waits to be written to the store, oldest first, at most ``limit`` items: past that the oldest
+    not being written is dropped (and counted). The first ``in_flight`` items are being written."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.items: list[Any] = []
+        self.in_flight = 0
+        self.dropped = 0
+
+    def add(self, items: list[Any]) -> None:
+        self.items += items
+        over = len(self.items) - self.limit
+        if over > 0:
+            del self.items[self.in_flight : self.in_flight + over]
+            self.dropped += over
+
+    def take(self) -> list[Any]:
+        self.in_flight = len(self.items)
+        return self.items[: self.in_flight]
+
+    def settle(self, written: bool) -> None:
+        if written:
+            del self.items[: self.in_flight]
+        self.in_flight = 0
 
 
 class Agent:
@@ -52,19 +97,26 @@ class Agent:
         self.icmp: IcmpProber | None = None
         self.samples: dict[str, DeviceSample] = {}
         self.device_errors: dict[str, str] = {}
-        self.readings: dict[tuple[str, str], tuple[Reading, Reading]] = {}
-        self.rates: dict[str, tuple[float | None, float | None]] = {}
-        self.utilization: dict[str, deque[UtilizationPoint]] = {}
+        self.meter = LinkMeter({lk.name: lk.subscribed_bps for lk in inventory.links}, config.poll.rollup_seconds)
         self.probes: dict[str, ProbeResult] = {}
         self.errors: Counter[tuple[str, str]] = Counter()
-        self.discarded: Counter[str] = Counter()
         self.durations: dict[str, float] = {}
-        self.rollups = Rollups()
+        self.last_success: dict[str, float] = {}  # collector -> when its last complete round ended
+        self.store_up: bool | None = None if store is None else True
         self.ipam: tuple[IpamView, ...] = ()
         self.maintenance: tuple[MaintenanceView, ...] = ()
         self.tickets: tuple[dict[str, int], dict[str, int]] = ({}, {})
         self.snapshot = Snapshot()
+        self._links_of: dict[str, list[Link]] = {}
+        for link in inventory.links:
+            self._links_of.setdefault(link.dc.device, []).append(link)
+        self._wan = {link.name: cpe_wan_address(inventory, link) for link in inventory.links}
         self._device_slots = asyncio.Semaphore(config.poll.max_devices)
+        self.rows = Outbox(config.poll.store_buffer)  # rollup rows
+        self.events = Outbox(config.poll.store_buffer)  # link state changes
+        self._store_thread = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="store")
+        self._store_call: asyncio.Future[Any] | None = None  # the store thread's current call
+        self._write: asyncio.Future[Any] | None = None  # the buffered measurements' write, until settled
 
     def start(self) -> None:
         """Create the collectors inside the running event loop (one SNMP engine per loop)."""
@@ -76,85 +128,234 @@ class Agent:
             self.snmp.close()
         if self.icmp is not None:
             self.icmp.close()
+        self._store_thread.shutdown(wait=False, cancel_futures=True)
 
-    # ---- jobs -----------------------------------------------------------------------------------
+    # ---- SNMP -----------------------------------------------------------------------------------
     async def poll_snmp(self) -> None:
+        """One round over every SNMP device: each result is taken as it arrives; devices still out at the
+        round's deadline are failed (``round-deadline``) and the round ends."""
         assert self.snmp is not None  # start() ran
         start = time.monotonic()
         devices = [d for d in self.inventory.devices if d.snmp is not None]
-        # each device's result is taken as soon as it arrives: a silent device never delays the others
-        # (the snapshot is rebuilt within REBUILD_SECONDS of a result, not once per device)
         loop = asyncio.get_running_loop()
         pending: list[asyncio.TimerHandle] = []
-        for done in asyncio.as_completed([self._poll_one(d) for d in devices]):
-            device, result = await done
-            if isinstance(result, DeviceSample):
-                self._take(device, result)
-                self.device_errors.pop(device.name, None)
-            else:
-                self.samples.pop(device.name, None)
-                self.device_errors[device.name] = str(result)
-                self.errors[("snmp", result.reason)] += 1
-            if not pending or pending[-1].when() <= loop.time():
-                pending.append(loop.call_later(REBUILD_SECONDS, self.rebuild))
-        for handle in pending:
-            handle.cancel()
+        tasks = {asyncio.ensure_future(self._poll_one(d)): d for d in devices}
+        left = set(tasks.values())
+        try:
+            for done in asyncio.as_completed(tasks, timeout=self.config.poll.round_seconds):
+                device, result = await done
+                left.discard(device)
+                self._settle(device, result)
+                if not pending or pending[-1].when() <= loop.time():
+                    pending.append(loop.call_later(REBUILD_SECONDS, self.rebuild))
+        except TimeoutError:
+            for task in tasks:
+                task.cancel()
+            for device in sorted(left, key=lambda d: d.name):
+                message = f"{device.name}: no answer within the round's {self.config.poll.round_seconds:.0f} s"
+                self._settle(device, DeviceFailure("round-deadline", message))
+            await asyncio.gather(*tasks, return_exceptions=True)
+        finally:
+            for handle in pending:
+                handle.cancel()
         self.durations["snmp"] = time.monotonic() - start
+        self.last_success["snmp"] = self.clock()
         self.rebuild()
+        await self.flush()
 
-    async def _poll_one(self, device: Device) -> tuple[Device, DeviceSample | CollectorError]:
+    async def _poll_one(self, device: Device) -> tuple[Device, DeviceSample | DeviceFailure]:
         assert self.snmp is not None and device.snmp is not None
+        deadline = self.config.poll.device_deadline
         async with self._device_slots:
             try:
-                return device, await self.snmp.poll(device, self.inventory.snmp_profile(device.snmp))
+                profile = self.inventory.snmp_profile(device.snmp)
+                return device, await asyncio.wait_for(self.snmp.poll(device, profile), deadline)
             except CollectorError as exc:
-                log.warning("%s", exc, extra={"device": device.name, "collector": "snmp"})
-                return device, exc
+                failure = DeviceFailure(exc.reason, str(exc))
+            except SecretError as exc:
+                failure = DeviceFailure("secret", f"{device.name}: credential profile '{device.snmp}': {exc}")
+            except TimeoutError:
+                failure = DeviceFailure("deadline", f"{device.name}: its poll did not finish within {deadline:.0f} s")
+            except Exception as exc:  # a defect an answer of this device triggered: its failure, not the round's
+                log.exception("polling %s failed", device.name, extra={"device": device.name, "collector": "snmp"})
+                failure = DeviceFailure("exception", f"{device.name}: {type(exc).__name__}: {exc}")
+        log.warning("%s", failure.message, extra={"device": device.name, "collector": "snmp", "reason": failure.reason})
+        return device, failure
 
+    def _settle(self, device: Device, result: DeviceSample | DeviceFailure) -> None:
+        if isinstance(result, DeviceSample):
+            try:
+                self._take(device, result)
+            except Exception as exc:  # same containment as the poll: this device's failure
+                log.exception("taking the sample of %s failed", device.name, extra={"device": device.name})
+                result = DeviceFailure("exception", f"{device.name}: {type(exc).__name__}: {exc}")
+            else:
+                self.device_errors.pop(device.name, None)
+                for problem in result.problems:
+                    self.errors[("snmp", problem.split(":", 1)[0])] += 1
+                return
+        self.samples.pop(device.name, None)
+        for link in self._links_of.get(device.name, ()):
+            self.meter.lost(link.name)
+        self.device_errors[device.name] = result.message
+        self.errors[("snmp", result.reason)] += 1
+
+    def _take(self, device: Device, sample: DeviceSample) -> None:
+        self.samples[device.name] = sample
+        for link in self._links_of.get(device.name, ()):
+            iface = sample.interfaces.get(link.dc.interface)
+            if iface is None or iface.in_octets is None or iface.out_octets is None:
+                self.meter.lost(link.name)
+                continue
+            read = Counters(
+                sample.timestamp,
+                sample.uptime_ticks,
+                iface.in_octets,
+                iface.out_octets,
+                iface.counter_bits,
+                iface.speed_bps,
+            )
+            self.rows.add(self.meter.counters(link.name, link.opd, read))
+
+    # ---- ICMP -----------------------------------------------------------------------------------
     async def probe_icmp(self) -> None:
         assert self.icmp is not None
         start = time.monotonic()
-        self.targets = self._all_targets()
-        self.ipam = self._ipam()
-        self.maintenance = self._maintenance()
-        self.tickets = self._tickets()
+        await self._read_store()
         results = await self.icmp.probe([t.address for t in self.targets])
         self.probes.update(results)
+        for link in self.inventory.links:
+            r = results.get(self._wan[link.name] or "")
+            if r is not None:
+                self.rows.add(self.meter.probe(link.name, link.opd, r.timestamp, r.loss_ratio, r.rtt_avg))
         self.durations["icmp"] = time.monotonic() - start
+        self.last_success["icmp"] = self.clock()
         self.rebuild()
+        await self.flush()
 
-    def _all_targets(self) -> list[Target]:
-        """The inventory's targets and the servers playbooks registered (read each round: no restart needed)."""
-        targets = probe_targets(self.inventory)
+    # ---- the store (never on the event loop, never longer than store_timeout) ----------------------
+    def _submit(self, fn: Callable[..., T], *args: Any) -> asyncio.Future[T] | None:
+        """Run ``fn(store, *args)`` in the store's thread, unless its last call has not returned (then None:
+        nothing queues behind a call that hangs)."""
         if self.store is None:
-            return targets
-        known = {t.name for t in targets}
-        try:
-            rows = target_store.all_targets(self.store)
-        except StoreError as exc:
-            log.warning("cannot read registered probe targets from the store: %s", exc)
-            return [*targets, *(t for t in self.targets if t.name not in known)]
-        return [*targets, *(Target(r.name, r.address, r.kind, r.opd or "") for r in rows if r.name not in known)]
+            return None
+        if self._store_call is not None and not self._store_call.done():
+            self.errors[("store", "busy")] += 1
+            return None
+        self._store_call = asyncio.get_running_loop().run_in_executor(self._store_thread, fn, self.store, *args)
+        return self._store_call
 
+    async def _wait(self, what: str, call: asyncio.Future[T]) -> bool:
+        """Wait for a store call up to store_timeout; whether it returned (its outcome is in ``call``)."""
+        try:
+            await asyncio.wait_for(asyncio.shield(call), self.config.poll.store_timeout)
+        except TimeoutError:
+            self._store_failed(what, f"no answer within {self.config.poll.store_timeout:.0f} s", "timeout")
+            return False
+        except StoreError:
+            pass  # read from ``call`` by the caller
+        return True
+
+    def _store_failed(self, what: str, why: object, reason: str = "error") -> None:
+        self.errors[("store", reason)] += 1
+        self.store_up = False
+        log.warning("store: %s failed: %s", what, why)
+
+    async def _in_store(self, what: str, fn: Callable[..., T], *args: Any) -> T | None:
+        """``fn(store, *args)``'s result, or None (logged, counted) if it failed or took too long."""
+        call = self._submit(fn, *args)
+        if call is None or not await self._wait(what, call):
+            return None
+        if call.exception() is not None:
+            self._store_failed(what, call.exception())
+            return None
+        self.store_up = True
+        return call.result()
+
+    def _settle_write(self) -> None:
+        """Take the outcome of the measurements' write: written rows leave the outboxes. A write that timed
+        out on this side may still have finished in the store's thread: it settles here, late."""
+        call = self._write
+        if call is None or not call.done():
+            return
+        self._write = None
+        written = call.exception() is None
+        if not written:
+            self._store_failed("writing rollups and link events", call.exception())
+        else:
+            self.store_up = True
+        self.rows.settle(written)
+        self.events.settle(written)
+
+    async def flush(self) -> None:
+        """Write the buffered rollups and link events (one transaction); what is not written stays buffered
+        for the next flush, up to store_buffer of each."""
+        self._settle_write()
+        if self._write is not None or (not self.rows.items and not self.events.items):
+            return
+        call = self._submit(link_store.add_measurements, self.rows.take(), self.events.take())
+        if call is None:
+            self.rows.settle(False)
+            self.events.settle(False)
+            return
+        self._write = call
+        if await self._wait("writing rollups and link events", call):
+            self._settle_write()
+        self.errors[("store", "dropped")] = self.rows.dropped + self.events.dropped
+
+    async def _read_store(self) -> None:
+        """What the snapshot shows from the store: registered probe targets, IPAM, maintenance, tickets;
+        what cannot be read keeps its last value."""
+        registered = await self._in_store("reading registered probe targets", target_store.all_targets)
+        targets = probe_targets(self.inventory)
+        if registered is not None:
+            known = {t.name for t in targets}
+            targets += [Target(r.name, r.address, r.kind, r.opd or "") for r in registered if r.name not in known]
+            self.targets = targets
+        in_use = await self._in_store("reading IP allocations", status.addresses_in_use)
+        if in_use is not None:
+            self.ipam = self._ipam(*in_use)
+        latest = await self._in_store("reading maintenance results", maintenance_store.latest_findings)
+        if latest is not None:
+            self.maintenance = tuple(MaintenanceView(loc, at.timestamp(), found) for loc, at, found in latest)
+        counts = await self._in_store("reading tickets", status.ticket_counts)
+        if counts is not None:
+            self.tickets = ({opd.slug: 0 for opd in self.inventory.opds} | counts[0], counts[1])
+
+    def _ipam(self, live: list[tuple[str, str]], open_conflicts: list[tuple[str, str]]) -> tuple[IpamView, ...]:
+        """Address counts of the server and public prefixes."""
+        views = []
+        for prefix in self.inventory.prefixes:
+            if prefix.purpose not in (Purpose.SERVER, Purpose.PUBLIC):
+                continue
+            used = {ip_address(a) for p, a in live if p == prefix.name}
+            conflicts = {ip_address(a) for p, a in open_conflicts if p == prefix.name}
+            u = usage(prefix, used, conflicts)
+            views.append(IpamView(prefix.name, u.network, u.used, u.free, u.reserved, u.conflict))
+        return tuple(views)
+
+    # ---- the snapshot -----------------------------------------------------------------------------
     def _announce_changes(self, links: list[LinkView]) -> None:
-        """Record link state changes in the store (the outage timeline triage quotes) and notify configured
-        webhooks (in a thread: delivery never holds a poll)."""
+        """Buffer link state changes for the store (the outage timeline triage quotes) and notify
+        configured webhooks (in a thread: delivery never holds a poll)."""
         before = {v.name: v.state for v in self.snapshot.links}
         changed = [v for v in links if v.name in before and before[v.name] is not v.state]
-        if changed and self.store is not None:
-            at = datetime.fromtimestamp(self.clock(), UTC)
-            rows = [
+        if not changed:
+            return
+        at = datetime.fromtimestamp(self.clock(), UTC)
+        self.events.add(
+            [
                 link_store.StateChange(
                     v.name, v.opd, at, before[v.name].value, v.state.value, ",".join(v.reasons), v.cause
                 )
                 for v in changed
             ]
-            try:
-                link_store.add_changes(self.store, rows)
-            except StoreError as exc:
-                log.warning("cannot record link state changes in the store: %s", exc)
+        )
+        for v in changed:
+            if v.interface_missing:
+                log.warning("%s: interface %s not found on %s", v.name, v.interface, v.device)
         notify = self.config.notify
-        if not changed or not (notify.webhooks or notify.telegram):
+        if not (notify.webhooks or notify.telegram):
             return
         for v in changed:
             payload = {
@@ -169,121 +370,9 @@ class Agent:
                 target=send, args=(self.config, "link.state", payload, self.config.inventory), daemon=True
             ).start()
 
-    def _ipam(self) -> tuple[IpamView, ...]:
-        """Address counts of the server and public prefixes, from the inventory and the store's allocations."""
-        if self.store is None:
-            return self.ipam
-        try:
-            live, open_conflicts = status.addresses_in_use(self.store)
-        except StoreError as exc:
-            log.warning("cannot read IP allocations from the store: %s", exc)
-            return self.ipam
-        views = []
-        for prefix in self.inventory.prefixes:
-            if prefix.purpose not in (Purpose.SERVER, Purpose.PUBLIC):
-                continue
-            used = {ip_address(a) for p, a in live if p == prefix.name}
-            conflicts = {ip_address(a) for p, a in open_conflicts if p == prefix.name}
-            u = usage(prefix, used, conflicts)
-            views.append(IpamView(prefix.name, u.network, u.used, u.free, u.reserved, u.conflict))
-        return tuple(views)
-
-    def _tickets(self) -> tuple[dict[str, int], dict[str, int]]:
-        """Open tickets per OPD and SLA breaches per SOP 15 step, from the store."""
-        if self.store is None:
-            return self.tickets
-        try:
-            open_rows, breaches = status.ticket_counts(self.store)
-        except StoreError as exc:
-            log.warning("cannot read tickets from the store: %s", exc)
-            return self.tickets
-        return {opd.slug: 0 for opd in self.inventory.opds} | open_rows, breaches
-
-    def _maintenance(self) -> tuple[MaintenanceView, ...]:
-        """Per location, the latest finished maintenance run with results there, and its findings."""
-        if self.store is None:
-            return self.maintenance
-        try:
-            latest = maintenance_store.latest_findings(self.store)
-        except StoreError as exc:
-            log.warning("cannot read maintenance results from the store: %s", exc)
-            return self.maintenance
-        return tuple(MaintenanceView(loc, at.timestamp(), found) for loc, at, found in latest)
-
-    # ---- pure-ish bookkeeping ---------------------------------------------------------------------
-    def _take(self, device: Device, sample: DeviceSample) -> None:
-        self.samples[device.name] = sample
-        for link in self.inventory.links:
-            if link.dc.device != device.name:
-                continue
-            iface = sample.interfaces.get(link.dc.interface)
-            if iface is None or iface.in_octets is None or iface.out_octets is None:
-                self.rates[link.name] = (None, None)
-                continue
-            cur = (
-                Reading(iface.in_octets, sample.timestamp, sample.uptime_ticks, iface.counter_bits),
-                Reading(iface.out_octets, sample.timestamp, sample.uptime_ticks, iface.counter_bits),
-            )
-            prev = self.readings.get((device.name, link.dc.interface))
-            self.readings[(device.name, link.dc.interface)] = cur
-            if prev is None:
-                continue
-            computed = []
-            for before, after in zip(prev, cur, strict=True):
-                rate = counter_rate(before, after, iface.speed_bps)
-                if rate.discard is not None:
-                    self.discarded[rate.discard.value] += 1
-                computed.append(rate.bps)
-            rx, tx = computed
-            self.rates[link.name] = (rx, tx)
-            ratios = [b / link.subscribed_bps for b in (rx, tx) if b is not None]
-            if ratios:
-                history = self.utilization.setdefault(link.name, deque(maxlen=1000))
-                history.append(UtilizationPoint(sample.timestamp, max(ratios), sample.timestamp - prev[0].timestamp))
-            for row in self.rollups.add(link.name, link.opd, sample.timestamp, rx_bps=rx, tx_bps=tx):
-                self._store_rollup(row)
-
-    def _store_rollup(self, row: RollupRow) -> None:
-        if self.store is None:
-            return
-        link_store.add_rollup(self.store, row)
-
     def rebuild(self) -> None:
         now = self.clock()
-        links = []
-        addr_of = {t.name: t.address for t in self.targets}
-        for link in self.inventory.links:
-            sample = self.samples.get(link.dc.device)
-            iface = sample.interfaces.get(link.dc.interface) if sample else None
-            probe = self.probes.get(addr_of.get(f"{link.cpe.device}-wan", ""))
-            rx, tx = self.rates.get(link.name, (None, None)) if iface is not None else (None, None)
-            health = link_health(
-                iface.oper_up if iface else None,
-                probe.loss_ratio if probe else None,
-                probe.rtt_avg if probe else None,
-                list(self.utilization.get(link.name, ())),
-                now,
-                self.thresholds,
-            )
-            links.append(
-                LinkView(
-                    name=link.name,
-                    opd=link.opd,
-                    provider=link.provider,
-                    device=link.dc.device,
-                    interface=link.dc.interface,
-                    subscribed_bps=link.subscribed_bps,
-                    state=health.state,
-                    reasons=health.reasons,
-                    oper_up=iface.oper_up if iface else None,
-                    receive_bytes=iface.in_octets if iface else None,
-                    transmit_bytes=iface.out_octets if iface else None,
-                    receive_bps=rx,
-                    transmit_bps=tx,
-                    receive_errors=iface.in_errors if iface else None,
-                    transmit_errors=iface.out_errors if iface else None,
-                )
-            )
+        links = [self._link_view(link, now) for link in self.inventory.links]
         probes = tuple(ProbeView(t.name, t.address, t.kind, t.opd, self.probes.get(t.address)) for t in self.targets)
         devices = []
         for device in self.inventory.devices:
@@ -306,11 +395,51 @@ class Agent:
             tuple(devices),
             dict(self.durations),
             dict(self.errors),
-            dict(self.discarded),
+            dict(self.meter.discarded),
             self.ipam,
             self.maintenance,
             self.tickets[0],
             self.tickets[1],
+            dict(self.last_success),
+            self.store_up,
+        )
+
+    def _link_view(self, link: Link, now: float) -> LinkView:
+        sample = self.samples.get(link.dc.device)
+        iface = sample.interfaces.get(link.dc.interface) if sample else None
+        missing = sample is not None and iface is None
+        probe = self.probes.get(self._wan[link.name] or "")
+        rx, tx = self.meter.rates.get(link.name, (None, None)) if iface is not None else (None, None)
+        health = link_health(
+            iface.oper_up if iface else None,
+            probe.loss_ratio if probe else None,
+            probe.rtt_avg if probe else None,
+            list(self.meter.utilization.get(link.name, ())),
+            now,
+            self.thresholds,
+        )
+        state, reasons = health.state, health.reasons
+        if missing:  # polled, but the port is not there: never a silent "up" with blank counters
+            reasons = (*reasons, "interface-missing")
+            if state in (LinkState.UP, LinkState.DEGRADED) and not health.reasons:
+                state = LinkState.UNKNOWN
+        return LinkView(
+            name=link.name,
+            opd=link.opd,
+            provider=link.provider,
+            device=link.dc.device,
+            interface=link.dc.interface,
+            subscribed_bps=link.subscribed_bps,
+            state=state,
+            reasons=reasons,
+            oper_up=iface.oper_up if iface else None,
+            receive_bytes=iface.in_octets if iface else None,
+            transmit_bytes=iface.out_octets if iface else None,
+            receive_bps=rx,
+            transmit_bps=tx,
+            receive_errors=iface.in_errors if iface else None,
+            transmit_errors=iface.out_errors if iface else None,
+            interface_missing=missing,
         )
 
     def link_state(self, name: str) -> LinkState:

@@ -3,6 +3,8 @@
 CollectorError
  ├── DeviceUnreachable   no answer (timeout): unreachable or wrong credentials
  ├── SnmpError           the device answered with an SNMP error status
+ ├── DeviceMisbehaves    the device answered, but not as SNMP says it must (a walk that does not advance or
+ │                       never ends, no sysUpTime); ``reason`` names how
  └── ProbeError          ICMP probing could not run (no socket permission)
 """
 
@@ -55,3 +57,11 @@ class SnmpError(CollectorError):
 
 class ProbeError(CollectorError):
     reason = "probe-error"
+
+
+class DeviceMisbehaves(CollectorError):
+    """The device's answers break the protocol's rules; ``reason`` says which (exported as a label)."""
+
+    def __init__(self, message: str, device: str, reason: str) -> None:
+        self.reason = reason
+        super().__init__(message, device)

@@ -33,6 +33,7 @@ class DeviceSample:
     interfaces: dict[str, InterfaceSample] = field(default_factory=dict)
     missing: tuple[str, ...] = ()  # inventory interfaces the device does not have
     duration: float = 0.0
+    problems: tuple[str, ...] = ()  # e.g. "wrong-type:high_speed": values left out because of their type
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ from pysnmp.hlapi.v3arch.asyncio import (
 from pysnmp.proto.rfc1902 import ObjectName
 from pysnmp.proto.rfc1905 import EndOfMibView, NoSuchInstance, NoSuchObject, unSpecified
 
-from collectors.errors import CredentialsRejected, DeviceUnreachable, SnmpError
+from collectors.errors import CredentialsRejected, DeviceMisbehaves, DeviceUnreachable, SnmpError
 from collectors.samples import DeviceSample, InterfaceSample
 from collectors.snmp_wire import ERROR_STATUS, GET, GETBULK, V2cClient
 from inventory.models import AuthProtocol, Device, PrivProtocol, SnmpProfile, SnmpVersion
@@ -68,7 +68,12 @@ HC_COLUMNS = {
 LEGACY_COLUMNS = {
     "in_octets": "1.3.6.1.2.1.2.2.1.10",  # ifInOctets (32-bit)
     "out_octets": "1.3.6.1.2.1.2.2.1.16",  # ifOutOctets (32-bit)
+    # ifSpeed, bit/s: a device without ifXTable has no ifHighSpeed either; the speed tells a 32-bit wrap
+    # from a reset (gauge32: 4294967295 means "faster than that", i.e. unknown here)
+    "speed": "1.3.6.1.2.1.2.2.1.5",
 }
+MAX_WALK_ROWS = 65_536  # rows one walk may return before the device is taken to be looping or streaming
+SPEED_UNKNOWN = 2**32 - 1
 STATUS_COLUMNS = {
     "in_errors": "1.3.6.1.2.1.2.2.1.14",
     "out_errors": "1.3.6.1.2.1.2.2.1.20",
@@ -224,7 +229,13 @@ class SnmpCollector:
         )
         cache = self._cache.setdefault(device.name, _DeviceCache())
         head = await self._get(device, profile, auth, target, [SYS_UPTIME, IF_NUMBER])
-        uptime, if_number = int(head[SYS_UPTIME]), _int(head.get(IF_NUMBER))
+        uptime, if_number = _number(head.get(SYS_UPTIME)), _number(head.get(IF_NUMBER))
+        if uptime is None:
+            raise DeviceMisbehaves(
+                f"{device.name}: no sysUpTime (or not TimeTicks) in its answer; its counters cannot be timed",
+                device.name,
+                "no-sysuptime",
+            )
         stale = cache.if_number != if_number or cache.uptime is None or uptime < cache.uptime
         if stale or any(n not in cache.index for n in names):
             cache.index = await self._interface_index(device, profile, auth, target)
@@ -232,7 +243,7 @@ class SnmpCollector:
         cache.uptime = uptime
         present = [n for n in names if n in cache.index]
         missing = tuple(n for n in names if n not in cache.index)
-        values, counter_uptime = await self._columns(
+        values, counter_uptime, problems = await self._columns(
             device, profile, auth, target, cache, [cache.index[n] for n in present]
         )
         timestamp = time.time()
@@ -242,7 +253,8 @@ class SnmpCollector:
         for name in present:
             idx = cache.index[name]
             col = values.get(idx, {})
-            speed = col.get("high_speed")
+            high, speed = col.get("high_speed"), col.get("speed")
+            speed_bps = high * 1_000_000 if high else speed if speed and speed != SPEED_UNKNOWN else None
             samples[name] = InterfaceSample(
                 name=name,
                 if_index=idx,
@@ -255,48 +267,65 @@ class SnmpCollector:
                 out_discards=col.get("out_discards"),
                 oper_up=None if col.get("oper") is None else col["oper"] == 1,
                 admin_up=None if col.get("admin") is None else col["admin"] == 1,
-                speed_bps=None if speed is None else speed * 1_000_000,
+                speed_bps=speed_bps,
             )
         duration = time.monotonic() - start
         log.debug("snmp poll %s: %d interfaces in %.3f s", device.name, len(samples), duration)
-        return DeviceSample(device.name, timestamp, uptime, samples, missing, duration)
+        return DeviceSample(device.name, timestamp, uptime, samples, missing, duration, tuple(sorted(problems)))
 
     async def _columns(
         self, device: Device, profile: SnmpProfile, auth: Any, target: Any, cache: _DeviceCache, indexes: list[int]
-    ) -> tuple[dict[int, dict[str, int]], int | None]:
+    ) -> tuple[dict[int, dict[str, int]], int | None, set[str]]:
+        """Per ifIndex, the columns' values that are numbers; the counters' sysUpTime; the columns that
+        came back with another type (named, for the device's problems: left out, never computed with)."""
         columns = {**(HC_COLUMNS if cache.hc else LEGACY_COLUMNS), **STATUS_COLUMNS}
         if len(indexes) >= self.bulk_from:
-            walked, walked_uptime = await self._bulk_columns(device, profile, auth, target, columns, set(indexes))
+            walked, walked_uptime, problems = await self._bulk_columns(
+                device, profile, auth, target, columns, set(indexes)
+            )
             if cache.hc and indexes and all("in_octets" not in walked.get(i, {}) for i in indexes):
                 cache.hc = False
                 return await self._columns(device, profile, auth, target, cache, indexes)
-            return walked, walked_uptime
+            return walked, walked_uptime, problems
         oids = [(f"{prefix}.{idx}", idx, name) for idx in indexes for name, prefix in columns.items()]
         chunks = [oids[i : i + VARBINDS_PER_GET] for i in range(0, len(oids), VARBINDS_PER_GET)]
         answers = await asyncio.gather(
             *(self._get(device, profile, auth, target, [SYS_UPTIME, *(oid for oid, _, _ in chunk)]) for chunk in chunks)
         )
-        uptime = _int(answers[0].get(SYS_UPTIME)) if answers else None
+        uptime = _number(answers[0].get(SYS_UPTIME)) if answers else None
         result: dict[int, dict[str, int]] = {}
+        wrong: set[str] = set()
         for chunk, answer in zip(chunks, answers, strict=True):
             for oid, idx, name in chunk:
                 value = answer.get(oid)
-                if value is not None:
-                    result.setdefault(idx, {})[name] = value
+                if value is None:
+                    continue
+                number = _number(value)
+                if number is None:
+                    wrong.add(f"wrong-type:{name}")
+                else:
+                    result.setdefault(idx, {})[name] = number
         if cache.hc and indexes and all("in_octets" not in result.get(i, {}) for i in indexes):
             cache.hc = False  # no ifXTable HC counters on this device: fall back to the 32-bit ifTable
             log.info("%s has no ifHC counters; using 32-bit ifInOctets/ifOutOctets", device.name)
             return await self._columns(device, profile, auth, target, cache, indexes)
-        return result, uptime
+        return result, uptime, wrong
 
     async def _bulk_columns(
         self, device: Device, profile: SnmpProfile, auth: Any, target: Any, columns: dict[str, str], wanted: set[int]
-    ) -> tuple[dict[int, dict[str, int]], int | None]:
+    ) -> tuple[dict[int, dict[str, int]], int | None, set[str]]:
         """Walk all ``columns`` together with GETBULK (one request covers a row range of every column):
-        for many interfaces this is far fewer, smaller requests than GETs of each instance."""
+        for many interfaces this is far fewer, smaller requests than GETs of each instance.
+
+        Raises:
+            DeviceMisbehaves: a column's OIDs do not increase, or it runs past MAX_WALK_ROWS rows.
+        """
         pending = dict(columns)  # name -> last OID seen (starts at the column itself)
+        last: dict[str, tuple[int, ...]] = {name: _oid(prefix) for name, prefix in columns.items()}
         prefixes = {name: prefix + "." for name, prefix in columns.items()}
         result: dict[int, dict[str, int]] = {}
+        problems: set[str] = set()
+        rows = 0
         uptime: int | None = None
         first = True
         while pending:
@@ -309,7 +338,7 @@ class SnmpCollector:
                 device, profile, auth, target, GETBULK, request, non_repeaters, BULK_REPETITIONS
             )
             if first and var_binds:
-                uptime = _int(var_binds[0][1]) if str(var_binds[0][0]) == SYS_UPTIME else None
+                uptime = _number(var_binds[0][1]) if str(var_binds[0][0]) == SYS_UPTIME else None
                 var_binds = var_binds[1:]
             first = False
             width = len(names)
@@ -321,14 +350,34 @@ class SnmpCollector:
                 if isinstance(value, EndOfMibView) or not text.startswith(prefixes[name]):
                     del pending[name]  # walked past this column
                     continue
-                pending[name] = text
+                now = _oid(text)
+                if now <= last[name]:
+                    raise DeviceMisbehaves(
+                        f"{device.name}: the walk of {columns[name]} went from {pending[name]} back to {text} "
+                        "(OIDs must increase); the device's agent loops",
+                        device.name,
+                        "non-increasing",
+                    )
+                rows += 1
+                if rows > MAX_WALK_ROWS * len(columns):
+                    raise DeviceMisbehaves(
+                        f"{device.name}: the walk of its interface columns passed {MAX_WALK_ROWS} rows a column; "
+                        "its table does not end",
+                        device.name,
+                        "walk-limit",
+                    )
+                last[name], pending[name] = now, text
                 progressed = True
-                idx = int(text.rsplit(".", 1)[1])
-                if idx in wanted and _is_number(value):
-                    result.setdefault(idx, {})[name] = int(value)
+                idx = now[-1]
+                if idx in wanted:
+                    number = _number(value)
+                    if number is None:
+                        problems.add(f"wrong-type:{name}")
+                    else:
+                        result.setdefault(idx, {})[name] = number
             if not progressed:
                 break
-        return result, uptime
+        return result, uptime, problems
 
     async def neighbor(
         self, device: Device, profile: SnmpProfile, interface: str, address: IPv4Address | IPv6Address
@@ -374,18 +423,17 @@ class SnmpCollector:
         answer = await self._get(
             device, profile, auth, target, [MEM_TOTAL_REAL, MEM_AVAIL_REAL, HR_SYSTEM_DATE, HR_SYSTEM_UPTIME]
         )
-        loads = [
-            int(v) for v in await self._walk_column(device, profile, auth, target, HR_PROCESSOR_LOAD) if _is_number(v)
-        ]
+        walked = await self._walk_column(device, profile, auth, target, HR_PROCESSOR_LOAD)
+        loads = [n for n in map(_number, walked) if n is not None]
         processors = len(loads) or len(await self._walk_column(device, profile, auth, target, HR_PROCESSOR_FRWID))
         date = answer.get(HR_SYSTEM_DATE)
         return SystemSample(
             cpu_load_pct=sum(loads) / len(loads) if loads else None,
-            memory_total_kb=_int(answer.get(MEM_TOTAL_REAL)) if _is_number(answer.get(MEM_TOTAL_REAL)) else None,
-            memory_available_kb=_int(answer.get(MEM_AVAIL_REAL)) if _is_number(answer.get(MEM_AVAIL_REAL)) else None,
+            memory_total_kb=_number(answer.get(MEM_TOTAL_REAL)),
+            memory_available_kb=_number(answer.get(MEM_AVAIL_REAL)),
             date=date if isinstance(date, bytes) else bytes(date.asOctets()) if date is not None else None,
             read_at=time.time(),
-            host_uptime_ticks=_int(answer.get(HR_SYSTEM_UPTIME)) if _is_number(answer.get(HR_SYSTEM_UPTIME)) else None,
+            host_uptime_ticks=_number(answer.get(HR_SYSTEM_UPTIME)),
             processors=processors,
         )
 
@@ -404,12 +452,12 @@ class SnmpCollector:
         present = [n for n in names if n in cache.index]
         oids = [f"{IF_LAST_CHANGE}.{cache.index[n]}" for n in present]
         answer = await self._get(device, profile, auth, target, [SYS_UPTIME, *oids])
-        uptime = _int(answer.get(SYS_UPTIME))
+        uptime = _number(answer.get(SYS_UPTIME))
         out = {}
         for name, oid in zip(present, oids, strict=True):
-            changed = answer.get(oid)
-            if uptime is not None and changed is not None and _is_number(changed):
-                out[name] = (uptime - int(changed)) % 2**32 / 100  # TimeTicks wrap after 497 days
+            changed = _number(answer.get(oid))
+            if uptime is not None and changed is not None:
+                out[name] = (uptime - changed) % 2**32 / 100  # TimeTicks wrap after 497 days
         return out
 
     async def _walk_column(
@@ -431,6 +479,7 @@ class SnmpCollector:
             ):
                 self._check(device, profile, err_ind, err_stat, err_idx)
                 values += [v for _, v in var_binds]
+                _limit(device, column, len(values))
         return values
 
     async def _interface_index(self, device: Device, profile: SnmpProfile, auth: Any, target: Any) -> dict[str, int]:
@@ -447,7 +496,8 @@ class SnmpCollector:
         for oid, value in var_binds:
             if isinstance(value, NoSuchObject | NoSuchInstance | EndOfMibView):
                 continue
-            out[oid] = value if isinstance(value, int | bytes) else int(value) if _is_number(value) else value
+            number = _number(value)
+            out[oid] = value if number is None else number
         return out
 
     async def _request(
@@ -497,6 +547,7 @@ class SnmpCollector:
 
     async def _walk(self, device: Device, profile: SnmpProfile, auth: Any, target: Any, column: str) -> dict[str, int]:
         names: dict[str, int] = {}
+        rows = 0
         async with self._in_flight:
             async for err_ind, err_stat, err_idx, var_binds in bulk_walk_cmd(
                 self.engine,
@@ -513,7 +564,9 @@ class SnmpCollector:
                 for oid, value in var_binds:
                     if isinstance(value, NoSuchObject | NoSuchInstance | EndOfMibView):
                         continue
-                    names.setdefault(value.prettyPrint(), int(str(oid).rsplit(".", 1)[1]))
+                    rows += 1
+                    names.setdefault(interface_name(value), int(str(oid).rsplit(".", 1)[1]))
+                _limit(device, column, rows)
         return names
 
     def _check(self, device: Device, profile: SnmpProfile, err_ind: Any, err_stat: Any, err_idx: Any) -> None:
@@ -523,18 +576,51 @@ class SnmpCollector:
                 raise DeviceUnreachable(device.name, str(device.mgmt_address), f"SNMP {profile.version}", profile.name)
             if any(word in text for word in ("digest", "USM user", "decrypt")):
                 raise CredentialsRejected(device.name, str(device.mgmt_address), profile.name, text)
+            if "increasing" in text.lower():
+                raise DeviceMisbehaves(
+                    f"{device.name}: {text} in a walk; the device's agent loops", device.name, "non-increasing"
+                )
             raise SnmpError(f"{device.name}: {text} (credential profile '{profile.name}')", device.name)
         if err_stat:
             raise SnmpError(f"{device.name}: SNMP error {err_stat.prettyPrint()} at varbind {err_idx}", device.name)
 
 
-def _is_number(value: Any) -> bool:
+def _oid(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split("."))
+
+
+def _limit(device: Device, column: str, rows: int) -> None:
+    if rows > MAX_WALK_ROWS:
+        raise DeviceMisbehaves(
+            f"{device.name}: the walk of {column} passed {MAX_WALK_ROWS} rows; its table does not end",
+            device.name,
+            "walk-limit",
+        )
+
+
+def interface_name(value: Any) -> str:
+    """An interface name (ifName/ifDescr, DisplayString) as text: trailing NULs and padding stripped (some
+    agents send C strings whole), UTF-8 where it decodes, else Latin-1 (every byte is a character there)."""
+    raw = (
+        bytes(value.asOctets())
+        if hasattr(value, "asOctets")
+        else bytes(value)
+        if isinstance(value, bytes)
+        else str(value).encode()
+    )
+    raw = raw.rstrip(b"\x00").strip()
     try:
-        int(value)
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def _number(value: Any) -> int | None:
+    """An integer-typed SNMP value (INTEGER, Counter, Gauge, TimeTicks) as int; None for any other type
+    (an OCTET STRING holding digits is not a number: a device that sends one for a counter is wrong)."""
+    if value is None or isinstance(value, bool | bytes | str) or hasattr(value, "asOctets"):
+        return None
+    try:
+        return int(value)
     except (TypeError, ValueError):
-        return False
-    return True
-
-
-def _int(value: Any) -> int | None:
-    return None if value is None else int(value)
+        return None

@@ -28,6 +28,7 @@ class LinkView:
     receive_errors: int | None = None
     transmit_errors: int | None = None
     cause: str = "none"  # none | link | datacenter-core (see core.health.link_causes)
+    interface_missing: bool = False  # the device answered, but has no interface of the inventory's name
 
     def utilization(self, bps: float | None) -> float | None:
         return None if bps is None else bps / self.subscribed_bps
@@ -106,3 +107,5 @@ class Snapshot:
     maintenance: tuple[MaintenanceView, ...] = ()
     tickets_open: dict[str, int] = field(default_factory=dict)  # OPD -> open tickets
     ticket_breaches: dict[str, int] = field(default_factory=dict)  # SOP 15 step -> breaches so far
+    last_success: dict[str, float] = field(default_factory=dict)  # collector -> end of its last complete round
+    store_up: bool | None = None  # None: the agent runs without a store

@@ -18,6 +18,18 @@ LINK_LABELS = ["opd", "link", "device", "interface", "provider"]
 PROBE_LABELS = ["target", "address", "kind", "opd"]
 
 
+class BuildInfoCollector(Collector):
+    """``pantau_build_info{version, python}`` 1, as Prometheus exporters expose their build."""
+
+    def __init__(self, version: str, python: str) -> None:
+        self.labels = [version, python]
+
+    def collect(self) -> Iterator[Metric]:
+        info = GaugeMetricFamily("pantau_build_info", "pantau's version; always 1.", labels=["version", "python"])
+        info.add_metric(self.labels, 1)
+        yield info
+
+
 class SnapshotCollector(Collector):
     """Renders whatever snapshot ``source`` returns at scrape time."""
 
@@ -74,9 +86,15 @@ def _links(snap: Snapshot) -> Iterator[Metric]:
     reason = GaugeMetricFamily(
         "pantau_link_state_reason", "Why the link is not up: one series per reason.", labels=[*LINK_LABELS, "reason"]
     )
+    missing = GaugeMetricFamily(
+        "pantau_link_interface_missing",
+        "1 if the data-center device answered but has no interface of the inventory's name.",
+        labels=LINK_LABELS,
+    )
     for link in snap.links:
         labels = [link.opd, link.name, link.device, link.interface, link.provider]
         sub.add_metric(labels, link.subscribed_bps)
+        missing.add_metric(labels, 1.0 if link.interface_missing else 0.0)
         for s in LinkState:
             state.add_metric([*labels, s.value, link.cause], 1.0 if s is link.state else 0.0)
         for why in link.reasons:
@@ -94,7 +112,7 @@ def _links(snap: Snapshot) -> Iterator[Metric]:
         for direction, value in (("receive", link.receive_errors), ("transmit", link.transmit_errors)):
             if value is not None:
                 errors.add_metric([*labels, direction], value)
-    yield from (rx_bytes, tx_bytes, rx_bps, tx_bps, sub, util, errors, oper, state, reason)
+    yield from (rx_bytes, tx_bytes, rx_bps, tx_bps, sub, util, errors, oper, state, reason, missing)
 
 
 def _probes(snap: Snapshot) -> Iterator[Metric]:
@@ -153,7 +171,20 @@ def _collectors(snap: Snapshot) -> Iterator[Metric]:
     )
     for reason, count in snap.discarded.items():
         discarded.add_metric([reason], count)
-    yield from (duration, errors, discarded)
+    last = GaugeMetricFamily(
+        "pantau_last_successful_poll_timestamp_seconds",
+        "When the collector's last complete round ended (Unix time).",
+        labels=["collector"],
+    )
+    for name, at in snap.last_success.items():
+        last.add_metric([name], at)
+    yield from (duration, errors, discarded, last)
+    if snap.store_up is not None:
+        yield GaugeMetricFamily(
+            "pantau_store_up",
+            "1 if the store answered the agent's last read or write in time.",
+            value=int(snap.store_up),
+        )
 
 
 def _ipam(snap: Snapshot) -> Iterator[Metric]:

@@ -38,6 +38,10 @@ FRR_RUN = Path("/var/run/frr")
 FRR_GR_JSON = FRR_RUN / "ospfd-gr.json"
 SSHD_PRIVSEP = Path("/run/sshd")
 NETNS_DIR = Path("/run/netns")
+# util-linux mount keeps its userspace mount table here, made on the first mount that needs it (seen: the
+# lab's first bind mount on a new machine made it); down removes it when the lab made it and it is empty
+LIBMOUNT_DIR = Path("/run/mount")
+LIBMOUNT_FILES = ("utab", "utab.lock", "utab.act", "utab.event")
 LOCK_FILE = Path("/run/lock/pantau-lab.lock")
 USER_DB = ("passwd", "group", "shadow", "gshadow", "subuid", "subgid")
 REQUIRED_TOOLS = {
@@ -251,6 +255,7 @@ class Runner:
         self._backup_user_db()
         uts = self.run_dir / "uts"
         uts.mkdir(exist_ok=True)
+        self._save_state(libmount_dir_ours=not LIBMOUNT_DIR.exists())
         # a private mount point, as ip-netns does for /run/netns, so the nsfs bind mounts stay ours
         host.run(["mount", "--bind", str(uts), str(uts)])
         host.run(["mount", "--make-private", str(uts)])
@@ -704,6 +709,8 @@ class Runner:
                 host.run(["umount", str(NETNS_DIR)], check=False)
             if state.get("netns_dir_ours") and not host.is_mount_point(NETNS_DIR):
                 NETNS_DIR.rmdir()
+        if state.get("libmount_dir_ours") and LIBMOUNT_DIR.is_dir():
+            _remove_libmount_dir()
 
     def _restore_user_db(self) -> None:
         """Put back the ``-`` backups of the user database that useradd/userdel rewrote."""
@@ -714,3 +721,16 @@ class Runner:
             saved = backup / f"{name}-"
             if saved.exists():
                 shutil.copy2(saved, Path("/etc") / saved.name)
+
+
+def _remove_libmount_dir() -> None:
+    """Remove /run/mount if it holds nothing but libmount's own files with no entry left."""
+    entries = list(LIBMOUNT_DIR.iterdir())
+    if any(e.name not in LIBMOUNT_FILES for e in entries):
+        return
+    utab = LIBMOUNT_DIR / "utab"
+    if utab.exists() and utab.read_text().strip():
+        return  # other mounts are recorded there: not ours alone
+    for entry in entries:
+        entry.unlink()
+    LIBMOUNT_DIR.rmdir()

@@ -53,16 +53,27 @@ class History:
     rtt_baseline: float | None  # median RTT of the last 7 days' periods (at least 3)
 
 
-@translated("writing a link rollup")
-def add_rollup(store: Engine, row: RollupRow) -> None:
-    with store.begin() as conn:
-        conn.execute(insert(LinkRollup).values(**row.__dict__))
+@translated("writing link rollups")
+def add_rollups(store: Engine, rows: list[RollupRow]) -> None:
+    if rows:
+        with store.begin() as conn:
+            conn.execute(insert(LinkRollup), [row.__dict__ for row in rows])
 
 
 @translated("recording link state changes")
 def add_changes(store: Engine, changes: list[StateChange]) -> None:
     if changes:
         with store.begin() as conn:
+            conn.execute(insert(LinkEvent), [c.__dict__ for c in changes])
+
+
+@translated("writing link rollups and state changes")
+def add_measurements(store: Engine, rows: list[RollupRow], changes: list[StateChange]) -> None:
+    """Rollups and state changes in one transaction: all of them are written, or none."""
+    with store.begin() as conn:
+        if rows:
+            conn.execute(insert(LinkRollup), [row.__dict__ for row in rows])
+        if changes:
             conn.execute(insert(LinkEvent), [c.__dict__ for c in changes])
 
 

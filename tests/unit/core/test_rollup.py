@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 from core.rollup import Rollups, percentile95
 
 
@@ -12,28 +10,6 @@ def test_a_period_closes_when_the_next_one_starts_with_avg_and_max() -> None:
     (row,) = r.add("l", "o", 905.0, rx_bps=1.0)
     assert row.period_start.timestamp() == 600.0
     assert (row.in_bps_avg, row.in_bps_max, row.out_bps_max, row.loss_ratio, row.samples) == (20.0, 30.0, 3.0, 0.5, 2)
-
-
-def test_closed_rollups_are_written_to_the_store(tmp_path: Path) -> None:
-
-    from sqlalchemy import select
-
-    from agent.config import load_config
-    from agent.poller import Agent
-    from inventory.loader import load_inventory
-    from store.engine import open_store
-    from store.schema import LinkRollup
-
-    inventory = Path(__file__).resolve().parents[3] / "inventory" / "example"
-    engine = open_store(f"sqlite:///{tmp_path / 'state.db'}")
-    agent = Agent(load_config(None, environ={}), load_inventory(inventory), engine)
-    rows = Rollups(period=300)
-    rows.add("dinkes-wan", "dinkes", 10.0, rx_bps=5.0, tx_bps=7.0)
-    (closed,) = rows.add("dinkes-wan", "dinkes", 400.0, rx_bps=1.0)
-    agent._store_rollup(closed)
-    with engine.connect() as conn:
-        stored = conn.execute(select(LinkRollup.link, LinkRollup.in_bps_avg, LinkRollup.out_bps_max)).all()
-    assert stored == [("dinkes-wan", 5.0, 7.0)]
 
 
 def test_percentile95_drops_the_top_five_percent_of_periods() -> None:

@@ -1,0 +1,129 @@
+"""The agent's store path: measurements buffered while the store is locked, written once when it is back,
+the oldest dropped past the buffer; and the HTTP side: /-/healthy says why, idle clients block nobody."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import sqlite3
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from agent.config import load_config
+from agent.daemon import http_app, serve_http, stalled
+from agent.poller import Agent, Outbox
+from core.rollup import RollupRow
+from inventory.loader import load_inventory
+from store import links as link_store
+from store.engine import open_store
+
+INVENTORY = Path(__file__).resolve().parents[3] / "inventory" / "example"
+
+
+def row(minute: int) -> RollupRow:
+    start = datetime(2026, 12, 1, 2, minute, tzinfo=UTC)
+    return RollupRow("dinkes-wan", "dinkes", start, 300, 10, 1e6, 2e6, 3e5, 4e5, 0.01, 0.004)
+
+
+def agent_on(path: Path, **poll: object) -> Agent:
+    config = load_config(None, environ={}, overrides={"poll": {"store_timeout": 0.3, **poll}})
+    return Agent(config, load_inventory(INVENTORY), open_store(f"sqlite:///{path}"))
+
+
+def stored(path: Path) -> list[datetime]:
+    return [
+        r.start
+        for r in link_store.history(
+            open_store(f"sqlite:///{path}"),
+            "dinkes-wan",
+            datetime(2026, 12, 1, 3, tzinfo=UTC),
+            datetime(2026, 12, 1, tzinfo=UTC),
+            0.05,
+        ).timeline
+    ]
+
+
+def test_rollups_are_written_and_leave_the_buffer(tmp_path: Path) -> None:
+    agent = agent_on(tmp_path / "s.db")
+    agent.rows.add([row(10), row(15)])
+    asyncio.run(agent.flush())
+    assert agent.rows.items == [] and agent.store_up is True
+    assert [t.minute for t in stored(tmp_path / "s.db")] == [10, 15]
+
+
+def test_a_locked_store_holds_nothing_up_and_the_rows_arrive_once_it_is_back(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    agent = agent_on(db)
+
+    async def scenario() -> None:
+        holder = sqlite3.connect(db, isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")  # another process holds the write lock
+        agent.rows.add([row(20)])
+        await agent.flush()  # returns while the lock is still held: the poll never waits for the store
+        assert agent.store_up is False and agent.rows.items == [row(20)]
+        assert agent.errors[("store", "timeout")] == 1
+        agent.rows.add([row(25)])
+        await agent.flush()  # the first write still hangs: nothing queues behind it
+        assert agent.errors[("store", "busy")] == 0 and agent.rows.items == [row(20), row(25)]
+        holder.execute("COMMIT")
+        holder.close()
+        for _ in range(100):  # the hung write goes through once the lock is gone
+            if agent._write is None or agent._write.done():
+                break
+            await asyncio.sleep(0.05)
+        await agent.flush()  # settles the late write (row 20), then writes row 25
+        await agent.flush()
+
+    asyncio.run(scenario())
+    assert agent.rows.items == [] and agent.store_up is True
+    assert [t.minute for t in stored(db)] == [20, 25]  # each once
+
+
+def test_the_outbox_drops_the_oldest_not_being_written_past_its_limit() -> None:
+    box = Outbox(3)
+    box.add([1, 2])
+    assert box.take() == [1, 2]
+    box.add([3, 4, 5])  # 5 items, limit 3: 3 and 4 go (1 and 2 are being written)
+    assert box.items == [1, 2, 5] and box.dropped == 2
+    box.settle(True)
+    assert box.items == [5]
+    box.take()
+    box.settle(False)
+    assert box.items == [5] and box.in_flight == 0
+
+
+def test_healthy_says_why_not_before_the_first_round_and_when_polling_stalled(tmp_path: Path) -> None:
+    agent = agent_on(tmp_path / "s.db")
+    assert stalled(agent, 30.0) == "not yet polled: no SNMP round has completed"
+    agent.last_success["snmp"] = 1000.0
+    assert stalled(agent, 30.0, now=1089.0) is None
+    reason = stalled(agent, 30.0, now=1091.0)
+    assert reason is not None and "stalled" in reason and "91 s ago" in reason
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_idle_connections_do_not_block_a_scrape_or_the_health_check() -> None:
+    port = free_port()
+    server = serve_http(f"127.0.0.1:{port}", http_app(CollectorRegistry(), lambda: "SNMP polling stalled"))
+    idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(5)]  # connect, never send
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as answer:
+            assert answer.status == 200
+        with pytest.raises(urllib.error.HTTPError) as unhealthy:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/-/healthy", timeout=5)
+        assert unhealthy.value.code == 503 and unhealthy.value.read() == b"SNMP polling stalled\n"
+    finally:
+        for s in idle:
+            s.close()
+        server.shutdown()
+        server.server_close()
