@@ -14,7 +14,7 @@ from collectors.snmp import _number, interface_name
         (OctetString(b"MS TCP Loopback interface\x00"), "MS TCP Loopback interface"),  # Windows: a C string whole
         (OctetString(b"eth0\x00\x00\x00"), "eth0"),
         (OctetString(b"  GigabitEthernet0/1  "), "GigabitEthernet0/1"),
-        (OctetString("Sambungan Lokal".encode()), "Sambungan Lokal"),
+        (OctetString("Sambungan Lokal – utama".encode()), "Sambungan Lokal – utama"),  # UTF-8
         (OctetString(b"Verbindung \xe4"), "Verbindung ä"),  # not UTF-8: Latin-1
         (b"ether1\x00", "ether1"),  # the v2c wire codec's bytes
     ],
