@@ -111,6 +111,7 @@ async def run_agent(config: Config, stop: asyncio.Event | None = None) -> None:
     store = open_store(config.database_url)
     agent = Agent(config, inventory, store)
     agent.start()
+    await agent.resume()
     registry = CollectorRegistry()
     registry.register(SnapshotCollector(lambda: agent.snapshot))
     registry.register(BuildInfoCollector(__version__, platform.python_version()))

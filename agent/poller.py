@@ -288,12 +288,14 @@ class Agent:
         self.events.settle(written)
 
     async def flush(self) -> None:
-        """Write the buffered rollups and link events (one transaction); what is not written stays buffered
-        for the next flush, up to store_buffer of each."""
+        """Write the buffered rollups and link events, and the periods still open (one transaction); what
+        is not written stays buffered for the next flush, up to store_buffer of each."""
         self._settle_write()
-        if self._write is not None or (not self.rows.items and not self.events.items):
+        if self._write is not None:
             return
-        call = self._submit(link_store.add_measurements, self.rows.take(), self.events.take())
+        call = self._submit(
+            link_store.add_measurements, self.rows.take(), self.events.take(), self.meter.rollups.open()
+        )
         if call is None:
             self.rows.settle(False)
             self.events.settle(False)
@@ -302,6 +304,14 @@ class Agent:
         if await self._wait("writing rollups and link events", call):
             self._settle_write()
         self.errors[("store", "dropped")] = self.rows.dropped + self.events.dropped
+
+    async def resume(self) -> None:
+        """Take up the rollup periods an earlier run kept open (a restart within a period loses nothing of
+        it; a period that ended while the agent was down is closed and written now)."""
+        periods = await self._in_store("reading the open rollup periods", link_store.open_periods)
+        if periods:
+            self.rows.add(self.meter.rollups.restore(periods, self.clock()))
+            log.info("took up %d open rollup periods from the store", len(periods))
 
     async def _read_store(self) -> None:
         """What the snapshot shows from the store: registered probe targets, IPAM, maintenance, tickets;

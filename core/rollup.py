@@ -1,4 +1,9 @@
-"""Five-minute rollups of link measurements (avg and max per direction, loss, RTT). Pure."""
+"""Five-minute rollups of link measurements (avg and max per direction, loss, RTT). Pure.
+
+A period's bucket keeps count, sum and maximum of each measure (not every sample), so the period still
+open can be kept in the store as it grows and taken up again after a restart (:meth:`Rollups.open`,
+:meth:`Rollups.restore`): a killed agent loses at most the samples since its last flush.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +11,35 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 PERIOD_SECONDS = 300
+MEASURES = ("rx", "tx", "loss", "rtt")
 
 
 @dataclass
-class _Bucket:
-    start: float
-    rx: list[float] = field(default_factory=list)
-    tx: list[float] = field(default_factory=list)
-    loss: list[float] = field(default_factory=list)
-    rtt: list[float] = field(default_factory=list)
+class Series:
+    """Count, sum and maximum of one measure over a period."""
+
+    count: int = 0
+    total: float = 0.0
+    peak: float | None = None
+
+    def add(self, value: float) -> None:
+        self.count += 1
+        self.total += value
+        self.peak = value if self.peak is None else max(self.peak, value)
+
+    @property
+    def mean(self) -> float | None:
+        return self.total / self.count if self.count else None
+
+
+@dataclass
+class OpenPeriod:
+    """The period of one link still accumulating (what the store keeps of it, and restores)."""
+
+    link: str
+    opd: str
+    start: float  # Unix seconds
+    series: dict[str, Series] = field(default_factory=lambda: {m: Series() for m in MEASURES})
 
 
 @dataclass(frozen=True)
@@ -32,16 +57,12 @@ class RollupRow:
     rtt_avg_seconds: float | None
 
 
-def _avg(values: list[float]) -> float | None:
-    return sum(values) / len(values) if values else None
-
-
 class Rollups:
     """Accumulates per link; :meth:`add` returns the rows of periods that have closed."""
 
     def __init__(self, period: int = PERIOD_SECONDS) -> None:
         self.period = period
-        self._buckets: dict[tuple[str, str], _Bucket] = {}
+        self._open: dict[str, OpenPeriod] = {}
 
     def add(
         self,
@@ -54,32 +75,54 @@ class Rollups:
         rtt: float | None = None,
     ) -> list[RollupRow]:
         start = timestamp - timestamp % self.period
-        key = (link, opd)
         closed = []
-        bucket = self._buckets.get(key)
+        bucket = self._open.get(link)
         if bucket is not None and bucket.start != start:
-            closed.append(self._row(key, bucket))
+            if bucket.start < start:
+                closed.append(self._row(bucket))
+            else:  # a sample older than the open period (a late probe round): it goes nowhere
+                return []
             bucket = None
         if bucket is None:
-            bucket = self._buckets[key] = _Bucket(start)
-        for values, value in ((bucket.rx, rx_bps), (bucket.tx, tx_bps), (bucket.loss, loss), (bucket.rtt, rtt)):
+            bucket = self._open[link] = OpenPeriod(link, opd, start)
+        for name, value in (("rx", rx_bps), ("tx", tx_bps), ("loss", loss), ("rtt", rtt)):
             if value is not None:
-                values.append(value)
+                bucket.series[name].add(value)
         return closed
 
-    def _row(self, key: tuple[str, str], b: _Bucket) -> RollupRow:
+    def open(self) -> list[OpenPeriod]:
+        """Copies of the periods still accumulating, one per link (safe to hand to another thread)."""
+        return [
+            OpenPeriod(p.link, p.opd, p.start, {k: Series(v.count, v.total, v.peak) for k, v in p.series.items()})
+            for p in self._open.values()
+        ]
+
+    def restore(self, periods: list[OpenPeriod], now: float) -> list[RollupRow]:
+        """Take up periods kept before a restart: the one of the current period goes on accumulating; one
+        that ended while the agent was down is closed now (its row is returned)."""
+        current = now - now % self.period
+        closed = []
+        for p in periods:
+            if p.start == current and p.link not in self._open:
+                self._open[p.link] = p
+            elif p.start < current:
+                closed.append(self._row(p))
+        return closed
+
+    def _row(self, b: OpenPeriod) -> RollupRow:
+        s = b.series
         return RollupRow(
-            link=key[0],
-            opd=key[1],
+            link=b.link,
+            opd=b.opd,
             period_start=datetime.fromtimestamp(b.start, UTC),
             period_seconds=self.period,
-            samples=max(len(b.rx), len(b.tx), len(b.loss)),
-            in_bps_avg=_avg(b.rx),
-            in_bps_max=max(b.rx, default=None),
-            out_bps_avg=_avg(b.tx),
-            out_bps_max=max(b.tx, default=None),
-            loss_ratio=_avg(b.loss),
-            rtt_avg_seconds=_avg(b.rtt),
+            samples=max(s["rx"].count, s["tx"].count, s["loss"].count),
+            in_bps_avg=s["rx"].mean,
+            in_bps_max=s["rx"].peak,
+            out_bps_avg=s["tx"].mean,
+            out_bps_max=s["tx"].peak,
+            loss_ratio=s["loss"].mean,
+            rtt_avg_seconds=s["rtt"].mean,
         )
 
 

@@ -3,17 +3,18 @@ the link state changes the agent saw (flaps, outage starts), and the history tri
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from statistics import median
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from core.rollup import RollupRow
-from store.schema import LinkEvent, LinkRollup
+from core.rollup import OpenPeriod, RollupRow, Series
+from store.schema import LinkEvent, LinkRollup, OpenRollup
 from store.translate import translated
 
 
@@ -68,13 +69,36 @@ def add_changes(store: Engine, changes: list[StateChange]) -> None:
 
 
 @translated("writing link rollups and state changes")
-def add_measurements(store: Engine, rows: list[RollupRow], changes: list[StateChange]) -> None:
-    """Rollups and state changes in one transaction: all of them are written, or none."""
+def add_measurements(
+    store: Engine, rows: list[RollupRow], changes: list[StateChange], open_periods: list[OpenPeriod] | None = None
+) -> None:
+    """Closed rollups, state changes and (when given) the periods still open, in one transaction: all of
+    them are written, or none."""
     with store.begin() as conn:
         if rows:
             conn.execute(insert(LinkRollup), [row.__dict__ for row in rows])
         if changes:
             conn.execute(insert(LinkEvent), [c.__dict__ for c in changes])
+        if open_periods is not None:
+            conn.execute(delete(OpenRollup))
+            if open_periods:
+                conn.execute(insert(OpenRollup), [_open_row(p) for p in open_periods])
+
+
+def _open_row(p: OpenPeriod) -> dict[str, object]:
+    series = {name: [s.count, s.total, s.peak] for name, s in p.series.items()}
+    return {"link": p.link, "opd": p.opd, "period_start": p.start, "series": json.dumps(series)}
+
+
+@translated("reading the open rollup periods")
+def open_periods(store: Engine) -> list[OpenPeriod]:
+    """The periods an agent kept open (to take up again after a restart)."""
+    with Session(store) as s:
+        out = []
+        for r in s.scalars(select(OpenRollup)):
+            series = {name: Series(int(c), float(t), p) for name, (c, t, p) in json.loads(r.series).items()}
+            out.append(OpenPeriod(r.link, r.opd, r.period_start, series))
+        return out
 
 
 @translated("reading link state changes")

@@ -324,3 +324,15 @@ class LinkEvent(Base):
     to_state: Mapped[str] = mapped_column(String(16))
     reasons: Mapped[str] = mapped_column(String(255))  # comma-separated
     cause: Mapped[str] = mapped_column(String(32))
+
+
+class OpenRollup(Base):
+    """The rollup period of a link still accumulating, kept as it grows (count, sum, max of each measure)
+    so that an agent restarted within the period takes it up again instead of losing its samples."""
+
+    __tablename__ = "link_rollups_open"
+
+    link: Mapped[str] = mapped_column(String(63), primary_key=True)
+    opd: Mapped[str] = mapped_column(String(63))
+    period_start: Mapped[float] = mapped_column(Float)  # Unix seconds
+    series: Mapped[str] = mapped_column(Text)  # JSON: measure -> [count, sum, max]

@@ -25,6 +25,7 @@ from tests.lab.conftest import INVENTORY, in_nms
 LISTEN = "127.0.0.1:9469"
 SNMP_INTERVAL = 5
 ICMP_INTERVAL = 2
+ROLLUP_SECONDS = 10  # short periods, so a test sees several close
 SATURATION_SECONDS = 15
 WEBHOOK_PORT = 9471
 # a webhook target inside the nms node (the agent's node): appends each POST's body as a line to a file
@@ -90,6 +91,7 @@ def agent(lab_up: tuple[Runner, object], agent_state: Path) -> Iterator[Runner]:
         "PANTAU_POLL__ICMP_INTERVAL": str(ICMP_INTERVAL),
         "PANTAU_POLL__JITTER": "0",
         "PANTAU_POLL__ICMP_COUNT": "20",
+        "PANTAU_POLL__ROLLUP_SECONDS": str(ROLLUP_SECONDS),
         "PANTAU_HEALTH__SATURATION_SECONDS": str(SATURATION_SECONDS),
         "PANTAU_LOG_FORMAT": "json",
     }
@@ -221,13 +223,19 @@ def test_link_down_is_seen_within_two_polls_and_recovers(agent: Runner, agent_st
     )
     assert value(data, "pantau_link_oper_up", link="dinkes-wan") == 1.0
     assert value(data, "pantau_link_state", link="dinkes-wan", state="up") == 1.0
-    # the agent recorded the outage in its store, where triage finds it
-    with sqlite3.connect(agent_state / "pantau.db") as db:
-        events = db.execute(
-            "SELECT from_state, to_state FROM link_events WHERE link = 'dinkes-wan' ORDER BY id"
-        ).fetchall()
-    down = events.index(next(e for e in events if e[1] == "down"))
-    # back up, perhaps through "degraded" (the first ICMP round after the cut can still lose echoes)
+    # the agent recorded the outage in its store, where triage finds it: written at the end of the round
+    # that saw it (the store is written from its own thread, after the snapshot), so wait for that round
+    deadline = time.monotonic() + SNMP_INTERVAL + ICMP_INTERVAL + 5
+    while True:
+        with sqlite3.connect(agent_state / "pantau.db") as db:
+            events = db.execute(
+                "SELECT from_state, to_state FROM link_events WHERE link = 'dinkes-wan' ORDER BY id"
+            ).fetchall()
+        down = events.index(next(e for e in events if e[1] == "down"))
+        # back up, perhaps through "degraded" (the first ICMP round after the cut can still lose echoes)
+        if any(to == "up" for _, to in events[down + 1 :]) or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
     assert any(to == "up" for _, to in events[down + 1 :]), events
     argv = [sys.executable, "-m", "agent", "triage", "dinkes", "--json", "--state-dir", str(agent_state)]
     result = subprocess.run(
@@ -261,6 +269,37 @@ def test_injected_loss_shows_in_the_probe_loss_ratio(agent: Runner) -> None:
     print(f"loss 30 % injected: measured {mean:.3f} over {len(seen)} rounds of 20")
     assert len(seen) >= 5
     assert abs(mean - 0.30) <= 0.10
+
+
+def test_rollups_carry_the_probed_loss_and_triage_quotes_them_from_the_store(agent: Runner, agent_state: Path) -> None:
+    faults = Faults(agent)
+    faults.inject("loss", opd="dishub", percent=30)
+    time.sleep(2.5 * ROLLUP_SECONDS)  # at least one whole period with the loss
+    faults.clear()
+    deadline = time.monotonic() + 3 * ROLLUP_SECONDS
+    lossy: list[tuple[str, float, float | None]] = []
+    while not lossy and time.monotonic() < deadline:
+        with sqlite3.connect(agent_state / "pantau.db") as db:
+            lossy = db.execute(
+                "SELECT period_start, loss_ratio, rtt_avg_seconds FROM link_rollups "
+                "WHERE link = 'dishub-wan' AND loss_ratio >= 0.15 ORDER BY period_start"
+            ).fetchall()
+        time.sleep(1)
+    assert lossy, "no rollup of the lossy periods was written"
+    assert all(rtt is not None for _, _, rtt in lossy)
+    # loss cleared: wait for a clean period to close, then ask triage, which reads what the agent wrote
+    time.sleep(ROLLUP_SECONDS + ICMP_INTERVAL)
+    argv = [sys.executable, "-m", "agent", "triage", "dishub", "--json", "--state-dir", str(agent_state)]
+    result = subprocess.run(
+        agent.in_node("nms", [*argv, "--inventory", str(INVENTORY)]), capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    diagnosis = json.loads(result.stdout)
+    timeline = diagnosis["pack"]["loss_timeline"]
+    assert any(p["loss"] is not None and p["loss"] >= 0.15 and p["rtt_ms"] is not None for p in timeline), timeline
+    assert diagnosis["pack"]["last_good"] is not None
+    baseline = [e for e in diagnosis["evidence"] if e["check"] == "rtt-baseline"]
+    assert baseline and "RTT dasar jalur" in baseline[0]["detail"], diagnosis["evidence"]
 
 
 def test_stopped_snmpd_marks_only_that_device_down_and_its_link_series_absent(agent: Runner) -> None:

@@ -127,3 +127,16 @@ def test_idle_connections_do_not_block_a_scrape_or_the_health_check() -> None:
             s.close()
         server.shutdown()
         server.server_close()
+
+
+def test_a_restarted_agent_takes_up_the_open_period_from_the_store(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    now = datetime(2026, 12, 1, 2, 7, tzinfo=UTC).timestamp()
+    first = agent_on(db)
+    first.meter.probe("dinkes-wan", "dinkes", now - 60, 0.5, 0.010)
+    asyncio.run(first.flush())  # killed after this: the period 02:05-02:10 is half done
+    second = Agent(first.config, first.inventory, open_store(f"sqlite:///{db}"), clock=lambda: now)
+    asyncio.run(second.resume())
+    second.meter.probe("dinkes-wan", "dinkes", now, 0.1, 0.030)
+    (row,) = second.meter.probe("dinkes-wan", "dinkes", now + 300, 0.0, 0.001)
+    assert row.loss_ratio == 0.3 and row.rtt_avg_seconds == 0.02 and row.samples == 2

@@ -19,3 +19,34 @@ def test_percentile95_drops_the_top_five_percent_of_periods() -> None:
     assert percentile95([*values, 100.0]) == 100.0  # one more busy period and the 95th is busy
     assert percentile95([7.0, 3.0, 5.0]) == 7.0  # fewer than 20 periods: nothing dropped
     assert percentile95([]) is None
+
+
+def test_the_open_period_taken_up_after_a_restart_goes_on_as_if_there_was_none() -> None:
+    first = Rollups(period=300)
+    first.add("l", "o", 600.0, rx_bps=10.0, loss=0.1)
+    first.add("l", "o", 630.0, rx_bps=30.0, loss=0.3)
+    kept = first.open()
+    again = Rollups(period=300)
+    assert again.restore(kept, now=700.0) == []  # still within the period: it goes on accumulating
+    again.add("l", "o", 660.0, rx_bps=20.0)
+    (row,) = again.add("l", "o", 905.0, rx_bps=1.0)
+    whole = Rollups(period=300)
+    for t, v, loss in ((600.0, 10.0, 0.1), (630.0, 30.0, 0.3), (660.0, 20.0, None)):
+        whole.add("l", "o", t, rx_bps=v, loss=loss)
+    assert [row] == whole.add("l", "o", 905.0, rx_bps=1.0)
+    assert (row.in_bps_avg, row.in_bps_max, row.loss_ratio, row.samples) == (20.0, 30.0, 0.2, 3)
+
+
+def test_a_period_that_ended_while_the_agent_was_down_is_closed_on_restore() -> None:
+    first = Rollups(period=300)
+    first.add("l", "o", 600.0, rx_bps=10.0)
+    (row,) = Rollups(period=300).restore(first.open(), now=1500.0)
+    assert row.period_start.timestamp() == 600.0 and row.in_bps_avg == 10.0
+
+
+def test_a_sample_older_than_the_open_period_closes_nothing() -> None:
+    r = Rollups(period=300)
+    r.add("l", "o", 901.0, rx_bps=1.0)
+    assert r.add("l", "o", 899.0, loss=0.5) == []  # a probe round that began before the boundary
+    (row,) = r.add("l", "o", 1201.0, rx_bps=1.0)
+    assert row.period_start.timestamp() == 900.0 and row.loss_ratio is None
