@@ -10,7 +10,6 @@ store never holds a poll; rollups and link events wait in a bounded buffer until
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import dataclasses
 import logging
 import threading
@@ -19,9 +18,10 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from ipaddress import ip_address
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from agent.config import Config
+from agent.store_channel import StoreChannel
 from collectors.errors import CollectorError
 from collectors.icmp import IcmpProber
 from collectors.samples import DeviceSample, ProbeResult
@@ -39,7 +39,6 @@ from store import maintenance as maintenance_store
 from store import status
 from store import targets as target_store
 from store.engine import Store
-from store.errors import StoreError
 
 log = logging.getLogger(__name__)
 REBUILD_SECONDS = 2.0  # during a round, the snapshot follows the answers at most this late
@@ -52,33 +51,6 @@ class DeviceFailure:
 
     reason: str
     message: str
-
-
-class Outbox:
-    """What waits to be written to the store, oldest first, at most ``limit`` items: past that the oldest
-    not being written is dropped (and counted). The first ``in_flight`` items are being written."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.items: list[Any] = []
-        self.in_flight = 0
-        self.dropped = 0
-
-    def add(self, items: list[Any]) -> None:
-        self.items += items
-        over = len(self.items) - self.limit
-        if over > 0:
-            del self.items[self.in_flight : self.in_flight + over]
-            self.dropped += over
-
-    def take(self) -> list[Any]:
-        self.in_flight = len(self.items)
-        return self.items[: self.in_flight]
-
-    def settle(self, written: bool) -> None:
-        if written:
-            del self.items[: self.in_flight]
-        self.in_flight = 0
 
 
 class Agent:
@@ -102,7 +74,6 @@ class Agent:
         self.errors: Counter[tuple[str, str]] = Counter()
         self.durations: dict[str, float] = {}
         self.last_success: dict[str, float] = {}  # collector -> when its last complete round ended
-        self.store_up: bool | None = None if store is None else True
         self.ipam: tuple[IpamView, ...] = ()
         self.maintenance: tuple[MaintenanceView, ...] = ()
         self.tickets: tuple[dict[str, int], dict[str, int]] = ({}, {})
@@ -112,11 +83,7 @@ class Agent:
             self._links_of.setdefault(link.dc.device, []).append(link)
         self._wan = {link.name: cpe_wan_address(inventory, link) for link in inventory.links}
         self._device_slots = asyncio.Semaphore(config.poll.max_devices)
-        self.rows = Outbox(config.poll.store_buffer)  # rollup rows
-        self.events = Outbox(config.poll.store_buffer)  # link state changes
-        self._store_thread = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="store")
-        self._store_call: asyncio.Future[Any] | None = None  # the store thread's current call
-        self._write: asyncio.Future[Any] | None = None  # the buffered measurements' write, until settled
+        self.channel = StoreChannel(store, config.poll.store_timeout, config.poll.store_buffer, self.errors)
 
     def start(self) -> None:
         """Create the collectors inside the running event loop (one SNMP engine per loop)."""
@@ -128,7 +95,7 @@ class Agent:
             self.snmp.close()
         if self.icmp is not None:
             self.icmp.close()
-        self._store_thread.shutdown(wait=False, cancel_futures=True)
+        self.channel.close()
 
     # ---- SNMP -----------------------------------------------------------------------------------
     async def poll_snmp(self) -> None:
@@ -215,7 +182,7 @@ class Agent:
                 iface.counter_bits,
                 iface.speed_bps,
             )
-            self.rows.add(self.meter.counters(link.name, link.opd, read))
+            self.channel.rows.add(self.meter.counters(link.name, link.opd, read))
 
     # ---- ICMP -----------------------------------------------------------------------------------
     async def probe_icmp(self) -> None:
@@ -227,108 +194,40 @@ class Agent:
         for link in self.inventory.links:
             r = results.get(self._wan[link.name] or "")
             if r is not None:
-                self.rows.add(self.meter.probe(link.name, link.opd, r.timestamp, r.loss_ratio, r.rtt_avg))
+                self.channel.rows.add(self.meter.probe(link.name, link.opd, r.timestamp, r.loss_ratio, r.rtt_avg))
         self.durations["icmp"] = time.monotonic() - start
         self.last_success["icmp"] = self.clock()
         self.rebuild()
         await self.flush()
 
-    # ---- the store (never on the event loop, never longer than store_timeout) ----------------------
-    def _submit(self, fn: Callable[..., T], *args: Any) -> asyncio.Future[T] | None:
-        """Run ``fn(store, *args)`` in the store's thread, unless its last call has not returned (then None:
-        nothing queues behind a call that hangs)."""
-        if self.store is None:
-            return None
-        if self._store_call is not None and not self._store_call.done():
-            self.errors[("store", "busy")] += 1
-            return None
-        self._store_call = asyncio.get_running_loop().run_in_executor(self._store_thread, fn, self.store, *args)
-        return self._store_call
-
-    async def _wait(self, what: str, call: asyncio.Future[T]) -> bool:
-        """Wait for a store call up to store_timeout; whether it returned (its outcome is in ``call``)."""
-        try:
-            await asyncio.wait_for(asyncio.shield(call), self.config.poll.store_timeout)
-        except TimeoutError:
-            self._store_failed(what, f"no answer within {self.config.poll.store_timeout:.0f} s", "timeout")
-            return False
-        except StoreError:
-            pass  # read from ``call`` by the caller
-        return True
-
-    def _store_failed(self, what: str, why: object, reason: str = "error") -> None:
-        self.errors[("store", reason)] += 1
-        self.store_up = False
-        log.warning("store: %s failed: %s", what, why)
-
-    async def _in_store(self, what: str, fn: Callable[..., T], *args: Any) -> T | None:
-        """``fn(store, *args)``'s result, or None (logged, counted) if it failed or took too long."""
-        call = self._submit(fn, *args)
-        if call is None or not await self._wait(what, call):
-            return None
-        if call.exception() is not None:
-            self._store_failed(what, call.exception())
-            return None
-        self.store_up = True
-        return call.result()
-
-    def _settle_write(self) -> None:
-        """Take the outcome of the measurements' write: written rows leave the outboxes. A write that timed
-        out on this side may still have finished in the store's thread: it settles here, late."""
-        call = self._write
-        if call is None or not call.done():
-            return
-        self._write = None
-        written = call.exception() is None
-        if not written:
-            self._store_failed("writing rollups and link events", call.exception())
-        else:
-            self.store_up = True
-        self.rows.settle(written)
-        self.events.settle(written)
-
     async def flush(self) -> None:
-        """Write the buffered rollups and link events, and the periods still open (one transaction); what
-        is not written stays buffered for the next flush, up to store_buffer of each."""
-        self._settle_write()
-        if self._write is not None:
-            return
-        call = self._submit(
-            link_store.add_measurements, self.rows.take(), self.events.take(), self.meter.rollups.open()
-        )
-        if call is None:
-            self.rows.settle(False)
-            self.events.settle(False)
-            return
-        self._write = call
-        if await self._wait("writing rollups and link events", call):
-            self._settle_write()
-        self.errors[("store", "dropped")] = self.rows.dropped + self.events.dropped
+        """Write what the rounds measured (see :class:`StoreChannel`)."""
+        await self.channel.flush(self.meter.rollups.open())
 
     async def resume(self) -> None:
         """Take up the rollup periods an earlier run kept open (a restart within a period loses nothing of
         it; a period that ended while the agent was down is closed and written now)."""
-        periods = await self._in_store("reading the open rollup periods", link_store.open_periods)
+        periods = await self.channel.call("reading the open rollup periods", link_store.open_periods)
         if periods:
-            self.rows.add(self.meter.rollups.restore(periods, self.clock()))
+            self.channel.rows.add(self.meter.rollups.restore(periods, self.clock()))
             log.info("took up %d open rollup periods from the store", len(periods))
 
     async def _read_store(self) -> None:
         """What the snapshot shows from the store: registered probe targets, IPAM, maintenance, tickets;
         what cannot be read keeps its last value."""
-        registered = await self._in_store("reading registered probe targets", target_store.all_targets)
+        registered = await self.channel.call("reading registered probe targets", target_store.all_targets)
         targets = probe_targets(self.inventory)
         if registered is not None:
             known = {t.name for t in targets}
             targets += [Target(r.name, r.address, r.kind, r.opd or "") for r in registered if r.name not in known]
             self.targets = targets
-        in_use = await self._in_store("reading IP allocations", status.addresses_in_use)
+        in_use = await self.channel.call("reading IP allocations", status.addresses_in_use)
         if in_use is not None:
             self.ipam = self._ipam(*in_use)
-        latest = await self._in_store("reading maintenance results", maintenance_store.latest_findings)
+        latest = await self.channel.call("reading maintenance results", maintenance_store.latest_findings)
         if latest is not None:
             self.maintenance = tuple(MaintenanceView(loc, at.timestamp(), found) for loc, at, found in latest)
-        counts = await self._in_store("reading tickets", status.ticket_counts)
+        counts = await self.channel.call("reading tickets", status.ticket_counts)
         if counts is not None:
             self.tickets = ({opd.slug: 0 for opd in self.inventory.opds} | counts[0], counts[1])
 
@@ -353,7 +252,7 @@ class Agent:
         if not changed:
             return
         at = datetime.fromtimestamp(self.clock(), UTC)
-        self.events.add(
+        self.channel.events.add(
             [
                 link_store.StateChange(
                     v.name, v.opd, at, before[v.name].value, v.state.value, ",".join(v.reasons), v.cause
@@ -411,7 +310,7 @@ class Agent:
             self.tickets[0],
             self.tickets[1],
             dict(self.last_success),
-            self.store_up,
+            self.channel.up,
         )
 
     def _link_view(self, link: Link, now: float) -> LinkView:

@@ -16,7 +16,8 @@ from prometheus_client import CollectorRegistry
 
 from agent.config import load_config
 from agent.daemon import http_app, serve_http, stalled
-from agent.poller import Agent, Outbox
+from agent.poller import Agent
+from agent.store_channel import Outbox
 from core.rollup import RollupRow
 from inventory.loader import load_inventory
 from store import links as link_store
@@ -50,9 +51,9 @@ def stored(path: Path) -> list[datetime]:
 
 def test_rollups_are_written_and_leave_the_buffer(tmp_path: Path) -> None:
     agent = agent_on(tmp_path / "s.db")
-    agent.rows.add([row(10), row(15)])
+    agent.channel.rows.add([row(10), row(15)])
     asyncio.run(agent.flush())
-    assert agent.rows.items == [] and agent.store_up is True
+    assert agent.channel.rows.items == [] and agent.channel.up is True
     assert [t.minute for t in stored(tmp_path / "s.db")] == [10, 15]
 
 
@@ -63,24 +64,24 @@ def test_a_locked_store_holds_nothing_up_and_the_rows_arrive_once_it_is_back(tmp
     async def scenario() -> None:
         holder = sqlite3.connect(db, isolation_level=None)
         holder.execute("BEGIN EXCLUSIVE")  # another process holds the write lock
-        agent.rows.add([row(20)])
+        agent.channel.rows.add([row(20)])
         await agent.flush()  # returns while the lock is still held: the poll never waits for the store
-        assert agent.store_up is False and agent.rows.items == [row(20)]
+        assert agent.channel.up is False and agent.channel.rows.items == [row(20)]
         assert agent.errors[("store", "timeout")] == 1
-        agent.rows.add([row(25)])
+        agent.channel.rows.add([row(25)])
         await agent.flush()  # the first write still hangs: nothing queues behind it
-        assert agent.errors[("store", "busy")] == 0 and agent.rows.items == [row(20), row(25)]
+        assert agent.errors[("store", "busy")] == 0 and agent.channel.rows.items == [row(20), row(25)]
         holder.execute("COMMIT")
         holder.close()
         for _ in range(100):  # the hung write goes through once the lock is gone
-            if agent._write is None or agent._write.done():
+            if agent.channel._write is None or agent.channel._write.done():
                 break
             await asyncio.sleep(0.05)
         await agent.flush()  # settles the late write (row 20), then writes row 25
         await agent.flush()
 
     asyncio.run(scenario())
-    assert agent.rows.items == [] and agent.store_up is True
+    assert agent.channel.rows.items == [] and agent.channel.up is True
     assert [t.minute for t in stored(db)] == [20, 25]  # each once
 
 
