@@ -4,12 +4,16 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# the device zoo's simulator (snmpsim, which needs pysmi) in a venv of its own: pysmi beside pysnmp would
+# change how the product's pysnmp imports (slower, deprecation warnings)
+ZOO_VENV := .venv-zoo
+ZOO_STAMP := $(ZOO_VENV)/.installed
 DEB_PACKAGES := python3-venv iproute2 util-linux procps passwd curl frr snmpd snmp openssh-server bind9 bind9-utils \
 	dnsutils iperf3 nftables iputils-ping fping prometheus prometheus-snmp-exporter hyperfine postgresql
 
-.PHONY: setup deb venv test test-unit test-lab demo lint bench clean
+.PHONY: setup deb venv zoo-venv test test-unit test-lab demo lint bench clean
 
-setup: deb venv
+setup: deb venv zoo-venv
 
 # Installs only what is missing. policy-rc.d keeps Debian's maintainer scripts from starting
 # bind9, snmpd, ssh or prometheus on the host: the lab starts its own, inside namespaces.
@@ -33,6 +37,14 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
+zoo-venv: $(ZOO_STAMP)
+
+$(ZOO_STAMP): constraints.txt
+	[ -x $(ZOO_VENV)/bin/python ] || $(PYTHON) -m venv $(ZOO_VENV)
+	$(ZOO_VENV)/bin/python -m pip install -q --upgrade pip
+	$(ZOO_VENV)/bin/python -m pip install -q -c constraints.txt snmpsim pysmi
+	touch $(ZOO_STAMP)
+
 test: setup
 	$(BIN)/python -m pytest tests
 
@@ -55,4 +67,4 @@ bench: setup
 	$(BIN)/python -m benchmarks.run
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(ZOO_VENV) .pytest_cache .mypy_cache .ruff_cache

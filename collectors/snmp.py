@@ -465,6 +465,7 @@ class SnmpCollector:
     ) -> list[Any]:
         """The column's values, whatever their type."""
         values: list[Any] = []
+        last: tuple[int, ...] = ()
         async with self._in_flight:
             async for err_ind, err_stat, err_idx, var_binds in bulk_walk_cmd(
                 self.engine,
@@ -478,6 +479,7 @@ class SnmpCollector:
                 lookupMib=False,
             ):
                 self._check(device, profile, err_ind, err_stat, err_idx)
+                last = _advance(device, column, last, var_binds)
                 values += [v for _, v in var_binds]
                 _limit(device, column, len(values))
         return values
@@ -548,6 +550,7 @@ class SnmpCollector:
     async def _walk(self, device: Device, profile: SnmpProfile, auth: Any, target: Any, column: str) -> dict[str, int]:
         names: dict[str, int] = {}
         rows = 0
+        last: tuple[int, ...] = ()
         async with self._in_flight:
             async for err_ind, err_stat, err_idx, var_binds in bulk_walk_cmd(
                 self.engine,
@@ -561,6 +564,7 @@ class SnmpCollector:
                 lookupMib=False,
             ):
                 self._check(device, profile, err_ind, err_stat, err_idx)
+                last = _advance(device, column, last, var_binds)
                 for oid, value in var_binds:
                     if isinstance(value, NoSuchObject | NoSuchInstance | EndOfMibView):
                         continue
@@ -587,6 +591,25 @@ class SnmpCollector:
 
 def _oid(text: str) -> tuple[int, ...]:
     return tuple(int(part) for part in text.split("."))
+
+
+def _advance(device: Device, column: str, last: tuple[int, ...], var_binds: Any) -> tuple[int, ...]:
+    """The last OID of a walk's answer, after checking that the answer's OIDs increase (pysnmp's walk
+    does not: an agent that answers the same OID again would be walked until the deadline).
+
+    Raises:
+        DeviceMisbehaves: an OID not after the one before it.
+    """
+    for oid, _ in var_binds:
+        now = tuple(oid)
+        if now <= last:
+            raise DeviceMisbehaves(
+                f"{device.name}: the walk of {column} went back to {oid} (OIDs must increase); its agent loops",
+                device.name,
+                "non-increasing",
+            )
+        last = now
+    return last
 
 
 def _limit(device: Device, column: str, rows: int) -> None:

@@ -214,10 +214,20 @@ class V2cClient:
 
     def __init__(self) -> None:
         self._transports: dict[int, asyncio.DatagramTransport] = {}
+        self._opening: asyncio.Lock | None = None  # made in the running loop, on first use
         self._waiting: dict[int, tuple[tuple[str, int], bytes, asyncio.Future[Response]]] = {}
         self._next_id = 1 + secrets.randbelow(2**30)  # unpredictable: harder to answer for a device
 
     async def _transport(self, family: int) -> asyncio.DatagramTransport:
+        if family in self._transports:
+            return self._transports[family]
+        # many devices' first requests arrive together: one opens the socket, the others wait for it (without
+        # the lock each made a socket of its own and all but the last were left open)
+        self._opening = self._opening or asyncio.Lock()
+        async with self._opening:
+            return await self._open(family)
+
+    async def _open(self, family: int) -> asyncio.DatagramTransport:
         if family not in self._transports:
             sock = socket.socket(family, socket.SOCK_DGRAM)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)

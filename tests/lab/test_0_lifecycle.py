@@ -15,7 +15,7 @@ from pathlib import Path
 
 from lab.runner import Runner
 from lab.topology import Topology
-from tests.lab.conftest import ROOT
+from tests.conftest import ROOT
 
 DAEMONS = {"snmpd", "sshd", "named", "iperf3", "zebra", "ospfd", "staticd", "watchfrr"}
 USER_DB = [

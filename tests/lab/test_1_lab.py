@@ -11,7 +11,7 @@ from inventory.models import Inventory, Platform, SnmpVersion
 from inventory.secrets import resolve_secret
 from lab.runner import Runner, UpReport
 from lab.topology import Topology
-from tests.lab.conftest import INVENTORY, in_nms
+from tests.conftest import INVENTORY, in_nms
 
 
 def test_lab_up_from_nothing_has_every_daemon_alive(lab_up: tuple[Runner, UpReport], lab: Runner) -> None:

@@ -20,7 +20,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from lab.faults import Faults
 from lab.runner import Runner
-from tests.lab.conftest import INVENTORY, in_nms
+from tests.conftest import INVENTORY, in_nms
 
 LISTEN = "127.0.0.1:9469"
 SNMP_INTERVAL = 5

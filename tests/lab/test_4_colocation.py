@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from lab.faults import Faults
 from lab.runner import Runner
 from store.schema import IpAllocation, PlaybookRun
-from tests.lab.conftest import INVENTORY, ROOT, in_nms
+from tests.conftest import INVENTORY, ROOT, in_nms
 
 DNS = "10.10.53.53"
 ZONE = "pemkot.test"

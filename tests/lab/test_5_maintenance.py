@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from lab.faults import Faults
 from lab.runner import Runner
 from store.schema import MaintenanceRun
-from tests.lab.conftest import INVENTORY, in_nms
+from tests.conftest import INVENTORY, in_nms
 
 KNOWN_HOSTS = "/run/pantau-lab/kominfo/ssh/known_hosts"
 # Every lab device shares this machine's CPU, which other tests may have just kept busy: the CPU check's

@@ -15,7 +15,7 @@ import pytest
 from inventory.models import Inventory
 from lab.faults import Faults
 from lab.runner import Runner
-from tests.lab.conftest import INVENTORY
+from tests.conftest import INVENTORY
 
 
 @pytest.fixture(autouse=True)

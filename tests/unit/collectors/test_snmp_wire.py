@@ -150,3 +150,22 @@ def test_client_takes_only_the_answer_from_the_address_asked_with_the_community_
     answer, silent = asyncio.run(scenario())
     assert answer is not None and answer.varbinds == [("1.3.6.1", 42)]
     assert silent is None  # nobody answers the second request: None after 1 + 1 tries
+
+
+def test_many_first_requests_at_once_share_one_socket() -> None:
+    import asyncio
+    import os
+
+    async def first_requests() -> tuple[int, int]:
+        client = V2cClient()
+        before = len(os.listdir("/proc/self/fd"))
+        # to a loopback port nobody answers: each request waits its timeout; only the socket count matters
+        await asyncio.gather(
+            *(client.request("127.0.0.1", 9, b"x", GET, ["1.3.6.1.2.1.1.3.0"], 0.05, 0) for _ in range(20))
+        )
+        opened, transports = len(os.listdir("/proc/self/fd")) - before, len(client._transports)
+        client.close()
+        return opened, transports
+
+    opened, transports = asyncio.run(first_requests())
+    assert (opened, transports) == (1, 1)

@@ -1,6 +1,7 @@
-"""The lab for tests: one per session, up once and down at the end (also on failure or Ctrl-C),
-faults and traffic cleared after each test. Without root or the Debian packages the lab tests are
-skipped with the reason, except under CI (CI=true), where that is a failure: CI must run them."""
+"""The lab for tests (tests/lab, and the device zoo in tests/zoo, which shares it): one per session, up
+once and down at the end (also on failure or Ctrl-C), faults and traffic cleared after each test.
+Without root or the Debian packages the lab tests are skipped with the reason, except under CI
+(CI=true), where that is a failure: CI must run them."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from lab.faults import Faults
 from lab.runner import Runner, UpReport, missing_tools
 from lab.topology import Topology, load_topology
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 TOPOLOGY = ROOT / "lab" / "kominfo.clab.yml"
 INVENTORY = ROOT / "inventory" / "example"
 
@@ -34,7 +35,7 @@ def lab_unavailable() -> str | None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        if "tests/lab/" in str(item.fspath):
+        if "tests/lab/" in str(item.fspath) or "tests/zoo/" in str(item.fspath):
             item.add_marker(pytest.mark.lab)
     reason = lab_unavailable()
     if reason is None or os.environ.get("CI"):
