@@ -18,7 +18,6 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from ipaddress import ip_address
-from typing import TypeVar
 
 from agent.config import Config
 from agent.store_channel import StoreChannel
@@ -42,7 +41,6 @@ from store.engine import Store
 
 log = logging.getLogger(__name__)
 REBUILD_SECONDS = 2.0  # during a round, the snapshot follows the answers at most this late
-T = TypeVar("T")
 
 
 @dataclasses.dataclass(frozen=True)
