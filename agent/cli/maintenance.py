@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 import typer
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
-from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOption, err, out
 from agent.config import Config, load_config
 from agent.maintenance_jobs import FUNCTION, JOBSTORE, jobstore, run_with_reports
 from agent.schedule import crontab
@@ -28,17 +28,10 @@ from playbooks.maintenance.reports import review_times, sign
 from store import maintenance as maintenance_store
 from store.engine import open_store
 
-out = Console()
-err = Console(stderr=True, soft_wrap=True)
-
 maintenance_app = typer.Typer(no_args_is_help=True, help="Periodic network maintenance (SOP 05) and its plan.")
 report_app = typer.Typer(no_args_is_help=True, help="Berita Acara reports and their review (OPD, Kasi, Kabid, Kadis).")
 
-ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="pantau.yml (default: ./pantau.yml)")]
-InventoryOption = Annotated[Path | None, typer.Option("--inventory", "-i", help="inventory folder")]
-StateOption = Annotated[Path | None, typer.Option("--state-dir", help="state directory (SQLite store)")]
 KnownHostsOption = Annotated[Path | None, typer.Option("--known-hosts", help="SSH known_hosts (host keys checked)")]
-JsonOption = Annotated[bool, typer.Option("--json", help="machine-readable output")]
 OpdOption = Annotated[list[str] | None, typer.Option("--opd", help="OPD slug or pusat-data; repeat; default: all")]
 LangOption = Annotated[list[str] | None, typer.Option("--lang", help="report language: id (default), en; repeat")]
 

@@ -13,7 +13,7 @@ import typer
 from rich.table import Table
 
 from agent import __version__
-from agent.cli.common import ConfigOption, config, err, out
+from agent.cli.common import ConfigOption, StateOption, config, err, out
 from agent.daemon import run_agent
 from agent.errors import AgentError
 from agent.logsetup import configure_logging
@@ -22,7 +22,6 @@ from collectors.snmp import SnmpCollector
 from inventory.loader import load_inventory
 
 app = typer.Typer()
-StateOption = Annotated[Path | None, typer.Option("--state-dir", help="state directory (SQLite store)")]
 ListenOption = Annotated[str | None, typer.Option("--listen", help="HOST:PORT for /metrics")]
 
 

@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOption, out
 from agent.config import Config, load_config
 from core.topology import opd_of
 from exporters.reports import render_tickets
@@ -30,13 +30,6 @@ from store import targets
 from store.engine import Store, open_store
 from store.tickets import Tickets
 
-out = Console()
-err = Console(stderr=True, soft_wrap=True)
-
-ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="pantau.yml (default: ./pantau.yml)")]
-InventoryOption = Annotated[Path | None, typer.Option("--inventory", "-i", help="inventory folder")]
-StateOption = Annotated[Path | None, typer.Option("--state-dir", help="state directory (SQLite store)")]
-JsonOption = Annotated[bool, typer.Option("--json", help="machine-readable output")]
 ticket_app = typer.Typer(no_args_is_help=True, help="SOP 15 tickets: complaint to result, each step timed.")
 COLORS = {"no-fault-found": "green", "congestion": "yellow", "dns-or-service": "yellow"}
 
