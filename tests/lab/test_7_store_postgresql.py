@@ -4,11 +4,13 @@ the live addresses' sort keys compared under a linguistic (ICU) collation."""
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
 import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from ipaddress import ip_address
 from pathlib import Path
 
@@ -18,11 +20,16 @@ from alembic.migration import MigrationContext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from agent.config import load_config
+from agent.poller import Agent
 from inventory.ipam import candidates
+from inventory.loader import load_inventory
 from inventory.models import Prefix
+from lab.runner import Runner
 from store.allocations import Allocations
 from store.engine import open_store
-from store.schema import Base, IpAllocation
+from store.schema import Base, IpAllocation, LinkRollup
+from tests.conftest import INVENTORY
 
 PREFIX = Prefix.model_validate(
     {
@@ -35,12 +42,29 @@ PREFIX = Prefix.model_validate(
 )
 
 
-def _as_postgres(*argv: str | Path) -> None:
-    subprocess.run(["runuser", "-u", "postgres", "--", *map(str, argv)], check=True, capture_output=True, timeout=120)
+def _as_postgres(*argv: str | Path, check: bool = True) -> None:
+    subprocess.run(["runuser", "-u", "postgres", "--", *map(str, argv)], check=check, capture_output=True, timeout=120)
+
+
+@dataclass(frozen=True)
+class Cluster:
+    url: str
+    bin_dir: Path
+    base: Path
+
+    def pg_ctl(self, *argv: str) -> None:
+        _as_postgres(self.bin_dir / "pg_ctl", "-D", self.base / "data", *argv)
+
+    def stop(self) -> None:
+        self.pg_ctl("-m", "fast", "-w", "stop")
+
+    def start(self) -> None:
+        options = f"-k {self.base} -c listen_addresses='' -c fsync=off -c max_connections=60"
+        self.pg_ctl("-o", options, "-l", str(self.base / "log"), "-w", "start")
 
 
 @pytest.fixture(scope="module")
-def postgres() -> Iterator[str]:
+def cluster() -> Iterator[Cluster]:
     """A PostgreSQL cluster of its own in a temporary directory, stopped and removed afterwards."""
     initdb = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
     assert initdb, "PostgreSQL is not installed: make setup installs Debian's postgresql"
@@ -54,15 +78,20 @@ def postgres() -> Iterator[str]:
             bin_dir / "initdb", "-D", data, "-U", "pantau", "-A", "trust", "--no-sync", "-E", "UTF8",
             "--locale-provider=icu", "--icu-locale=id-ID", "--locale=C.UTF-8",
         )  # fmt: skip
-        options = f"-k {base} -c listen_addresses='' -c fsync=off -c max_connections=60"
-        _as_postgres(bin_dir / "pg_ctl", "-D", data, "-o", options, "-l", base / "log", "-w", "start")
+        cluster = Cluster(f"postgresql+psycopg://pantau@/pantau?host={base}", bin_dir, base)
+        cluster.start()
         started = True
         _as_postgres(bin_dir / "createdb", "-h", base, "-U", "pantau", "pantau")
-        yield f"postgresql+psycopg://pantau@/pantau?host={base}"
+        yield cluster
     finally:
         if started:
-            _as_postgres(bin_dir / "pg_ctl", "-D", data, "-m", "fast", "-w", "stop")
+            _as_postgres(bin_dir / "pg_ctl", "-D", data, "-m", "immediate", "-w", "stop", check=False)
         shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def postgres(cluster: Cluster) -> str:
+    return cluster.url
 
 
 def test_migrations_on_postgresql_build_exactly_the_models(postgres: str) -> None:
@@ -97,3 +126,55 @@ def test_concurrent_claims_on_postgresql_never_share_an_address_and_leave_no_hol
     assert again.address == row.address  # below the floor, found through the index under ICU collation
     assert allocations.allocate(PREFIX, "next", "dinkes", None, "test", None).address == following
     engine.dispose()
+
+
+def test_polling_goes_on_while_postgresql_is_stopped_and_its_rows_arrive_after(cluster: Cluster, lab: Runner) -> None:
+    """Two rounds with the store's server stopped: the rates keep coming, the store is reported down, and
+    the rollups of those periods are written once it is back (each period once)."""
+    config = load_config(
+        None, environ={}, overrides={"inventory": INVENTORY, "poll": {"rollup_seconds": 10, "store_timeout": 3}}
+    )
+    store = open_store(cluster.url)
+    agent = Agent(config, load_inventory(INVENTORY), store)
+
+    async def rounds(n: int) -> None:
+        for _ in range(n):
+            await asyncio.gather(agent.poll_snmp(), agent.probe_icmp())
+            await asyncio.sleep(4)
+
+    async def scenario() -> tuple[int, int]:
+        agent.start()
+        try:
+            await rounds(3)  # the store answers: some periods are written
+            written_before = _rollups(cluster.url)
+            cluster.stop()
+            try:
+                await rounds(3)  # two periods close while the store is down
+                assert agent.channel.up is False and agent.errors[("store", "error")] >= 2
+                assert agent.channel.rows.items, "nothing was kept for the store"
+                core = [v for v in agent.snapshot.links if v.device == "core"]
+                assert all(v.receive_bps is not None for v in core), core  # the polls went on
+            finally:
+                cluster.start()
+            for _ in range(10):  # the first use of a pooled connection from before may fail once
+                await agent.flush()
+                if agent.channel.up and not agent.channel.rows.items:
+                    break
+                await asyncio.sleep(1)
+            return written_before, _rollups(cluster.url)
+        finally:
+            agent.close()
+            store.dispose()
+
+    before, after = asyncio.run(scenario())
+    assert agent.channel.up is True and agent.channel.rows.items == []
+    assert after >= before + 2 * len(agent.inventory.links)  # the outage's periods, for every link
+
+
+def _rollups(url: str) -> int:
+    engine = open_store(url)
+    try:
+        with Session(engine) as s:
+            return len(s.scalars(select(LinkRollup.id)).all())
+    finally:
+        engine.dispose()
