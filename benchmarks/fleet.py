@@ -32,7 +32,7 @@ from collectors.snmp import HC_COLUMNS, STATUS_COLUMNS
 
 NETNS = "pbench-fleet"
 INTERFACES = 20
-PER_SNMPD = 250  # addresses one snmpd listens on (it select()s: stay well under FD_SETSIZE)
+PER_SNMPD = 40  # addresses one snmpd listens on: net-snmp cuts a longer agentAddress line (seen: 150 failed)
 SCALES = (50, 200, 500, 1000)
 PANTAU_LISTEN = "127.0.0.1:9470"
 EXPORTER_LISTEN = "127.0.0.1:9117"
@@ -68,7 +68,6 @@ def fleet(devices: int, work: Path) -> Iterator[None]:
         batch = ["link set lo up"] + [f"link add f{i}a type veth peer name f{i}b" for i in range(INTERFACES // 2)]
         batch += [f"link set f{i}{s} up" for i in range(INTERFACES // 2) for s in "ab"]
         subprocess.run(["ip", "-n", NETNS, "-batch", "-"], input="\n".join(batch) + "\n", text=True, check=True)
-        files = []
         for n, first in enumerate(range(0, devices, PER_SNMPD)):
             home = work / f"snmpd{n}"
             (home / "persist").mkdir(parents=True)
@@ -81,9 +80,7 @@ def fleet(devices: int, work: Path) -> Iterator[None]:
                  "-C", "-c", str(home / "snmpd.conf"), "-m", "", "-p", str(home / "pid"), "-Lf", str(home / "log")],
                 check=True,
             )  # fmt: skip
-            files.append(home / "pid")
-        deadline = time.monotonic() + 30
-        pids.extend(wait_pid(f, deadline) for f in files)
+            pids.append(wait_pid(home / "pid", time.monotonic() + 30))  # at once: stopped even if a later one fails
         yield
     finally:
         stop(pids)
@@ -173,19 +170,24 @@ def measure_exporter(work: Path, devices: int, seconds: float) -> dict[str, obje
         proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
     urls = [f"http://{EXPORTER_LISTEN}/snmp?module=pantau_bench&target={device_address(i)}" for i in range(devices)]
 
-    def scrape(url: str) -> int:
-        with urllib.request.urlopen(url, timeout=25) as answer:  # noqa: S310 (http on the bench's loopback)
-            return len(answer.read())
+    def scrape(url: str) -> bool:
+        try:
+            with urllib.request.urlopen(url, timeout=25) as answer:  # noqa: S310 (http on the bench's loopback)
+                return bool(answer.read())
+        except OSError:  # the exporter answers 500 when its walk of the target failed: counted
+            return False
 
     rss = 0.0
+    failed = scrapes = 0
     start = time.monotonic()
     try:
         time.sleep(1.0)
         with concurrent.futures.ThreadPoolExecutor(32) as pool:
             while time.monotonic() - start < seconds:
                 began = time.monotonic()
-                sizes = list(pool.map(scrape, urls))
-                assert all(sizes), "an exporter scrape came back empty"
+                answered = list(pool.map(scrape, urls))
+                scrapes += len(answered)
+                failed += answered.count(False)
                 rss = max(rss, _rss_mib(proc.pid))
                 time.sleep(max(0.0, INTERVAL - (time.monotonic() - began)))
         cpu = _cpu(proc.pid)
@@ -193,7 +195,7 @@ def measure_exporter(work: Path, devices: int, seconds: float) -> dict[str, obje
     finally:
         proc.terminate()
         proc.wait(30)
-    return {"cpu_s": cpu, "wall_s": wall, "rss_mib": rss}
+    return {"cpu_s": cpu, "wall_s": wall, "rss_mib": rss, "scrapes": scrapes, "failed": failed}
 
 
 def inside(args: argparse.Namespace) -> None:
@@ -228,8 +230,9 @@ def run_scale(devices: int, seconds: float) -> dict[str, object]:
 def table(results: list[dict[str, object]]) -> str:
     rows = [
         "| devices | pantau CPU % of a core | exporter CPU % | ratio | pantau RSS MiB | exporter RSS MiB "
-        "| SNMP rounds | first round s | round median s | round max s | pantau CPU ms per device per round |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| SNMP rounds | first round s | round median s | round max s | pantau CPU ms per device per round "
+        "| exporter scrapes failed |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         p, e = r["pantau"], r["exporter"]
@@ -241,7 +244,7 @@ def table(results: list[dict[str, object]]) -> str:
             f"| {r['devices']} | {pct:.1f} | {epct:.1f} | {pct / epct:.2f} | {p['rss_mib']:.0f} | {e['rss_mib']:.0f} "
             f"| {len(rounds)} | {p['rounds'][0] if p['rounds'] else float('nan'):.2f} "
             f"| {rounds[len(rounds) // 2] if rounds else float('nan'):.2f} | {max(rounds, default=float('nan')):.2f} "
-            f"| {per_device:.2f} |"
+            f"| {per_device:.2f} | {e['failed']} of {e['scrapes']} |"
         )
     return "\n".join(rows)
 
