@@ -9,10 +9,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from core.errors import RuleError
 from core.findings import DeviceFacts, Result, Status
 from store.errors import NotFound
 from store.schema import ConfigBackup, DeviceFactsRow, MaintenanceResult, MaintenanceRun, Report, ReportSignature
@@ -238,15 +239,23 @@ def signatures(store: Engine, report_id: int) -> list[SignatureInfo]:
 
 
 @translated("signing a report")
-def add_signature(store: Engine, report_id: int, role: str, name: str, state: str) -> ReportInfo:
+def add_signature(store: Engine, report: ReportInfo, role: str, name: str, state: str) -> ReportInfo:
+    """Sign ``report`` as ``role``, moving it from the state it was read in to ``state``: compare and set,
+    so of two signers at once only one signs this step.
+
+    Raises:
+        RuleError: the report was signed meanwhile.
+    """
     with Session(store) as s, s.begin():
-        row = s.get(Report, report_id)
-        if row is None:
-            raise NotFound(f"no report {report_id}; see pantau report list")
-        s.add(ReportSignature(report_id=report_id, role=role, name=name, at=_now()))
-        row.state = state
-        s.flush()
-        return _report(row)
+        moved = s.execute(
+            update(Report).where(Report.id == report.id, Report.state == report.state).values(state=state)
+        )
+        if getattr(moved, "rowcount", 0) != 1:
+            raise RuleError(f"report {report.number} was signed meanwhile; see pantau report list and sign again")
+        s.add(ReportSignature(report_id=report.id, role=role, name=name, at=_now()))
+    return ReportInfo(
+        report.id, report.run_id, report.location, report.number, state, report.created_at, report.directory
+    )
 
 
 @translated("listing reports")

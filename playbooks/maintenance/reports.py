@@ -100,7 +100,7 @@ def sign(
         raise PlaybookError(f"report {report.number} is already reviewed by the Kadis")
     if role != expected:
         raise PlaybookError(f"report {report.number} is {report.state}: the next to sign is {expected}, not {role}")
-    report = maintenance.add_signature(store, report_id, role, name.strip(), STATES[role])
+    report = maintenance.add_signature(store, report, role, name.strip(), STATES[role])
     return report.state, _write(store, inv, report, langs)
 
 

@@ -94,3 +94,15 @@ def test_unknown_role_and_empty_name_are_refused(store: Engine, inv: Inventory, 
         sign(store, inv, report, "camat", "X", ["id"])
     with pytest.raises(PlaybookError, match="--name is empty"):
         sign(store, inv, report, "opd", "  ", ["id"])
+
+
+def test_of_two_signers_at_once_only_one_signs_the_step(store: Engine, inv: Inventory, tmp_path: Path) -> None:
+    from core.errors import RuleError
+    from store import maintenance
+
+    report = create_reports(store, inv, 1, tmp_path / "out", ["id"])[0].report_id
+    seen_by_a, seen_by_b = maintenance.report(store, report), maintenance.report(store, report)
+    maintenance.add_signature(store, seen_by_a, "opd", "Rina Wulandari", "acknowledged")
+    with pytest.raises(RuleError, match="signed meanwhile"):
+        maintenance.add_signature(store, seen_by_b, "opd", "Dewi Lestari", "acknowledged")
+    assert [s.name for s in maintenance.signatures(store, report)] == ["Rina Wulandari"]
