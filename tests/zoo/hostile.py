@@ -21,7 +21,7 @@ MODES = (
     "truncate",  # the answer cut short: a malformed datagram
     "wrong-id",  # the answer carries another request-id
     "other-port",  # the answer comes from another source port
-    "slow-under",  # answers after 0.6 x the manager's timeout
+    "slow-under",  # answers after half the manager's timeout
     "slow-over",  # answers after 2.5 x the manager's timeout: past its one retry too
     "every-other",  # answers every other request only
     "endless",  # every walk goes on forever (increasing OIDs, never the end of the table)
@@ -92,7 +92,7 @@ class Hostile(asyncio.DatagramProtocol):
             V2.apiMessage.set_pdu(message, pdu)
             answer = bytes(encoder.encode(message))
         elif self.mode == "slow-under":
-            await asyncio.sleep(0.6 * self.timeout)
+            await asyncio.sleep(0.5 * self.timeout)
         elif self.mode == "slow-over":
             await asyncio.sleep(2.5 * self.timeout)
         if self.mode == "other-port":
