@@ -59,13 +59,15 @@ class Services:
     live_check: LiveCheck | None
 
 
-def _svc(ctx: RunContext[Any]) -> Services:
+def services(ctx: RunContext[Any]) -> Services:
+    """What the steps act through (the CLI wires the real ones)."""
     services: Services = ctx.resources["services"]
     return services
 
 
-def _fqdn(ctx: RunContext[Any]) -> str:
-    return f"{ctx.request.hostname}.{_svc(ctx).inventory.agency.zone}"
+def fqdn(ctx: RunContext[Any]) -> str:
+    """The server's name in the agency zone."""
+    return f"{ctx.request.hostname}.{services(ctx).inventory.agency.zone}"
 
 
 def log_change(ctx: RunContext[Any], record: Record, action: str) -> None:
@@ -108,13 +110,13 @@ def validate_request(inv: Inventory, req: ColocationRequest) -> Prefix:
 
 
 def _validate(ctx: RunContext[ColocationRequest]) -> str:
-    prefix = validate_request(_svc(ctx).inventory, ctx.request)
+    prefix = validate_request(services(ctx).inventory, ctx.request)
     ctx.remember("prefix", prefix.name)
-    return f"permintaan lengkap: {_fqdn(ctx)} untuk OPD {ctx.request.opd}, prefix {prefix.name} ({prefix.prefix})"
+    return f"permintaan lengkap: {fqdn(ctx)} untuk OPD {ctx.request.opd}, prefix {prefix.name} ({prefix.prefix})"
 
 
 def _allocate(ctx: RunContext[ColocationRequest]) -> str:
-    svc = _svc(ctx)
+    svc = services(ctx)
     req = ctx.request
     prefix = prefix_for(svc.inventory, req.purpose, ctx.facts["prefix"])
     requested = parse_address(req.ip) if req.ip else None
@@ -137,14 +139,14 @@ def _allocate(ctx: RunContext[ColocationRequest]) -> str:
 
 
 def _unallocate(ctx: RunContext[ColocationRequest]) -> str:
-    released = _svc(ctx).allocations.release_run(ctx.run_id, ctx.by)
+    released = services(ctx).allocations.release_run(ctx.run_id, ctx.by)
     return f"released {', '.join(released)}" if released else "nothing to release"
 
 
 def _add(ctx: RunContext[ColocationRequest], key: str, record: Record) -> str:
     ctx.remember(key, record.__dict__)  # before the update: a crash right after it is still undone
     try:
-        result = _svc(ctx).dns.add(record, replace=ctx.request.replace)
+        result = services(ctx).dns.add(record, replace=ctx.request.replace)
     except DnsError as exc:
         if not exc.maybe_applied:
             ctx.remember(key, None)  # the server certainly did not take it: nothing to undo
@@ -159,30 +161,30 @@ def _undo_add(ctx: RunContext[ColocationRequest], key: str) -> str | None:
     if not ctx.facts.get(key) or ctx.facts.get(key + "_result") == "already present":
         return None  # never sent, or it was there before this run: not ours to remove
     record = record_of(ctx.facts[key])
-    result = _svc(ctx).dns.delete(record)
+    result = services(ctx).dns.delete(record)
     if result == "deleted":
         log_change(ctx, record, "delete")
     return f"{record}: {result}"
 
 
 def _dns_forward(ctx: RunContext[ColocationRequest]) -> str:
-    return _add(ctx, "forward", _svc(ctx).dns.address_record(_fqdn(ctx), ctx.facts["address"]))
+    return _add(ctx, "forward", services(ctx).dns.address_record(fqdn(ctx), ctx.facts["address"]))
 
 
 def _dns_reverse(ctx: RunContext[ColocationRequest]) -> str:
-    return _add(ctx, "reverse", _svc(ctx).dns.pointer_record(ctx.facts["address"], _fqdn(ctx)))
+    return _add(ctx, "reverse", services(ctx).dns.pointer_record(ctx.facts["address"], fqdn(ctx)))
 
 
 def _subdomain(ctx: RunContext[ColocationRequest]) -> str:
     sub = ctx.request.subdomain
     if not sub:
         return "tidak diminta (not requested)"
-    zone = _svc(ctx).inventory.agency.zone
-    return _add(ctx, "subdomain", _svc(ctx).dns.alias_record(f"{sub}.{ctx.request.opd}.{zone}", _fqdn(ctx)))
+    zone = services(ctx).inventory.agency.zone
+    return _add(ctx, "subdomain", services(ctx).dns.alias_record(f"{sub}.{ctx.request.opd}.{zone}", fqdn(ctx)))
 
 
 def _verify(ctx: RunContext[ColocationRequest]) -> str:
-    dns = _svc(ctx).dns
+    dns = services(ctx).dns
     seen = []
     for key in ("forward", "reverse", "subdomain"):
         if not ctx.facts.get(key):
@@ -199,10 +201,10 @@ def _verify(ctx: RunContext[ColocationRequest]) -> str:
 
 
 def _register(ctx: RunContext[ColocationRequest]) -> str:
-    ctx.remember("monitoring", _fqdn(ctx))
-    result = monitoring.register(ctx.store, _fqdn(ctx), ctx.facts["address"], ctx.request.opd, ctx.by, ctx.run_id)
+    ctx.remember("monitoring", fqdn(ctx))
+    result = monitoring.register(ctx.store, fqdn(ctx), ctx.facts["address"], ctx.request.opd, ctx.by, ctx.run_id)
     ctx.remember("monitoring_result", result)
-    return f"{_fqdn(ctx)} {ctx.facts['address']}: {result}"
+    return f"{fqdn(ctx)} {ctx.facts['address']}: {result}"
 
 
 def _unregister(ctx: RunContext[ColocationRequest]) -> str | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from playbooks.colocate import SOP7, SOP8, Services, log_change, record_of, step
+from playbooks.colocate import SOP7, SOP8, fqdn, log_change, record_of, services, step
 from playbooks.effectors import monitoring
 from playbooks.engine import Playbook, RunContext
 from playbooks.errors import DnsError, PlaybookError
@@ -22,37 +22,28 @@ class DecommissionRequest:
     hostname: str
 
 
-def _svc(ctx: RunContext[Any]) -> Services:
-    services: Services = ctx.resources["services"]
-    return services
-
-
-def _fqdn(ctx: RunContext[Any]) -> str:
-    return f"{ctx.request.hostname}.{_svc(ctx).inventory.agency.zone}"
-
-
 def _find(ctx: RunContext[DecommissionRequest]) -> str:
-    svc = _svc(ctx)
+    svc = services(ctx)
     hostname = ctx.request.hostname
     live = svc.allocations.live(hostname)
     if not live:
         raise PlaybookError(f"{hostname} has no live allocation; see pantau ipam show")
-    fqdn = _fqdn(ctx)
+    name = fqdn(ctx)
     records: list[dict[str, Any]] = []
     for alloc in live:
-        records.append(svc.dns.address_record(fqdn, alloc.address).__dict__)
-        records.append(svc.dns.pointer_record(alloc.address, fqdn).__dict__)
+        records.append(svc.dns.address_record(name, alloc.address).__dict__)
+        records.append(svc.dns.pointer_record(alloc.address, name).__dict__)
     # subdomains that point at this server and were not deleted since
-    records += [svc.dns.alias_record(name, fqdn).__dict__ for name in dns_log.aliases_of(ctx.store, fqdn)]
+    records += [svc.dns.alias_record(alias, name).__dict__ for alias in dns_log.aliases_of(ctx.store, name)]
     ctx.remember("allocations", [a.id for a in live])
     ctx.remember("addresses", [a.address for a in live])
     ctx.remember("records", records)
     ctx.remember("opd", live[0].opd)
-    return f"{fqdn}: {', '.join(a.address for a in live)}; {len(records)} DNS record(s)"
+    return f"{name}: {', '.join(a.address for a in live)}; {len(records)} DNS record(s)"
 
 
 def _stop_monitoring(ctx: RunContext[DecommissionRequest]) -> str:
-    result = monitoring.unregister(ctx.store, _fqdn(ctx))
+    result = monitoring.unregister(ctx.store, fqdn(ctx))
     ctx.remember("unregistered", result == "unregistered")
     return result
 
@@ -61,12 +52,12 @@ def _restart_monitoring(ctx: RunContext[DecommissionRequest]) -> str | None:
     if not ctx.facts.get("unregistered"):
         return None
     return monitoring.register(
-        ctx.store, _fqdn(ctx), ctx.facts["addresses"][0], ctx.facts.get("opd"), ctx.by, ctx.run_id
+        ctx.store, fqdn(ctx), ctx.facts["addresses"][0], ctx.facts.get("opd"), ctx.by, ctx.run_id
     )
 
 
 def _delete_records(ctx: RunContext[DecommissionRequest]) -> str:
-    dns = _svc(ctx).dns
+    dns = services(ctx).dns
     results = []
     deleted: list[dict[str, Any]] = []
     for data in reversed(ctx.facts["records"]):  # aliases first, then PTR, then A
@@ -81,7 +72,7 @@ def _delete_records(ctx: RunContext[DecommissionRequest]) -> str:
 
 
 def _restore_records(ctx: RunContext[DecommissionRequest]) -> str | None:
-    dns = _svc(ctx).dns
+    dns = services(ctx).dns
     restored = []
     for data in reversed(ctx.facts.get("deleted", [])):
         record = record_of(data)
@@ -92,20 +83,20 @@ def _restore_records(ctx: RunContext[DecommissionRequest]) -> str | None:
 
 
 def _release(ctx: RunContext[DecommissionRequest]) -> str:
-    allocations = _svc(ctx).allocations
+    allocations = services(ctx).allocations
     released = [i for i in ctx.facts["allocations"] if allocations.release(i, ctx.by)]
     ctx.remember("released", released)
     return f"dilepas: {', '.join(ctx.facts['addresses'])}"
 
 
 def _unrelease(ctx: RunContext[DecommissionRequest]) -> str | None:
-    allocations = _svc(ctx).allocations
+    allocations = services(ctx).allocations
     back = [i for i in ctx.facts.get("released", []) if allocations.relive(i)]
     return f"allocation(s) {back} live again" if back else None
 
 
 def _verify_gone(ctx: RunContext[DecommissionRequest]) -> str:
-    dns = _svc(ctx).dns
+    dns = services(ctx).dns
     for data in ctx.facts["records"]:
         record = record_of(data)
         if record.value in dns.current(record):
