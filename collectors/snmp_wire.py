@@ -190,8 +190,16 @@ def decode_response(data: bytes) -> tuple[bytes, Response]:
 
 
 # ---- transport ----------------------------------------------------------------------------------
+_Waiting = dict[int, tuple[tuple[str, int], bytes, "asyncio.Future[Response | None]"]]
+
+
+def _expire(future: asyncio.Future[Response | None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
 class _Protocol(asyncio.DatagramProtocol):
-    def __init__(self, waiting: dict[int, tuple[tuple[str, int], bytes, asyncio.Future[Response]]]) -> None:
+    def __init__(self, waiting: _Waiting) -> None:
         self.waiting = waiting
         self.malformed = 0
 
@@ -215,7 +223,7 @@ class V2cClient:
     def __init__(self) -> None:
         self._transports: dict[int, asyncio.DatagramTransport] = {}
         self._opening: asyncio.Lock | None = None  # made in the running loop, on first use
-        self._waiting: dict[int, tuple[tuple[str, int], bytes, asyncio.Future[Response]]] = {}
+        self._waiting: _Waiting = {}
         self._next_id = 1 + secrets.randbelow(2**30)  # unpredictable: harder to answer for a device
 
     async def _transport(self, family: int) -> asyncio.DatagramTransport:
@@ -252,7 +260,8 @@ class V2cClient:
         repetitions: int = 0,
     ) -> Response | None:
         """The response, or None when none came within ``timeout`` after each of 1 + ``retries`` sends
-        (every send carries the same request-id, so a late answer to an earlier one counts)."""
+        (every send carries the same request-id, so a late answer to an earlier send counts while the
+        next one waits)."""
         ip = ip_address(address)
         address = str(ip)  # the form the kernel reports the source in
         family = socket.AF_INET6 if ip.version == 6 else socket.AF_INET
@@ -260,20 +269,23 @@ class V2cClient:
         request_id = self._next_id
         self._next_id = self._next_id % (2**31 - 1) + 1
         data = encode_request(pdu, request_id, community, oids, non_repeaters, repetitions)
-        future: asyncio.Future[Response] = asyncio.get_running_loop().create_future()
-        self._waiting[request_id] = ((address, port), community, future)
+        loop = asyncio.get_running_loop()
         try:
             for _ in range(1 + retries):
+                # a future and a timer per send (wait_for + shield cost a task and two futures a request)
+                future: asyncio.Future[Response | None] = loop.create_future()
+                self._waiting[request_id] = ((address, port), community, future)
                 transport.sendto(data, (address, port))
+                timer = loop.call_later(timeout, _expire, future)
                 try:
-                    return await asyncio.wait_for(asyncio.shield(future), timeout)
-                except TimeoutError:
-                    continue
+                    response = await future
+                finally:
+                    timer.cancel()
+                if response is not None:
+                    return response
             return None
         finally:
             del self._waiting[request_id]
-            if not future.done():
-                future.cancel()
 
     def close(self) -> None:
         for transport in self._transports.values():

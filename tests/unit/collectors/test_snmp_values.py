@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pysnmp.proto.rfc1902 import Counter64, Integer32, OctetString
 
-from collectors.snmp import _number, interface_name
+from collectors.snmp_values import interface_name, number
 
 
 @pytest.mark.parametrize(
@@ -24,7 +24,7 @@ def test_interface_names_are_text_without_padding(raw: object, name: str) -> Non
 
 
 @pytest.mark.parametrize(
-    ("value", "number"),
+    ("value", "expected"),
     [
         (Counter64(2**40), 2**40),
         (Integer32(1), 1),
@@ -36,5 +36,5 @@ def test_interface_names_are_text_without_padding(raw: object, name: str) -> Non
         (None, None),
     ],
 )
-def test_only_integer_typed_values_are_numbers(value: object, number: int | None) -> None:
-    assert _number(value) == number
+def test_only_integer_typed_values_are_numbers(value: object, expected: int | None) -> None:
+    assert number(value) == expected

@@ -169,3 +169,39 @@ def test_many_first_requests_at_once_share_one_socket() -> None:
 
     opened, transports = asyncio.run(first_requests())
     assert (opened, transports) == (1, 1)
+
+
+def test_a_late_answer_to_the_first_send_completes_the_request_while_the_retry_waits() -> None:
+    """The responder takes both sends (same request-id), answers only after the first send's timeout has
+    passed: the client takes that answer instead of giving up, and sent exactly twice."""
+
+    async def scenario() -> tuple[Any, int, int]:
+        device = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        device.bind(("127.0.0.1", 0))
+        device.setblocking(False)
+        loop = asyncio.get_running_loop()
+
+        async def respond() -> set[int]:
+            ids = set()
+            for _ in range(2):
+                data, peer = await loop.sock_recvfrom(device, 2048)
+                msg, _ = decoder.decode(data, asn1Spec=V2C.Message())
+                ids.add(int(V2C.apiPDU.get_request_id(V2C.apiMessage.get_pdu(msg))))
+            (rid,) = ids
+            device.sendto(pysnmp_response(rid, "public", [((1, 3, 6, 1), t.Integer32(7))]), peer)
+            return ids
+
+        client = V2cClient()
+        try:
+            task = asyncio.create_task(respond())
+            answer = await client.request("127.0.0.1", device.getsockname()[1], b"public", GET, ["1.3.6.1"], 0.2, 2)
+            ids = await task
+            return answer, len(ids), len(client._waiting)
+        finally:
+            client.close()
+            device.close()
+
+    answer, distinct_ids, waiting = asyncio.run(scenario())
+    assert answer is not None and answer.varbinds == [("1.3.6.1", 7)]
+    assert distinct_ids == 1  # both sends carry one request-id
+    assert waiting == 0  # nothing left waiting for an answer
