@@ -6,6 +6,7 @@ when SNMP polling has stalled); SIGTERM/SIGINT stop it cleanly."""
 from __future__ import annotations
 
 import asyncio
+import gzip
 import logging
 import platform
 import signal
@@ -18,14 +19,14 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from prometheus_client import CollectorRegistry, ProcessCollector, make_wsgi_app
-from prometheus_client.exposition import ThreadingWSGIServer
+from prometheus_client import CollectorRegistry, ProcessCollector, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, ThreadingWSGIServer
 
 from agent import __version__, maintenance_jobs
 from agent.config import Config
 from agent.poller import Agent
 from agent.schedule import crontab
-from exporters.prometheus import BuildInfoCollector, SnapshotCollector
+from exporters.prometheus import BuildInfoCollector, SnapshotRenderer
 from inventory.loader import load_inventory
 from store.engine import open_store
 
@@ -42,9 +43,11 @@ class _QuietHandler(WSGIRequestHandler):
         log.debug("http %s", format % args)
 
 
-def http_app(registry: CollectorRegistry, unhealthy: Callable[[], str | None]) -> Callable[..., Iterable[bytes]]:
-    """``/metrics`` and ``/-/healthy``; ``unhealthy()`` gives the reason the agent is not healthy, or None."""
-    metrics = make_wsgi_app(registry)
+def http_app(
+    registry: CollectorRegistry, unhealthy: Callable[[], str | None], snapshot: Callable[[], str] = str
+) -> Callable[..., Iterable[bytes]]:
+    """``/metrics`` (``snapshot()``'s text, then ``registry``'s) and ``/-/healthy``; ``unhealthy()`` gives
+    the reason the agent is not healthy, or None. Gzipped when the client accepts it, as Prometheus does."""
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "/")
@@ -53,7 +56,13 @@ def http_app(registry: CollectorRegistry, unhealthy: Callable[[], str | None]) -
             start_response("200 OK" if why is None else "503 Service Unavailable", [("Content-Type", "text/plain")])
             return [b"OK\n" if why is None else why.encode() + b"\n"]
         if path == "/metrics":
-            return metrics(environ, start_response)  # type: ignore[no-any-return]
+            body = snapshot().encode() + generate_latest(registry)
+            headers = [("Content-Type", CONTENT_TYPE_PLAIN_0_0_4)]
+            if "gzip" in environ.get("HTTP_ACCEPT_ENCODING", ""):
+                body = gzip.compress(body, compresslevel=1)  # 1,000 links: 9 ms, 223 kB (level 9: 92 ms, 197 kB)
+                headers.append(("Content-Encoding", "gzip"))
+            start_response("200 OK", headers)
+            return [body]
         start_response("404 Not Found", [("Content-Type", "text/plain")])
         return [b"pantau: /metrics or /-/healthy\n"]
 
@@ -113,10 +122,11 @@ async def run_agent(config: Config, stop: asyncio.Event | None = None) -> None:
     agent.start()
     await agent.resume()
     registry = CollectorRegistry()
-    registry.register(SnapshotCollector(lambda: agent.snapshot))
     registry.register(BuildInfoCollector(__version__, platform.python_version()))
     ProcessCollector(registry=registry)
-    server = serve_http(config.listen, http_app(registry, lambda: stalled(agent, config.poll.snmp_interval)))
+    renderer = SnapshotRenderer()
+    healthy = lambda: stalled(agent, config.poll.snmp_interval)  # noqa: E731
+    server = serve_http(config.listen, http_app(registry, healthy, lambda: renderer.render(agent.snapshot)))
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -41,6 +41,7 @@ from store.engine import Store
 
 log = logging.getLogger(__name__)
 REBUILD_SECONDS = 2.0  # during a round, the snapshot follows the answers at most this late
+OPEN_PERIODS_SECONDS = 30.0  # a killed agent loses at most this much of the rollup period still open
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,7 +63,8 @@ class Agent:
         self.store = store
         self.clock = clock
         self.thresholds: HealthThresholds = config.health
-        self.targets = probe_targets(inventory)
+        self._inventory_targets = probe_targets(inventory)
+        self.targets = list(self._inventory_targets)
         self.snmp: SnmpCollector | None = None
         self.icmp: IcmpProber | None = None
         self.samples: dict[str, DeviceSample] = {}
@@ -81,6 +83,7 @@ class Agent:
             self._links_of.setdefault(link.dc.device, []).append(link)
         self._wan = {link.name: cpe_wan_address(inventory, link) for link in inventory.links}
         self._device_slots = asyncio.Semaphore(config.poll.max_devices)
+        self._open_written = float("-inf")  # when the open rollup periods were last handed to the store
         self.channel = StoreChannel(store, config.poll.store_timeout, config.poll.store_buffer, self.errors)
 
     def start(self) -> None:
@@ -199,8 +202,14 @@ class Agent:
         await self.flush()
 
     async def flush(self) -> None:
-        """Write what the rounds measured (see :class:`StoreChannel`)."""
-        await self.channel.flush(self.meter.rollups.open())
+        """Write what the rounds measured (see :class:`StoreChannel`), with the periods still open at most
+        every ``OPEN_PERIODS_SECONDS`` (rewriting a fleet's open periods after every round cost more CPU
+        than polling it)."""
+        now = self.clock()
+        periods = None
+        if now - self._open_written >= OPEN_PERIODS_SECONDS:
+            periods, self._open_written = self.meter.rollups.open(), now
+        await self.channel.flush(periods)
 
     async def resume(self) -> None:
         """Take up the rollup periods an earlier run kept open (a restart within a period loses nothing of
@@ -214,7 +223,7 @@ class Agent:
         """What the snapshot shows from the store: registered probe targets, IPAM, maintenance, tickets;
         what cannot be read keeps its last value."""
         registered = await self.channel.call("reading registered probe targets", target_store.all_targets)
-        targets = probe_targets(self.inventory)
+        targets = list(self._inventory_targets)
         if registered is not None:
             known = {t.name for t in targets}
             targets += [Target(r.name, r.address, r.kind, r.opd or "") for r in registered if r.name not in known]

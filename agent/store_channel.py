@@ -120,9 +120,9 @@ class StoreChannel:
         self.rows.settle(written)
         self.events.settle(written)
 
-    async def flush(self, open_periods: list[OpenPeriod]) -> None:
-        """Write the buffered rollups and link events, and the periods still open (one transaction); what
-        is not written stays buffered for the next flush, up to store_buffer of each."""
+    async def flush(self, open_periods: list[OpenPeriod] | None) -> None:
+        """Write the buffered rollups and link events, and the periods still open when given (one
+        transaction); what is not written stays buffered for the next flush, up to store_buffer of each."""
         self._settle_write()
         if self._write is not None:
             return

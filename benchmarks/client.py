@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 from benchmarks.fixture import COMMUNITY, EXPORTER_LISTEN, fleet_address
@@ -87,6 +88,48 @@ def snmp(rounds: int, interfaces: int) -> dict[str, object]:
         "ratio": b / a,
         "pantau_cpu_us_per_varbind": statistics.median(b_cpu) / varbinds * 1e6,
         "peer_cpu_us_per_varbind": statistics.median(a_cpu) / varbinds * 1e6,
+    }
+
+
+def snmp_exporter(rounds: int, interfaces: int) -> dict[str, object]:
+    """The fair peer of :func:`snmp`: prometheus-snmp-exporter scraping the same 1,000-interface target for
+    the same columns (one warm process each side; the scrape is one HTTP request from this process)."""
+    names = [f"b{i}{side}" for i in range(interfaces // 2) for side in "ab"]
+    device = Device(name="bench", role=Role.CORE, platform=Platform.LINUX, site="bench", mgmt_address="127.0.0.1",
+                    snmp="bench", interfaces=tuple(Interface(name=n) for n in names))  # fmt: skip
+    profile = SnmpProfile(name="bench", version=SnmpVersion.V2C, community="env:PBENCH_COMMUNITY")
+    os.environ["PBENCH_COMMUNITY"] = COMMUNITY
+    url = f"http://{EXPORTER_LISTEN}/snmp?module=pantau_bench&target=127.0.0.1"
+    columns = len(HC_COLUMNS) + len(STATUS_COLUMNS)
+
+    def scrape() -> int:
+        with urllib.request.urlopen(url, timeout=30) as answer:
+            return sum(1 for line in answer.read().decode().splitlines() if line.startswith("c_"))
+
+    loop = asyncio.new_event_loop()
+    collector = loop.run_until_complete(_make(Path("."), loop))
+    loop.run_until_complete(collector.poll(device, profile))  # warm: ifName walk, ifIndex cache
+    scraped = scrape()  # warm the exporter too
+    assert scraped >= interfaces * columns, scraped
+    a_wall, b_wall = [], []
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        scrape()
+        a_wall.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        sample = loop.run_until_complete(collector.poll(device, profile))
+        b_wall.append(time.perf_counter() - t0)
+        assert len(sample.interfaces) == interfaces
+    collector.close()
+    loop.close()
+    a, b = statistics.median(a_wall), statistics.median(b_wall)
+    return {
+        "benchmark": f"SNMP poll, 1 device x {interfaces} interfaces x {columns} columns",
+        "peer": "prometheus-snmp-exporter 0.21 (Debian), one scrape of that target, same columns",
+        "rounds": rounds,
+        "peer_median_s": a,
+        "pantau_median_s": b,
+        "ratio": b / a,
     }
 
 
@@ -184,6 +227,8 @@ if __name__ == "__main__":
     kind = sys.argv[1]
     if kind == "snmp":
         result = snmp(15, 1000)
+    elif kind == "snmp-exporter":
+        result = snmp_exporter(15, 1000)
     elif kind == "fleet":
         result = fleet(15, 50, 20)
     else:

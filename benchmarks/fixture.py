@@ -45,7 +45,10 @@ def start_snmpd(netns: str, directory: Path, address: str, allowed: str) -> Path
 
 
 def wait_pid(pid_file: Path, deadline: float) -> int:
-    while not pid_file.exists() and time.monotonic() < deadline:
+    """The daemon's PID once its pid file holds one (it is created empty, then written)."""
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError, ValueError):
+            return int(pid_file.read_text())
         time.sleep(0.05)
     return int(pid_file.read_text())
 
@@ -123,6 +126,22 @@ def exporter_module(columns: list[str]) -> str:
 
 
 @contextlib.contextmanager
+def exporter(netns: str, work: Path, columns: list[str]) -> Iterator[None]:
+    """Debian's prometheus-snmp-exporter in ``netns`` on ``EXPORTER_LISTEN``, with a module for ``columns``."""
+    (work / "snmp.yml").write_text(exporter_module(columns))
+    with (work / "exporter.log").open("wb") as log:
+        argv = ["ip", "netns", "exec", netns, "prometheus-snmp-exporter", f"--config.file={work / 'snmp.yml'}",
+                f"--web.listen-address={EXPORTER_LISTEN}"]  # fmt: skip
+        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            time.sleep(1.0)
+            yield
+        finally:
+            proc.terminate()
+            proc.wait(10)
+
+
+@contextlib.contextmanager
 def fleet_netns(devices: int, interfaces: int, columns: list[str]) -> Iterator[Path]:
     """``devices`` snmpd instances (127.0.1.x) over one namespace with ``interfaces`` veth ends, and
     Debian's prometheus-snmp-exporter with a module for the same columns."""
@@ -137,28 +156,8 @@ def fleet_netns(devices: int, interfaces: int, columns: list[str]) -> Iterator[P
         files = [start_snmpd(FLEET_NETNS, work / f"d{d}", fleet_address(d), "127.0.0.0/8") for d in range(devices)]
         deadline = time.monotonic() + 15
         pids.extend(wait_pid(f, deadline) for f in files)
-        (work / "snmp.yml").write_text(exporter_module(columns))
-        log = (work / "exporter.log").open("wb")
-        exporter = subprocess.Popen(
-            [
-                "ip",
-                "netns",
-                "exec",
-                FLEET_NETNS,
-                "prometheus-snmp-exporter",
-                f"--config.file={work / 'snmp.yml'}",
-                f"--web.listen-address={EXPORTER_LISTEN}",
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            time.sleep(1.0)
+        with exporter(FLEET_NETNS, work, columns):
             yield work
-        finally:
-            exporter.terminate()
-            exporter.wait(10)
-            log.close()
     finally:
         stop(pids)
         subprocess.run(["ip", "netns", "del", FLEET_NETNS], capture_output=True, check=False)

@@ -38,6 +38,7 @@ PANTAU_LISTEN = "127.0.0.1:9470"
 EXPORTER_LISTEN = "127.0.0.1:9117"
 TICKS = os.sysconf("SC_CLK_TCK")
 INTERVAL = 30.0
+SCRAPE_SECONDS = 15.0  # pantau's /metrics is scraped as Prometheus would (each scrape renders every series)
 GATES = {"cpu_pct": 10.0, "ratio": 1.0, "rss_mib": 250.0, "round_s": 5.0}
 
 
@@ -139,7 +140,7 @@ def measure_pantau(inventory: Path, state: Path, seconds: float) -> dict[str, ob
     start = time.monotonic()
     try:
         while time.monotonic() - start < seconds:
-            time.sleep(2.0)
+            time.sleep(SCRAPE_SECONDS)
             assert proc.poll() is None, (state / "agent.log").read_text()[-3000:]
             rss = max(rss, _rss_mib(proc.pid))
             with contextlib.suppress(OSError):

@@ -8,8 +8,10 @@ import subprocess
 import sys
 from typing import Any
 
-from benchmarks.fixture import FLEET_NETNS, NETNS, bench_netns, fleet_netns
+from benchmarks.fixture import FLEET_NETNS, NETNS, bench_netns, exporter, fleet_netns
 from collectors.snmp import HC_COLUMNS, STATUS_COLUMNS
+
+GATE = 1.0  # pantau / peer, median against median, each benchmark
 
 
 def _client(netns: str, kind: str) -> dict[str, object]:
@@ -30,14 +32,16 @@ def main() -> int:
         print("benchmarks need root (a network namespace, snmpd, raw ICMP); run make bench as root", file=sys.stderr)
         return 2
     rows = []
-    with bench_netns():
+    columns = [*HC_COLUMNS.values(), *STATUS_COLUMNS.values()]
+    with bench_netns() as work:
         for kind in ("snmp", "icmp"):
             rows.append(_client(NETNS, kind))
-    columns = [*HC_COLUMNS.values(), *STATUS_COLUMNS.values()]
+        with exporter(NETNS, work, columns):
+            rows.insert(1, _client(NETNS, "snmp-exporter"))
     with fleet_netns(50, 20, columns):
         rows.append(_client(FLEET_NETNS, "fleet"))
-    print("| benchmark | peer | peer median | pantau median | ratio (pantau/peer) | notes |")
-    print("|---|---|---|---|---|---|")
+    print(f"| benchmark | peer | peer median | pantau median | ratio (pantau/peer) | gate ≤ {GATE:.1f}x | notes |")
+    print("|---|---|---|---|---|---|---|")
     for r in rows:
         notes = ""
         if "pantau_cpu_us_per_varbind" in r:
@@ -45,9 +49,10 @@ def main() -> int:
                 f"CPU per varbind: pantau {r['pantau_cpu_us_per_varbind']:.1f} µs, "
                 f"peer {r['peer_cpu_us_per_varbind']:.1f} µs"
             )
+        met = "met" if float(str(r["ratio"])) <= GATE else "NOT met"
         print(
             f"| {r['benchmark']} | {r['peer']} | {r['peer_median_s'] * 1000:.1f} ms | "
-            f"{r['pantau_median_s'] * 1000:.1f} ms | {r['ratio']:.2f}x | {notes} |"
+            f"{r['pantau_median_s'] * 1000:.1f} ms | {r['ratio']:.2f}x | {met} | {notes} |"
         )
     from benchmarks import colocation, ipam, triage  # noqa: PLC0415
 

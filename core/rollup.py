@@ -2,7 +2,7 @@
 
 A period's bucket keeps count, sum and maximum of each measure (not every sample), so the period still
 open can be kept in the store as it grows and taken up again after a restart (:meth:`Rollups.open`,
-:meth:`Rollups.restore`): a killed agent loses at most the samples since its last flush.
+:meth:`Rollups.restore`): a killed agent loses at most the samples since the open periods were last written.
 """
 
 from __future__ import annotations

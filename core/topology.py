@@ -37,14 +37,16 @@ def lan_gateway(inv: Inventory, opd: str) -> str | None:
 
 def probe_targets(inv: Inventory) -> list[Target]:
     """Per OPD link: its CPE's WAN address and its LAN gateway; per server and DNS server: its data address."""
+    gateways: dict[str, list[str]] = {}
+    for prefix in inv.prefixes:
+        if prefix.purpose is Purpose.OPD_LAN and prefix.opd is not None and prefix.gateway is not None:
+            gateways.setdefault(prefix.opd, []).append(str(prefix.gateway))
     out: list[Target] = []
     for link in inv.links:
         wan = cpe_wan_address(inv, link)
         if wan is not None:
             out.append(Target(f"{link.cpe.device}-wan", wan, "cpe-wan", link.opd))
-        for prefix in inv.prefixes:
-            if prefix.purpose is Purpose.OPD_LAN and prefix.opd == link.opd and prefix.gateway is not None:
-                out.append(Target(f"{link.opd}-lan-gateway", str(prefix.gateway), "lan-gateway", link.opd))
+        out += [Target(f"{link.opd}-lan-gateway", g, "lan-gateway", link.opd) for g in gateways.get(link.opd, ())]
     for device in inv.devices:
         if device.role in (Role.SERVER, Role.DNS):
             addr = next((i.address for i in device.interfaces if i.address is not None), None)

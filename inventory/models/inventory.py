@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Protocol, TypeVar
 
@@ -68,8 +69,18 @@ class Inventory(Model):
                 return o
         raise UnknownName("OPD", slug, [o.slug for o in self.opds])
 
+    @functools.cached_property
+    def device_index(self) -> tuple[tuple[Device, ...], dict[str, Device]]:
+        """The devices by name, with the tuple they index (a copy of the model may carry another's)."""
+        return self.devices, {d.name: d for d in self.devices}
+
     def device(self, name: str) -> Device:
-        return _find("device", self.devices, name)
+        devices, index = self.device_index
+        if devices is not self.devices:
+            del self.__dict__["device_index"]
+            devices, index = self.device_index
+        found = index.get(name)
+        return found if found is not None else _find("device", self.devices, name)
 
     def link_of(self, slug: str) -> Link:
         """The WAN link of the OPD ``slug`` (its first, where it has several)."""

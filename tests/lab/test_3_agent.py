@@ -441,8 +441,8 @@ inv_dir = Path(INVENTORY)
 inv = load_inventory(inv_dir)
 async def main():
     out = {}
-    for name, bulk_from in (("get", 10**9), ("bulk", 1)):
-        c = SnmpCollector(inv_dir, bulk_from=bulk_from)
+    for name, bulk in (("get", False), ("bulk", True)):
+        c = SnmpCollector(inv_dir, bulk=bulk)
         d = inv.device("core")
         s = await c.poll(d, inv.snmp_profile(d.snmp))
         out[name] = {k: [v.if_index, v.oper_up, v.admin_up, v.speed_bps, v.in_errors, v.in_octets]

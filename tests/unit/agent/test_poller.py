@@ -141,3 +141,25 @@ def test_a_restarted_agent_takes_up_the_open_period_from_the_store(tmp_path: Pat
     second.meter.probe("dinkes-wan", "dinkes", now, 0.1, 0.030)
     (row,) = second.meter.probe("dinkes-wan", "dinkes", now + 300, 0.0, 0.001)
     assert row.loss_ratio == 0.3 and row.rtt_avg_seconds == 0.02 and row.samples == 2
+
+
+def test_open_periods_are_written_at_most_every_30_seconds(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    now = [datetime(2026, 12, 1, 2, 6, tzinfo=UTC).timestamp()]
+    made = agent_on(db)
+    agent = Agent(made.config, made.inventory, open_store(f"sqlite:///{db}"), clock=lambda: now[0])
+    store = open_store(f"sqlite:///{db}")
+
+    def kept() -> int:
+        (period,) = link_store.open_periods(store)
+        return period.series["loss"].count
+
+    agent.meter.probe("dinkes-wan", "dinkes", now[0], 0.5, 0.010)
+    asyncio.run(agent.flush())
+    agent.meter.probe("dinkes-wan", "dinkes", now[0] + 15, 0.5, 0.010)
+    now[0] += 15
+    asyncio.run(agent.flush())
+    assert kept() == 1  # 15 s after the last write: not yet
+    now[0] += 15
+    asyncio.run(agent.flush())
+    assert kept() == 2

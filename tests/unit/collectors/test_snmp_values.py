@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from pysnmp.proto.rfc1902 import Counter64, Integer32, OctetString
 
+from collectors.snmp import walk_columns
 from collectors.snmp_values import interface_name, number
 
 
@@ -38,3 +39,19 @@ def test_interface_names_are_text_without_padding(raw: object, name: str) -> Non
 )
 def test_only_integer_typed_values_are_numbers(value: object, expected: int | None) -> None:
     assert number(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("wanted", "if_number", "walk"),
+    [
+        (20, 21, True),  # most of the device's interfaces: one GETBULK instead of five GETs
+        (2, 500, False),  # two ports of a big switch: GET just those rows
+        (64, 5000, True),  # many ports: walking is fewer requests whatever the share
+        (3, None, False),  # ifNumber not known yet (first poll): GET
+        (0, 0, False),  # nothing wanted: nothing to walk
+    ],
+)
+def test_columns_are_walked_when_the_wanted_interfaces_are_many_or_most(
+    wanted: int, if_number: int | None, walk: bool
+) -> None:
+    assert walk_columns(wanted, if_number) is walk

@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from collectors.samples import ProbeResult
 from core.health import LinkState
 from core.snapshot import DeviceView, IpamView, LinkView, MaintenanceView, ProbeView, Snapshot
-from exporters.prometheus import SnapshotCollector
+from exporters.prometheus import SnapshotRenderer
 
 RULES = Path(__file__).resolve().parents[3] / "exporters" / "prometheus" / "rules.yml"
 
@@ -44,10 +43,8 @@ def snapshot() -> Snapshot:
 
 
 def scrape(snap: Snapshot) -> dict[str, list[tuple[dict[str, str], float]]]:
-    registry = CollectorRegistry()
-    registry.register(SnapshotCollector(lambda: snap))
     out: dict[str, list[tuple[dict[str, str], float]]] = {}
-    for family in text_string_to_metric_families(generate_latest(registry).decode()):
+    for family in text_string_to_metric_families(SnapshotRenderer().render(snap)):
         for s in family.samples:
             out.setdefault(s.name, []).append((s.labels, s.value))
     return out
@@ -142,3 +139,33 @@ def test_grafana_dashboard_queries_only_metrics_the_exporter_renders() -> None:
     used = {m for e in exprs for m in re.findall(r"pantau_[a-z_]+", e)}
     rendered = set(scrape(snapshot()))
     assert used and used <= rendered, used - rendered
+
+
+def test_label_values_with_quotes_backslashes_and_newlines_read_back_unchanged() -> None:
+    odd = 'PT "Nusa"\\Net\nJaringan'
+    link = LinkView("a-wan", "a", odd, "core", "eth1", 10_000_000, LinkState.UP)
+    data = scrape(Snapshot(1.0, (link,)))
+    assert data["pantau_link_subscribed_bits_per_second"] == [
+        ({"opd": "a", "link": "a-wan", "device": "core", "interface": "eth1", "provider": odd}, 10_000_000.0)
+    ]
+
+
+def test_metrics_endpoint_serves_the_snapshot_and_the_registry_gzipped_when_asked() -> None:
+    import gzip
+
+    from prometheus_client import CollectorRegistry
+
+    from agent.daemon import http_app
+    from exporters.prometheus import BuildInfoCollector
+
+    registry = CollectorRegistry()
+    registry.register(BuildInfoCollector("9.9", "3.11"))
+    app = http_app(registry, lambda: None, lambda: SnapshotRenderer().render(snapshot()))
+    for accept, decode in (("", bytes), ("gzip, deflate", gzip.decompress)):
+        headers: dict[str, str] = {}
+        environ = {"PATH_INFO": "/metrics", "HTTP_ACCEPT_ENCODING": accept}
+        body = b"".join(app(environ, lambda _, h, into=headers: into.update(h)))
+        names = {f.name for f in text_string_to_metric_families(decode(body).decode())}
+        assert {"pantau_link_state", "pantau_build_info"} <= names
+        assert headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
+        assert headers.get("Content-Encoding") == ("gzip" if accept else None)
