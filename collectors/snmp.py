@@ -168,7 +168,7 @@ class SnmpCollector:
         out, never computed with)."""
         columns = {**(HC_COLUMNS if cache.hc else LEGACY_COLUMNS), **STATUS_COLUMNS}
         if self.bulk if self.bulk is not None else walk_columns(len(indexes), cache.if_number):
-            read = await self._bulk_columns(session, columns, set(indexes))
+            read = await self._bulk_columns(session, columns, set(indexes), cache.if_number)
         else:
             plan = (tuple(indexes), cache.hc)
             if cache.plan != plan:  # the same requests every round, until the interfaces or counters change
@@ -197,9 +197,13 @@ class SnmpCollector:
             return await self._columns(session, cache, indexes)
         return read
 
-    async def _bulk_columns(self, session: Session, columns: dict[str, str], wanted: set[int]) -> _Read:
+    async def _bulk_columns(
+        self, session: Session, columns: dict[str, str], wanted: set[int], if_number: int | None = None
+    ) -> _Read:
         """Walk all ``columns`` together with GETBULK (one request covers a row range of every column):
-        for many interfaces this is far fewer, smaller requests than GETs of each instance.
+        for many interfaces this is far fewer, smaller requests than GETs of each instance. A column is
+        walked up to the highest wanted ifIndex, no further, and no request asks for more rows than the
+        table has (ifNumber) plus the one that shows its end.
 
         Raises:
             DeviceMisbehaves: a column's OIDs do not increase, or it runs past MAX_WALK_ROWS rows.
@@ -213,10 +217,12 @@ class SnmpCollector:
         rows = 0
         head: dict[str, Any] = {}
         first = True
+        highest = max(wanted, default=0)
+        repetitions = min(BULK_REPETITIONS, if_number + 1) if if_number else BULK_REPETITIONS
         while pending:
             names = list(pending)
             request = ([_before(SYS_UPTIME), _before(IF_NUMBER)] if first else []) + [pending[n] for n in names]
-            var_binds = await session.request(GETBULK, request, 2 if first else 0, BULK_REPETITIONS)
+            var_binds = await session.request(GETBULK, request, 2 if first else 0, repetitions)
             if first:  # the two non-repeaters: GETNEXT of the objects' own prefixes gives the objects
                 head, var_binds = dict(var_binds[:2]), var_binds[2:]
             first = False
@@ -255,6 +261,8 @@ class SnmpCollector:
                         problems.add(f"wrong-type:{name}")
                     else:
                         result.setdefault(idx, {})[name] = n
+                if idx >= highest:
+                    del pending[name]  # every wanted row of this column is read
             if not progressed:
                 break
         return _Read(result, number(head.get(SYS_UPTIME)), number(head.get(IF_NUMBER)), problems)
