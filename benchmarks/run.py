@@ -1,4 +1,7 @@
-"""``make bench``: build the bench namespace, run each benchmark inside it, print a Markdown table."""
+"""``make bench``: build the bench namespace, run each benchmark inside it, print Markdown tables.
+
+``python -m benchmarks.run peers`` runs only the first table (pantau against its peers, with the gates).
+"""
 
 from __future__ import annotations
 
@@ -54,6 +57,8 @@ def main() -> int:
             f"| {r['benchmark']} | {r['peer']} | {r['peer_median_s'] * 1000:.1f} ms | "
             f"{r['pantau_median_s'] * 1000:.1f} ms | {r['ratio']:.2f}x | {met} | {notes} |"
         )
+    if sys.argv[1:] == ["peers"]:  # python -m benchmarks.run peers: only the table above
+        return 0
     from benchmarks import colocation, ipam, triage  # noqa: PLC0415
 
     allocs = [ipam.main(20, 50), ipam.main(20, 50, prepared=True)]

@@ -151,6 +151,7 @@ class IcmpProber:
                         done.set()
 
         loop.add_reader(self.sock.fileno(), on_readable)
+        first = loop.time()
         try:
             for number in range(self.count):
                 for target in targets:
@@ -159,8 +160,8 @@ class IcmpProber:
                     # no route: counted as lost, like a request that got no reply
                     with contextlib.suppress(OSError):
                         self.sock.sendto(self._template.packet(self._seq), (target, 0))
-                if number < self.count - 1:
-                    await asyncio.sleep(self.interval)
+                if number < self.count - 1:  # each target's requests ``interval`` apart, start to start
+                    await asyncio.sleep(max(0.0, first + (number + 1) * self.interval - loop.time()))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(done.wait(), self.timeout)
         finally:
