@@ -151,6 +151,8 @@ def load_config(
         if not name.startswith(ENV_PREFIX) or name == "PANTAU_CONFIG":
             continue
         keys = name[len(ENV_PREFIX) :].lower().split("__")
+        if len(keys) == 1 and keys[0] not in Config.model_fields:
+            continue  # not a setting: PANTAU_OPERATOR, PANTAU_KNOWN_HOSTS, a secret's env: reference
         node = data
         for key in keys[:-1]:
             node = node.setdefault(key, {})
@@ -166,6 +168,8 @@ def load_config(
         errors = []
         for error in exc.errors(include_url=False):
             dotted = ".".join(str(p) for p in error["loc"])
-            source = sources.get(dotted, str(file))
+            source = sources.get(dotted) or next(  # a wrong section name: the variable that made it
+                (name for key, name in sources.items() if key.startswith(dotted + ".")), str(file)
+            )
             errors.append(f"{source}: field '{dotted}': {error['msg']}")
         raise ConfigError("invalid configuration:\n" + "\n".join(errors)) from exc

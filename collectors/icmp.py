@@ -153,13 +153,15 @@ class IcmpProber:
         loop.add_reader(self.sock.fileno(), on_readable)
         first = loop.time()
         try:
+            send, packet, clock = self.sock.sendto, self._template.packet, time.time  # the hot loop's names
             for number in range(self.count):
                 for target in targets:
-                    self._seq = (self._seq + 1) & 0xFFFF
-                    sent[self._seq] = (target, number, time.time())
-                    # no route: counted as lost, like a request that got no reply
-                    with contextlib.suppress(OSError):
-                        self.sock.sendto(self._template.packet(self._seq), (target, 0))
+                    seq = self._seq = (self._seq + 1) & 0xFFFF
+                    sent[seq] = (target, number, clock())
+                    try:  # noqa: SIM105 (suppress() costs 0.4 µs a send; a try nothing without an exception)
+                        send(packet(seq), (target, 0))
+                    except OSError:  # no route: counted as lost, like a request that got no reply
+                        pass
                 if number < self.count - 1:  # each target's requests ``interval`` apart, start to start
                     await asyncio.sleep(max(0.0, first + (number + 1) * self.interval - loop.time()))
             with contextlib.suppress(TimeoutError):

@@ -23,8 +23,8 @@ from playbooks.errors import DnsError, PlaybookError
 from store import dns_log
 from store.allocations import Allocations, LiveCheck
 
-LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
-MAC = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")
+LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")  # matched whole (fullmatch)
+MAC = re.compile(r"[0-9a-f]{2}(:[0-9a-f]{2}){5}")
 SOP7 = "SOP 14 langkah 7"
 SOP8 = "SOP 14 langkah 8"
 HOUR = timedelta(minutes=60)
@@ -86,16 +86,16 @@ def record_of(data: dict[str, Any]) -> Record:
 def validate_request(inv: Inventory, req: ColocationRequest) -> Prefix:
     """Check a colocation request against the inventory; the prefix it will use. Pure."""
     hostname = req.hostname
-    if not LABEL.match(hostname or ""):
+    if not LABEL.fullmatch(hostname or ""):
         raise PlaybookError(
             f"--hostname '{hostname}': use a DNS label: lowercase letters, digits and '-', 1-63 characters"
         )
     slugs = [o.slug for o in inv.opds]
     if req.opd not in slugs:
         raise PlaybookError(f"--opd '{req.opd}' is not an OPD of the inventory; OPDs: {', '.join(slugs)}")
-    if req.mac and not MAC.match(req.mac):
+    if req.mac and not MAC.fullmatch(req.mac):
         raise PlaybookError(f"--mac '{req.mac}': write it as six hex pairs, aa:bb:cc:dd:ee:ff")
-    if req.subdomain and not LABEL.match(req.subdomain):
+    if req.subdomain and not LABEL.fullmatch(req.subdomain):
         raise PlaybookError(f"--subdomain '{req.subdomain}': use a DNS label (lowercase, digits, '-')")
     purpose = req.purpose
     prefix = prefix_for(inv, purpose, req.prefix)

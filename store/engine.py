@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from store.errors import StoreError
+from store.files import create_private, private_directory
 
 log = logging.getLogger(__name__)
 #: the handle every repository of the store takes; code above ``store/`` names it by this alias only
@@ -32,9 +33,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite files get WAL mode and their folder is created."""
+    """An engine for ``url``; SQLite files get WAL mode, and are created 0600 in a 0700 folder."""
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        database = Path(url.removeprefix("sqlite:///"))
+        private_directory(database.parent)
+        create_private(database)
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)

@@ -28,6 +28,7 @@ from playbooks.triage.decide import decide
 from playbooks.triage.gather import gather
 from store import targets
 from store.engine import Store, open_store
+from store.files import REPORT_DIRECTORY_MODE, private_directory, write_report
 from store.tickets import Tickets
 
 ticket_app = typer.Typer(no_args_is_help=True, help="SOP 15 tickets: complaint to result, each step timed.")
@@ -313,8 +314,8 @@ def ticket_report(
     if output is None:
         sys.stdout.write(render_tickets(report, agency, "md"))
         return
-    output.mkdir(parents=True, exist_ok=True)
+    private_directory(output, REPORT_DIRECTORY_MODE)
     for fmt in ("md", "html"):
         path = output / f"laporan-gangguan-{month}.{fmt}"
-        path.write_text(render_tickets(report, agency, fmt), encoding="utf-8")
+        write_report(path, render_tickets(report, agency, fmt))
         out.print(str(path), markup=False)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,13 @@ def _post(url: str, payload: dict[str, Any], timeout: float) -> None:
         response.read()
 
 
+def where(url: str) -> str:
+    """A webhook URL as logged: scheme, host and port only (chat services put their tokens in the path or
+    the query)."""
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"  # no user:password@ either
+
+
 def send(config: Any, event: str, payload: dict[str, Any], inventory_dir: Path | None = None) -> int:
     """Deliver ``event`` to every configured target; how many took it."""
     n = config.notify
@@ -36,7 +44,7 @@ def send(config: Any, event: str, payload: dict[str, Any], inventory_dir: Path |
             _post(url, message, n.timeout)
             delivered += 1
         except (urllib.error.URLError, OSError, ValueError) as exc:
-            log.warning("webhook %s did not take %s: %s", url.split("?")[0], event, exc)
+            log.warning("webhook %s did not take %s: %s", where(url), event, exc)
     if n.telegram is not None:
         t = n.telegram
         try:

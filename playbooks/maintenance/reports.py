@@ -15,6 +15,7 @@ from inventory.models import Inventory
 from playbooks.errors import PlaybookError
 from store import maintenance
 from store.engine import Store
+from store.files import REPORT_DIRECTORY_MODE, private_directory, write_report
 from store.maintenance import ReportInfo
 
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
@@ -58,14 +59,14 @@ def _data(store: Store, inv: Inventory, report: ReportInfo, lang: str) -> Report
 
 def _write(store: Store, inv: Inventory, report: ReportInfo, langs: list[str]) -> list[Path]:
     directory = Path(report.directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    private_directory(directory, REPORT_DIRECTORY_MODE)
     stem = report.number.replace("/", "-")
     paths = []
     for lang in langs:
         data = _data(store, inv, report, lang)
         for fmt in ("md", "html"):
             path = directory / f"{stem}.{lang}.{fmt}"
-            path.write_text(render(data, lang, fmt), encoding="utf-8")
+            write_report(path, render(data, lang, fmt))
             paths.append(path)
     return paths
 

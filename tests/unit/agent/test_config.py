@@ -77,3 +77,14 @@ def test_maintenance_plan_weekdays_mean_what_crontab_means(line: str, days: set[
 def test_maintenance_plan_that_is_not_a_crontab_line_is_refused_by_the_config(line: str, tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not a cron expression"):
         load_config(None, overrides={"maintenance": {"schedule": line}, "state_dir": tmp_path})
+
+
+def test_pantau_variables_that_are_not_settings_are_left_alone() -> None:
+    env = {"PANTAU_OPERATOR": "budi", "PANTAU_KNOWN_HOSTS": "/etc/ssh/known", "PANTAU_SNMP_COMMUNITY": "s3cret"}
+    config = load_config(None, environ=env)
+    assert config.poll.snmp_interval == 30.0
+
+
+def test_a_mistyped_nested_setting_is_still_an_error_naming_the_variable() -> None:
+    with pytest.raises(ConfigError, match="PANTAU_POL__SNMP_INTERVAL"):
+        load_config(None, environ={"PANTAU_POL__SNMP_INTERVAL": "60"})

@@ -164,3 +164,16 @@ def test_month_report_counts_per_opd_verdict_and_step(store: Engine) -> None:
     assert month_report(Tickets(store), "2026-10")["per_opd"] == {}
     with pytest.raises(PlaybookError, match="YYYY-MM"):
         month_report(Tickets(store), "November")
+
+
+def test_a_failed_webhook_is_logged_by_scheme_host_and_port_never_its_token(caplog: pytest.LogCaptureFixture) -> None:
+    import socket
+
+    with socket.socket() as s:  # a loopback port nobody listens on: the POST is refused
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://user:pw@127.0.0.1:{port}/services/T000/B000/tok3nSECRET?key=qSECRET"
+    config = load_config(None, environ={}, overrides={"notify": {"webhooks": [url], "timeout": 1.0}})
+    assert send(config, "link.state", {"opd": "dinkes"}) == 0
+    assert f"webhook http://127.0.0.1:{port} did not take link.state" in caplog.text
+    assert "SECRET" not in caplog.text and "pw" not in caplog.text
