@@ -30,19 +30,17 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def snmp(rounds: int, interfaces: int) -> dict[str, object]:
+def _one_device(interfaces: int) -> tuple[Device, SnmpProfile]:
+    """The bench namespace's snmpd (127.0.0.1) as a device listing its ``interfaces`` veth ends."""
     names = [f"b{i}{side}" for i in range(interfaces // 2) for side in "ab"]
-    device = Device(
-        name="bench",
-        role=Role.CORE,
-        platform=Platform.LINUX,
-        site="bench",
-        mgmt_address="127.0.0.1",
-        snmp="bench",
-        interfaces=tuple(Interface(name=n) for n in names),
-    )
-    profile = SnmpProfile(name="bench", version=SnmpVersion.V2C, community="env:PBENCH_COMMUNITY")
+    device = Device(name="bench", role=Role.CORE, platform=Platform.LINUX, site="bench", mgmt_address="127.0.0.1",
+                    snmp="bench", interfaces=tuple(Interface(name=n) for n in names))  # fmt: skip
     os.environ["PBENCH_COMMUNITY"] = COMMUNITY
+    return device, SnmpProfile(name="bench", version=SnmpVersion.V2C, community="env:PBENCH_COMMUNITY")
+
+
+def snmp(rounds: int, interfaces: int) -> dict[str, object]:
+    device, profile = _one_device(interfaces)
     columns = [*HC_COLUMNS.values(), *STATUS_COLUMNS.values()]
     loop = asyncio.new_event_loop()
     collector = loop.run_until_complete(_make(Path("."), loop))
@@ -94,11 +92,7 @@ def snmp(rounds: int, interfaces: int) -> dict[str, object]:
 def snmp_exporter(rounds: int, interfaces: int) -> dict[str, object]:
     """The fair peer of :func:`snmp`: prometheus-snmp-exporter scraping the same 1,000-interface target for
     the same columns (one warm process each side; the scrape is one HTTP request from this process)."""
-    names = [f"b{i}{side}" for i in range(interfaces // 2) for side in "ab"]
-    device = Device(name="bench", role=Role.CORE, platform=Platform.LINUX, site="bench", mgmt_address="127.0.0.1",
-                    snmp="bench", interfaces=tuple(Interface(name=n) for n in names))  # fmt: skip
-    profile = SnmpProfile(name="bench", version=SnmpVersion.V2C, community="env:PBENCH_COMMUNITY")
-    os.environ["PBENCH_COMMUNITY"] = COMMUNITY
+    device, profile = _one_device(interfaces)
     url = f"http://{EXPORTER_LISTEN}/snmp?module=pantau_bench&target=127.0.0.1"
     columns = len(HC_COLUMNS) + len(STATUS_COLUMNS)
 
