@@ -125,9 +125,7 @@ async def run_agent(config: Config, stop: asyncio.Event | None = None) -> None:
     registry.register(BuildInfoCollector(__version__, platform.python_version()))
     ProcessCollector(registry=registry)
     renderer = SnapshotRenderer()
-    app = http_app(
-        registry, lambda: stalled(agent, config.poll.snmp_interval), lambda: renderer.render(agent.snapshot)
-    )
+    app = http_app(registry, lambda: stalled(agent, config.poll.snmp_interval), lambda: renderer.render(agent.snapshot))
     server = serve_http(config.listen, app)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -107,19 +107,19 @@ class Agent:
         devices = [d for d in self.inventory.devices if d.snmp is not None]
         loop = asyncio.get_running_loop()
         pending: list[asyncio.TimerHandle] = []
-        tasks = {asyncio.ensure_future(self._poll_one(d)): d for d in devices}
-        left = set(tasks.values())
+        tasks = [asyncio.ensure_future(self._poll_one(d)) for d in devices]
+        left = {d.name: d for d in devices}  # by name: hashing a Device model hashes all its fields
         try:
             for done in asyncio.as_completed(tasks, timeout=self.config.poll.round_seconds):
                 device, result = await done
-                left.discard(device)
+                del left[device.name]
                 self._settle(device, result)
                 if not pending or pending[-1].when() <= loop.time():
                     pending.append(loop.call_later(REBUILD_SECONDS, self.rebuild))
         except TimeoutError:
             for task in tasks:
                 task.cancel()
-            for device in sorted(left, key=lambda d: d.name):
+            for device in (left[name] for name in sorted(left)):
                 message = f"{device.name}: no answer within the round's {self.config.poll.round_seconds:.0f} s"
                 self._settle(device, DeviceFailure("round-deadline", message))
             await asyncio.gather(*tasks, return_exceptions=True)

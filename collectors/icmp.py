@@ -36,6 +36,7 @@ def checksum(data: bytes) -> int:
 
 
 PAYLOAD = b"pantau-probe----"
+PRECISE = 0.001  # the event loop's sleeps are this coarse (epoll: milliseconds)
 
 
 def echo_request(ident: int, seq: int, payload: bytes = PAYLOAD) -> bytes:
@@ -79,6 +80,14 @@ def arrival_time(ancillary: list[tuple[int, int, bytes]]) -> float:
             sec, nsec = struct.unpack("qq", data[:16])
             return float(sec) + float(nsec) / 1e9
     return time.time()
+
+
+async def _until(loop: asyncio.AbstractEventLoop, when: float) -> None:
+    """Wait until the loop's clock reaches ``when``. epoll waits in whole milliseconds rounded up, which
+    made every gap between a round's bursts up to 1 ms late; the last millisecond is waited by yielding to
+    the loop (the replies are read meanwhile), at most a millisecond of CPU per gap."""
+    while (left := when - loop.time()) > 0:
+        await asyncio.sleep(left - PRECISE if left > PRECISE else 0)
 
 
 class IcmpProber:
@@ -163,7 +172,7 @@ class IcmpProber:
                     except OSError:  # no route: counted as lost, like a request that got no reply
                         pass
                 if number < self.count - 1:  # each target's requests ``interval`` apart, start to start
-                    await asyncio.sleep(max(0.0, first + (number + 1) * self.interval - loop.time()))
+                    await _until(loop, first + (number + 1) * self.interval)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(done.wait(), self.timeout)
         finally:

@@ -30,6 +30,7 @@ from inventory.models import (
 MAX_NODES = 200_000  # alias bombs ("billion laughs") expand to more than any real inventory holds
 # libyaml where PyYAML has it: composes 8x faster (a 2,000-device devices.yml: 3.1 s → 0.39 s)
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_STR = "tag:yaml.org,2002:str"
 
 
 @dataclass
@@ -57,6 +58,8 @@ class _Converter:
             raise _TooBig
         self.lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, ScalarNode):
+            if node.tag == _STR:  # the composer resolved the tag: a string is its value (most scalars)
+                return node.value
             return self.constructor.construct_object(node, deep=True)
         if isinstance(node, SequenceNode):
             return [self.convert(child, (*path, i)) for i, child in enumerate(node.value)]
@@ -67,7 +70,7 @@ class _Converter:
                 if not isinstance(key_node, ScalarNode):
                     self.problems.append(Problem(self.file, line, "a mapping key must be a plain word"))
                     continue
-                key = str(self.constructor.construct_object(key_node))
+                key = key_node.value if key_node.tag == _STR else str(self.constructor.construct_object(key_node))
                 if key in result:
                     self.problems.append(
                         Problem(self.file, line, f"key '{key}' appears twice in one mapping; keep one")
