@@ -3,13 +3,15 @@
 An address is unusable when it is the network or broadcast address (IPv4 prefixes up to /30; /31 and
 /32 use every address, RFC 3021), the IPv6 subnet-router anycast address, the gateway, inside a
 reserved range, a static assignment of the inventory, live in the store, or seen in use by someone
-IPAM does not know (a conflict). Committing a choice is the store's job (a unique constraint on the
-live address per prefix), not this module's.
+IPAM does not know (a conflict). Prefixes may nest (``within:``): an address is live in at most one of
+a prefix and the prefixes inside or around it, and claims in any of them serialize on the outermost one
+(:func:`outermost`). Committing a choice is the store's job (a unique constraint on the live address),
+not this module's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Set
+from collections.abc import Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 
@@ -215,6 +217,15 @@ def prefix_for(inventory: Inventory, purpose: Purpose, name: str | None = None) 
         if p.purpose is purpose:
             return p
     raise IpamError(f"the inventory has no prefix with purpose '{purpose}'; add one to prefixes.yml")
+
+
+def outermost(prefixes: Sequence[Prefix], prefix: Prefix) -> Prefix:
+    """The outermost prefix among ``prefixes`` that holds ``prefix`` (``prefix`` itself when none does):
+    claims in a nest of prefixes serialize on it, so a parent and its children never hand out one address
+    at the same moment."""
+    net = prefix.prefix
+    around = [p for p in prefixes if p.prefix.version == net.version and net.subnet_of(p.prefix)]  # type: ignore[arg-type]
+    return min([prefix, *around], key=lambda p: p.prefix.prefixlen)
 
 
 def prefix_of(inventory: Inventory, address: Address) -> Prefix:

@@ -1,20 +1,22 @@
 """IP allocations in the store: claim, release, conflicts, history.
 
 The choice is :mod:`inventory.ipam`'s (pure); here it is committed. A claim is one transaction that
-first updates the prefix's row in ``ipam_prefixes`` (serializing claims in that prefix: a row lock on
-PostgreSQL, so other prefixes never wait; SQLite has one write lock anyway), then reads the live
-allocations from the prefix's floor up (see ``_lowest_free``), chooses, and inserts the live row. The
-unique constraints on (prefix, live address) and (prefix, live hostname) are the guarantee underneath: a
-claim they refuse is retried. On SQLite claims in a prefix also queue first come, first served (see
-``_prefix_lock``). The live check (is somebody on the network using the address already?) runs after the
-claim, so concurrent claimants never probe the same address.
+first updates the row in ``ipam_prefixes`` of the outermost prefix holding the claimed one (serializing
+claims in a nest of prefixes: a row lock on PostgreSQL, so other prefixes never wait; SQLite has one
+write lock anyway), then reads the live addresses inside the prefix, whichever prefix of the nest holds
+them, from the prefix's floor up (see ``_lowest_free``), chooses, and inserts the live row. The unique
+constraints on the live address (across all prefixes: a parent and its child can never both hand one
+out) and on (prefix, live hostname) are the guarantee underneath: a claim they refuse is retried. On
+SQLite claims in a nest also queue first come, first served (see ``_prefix_lock``). The live check (is
+somebody on the network using the address already?) runs after the claim, so concurrent claimants never
+probe the same address.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from ipaddress import IPv4Address, IPv6Address, ip_address
@@ -25,7 +27,16 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from inventory.ipam import Address, IpamError, all_taken_below, bounds, check_requested, choose, free_addresses
+from inventory.ipam import (
+    Address,
+    IpamError,
+    all_taken_below,
+    bounds,
+    check_requested,
+    choose,
+    free_addresses,
+    outermost,
+)
 from inventory.models import Prefix
 from store.queue_lock import queue_lock
 from store.schema import Base, IpAllocation, IpConflict
@@ -103,17 +114,33 @@ _FLOOR = text("SELECT floor FROM ipam_prefixes WHERE name = :p")
 _NEW_PREFIX = text("INSERT INTO ipam_prefixes (name, claims) VALUES (:p, 1)")
 _SET_FLOOR = text("UPDATE ipam_prefixes SET floor = :floor WHERE name = :p")
 _MINE = text("SELECT id, address FROM ip_allocations WHERE prefix = :p AND live_hostname = :hostname")
-_LIVE_BELOW = text("SELECT count(*) FROM ip_allocations WHERE prefix = :p AND live_key < :key")
-_LIVE_FROM = text(
-    "SELECT live_key FROM ip_allocations WHERE prefix = :p AND live_key >= :key ORDER BY live_key LIMIT :n"
+# the live addresses inside a prefix, of whichever prefix (a nested one, or one around it); the key's width
+# keeps IPv6 keys out of an IPv4 range
+_LIVE_BELOW = text(
+    "SELECT count(*) FROM ip_allocations WHERE live_key >= :first AND live_key < :key AND length(live_key) = :w"
 )
-_CONFLICTED = text("SELECT address FROM ip_conflicts WHERE prefix = :p AND cleared_at IS NULL")
+_LIVE_FROM = text(
+    "SELECT live_key FROM ip_allocations WHERE live_key >= :key AND live_key <= :last AND length(live_key) = :w "
+    "ORDER BY live_key LIMIT :n"
+)
+_LIVE_IN = text(
+    "SELECT address, hostname FROM ip_allocations WHERE live_key >= :first AND live_key <= :last "
+    "AND length(live_key) = :w"
+)
+_CONFLICTED = text("SELECT address, detected_by, mac FROM ip_conflicts WHERE cleared_at IS NULL")
 _INSERT = insert(_table(IpAllocation))
 
 
 def _key(value: int, version: int) -> str:
     """The live_key form of an address's value: fixed-width hex, so text order is address order."""
     return format(value, "08x" if version == 4 else "032x")
+
+
+def _span(prefix: Prefix) -> dict[str, object]:
+    """The bounds of ``prefix``'s live keys, as the range statements take them."""
+    first, last = bounds(prefix)
+    version = prefix.prefix.version
+    return {"first": _key(first, version), "last": _key(last, version), "w": 8 if version == 4 else 32}
 
 
 def _lowest_free(conn: Connection, prefix: Prefix, floor: str | None) -> Address:
@@ -124,22 +151,19 @@ def _lowest_free(conn: Connection, prefix: Prefix, floor: str | None) -> Address
     Raises:
         NoFreeAddress: the prefix is full (the message counts reserved, used and conflicting addresses).
     """
-    conflicted = {_value(a) for a in conn.execute(_CONFLICTED, {"p": prefix.name}).scalars()}
+    conflicted = {int(a) for a in _conflicts(conn, prefix)}
+    span = _span(prefix)
     cursor, _ = bounds(prefix)
     if floor is not None:
-        live_below = conn.execute(_LIVE_BELOW, {"p": prefix.name, "key": floor}).scalar_one()
+        live_below = conn.execute(_LIVE_BELOW, {**span, "key": floor}).scalar_one()
         if all_taken_below(prefix, int(floor, 16), live_below, conflicted):
             cursor = int(floor, 16)
     while True:
-        page = (
-            conn.execute(_LIVE_FROM, {"p": prefix.name, "key": _key(cursor, prefix.prefix.version), "n": PAGE})
-            .scalars()
-            .all()
-        )
+        page = conn.execute(_LIVE_FROM, {**span, "key": _key(cursor, prefix.prefix.version), "n": PAGE}).scalars().all()
         found = next(free_addresses(prefix, {int(k, 16) for k in page} | conflicted, cursor), None)
         if len(page) < PAGE:
             if found is None:  # full: let the chooser say how (reserved, used, in conflict)
-                choose(prefix, set(_used(conn, prefix.name)), set(_conflicts(conn, prefix.name)))
+                choose(prefix, set(_used(conn, prefix)), set(_conflicts(conn, prefix)))
             assert found is not None
             return found
         top = int(page[-1], 16)
@@ -166,26 +190,29 @@ def _row(want: _Wanted, value: int, version: int) -> dict[str, object]:
     }
 
 
-def _used(s: Session | Connection, prefix: str) -> dict[Address, str]:
-    rows = s.execute(
-        select(IpAllocation.address, IpAllocation.hostname).where(
-            IpAllocation.prefix == prefix, IpAllocation.live_address.is_not(None)
-        )
-    ).all()
-    return {_address(a): h for a, h in rows}
+def _used(s: Session | Connection, prefix: Prefix) -> dict[Address, str]:
+    """The live addresses inside ``prefix`` (of it or of a prefix nested with it) and their hostnames."""
+    return {_address(a): h for a, h in s.execute(_LIVE_IN, _span(prefix)).all()}
 
 
-def _conflicts(s: Session | Connection, prefix: str) -> dict[Address, str]:
-    t = _table(IpConflict)
-    rows = s.execute(
-        select(t.c.address, t.c.detected_by, t.c.mac).where(t.c.prefix == prefix, t.c.cleared_at.is_(None))
-    ).all()
-    return {_address(r.address): f"seen by {r.detected_by}, MAC {r.mac or 'unknown'}" for r in rows}
+def _conflicts(s: Session | Connection, prefix: Prefix) -> dict[Address, str]:
+    """The open conflicts inside ``prefix``, whichever prefix of a nest recorded them (they are few)."""
+    out = {}
+    for r in s.execute(_CONFLICTED).all():
+        address = _address(r.address)
+        if address.version == prefix.prefix.version and address in prefix.prefix:
+            out[address] = f"seen by {r.detected_by}, MAC {r.mac or 'unknown'}"
+    return out
 
 
 class Allocations:
-    def __init__(self, store: Engine) -> None:
+    """Claims and releases of addresses; ``prefixes`` (the IP plan) tell which prefixes nest, so claims in
+    a nest serialize on its outermost prefix (without them each prefix is its own: still never one address
+    twice, as the unique constraint refuses it, but with retries)."""
+
+    def __init__(self, store: Engine, prefixes: Sequence[Prefix] = ()) -> None:
         self.store = store
+        self.prefixes = tuple(prefixes)
         database = store.url.database if store.dialect.name == "sqlite" else None
         self._lock_dir = Path(database).parent / "locks" if database and database != ":memory:" else None
         self._prepared: set[str] = set()  # prefixes whose claim statements this process has prepared
@@ -209,11 +236,12 @@ class Allocations:
             self._rehearse(conn, prefix, "")
         self._prepared.add(prefix.name)
 
-    def used(self, prefix: str) -> dict[Address, str]:
+    def used(self, prefix: Prefix) -> dict[Address, str]:
+        """The live addresses inside ``prefix``, also those of prefixes nested in it."""
         with Session(self.store) as s:
             return _used(s, prefix)
 
-    def conflicts(self, prefix: str) -> dict[Address, str]:
+    def conflicts(self, prefix: Prefix) -> dict[Address, str]:
         with Session(self.store) as s:
             return _conflicts(s, prefix)
 
@@ -261,6 +289,7 @@ class Allocations:
     def _claim(self, want: _Wanted) -> tuple[int, Address, bool] | None:
         """One transaction: lock the prefix, choose, insert the live row. (row id, address, existed already),
         or None if a unique constraint still refused it."""
+        lock = outermost(self.prefixes, want.prefix).name
         try:
             with self.store.connect() as conn:
                 if want.requested is None and want.prefix.name not in self._prepared:
@@ -268,14 +297,14 @@ class Allocations:
                     self._prepared.add(want.prefix.name)
                 if conn.dialect.name != "sqlite":
                     with conn.begin():
-                        return self._claim_locked(conn, want)
+                        return self._claim_locked(conn, want, lock)
                 # SQLite checkpoints its write-ahead log in the commit that fills it (1,000 pages, a claim
                 # writes about 10): not while the prefix's queue waits on this claim, but after it
                 conn.exec_driver_sql("PRAGMA wal_autocheckpoint = 0")
                 conn.commit()
                 try:
-                    with self._prefix_lock(want.prefix.name), conn.begin():
-                        return self._claim_locked(conn, want)
+                    with self._prefix_lock(lock), conn.begin():
+                        return self._claim_locked(conn, want, lock)
                 finally:
                     self._claims += 1
                     if self._claims % CHECKPOINT_EVERY == 0:
@@ -315,11 +344,14 @@ class Allocations:
                     conn.exec_driver_sql("PRAGMA query_only = 0")
 
     @staticmethod
-    def _claim_locked(conn: Connection, want: _Wanted) -> tuple[int, Address, bool]:
-        """The claim inside its transaction, the prefix's lock held: (row id, address, existed already)."""
+    def _claim_locked(conn: Connection, want: _Wanted, lock: str) -> tuple[int, Address, bool]:
+        """The claim inside its transaction, holding the lock of ``lock``, the outermost prefix of the nest:
+        (row id, address, existed already)."""
         prefix, hostname, requested = want.prefix, want.hostname, want.requested
-        # first statement: takes the prefix's row lock (PostgreSQL) or the write lock (SQLite), so the
-        # reads below see every claim committed before and no other claim in this prefix runs meanwhile
+        # first statement: takes the nest's row lock (PostgreSQL) or the write lock (SQLite), so the reads
+        # below see every claim committed before and no other claim in this nest runs meanwhile
+        if lock != prefix.name and conn.execute(_TAKE_PREFIX, {"p": lock}).first() is None:
+            conn.execute(_NEW_PREFIX, {"p": lock})
         locked = conn.execute(_TAKE_PREFIX, {"p": prefix.name}).first()
         if locked is None:
             conn.execute(_NEW_PREFIX, {"p": prefix.name})
@@ -331,7 +363,7 @@ class Allocations:
                 )
             return mine.id, _address(mine.address), True
         if requested is not None:
-            check_requested(prefix, requested, _used(conn, prefix.name), _conflicts(conn, prefix.name))
+            check_requested(prefix, requested, _used(conn, prefix), _conflicts(conn, prefix))
             address = requested
         else:
             address = _lowest_free(conn, prefix, locked.floor if locked is not None else None)

@@ -63,13 +63,15 @@ class IpAllocation(Base):
     """An address handed out from a prefix. ``live_address``/``live_hostname`` are set while the allocation is
     live and cleared on release: the unique constraints on them are what keeps two allocations at once from
     getting the same address (NULLs never collide, on SQLite as on PostgreSQL), and what makes asking twice
-    for the same hostname return the same row. Released rows stay as history."""
+    for the same hostname return the same row. The live address is unique across every prefix: nested
+    prefixes (a parent and its child) never both hand out one address. Released rows stay as history."""
 
     __tablename__ = "ip_allocations"
     __table_args__ = (
-        UniqueConstraint("prefix", "live_address", name="uq_ip_allocations_live_address"),
+        UniqueConstraint("live_address", name="uq_ip_allocations_live_address_any"),
         UniqueConstraint("prefix", "live_hostname", name="uq_ip_allocations_live_hostname"),
         Index("ix_ip_allocations_prefix_live_key", "prefix", "live_key"),
+        Index("ix_ip_allocations_live_key", "live_key"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -45,7 +45,7 @@ def _runner(cfg: Config, inv: Inventory, store: Store, live_check: bool = True) 
         inv,
         cfg.inventory,
         DnsUpdater(inv, cfg.inventory),
-        Allocations(store),
+        Allocations(store, inv.prefixes),
         network_live_check(inv, cfg.inventory, cfg.poll.snmp_timeout) if live_check else None,
     )
     return PlaybookRunner(store, PLAYBOOKS, {"services": services})
@@ -268,7 +268,7 @@ def ipam_show(
 ) -> None:
     """Utilization of prefixes: size, reserved, used, conflicts, free; with a prefix, its allocations."""
     _cfg, inv, store = setup(config_path, inventory, state_dir)
-    allocations = Allocations(store)
+    allocations = Allocations(store, inv.prefixes)
     chosen = (
         [p for p in inv.prefixes if p.name == prefix]
         if prefix
@@ -278,7 +278,7 @@ def ipam_show(
         raise RunError(f"no prefix '{prefix}' in the inventory; prefixes: {', '.join(p.name for p in inv.prefixes)}")
     report = []
     for p in chosen:
-        used, conflicts = allocations.used(p.name), allocations.conflicts(p.name)
+        used, conflicts = allocations.used(p), allocations.conflicts(p)
         u = usage(p, set(used), set(conflicts))
         report.append(
             {
@@ -315,7 +315,7 @@ def ipam_history(
     cfg, inv, store = setup(config_path, inventory, state_dir)
     addr = parse_address(address)
     pfx = prefix_of(inv, addr)
-    allocations = Allocations(store)
+    allocations = Allocations(store, inv.prefixes)
     events: list[dict[str, Any]] = []
     for a in allocations.history(str(addr)):
         events.append(

@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from store.engine import make_engine, migrate, open_store
+from store.engine import HEAD, make_engine, migrate, open_store
 from store.schema import Base
 
 
@@ -28,7 +28,7 @@ def test_sqlite_store_runs_in_wal_mode_and_migrating_twice_is_harmless(tmp_path:
     engine = open_store(url)
     with engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0007"
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD
 
 
 def _open(url: str) -> str:
@@ -40,7 +40,7 @@ def test_processes_opening_a_new_store_together_all_succeed(tmp_path: Path) -> N
     url = f"sqlite:///{tmp_path / 'pantau.db'}"
     with multiprocessing.get_context("spawn").Pool(8) as pool:
         versions = pool.map(_open, [url] * 8)
-    assert set(versions) == {"0007"}
+    assert set(versions) == {HEAD}
 
 
 def test_head_constant_is_alembics_head() -> None:
