@@ -17,13 +17,21 @@ from inventory.loader import load_inventory
 from playbooks.maintenance.reports import ReportFiles, create_reports
 from playbooks.maintenance.run import run_maintenance
 from store.engine import open_store
+from store.files import private_directory, secret_key
 
 log = logging.getLogger(__name__)
 JOBSTORE = "maintenance"
 JOB_TABLE = "apscheduler_jobs"
+REDACTION_KEY = "redaction.key"
 FUNCTION = "agent.maintenance_jobs:scheduled_maintenance"
 _running: dict[str, Config] = {}  # the running agent's configuration, set by the daemon
 # (APScheduler's job store keeps FUNCTION by name: the module and function keep their names for jobs stored)
+
+
+def redaction_key(config: Config) -> bytes:
+    """This installation's key for the fingerprints of hidden secrets (made on first use)."""
+    private_directory(config.state_dir)
+    return secret_key(config.state_dir / REDACTION_KEY)
 
 
 def jobstore(config: Config) -> SQLAlchemyJobStore:
@@ -70,6 +78,7 @@ def run_with_reports(
             timeout=m.timeout,
             progress=progress,
             on_start=on_start,
+            redaction_key=redaction_key(config),
         )
         directory = Path(output) if output else config.state_dir / "reports" / f"{started}-run{outcome.run_id}"
         files = create_reports(store, inv, outcome.run_id, directory, m.languages)

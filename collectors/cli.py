@@ -143,7 +143,11 @@ class CliCollector:
             CliError: cannot connect, host key unknown or changed, authentication failed, command failed.
         """
         from netmiko import ConnectHandler  # noqa: PLC0415 (netmiko and paramiko take ~0.5 s to import: only when SSH is used)
-        from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException  # noqa: PLC0415 (with netmiko, above)
+        from netmiko.exceptions import (  # noqa: PLC0415 (with netmiko, above)
+            NetmikoAuthenticationException,
+            NetmikoTimeoutException,
+            ReadException,
+        )
         from paramiko.ssh_exception import BadHostKeyException, SSHException  # noqa: PLC0415 (with netmiko, above)
 
         spec = PLATFORMS.get(str(device.platform))
@@ -168,11 +172,19 @@ class CliCollector:
         if profile.password is not None:
             params["password"] = resolve_secret(profile.password, self.inventory_dir)
         where = f"{device.name} ({device.mgmt_address}) as {profile.username} (profile '{profile.name}')"
+        command = "(connecting)"
         try:
             with ConnectHandler(**params) as conn:
-                return {
-                    fact: str(conn.send_command(command, read_timeout=self.timeout)) for fact, command in wanted.items()
-                }
+                out = {}
+                for fact, command in wanted.items():
+                    out[fact] = str(conn.send_command(command, read_timeout=self.timeout))
+                return out
+        except ReadException:  # netmiko's ReadTimeout: the prompt never came back after the command
+            raise CliError(
+                f"{where}: '{command}' gave no complete answer within {self.timeout:g} s; the device is slow or "
+                "its prompt is not the one expected",
+                device.name,
+            ) from None
         except BadHostKeyException:
             raise CliError(
                 f"{where}: the SSH host key differs from {self.known_hosts}; verify the device before updating it",

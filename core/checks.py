@@ -8,6 +8,7 @@ from ipaddress import ip_network
 
 from core.findings import DC, DeviceFacts, DnsFacts, Result, Status, Thresholds, location_of
 from core.rates import UPTIME_MODULO
+from core.redact import secrets_changed
 from inventory.models import Inventory, Purpose
 
 
@@ -342,14 +343,17 @@ def config_drift(inv: Inventory, device: str, now: str | None, before: str | Non
         )
     diff = "".join(difflib.unified_diff(before.splitlines(True), now.splitlines(True), "backup", "running", n=1))
     changed = sum(1 for line in diff.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---"))
+    secrets = secrets_changed(diff.splitlines())
     return Result(
         "config.backup",
         loc,
         device,
         "running-config",
         Status.WARN,
-        f"konfigurasi berubah sejak pemeliharaan terakhir ({changed} baris)",
-        f"configuration changed since the last maintenance ({changed} lines)",
+        f"konfigurasi berubah sejak pemeliharaan terakhir ({changed} baris"
+        + (f"; {secrets} rahasia berubah, nilainya disembunyikan)" if secrets else ")"),
+        f"configuration changed since the last maintenance ({changed} lines"
+        + (f"; {secrets} secret(s) changed, values hidden)" if secrets else ")"),
         "pastikan perubahan tercatat dan disetujui",
         "make sure the change was recorded and approved",
         diff,

@@ -1,10 +1,11 @@
 """The files pantau keeps are private, whatever the process umask: the state directory 0700, the SQLite
-store 0600 (SQLite gives its -wal and -shm files the database's mode), reports 0640 in folders 0750 (the
-owner's group may read them, nobody else)."""
+store 0600 (SQLite gives its -wal and -shm files the database's mode), the key that fingerprints hidden
+secrets 0600, reports 0640 in folders 0750 (the owner's group may read them, nobody else)."""
 
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 DIRECTORY_MODE = 0o700
@@ -38,3 +39,25 @@ def write_report(path: Path, text: str, mode: int = REPORT_MODE) -> None:
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         os.fchmod(fd, mode)
         handle.write(text)
+
+
+KEY_BYTES = 32
+
+
+def secret_key(path: Path) -> bytes:
+    """The key kept in ``path`` (0600), made once with random bytes: it fingerprints the secrets hidden
+    from device configurations, so it never goes into the store or a report."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, STORE_MODE)
+    except FileExistsError:
+        key = path.read_bytes()
+        if len(key) != KEY_BYTES:
+            raise ValueError(f"{path}: not a key of {KEY_BYTES} bytes; remove it and a new one is made") from None
+        return key
+    key = secrets.token_bytes(KEY_BYTES)
+    try:
+        os.fchmod(fd, STORE_MODE)
+        os.write(fd, key)
+    finally:
+        os.close(fd)
+    return key

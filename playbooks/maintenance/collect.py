@@ -4,7 +4,9 @@ the SOA serials of every zone on every listed server."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,14 +17,26 @@ from collectors.icmp import IcmpProber
 from collectors.snmp import SnmpCollector
 from collectors.snmp_values import parse_date_and_time
 from core.findings import DeviceFacts, DnsFacts, InterfaceFacts
+from core.redact import redact
+from inventory.errors import InventoryError
 from inventory.models import Device, Inventory
 
+log = logging.getLogger(__name__)
+MAX_SSH_AT_ONCE = 32
 SSH_FACTS = ["running_config", "routes", "ospf_neighbors", "disk"]
 
 
 async def _device_facts(
-    inv: Inventory, inventory_dir: Path, known_hosts: Path, device: Device, icmp_ok: bool, timeout: float
+    inv: Inventory,
+    inventory_dir: Path,
+    known_hosts: Path,
+    device: Device,
+    icmp_ok: bool,
+    timeout: float,
+    redaction_key: bytes,
+    pool: ThreadPoolExecutor | None = None,
 ) -> DeviceFacts:
+    """One device's facts; whatever fails is this device's *not checked* with the reason, never the run's."""
     facts = DeviceFacts(device.name, taken_at=0.0, icmp_ok=icmp_ok)
     if device.snmp is not None:
         collector = SnmpCollector(inventory_dir, timeout=timeout, retries=1)
@@ -49,18 +63,23 @@ async def _device_facts(
             if stamp is not None:
                 # DateAndTime has 0.1 s resolution; the read took part of a round trip
                 facts.clock_skew_s = stamp.timestamp() - system.read_at
-        except CollectorError as exc:
+        except (CollectorError, InventoryError) as exc:  # InventoryError: the profile's secret cannot be read
             facts.snmp_ok, facts.snmp_error = False, str(exc).split(": ", 1)[-1]
+        except Exception as exc:  # a defect one device's answer triggered: its checks are not done, the run goes on
+            log.exception("SNMP facts of %s failed", device.name, extra={"device": device.name})
+            facts.snmp_ok, facts.snmp_error = False, f"{type(exc).__name__}: {exc}"
         finally:
             collector.close()
     if device.ssh is not None:
         cli = CliCollector(inventory_dir, known_hosts, timeout=max(timeout * 3, 5.0))
         platform = str(device.platform)
         try:
-            out = await asyncio.to_thread(cli.run, device, inv.ssh_profile(device.ssh), SSH_FACTS)
+            ssh = inv.ssh_profile(device.ssh)
+            out = await asyncio.get_running_loop().run_in_executor(pool, cli.run, device, ssh, SSH_FACTS)
             facts.ssh_ok = True
             if "running_config" in out:
-                facts.config = normalize_config(platform, out["running_config"])
+                # secrets out before the configuration is kept, diffed or shown anywhere
+                facts.config = redact(platform, normalize_config(platform, out["running_config"]), redaction_key)
             if "routes" in out:
                 facts.routes = installed_routes(platform, parse(platform, "routes", out["routes"]))
             if "ospf_neighbors" in out:
@@ -69,8 +88,11 @@ async def _device_facts(
             if "disk" in out:
                 rows = parse(platform, "disk", out["disk"])
                 facts.disk_used_pct = float(rows[0]["capacity_pct"]) if rows else None
-        except CollectorError as exc:
+        except (CollectorError, InventoryError) as exc:
             facts.ssh_ok, facts.ssh_error = False, str(exc).split(": ", 1)[-1]
+        except Exception as exc:
+            log.exception("SSH facts of %s failed", device.name, extra={"device": device.name})
+            facts.ssh_ok, facts.ssh_error = False, f"{type(exc).__name__}: {exc}"
     facts.taken_at = datetime.now(UTC).timestamp()
     return facts
 
@@ -81,23 +103,33 @@ async def collect(
     known_hosts: Path,
     devices: list[Device],
     timeout: float,
+    redaction_key: bytes,
     progress: Callable[[str], None] | None = None,
 ) -> tuple[dict[str, DeviceFacts], list[DnsFacts]]:
-    """Facts of ``devices`` (in parallel) and the SOA serials of every zone on every listed server."""
+    """Facts of ``devices`` (in parallel) and the SOA serials of every zone on every listed server; the
+    configurations with their secrets hidden (:mod:`core.redact`, under ``redaction_key``)."""
     prober = IcmpProber(count=3, interval=0.05, timeout=1.0)
     try:
         pings = await prober.probe([str(d.mgmt_address) for d in devices])
     finally:
         prober.close()
 
+    # a thread per device (up to MAX_SSH_AT_ONCE): the default executor's few threads (6 on 2 cores) made a
+    # run with slow devices last the sum of their timeouts, not the slowest one's
+    pool = ThreadPoolExecutor(max_workers=max(1, min(MAX_SSH_AT_ONCE, len(devices))), thread_name_prefix="ssh")
+
     async def one(device: Device) -> DeviceFacts:
         result = pings.get(str(device.mgmt_address))
-        facts = await _device_facts(inv, inventory_dir, known_hosts, device, bool(result and result.received), timeout)
+        up = bool(result and result.received)
+        facts = await _device_facts(inv, inventory_dir, known_hosts, device, up, timeout, redaction_key, pool)
         if progress is not None:
             progress(device.name)
         return facts
 
-    gathered = await asyncio.gather(*(one(d) for d in devices))
+    try:
+        gathered = await asyncio.gather(*(one(d) for d in devices))
+    finally:
+        pool.shutdown(wait=False)
     dns: list[DnsFacts] = []
     for zone in inv.zones:
         serials: dict[str, int | None] = {}

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from core.checks import evaluate
 from core.findings import DC, Result, Thresholds, location_of
+from core.redact import redact
 from inventory.models import Device, Inventory
 from playbooks.errors import PlaybookError
 from playbooks.maintenance.collect import collect
@@ -62,8 +63,12 @@ def run_maintenance(
     timeout: float = 2.0,
     progress: Callable[[str], None] | None = None,
     on_start: Callable[[int], None] | None = None,
+    *,
+    redaction_key: bytes,
 ) -> Outcome:
-    """Collect, check, and store one maintenance run over ``chosen`` locations (default: all)."""
+    """Collect, check, and store one maintenance run over ``chosen`` locations (default: all); device
+    configurations are kept and compared with their secrets hidden under ``redaction_key`` (this
+    installation's: the same key every run, so an unchanged secret keeps its fingerprint)."""
     every = locations(inv)
     chosen = chosen or every
     unknown = [c for c in chosen if c not in every]
@@ -73,12 +78,18 @@ def run_maintenance(
         raise PlaybookError("maintenance needs SSH: set known_hosts in pantau.yml (host keys are always checked)")
     devices = devices_of(inv, chosen)
     names = [d.name for d in devices]
-    before, configs_before = maintenance.previous_facts(store, names), maintenance.previous_configs(store, names)
+    key = redaction_key
+    before = maintenance.previous_facts(store, names)
+    # backups kept before secrets were hidden are hidden too before they are compared or shown
+    configs_before = {
+        name: redact(str(inv.device(name).platform), text, key)
+        for name, text in maintenance.previous_configs(store, names).items()
+    }
     run_id = maintenance.start(store, trigger, chosen, plan, by)
     if on_start is not None:
         on_start(len(devices))
     try:
-        facts, dns = asyncio.run(collect(inv, inventory_dir, known_hosts, devices, timeout, progress))
+        facts, dns = asyncio.run(collect(inv, inventory_dir, known_hosts, devices, timeout, key, progress))
     except BaseException:
         maintenance.discard(store, run_id)  # nothing was checked: leave no half run behind
         raise

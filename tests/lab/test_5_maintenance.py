@@ -205,3 +205,33 @@ def test_scheduled_maintenance_survives_an_agent_restart_and_runs_at_its_time(la
         assert 'pantau_maintenance_findings{opd="dinkes",severity="fail"} 0.0' in metrics
     finally:
         stop(agent)
+
+
+def test_a_password_set_on_a_router_reaches_no_store_report_or_json_while_its_change_is_reported(
+    lab: Runner, tmp_path: Path
+) -> None:
+    planted = ["Planted-Vty-7f3a", "Planted-Enable-9c1d"]
+    maintenance(lab, tmp_path / "state", "--opd", "pusat-data")  # the backup to compare with
+    vtysh(lab, "core", "configure terminal", f"password {planted[0]}", f"enable password {planted[1]}")
+    try:
+        result = subprocess.run(
+            lab.in_node("nms", [sys.executable, "-m", "agent", "maintenance", "run", "--json", "--opd", "pusat-data",
+                                "--state-dir", str(tmp_path / "state"), "--inventory", str(INVENTORY),
+                                "--output", str(tmp_path / "reports"), "--lang", "id", "--lang", "en"]),
+            check=False, capture_output=True, text=True, timeout=300, env={**os.environ, **ENV},
+        )  # fmt: skip
+    finally:
+        vtysh(lab, "core", "configure terminal", "no password", "no enable password")
+    assert result.returncode == 0, result.stderr + result.stdout
+    run = json.loads(result.stdout)
+    drift = next(r for r in run["results"] if r["check"] == "config.backup" and r["device"] == "core")
+    assert drift["status"] == "warn" and "2 rahasia berubah" in drift["finding"], drift
+    assert "2 secret(s) changed" in drift["finding_en"]
+    assert "secret-hidden:" in drift["detail"]
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]  # the store (with its log), the reports
+    assert any(p.suffix == ".html" for p in written) and any(p.name.startswith("pantau.db") for p in written)
+    for secret in planted:
+        assert secret not in result.stdout + result.stderr
+        for path in written:
+            assert secret.encode() not in path.read_bytes(), path
+    assert oct((tmp_path / "state" / "redaction.key").stat().st_mode & 0o777) == "0o600"
