@@ -24,6 +24,15 @@ def query(server: str, name: str, rtype: str, timeout: float = 3.0, port: int = 
     Raises:
         DnsQueryError: no answer within ``timeout``, or the server answered with an error.
     """
+    return set(records(server, name, rtype, timeout, port))
+
+
+def records(server: str, name: str, rtype: str, timeout: float = 3.0, port: int = 53) -> dict[str, int]:
+    """Like :func:`query`, each value with its TTL (what a change must put back to undo itself).
+
+    Raises:
+        DnsQueryError: no answer within ``timeout``, or the server answered with an error.
+    """
     request = dns.message.make_query(name, rtype)
     try:
         response = dns.query.udp(request, server, timeout=timeout, port=port)
@@ -35,12 +44,12 @@ def query(server: str, name: str, rtype: str, timeout: float = 3.0, port: int = 
         raise DnsQueryError(f"cannot query DNS server {server} for {name} {rtype}: {exc.strerror or exc}") from None
     rcode = response.rcode()
     if rcode == dns.rcode.NXDOMAIN:
-        return set()
+        return {}
     if rcode != dns.rcode.NOERROR:
         raise DnsQueryError(f"DNS server {server} answered {dns.rcode.to_text(rcode)} for {name} {rtype}")
     wanted = dns.rdatatype.from_text(rtype)
-    values: set[str] = set()
+    values: dict[str, int] = {}
     for rrset in response.answer:
         if rrset.rdtype == wanted and rrset.name == request.question[0].name:
-            values.update(rdata.to_text().rstrip(".") for rdata in rrset)
+            values.update((rdata.to_text().rstrip("."), rrset.ttl) for rdata in rrset)
     return values

@@ -144,9 +144,13 @@ def _unallocate(ctx: RunContext[ColocationRequest]) -> str:
 
 
 def _add(ctx: RunContext[ColocationRequest], key: str, record: Record) -> str:
-    ctx.remember(key, record.__dict__)  # before the update: a crash right after it is still undone
+    dns = services(ctx).dns
+    # before the update: what the name holds now (the undo leaves exactly that, whatever became of the
+    # update's answer) and the record itself (a crash right after the update is still undone)
+    before = [r.__dict__ for r in dns.existing(record)]
+    ctx.remember_all({key + "_before": before, key: record.__dict__})
     try:
-        result = services(ctx).dns.add(record, replace=ctx.request.replace)
+        result = dns.add(record, replace=ctx.request.replace)
     except DnsError as exc:
         if not exc.maybe_applied:
             ctx.remember(key, None)  # the server certainly did not take it: nothing to undo
@@ -158,13 +162,27 @@ def _add(ctx: RunContext[ColocationRequest], key: str, record: Record) -> str:
 
 
 def _undo_add(ctx: RunContext[ColocationRequest], key: str) -> str | None:
+    """Remove the record this run added, only while it is the name's only record of its type, and put back
+    what a ``--replace`` removed; a record the name held before the run is never removed."""
     if not ctx.facts.get(key) or ctx.facts.get(key + "_result") == "already present":
         return None  # never sent, or it was there before this run: not ours to remove
     record = record_of(ctx.facts[key])
-    result = services(ctx).dns.delete(record)
-    if result == "deleted":
-        log_change(ctx, record, "delete")
-    return f"{record}: {result}"
+    before = [record_of(r) for r in ctx.facts.get(key + "_before", [])]
+    if ctx.request.replace:
+        if [r.value for r in before] == [record.value]:
+            return None  # the name held exactly this before the run: nothing to undo
+        restore = before  # what the replace removed (this record too, if it was one of several)
+    elif any(r.value == record.value for r in before):
+        return None  # there before this run (its update's answer was lost): not ours to remove
+    else:
+        restore = []
+    result = services(ctx).dns.delete(record, restore)
+    if result != "deleted":
+        return f"{record}: {result}"
+    log_change(ctx, record, "delete")
+    for old in restore:
+        log_change(ctx, old, "add")
+    return f"{record}: deleted" + (f"; restored {', '.join(map(str, restore))}" if restore else "")
 
 
 def _dns_forward(ctx: RunContext[ColocationRequest]) -> str:

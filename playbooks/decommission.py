@@ -57,15 +57,21 @@ def _restart_monitoring(ctx: RunContext[DecommissionRequest]) -> str | None:
 
 
 def _delete_records(ctx: RunContext[DecommissionRequest]) -> str:
+    """Delete the server's records, each only after what it holds (with its TTL) is kept in the run's facts:
+    a crash at any point leaves facts that restore exactly what was deleted."""
     dns = services(ctx).dns
     results = []
-    deleted: list[dict[str, Any]] = []
+    deleted: list[dict[str, Any]] = list(ctx.facts.get("deleted", []))
     for data in reversed(ctx.facts["records"]):  # aliases first, then PTR, then A
         record = record_of(data)
+        held = [r for r in dns.existing(record) if r.value == record.value]
+        if not held:
+            results.append(f"{record}: already absent")
+            continue
+        deleted.append(held[0].__dict__)  # before the delete, with the TTL it had
+        ctx.remember("deleted", deleted)
         result = dns.delete(record)
         if result == "deleted":
-            deleted.append(data)
-            ctx.remember("deleted", deleted)
             log_change(ctx, record, "delete")
         results.append(f"{record}: {result}")
     return "; ".join(results)
@@ -84,15 +90,29 @@ def _restore_records(ctx: RunContext[DecommissionRequest]) -> str | None:
 
 def _release(ctx: RunContext[DecommissionRequest]) -> str:
     allocations = services(ctx).allocations
+    ctx.remember("releasing", True)  # before: a crash amid the releases still makes the undo put them back
     released = [i for i in ctx.facts["allocations"] if allocations.release(i, ctx.by)]
     ctx.remember("released", released)
     return f"dilepas: {', '.join(ctx.facts['addresses'])}"
 
 
 def _unrelease(ctx: RunContext[DecommissionRequest]) -> str | None:
+    """Make the released allocations live again.
+
+    Raises:
+        PlaybookError: an address was taken by another allocation since; the run stays ``broken``.
+    """
+    if not ctx.facts.get("releasing"):
+        return None
     allocations = services(ctx).allocations
-    back = [i for i in ctx.facts.get("released", []) if allocations.relive(i)]
-    return f"allocation(s) {back} live again" if back else None
+    ids = ctx.facts["allocations"]
+    lost = [address for i, address in zip(ids, ctx.facts["addresses"], strict=True) if not allocations.relive(i)]
+    if lost:
+        raise PlaybookError(
+            f"cannot give {', '.join(lost)} back to {ctx.request.hostname}: taken by another allocation since "
+            "(pantau ipam history ADDRESS shows by whom); colocate the server again to give it a new address"
+        )
+    return f"allocation(s) {ids} live again"
 
 
 def _verify_gone(ctx: RunContext[DecommissionRequest]) -> str:

@@ -70,7 +70,11 @@ class RunContext(Generic[Req]):
 
     def remember(self, key: str, value: Any) -> None:
         """Record a fact now (before the change it describes), so a crash can be compensated."""
-        self.facts[key] = value
+        self.remember_all({key: value})
+
+    def remember_all(self, facts: Mapping[str, Any]) -> None:
+        """Record several facts in one write of the store."""
+        self.facts.update(facts)
         runs.keep_facts(self.store, self.run_id, self.facts)
 
 
@@ -138,10 +142,10 @@ class PlaybookRunner:
                 message = str(exc) or type(exc).__name__
                 runs.step_ended(self.store, step_id, "failed", None, message)
                 done.append((step_id, step))  # its own compensation too: it may have half-happened
-                state = self._compensate(ctx, done)
-                runs.end(self.store, run_id, state, f"{step.name}: {message}")
+                unfinished = self._compensate(ctx, done)
+                runs.end(self.store, run_id, "broken" if unfinished else "failed", f"{step.name}: {message}")
                 if isinstance(exc, Exception):
-                    raise RunFailed(run_id, step.name, message) from exc
+                    raise RunFailed(run_id, step.name, message, unfinished) from exc
                 raise
             runs.step_ended(self.store, step_id, "ok", output, None)
             done.append((step_id, step))
@@ -150,9 +154,9 @@ class PlaybookRunner:
         runs.end(self.store, run_id, "succeeded", None)
         return RunResult(run_id, "succeeded", None, ctx.facts)
 
-    def _compensate(self, ctx: RunContext[Any], done: list[tuple[int, Step[Any]]]) -> str:
-        """Undo ``done`` in reverse; 'failed' if all compensations worked, 'broken' if one did not."""
-        state = "failed"
+    def _compensate(self, ctx: RunContext[Any], done: list[tuple[int, Step[Any]]]) -> tuple[str, ...]:
+        """Undo ``done`` in reverse; the steps whose compensation failed (empty: all undone)."""
+        unfinished: list[str] = []
         for step_id, step in reversed(done):
             if step.compensate is None:
                 continue
@@ -161,10 +165,10 @@ class PlaybookRunner:
             except Exception as exc:  # keep undoing the rest; the run is marked for recovery
                 log.error("compensation of step %s of run %d failed: %s", step.name, ctx.run_id, exc)
                 runs.step_note(self.store, step_id, "compensation-failed", f"compensation failed: {exc}")
-                state = "broken"
+                unfinished.append(step.name)
                 continue
             runs.step_note(self.store, step_id, "compensated", f"compensated: {note}" if note else "compensated")
-        return state
+        return tuple(unfinished)
 
     # ---- recovery --------------------------------------------------------------------------------
     def recover(self, by: str) -> list[RunResult]:
@@ -186,7 +190,7 @@ class PlaybookRunner:
             done = [(r.id, by_name[r.name]) for r in rows if r.name in by_name]
             for step_id, _ in done:
                 runs.step_interrupted(self.store, step_id)
-            state = self._compensate(ctx, done)
+            state = "broken" if self._compensate(ctx, done) else "failed"
             reason = f"recovered by {by}: the process {run.pid} on {run.host} stopped mid-run; compensated"
             if run.state == "broken":
                 reason = f"recovered by {by}: compensations retried ({run.reason})"

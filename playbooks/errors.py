@@ -34,7 +34,19 @@ class RunError(PlaybookError):
 class RunFailed(PlaybookError):
     """A step failed and the run was compensated; the step's own error is the ``__cause__``."""
 
-    def __init__(self, run_id: int, step: str, message: str) -> None:
+    def __init__(self, run_id: int, step: str, message: str, unfinished: tuple[str, ...] = ()) -> None:
         self.run_id = run_id
         self.step = step
+        self.unfinished = unfinished  # steps whose undo failed too: the run is ``broken``
         super().__init__(message)
+
+    @property
+    def hint(self) -> str | None:
+        """What the operator does next when the undo did not finish, else None."""
+        if not self.unfinished:
+            return None
+        return (
+            f"run {self.run_id} is broken: undoing {', '.join(self.unfinished)} failed as well, so part of it is "
+            f"still in place (pantau runs show {self.run_id}); once the cause is fixed, run `pantau runs recover` "
+            "to finish undoing it"
+        )

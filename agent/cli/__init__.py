@@ -103,6 +103,8 @@ def main(args: Any = None) -> None:
         if exc.__cause__ is not None and not isinstance(exc.__cause__, USER_ERRORS):
             raise  # a defect, not a user error: the traceback is what to report
         err.print(f"error: {exc}", markup=False, highlight=False)
+        if exc.hint:
+            err.print(exc.hint, markup=False, highlight=False)
         sys.exit(2)
     except USER_ERRORS as exc:
         err.print(f"error: {exc}", markup=False, highlight=False)

@@ -4,13 +4,16 @@ Every add carries a prerequisite so it never silently overwrites another host's 
 have no record of that type (no record at all for a CNAME). If it already has exactly the wanted value,
 the add is a no-op ("already present"), so playbooks can run twice. ``replace=True`` deletes the rrset
 and adds the value in one atomic update. Deletes carry the value as a prerequisite, so they only remove
-the record the playbook made. The TSIG secret is read from the credential reference on first use and
-never printed.
+the record the playbook made, and only while it is the name's only record of that type; a delete can put
+back in the same update what a replacing add removed. The TSIG secret is read from the credential
+reference on first use and never printed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +26,7 @@ import dns.rdatatype
 import dns.tsig
 import dns.update
 
-from collectors.dns import query
+from collectors.dns import records
 from inventory.models import Inventory, Zone, ZoneKind
 from inventory.secrets import resolve_secret
 from playbooks.errors import DnsConflict, DnsError
@@ -110,13 +113,22 @@ class DnsUpdater:
             )
         raise self._rcode_error(zone, rcode, record)
 
-    def delete(self, record: Record) -> str:
-        """Delete exactly ``record`` (name, type and value); returns 'deleted' or 'already absent'."""
+    def delete(self, record: Record, restore: Sequence[Record] = ()) -> str:
+        """Delete exactly ``record`` (name, type and value), only while the name's records of that type are
+        exactly it (RFC 2136 value-dependent prerequisite); with ``restore``, put those records back in the
+        same update (the values a replacing add removed, with their TTLs). Returns 'deleted' or
+        'already absent' (the name holds something else now: not this record to remove).
+
+        Raises:
+            DnsError: the update failed (no answer, TSIG rejected, refused).
+        """
         zone = self.zone(record.name)
         update = self._message(zone)
         rdata = _value(record)
         update.present(record.name + ".", dns.rdata.from_text("IN", record.rtype, rdata))
         update.delete(record.name + ".", record.rtype, rdata)
+        for old in restore:
+            update.add(old.name + ".", old.ttl, old.rtype, _value(old))
         rcode = self._send(zone, update, record)
         if rcode == dns.rcode.NOERROR:
             return "deleted"
@@ -125,12 +137,26 @@ class DnsUpdater:
         raise self._rcode_error(zone, rcode, record)
 
     def current(self, record: Record) -> set[str]:
-        """What the zone's primary answers for ``record``'s name and type now."""
+        """What the zone's primary answers for ``record``'s name and type now.
+
+        Raises:
+            DnsError: the primary did not answer, or answered with an error.
+        """
+        return {r.value for r in self.existing(record)}
+
+    def existing(self, record: Record) -> list[Record]:
+        """The records the zone's primary holds now at ``record``'s name and type, with their TTLs: the state
+        a change of this run must leave as it found when it is undone.
+
+        Raises:
+            DnsError: the primary did not answer, or answered with an error.
+        """
         zone = self.zone(record.name)
         try:
-            return query(str(zone.primary), record.name, record.rtype, timeout=self.timeout)
+            found = records(str(zone.primary), record.name, record.rtype, timeout=self.timeout)
         except Exception as exc:
             raise DnsError(f"zone {zone.name}: {exc}") from None
+        return [dataclasses.replace(record, value=value, ttl=ttl) for value, ttl in sorted(found.items())]
 
     # ---- plumbing --------------------------------------------------------------------------------
     def _key(self, zone: Zone) -> dns.tsig.Key:

@@ -90,6 +90,7 @@ def test_failed_step_compensates_it_and_the_done_ones_in_reverse(store: Engine) 
     with Session(store) as s:
         run = s.scalars(select(PlaybookRun)).one()
     assert run.state == "failed" and run.reason == "b: b broke" and run.id == failed.value.run_id
+    assert failed.value.hint is None  # every undo worked: nothing left to recover
     assert steps_of(store, run.id) == [("a", "compensated"), ("b", "compensated")]
 
 
@@ -97,9 +98,12 @@ def test_failed_compensation_leaves_the_run_broken_and_recover_retries_it(store:
     journal: list[str] = []
     book = recording(journal, fail_at="c", fail_undo="b")
     runner = PlaybookRunner(store, {"demo": book}, {})
-    with pytest.raises(PlaybookError):
+    with pytest.raises(RunFailed) as failed:
         runner.run(book, Demo(), "budi")
     assert journal == ["do a", "do b", "do c", "undo c", "undo b", "undo a"]
+    assert failed.value.unfinished == ("b",)
+    assert failed.value.hint is not None and "undoing b failed" in failed.value.hint
+    assert "pantau runs recover" in failed.value.hint
     with Session(store) as s:
         run_id = s.scalars(select(PlaybookRun.id)).one()
     assert run_row(store, run_id).state == "broken"
