@@ -1,6 +1,7 @@
 """Maintenance on schedule: the plan's cron job, and one-off runs staff schedule, kept in the store by
-APScheduler's SQLAlchemy job store so they survive agent restarts. The agent runs them in its executor
-(a thread: SSH is blocking); ``pantau maintenance schedule|list|cancel`` edit the same job store."""
+APScheduler's SQLAlchemy job store (as JSON, not pickles) so they survive agent restarts. The agent runs
+them in its executor (a thread: SSH is blocking); ``pantau maintenance schedule|list|cancel`` edit the same
+job store."""
 
 from __future__ import annotations
 
@@ -9,8 +10,6 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-
 from agent.config import Config
 from core.findings import Result
 from inventory.loader import load_inventory
@@ -18,6 +17,7 @@ from playbooks.maintenance.reports import ReportFiles, create_reports
 from playbooks.maintenance.run import run_maintenance
 from store.engine import open_store
 from store.files import private_directory, secret_key
+from store.jobs import JsonJobStore
 
 log = logging.getLogger(__name__)
 JOBSTORE = "maintenance"
@@ -34,8 +34,9 @@ def redaction_key(config: Config) -> bytes:
     return secret_key(config.state_dir / REDACTION_KEY)
 
 
-def jobstore(config: Config) -> SQLAlchemyJobStore:
-    return SQLAlchemyJobStore(url=config.database_url, tablename=JOB_TABLE)
+def jobstore(config: Config) -> JsonJobStore:
+    """The store of scheduled maintenance; it reads back only jobs that call :data:`FUNCTION`."""
+    return JsonJobStore(config.database_url, JOB_TABLE, frozenset({FUNCTION}))
 
 
 def use_config(config: Config) -> None:

@@ -149,12 +149,14 @@ def _add(ctx: RunContext[ColocationRequest], key: str, record: Record) -> str:
     # update's answer) and the record itself (a crash right after the update is still undone)
     before = [r.__dict__ for r in dns.existing(record)]
     ctx.remember_all({key + "_before": before, key: record.__dict__})
+    ctx.breakpoint("sending")
     try:
         result = dns.add(record, replace=ctx.request.replace)
     except DnsError as exc:
         if not exc.maybe_applied:
             ctx.remember(key, None)  # the server certainly did not take it: nothing to undo
         raise
+    ctx.breakpoint("sent")
     ctx.remember(key + "_result", result)
     if result != "already present":
         log_change(ctx, record, "replace" if result == "replaced" else "add")

@@ -70,7 +70,9 @@ def _delete_records(ctx: RunContext[DecommissionRequest]) -> str:
             continue
         deleted.append(held[0].__dict__)  # before the delete, with the TTL it had
         ctx.remember("deleted", deleted)
+        ctx.breakpoint(f"deleting-{record.rtype}")
         result = dns.delete(record)
+        ctx.breakpoint(f"deleted-{record.rtype}")
         if result == "deleted":
             log_change(ctx, record, "delete")
         results.append(f"{record}: {result}")

@@ -67,10 +67,20 @@ class RunContext(Generic[Req]):
     store: Store  # the store's engine, handed to store repositories
     by: str
     resources: Mapping[str, Any] = field(default_factory=dict)
+    stop_at: str | None = None  # testing: a breakpoint inside a step, "STEP:POINT" (see :meth:`breakpoint`)
+    step: str = ""  # the step running now
 
     def remember(self, key: str, value: Any) -> None:
         """Record a fact now (before the change it describes), so a crash can be compensated."""
         self.remember_all({key: value})
+
+    def breakpoint(self, point: str) -> None:
+        """Stop this process (SIGSTOP) when the run was asked to stop at ``point`` of the running step: the
+        crash tests kill it there (for example ``dns-forward:sending``, after the facts are kept and before
+        the update goes out, and ``dns-forward:sent``, after the server applied it and before its answer is
+        kept)."""
+        if self.stop_at == f"{self.step}:{point}":
+            os.kill(os.getpid(), signal.SIGSTOP)
 
     def remember_all(self, facts: Mapping[str, Any]) -> None:
         """Record several facts in one write of the store."""
@@ -120,8 +130,9 @@ class PlaybookRunner:
     def run(self, playbook: Playbook[Req], request: Req, by: str, stop_after: str | None = None) -> RunResult:
         """Run ``playbook``; on failure compensate and raise :class:`RunFailed` (the run is recorded either way).
 
-        ``stop_after`` stops this process (SIGSTOP) once that step is recorded: a breakpoint for testing
-        recovery from a process killed mid-run.
+        ``stop_after`` stops this process (SIGSTOP) once that step is recorded, or at a point inside a step
+        (``STEP:POINT``, :meth:`RunContext.breakpoint`): breakpoints for testing recovery from a process
+        killed mid-run.
 
         Raises:
             RunFailed: a step failed; the run id, the step and the step's error (as the cause).
@@ -130,9 +141,10 @@ class PlaybookRunner:
         run_id = runs.start(
             self.store, playbook.name, _params(request), by, socket.gethostname(), me, _process_start(me)
         )
-        ctx = RunContext(run_id, request, {}, self.store, by, self.resources)
+        ctx = RunContext(run_id, request, {}, self.store, by, self.resources, stop_after)
         done: list[tuple[int, Step[Req]]] = []
         for position, step in enumerate(playbook.steps, start=1):
+            ctx.step = step.name
             step_id = runs.step_started(
                 self.store, run_id, position, step.name, step.title, step.sop_step, step.allowance, step.expected_output
             )

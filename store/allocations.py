@@ -38,8 +38,9 @@ from inventory.ipam import (
     outermost,
 )
 from inventory.models import Prefix
+from store import conflicts
 from store.queue_lock import queue_lock
-from store.schema import Base, IpAllocation, IpConflict
+from store.schema import Base, IpAllocation
 
 MAX_ATTEMPTS = 256
 PAGE = 256  # live addresses read per query while looking for the lowest free one
@@ -127,7 +128,6 @@ _LIVE_IN = text(
     "SELECT address, hostname FROM ip_allocations WHERE live_key >= :first AND live_key <= :last "
     "AND length(live_key) = :w"
 )
-_CONFLICTED = text("SELECT address, detected_by, mac FROM ip_conflicts WHERE cleared_at IS NULL")
 _INSERT = insert(_table(IpAllocation))
 
 
@@ -151,7 +151,7 @@ def _lowest_free(conn: Connection, prefix: Prefix, floor: str | None) -> Address
     Raises:
         NoFreeAddress: the prefix is full (the message counts reserved, used and conflicting addresses).
     """
-    conflicted = {int(a) for a in _conflicts(conn, prefix)}
+    conflicted = {int(a) for a in conflicts.inside(conn, prefix)}
     span = _span(prefix)
     cursor, _ = bounds(prefix)
     if floor is not None:
@@ -163,7 +163,7 @@ def _lowest_free(conn: Connection, prefix: Prefix, floor: str | None) -> Address
         found = next(free_addresses(prefix, {int(k, 16) for k in page} | conflicted, cursor), None)
         if len(page) < PAGE:
             if found is None:  # full: let the chooser say how (reserved, used, in conflict)
-                choose(prefix, set(_used(conn, prefix)), set(_conflicts(conn, prefix)))
+                choose(prefix, set(_used(conn, prefix)), set(conflicts.inside(conn, prefix)))
             assert found is not None
             return found
         top = int(page[-1], 16)
@@ -193,16 +193,6 @@ def _row(want: _Wanted, value: int, version: int) -> dict[str, object]:
 def _used(s: Session | Connection, prefix: Prefix) -> dict[Address, str]:
     """The live addresses inside ``prefix`` (of it or of a prefix nested with it) and their hostnames."""
     return {_address(a): h for a, h in s.execute(_LIVE_IN, _span(prefix)).all()}
-
-
-def _conflicts(s: Session | Connection, prefix: Prefix) -> dict[Address, str]:
-    """The open conflicts inside ``prefix``, whichever prefix of a nest recorded them (they are few)."""
-    out = {}
-    for r in s.execute(_CONFLICTED).all():
-        address = _address(r.address)
-        if address.version == prefix.prefix.version and address in prefix.prefix:
-            out[address] = f"seen by {r.detected_by}, MAC {r.mac or 'unknown'}"
-    return out
 
 
 class Allocations:
@@ -243,7 +233,7 @@ class Allocations:
 
     def conflicts(self, prefix: Prefix) -> dict[Address, str]:
         with Session(self.store) as s:
-            return _conflicts(s, prefix)
+            return conflicts.inside(s, prefix)
 
     def live(self, hostname: str) -> list[IpAllocation]:
         with Session(self.store) as s:
@@ -277,7 +267,7 @@ class Allocations:
             if seen is None:
                 return Allocation(row_id, prefix.name, str(address), hostname, opd, False, tuple(skipped))
             self._unclaim(row_id)
-            self.record_conflict(prefix.name, address, seen, run_id)
+            conflicts.record(self.store, prefix.name, str(address), seen.how, seen.mac, run_id)
             skipped.append((str(address), seen))
             if requested is not None:
                 raise IpamError(
@@ -363,7 +353,7 @@ class Allocations:
                 )
             return mine.id, _address(mine.address), True
         if requested is not None:
-            check_requested(prefix, requested, _used(conn, prefix), _conflicts(conn, prefix))
+            check_requested(prefix, requested, _used(conn, prefix), conflicts.inside(conn, prefix))
             address = requested
         else:
             address = _lowest_free(conn, prefix, locked.floor if locked is not None else None)
@@ -380,19 +370,6 @@ class Allocations:
             row = s.get(IpAllocation, row_id)
             if row is not None:
                 s.delete(row)
-
-    def record_conflict(self, prefix: str, address: Address, seen: Sighting, run_id: int | None) -> None:
-        with Session(self.store) as s, s.begin():
-            s.add(
-                IpConflict(
-                    prefix=prefix,
-                    address=str(address),
-                    mac=seen.mac,
-                    detected_by=seen.how,
-                    seen_at=_now(),
-                    run_id=run_id,
-                )
-            )
 
     def release(self, allocation_id: int, by: str) -> bool:
         """Release a live allocation (kept as history); False if it was not live."""
@@ -430,10 +407,4 @@ class Allocations:
         with Session(self.store) as s:
             return list(
                 s.scalars(select(IpAllocation).where(IpAllocation.address == address).order_by(IpAllocation.id)).all()
-            )
-
-    def conflict_history(self, address: str) -> list[IpConflict]:
-        with Session(self.store) as s:
-            return list(
-                s.scalars(select(IpConflict).where(IpConflict.address == address).order_by(IpConflict.id)).all()
             )

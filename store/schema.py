@@ -106,7 +106,8 @@ class IpamPrefix(Base):
 
 
 class IpConflict(Base):
-    """An address found in use by a host IPAM does not know; skipped until someone clears it."""
+    """An address found in use by a host IPAM does not know; skipped until someone clears it (``pantau ipam
+    conflicts clear``, after checking that nobody answers there any more)."""
 
     __tablename__ = "ip_conflicts"
 
@@ -117,6 +118,7 @@ class IpConflict(Base):
     detected_by: Mapped[str] = mapped_column(String(63))
     seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
     cleared_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    cleared_by: Mapped[str | None] = mapped_column(String(63))
     run_id: Mapped[int | None] = mapped_column(Integer)
 
 

@@ -23,14 +23,16 @@ from playbooks.effectors.dns import DnsUpdater
 from playbooks.engine import Playbook, PlaybookRunner, operator
 from playbooks.errors import RunError, RunFailed
 from playbooks.live_check import network_live_check
-from store import runs
+from store import conflicts, runs
 from store import targets as target_store
 from store.allocations import Allocations
 from store.engine import Store, open_store
 
 app = typer.Typer()
 runs_app = typer.Typer(no_args_is_help=True, help="Playbook runs: each step's time against its SOP allowance.")
-ipam_app = typer.Typer(no_args_is_help=True, help="IP address management: utilization, history.")
+ipam_app = typer.Typer(no_args_is_help=True, help="IP address management: utilization, history, conflicts.")
+conflicts_app = typer.Typer(no_args_is_help=True, help="Addresses found in use by hosts IPAM does not know.")
+ipam_app.add_typer(conflicts_app, name="conflicts")
 
 
 def setup(path: Path | None, inventory: Path | None, state_dir: Path | None) -> tuple[Config, Inventory, Store]:
@@ -134,7 +136,9 @@ def colocate(
     no_live_check: Annotated[
         bool, typer.Option("--no-live-check", help="skip ICMP/ARP conflict detection (not on a network)")
     ] = False,
-    stop_after: Annotated[str | None, typer.Option(hidden=True, help="testing: SIGSTOP after this step")] = None,
+    stop_after: Annotated[
+        str | None, typer.Option(hidden=True, help="testing: SIGSTOP after this step, or at STEP:POINT inside it")
+    ] = None,
     config_path: ConfigOption = None,
     inventory: InventoryOption = None,
     state_dir: StateOption = None,
@@ -153,7 +157,9 @@ def colocate(
 @app.command()
 def decommission(
     hostname: Annotated[str, typer.Argument(help="server host name given to colocate")],
-    stop_after: Annotated[str | None, typer.Option(hidden=True, help="testing: SIGSTOP after this step")] = None,
+    stop_after: Annotated[
+        str | None, typer.Option(hidden=True, help="testing: SIGSTOP after this step, or at STEP:POINT inside it")
+    ] = None,
     config_path: ConfigOption = None,
     inventory: InventoryOption = None,
     state_dir: StateOption = None,
@@ -339,17 +345,11 @@ def ipam_history(
                     "run": None,
                 }
             )
-    for c in allocations.conflict_history(str(addr)):
-        events.append(
-            {
-                "at": c.seen_at,
-                "event": "conflict",
-                "hostname": f"MAC {c.mac or 'unknown'}",
-                "opd": None,
-                "by": c.detected_by,
-                "run": c.run_id,
-            }
-        )
+    for c in conflicts.history(store, str(addr)):
+        seen = {"hostname": f"MAC {c.mac or 'unknown'}", "opd": None}
+        events.append({"at": c.seen_at, "event": "conflict", **seen, "by": c.detected_by, "run": c.run_id})
+        if c.cleared_at is not None:
+            events.append({"at": c.cleared_at, "event": "conflict cleared", **seen, "by": c.cleared_by, "run": None})
     events.sort(key=lambda e: (e["at"], e["event"] != "allocated"))
     for e in events:
         e["at"] = local(e["at"], cfg.timezone)
@@ -378,3 +378,58 @@ def targets(config_path: ConfigOption = None, state_dir: StateOption = None, as_
     for r in rows:
         table.add_row(r.name, r.address, r.opd or "", local(r.added_at, cfg.timezone), r.added_by)
     out.print(table)
+
+
+@conflicts_app.command("list")
+def conflicts_list(
+    config_path: ConfigOption = None,
+    inventory: InventoryOption = None,
+    state_dir: StateOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The open conflicts: addresses IPAM skips until someone clears them."""
+    cfg, _inv, store = setup(config_path, inventory, state_dir)
+    found = conflicts.open_conflicts(store)
+    rows = [
+        {"address": c.address, "prefix": c.prefix, "mac": c.mac, "seen_by": c.detected_by,
+         "seen_at": local(c.seen_at, cfg.timezone), "run": c.run_id}
+        for c in found
+    ]  # fmt: skip
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    table = Table(title="IP conflicts")
+    for col in ("address", "prefix", "MAC", "seen by", "seen at", "run"):
+        table.add_column(col)
+    for c in found:
+        table.add_row(
+            c.address, c.prefix, c.mac or "", c.detected_by, local(c.seen_at, cfg.timezone), str(c.run_id or "")
+        )
+    out.print(table if rows else "no open conflicts")
+
+
+@conflicts_app.command("clear")
+def conflicts_clear(
+    address: Annotated[str, typer.Argument(help="the address whose conflict is resolved")],
+    config_path: ConfigOption = None,
+    inventory: InventoryOption = None,
+    state_dir: StateOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Clear the conflict of ADDRESS after checking live (ICMP, the gateway's ARP table, an ARP probe) that
+    nobody answers there any more; then IPAM may hand it out again."""
+    cfg, inv, store = setup(config_path, inventory, state_dir)
+    addr = parse_address(address)
+    if not conflicts.open_conflicts(store, str(addr)):
+        raise RunError(f"{addr} has no open conflict; pantau ipam conflicts list shows those there are")
+    seen = network_live_check(inv, cfg.inventory, cfg.poll.snmp_timeout)(prefix_of(inv, addr), addr)
+    if seen is not None:
+        raise RunError(
+            f"{addr} still answers ({seen.how}, MAC {seen.mac or 'unknown'}); nothing cleared: find that host "
+            "and move it, or register it in the IP plan, then clear again"
+        )
+    cleared = conflicts.clear(store, str(addr), operator())
+    if as_json:
+        sys.stdout.write(json.dumps({"address": str(addr), "cleared": cleared}) + "\n")
+        return
+    out.print(f"{addr}: conflict cleared (nobody answers there now); IPAM may hand it out again", markup=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -17,6 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
+from lab import host
 from lab.faults import Faults
 from lab.runner import Runner
 from store.schema import IpAllocation, PlaybookRun
@@ -168,8 +170,8 @@ def wait_stopped(pid: int, timeout: float = 60) -> None:
     raise AssertionError(f"process {pid} did not reach its breakpoint")
 
 
-def start_stopping(lab: Runner, state: Path, hostname: str, after: str) -> subprocess.Popen[str]:
-    argv = [sys.executable, "-m", "agent", "colocate", "--opd", "bappeda", "--hostname", hostname, "--json"]
+def start_stopping(lab: Runner, state: Path, hostname: str, after: str, *extra: str) -> subprocess.Popen[str]:
+    argv = [sys.executable, "-m", "agent", "colocate", "--opd", "bappeda", "--hostname", hostname, "--json", *extra]
     argv += ["--stop-after", after, "--state-dir", str(state), "--inventory", str(INVENTORY)]
     proc = subprocess.Popen(lab.in_node("nms", argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     # ip netns exec execs in place: the PID is pantau's own
@@ -213,7 +215,7 @@ def test_wrong_tsig_secret_names_zone_and_key_and_leaves_nothing(lab: Runner, st
     assert dig(lab, f"siwrong.{ZONE}") == []
 
 
-def test_squatter_address_is_skipped_recorded_and_shown(lab: Runner, state: Path) -> None:
+def test_squatter_address_is_skipped_recorded_shown_and_cleared_once_it_is_gone(lab: Runner, state: Path) -> None:
     free = json.loads(pantau(lab, state, "ipam", "show", "servers", "--json").stdout)
     assert free[0]["used"] == 0
     squat = "10.10.20.10"  # the lowest free address of the servers prefix (.2-.9 reserved, .11 .12 static)
@@ -221,6 +223,8 @@ def test_squatter_address_is_skipped_recorded_and_shown(lab: Runner, state: Path
     try:
         mac = lab.exec("srv-db1", ["cat", "/sys/class/net/eth1/address"]).stdout.strip()
         run = colocated(pantau(lab, state, "colocate", "--opd", "dinkes", "--hostname", "simrs", "--json"))
+        refused = pantau(lab, state, "ipam", "conflicts", "clear", squat)
+        assert refused.returncode == 2 and "still answers" in refused.stderr, refused.stderr
     finally:
         lab.exec("srv-db1", ["ip", "addr", "del", f"{squat}/24", "dev", "eth1"])
         lab.exec("core", ["ip", "neigh", "flush", "to", squat], check=False)
@@ -229,6 +233,13 @@ def test_squatter_address_is_skipped_recorded_and_shown(lab: Runner, state: Path
     shown = json.loads(pantau(lab, state, "ipam", "show", "servers", "--json").stdout)[0]
     assert shown["conflict"] == 1
     assert mac in shown["conflicts"][squat]
+    cleared = pantau(lab, state, "ipam", "conflicts", "clear", squat)
+    assert cleared.returncode == 0 and "conflict cleared" in cleared.stdout, cleared.stderr
+    assert json.loads(pantau(lab, state, "ipam", "conflicts", "list", "--json").stdout) == []
+    history = json.loads(pantau(lab, state, "ipam", "history", squat, "--json").stdout)["events"]
+    assert [e["event"] for e in history] == ["conflict", "conflict cleared"]
+    nxt = colocated(pantau(lab, state, "colocate", "--opd", "dinkes", "--hostname", "simpus", "--json"))
+    assert nxt["facts"]["address"] == squat  # handed out again
 
 
 def test_squatter_ignoring_icmp_is_found_by_an_arp_probe_from_its_segment(lab: Runner, state: Path) -> None:
@@ -363,3 +374,58 @@ def test_running_agent_probes_a_colocated_server_without_restart(lab: Runner, st
         log.close()
         if address is not None:
             lab.exec("srv-app1", ["ip", "addr", "del", f"{address}/24", "dev", "eth1"], check=False)
+
+
+LOSE_ANSWERS = """table inet pantau_lost_answers {
+ chain out {
+  type filter hook output priority 0; policy accept;
+  tcp sport 53 tcp flags & psh == psh counter drop
+ }
+}
+"""
+
+
+@contextlib.contextmanager
+def answers_lost(lab: Runner) -> Iterator[None]:
+    """dns1 takes and applies updates (over TCP) but its answers never arrive: the handshake passes, every
+    segment carrying data from port 53 is dropped."""
+    host.run(lab.in_node("dns1", ["nft", "-f", "-"]), node="dns1", input_text=LOSE_ANSWERS)
+    try:
+        yield
+    finally:
+        lab.exec("dns1", ["nft", "delete", "table", "inet", "pantau_lost_answers"])
+
+
+def test_a_lost_answer_on_a_rerun_never_deletes_the_records_the_server_had_before(lab: Runner, state: Path) -> None:
+    first = colocated(pantau(lab, state, "colocate", "--opd", "bappeda", "--hostname", "sidik", "--json"))
+    address = first["facts"]["address"]
+    proc = start_stopping(lab, state, "sidik", "allocate", "--subdomain", "portal")  # the same server, again
+    with answers_lost(lab):
+        os.kill(proc.pid, signal.SIGCONT)
+        _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 2, stderr
+    assert "no answer within" in stderr
+    run = last_run(state)
+    assert run.state == "failed" and run.reason is not None and run.reason.startswith("dns-forward:"), run.reason
+    assert dig(lab, f"sidik.{ZONE}") == [address]  # there before the run: kept
+    assert dig(lab, address, "PTR") == [f"sidik.{ZONE}."]
+    assert [a.hostname for a in live(state)] == ["sidik"]
+
+
+def test_an_applied_update_whose_answer_and_undo_are_lost_ends_broken_and_runs_recover_finishes_it(
+    lab: Runner, state: Path
+) -> None:
+    proc = start_stopping(lab, state, "siapel", "allocate")
+    with answers_lost(lab):
+        os.kill(proc.pid, signal.SIGCONT)
+        _, stderr = proc.communicate(timeout=120)
+        assert dig(lab, f"siapel.{ZONE}") != []  # the server applied the A record; pantau never heard so
+    assert proc.returncode == 2, stderr
+    assert last_run(state).state == "broken"
+    assert "is broken" in stderr and "pantau runs recover" in stderr, stderr
+    recovered = pantau(lab, state, "runs", "recover")
+    assert recovered.returncode == 0, recovered.stderr
+    assert last_run(state).state == "failed"
+    assert dig(lab, f"siapel.{ZONE}") == [] and live(state) == []
+    again = pantau(lab, state, "runs", "recover")  # nothing left: recover is idempotent
+    assert again.returncode == 0 and last_run(state).state == "failed"

@@ -1,5 +1,6 @@
 """A live address is unique across every prefix, not per prefix: nested prefixes (a parent and its child)
-could both hand out one address. Live keys are indexed alone, for the claims' range reads.
+could both hand out one address. Live keys are indexed alone, for the claims' range reads. A cleared IP
+conflict records who cleared it.
 
 Revision ID: 0008
 Revises: 0007
@@ -39,9 +40,13 @@ def upgrade() -> None:
         batch.drop_constraint("uq_ip_allocations_live_address", type_="unique")
         batch.create_unique_constraint("uq_ip_allocations_live_address_any", ["live_address"])
         batch.create_index("ix_ip_allocations_live_key", ["live_key"])
+    with op.batch_alter_table("ip_conflicts") as batch:
+        batch.add_column(sa.Column("cleared_by", sa.String(63)))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("ip_conflicts") as batch:
+        batch.drop_column("cleared_by")
     with op.batch_alter_table("ip_allocations") as batch:
         batch.drop_index("ix_ip_allocations_live_key")
         batch.drop_constraint("uq_ip_allocations_live_address_any", type_="unique")
