@@ -106,6 +106,7 @@ class SnmpCollector:
         # column -> OID -> its row index, () when outside the column: a fleet's walks return the same OIDs
         # every round, and splitting each again was a third of the walk's CPU
         self._rows: dict[str, dict[str, tuple[int, ...]]] = {}
+        self._rows_kept = 0  # entries in ``_rows``, bounded by ROW_CACHE (a table that never ends must not grow it)
 
     def close(self) -> None:
         self.client.close()
@@ -240,6 +241,9 @@ class SnmpCollector:
                 now = rows_of[name].get(text)
                 if now is None:
                     now = rows_of[name][text] = _row(text, columns[name])
+                    self._rows_kept += 1
+                    if self._rows_kept >= ROW_CACHE:
+                        self._forget_rows()
                 if not now or isinstance(value, EndOfMibView):
                     del pending[name]  # walked past this column
                     continue
@@ -271,9 +275,13 @@ class SnmpCollector:
                     del pending[name]  # every wanted row of this column is read
             if not progressed:
                 break
-        if sum(map(len, self._rows.values())) > ROW_CACHE:
-            self._rows.clear()
         return _Read(result, number(head.get(SYS_UPTIME)), number(head.get(IF_NUMBER)), problems)
+
+    def _forget_rows(self) -> None:
+        """Empty the row cache in place (the walks under way hold its dictionaries)."""
+        for kept in self._rows.values():
+            kept.clear()
+        self._rows_kept = 0
 
     async def neighbor(
         self, device: Device, profile: SnmpProfile, interface: str, address: IPv4Address | IPv6Address

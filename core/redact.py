@@ -89,8 +89,9 @@ def redact(platform: str, text: str, key: bytes) -> str:
 
 
 def secrets_changed(diff_lines: Sequence[str]) -> int:
-    """How many removed lines of a unified diff carry a redacted secret that the added lines do not (the
-    secrets a change replaced)."""
-    removed = [line[1:] for line in diff_lines if line.startswith("-") and not line.startswith("---")]
+    """How many secrets a unified diff sets, changes or removes: its lines that carry a hidden secret and
+    differ between the two sides, counted once per setting (the text before the secret)."""
+    removed = {line[1:] for line in diff_lines if line.startswith("-") and not line.startswith("---")}
     added = {line[1:] for line in diff_lines if line.startswith("+") and not line.startswith("+++")}
-    return sum(1 for line in removed if MARKER in line and line not in added)
+    settings = {line[: line.index(MARKER)] for line in removed ^ added if MARKER in line}
+    return len(settings)

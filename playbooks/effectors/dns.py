@@ -26,7 +26,7 @@ import dns.rdatatype
 import dns.tsig
 import dns.update
 
-from collectors.dns import records
+from collectors.dns import DnsQueryError, records
 from inventory.models import Inventory, Zone, ZoneKind
 from inventory.secrets import resolve_secret
 from playbooks.errors import DnsConflict, DnsError
@@ -154,8 +154,8 @@ class DnsUpdater:
         zone = self.zone(record.name)
         try:
             found = records(str(zone.primary), record.name, record.rtype, timeout=self.timeout)
-        except Exception as exc:
-            raise DnsError(f"zone {zone.name}: {exc}") from None
+        except (DnsQueryError, dns.exception.DNSException) as exc:  # the latter: an answer dnspython cannot read
+            raise DnsError(f"zone {zone.name} on primary {zone.primary}: {exc}; is it up?") from None
         return [dataclasses.replace(record, value=value, ttl=ttl) for value, ttl in sorted(found.items())]
 
     # ---- plumbing --------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
+from lab import host
 from lab.faults import Faults
 from lab.runner import Runner
 from store.schema import MaintenanceRun
@@ -235,3 +236,38 @@ def test_a_password_set_on_a_router_reaches_no_store_report_or_json_while_its_ch
         for path in written:
             assert secret.encode() not in path.read_bytes(), path
     assert oct((tmp_path / "state" / "redaction.key").stat().st_mode & 0o777) == "0o600"
+
+
+BLACKHOLE_SSH = """table inet pantau_blackhole_ssh {
+ chain input {
+  type filter hook input priority 0; policy accept;
+  tcp dport 22 drop
+ }
+}
+"""
+
+
+def test_a_device_without_sshd_and_one_whose_ssh_is_blackholed_are_not_checked_and_every_other_is(
+    lab: Runner, faults: Faults, tmp_path: Path
+) -> None:
+    faults.inject("daemon-stop", node="opd-disdik", daemon="sshd")
+    host.run(lab.in_node("opd-dishub", ["nft", "-f", "-"]), node="opd-dishub", input_text=BLACKHOLE_SSH)
+    try:
+        started = time.monotonic()
+        run = maintenance(lab, tmp_path)
+        print(f"maintenance with one SSH blackholed took {time.monotonic() - started:.1f} s")  # for the note
+    finally:
+        lab.exec("opd-dishub", ["nft", "delete", "table", "inet", "pantau_blackhole_ssh"])
+    ssh = {r["device"]: r for r in run["results"] if r["check"] == "reach.ssh"}
+    for device in ("opd-disdik", "opd-dishub"):  # failed, with the reason
+        assert ssh[device]["status"] == "fail" and "SSH does not answer: " in ssh[device]["finding_en"], ssh[device]
+    assert {d for d, r in ssh.items() if r["status"] == "pass"} == set(ssh) - {"opd-disdik", "opd-dishub"}
+    for device in ("opd-disdik", "opd-dishub"):  # what needs SSH is not checked, never passed
+        needs_ssh = [
+            r for r in run["results"] if r["device"] == device and r["check"] in ("config.backup", "routing.ospf")
+        ]
+        assert needs_ssh and {r["status"] for r in needs_ssh} == {"skip"}, needs_ssh
+    assert findings(run) == {
+        ("disdik", "reach.ssh", "opd-disdik", "SSH", "fail"),
+        ("dishub", "reach.ssh", "opd-dishub", "SSH", "fail"),
+    }

@@ -128,6 +128,26 @@ def test_concurrent_claims_on_postgresql_never_share_an_address_and_leave_no_hol
     engine.dispose()
 
 
+NEST = [
+    Prefix.model_validate({"name": "pg-parent", "prefix": "10.78.0.0/24", "purpose": "server"}),
+    Prefix.model_validate({"name": "pg-child", "prefix": "10.78.0.0/25", "purpose": "server", "within": "pg-parent"}),
+]
+
+
+def _nested_claims(url: str, worker: int, count: int) -> list[str]:
+    allocations = Allocations(open_store(url), NEST)
+    prefix = NEST[worker % 2]  # half the claimants in the parent, half in the child, from the same lowest addresses
+    return [allocations.allocate(prefix, f"nest{worker}-{i}", None, None, "test", None).address for i in range(count)]
+
+
+def test_twenty_claimants_in_a_parent_and_its_child_on_postgresql_never_share_an_address(postgres: str) -> None:
+    open_store(postgres).dispose()
+    with multiprocessing.get_context("spawn").Pool(20) as pool:
+        given = [a for chunk in pool.starmap(_nested_claims, [(postgres, w, 5) for w in range(20)]) for a in chunk]
+    assert len(given) == len(set(given)) == 100
+    assert sorted(given, key=ip_address) == [f"10.78.0.{i}" for i in range(1, 101)]  # lowest first, no hole
+
+
 def test_polling_goes_on_while_postgresql_is_stopped_and_its_rows_arrive_after(cluster: Cluster, lab: Runner) -> None:
     """Two rounds with the store's server stopped: the rates keep coming, the store is reported down, and
     the rollups of those periods are written once it is back (each period once)."""

@@ -46,6 +46,10 @@ def test_a_changed_secret_changes_its_fingerprint_and_is_counted_in_the_diff() -
     assert before != after and "old-one" not in before + after and "new-one" not in before + after
     diff = list(difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm=""))
     assert secrets_changed(diff) == 1
+    added = redact("frr", "hostname core\npassword new-one\nenable password set-now\n", KEY)
+    assert secrets_changed(list(difflib.unified_diff(before.splitlines(), added.splitlines(), lineterm=""))) == 2
+    unchanged = list(difflib.unified_diff(before.splitlines(), (before + "banner motd x\n").splitlines(), lineterm=""))
+    assert secrets_changed(unchanged) == 0
     assert redact("frr", "password old-one\n", KEY) != redact("frr", "password old-one\n", b"other" * 8)
 
 
