@@ -114,8 +114,8 @@ async def collect(
     finally:
         prober.close()
 
-    # a thread per device (up to MAX_SSH_AT_ONCE): the default executor's few threads (6 on 2 cores) made a
-    # run with slow devices last the sum of their timeouts, not the slowest one's
+    # a thread per device (up to MAX_SSH_AT_ONCE): with the default executor's few threads (6 on 2 cores), a
+    # run with more slow devices than threads waited for their timeouts one batch after another
     pool = ThreadPoolExecutor(max_workers=max(1, min(MAX_SSH_AT_ONCE, len(devices))), thread_name_prefix="ssh")
 
     async def one(device: Device) -> DeviceFacts:
