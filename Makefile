@@ -9,7 +9,8 @@ STAMP := $(VENV)/.installed
 ZOO_VENV := .venv-zoo
 ZOO_STAMP := $(ZOO_VENV)/.installed
 DEB_PACKAGES := python3-venv iproute2 util-linux procps passwd curl frr snmpd snmp openssh-server bind9 bind9-utils \
-	dnsutils iperf3 nftables iputils-ping fping prometheus prometheus-snmp-exporter hyperfine postgresql
+	dnsutils iperf3 nftables iputils-ping fping prometheus prometheus-alertmanager prometheus-snmp-exporter hyperfine \
+	postgresql systemd
 
 .PHONY: setup deb venv zoo-venv test test-unit test-lab demo lint bench clean
 

@@ -8,10 +8,12 @@ Nested fields use ``__``: ``PANTAU_POLL__SNMP_INTERVAL=60``.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_origin
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -23,8 +25,16 @@ from core.health import HealthThresholds
 
 ENV_PREFIX = "PANTAU_"
 DEFAULT_CONFIG = Path("pantau.yml")
-#: The inventory of the lab, shipped with the package: the embedded default.
+#: The inventory of the lab, shipped with the package. It is the default only inside the lab: the lab
+#: runs commands in its nodes with PANTAU_LAB_INVENTORY and PANTAU_LAB_KNOWN_HOSTS set (defaults below
+#: the file), so an agent started elsewhere without an inventory never polls lab addresses.
 EXAMPLE_INVENTORY = Path(__file__).resolve().parent.parent / "inventory" / "example"
+LAB_DEFAULTS = {"inventory": "PANTAU_LAB_INVENTORY", "known_hosts": "PANTAU_LAB_KNOWN_HOSTS"}
+NO_INVENTORY = (
+    "no inventory configured: set 'inventory:' in /etc/pantau/pantau.yml (pantau init writes one), "
+    "PANTAU_INVENTORY, or --inventory"
+)
+STORE_SCHEMES = ("sqlite", "postgresql")
 
 
 class _Section(BaseModel):
@@ -102,21 +112,61 @@ class NotifyConfig(_Section):
 class Config(_Section):
     """The whole configuration."""
 
-    inventory: Path = EXAMPLE_INVENTORY
+    inventory: Path | None = Field(None, description="inventory folder (no default outside the lab)")
     state_dir: Path = Path("/var/lib/pantau")
     store_url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite in state_dir")
     listen: str = "127.0.0.1:9469"
     timezone: str = "Asia/Jakarta"
     known_hosts: Path | None = Field(None, description="SSH known_hosts file (host keys are always checked)")
     log_format: str = Field("auto", pattern="^(auto|json|text)$")
+    lang: str = Field("id", pattern="^(id|en)$", description="language of CLI output, errors and reports")
     poll: PollConfig = PollConfig()
     maintenance: MaintenanceConfig = MaintenanceConfig()
     notify: NotifyConfig = NotifyConfig()
     health: HealthThresholds = HealthThresholds()
 
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"'{value}' is not a time zone; use an IANA name: Asia/Jakarta (WIB), Asia/Makassar (WITA), "
+                "Asia/Jayapura (WIT)"
+            ) from None
+        return value
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, value: str) -> str:
+        host, sep, port = value.rpartition(":")
+        if not sep or not port.isdigit() or not 0 < int(port) < 65536 or (host.count(":") and host[:1] != "["):
+            raise ValueError(f"'{value}' is not HOST:PORT; e.g. 127.0.0.1:9469, 0.0.0.0:9469 or [::1]:9469")
+        return value
+
+    @field_validator("store_url")
+    @classmethod
+    def _store(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        scheme = value.partition(":")[0].partition("+")[0]
+        if scheme not in STORE_SCHEMES:
+            raise ValueError(
+                f"'{scheme}' stores are not supported; use sqlite:///PATH or postgresql+psycopg://USER@HOST/DB"
+            )
+        return value
+
     @property
     def database_url(self) -> str:
         return self.store_url or f"sqlite:///{self.state_dir / 'pantau.db'}"
+
+    @property
+    def inventory_dir(self) -> Path:
+        """The inventory folder; a command that needs one stops here when none is configured."""
+        if self.inventory is None:
+            raise ConfigError(NO_INVENTORY)
+        return self.inventory
 
 
 def load_config(
@@ -156,8 +206,12 @@ def load_config(
         node = data
         for key in keys[:-1]:
             node = node.setdefault(key, {})
-        node[keys[-1]] = value
+        node[keys[-1]] = _env_value(keys, value)
         sources[".".join(keys)] = name
+    for key, variable in LAB_DEFAULTS.items():
+        if key not in data and env.get(variable):
+            data[key] = env[variable]
+            sources[key] = variable
     for key, value in (overrides or {}).items():
         if value is not None:
             data[key] = value
@@ -171,5 +225,26 @@ def load_config(
             source = sources.get(dotted) or next(  # a wrong section name: the variable that made it
                 (name for key, name in sources.items() if key.startswith(dotted + ".")), str(file)
             )
-            errors.append(f"{source}: field '{dotted}': {error['msg']}")
+            errors.append(f"{source}: field '{dotted}': {error['msg'].removeprefix('Value error, ')}")
         raise ConfigError("invalid configuration:\n" + "\n".join(errors)) from exc
+
+
+def _env_value(keys: list[str], value: str) -> Any:
+    """A variable's text as the setting it names takes it: a list setting from JSON (``["a","b"]``) or
+    comma-separated text (``a,b``); a section from JSON; anything else as the text (pydantic converts)."""
+    model: Any = Config
+    annotation: Any = None
+    for key in keys:
+        field = model.model_fields.get(key) if isinstance(model, type) and issubclass(model, BaseModel) else None
+        if field is None:
+            return value  # an unknown name: validation reports it with the variable
+        annotation = field.annotation
+        model = next((a for a in (annotation, *get_args(annotation)) if isinstance(a, type)), None)
+    if value.lstrip().startswith(("[", "{")):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value  # validation reports it
+    if get_origin(annotation) is list:
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value

@@ -24,6 +24,7 @@ from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, ThreadingWSGI
 
 from agent import __version__, maintenance_jobs
 from agent.config import Config
+from agent.errors import AgentError
 from agent.poller import Agent
 from agent.schedule import crontab
 from exporters.prometheus import BuildInfoCollector, SnapshotRenderer
@@ -73,13 +74,19 @@ def serve_http(listen: str, app: Callable[..., Iterable[bytes]]) -> WSGIServer:
     """Serve ``app`` on ``listen`` in threads (one per connection, as prometheus_client's own server): an
     idle or slow client holds only its own thread, and only for HTTP_TIMEOUT."""
     host, _, port = listen.rpartition(":")
-    server = make_server(
-        host.strip("[]") or "0.0.0.0",  # noqa: S104
-        int(port),
-        app,
-        server_class=ThreadingWSGIServer,
-        handler_class=_QuietHandler,
-    )
+    try:
+        server = make_server(
+            host.strip("[]") or "0.0.0.0",  # noqa: S104
+            int(port),
+            app,
+            server_class=ThreadingWSGIServer,
+            handler_class=_QuietHandler,
+        )
+    except OSError as exc:
+        raise AgentError(
+            f"cannot listen on {listen}: {exc.strerror}; is another agent running there? set listen "
+            "(PANTAU_LISTEN, --listen) to a free HOST:PORT"
+        ) from exc
     threading.Thread(target=server.serve_forever, name="http", daemon=True).start()
     return server
 
@@ -116,7 +123,7 @@ def _timed(
 
 async def run_agent(config: Config, stop: asyncio.Event | None = None) -> None:
     """Run until ``stop`` is set or SIGTERM/SIGINT arrives."""
-    inventory = load_inventory(config.inventory)
+    inventory = load_inventory(config.inventory_dir)
     store = open_store(config.database_url)
     agent = Agent(config, inventory, store)
     agent.start()
@@ -126,7 +133,12 @@ async def run_agent(config: Config, stop: asyncio.Event | None = None) -> None:
     ProcessCollector(registry=registry)
     renderer = SnapshotRenderer()
     app = http_app(registry, lambda: stalled(agent, config.poll.snmp_interval), lambda: renderer.render(agent.snapshot))
-    server = serve_http(config.listen, app)
+    try:
+        server = serve_http(config.listen, app)
+    except AgentError:
+        agent.close()
+        store.dispose()
+        raise
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -62,14 +62,14 @@ def run_with_reports(
 ) -> tuple[int, list[Result], list[ReportFiles]]:
     """(run id, results, report files) of one maintenance run over ``locations`` (empty: all)."""
     m = config.maintenance
-    inv = load_inventory(config.inventory)
+    inv = load_inventory(config.inventory_dir)
     store = open_store(config.database_url)
     started = datetime.now().strftime("%Y%m%d-%H%M%S")
     try:
         outcome = run_maintenance(
             store,
             inv,
-            config.inventory,
+            config.inventory_dir,
             config.known_hosts,
             locations or m.locations or None,
             by,

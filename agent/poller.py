@@ -88,7 +88,9 @@ class Agent:
 
     def start(self) -> None:
         """Create the collectors inside the running event loop (one SNMP engine per loop)."""
-        self.snmp = SnmpCollector(self.config.inventory, self.config.poll.snmp_timeout, self.config.poll.snmp_retries)
+        self.snmp = SnmpCollector(
+            self.config.inventory_dir, self.config.poll.snmp_timeout, self.config.poll.snmp_retries
+        )
         self.icmp = IcmpProber(count=self.config.poll.icmp_count, timeout=self.config.poll.icmp_timeout)
 
     def close(self) -> None:
@@ -283,7 +285,7 @@ class Agent:
                 "cause": v.cause,
             }
             threading.Thread(
-                target=send, args=(self.config, "link.state", payload, self.config.inventory), daemon=True
+                target=send, args=(self.config, "link.state", payload, self.config.inventory_dir), daemon=True
             ).start()
 
     def rebuild(self) -> None:

@@ -16,6 +16,7 @@ import socket
 import struct
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from collectors.errors import ProbeError
 from collectors.samples import ProbeResult
@@ -92,6 +93,21 @@ async def _until(loop: asyncio.AbstractEventLoop, when: float) -> None:
         await asyncio.sleep(left - PRECISE if left > PRECISE else 0)
 
 
+CAP_NET_RAW = 13  # <linux/capability.h>
+
+
+def can_open_raw_sockets(status: Path = Path("/proc/self/status")) -> bool:
+    """Whether this process holds CAP_NET_RAW in its effective set (root does, and so does the service
+    user of the systemd unit), read from /proc as libcap's ``capget`` reports it."""
+    try:
+        for line in status.read_text().splitlines():
+            if line.startswith("CapEff:"):
+                return bool(int(line.split()[1], 16) >> CAP_NET_RAW & 1)
+    except (OSError, ValueError, IndexError):
+        pass
+    return os.geteuid() == 0
+
+
 class IcmpProber:
     """Sends ``count`` echo requests to each target per round, ``interval`` apart, over one socket."""
 
@@ -100,14 +116,14 @@ class IcmpProber:
         self.interval = interval
         self.timeout = timeout
         self._lock = asyncio.Lock()
-        self.raw = os.geteuid() == 0 if raw is None else raw  # default: raw socket when root
+        self.raw = can_open_raw_sockets() if raw is None else raw  # default: raw when root or CAP_NET_RAW
         try:
             kind = socket.SOCK_RAW if self.raw else socket.SOCK_DGRAM
             self.sock = socket.socket(socket.AF_INET, kind, socket.IPPROTO_ICMP)
         except OSError as exc:
             raise ProbeError(
-                f"cannot open an ICMP socket ({exc.strerror}); run as root or allow ping sockets "
-                "(sysctl net.ipv4.ping_group_range)"
+                f"cannot open an ICMP socket ({exc.strerror}); run as root, grant CAP_NET_RAW (the systemd unit "
+                "does: AmbientCapabilities=CAP_NET_RAW) or allow ping sockets (sysctl net.ipv4.ping_group_range)"
             ) from exc
         self.sock.setblocking(False)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)

@@ -43,6 +43,8 @@ NETNS_DIR = Path("/run/netns")
 LIBMOUNT_DIR = Path("/run/mount")
 LIBMOUNT_FILES = ("utab", "utab.lock", "utab.act", "utab.event")
 LOCK_FILE = Path("/run/lock/pantau-lab.lock")
+#: the inventory describing this lab, shipped beside it
+LAB_INVENTORY = Path(__file__).resolve().parent.parent / "inventory" / "example"
 USER_DB = ("passwd", "group", "shadow", "gshadow", "subuid", "subgid")
 REQUIRED_TOOLS = {
     "ip": "iproute2",
@@ -118,8 +120,20 @@ class Runner:
         return self.run_dir / "uts" / node
 
     def in_node(self, node: str, argv: list[str]) -> list[str]:
-        """The command line that runs ``argv`` inside ``node`` (its netns, /sys remounted, its hostname)."""
-        return ["ip", "netns", "exec", self.topo.netns(node), "nsenter", f"--uts={self.uts_file(node)}", *argv]
+        """The command line that runs ``argv`` inside ``node`` (its netns, /sys remounted, its hostname), with
+        the lab's inventory and known_hosts as pantau's defaults there (below any pantau.yml or flag)."""
+        lab_env = [f"PANTAU_LAB_INVENTORY={LAB_INVENTORY}", f"PANTAU_LAB_KNOWN_HOSTS={self.known_hosts}"]
+        return [
+            "ip",
+            "netns",
+            "exec",
+            self.topo.netns(node),
+            "nsenter",
+            f"--uts={self.uts_file(node)}",
+            "env",
+            *lab_env,
+            *argv,
+        ]
 
     def exec(
         self, node: str, argv: list[str], check: bool = True, timeout: float = 60

@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from store.errors import StoreError
+from store.errors import StoreError, StoreUnusable
 from store.files import create_private, private_directory
 
 log = logging.getLogger(__name__)
@@ -36,9 +36,23 @@ def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite files get WAL mode, and are created 0600 in a 0700 folder."""
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         database = Path(url.removeprefix("sqlite:///"))
-        private_directory(database.parent)
-        create_private(database)
-    engine = create_engine(url)
+        try:
+            private_directory(database.parent)
+            create_private(database)
+        except OSError as exc:
+            raise StoreUnusable(
+                f"cannot create the store {database}: {exc.strerror}; set state_dir (PANTAU_STATE_DIR, --state-dir) "
+                "to a folder pantau may write"
+            ) from exc
+    try:
+        engine = create_engine(url)
+    except ModuleNotFoundError as exc:
+        raise StoreUnusable(
+            f"the store URL needs the Python module '{exc.name}', which is not installed; for PostgreSQL install "
+            "pantau[postgresql] (psycopg)"
+        ) from exc
+    except ArgumentError as exc:
+        raise StoreUnusable(f"store_url is not a database URL: {exc}") from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine

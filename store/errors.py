@@ -2,6 +2,7 @@
 the driver's errors to them).
 
 StoreError   the store cannot be opened, migrated, read or written (names the operation and what to do)
+StoreUnusable  the configured store cannot be used at all (its folder, its driver): a user error
 NotFound     a record asked for by its id does not exist (names it and where to look)
 """
 
@@ -14,6 +15,10 @@ class StoreError(Exception):
     def __init__(self, message: str, operation: str = "") -> None:
         self.operation = operation
         super().__init__(message)
+
+
+class StoreUnusable(StoreError):
+    """The configured store cannot be used (a state directory that cannot be made, a missing driver)."""
 
 
 class NotFound(LookupError):

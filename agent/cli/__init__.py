@@ -22,14 +22,15 @@ from collectors.errors import CollectorError
 from core.errors import RuleError
 from inventory.errors import InventoryError, InventoryLoadError
 from playbooks.errors import PlaybookError, RunFailed
-from store.errors import NotFound, StoreError
+from store.errors import NotFound, StoreError, StoreUnusable
 
-HELP = "pantau: the data center's operations agent."
+HELP = "pantau: the data center's operations agent. (pantau --version prints the version.)"
 PLUGINS = "pantau.commands"
 
 #: command name -> (module, the name of its Typer app or command there), in the order --help lists them
 COMMANDS: dict[str, tuple[str, str]] = {
     "version": ("agent.cli.monitor", "version"),
+    "init": ("agent.cli.init", "init"),
     "inventory": ("agent.cli.inventory", "app"),
     "run": ("agent.cli.monitor", "run"),
     "links": ("agent.cli.monitor", "links"),
@@ -45,7 +46,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ticket": ("agent.cli.triage", "ticket_app"),
 }
 #: what staff did wrong or must act on: a message and exit 2, never a traceback
-USER_ERRORS = (InventoryError, AgentError, CollectorError, PlaybookError, RuleError, NotFound)
+USER_ERRORS = (InventoryError, AgentError, CollectorError, PlaybookError, RuleError, NotFound, StoreUnusable)
 
 err = Console(stderr=True, soft_wrap=True)
 
@@ -89,8 +90,14 @@ def root() -> TyperGroup:
 
 def main(args: Any = None) -> None:
     """Entry point: user errors print a clear message and exit 2 (the store failing: 1), never a traceback."""
+    argv = sys.argv[1:] if args is None else list(args)
+    if argv[:1] == ["--version"]:
+        from agent import __version__  # noqa: PLC0415 (only when asked: the root group imports no command)
+
+        sys.stdout.write(f"pantau {__version__}\n")
+        return
     try:
-        root().main(args=args, prog_name="pantau")
+        root().main(args=argv, prog_name="pantau")
     except InventoryLoadError as exc:
         for problem in exc.problems:
             err.print(str(problem), markup=False, highlight=False)

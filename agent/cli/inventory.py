@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from agent.cli.common import ConfigOption, config, err, out
+from agent.errors import AgentError
 from inventory.loader import load_inventory
 from inventory.models import Inventory, InventoryFile
 
@@ -20,7 +21,7 @@ DirArgument = Annotated[Path | None, typer.Argument(help="inventory folder (defa
 
 
 def _inventory(directory: Path | None, path: Path | None) -> Inventory:
-    return load_inventory(config(path, inventory=directory).inventory)
+    return load_inventory(config(path, inventory=directory).inventory_dir)
 
 
 @inventory_app.command("validate")
@@ -84,5 +85,8 @@ def inventory_schema(
     if output is None:
         sys.stdout.write(text)
     else:
-        output.write_text(text, encoding="utf-8")
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise AgentError(f"cannot write {output}: {exc.strerror}; choose a folder that exists") from exc
         err.print(f"schema written to {output}")

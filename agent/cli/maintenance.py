@@ -248,7 +248,7 @@ def report_sign(
 
     cfg = load_config(config, overrides={"inventory": inventory, "state_dir": state_dir})
     store = open_store(cfg.database_url)
-    state, paths = sign(store, load_inventory(cfg.inventory), report, role, name, lang or cfg.maintenance.languages)
+    state, paths = sign(store, load_inventory(cfg.inventory_dir), report, role, name, lang or cfg.maintenance.languages)
     out.print(f"report {report}: {state}; {', '.join(str(p) for p in paths)}", markup=False)
     for step in review_times(store, report):
         hours = float(str(step["seconds"])) / 3600

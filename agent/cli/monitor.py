@@ -53,7 +53,7 @@ def links(
 ) -> None:
     """One live poll: state, in/out Mbit/s, utilization, RTT and loss of every OPD link."""
     cfg = config(config_path, inventory=inventory)
-    agent = Agent(cfg, load_inventory(cfg.inventory))
+    agent = Agent(cfg, load_inventory(cfg.inventory_dir))
 
     async def once() -> None:
         agent.start()
@@ -125,7 +125,7 @@ def poll(
 ) -> None:
     """Poll one device over SNMP and print its raw samples as JSON."""
     cfg = config(config_path, inventory=inventory)
-    inv = load_inventory(cfg.inventory)
+    inv = load_inventory(cfg.inventory_dir)
     dev = inv.device(device)
     if dev.snmp is None:
         raise AgentError(f"device '{device}' has no snmp profile in the inventory")
@@ -133,7 +133,7 @@ def poll(
     profile = inv.snmp_profile(dev.snmp)
 
     async def once() -> dict[str, object]:
-        collector = SnmpCollector(cfg.inventory, cfg.poll.snmp_timeout, cfg.poll.snmp_retries)
+        collector = SnmpCollector(cfg.inventory_dir, cfg.poll.snmp_timeout, cfg.poll.snmp_retries)
         try:
             return dataclasses.asdict(await collector.poll(dev, profile))
         finally:

@@ -38,17 +38,17 @@ ipam_app.add_typer(conflicts_app, name="conflicts")
 def setup(path: Path | None, inventory: Path | None, state_dir: Path | None) -> tuple[Config, Inventory, Store]:
     """The configuration, the inventory and the store a playbook command works with."""
     cfg = config(path, inventory=inventory, state_dir=state_dir)
-    inv = load_inventory(cfg.inventory)
+    inv = load_inventory(cfg.inventory_dir)
     return cfg, inv, open_store(cfg.database_url)
 
 
 def _runner(cfg: Config, inv: Inventory, store: Store, live_check: bool = True) -> PlaybookRunner:
     services = Services(
         inv,
-        cfg.inventory,
-        DnsUpdater(inv, cfg.inventory),
+        cfg.inventory_dir,
+        DnsUpdater(inv, cfg.inventory_dir),
         Allocations(store, inv.prefixes),
-        network_live_check(inv, cfg.inventory, cfg.poll.snmp_timeout) if live_check else None,
+        network_live_check(inv, cfg.inventory_dir, cfg.poll.snmp_timeout) if live_check else None,
     )
     return PlaybookRunner(store, PLAYBOOKS, {"services": services})
 
@@ -422,7 +422,7 @@ def conflicts_clear(
     addr = parse_address(address)
     if not conflicts.open_conflicts(store, str(addr)):
         raise RunError(f"{addr} has no open conflict; pantau ipam conflicts list shows those there are")
-    seen = network_live_check(inv, cfg.inventory, cfg.poll.snmp_timeout)(prefix_of(inv, addr), addr)
+    seen = network_live_check(inv, cfg.inventory_dir, cfg.poll.snmp_timeout)(prefix_of(inv, addr), addr)
     if seen is not None:
         raise RunError(
             f"{addr} still answers ({seen.how}, MAC {seen.mac or 'unknown'}); nothing cleared: find that host "

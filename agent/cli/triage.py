@@ -49,7 +49,7 @@ def _registered_opd(store: Store, what: str) -> str | None:
 def run_triage(cfg: Config, what: str) -> tuple[Any, float]:
 
     start = time.monotonic()
-    inv = load_inventory(cfg.inventory)
+    inv = load_inventory(cfg.inventory_dir)
     store = open_store(cfg.database_url)
     try:
         opd = opd_of(inv, what)
@@ -62,7 +62,13 @@ def run_triage(cfg: Config, what: str) -> tuple[Any, float]:
     try:
         facts = asyncio.run(
             gather(
-                inv, cfg.inventory, opd, store, timeout=cfg.poll.snmp_timeout, tz=cfg.timezone, thresholds=cfg.health
+                inv,
+                cfg.inventory_dir,
+                opd,
+                store,
+                timeout=cfg.poll.snmp_timeout,
+                tz=cfg.timezone,
+                thresholds=cfg.health,
             )
         )
     finally:
@@ -111,7 +117,7 @@ def _tickets(config: Path | None, state_dir: Path | None, inventory: Path | None
 def _notify(cfg: Config, event: str, payload: dict[str, Any]) -> None:
 
     if cfg.notify.webhooks or cfg.notify.telegram:
-        send(cfg, event, payload, cfg.inventory)
+        send(cfg, event, payload, cfg.inventory_dir)
 
 
 def _timing_line(step: str, timing: Any) -> str:
@@ -152,7 +158,7 @@ def ticket_open(
     """SOP 15 step 1: record a complaint (Aduan)."""
 
     cfg, tickets = _tickets(config, state_dir, inventory)
-    slugs = [o.slug for o in load_inventory(cfg.inventory).opds]
+    slugs = [o.slug for o in load_inventory(cfg.inventory_dir).opds]
     if opd not in slugs:
         raise PlaybookError(f"--opd '{opd}' is not an OPD of the inventory; OPDs: {', '.join(slugs)}")
     ticket = tickets.open(opd, channel, reporter, text, ref, operator())
@@ -201,7 +207,7 @@ def ticket_escalate(
 
     cfg, tickets = _tickets(config, state_dir, inventory)
     opd = tickets.show(ticket)["opd"]
-    link = load_inventory(cfg.inventory).link_of(opd)
+    link = load_inventory(cfg.inventory_dir).link_of(opd)
     diagnosis, _ = run_triage(cfg, opd)
     text = f"eskalasi ke {link.provider}, sirkuit {link.circuit_id}, kontak {link.provider_contact or '-'}"
     text += f"\nverdict saat eskalasi: {diagnosis.verdict.value}\n{pack_text(diagnosis.pack)}"
@@ -310,7 +316,7 @@ def ticket_report(
 
     cfg, tickets = _tickets(config, state_dir, inventory)
     report = month_report(tickets, month)
-    agency = load_inventory(cfg.inventory).agency.name
+    agency = load_inventory(cfg.inventory_dir).agency.name
     if output is None:
         sys.stdout.write(render_tickets(report, agency, "md"))
         return

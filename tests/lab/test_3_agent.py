@@ -9,6 +9,7 @@ import sqlite3
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -482,3 +483,49 @@ def test_icmp_probes_work_over_unprivileged_ping_sockets(lab: Runner) -> None:
     result = in_nms(lab, UNPRIVILEGED_PROBE)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "[3,", "3]"]
+
+
+NOBODY = 65534  # Debian's nobody / nogroup
+UNPRIVILEGED_LISTEN = "127.0.0.1:9479"
+
+
+def test_the_agent_as_a_plain_user_holding_only_cap_net_raw_probes_and_polls(lab: Runner) -> None:
+    # as the systemd unit runs it: its own user, CAP_NET_RAW alone (ambient), no new privileges, and no
+    # ping sockets to fall back on (the kernel's default range, "1 0": no group may open them)
+    before = lab.exec("nms", ["sysctl", "-n", "net.ipv4.ping_group_range"]).stdout.split()
+    lab.exec("nms", ["sysctl", "-qw", "net.ipv4.ping_group_range=1 0"])
+    state = Path(tempfile.mkdtemp(prefix="pantau-unprivileged-"))  # pytest's own folders are root's alone
+    os.chown(state, NOBODY, NOBODY)
+    state.chmod(0o700)
+    caps = ["--inh-caps=-all,+net_raw", "--ambient-caps=-all,+net_raw", "--bounding-set=-all,+net_raw"]
+    setpriv = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", *caps, "--no-new-privs"]
+    argv = [*setpriv, sys.executable, "-m", "agent", "run", "--state-dir", str(state), "--listen", UNPRIVILEGED_LISTEN]
+    env = {**os.environ, "PANTAU_POLL__SNMP_INTERVAL": "5", "PANTAU_POLL__ICMP_INTERVAL": "2", "HOME": str(state)}
+    log = (state / "agent.log").open("wb")
+    proc = subprocess.Popen(lab.in_node("nms", argv), env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        text = ""
+        while "pantau_probe_rtt_seconds{" not in text or "pantau_device_up{" not in text:
+            assert proc.poll() is None, (state / "agent.log").read_text()
+            assert time.monotonic() < deadline, f"no probes or polls within 60 s:\n{(state / 'agent.log').read_text()}"
+            time.sleep(0.5)
+            text = lab.exec("nms", ["curl", "-sf", f"http://{UNPRIVILEGED_LISTEN}/metrics"], check=False).stdout
+        status = Path(f"/proc/{proc.pid}/status").read_text()  # ip netns exec, nsenter, env, setpriv: exec in place
+        assert f"Uid:\t{NOBODY}\t{NOBODY}" in status
+        assert int(status.split("CapEff:")[1].split()[0], 16) == 1 << 13  # CAP_NET_RAW and nothing else
+        samples = {
+            (s.name, s.labels.get("address", s.labels.get("device", ""))): s.value
+            for family in text_string_to_metric_families(text)
+            for s in family.samples
+        }
+        assert samples[("pantau_device_up", "core")] == 1
+        probes = {address: v for (name, address), v in samples.items() if name == "pantau_probe_up"}
+        assert probes and set(probes.values()) == {1.0}, probes  # over a raw socket: ping sockets are off
+        assert (state / "pantau.db").stat().st_uid == NOBODY
+    finally:
+        proc.terminate()
+        proc.wait(15)
+        log.close()
+        shutil.rmtree(state)
+        lab.exec("nms", ["sysctl", "-qw", f"net.ipv4.ping_group_range={' '.join(before)}"])

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import jsonschema
+import pytest
 import yaml
+
+from agent.daemon import serve_http
+from agent.errors import AgentError
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "inventory" / "example"
 
@@ -101,3 +107,50 @@ def test_inventory_commands_start_without_the_store_or_snmp() -> None:
     code = "import sys, agent.cli.inventory; print(any(m in sys.modules for m in ('sqlalchemy', 'pysnmp', 'lab')))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def run_env(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
+    return subprocess.run(
+        [sys.executable, "-m", "agent", *args], capture_output=True, text=True, check=False, env={**clean, **env}
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "args", "message"),
+    [
+        ({}, ("inventory", "schema", "-o", "/nonexistent/dir/x.json"), "cannot write /nonexistent/dir/x.json: No such"),
+        ({"PANTAU_TIMEZONE": "Asia/Jakrta"}, ("runs", "list"), "'Asia/Jakrta' is not a time zone"),
+        ({"PANTAU_STATE_DIR": "/dev/null/x"}, ("runs", "list"), "cannot create the store /dev/null/x/pantau.db: Not a"),
+        ({"PANTAU_STORE_URL": "mysql://x"}, ("runs", "list"), "'mysql' stores are not supported"),
+        (
+            {"PANTAU_STORE_URL": "postgresql+pg8000://x@127.0.0.1/x"},
+            ("runs", "list"),
+            "needs the Python module 'pg8000'",
+        ),
+        ({"PANTAU_LISTEN": "localhost"}, ("run",), "'localhost' is not HOST:PORT"),
+        ({}, ("run",), "no inventory configured: set 'inventory:' in /etc/pantau/pantau.yml (pantau init"),
+    ],
+)
+def test_a_user_error_is_one_clear_line_and_exit_2_never_a_traceback(
+    tmp_path: Path, env: dict[str, str], args: tuple[str, ...], message: str
+) -> None:
+    result = run_env({"PANTAU_STATE_DIR": str(tmp_path / "state"), **env}, *args)
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_version_flag_prints_the_version() -> None:
+    result = pantau("--version")
+    assert result.returncode == 0
+    assert result.stdout.startswith("pantau ") and result.stdout.split()[1][0].isdigit()
+
+
+def test_a_busy_listen_port_is_a_clear_error_naming_the_address() -> None:
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        listen = f"127.0.0.1:{held.getsockname()[1]}"
+        with pytest.raises(AgentError, match=f"cannot listen on {listen}: Address already in use; is another agent"):
+            serve_http(listen, lambda _environ, _start: [b""])

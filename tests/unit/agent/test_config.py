@@ -10,10 +10,61 @@ from agent.config import EXAMPLE_INVENTORY, load_config
 from agent.errors import ConfigError
 
 
-def test_defaults_point_at_the_embedded_lab_inventory_and_sqlite_in_state_dir(tmp_path: Path) -> None:
+def test_outside_the_lab_there_is_no_default_inventory_and_a_command_needing_one_says_how_to_set_it() -> None:
     cfg = load_config(None, environ={})
-    assert cfg.inventory == EXAMPLE_INVENTORY
+    assert cfg.inventory is None
     assert cfg.database_url == "sqlite:////var/lib/pantau/pantau.db"
+    with pytest.raises(ConfigError, match=r"no inventory configured: set .inventory:. in /etc/pantau/pantau\.yml"):
+        _ = cfg.inventory_dir
+
+
+def test_inside_the_lab_its_inventory_and_known_hosts_are_defaults_below_the_file(tmp_path: Path) -> None:
+    lab = {"PANTAU_LAB_INVENTORY": str(EXAMPLE_INVENTORY), "PANTAU_LAB_KNOWN_HOSTS": "/run/lab/known_hosts"}
+    cfg = load_config(None, environ=lab)
+    assert (cfg.inventory_dir, cfg.known_hosts) == (EXAMPLE_INVENTORY, Path("/run/lab/known_hosts"))
+    file = tmp_path / "pantau.yml"
+    file.write_text("inventory: /etc/pantau/inventory\n")
+    assert load_config(file, environ=lab).inventory == Path("/etc/pantau/inventory")
+    assert load_config(None, environ={**lab, "PANTAU_INVENTORY": "/srv/inv"}).inventory == Path("/srv/inv")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("PANTAU_TIMEZONE", "Asia/Jakrta", "'Asia/Jakrta' is not a time zone; use an IANA name: Asia/Jakarta (WIB)"),
+        ("PANTAU_LISTEN", "localhost", "'localhost' is not HOST:PORT; e.g. 127.0.0.1:9469"),
+        ("PANTAU_LISTEN", "0.0.0.0:99999", "'0.0.0.0:99999' is not HOST:PORT"),
+        ("PANTAU_STORE_URL", "mysql://x", "'mysql' stores are not supported; use sqlite:///PATH or postgresql"),
+    ],
+)
+def test_a_setting_that_cannot_work_is_refused_naming_the_variable(variable: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(None, environ={variable: value})
+    assert f"{variable}: field '{variable.removeprefix('PANTAU_').lower()}': {message}" in str(caught.value)
+
+
+@pytest.mark.parametrize("listen", ["127.0.0.1:9469", "0.0.0.0:9469", "[::1]:9469", ":9469", "localhost:9469"])
+def test_listen_addresses_in_every_usual_form_are_taken(listen: str) -> None:
+    assert load_config(None, environ={"PANTAU_LISTEN": listen}).listen == listen
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        '["http://127.0.0.1:1/a", "http://127.0.0.1:2/b"]',
+        "http://127.0.0.1:1/a,http://127.0.0.1:2/b",
+        " http://127.0.0.1:1/a , http://127.0.0.1:2/b ",
+    ],
+)
+def test_list_settings_come_from_the_environment_as_json_or_comma_separated(value: str) -> None:
+    cfg = load_config(None, environ={"PANTAU_NOTIFY__WEBHOOKS": value, "PANTAU_MAINTENANCE__LANGUAGES": "id,en"})
+    assert cfg.notify.webhooks == ["http://127.0.0.1:1/a", "http://127.0.0.1:2/b"]
+    assert cfg.maintenance.languages == ["id", "en"]
+
+
+def test_a_section_comes_from_the_environment_as_json() -> None:
+    cfg = load_config(None, environ={"PANTAU_POLL": '{"snmp_interval": 60}'})
+    assert cfg.poll.snmp_interval == 60
 
 
 def test_environment_overrides_file_and_explicit_overrides_environment(tmp_path: Path) -> None:
