@@ -25,6 +25,8 @@ from core.health import HealthThresholds
 
 ENV_PREFIX = "PANTAU_"
 DEFAULT_CONFIG = Path("pantau.yml")
+#: where ``pantau init`` and the systemd unit keep it; read when there is no ./pantau.yml
+SYSTEM_CONFIG = Path("/etc/pantau/pantau.yml")
 #: The inventory of the lab, shipped with the package. It is the default only inside the lab: the lab
 #: runs commands in its nodes with PANTAU_LAB_INVENTORY and PANTAU_LAB_KNOWN_HOSTS set (defaults below
 #: the file), so an agent started elsewhere without an inventory never polls lab addresses.
@@ -173,11 +175,12 @@ def load_config(
     path: Path | None = None,
     environ: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
+    system_config: Path = SYSTEM_CONFIG,
 ) -> Config:
     """Build the configuration from defaults, file, environment and explicit overrides.
 
-    ``path`` None means ``$PANTAU_CONFIG`` or ``./pantau.yml`` if it exists; a path given explicitly
-    must exist.
+    ``path`` None means ``$PANTAU_CONFIG``, else ``./pantau.yml`` or ``/etc/pantau/pantau.yml``, the first
+    that exists; a path given explicitly must exist.
 
     Raises:
         ConfigError: unreadable file, bad YAML, unknown or invalid field; names the source and field.
@@ -185,6 +188,8 @@ def load_config(
     env = os.environ if environ is None else environ
     explicit = path is not None or "PANTAU_CONFIG" in env
     file = path or Path(env.get("PANTAU_CONFIG", DEFAULT_CONFIG))
+    if not explicit and not file.exists() and system_config.exists():
+        file = system_config
     data: dict[str, Any] = {}
     if file.exists():
         try:

@@ -28,6 +28,7 @@ from collectors.snmp import SnmpCollector
 from core.health import HealthThresholds, LinkState, link_causes, link_health
 from core.meter import Counters, LinkMeter
 from core.snapshot import DeviceView, IpamView, LinkView, MaintenanceView, ProbeView, Snapshot
+from core.sop import overdue_steps
 from core.topology import Target, cpe_wan_address, probe_targets
 from inventory.errors import SecretError
 from inventory.ipam import usage
@@ -76,7 +77,7 @@ class Agent:
         self.last_success: dict[str, float] = {}  # collector -> when its last complete round ended
         self.ipam: tuple[IpamView, ...] = ()
         self.maintenance: tuple[MaintenanceView, ...] = ()
-        self.tickets: tuple[dict[str, int], dict[str, int]] = ({}, {})
+        self.tickets: tuple[dict[str, int], dict[str, int], list[tuple[str, str, datetime, bool]]] = ({}, {}, [])
         self.snapshot = Snapshot()
         self._links_of: dict[str, list[Link]] = {}
         for link in inventory.links:
@@ -238,7 +239,7 @@ class Agent:
             self.maintenance = tuple(MaintenanceView(loc, at.timestamp(), found) for loc, at, found in latest)
         counts = await self.channel.call("reading tickets", status.ticket_counts)
         if counts is not None:
-            self.tickets = ({opd.slug: 0 for opd in self.inventory.opds} | counts[0], counts[1])
+            self.tickets = ({opd.slug: 0 for opd in self.inventory.opds} | counts[0], counts[1], counts[2])
 
     def _ipam(self, live: list[tuple[str, str]], open_conflicts: list[tuple[str, str]]) -> tuple[IpamView, ...]:
         """Address counts of the server and public prefixes."""
@@ -298,9 +299,11 @@ class Agent:
                 continue
             sample = self.samples.get(device.name)
             if sample is not None:
-                devices.append(DeviceView(device.name, True, sample.uptime_ticks / 100))
+                devices.append(DeviceView(device.name, True, sample.uptime_ticks / 100, opd=device.opd or ""))
             elif device.name in self.device_errors:
-                devices.append(DeviceView(device.name, False, None, self.device_errors[device.name]))
+                devices.append(
+                    DeviceView(device.name, False, None, self.device_errors[device.name], opd=device.opd or "")
+                )
         causes = link_causes(
             {v.name: v.state for v in links}, {v.name: v.device for v in links}, {d.name: d.up for d in devices}
         )
@@ -320,6 +323,7 @@ class Agent:
             self.tickets[1],
             dict(self.last_success),
             self.channel.up,
+            overdue_steps(self.tickets[2], datetime.fromtimestamp(now, UTC)),
         )
 
     def _link_view(self, link: Link, now: float) -> LinkView:

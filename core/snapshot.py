@@ -71,6 +71,7 @@ class DeviceView:
     up: bool
     uptime_seconds: float | None = None
     error: str | None = None
+    opd: str = ""  # the OPD a CPE serves; empty for the data center's devices
 
 
 @dataclass(frozen=True)
@@ -109,3 +110,4 @@ class Snapshot:
     ticket_breaches: dict[str, int] = field(default_factory=dict)  # SOP 15 step -> breaches so far
     last_success: dict[str, float] = field(default_factory=dict)  # collector -> end of its last complete round
     store_up: bool | None = None  # None: the agent runs without a store
+    tickets_overdue: dict[tuple[str, str], int] = field(default_factory=dict)  # (OPD, step) -> open tickets late

@@ -68,6 +68,16 @@ def overdue(state: str, last_at: datetime, now: datetime, escalated: bool) -> St
     return timing if timing.breached else None
 
 
+def overdue_steps(waiting: list[tuple[str, str, datetime, bool]], now: datetime) -> dict[tuple[str, str], int]:
+    """Open tickets whose next SOP 15 step is past its allowance at ``now``, per (OPD, step)."""
+    late: dict[tuple[str, str], int] = {}
+    for opd, state, last_at, escalated in waiting:
+        timing = overdue(state, last_at, now, escalated)
+        if timing is not None:
+            late[opd, timing.step] = late.get((opd, timing.step), 0) + 1
+    return late
+
+
 #: SOP 05: each review step of a Berita Acara
 REVIEW_STEP_ALLOWANCE = timedelta(days=1)
 

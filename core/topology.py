@@ -17,7 +17,7 @@ class Target:
 
     name: str
     address: str
-    kind: str  # cpe-wan | lan-gateway | server
+    kind: str  # cpe-wan | lan-gateway | server | upstream
     opd: str = ""
 
 
@@ -36,7 +36,8 @@ def lan_gateway(inv: Inventory, opd: str) -> str | None:
 
 
 def probe_targets(inv: Inventory) -> list[Target]:
-    """Per OPD link: its CPE's WAN address and its LAN gateway; per server and DNS server: its data address."""
+    """Per OPD link: its CPE's WAN address and its LAN gateway; per server and DNS server: its data address;
+    per uplink of the data center: the upstream's end of it (an outage there is one page, not one per OPD)."""
     gateways: dict[str, list[str]] = {}
     for prefix in inv.prefixes:
         if prefix.purpose is Purpose.OPD_LAN and prefix.opd is not None and prefix.gateway is not None:
@@ -51,6 +52,7 @@ def probe_targets(inv: Inventory) -> list[Target]:
         if device.role in (Role.SERVER, Role.DNS):
             addr = next((i.address for i in device.interfaces if i.address is not None), None)
             out.append(Target(device.name, str(ip_interface(addr).ip) if addr else str(device.mgmt_address), "server"))
+    out += [Target(f"upstream-{device}-{iface}", peer, "upstream") for device, iface, peer in uplinks(inv)]
     return out
 
 

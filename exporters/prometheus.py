@@ -174,7 +174,7 @@ def _devices(snap: Snapshot) -> list[_Family]:
     up = _gauge("pantau_device_up", "1 if the device answered SNMP this round.")
     uptime = _gauge("pantau_device_uptime_seconds", "sysUpTime of the device's SNMP agent.")
     for device in snap.devices:
-        labels = label_text((("device", device.name),))
+        labels = label_text((("device", device.name), ("opd", device.opd)))
         up.add(labels, 1.0 if device.up else 0.0)
         if device.uptime_seconds is not None:
             uptime.add(labels, device.uptime_seconds)
@@ -240,6 +240,11 @@ def _tickets(snap: Snapshot) -> list[_Family]:
         for opd, n in sorted(snap.tickets_open.items()):
             family.add(label_text((("opd", opd),)), n)
         out.append(family)
+    if snap.tickets_open:
+        overdue = _gauge("pantau_tickets_overdue", "Open tickets whose next SOP 15 step is past its allowance now.")
+        for (opd, step), n in sorted(snap.tickets_overdue.items()):
+            overdue.add(label_text((("opd", opd), ("step", step))), n)
+        out.append(overdue)
     breaches = _counter("pantau_ticket_sla_breaches", "Ticket steps that took longer than their SOP 15 allowance.")
     for step, n in sorted(snap.ticket_breaches.items()):
         breaches.add(label_text((("step", step),)), n)

@@ -7,6 +7,10 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from inventory.errors import SecretError
+from inventory.models.credential import Credentials
+
+#: the fields of a credential profile that hold a secret reference
+SECRET_FIELDS = ("community", "auth_key", "priv_key", "key", "password", "secret")
 
 
 def resolve_secret(reference: str, base: Path, environ: Mapping[str, str] | None = None) -> str:
@@ -29,3 +33,20 @@ def resolve_secret(reference: str, base: Path, environ: Mapping[str, str] | None
         except OSError as exc:
             raise SecretError(reference, f"cannot read {path}: {exc.strerror}; check the path and its mode") from exc
     raise SecretError(reference, "a secret reference is 'env:NAME' or 'file:PATH'")
+
+
+def unresolved_secrets(
+    credentials: Credentials, base: Path, environ: Mapping[str, str] | None = None
+) -> list[tuple[str, SecretError]]:
+    """Every secret reference of the credential profiles that cannot be resolved now, as (where, error):
+    ``where`` names the profile and its field. Each secret is read and dropped at once, never kept."""
+    problems = []
+    for kind, profiles in (("snmp", credentials.snmp), ("ssh", credentials.ssh), ("tsig", credentials.tsig)):
+        for profile in profiles:
+            for field, value in profile:
+                if isinstance(value, str) and field in SECRET_FIELDS:
+                    try:
+                        resolve_secret(value, base, environ)
+                    except SecretError as exc:
+                        problems.append((f"{kind} profile '{profile.name}', {field}", exc))
+    return problems

@@ -107,8 +107,9 @@ def _process_start(pid: int) -> str:
 
 
 def operator() -> str:
-    """Who runs the playbook: PANTAU_OPERATOR if set (a named staff member), else the login name."""
-    return os.environ.get("PANTAU_OPERATOR") or getpass.getuser()
+    """Who runs the playbook: PANTAU_OPERATOR if set (a named staff member), else who called sudo (staff run
+    commands as the service user, ``sudo -u pantau pantau ...``), else the login name."""
+    return os.environ.get("PANTAU_OPERATOR") or os.environ.get("SUDO_USER") or getpass.getuser()
 
 
 def _params(request: Any) -> dict[str, Any]:

@@ -1,9 +1,11 @@
 """The reads behind the agent's status gauges: live allocations and open conflicts per prefix, open
-tickets per OPD and SLA breaches per SOP 15 step."""
+tickets per OPD, SLA breaches per SOP 15 step and the step each open ticket waits on."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from datetime import datetime
+
+from sqlalchemy import case, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -25,13 +27,34 @@ def addresses_in_use(store: Engine) -> tuple[list[tuple[str, str]], list[tuple[s
 
 
 @translated("reading tickets")
-def ticket_counts(store: Engine) -> tuple[dict[str, int], dict[str, int]]:
-    """Open tickets per OPD, and SLA breaches per SOP 15 step so far."""
+def ticket_counts(
+    store: Engine,
+) -> tuple[dict[str, int], dict[str, int], list[tuple[str, str, datetime, bool]]]:
+    """Open tickets per OPD, SLA breaches per SOP 15 step so far, and what each open ticket waits on:
+    (OPD, state, time of its last step, escalated)."""
     with Session(store) as s:
+        last = (
+            select(
+                TicketEvent.ticket_id,
+                func.max(TicketEvent.at).label("at"),
+                func.max(case((TicketEvent.step == "escalate", 1), else_=0)).label("escalated"),
+            )
+            .group_by(TicketEvent.ticket_id)
+            .subquery()
+        )
+        waiting = s.execute(
+            select(Ticket.opd, Ticket.state, last.c.at, last.c.escalated)
+            .join(last, last.c.ticket_id == Ticket.id)
+            .where(Ticket.state != "resolved")
+        ).all()
         open_rows = s.execute(
             select(Ticket.opd, func.count()).where(Ticket.state != "resolved").group_by(Ticket.opd)
         ).all()
         breach_rows = s.execute(
             select(TicketEvent.step, func.count()).where(TicketEvent.breached.is_(True)).group_by(TicketEvent.step)
         ).all()
-    return {str(o): int(n) for o, n in open_rows}, {str(step): int(n) for step, n in breach_rows}
+    return (
+        {str(o): int(n) for o, n in open_rows},
+        {str(step): int(n) for step, n in breach_rows},
+        [(str(o), str(state), at, bool(esc)) for o, state, at, esc in waiting],
+    )

@@ -16,7 +16,9 @@ from agent.config import Config, load_config
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
 
-ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="pantau.yml (default: ./pantau.yml)")]
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", "-c", help="pantau.yml (default: ./pantau.yml, else /etc/pantau/pantau.yml)")
+]
 InventoryOption = Annotated[Path | None, typer.Option("--inventory", "-i", help="inventory folder")]
 StateOption = Annotated[Path | None, typer.Option("--state-dir", help="state directory (SQLite store)")]
 JsonOption = Annotated[bool, typer.Option("--json", help="machine-readable output")]

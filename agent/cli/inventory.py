@@ -10,10 +10,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from agent.cli.common import ConfigOption, config, err, out
+from agent.cli.common import ConfigOption, JsonOption, config, err, out
 from agent.errors import AgentError
 from inventory.loader import load_inventory
 from inventory.models import Inventory, InventoryFile
+from inventory.secrets import unresolved_secrets
 
 app = typer.Typer(no_args_is_help=True, help="Validate and show the inventory.")
 inventory_app = app
@@ -25,18 +26,45 @@ def _inventory(directory: Path | None, path: Path | None) -> Inventory:
 
 
 @inventory_app.command("validate")
-def inventory_validate(directory: DirArgument = None, config_path: ConfigOption = None) -> None:
-    """Check the inventory; list every problem with file:line (exit 2) or print a summary (exit 0)."""
-    inv = _inventory(directory, config_path)
+def inventory_validate(
+    directory: DirArgument = None,
+    config_path: ConfigOption = None,
+    strict: Annotated[bool, typer.Option("--strict", help="a secret that cannot be read is an error")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Check the inventory; list every problem with file:line (exit 2) or print a summary (exit 0).
+
+    Every secret reference is resolved once (and dropped): one that cannot be is a warning naming the
+    profile, or with --strict an error."""
+    cfg = config(config_path, inventory=directory)
+    inv = load_inventory(cfg.inventory_dir)
+    secrets = unresolved_secrets(inv.credentials, cfg.inventory_dir)
+    counts = {name: len(getattr(inv, name)) for name in ("sites", "opds", "devices", "links", "prefixes", "zones")}
+    if as_json:
+        payload = {
+            "ok": not (strict and secrets),
+            "directory": str(cfg.inventory_dir),
+            "counts": counts,
+            "secret_problems": [{"where": where, "error": str(exc)} for where, exc in secrets],
+        }
+        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        if strict and secrets:
+            raise typer.Exit(2)
+        return
+    for where, exc in secrets:
+        err.print(f"{'error' if strict else 'warning'}: {where}: {exc}", markup=False, highlight=False)
+    if strict and secrets:
+        err.print(f"{len(secrets)} secret(s) cannot be read (--strict)", markup=False)
+        raise typer.Exit(2)
     table = Table(title=f"{inv.agency.name} — zone {inv.agency.zone}", show_header=True)
     table.add_column("section")
     table.add_column("count", justify="right")
-    for name in ("sites", "opds", "devices", "links", "prefixes", "zones"):
-        table.add_row(name, str(len(getattr(inv, name))))
+    for name, count in counts.items():
+        table.add_row(name, str(count))
     creds = inv.credentials
     table.add_row("credential profiles", str(len(creds.snmp) + len(creds.ssh) + len(creds.tsig)))
     out.print(table)
-    out.print("[green]inventory OK[/green]")
+    out.print("[green]inventory OK[/green]" + (f" ({len(secrets)} secret warning(s) above)" if secrets else ""))
 
 
 @inventory_app.command("show")

@@ -154,3 +154,22 @@ def test_a_busy_listen_port_is_a_clear_error_naming_the_address() -> None:
         listen = f"127.0.0.1:{held.getsockname()[1]}"
         with pytest.raises(AgentError, match=f"cannot listen on {listen}: Address already in use; is another agent"):
             serve_http(listen, lambda _environ, _start: [b""])
+
+
+def test_validate_warns_of_each_secret_that_cannot_be_read_and_strict_refuses(tmp_path: Path) -> None:
+    copy = tmp_path / "inv"
+    shutil.copytree(EXAMPLE, copy)  # relative file: references now point nowhere
+    result = pantau("inventory", "validate", str(copy))
+    assert result.returncode == 0
+    assert (
+        "warning: snmp profile 'lab-v3', auth_key: secret file:../../lab/kominfo/secrets/snmpv3-auth: cannot read"
+        in (result.stderr)
+    )
+    assert "inventory OK (6 secret warning(s) above)" in result.stdout
+    strict = pantau("inventory", "validate", "--strict", str(copy))
+    assert strict.returncode == 2
+    assert "error: tsig profile 'lab-ddns', secret:" in strict.stderr
+    assert "6 secret(s) cannot be read (--strict)" in strict.stderr
+    as_json = json.loads(pantau("inventory", "validate", "--json", str(copy)).stdout)
+    assert as_json["ok"] is True and len(as_json["secret_problems"]) == 6
+    assert "lab-v3" in as_json["secret_problems"][0]["where"]

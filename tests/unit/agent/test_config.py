@@ -139,3 +139,12 @@ def test_pantau_variables_that_are_not_settings_are_left_alone() -> None:
 def test_a_mistyped_nested_setting_is_still_an_error_naming_the_variable() -> None:
     with pytest.raises(ConfigError, match="PANTAU_POL__SNMP_INTERVAL"):
         load_config(None, environ={"PANTAU_POL__SNMP_INTERVAL": "60"})
+
+
+def test_without_a_local_file_the_system_configuration_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    system = tmp_path / "etc-pantau.yml"
+    system.write_text("listen: 0.0.0.0:9470\n")
+    monkeypatch.chdir(tmp_path)
+    assert load_config(None, environ={}, system_config=system).listen == "0.0.0.0:9470"
+    (tmp_path / "pantau.yml").write_text("listen: 127.0.0.1:9471\n")
+    assert load_config(None, environ={}, system_config=system).listen == "127.0.0.1:9471"

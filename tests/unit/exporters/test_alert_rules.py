@@ -1,0 +1,75 @@
+"""The shipped alerting: rules that page once per cause (promtool's own unit tests of the scenarios), an
+Alertmanager configuration amtool accepts, and for every alert its SOP and a runbook section in README."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.unit.exporters.test_prometheus import scrape, snapshot
+
+ROOT = Path(__file__).resolve().parents[3]
+SHIPPED = ROOT / "exporters" / "prometheus"
+RULES = yaml.safe_load((SHIPPED / "rules.yml").read_text())["groups"][0]["rules"]
+SOPS = {
+    "SOP 15 Pemeliharaan Jaringan TIK",
+    "SOP 14 Penyediaan Pusat Data Terpadu",
+    "SOP 13 Penyediaan Bandwidth Perangkat Daerah",
+    "Batam SOP 05 Pemeliharaan Jaringan Berkala",
+}
+
+
+def run(*argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(argv, capture_output=True, text=True, check=False, cwd=SHIPPED)
+
+
+def test_promtool_accepts_the_rules() -> None:
+    result = run("promtool", "check", "rules", "rules.yml")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"SUCCESS: {len(RULES)} rules found" in result.stdout
+
+
+def test_promtool_scenarios_cut_link_core_down_loss_saturation_flapping_agent_gone_pass() -> None:
+    result = run("promtool", "test", "rules", "rules-test.yml")
+    assert result.returncode == 0, result.stdout + result.stderr
+    names = {t["name"] for t in yaml.safe_load((SHIPPED / "rules-test.yml").read_text())["tests"]}
+    for scenario in ("a cut OPD link", "the core down", "30 % loss", "saturation", "flapping", "the agent down"):
+        assert any(scenario in name for name in names), scenario
+
+
+def test_amtool_accepts_the_alertmanager_configuration_and_its_inhibit_rules() -> None:
+    result = run("amtool", "check-config", "alertmanager.yml")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "4 inhibit rules" in result.stdout
+
+
+def test_inhibit_rules_name_only_shipped_alerts_and_labels_they_carry() -> None:
+    config = yaml.safe_load((SHIPPED / "alertmanager.yml").read_text())
+    alerts = {r["alert"] for r in RULES}
+    for rule in config["inhibit_rules"]:
+        for matcher in rule["source_matchers"] + rule["target_matchers"]:
+            pattern = matcher.split("=", 1)[1].strip().strip('"').lstrip("~").strip().strip('"')
+            assert any(re.fullmatch(pattern, a) for a in alerts), matcher
+    labels = {k for lbl, _ in scrape(snapshot())["pantau_link_state"] for k in lbl}
+    assert {"opd", "device"} <= labels
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r["alert"] for r in RULES])
+def test_every_alert_names_its_sop_and_a_runbook_section_readme_has(rule: dict[str, object]) -> None:
+    labels, annotations = rule["labels"], rule["annotations"]
+    assert isinstance(labels, dict) and isinstance(annotations, dict)
+    assert labels["sop"] in SOPS
+    assert labels["severity"] in ("critical", "warning")
+    anchor = annotations["runbook_url"].rpartition("#")[2]
+    headings = re.findall(r"^#### (\w+)$", (ROOT / "README.md").read_text(), flags=re.M)
+    assert anchor == rule["alert"].lower() and rule["alert"] in headings  # type: ignore[union-attr]
+
+
+def test_the_series_the_rules_hold_back_by_are_rendered_with_those_labels() -> None:
+    data = scrape(snapshot())
+    assert data["pantau_tickets_overdue"] == [({"opd": "dinkes", "step": "assign"}, 1.0)]
+    assert ({"device": "opd-disdik", "opd": "disdik"}, 0.0) in data["pantau_device_up"]  # unless on (opd)
