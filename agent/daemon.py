@@ -24,11 +24,13 @@ from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, ThreadingWSGI
 
 from agent import __version__, maintenance_jobs
 from agent.config import Config
-from agent.errors import AgentError
+from agent.errors import AgentError, ConfigError
 from agent.poller import Agent
 from agent.schedule import crontab
 from exporters.prometheus import BuildInfoCollector, SnapshotRenderer
 from inventory.loader import load_inventory
+from playbooks.errors import PlaybookError
+from playbooks.maintenance.run import check_locations
 from store.engine import open_store
 
 log = logging.getLogger(__name__)
@@ -124,6 +126,10 @@ def _timed(
 async def run_agent(config: Config, stop: asyncio.Event | None = None) -> None:
     """Run until ``stop`` is set or SIGTERM/SIGINT arrives."""
     inventory = load_inventory(config.inventory_dir)
+    try:
+        check_locations(inventory, list(config.maintenance.locations))
+    except PlaybookError as exc:
+        raise ConfigError(f"maintenance.locations: {exc}") from None
     store = open_store(config.database_url)
     agent = Agent(config, inventory, store)
     agent.start()

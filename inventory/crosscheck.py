@@ -6,7 +6,7 @@ Pure: takes the located, individually valid objects and returns problems; no I/O
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
 from typing import Any
 
@@ -20,8 +20,11 @@ Network = IPv4Network | IPv6Network
 
 
 # size: one pass over the inventory with every cross-reference rule beside the others
-def cross_check(items: dict[str, list[Located]]) -> list[Problem]:
+def cross_check(items: dict[str, list[Located]], invalid: Mapping[str, set[str]] | None = None) -> list[Problem]:
+    """Duplicate names and references to what is not defined. A reference to an object that is defined but
+    invalid (``invalid``: section -> names, its own problem already reported) is not reported again."""
     problems: list[Problem] = []
+    invalid = invalid or {}
     names: dict[str, dict[str, Located]] = {}
     for section, (_, key, noun) in LIST_SECTIONS.items():
         names[section] = {}
@@ -41,7 +44,7 @@ def cross_check(items: dict[str, list[Located]]) -> list[Problem]:
                 names[section][value] = item
 
     def ref(item: Located, loc: Sequence[str | int], subject: str, section: str, value: str | None) -> None:
-        if value is None or value in names[section]:
+        if value is None or value in names[section] or value in invalid.get(section, ()):
             return
         noun = LIST_SECTIONS[section][2]
         close = difflib.get_close_matches(value, list(names[section]), n=1)

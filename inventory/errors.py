@@ -21,7 +21,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
+        """``file:line: message``; a problem of a whole file or folder (line 0) has no line."""
+        return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
 
 
 class InventoryError(Exception):
@@ -33,7 +34,8 @@ class InventoryLoadError(InventoryError):
 
     def __init__(self, directory: Path, problems: list[Problem]) -> None:
         self.directory = directory
-        self.problems = sorted(set(problems))
+        # by place; what concerns the whole folder (a missing section, checks not made) after the files
+        self.problems = sorted(set(problems), key=lambda p: (p.file == str(directory), p))
         lines = "\n".join(str(p) for p in self.problems)
         super().__init__(f"inventory {directory} has {len(self.problems)} problem(s):\n{lines}")
 

@@ -8,6 +8,7 @@ runs the cross-checks of :mod:`inventory.crosscheck`. Problems are collected, ne
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,7 @@ MAX_NODES = 200_000  # alias bombs ("billion laughs") expand to more than any re
 # libyaml where PyYAML has it: composes 8x faster (a 2,000-device devices.yml: 3.1 s → 0.39 s)
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR = "tag:yaml.org,2002:str"
+_IP_MESSAGE = re.compile(r"Input is not a valid IPv(4|6) (address|network|interface)")
 
 
 @dataclass
@@ -109,18 +111,24 @@ def load_inventory(directory: Path) -> Inventory:
     raws: list[_Raw] = []
     for path in files:
         raws.extend(_read_file(path, problems))
+    unreadable = {p.file for p in problems}  # files that could not be read or parsed at all
 
     agencies: list[Located] = []
     located: dict[str, list[Located]] = {name: [] for name in LIST_SECTIONS}
+    invalid: dict[str, set[str]] = {name: set() for name in LIST_SECTIONS}
     for raw in raws:
         model = Agency if raw.section == "agency" else LIST_SECTIONS[raw.section][0]
         obj = _validate(model, raw, problems)
         if obj is not None:
             target = agencies if raw.section == "agency" else located[raw.section]
             target.append(Located(obj, raw.file, raw.path, raw.lines))
+        elif raw.section != "agency" and isinstance(raw.data, dict):
+            invalid[raw.section].add(str(raw.data.get(LIST_SECTIONS[raw.section][1])))
 
-    if not agencies and not any(p.message.startswith("agency") for p in problems):
-        problems.append(Problem(str(files[0]), 1, "no 'agency:' section; add one with name and zone"))
+    if not agencies and not raws_have_agency(raws) and not unreadable:
+        problems.append(
+            Problem(str(directory), 0, "no file has an 'agency:' section; create agency.yml with agency: name, zone")
+        )
     for extra in agencies[1:]:
         problems.append(
             Problem(
@@ -130,7 +138,10 @@ def load_inventory(directory: Path) -> Inventory:
             )
         )
 
-    problems.extend(cross_check(located))
+    if unreadable:  # what those files define is unknown: checks across files would only cascade
+        problems.append(Problem(str(directory), 0, "checks across files are made once every file can be read"))
+    else:
+        problems.extend(cross_check(located, invalid))
     if problems:
         raise InventoryLoadError(directory, problems)
 
@@ -149,12 +160,25 @@ def load_inventory(directory: Path) -> Inventory:
     )
 
 
+def raws_have_agency(raws: list[_Raw]) -> bool:
+    return any(raw.section == "agency" for raw in raws)
+
+
 def _read_file(path: Path, problems: list[Problem]) -> Iterator[_Raw]:
     file = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(file, 0, f"cannot read the file ({exc}); check its mode and encoding"))
+        data = path.read_bytes()
+    except OSError as exc:
+        problems.append(Problem(file, 0, f"cannot read the file: {exc.strerror}; check its mode"))
+        return
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        byte = data[exc.start : exc.start + 1].hex()
+        problems.append(
+            Problem(file, line, f"not UTF-8 (byte 0x{byte}, as Latin-1 or Windows-1252 write); save the file as UTF-8")
+        )
         return
     converter = _Converter(file, problems)
     try:
@@ -163,9 +187,8 @@ def _read_file(path: Path, problems: list[Problem]) -> Iterator[_Raw]:
             return
         data = converter.convert(node, ())
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        problems.append(Problem(file, line, f"not valid YAML: {exc.problem or exc.context}; fix the syntax"))
+        line, what = _syntax_error(exc)
+        problems.append(Problem(file, line, f"not valid YAML: {what}; fix the syntax"))
         return
     except yaml.YAMLError as exc:
         problems.append(Problem(file, 1, f"not valid YAML: {exc}; fix the syntax"))
@@ -205,6 +228,17 @@ def _read_file(path: Path, problems: list[Problem]) -> Iterator[_Raw]:
             problems.append(Problem(file, line, _unknown("section", section, TOP_SECTIONS)))
 
 
+def _syntax_error(exc: yaml.MarkedYAMLError) -> tuple[int, str]:
+    """The line a YAML syntax error is at, and what it is. The parser notices some errors only on the line
+    after (a key without ': ', a flow mapping or sequence never closed, a quote never closed); its context
+    mark is then the line to fix. Other errors are where the parser stopped."""
+    context = exc.context or ""
+    at_context = context.startswith(("while scanning a simple key", "while parsing a flow", "while scanning a quoted"))
+    mark = exc.context_mark if at_context and exc.context_mark is not None else exc.problem_mark or exc.context_mark
+    what = f"{exc.problem} ({context})" if exc.problem and context else exc.problem or context
+    return (mark.line + 1 if mark is not None else 1), str(what)
+
+
 def _items(
     section: str,
     value: Any,
@@ -228,10 +262,30 @@ def _validate(model: type[BaseModel], raw: _Raw, problems: list[Problem]) -> Bas
     except ValidationError as exc:
         where = Located(None, raw.file, raw.path, raw.lines)
         subject = _subject(raw)
-        for error in exc.errors(include_url=False):
-            loc = tuple(error["loc"])
+        for loc, error in _merged(exc.errors(include_url=False)):
             problems.append(Problem(raw.file, where.line(*loc), f"{subject}: {_explain(model, loc, error)}"))
         return None
+
+
+def _merged(errors: list[Any]) -> list[tuple[tuple[Any, ...], Any]]:
+    """pydantic's errors by field: the union branches it tried (an address as IPv4, then as IPv6) are one
+    error of that field, named by the field alone, never by pydantic's internal branch tags."""
+    by_loc: dict[tuple[Any, ...], list[Any]] = {}
+    for error in errors:
+        loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
+        by_loc.setdefault(loc, []).append(error)
+    merged = []
+    for loc, group in by_loc.items():
+        if len(group) == 1:
+            merged.append((loc, group[0]))
+            continue
+        kinds = {m.group(2) for e in group if (m := _IP_MESSAGE.fullmatch(str(e["msg"])))}
+        if len(kinds) == 1 and all(_IP_MESSAGE.fullmatch(str(e["msg"])) for e in group):
+            message = f"'{group[0]['input']}' is not a valid IP {kinds.pop()} (IPv4 or IPv6)"
+        else:
+            message = "; or ".join(dict.fromkeys(str(e["msg"]) for e in group))
+        merged.append((loc, {**group[0], "msg": message}))
+    return merged
 
 
 def _subject(raw: _Raw) -> str:

@@ -5,11 +5,10 @@ The allowances and the timing rules are :mod:`core.sop`'s; the tickets are kept 
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
+from core.period import month_bounds
 from core.sop import SOP_STEP
-from playbooks.errors import PlaybookError
 from store.tickets import StepRecord, Tickets
 
 
@@ -45,16 +44,14 @@ def pack_text(pack: dict[str, Any]) -> str:
     )
 
 
-def month_report(tickets: Tickets, month: str) -> dict[str, Any]:
-    """A month's tickets per OPD and per verdict, and each step's time against its allowance."""
-    try:
-        datetime.strptime(month, "%Y-%m")
-    except ValueError:
-        raise PlaybookError(f"--month {month}: write it as YYYY-MM") from None
+def month_report(tickets: Tickets, month: str, tz: str) -> dict[str, Any]:
+    """A month of the agency's (in ``tz``): tickets per OPD and per verdict, and each step's time against its
+    allowance."""
+    period = month_bounds(month, tz)
     per_opd: dict[str, dict[str, int]] = {}
     per_verdict: dict[str, int] = {}
     steps: dict[str, list[StepRecord]] = {}
-    for t in tickets.month(month):
+    for t in tickets.month(period):
         c = per_opd.setdefault(t.opd, {"total": 0, "resolved": 0})
         c["total"] += 1
         c["resolved"] += t.state == "resolved"

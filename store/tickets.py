@@ -147,15 +147,15 @@ class Tickets:
             }
 
     @translated("listing tickets")
-    def list(self, month: str | None = None) -> list[dict[str, Any]]:
+    def list(self, period: tuple[datetime, datetime] | None = None) -> list[dict[str, Any]]:
+        """Tickets, newest first; with ``period`` ([start, end) in UTC), those opened in it."""
         with Session(self.store) as s:
             query = select(Ticket).order_by(Ticket.id.desc())
-            rows = s.scalars(query).all()
+            if period is not None:
+                query = query.where(Ticket.opened_at >= period[0], Ticket.opened_at < period[1])
             out = []
-            for t in rows:
+            for t in s.scalars(query).all():
                 opened = t.opened_at
-                if month and opened.strftime("%Y-%m") != month:
-                    continue
                 out.append(
                     {
                         "id": t.id,
@@ -170,13 +170,13 @@ class Tickets:
             return out
 
     @translated("reading a month's tickets")
-    def month(self, month: str) -> builtins.list[MonthTicket]:  # builtins: this class has a method list
-        """Tickets opened in ``month`` (YYYY-MM, UTC) with their steps, oldest first."""
+    def month(self, period: tuple[datetime, datetime]) -> builtins.list[MonthTicket]:  # builtins: see list
+        """Tickets opened in ``period`` ([start, end) in UTC: a month of the agency's) with their steps, oldest
+        first."""
         out = []
         with Session(self.store) as s:
-            for t in s.scalars(select(Ticket).order_by(Ticket.id)):
-                if t.opened_at.strftime("%Y-%m") != month:
-                    continue
+            query = select(Ticket).where(Ticket.opened_at >= period[0], Ticket.opened_at < period[1])
+            for t in s.scalars(query.order_by(Ticket.id)):
                 events = s.scalars(select(TicketEvent).where(TicketEvent.ticket_id == t.id)).all()
                 steps = [StepRecord(e.step, e.seconds, e.allowance_seconds, e.breached) for e in events]
                 out.append(MonthTicket(t.opd, t.state, t.verdict, steps))

@@ -16,7 +16,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from rich.progress import Progress
 from rich.table import Table
 
-from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOption, err, out
+from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOption, err, local, out
 from agent.config import Config, load_config
 from agent.maintenance_jobs import FUNCTION, JOBSTORE, jobstore, run_with_reports
 from agent.schedule import crontab
@@ -25,6 +25,7 @@ from playbooks.engine import operator
 from playbooks.errors import PlaybookError
 from playbooks.maintenance.reports import report_list as listing
 from playbooks.maintenance.reports import review_times, sign
+from playbooks.maintenance.run import check_locations
 from store import maintenance as maintenance_store
 from store.engine import open_store
 
@@ -105,11 +106,14 @@ def maintenance_schedule(
     at: Annotated[str, typer.Option("--at", help="local time, 'YYYY-MM-DD HH:MM[:SS]' (the agency's time zone)")],
     opd: OpdOption = None,
     config: ConfigOption = None,
+    inventory: InventoryOption = None,
     state_dir: StateOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Schedule a one-off maintenance; the running agent runs it at that time (kept across restarts)."""
 
-    cfg = load_config(config, overrides={"state_dir": state_dir})
+    cfg = load_config(config, overrides={"state_dir": state_dir, "inventory": inventory})
+    check_locations(load_inventory(cfg.inventory_dir), list(opd or []))
     tz = ZoneInfo(cfg.timezone)
     try:
         when = datetime.fromisoformat(at).replace(tzinfo=tz)
@@ -132,6 +136,10 @@ def maintenance_schedule(
         )
     finally:
         scheduler.shutdown(wait=False)
+    if as_json:
+        payload = {"id": job.id, "at": when.isoformat(), "locations": list(opd or [])}
+        sys.stdout.write(json.dumps(payload) + "\n")
+        return
     out.print(
         f"scheduled {job.id}: maintenance of {', '.join(opd or []) or 'all locations'} at {when:%Y-%m-%d %H:%M:%S %Z}"
     )
@@ -188,13 +196,15 @@ def maintenance_list(config: ConfigOption = None, state_dir: StateOption = None,
     for col in ("id", "at", "locations"):
         table.add_column(col)
     for j in jobs:
-        table.add_row(j["id"], j["at"] or "paused", ", ".join(j["locations"] or []) or "all")
+        at = local(datetime.fromisoformat(j["at"]), cfg.timezone) if j["at"] else "paused"
+        table.add_row(j["id"], at, ", ".join(j["locations"] or []) or "all")
     out.print(table)
     table = Table(title="Pemeliharaan terakhir (latest runs)")
     for col in ("run", "started", "trigger", "scope", "by"):
         table.add_column(col)
     for r in runs:
-        table.add_row(str(r["id"]), r["started_at"], r["trigger"], ", ".join(r["scope"]), r["by"])
+        started = local(datetime.fromisoformat(r["started_at"]), cfg.timezone)
+        table.add_row(str(r["id"]), started, r["trigger"], ", ".join(r["scope"]), r["by"])
     out.print(table)
 
 
@@ -203,6 +213,7 @@ def maintenance_cancel(
     job: Annotated[str, typer.Argument(help="id from pantau maintenance list")],
     config: ConfigOption = None,
     state_dir: StateOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Cancel a scheduled one-off maintenance."""
 
@@ -214,6 +225,9 @@ def maintenance_cancel(
         raise PlaybookError(f"no scheduled maintenance '{job}'; see pantau maintenance list") from None
     finally:
         scheduler.shutdown(wait=False)
+    if as_json:
+        sys.stdout.write(json.dumps({"id": job, "cancelled": True}) + "\n")
+        return
     out.print(f"cancelled {job}")
 
 
@@ -243,12 +257,18 @@ def report_sign(
     config: ConfigOption = None,
     inventory: InventoryOption = None,
     state_dir: StateOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Record a review step (who and when) and render the report again with it."""
 
     cfg = load_config(config, overrides={"inventory": inventory, "state_dir": state_dir})
     store = open_store(cfg.database_url)
     state, paths = sign(store, load_inventory(cfg.inventory_dir), report, role, name, lang or cfg.maintenance.languages)
+    if as_json:
+        steps = review_times(store, report)
+        payload = {"report": report, "state": state, "files": [str(p) for p in paths], "reviews": steps}
+        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False, default=str) + "\n")
+        return
     out.print(f"report {report}: {state}; {', '.join(str(p) for p in paths)}", markup=False)
     for step in review_times(store, report):
         hours = float(str(step["seconds"])) / 3600

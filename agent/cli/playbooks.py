@@ -253,11 +253,18 @@ def runs_show(
 
 @runs_app.command("recover")
 def runs_recover(
-    config_path: ConfigOption = None, inventory: InventoryOption = None, state_dir: StateOption = None
+    config_path: ConfigOption = None,
+    inventory: InventoryOption = None,
+    state_dir: StateOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Compensate runs whose process died mid-run, and retry failed compensations."""
     cfg, inv, store = setup(config_path, inventory, state_dir)
     results = _runner(cfg, inv, store, live_check=False).recover(operator())
+    if as_json:
+        rows = [{"run": rec.run_id, "state": rec.state, "reason": rec.reason} for rec in results]
+        sys.stdout.write(json.dumps({"recovered": rows}, indent=2) + "\n")
+        return
     for rec in results:
         out.print(f"run {rec.run_id}: {rec.state} — {rec.reason}", markup=False)
     if not results:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,8 +16,10 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOption, out
+from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOption, err, local, out
 from agent.config import Config, load_config
+from core.period import month_bounds
+from core.sop import SOP_STEP
 from core.topology import opd_of
 from exporters.reports import render_tickets
 from inventory.errors import UnknownName
@@ -84,12 +88,17 @@ def triage(
     state_dir: StateOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """SOP 15 steps 2-4 in seconds: where the fault is (OPD, provider link, data center, service), with evidence."""
+    """SOP 15 steps 2-4 in seconds: where the fault is (OPD, provider link, data center, service), with evidence.
+
+    Exit code: 0 no fault found, 1 a fault found (the verdict names it), 2 could not triage (the message
+    says why)."""
     cfg = load_config(config, overrides={"inventory": inventory, "state_dir": state_dir})
-    diagnosis, seconds = run_triage(cfg, opd)
+    with err.status(f"triage {opd}: checking the uplink, the links, the router, DNS and the path ..."):
+        diagnosis, seconds = run_triage(cfg, opd)
+    code = 0 if diagnosis.verdict.value == "no-fault-found" else 1
     if as_json:
         sys.stdout.write(json.dumps(diagnosis.to_json(seconds), indent=2, ensure_ascii=False) + "\n")
-        return
+        raise typer.Exit(code)
     table = Table(show_header=False, box=None)
     for e in diagnosis.evidence:
         mark = "[green]✓[/]" if e.ok else "[red]✗[/]" if e.ok is False else "•"
@@ -106,6 +115,7 @@ def triage(
     out.print(
         Panel(body, title=f"[{color}]{diagnosis.verdict.value}[/] — {diagnosis.opd}", subtitle=f"{seconds:.1f} s")
     )
+    raise typer.Exit(code)
 
 
 def _tickets(config: Path | None, state_dir: Path | None, inventory: Path | None = None) -> tuple[Config, Any]:
@@ -127,10 +137,14 @@ def _timing_line(step: str, timing: Any) -> str:
     return f"{step}: {timing.seconds / 60:.1f} dari {timing.allowance_seconds / 60:.0f} menit — {verdict}"
 
 
-def _step(cfg: Config, tickets: Any, ticket: int, step: str, text: str, **changes: Any) -> None:
+def _step(cfg: Config, tickets: Any, ticket: int, step: str, text: str, as_json: bool = False, **changes: Any) -> None:
 
     timing = tickets.record(ticket, step, operator(), text, **changes)
-    out.print(f"ticket {ticket}: {_timing_line(step, timing)}", markup=False)
+    if as_json:
+        result = {"ticket": ticket, "step": step, "sop": SOP_STEP[step], **dataclasses.asdict(timing)}
+        sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+    else:
+        out.print(f"ticket {ticket}: {_timing_line(step, timing)}", markup=False)
     if timing.breached:
         _notify(
             cfg,
@@ -154,6 +168,7 @@ def ticket_open(
     config: ConfigOption = None,
     inventory: InventoryOption = None,
     state_dir: StateOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """SOP 15 step 1: record a complaint (Aduan)."""
 
@@ -162,7 +177,10 @@ def ticket_open(
     if opd not in slugs:
         raise PlaybookError(f"--opd '{opd}' is not an OPD of the inventory; OPDs: {', '.join(slugs)}")
     ticket = tickets.open(opd, channel, reporter, text, ref, operator())
-    out.print(f"ticket {ticket} dibuka (opened) for {opd}")
+    if as_json:
+        sys.stdout.write(json.dumps({"ticket": ticket, "opd": opd, "state": "open"}) + "\n")
+    else:
+        out.print(f"ticket {ticket} dibuka (opened) for {opd}")
     _notify(cfg, "ticket.open", {"ticket": ticket, "opd": opd, "channel": channel, "reporter": reporter, "text": text})
 
 
@@ -172,10 +190,11 @@ def ticket_assign(
     to: Annotated[str, typer.Option("--to", help="the technician")],
     config: ConfigOption = None,
     state_dir: StateOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """SOP 15 step 2: assign a technician (10 minutes allowed)."""
     cfg, tickets = _tickets(config, state_dir)
-    _step(cfg, tickets, ticket, "assign", f"ditugaskan kepada {to}", assignee=to)
+    _step(cfg, tickets, ticket, "assign", f"ditugaskan kepada {to}", as_json, assignee=to)
 
 
 @ticket_app.command("triage")
@@ -201,6 +220,7 @@ def ticket_escalate(
     config: ConfigOption = None,
     inventory: InventoryOption = None,
     state_dir: StateOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """SOP 15 step 4: hand over to the provider of the OPD's link (from the inventory), with a fresh evidence
     pack: outage start, last good period, port state, flaps, and the last hour's loss timeline."""
@@ -211,7 +231,7 @@ def ticket_escalate(
     diagnosis, _ = run_triage(cfg, opd)
     text = f"eskalasi ke {link.provider}, sirkuit {link.circuit_id}, kontak {link.provider_contact or '-'}"
     text += f"\nverdict saat eskalasi: {diagnosis.verdict.value}\n{pack_text(diagnosis.pack)}"
-    _step(cfg, tickets, ticket, "escalate", text)
+    _step(cfg, tickets, ticket, "escalate", text, as_json)
     _notify(
         cfg,
         "ticket.escalate",
@@ -233,10 +253,11 @@ def ticket_progress(
     text: Annotated[str, typer.Argument(help="what was reported to the Kasi/Kabid")],
     config: ConfigOption = None,
     state_dir: StateOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """SOP 15 steps 5-6: report progress (10 minutes each)."""
     cfg, tickets = _tickets(config, state_dir)
-    _step(cfg, tickets, ticket, "progress", text)
+    _step(cfg, tickets, ticket, "progress", text, as_json)
 
 
 @ticket_app.command("resolve")
@@ -245,10 +266,11 @@ def ticket_resolve(
     text: Annotated[str, typer.Argument(help="the result, as reported to the OPD")],
     config: ConfigOption = None,
     state_dir: StateOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """SOP 15 steps 8-9: the repair is done; report the result."""
     cfg, tickets = _tickets(config, state_dir)
-    _step(cfg, tickets, ticket, "resolve", text)
+    _step(cfg, tickets, ticket, "resolve", text, as_json)
 
 
 @ticket_app.command("show")
@@ -259,7 +281,7 @@ def ticket_show(
     as_json: JsonOption = False,
 ) -> None:
     """A ticket's steps, each against its SOP 15 allowance; an overdue step is shown."""
-    _cfg, tickets = _tickets(config, state_dir)
+    cfg, tickets = _tickets(config, state_dir)
     data = tickets.show(ticket)
     if as_json:
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
@@ -273,7 +295,8 @@ def ticket_show(
     for e in data["events"]:
         limit = "—" if e["allowance_seconds"] is None else f"{e['allowance_seconds'] / 60:.0f}"
         flag = "[red]MELEBIHI[/]" if e["breached"] else ""
-        table.add_row(e["step"], e["sop"], e["at"], f"{e['seconds'] / 60:.1f}", limit, flag, Text(e["text"]))
+        at = local(datetime.fromisoformat(e["at"]), cfg.timezone)
+        table.add_row(e["step"], e["sop"], at, f"{e['seconds'] / 60:.1f}", limit, flag, Text(e["text"]))
     out.print(table)
     if data["overdue"]:
         o = data["overdue"]
@@ -283,14 +306,14 @@ def ticket_show(
 
 @ticket_app.command("list")
 def ticket_list(
-    month: Annotated[str | None, typer.Option(help="YYYY-MM")] = None,
+    month: Annotated[str | None, typer.Option(help="YYYY-MM, a month in the agency's time zone")] = None,
     config: ConfigOption = None,
     state_dir: StateOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Tickets, newest first."""
-    _cfg, tickets = _tickets(config, state_dir)
-    rows = tickets.list(month)
+    cfg, tickets = _tickets(config, state_dir)
+    rows = tickets.list(None if month is None else month_bounds(month, cfg.timezone))
     if as_json:
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return
@@ -298,7 +321,8 @@ def ticket_list(
     for col in ("id", "OPD", "state", "verdict", "opened", "assignee"):
         table.add_column(col)
     for r in rows:
-        table.add_row(str(r["id"]), r["opd"], r["state"], r["verdict"] or "", r["opened_at"], r["assignee"] or "")
+        opened = local(datetime.fromisoformat(r["opened_at"]), cfg.timezone)
+        table.add_row(str(r["id"]), r["opd"], r["state"], r["verdict"] or "", opened, r["assignee"] or "")
     out.print(table)
 
 
@@ -315,7 +339,7 @@ def ticket_report(
     """The month's report: tickets per OPD and per verdict, time per step against SOP 15's allowances."""
 
     cfg, tickets = _tickets(config, state_dir, inventory)
-    report = month_report(tickets, month)
+    report = month_report(tickets, month, cfg.timezone)
     agency = load_inventory(cfg.inventory_dir).agency.name
     if output is None:
         sys.stdout.write(render_tickets(report, agency, "md"))

@@ -30,6 +30,19 @@ class Outcome:
     locations: list[str]
 
 
+def check_locations(inv: Inventory, chosen: list[str]) -> list[str]:
+    """``chosen`` when every one is a location of the inventory (an OPD slug or pusat-data).
+
+    Raises:
+        PlaybookError: names the unknown ones and lists the locations.
+    """
+    every = locations(inv)
+    unknown = [c for c in chosen if c not in every]
+    if unknown:
+        raise PlaybookError(f"unknown location(s) {', '.join(unknown)}; locations: {', '.join(every)}")
+    return chosen
+
+
 def locations(inv: Inventory) -> list[str]:
     return [o.slug for o in inv.opds if inv.links_of(o.slug)] + [DC]
 
@@ -69,11 +82,7 @@ def run_maintenance(
     """Collect, check, and store one maintenance run over ``chosen`` locations (default: all); device
     configurations are kept and compared with their secrets hidden under ``redaction_key`` (this
     installation's: the same key every run, so an unchanged secret keeps its fingerprint)."""
-    every = locations(inv)
-    chosen = chosen or every
-    unknown = [c for c in chosen if c not in every]
-    if unknown:
-        raise PlaybookError(f"unknown location(s) {', '.join(unknown)}; locations: {', '.join(every)}")
+    chosen = check_locations(inv, chosen or []) or locations(inv)
     if known_hosts is None:
         raise PlaybookError("maintenance needs SSH: set known_hosts in pantau.yml (host keys are always checked)")
     devices = devices_of(inv, chosen)

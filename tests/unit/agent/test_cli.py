@@ -173,3 +173,59 @@ def test_validate_warns_of_each_secret_that_cannot_be_read_and_strict_refuses(tm
     as_json = json.loads(pantau("inventory", "validate", "--json", str(copy)).stdout)
     assert as_json["ok"] is True and len(as_json["secret_problems"]) == 6
     assert "lab-v3" in as_json["secret_problems"][0]["where"]
+
+
+def state_args(tmp_path: Path) -> tuple[str, ...]:
+    return ("--state-dir", str(tmp_path / "state"))
+
+
+def test_an_impossible_month_is_refused_not_an_empty_table(tmp_path: Path) -> None:
+    result = pantau("ticket", "list", "--month", "2026-13", *state_args(tmp_path))
+    assert result.returncode == 2
+    assert "--month 2026-13: there is no such month" in result.stderr
+
+
+def test_maintenance_of_an_unknown_opd_cannot_be_scheduled(tmp_path: Path) -> None:
+    args = ("maintenance", "schedule", "--at", "2099-01-01 02:00", "--opd", "nosuch", "-i", str(EXAMPLE))
+    result = pantau(*args, *state_args(tmp_path))
+    assert result.returncode == 2
+    assert "unknown location(s) nosuch; locations: " in result.stderr and "pusat-data" in result.stderr
+    listed = json.loads(pantau("maintenance", "list", "--json", *state_args(tmp_path)).stdout)
+    assert listed["scheduled"] == []  # nothing half-done
+
+
+def test_an_unknown_location_in_the_plan_stops_the_agent_at_start_naming_the_setting(tmp_path: Path) -> None:
+    result = run_env(
+        {"PANTAU_MAINTENANCE__LOCATIONS": "dinkes,nosuch"}, "run", "-i", str(EXAMPLE), *state_args(tmp_path)
+    )
+    assert result.returncode == 2
+    assert "maintenance.locations: unknown location(s) nosuch" in result.stderr
+
+
+def test_ticket_steps_report_their_timing_as_json_and_list_shows_local_time(tmp_path: Path) -> None:
+    opened = pantau(
+        "ticket",
+        "open",
+        "internet putus",
+        "--opd",
+        "dinkes",
+        "--channel",
+        "phone",
+        "--reporter",
+        "Pak Joko",
+        "-i",
+        str(EXAMPLE),
+        "--json",
+        *state_args(tmp_path),
+    )
+    assert opened.returncode == 0, opened.stderr
+    ticket = json.loads(opened.stdout)["ticket"]
+    assigned = json.loads(
+        pantau("ticket", "assign", str(ticket), "--to", "Andi", "--json", *state_args(tmp_path)).stdout
+    )
+    assert assigned["step"] == "assign" and assigned["sop"] == "SOP 15 langkah 2"
+    assert assigned["allowance_seconds"] == 600 and assigned["breached"] is False
+    listed = pantau("ticket", "list", *state_args(tmp_path))
+    assert " WIB" in listed.stdout  # the agency's time, as runs list shows it
+    shown = json.loads(pantau("ticket", "show", str(ticket), "--json", *state_args(tmp_path)).stdout)
+    assert shown["opened_at"].endswith("+00:00")  # JSON keeps UTC, for tools

@@ -31,7 +31,7 @@ def problems(directory: Path) -> list[str]:
     with pytest.raises(InventoryLoadError) as info:
         load_inventory(directory)
     root = str(directory) + "/"
-    return [str(p).removeprefix(root) for p in info.value.problems]
+    return [str(p).removeprefix(root).removeprefix(f"{directory}: ") for p in info.value.problems]
 
 
 def test_example_inventory_loads_with_every_object() -> None:
@@ -157,10 +157,38 @@ def test_unknown_credential_profile_reference_is_reported(inv_dir: Path) -> None
     )
 
 
-def test_yaml_syntax_error_names_its_line(inv_dir: Path) -> None:
+def test_yaml_syntax_error_names_the_line_to_fix_not_the_line_the_parser_stopped_at(inv_dir: Path) -> None:
     (inv_dir / "extra.yml").write_text("sites:\n  - name: a\n    kind: [datacenter\n")
     found = problems(inv_dir)
-    assert any(p.startswith("extra.yml:4: not valid YAML:") for p in found), found
+    assert (
+        "extra.yml:3: not valid YAML: did not find expected ',' or ']' (while parsing a flow sequence); fix the syntax"
+        in found
+    ), found
+    (inv_dir / "extra.yml").write_text("zones:\n  - name: a.test\n    kind:reverse\n    primary: 10.0.0.1\n")
+    assert any(p.startswith("extra.yml:3: not valid YAML: could not find expected ':'") for p in problems(inv_dir))
+
+
+def test_one_bad_file_is_the_only_problem_shown_not_its_cascade(inv_dir: Path) -> None:
+    with (inv_dir / "opds.yml").open("ab") as f:
+        f.write("# Dinas Pariwisata é\n".encode("latin-1"))
+    found = problems(inv_dir)
+    line = (inv_dir / "opds.yml").read_bytes().count(b"\n")
+    assert (
+        found[0] == f"opds.yml:{line}: not UTF-8 (byte 0xe9, as Latin-1 or Windows-1252 write); save the file as UTF-8"
+    )
+    assert found[1:] == ["checks across files are made once every file can be read"]
+
+
+def test_an_invalid_device_is_reported_once_not_again_by_every_link_to_it(inv_dir: Path) -> None:
+    edit(inv_dir, "devices.yml", "mgmt_address: 172.20.20.2\n", "mgmt_address: 172.20.20.300\n")
+    assert problems(inv_dir) == [
+        "devices.yml:8: device 'core': field 'mgmt_address': '172.20.20.300' is not a valid IP address (IPv4 or IPv6)"
+    ]
+
+
+def test_no_agency_anywhere_is_a_problem_of_the_folder_not_of_some_file(inv_dir: Path) -> None:
+    (inv_dir / "agency.yml").unlink()
+    assert problems(inv_dir) == ["no file has an 'agency:' section; create agency.yml with agency: name, zone"]
 
 
 def test_unknown_section_suggests_the_known_one(inv_dir: Path) -> None:

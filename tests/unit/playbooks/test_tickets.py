@@ -14,9 +14,9 @@ from sqlalchemy.engine import Engine
 
 from agent.config import load_config
 from core.errors import RuleError
+from core.period import month_bounds
 from core.sop import overdue
 from playbooks.effectors.notify import send
-from playbooks.errors import PlaybookError
 from store.engine import open_store
 from store.tickets import Tickets
 
@@ -154,16 +154,29 @@ def test_month_report_counts_per_opd_verdict_and_step(store: Engine) -> None:
     tickets.record(a, "triage", "andi", "circuit-down", verdict="circuit-down")
     clock.advance(minutes=30)
     tickets.record(a, "resolve", "andi", "normal")
-    report = month_report(Tickets(store), "2026-11")
+    report = month_report(Tickets(store), "2026-11", "Asia/Jakarta")
     assert report["per_opd"] == {"dinkes": {"total": 2, "resolved": 1}}
     assert report["per_verdict"] == {"circuit-down": 1, "belum ditriage": 1}
     assign = next(s for s in report["steps"] if s["step"] == "assign")
     assert (assign["count"], assign["avg_minutes"], assign["breaches"]) == (2, 12.0, 2)
     text = render_tickets(report, "Diskominfo Kota Contoh", "md")
     assert "| assign | SOP 15 langkah 2 | 2 | 12.0 | 10 | 2 |" in text
-    assert month_report(Tickets(store), "2026-10")["per_opd"] == {}
-    with pytest.raises(PlaybookError, match="YYYY-MM"):
-        month_report(Tickets(store), "November")
+    assert month_report(Tickets(store), "2026-10", "Asia/Jakarta")["per_opd"] == {}
+    with pytest.raises(RuleError, match="YYYY-MM"):
+        month_report(Tickets(store), "November", "Asia/Jakarta")
+
+
+def test_months_are_cut_in_the_agencys_time_zone_not_in_utc(store: Engine) -> None:
+    from playbooks.tickets import month_report
+
+    opened = datetime(2026, 11, 30, 17, 30, tzinfo=UTC)  # 1 December 00:30 WIB
+    tickets = Tickets(store, lambda: opened)
+    tickets.open("dinkes", "phone", "x", "putus tengah malam", None, "andi")
+    assert month_report(tickets, "2026-12", "Asia/Jakarta")["per_opd"] == {"dinkes": {"total": 1, "resolved": 0}}
+    assert month_report(tickets, "2026-11", "Asia/Jakarta")["per_opd"] == {}
+    assert month_report(tickets, "2026-11", "UTC")["per_opd"] == {"dinkes": {"total": 1, "resolved": 0}}
+    december = month_bounds("2026-12", "Asia/Jakarta")
+    assert [t["opd"] for t in tickets.list(december)] == ["dinkes"]
 
 
 def test_a_failed_webhook_is_logged_by_scheme_host_and_port_never_its_token(caplog: pytest.LogCaptureFixture) -> None:
