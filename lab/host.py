@@ -14,8 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from lab.errors import LabCommandError
+from lab.topology import RUN_ROOT
 
 log = logging.getLogger(__name__)
+#: util-linux's mount and umount keep a userspace table (utab) and, on their first bind mount on a machine,
+#: make /run/mount for its lock even when nothing is written to it. The lab's commands keep theirs in the
+#: lab's own runtime folder instead, so the host's /run is left as it was (libmount reads LIBMOUNT_UTAB).
+LIBMOUNT_ENV = {"LIBMOUNT_UTAB": str(RUN_ROOT / "utab")}
 
 
 def run(
@@ -28,7 +33,7 @@ def run(
     input_text: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run a command, capturing output; ``check`` raises :class:`LabCommandError` on failure."""
-    full_env = {**os.environ, **env} if env else None
+    full_env = {**os.environ, **LIBMOUNT_ENV, **(env or {})}
     try:
         result = subprocess.run(
             argv, capture_output=True, text=True, env=full_env, timeout=timeout, check=False, input=input_text

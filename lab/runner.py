@@ -38,10 +38,6 @@ FRR_RUN = Path("/var/run/frr")
 FRR_GR_JSON = FRR_RUN / "ospfd-gr.json"
 SSHD_PRIVSEP = Path("/run/sshd")
 NETNS_DIR = Path("/run/netns")
-# util-linux mount keeps its userspace mount table here, made on the first mount that needs it (seen: the
-# lab's first bind mount on a new machine made it); down removes it when the lab made it and it is empty
-LIBMOUNT_DIR = Path("/run/mount")
-LIBMOUNT_FILES = ("utab", "utab.lock", "utab.act", "utab.event")
 LOCK_FILE = Path("/run/lock/pantau-lab.lock")
 #: the inventory describing this lab, shipped beside it
 LAB_INVENTORY = Path(__file__).resolve().parent.parent / "inventory" / "example"
@@ -269,7 +265,6 @@ class Runner:
         self._backup_user_db()
         uts = self.run_dir / "uts"
         uts.mkdir(exist_ok=True)
-        self._save_state(libmount_dir_ours=not LIBMOUNT_DIR.exists())
         # a private mount point, as ip-netns does for /run/netns, so the nsfs bind mounts stay ours
         host.run(["mount", "--bind", str(uts), str(uts)])
         host.run(["mount", "--make-private", str(uts)])
@@ -386,6 +381,8 @@ class Runner:
                     "SUB_GID_COUNT=0",
                     "-c",
                     f"pantau lab {self.topo.name}",
+                    "-p",
+                    "*",  # no password, yet not locked ("!"): sshd without PAM refuses locked accounts
                     user,
                 ]
             )
@@ -716,6 +713,8 @@ class Runner:
             shutil.rmtree(SSHD_PRIVSEP, ignore_errors=True)
         if self.run_dir.exists():
             shutil.rmtree(self.run_dir)
+        for leftover in RUN_ROOT.glob("utab*"):  # libmount's table and lock of the lab's mounts (host.py)
+            leftover.unlink()
         if RUN_ROOT.is_dir() and not any(RUN_ROOT.iterdir()):
             RUN_ROOT.rmdir()
         if NETNS_DIR.is_dir() and not any(NETNS_DIR.iterdir()):
@@ -723,8 +722,6 @@ class Runner:
                 host.run(["umount", str(NETNS_DIR)], check=False)
             if state.get("netns_dir_ours") and not host.is_mount_point(NETNS_DIR):
                 NETNS_DIR.rmdir()
-        if state.get("libmount_dir_ours") and LIBMOUNT_DIR.is_dir():
-            _remove_libmount_dir()
 
     def _restore_user_db(self) -> None:
         """Put back the ``-`` backups of the user database that useradd/userdel rewrote."""
@@ -735,16 +732,3 @@ class Runner:
             saved = backup / f"{name}-"
             if saved.exists():
                 shutil.copy2(saved, Path("/etc") / saved.name)
-
-
-def _remove_libmount_dir() -> None:
-    """Remove /run/mount if it holds nothing but libmount's own files with no entry left."""
-    entries = list(LIBMOUNT_DIR.iterdir())
-    if any(e.name not in LIBMOUNT_FILES for e in entries):
-        return
-    utab = LIBMOUNT_DIR / "utab"
-    if utab.exists() and utab.read_text().strip():
-        return  # other mounts are recorded there: not ours alone
-    for entry in entries:
-        entry.unlink()
-    LIBMOUNT_DIR.rmdir()

@@ -21,15 +21,14 @@ from lab.runner import Runner
 from store.schema import MaintenanceRun
 from tests.conftest import INVENTORY, in_nms
 
-KNOWN_HOSTS = "/run/pantau-lab/kominfo/ssh/known_hosts"
 # Every lab device shares this machine's CPU, which other tests may have just kept busy: the CPU check's
 # logic is unit-tested, here its threshold is out of reach so a busy CI host cannot make a finding.
-ENV = {"PANTAU_MAINTENANCE__CPU_WARN_PCT": "101", "PANTAU_KNOWN_HOSTS": KNOWN_HOSTS}
+ENV = {"PANTAU_MAINTENANCE__CPU_WARN_PCT": "101"}
 
 
 def maintenance(lab: Runner, state: Path, *args: str) -> dict[str, Any]:
-    argv = [sys.executable, "-m", "agent", "maintenance", "run", "--json", "--state-dir", str(state)]
-    argv += ["--inventory", str(INVENTORY), *args]
+    # no inventory nor known_hosts given: inside the lab, the lab's are the defaults
+    argv = [sys.executable, "-m", "agent", "maintenance", "run", "--json", "--state-dir", str(state), *args]
     result = subprocess.run(
         lab.in_node("nms", argv), check=False, capture_output=True, text=True, timeout=300, env={**os.environ, **ENV}
     )

@@ -3,6 +3,7 @@ Alertmanager configuration amtool accepts, and for every alert its SOP and a run
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -73,3 +74,27 @@ def test_the_series_the_rules_hold_back_by_are_rendered_with_those_labels() -> N
     data = scrape(snapshot())
     assert data["pantau_tickets_overdue"] == [({"opd": "dinkes", "step": "assign"}, 1.0)]
     assert ({"device": "opd-disdik", "opd": "disdik"}, 0.0) in data["pantau_device_up"]  # unless on (opd)
+
+
+DASHBOARD = json.loads((ROOT / "exporters" / "grafana" / "opd-links.json").read_text())
+PANEL_EXPRS = [(p["title"], t["expr"]) for p in DASHBOARD["panels"] for t in p["targets"]]
+
+
+def test_the_opd_choice_applies_to_every_dashboard_panel() -> None:
+    assert [title for title, expr in PANEL_EXPRS if 'opd=~"$opd"' not in expr] == []
+    assert DASHBOARD["templating"]["list"][1]["allValue"] == ".*"  # "All" keeps the data center's devices
+    titles = " ".join(title for title, _ in PANEL_EXPRS)
+    for panel in ("95th percentile", "Availability", "Interface errors"):
+        assert panel in titles
+
+
+def test_every_dashboard_query_is_valid_promql(tmp_path: Path) -> None:
+    # promtool has no query checker without a server; a rule file of the queries is parsed by the same parser
+    rules = [
+        {"record": f"pantau:dashboard_query_{i}", "expr": expr.replace("$opd", ".*").replace("$__range", "30d")}
+        for i, (_, expr) in enumerate(PANEL_EXPRS)
+    ]
+    file = tmp_path / "dashboard-queries.yml"
+    file.write_text(yaml.safe_dump({"groups": [{"name": "dashboard", "rules": rules}]}))
+    result = subprocess.run(["promtool", "check", "rules", str(file)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
