@@ -9,6 +9,7 @@ imports it).
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from importlib.metadata import entry_points
 from typing import Any
@@ -17,6 +18,8 @@ import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
+from agent.cli.lang import error_text, label, say, set_language
+from agent.config import load_config
 from agent.errors import AgentError
 from collectors.errors import CollectorError
 from core.errors import RuleError
@@ -24,7 +27,10 @@ from inventory.errors import InventoryError, InventoryLoadError
 from playbooks.errors import PlaybookError, RunFailed
 from store.errors import NotFound, StoreError, StoreUnusable
 
-HELP = "pantau: the data center's operations agent. (pantau --version prints the version.)"
+HELP = (
+    "pantau: the data center's operations agent. pantau --version prints the version; pantau --lang en "
+    "COMMAND speaks English (default: Bahasa Indonesia; also PANTAU_LANG or lang: in pantau.yml)."
+)
 PLUGINS = "pantau.commands"
 
 #: command name -> (module, the name of its Typer app or command there), in the order --help lists them
@@ -36,7 +42,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "links": ("agent.cli.monitor", "links"),
     "poll": ("agent.cli.monitor", "poll"),
     "runs": ("agent.cli.playbooks", "runs_app"),
-    "ipam": ("agent.cli.playbooks", "ipam_app"),
+    "ipam": ("agent.cli.ipam", "ipam_app"),
     "colocate": ("agent.cli.playbooks", "colocate"),
     "decommission": ("agent.cli.playbooks", "decommission"),
     "targets": ("agent.cli.playbooks", "targets"),
@@ -88,9 +94,36 @@ def root() -> TyperGroup:
     return LazyGroup(name="pantau", help=HELP, no_args_is_help=True)
 
 
+def _language(argv: list[str]) -> list[str]:
+    """Take ``--lang id|en`` from before the command; else PANTAU_LANG, else pantau.yml's ``lang``, else id."""
+    lang = None
+    if argv[:1] == ["--lang"] and len(argv) > 1:
+        lang, argv = argv[1], argv[2:]
+    elif argv[:1] and argv[0].startswith("--lang="):
+        lang, argv = argv[0].partition("=")[2], argv[1:]
+    if lang is None:
+        lang = os.environ.get("PANTAU_LANG")
+    if lang is None:
+        try:
+            lang = load_config(None).lang  # an invalid configuration is the command's to report
+        except AgentError:
+            lang = "id"
+    try:
+        set_language(lang)
+    except ValueError as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False)
+        sys.exit(2)
+    return argv
+
+
+def _error(exc: BaseException) -> None:
+    err.print(f"{label()}: {error_text(str(exc))}", markup=False, highlight=False)
+
+
 def main(args: Any = None) -> None:
     """Entry point: user errors print a clear message and exit 2 (the store failing: 1), never a traceback."""
     argv = sys.argv[1:] if args is None else list(args)
+    argv = _language(argv)
     if argv[:1] == ["--version"]:
         from agent import __version__  # noqa: PLC0415 (only when asked: the root group imports no command)
 
@@ -101,21 +134,26 @@ def main(args: Any = None) -> None:
     except InventoryLoadError as exc:
         for problem in exc.problems:
             err.print(str(problem), markup=False, highlight=False)
-        err.print(f"{len(exc.problems)} problem(s) in {exc.directory}", markup=False)
+        err.print(
+            say(
+                f"{len(exc.problems)} masalah di {exc.directory}", f"{len(exc.problems)} problem(s) in {exc.directory}"
+            ),
+            markup=False,
+        )
         sys.exit(2)
     except RunFailed as exc:
         if isinstance(exc.__cause__, StoreError):
-            err.print(f"error: {exc.__cause__}", markup=False, highlight=False)
+            _error(exc.__cause__)
             sys.exit(1)
         if exc.__cause__ is not None and not isinstance(exc.__cause__, USER_ERRORS):
             raise  # a defect, not a user error: the traceback is what to report
-        err.print(f"error: {exc}", markup=False, highlight=False)
+        _error(exc)
         if exc.hint:
             err.print(exc.hint, markup=False, highlight=False)
         sys.exit(2)
     except USER_ERRORS as exc:
-        err.print(f"error: {exc}", markup=False, highlight=False)
+        _error(exc)
         sys.exit(2)
     except StoreError as exc:
-        err.print(f"error: {exc}", markup=False, highlight=False)
+        _error(exc)
         sys.exit(1)

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from agent.cli.common import out
+from agent.cli.lang import say
 from agent.errors import AgentError
 
 app = typer.Typer()
@@ -71,5 +72,16 @@ def init(
             with contextlib.suppress(OSError):
                 path.rmdir() if path.is_dir() else path.unlink()
         raise AgentError(f"cannot write {exc.filename}: {exc.strerror}; run as root or choose --dir") from exc
-    out.print(f"wrote {directory / 'pantau.yml'} and the inventory skeleton in {directory / 'inventory'}")
-    out.print(f"next: describe your network there, then: pantau inventory validate {directory / 'inventory'}")
+    config, inventory = directory / "pantau.yml", directory / "inventory"
+    out.print(
+        say(
+            f"{config} dan kerangka inventaris di {inventory} sudah ditulis",
+            f"wrote {config} and the inventory skeleton in {inventory}",
+        )
+    )
+    out.print(
+        say(
+            f"berikutnya: uraikan jaringan Anda di sana, lalu: pantau inventory validate {inventory}",
+            f"next: describe your network there, then: pantau inventory validate {inventory}",
+        )
+    )

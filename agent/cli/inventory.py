@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from agent.cli.common import ConfigOption, JsonOption, config, err, out
+from agent.cli.lang import error_text, label, say
 from agent.errors import AgentError
 from inventory.loader import load_inventory
 from inventory.models import Inventory, InventoryFile
@@ -52,19 +53,28 @@ def inventory_validate(
             raise typer.Exit(2)
         return
     for where, exc in secrets:
-        err.print(f"{'error' if strict else 'warning'}: {where}: {exc}", markup=False, highlight=False)
+        err.print(
+            f"{label('error' if strict else 'warning')}: {where}: {error_text(str(exc))}", markup=False, highlight=False
+        )
     if strict and secrets:
-        err.print(f"{len(secrets)} secret(s) cannot be read (--strict)", markup=False)
+        err.print(
+            say(
+                f"{len(secrets)} rahasia tidak dapat dibaca (--strict)",
+                f"{len(secrets)} secret(s) cannot be read (--strict)",
+            ),
+            markup=False,
+        )
         raise typer.Exit(2)
     table = Table(title=f"{inv.agency.name} — zone {inv.agency.zone}", show_header=True)
-    table.add_column("section")
-    table.add_column("count", justify="right")
+    table.add_column(say("bagian", "section"))
+    table.add_column(say("jumlah", "count"), justify="right")
     for name, count in counts.items():
         table.add_row(name, str(count))
     creds = inv.credentials
     table.add_row("credential profiles", str(len(creds.snmp) + len(creds.ssh) + len(creds.tsig)))
     out.print(table)
-    out.print("[green]inventory OK[/green]" + (f" ({len(secrets)} secret warning(s) above)" if secrets else ""))
+    warned = say(f" ({len(secrets)} peringatan rahasia di atas)", f" ({len(secrets)} secret warning(s) above)")
+    out.print(say("[green]inventaris OK[/green]", "[green]inventory OK[/green]") + (warned if secrets else ""))
 
 
 @inventory_app.command("show")
@@ -117,4 +127,4 @@ def inventory_schema(
             output.write_text(text, encoding="utf-8")
         except OSError as exc:
             raise AgentError(f"cannot write {output}: {exc.strerror}; choose a folder that exists") from exc
-        err.print(f"schema written to {output}")
+        err.print(say(f"skema ditulis ke {output}", f"schema written to {output}"))

@@ -17,6 +17,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOption, err, local, out
+from agent.cli.lang import say
 from agent.config import Config, load_config
 from agent.maintenance_jobs import FUNCTION, JOBSTORE, jobstore, run_with_reports
 from agent.schedule import crontab
@@ -78,8 +79,15 @@ def maintenance_run(
         }
         sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
         return
-    table = Table(title=f"Pemeliharaan {run_id}: temuan (findings)")
-    for col in ("lokasi", "pemeriksaan", "perangkat", "objek", "hasil", "keterangan"):
+    table = Table(title=say(f"Pemeliharaan {run_id}: temuan", f"Maintenance {run_id}: findings"))
+    for col in (
+        say("lokasi", "location"),
+        say("pemeriksaan", "check"),
+        say("perangkat", "device"),
+        say("objek", "subject"),
+        say("hasil", "result"),
+        say("keterangan", "finding"),
+    ):
         table.add_column(col)
     for r in results:
         if r.status.value in ("warn", "fail"):
@@ -87,10 +95,15 @@ def maintenance_run(
             table.add_row(r.location, r.check, r.device, r.subject, f"[{color}]{r.status.value}[/]", r.finding)
     out.print(table)
     out.print(
-        f"lulus {counts['pass']}, peringatan {counts['warn']}, gagal {counts['fail']}, tidak diperiksa {counts['skip']}"
+        say(
+            f"lulus {counts['pass']}, peringatan {counts['warn']}, gagal {counts['fail']}, "
+            f"tidak diperiksa {counts['skip']}",
+            f"passed {counts['pass']}, warnings {counts['warn']}, failed {counts['fail']}, "
+            f"not checked {counts['skip']}",
+        )
     )
     for f in files:
-        out.print(f"report {f.report_id} {f.number}: {f.paths[0].parent}", markup=False)
+        out.print(f"{say('laporan', 'report')} {f.report_id} {f.number}: {f.paths[0].parent}", markup=False)
 
 
 def _scheduler(cfg: Config) -> Any:
@@ -188,18 +201,29 @@ def maintenance_list(config: ConfigOption = None, state_dir: StateOption = None,
         sys.stdout.write(json.dumps({"plan": plan, "scheduled": jobs, "runs": runs}, indent=2) + "\n")
         return
     if plan is None:
-        out.print("rencana: tidak ada (no plan: set maintenance.schedule in pantau.yml)")
+        out.print(
+            say(
+                "rencana: tidak ada (isi maintenance.schedule di pantau.yml)",
+                "plan: none (set maintenance.schedule in pantau.yml)",
+            )
+        )
     else:
         where = ", ".join(cfg.maintenance.locations) or "semua lokasi"
-        out.print(f"rencana '{plan['schedule']}' ({where}), berikutnya (next) {plan['next']}", markup=False)
-    table = Table(title="Jadwal pemeliharaan (scheduled)")
+        out.print(
+            say(
+                f"rencana '{plan['schedule']}' ({where}), berikutnya {plan['next']}",
+                f"plan '{plan['schedule']}' ({where}), next {plan['next']}",
+            ),
+            markup=False,
+        )
+    table = Table(title=say("Jadwal pemeliharaan", "Scheduled maintenance"))
     for col in ("id", "at", "locations"):
         table.add_column(col)
     for j in jobs:
         at = local(datetime.fromisoformat(j["at"]), cfg.timezone) if j["at"] else "paused"
         table.add_row(j["id"], at, ", ".join(j["locations"] or []) or "all")
     out.print(table)
-    table = Table(title="Pemeliharaan terakhir (latest runs)")
+    table = Table(title=say("Pemeliharaan terakhir", "Latest maintenance runs"))
     for col in ("run", "started", "trigger", "scope", "by"):
         table.add_column(col)
     for r in runs:
@@ -228,7 +252,7 @@ def maintenance_cancel(
     if as_json:
         sys.stdout.write(json.dumps({"id": job, "cancelled": True}) + "\n")
         return
-    out.print(f"cancelled {job}")
+    out.print(say(f"{job} dibatalkan", f"cancelled {job}"))
 
 
 @report_app.command("list")

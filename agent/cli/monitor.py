@@ -14,6 +14,7 @@ from rich.table import Table
 
 from agent import __version__
 from agent.cli.common import ConfigOption, StateOption, config, err, out
+from agent.cli.lang import say
 from agent.daemon import run_agent
 from agent.errors import AgentError
 from agent.logsetup import configure_logging
@@ -95,9 +96,19 @@ def links(
     if as_json:
         sys.stdout.write(json.dumps({"links": rows, "devices": [d.__dict__ for d in snap.devices]}, indent=2) + "\n")
         return
-    table = Table(title="OPD links")
-    for col in ("OPD", "link", "state", "in Mbit/s", "out Mbit/s", "util", "RTT ms", "loss"):
-        table.add_column(col, justify="left" if col in ("OPD", "link", "state") else "right")
+    table = Table(title=say("Link OPD", "OPD links"))
+    columns = (
+        "OPD",
+        "link",
+        say("status", "state"),
+        say("masuk Mbit/s", "in Mbit/s"),
+        say("keluar Mbit/s", "out Mbit/s"),
+        say("utilisasi", "util"),
+        "RTT ms",
+        say("hilang", "loss"),
+    )
+    for i, col in enumerate(columns):
+        table.add_column(col, justify="left" if i < 3 else "right")
     colors = {"up": "green", "degraded": "yellow", "down": "red", "unknown": "dim"}
 
     def mbit(v: float | None) -> str:

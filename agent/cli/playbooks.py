@@ -12,10 +12,10 @@ import typer
 from rich.table import Table
 
 from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOption, config, err, local, out
+from agent.cli.lang import say
 from agent.config import Config
-from inventory.ipam import parse_address, prefix_of, usage
 from inventory.loader import load_inventory
-from inventory.models import Inventory, Purpose
+from inventory.models import Inventory
 from playbooks.catalog import PLAYBOOKS
 from playbooks.colocate import COLOCATE, ColocationRequest, Services
 from playbooks.decommission import DECOMMISSION, DecommissionRequest
@@ -23,16 +23,13 @@ from playbooks.effectors.dns import DnsUpdater
 from playbooks.engine import Playbook, PlaybookRunner, operator
 from playbooks.errors import RunError, RunFailed
 from playbooks.live_check import network_live_check
-from store import conflicts, runs
+from store import runs
 from store import targets as target_store
 from store.allocations import Allocations
 from store.engine import Store, open_store
 
 app = typer.Typer()
 runs_app = typer.Typer(no_args_is_help=True, help="Playbook runs: each step's time against its SOP allowance.")
-ipam_app = typer.Typer(no_args_is_help=True, help="IP address management: utilization, history, conflicts.")
-conflicts_app = typer.Typer(no_args_is_help=True, help="Addresses found in use by hosts IPAM does not know.")
-ipam_app.add_typer(conflicts_app, name="conflicts")
 
 
 def setup(path: Path | None, inventory: Path | None, state_dir: Path | None) -> tuple[Config, Inventory, Store]:
@@ -94,12 +91,20 @@ def _render_run(data: dict[str, Any]) -> None:
     state = data["state"]
     out.print(
         f"[bold]Run {data['id']}[/bold] {data['playbook']} — [{colors.get(state, 'white')}]{state}[/] "
-        f"(oleh/by {data['started_by']}, {data['started_at']} → {data['ended_at']})"
+        f"({say('oleh', 'by')} {data['started_by']}, {data['started_at']} → {data['ended_at']})"
     )
     if data["reason"]:
-        out.print(f"alasan/reason: {data['reason']}", markup=False)
+        out.print(f"{say('alasan', 'reason')}: {data['reason']}", markup=False)
     table = Table(show_header=True)
-    for col in ("#", "langkah (step)", "SOP", "hasil", "waktu", "batas Mutu Baku", "keluaran (output)"):
+    for col in (
+        "#",
+        say("langkah", "step"),
+        "SOP",
+        say("hasil", "state"),
+        say("waktu", "time"),
+        say("batas Mutu Baku", "Mutu Baku allowance"),
+        say("keluaran", "output"),
+    ):
         table.add_column(col)
     per_sop: dict[str, list[float]] = {}
     for st in data["steps"]:
@@ -112,13 +117,13 @@ def _render_run(data: dict[str, Any]) -> None:
             st["sop_step"],
             st["state"],
             "—" if secs is None else f"{secs:.2f} s",
-            f"{st['allowance_seconds'] / 60:.0f} menit",
+            f"{st['allowance_seconds'] / 60:.0f} {say('menit', 'min')}",
             (st["output"] or "") + (f"\n[red]{st['error']}[/red]" if st["error"] else ""),
         )
     out.print(table)
     for sop, (used, allowed) in per_sop.items():
-        verdict = "dalam batas (within)" if used <= allowed else "MELEBIHI batas (over)"
-        out.print(f"{sop}: {used:.2f} s dari {allowed / 60:.0f} menit — {verdict}")
+        verdict = say("dalam batas", "within") if used <= allowed else say("MELEBIHI batas", "OVER the allowance")
+        out.print(f"{sop}: {used:.2f} s {say('dari', 'of')} {allowed / 60:.0f} {say('menit', 'min')} — {verdict}")
 
 
 @app.command()
@@ -149,7 +154,9 @@ def colocate(
     runner = _runner(cfg, inv, store, live_check=not no_live_check)
     by = operator()
     for rec in runner.recover(by):
-        err.print(f"recovered run {rec.run_id}: {rec.state}", markup=False)
+        err.print(
+            say(f"run {rec.run_id} dipulihkan: {rec.state}", f"recovered run {rec.run_id}: {rec.state}"), markup=False
+        )
     request = ColocationRequest(opd, hostname, mac.lower() if mac else None, public, ip, subdomain, prefix, replace)
     _run_and_report(runner, COLOCATE, request, by, stop_after, store, cfg, as_json)
 
@@ -170,7 +177,9 @@ def decommission(
     runner = _runner(cfg, inv, store, live_check=False)
     by = operator()
     for rec in runner.recover(by):
-        err.print(f"recovered run {rec.run_id}: {rec.state}", markup=False)
+        err.print(
+            say(f"run {rec.run_id} dipulihkan: {rec.state}", f"recovered run {rec.run_id}: {rec.state}"), markup=False
+        )
     _run_and_report(runner, DECOMMISSION, DecommissionRequest(hostname), by, stop_after, store, cfg, as_json)
 
 
@@ -224,8 +233,16 @@ def runs_list(
     if as_json:
         sys.stdout.write(json.dumps(rows, indent=2, default=str) + "\n")
         return
-    table = Table(title="Playbook runs")
-    for col in ("run", "playbook", "state", "by", "started", "seconds", "reason"):
+    table = Table(title=say("Run playbook", "Playbook runs"))
+    for col in (
+        "run",
+        "playbook",
+        say("status", "state"),
+        say("oleh", "by"),
+        say("mulai", "started"),
+        say("detik", "seconds"),
+        say("alasan", "reason"),
+    ):
         table.add_column(col)
     for r in rows:
         secs = "—" if r["seconds"] is None else f"{r['seconds']:.2f}"
@@ -268,107 +285,7 @@ def runs_recover(
     for rec in results:
         out.print(f"run {rec.run_id}: {rec.state} — {rec.reason}", markup=False)
     if not results:
-        out.print("nothing to recover")
-
-
-@ipam_app.command("show")
-def ipam_show(
-    prefix: Annotated[str | None, typer.Argument(help="prefix name (default: server and public prefixes)")] = None,
-    config_path: ConfigOption = None,
-    inventory: InventoryOption = None,
-    state_dir: StateOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Utilization of prefixes: size, reserved, used, conflicts, free; with a prefix, its allocations."""
-    _cfg, inv, store = setup(config_path, inventory, state_dir)
-    allocations = Allocations(store, inv.prefixes)
-    chosen = (
-        [p for p in inv.prefixes if p.name == prefix]
-        if prefix
-        else [p for p in inv.prefixes if p.purpose in (Purpose.SERVER, Purpose.PUBLIC)]
-    )
-    if prefix and not chosen:
-        raise RunError(f"no prefix '{prefix}' in the inventory; prefixes: {', '.join(p.name for p in inv.prefixes)}")
-    report = []
-    for p in chosen:
-        used, conflicts = allocations.used(p), allocations.conflicts(p)
-        u = usage(p, set(used), set(conflicts))
-        report.append(
-            {
-                **u.__dict__,
-                "allocations": {str(a): h for a, h in sorted(used.items())} if prefix else None,
-                "conflicts": {str(a): w for a, w in sorted(conflicts.items())},
-            }
-        )
-    if as_json:
-        sys.stdout.write(json.dumps(report, indent=2) + "\n")
-        return
-    table = Table(title="IPAM")
-    for col in ("prefix", "network", "size", "reserved", "used", "conflict", "free"):
-        table.add_column(col, justify="left" if col in ("prefix", "network") else "right")
-    for r in report:
-        table.add_row(r["prefix"], r["network"], *(str(r[k]) for k in ("size", "reserved", "used", "conflict", "free")))
-    out.print(table)
-    for r in report:
-        for address, host in (r["allocations"] or {}).items():
-            out.print(f"  {address}  {host}")
-        for address, why in r["conflicts"].items():
-            out.print(f"  [red]conflict[/red] {address}: {why}")
-
-
-@ipam_app.command("history")
-def ipam_history(
-    address: Annotated[str, typer.Argument(help="IP address")],
-    config_path: ConfigOption = None,
-    inventory: InventoryOption = None,
-    state_dir: StateOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Every allocation and release of ADDRESS (who, when, for which OPD and server), and conflicts seen there."""
-    cfg, inv, store = setup(config_path, inventory, state_dir)
-    addr = parse_address(address)
-    pfx = prefix_of(inv, addr)
-    allocations = Allocations(store, inv.prefixes)
-    events: list[dict[str, Any]] = []
-    for a in allocations.history(str(addr)):
-        events.append(
-            {
-                "at": a.allocated_at,
-                "event": "allocated",
-                "hostname": a.hostname,
-                "opd": a.opd,
-                "by": a.allocated_by,
-                "run": a.run_id,
-            }
-        )
-        if a.released_at is not None:
-            events.append(
-                {
-                    "at": a.released_at,
-                    "event": "released",
-                    "hostname": a.hostname,
-                    "opd": a.opd,
-                    "by": a.released_by,
-                    "run": None,
-                }
-            )
-    for c in conflicts.history(store, str(addr)):
-        seen = {"hostname": f"MAC {c.mac or 'unknown'}", "opd": None}
-        events.append({"at": c.seen_at, "event": "conflict", **seen, "by": c.detected_by, "run": c.run_id})
-        if c.cleared_at is not None:
-            events.append({"at": c.cleared_at, "event": "conflict cleared", **seen, "by": c.cleared_by, "run": None})
-    events.sort(key=lambda e: (e["at"], e["event"] != "allocated"))
-    for e in events:
-        e["at"] = local(e["at"], cfg.timezone)
-    if as_json:
-        sys.stdout.write(json.dumps({"address": str(addr), "prefix": pfx.name, "events": events}, indent=2) + "\n")
-        return
-    table = Table(title=f"{addr} ({pfx.name})")
-    for col in ("when", "event", "server / MAC", "OPD", "by", "run"):
-        table.add_column(col)
-    for e in events:
-        table.add_row(e["at"], e["event"], e["hostname"], e["opd"] or "", e["by"] or "", str(e["run"] or ""))
-    out.print(table)
+        out.print(say("tidak ada yang perlu dipulihkan", "nothing to recover"))
 
 
 @app.command()
@@ -379,64 +296,9 @@ def targets(config_path: ConfigOption = None, state_dir: StateOption = None, as_
     if as_json:
         sys.stdout.write(json.dumps([r.__dict__ for r in rows], indent=2, default=str) + "\n")
         return
-    table = Table(title="Registered probe targets")
+    table = Table(title=say("Target probe terdaftar", "Registered probe targets"))
     for col in ("name", "address", "OPD", "added", "by"):
         table.add_column(col)
     for r in rows:
         table.add_row(r.name, r.address, r.opd or "", local(r.added_at, cfg.timezone), r.added_by)
     out.print(table)
-
-
-@conflicts_app.command("list")
-def conflicts_list(
-    config_path: ConfigOption = None,
-    inventory: InventoryOption = None,
-    state_dir: StateOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """The open conflicts: addresses IPAM skips until someone clears them."""
-    cfg, _inv, store = setup(config_path, inventory, state_dir)
-    found = conflicts.open_conflicts(store)
-    rows = [
-        {"address": c.address, "prefix": c.prefix, "mac": c.mac, "seen_by": c.detected_by,
-         "seen_at": local(c.seen_at, cfg.timezone), "run": c.run_id}
-        for c in found
-    ]  # fmt: skip
-    if as_json:
-        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
-        return
-    table = Table(title="IP conflicts")
-    for col in ("address", "prefix", "MAC", "seen by", "seen at", "run"):
-        table.add_column(col)
-    for c in found:
-        table.add_row(
-            c.address, c.prefix, c.mac or "", c.detected_by, local(c.seen_at, cfg.timezone), str(c.run_id or "")
-        )
-    out.print(table if rows else "no open conflicts")
-
-
-@conflicts_app.command("clear")
-def conflicts_clear(
-    address: Annotated[str, typer.Argument(help="the address whose conflict is resolved")],
-    config_path: ConfigOption = None,
-    inventory: InventoryOption = None,
-    state_dir: StateOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Clear the conflict of ADDRESS after checking live (ICMP, the gateway's ARP table, an ARP probe) that
-    nobody answers there any more; then IPAM may hand it out again."""
-    cfg, inv, store = setup(config_path, inventory, state_dir)
-    addr = parse_address(address)
-    if not conflicts.open_conflicts(store, str(addr)):
-        raise RunError(f"{addr} has no open conflict; pantau ipam conflicts list shows those there are")
-    seen = network_live_check(inv, cfg.inventory_dir, cfg.poll.snmp_timeout)(prefix_of(inv, addr), addr)
-    if seen is not None:
-        raise RunError(
-            f"{addr} still answers ({seen.how}, MAC {seen.mac or 'unknown'}); nothing cleared: find that host "
-            "and move it, or register it in the IP plan, then clear again"
-        )
-    cleared = conflicts.clear(store, str(addr), operator())
-    if as_json:
-        sys.stdout.write(json.dumps({"address": str(addr), "cleared": cleared}) + "\n")
-        return
-    out.print(f"{addr}: conflict cleared (nobody answers there now); IPAM may hand it out again", markup=False)

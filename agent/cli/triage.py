@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOption, err, local, out
+from agent.cli.lang import say
 from agent.config import Config, load_config
 from core.period import month_bounds
 from core.sop import SOP_STEP
@@ -93,7 +94,12 @@ def triage(
     Exit code: 0 no fault found, 1 a fault found (the verdict names it), 2 could not triage (the message
     says why)."""
     cfg = load_config(config, overrides={"inventory": inventory, "state_dir": state_dir})
-    with err.status(f"triage {opd}: checking the uplink, the links, the router, DNS and the path ..."):
+    with err.status(
+        say(
+            f"triage {opd}: memeriksa uplink, link, router, DNS dan jalur ...",
+            f"triage {opd}: checking the uplink, the links, the router, DNS and the path ...",
+        )
+    ):
         diagnosis, seconds = run_triage(cfg, opd)
     code = 0 if diagnosis.verdict.value == "no-fault-found" else 1
     if as_json:
@@ -106,9 +112,9 @@ def triage(
     color = COLORS.get(diagnosis.verdict.value, "red")
     body = Table.grid(padding=(0, 1))
     body.add_row(f"[bold]{diagnosis.summary}[/]")
-    body.add_row(Text(f"Langkah berikut (next step): {diagnosis.next_step}"))
+    body.add_row(Text(f"{say('Langkah berikut', 'Next step')}: {diagnosis.next_step}"))
     if len(diagnosis.affected) > 1:
-        body.add_row(f"OPD terdampak: {', '.join(diagnosis.affected)}")
+        body.add_row(f"{say('OPD terdampak', 'OPDs affected')}: {', '.join(diagnosis.affected)}")
     body.add_row(table)
     if diagnosis.verdict.value in ("circuit-down", "provider-link-degraded"):
         body.add_row(Text(pack_text(diagnosis.pack)))
@@ -131,10 +137,12 @@ def _notify(cfg: Config, event: str, payload: dict[str, Any]) -> None:
 
 
 def _timing_line(step: str, timing: Any) -> str:
+    minutes = say("menit", "min")
     if timing.allowance_seconds is None:
-        return f"{step}: {timing.seconds / 60:.1f} menit"
-    verdict = "MELEBIHI batas" if timing.breached else "dalam batas"
-    return f"{step}: {timing.seconds / 60:.1f} dari {timing.allowance_seconds / 60:.0f} menit — {verdict}"
+        return f"{step}: {timing.seconds / 60:.1f} {minutes}"
+    verdict = say("MELEBIHI batas", "OVER the allowance") if timing.breached else say("dalam batas", "within")
+    allowed = f"{timing.allowance_seconds / 60:.0f} {minutes}"
+    return f"{step}: {timing.seconds / 60:.1f} {say('dari', 'of')} {allowed} — {verdict}"
 
 
 def _step(cfg: Config, tickets: Any, ticket: int, step: str, text: str, as_json: bool = False, **changes: Any) -> None:
@@ -144,7 +152,7 @@ def _step(cfg: Config, tickets: Any, ticket: int, step: str, text: str, as_json:
         result = {"ticket": ticket, "step": step, "sop": SOP_STEP[step], **dataclasses.asdict(timing)}
         sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
     else:
-        out.print(f"ticket {ticket}: {_timing_line(step, timing)}", markup=False)
+        out.print(f"{say('tiket', 'ticket')} {ticket}: {_timing_line(step, timing)}", markup=False)
     if timing.breached:
         _notify(
             cfg,
@@ -180,7 +188,7 @@ def ticket_open(
     if as_json:
         sys.stdout.write(json.dumps({"ticket": ticket, "opd": opd, "state": "open"}) + "\n")
     else:
-        out.print(f"ticket {ticket} dibuka (opened) for {opd}")
+        out.print(say(f"tiket {ticket} dibuka untuk {opd}", f"ticket {ticket} opened for {opd}"))
     _notify(cfg, "ticket.open", {"ticket": ticket, "opd": opd, "channel": channel, "reporter": reporter, "text": text})
 
 
@@ -287,21 +295,35 @@ def ticket_show(
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         return
     out.print(
-        f"[bold]Tiket {data['id']}[/bold] {data['opd']} — {data['state']} ({data['channel']}, {data['reporter']})"
+        f"[bold]{say('Tiket', 'Ticket')} {data['id']}[/bold] {data['opd']} — {data['state']} "
+        f"({data['channel']}, {data['reporter']})"
     )
     table = Table()
-    for col in ("langkah", "SOP", "waktu", "menit", "batas", "", "catatan"):
+    for col in (
+        say("langkah", "step"),
+        "SOP",
+        say("waktu", "time"),
+        say("menit", "min"),
+        say("batas", "allowed"),
+        "",
+        say("catatan", "note"),
+    ):
         table.add_column(col)
     for e in data["events"]:
         limit = "—" if e["allowance_seconds"] is None else f"{e['allowance_seconds'] / 60:.0f}"
-        flag = "[red]MELEBIHI[/]" if e["breached"] else ""
+        flag = f"[red]{say('MELEBIHI', 'OVER')}[/]" if e["breached"] else ""
         at = local(datetime.fromisoformat(e["at"]), cfg.timezone)
         table.add_row(e["step"], e["sop"], at, f"{e['seconds'] / 60:.1f}", limit, flag, Text(e["text"]))
     out.print(table)
     if data["overdue"]:
         o = data["overdue"]
         late, limit = o["seconds"] / 60, o["allowance_seconds"] / 60
-        out.print(f"[red]terlambat[/]: {o['step']} belum dilakukan, {late:.0f} dari {limit:.0f} menit")
+        out.print(
+            say(
+                f"[red]terlambat[/]: {o['step']} belum dilakukan, {late:.0f} dari {limit:.0f} menit",
+                f"[red]overdue[/]: {o['step']} not done yet, {late:.0f} of {limit:.0f} min",
+            )
+        )
 
 
 @ticket_app.command("list")
@@ -317,8 +339,8 @@ def ticket_list(
     if as_json:
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return
-    table = Table(title="Tiket gangguan (SOP 15)")
-    for col in ("id", "OPD", "state", "verdict", "opened", "assignee"):
+    table = Table(title=say("Tiket gangguan (SOP 15)", "Outage tickets (SOP 15)"))
+    for col in ("id", "OPD", say("status", "state"), "verdict", say("dibuka", "opened"), say("petugas", "assignee")):
         table.add_column(col)
     for r in rows:
         opened = local(datetime.fromisoformat(r["opened_at"]), cfg.timezone)

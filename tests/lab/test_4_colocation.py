@@ -60,7 +60,7 @@ def pantau(
         capture_output=True,
         text=True,
         timeout=120,
-        env={**os.environ, **(env or {})},
+        env={**os.environ, "PANTAU_LANG": "en", **(env or {})},  # the messages read here are the English ones
     )
 
 

@@ -65,9 +65,9 @@ def recover_twice(lab: Runner, state: Path) -> None:
     first = pantau(lab, state, "runs", "recover")
     assert first.returncode == 0, first.stderr
     runs_after_first = run_states(state)
-    second = pantau(lab, state, "runs", "recover")
+    second = pantau(lab, state, "runs", "recover", "--json")
     assert second.returncode == 0, second.stderr
-    assert "nothing to recover" in second.stdout, second.stdout  # idempotent: the first finished the job
+    assert json.loads(second.stdout) == {"recovered": []}, second.stdout  # idempotent: the first finished the job
     assert run_states(state) == runs_after_first
 
 

@@ -22,7 +22,9 @@ EXAMPLE = Path(__file__).resolve().parents[3] / "inventory" / "example"
 
 
 def pantau(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "agent", *args], capture_output=True, text=True, check=False)
+    """pantau in English: the messages these tests read are raised in English (Indonesian: below)."""
+    argv = [sys.executable, "-m", "agent", "--lang", "en", *args]
+    return subprocess.run(argv, capture_output=True, text=True, check=False)
 
 
 def test_validate_example_exits_zero_with_summary() -> None:
@@ -112,7 +114,11 @@ def test_inventory_commands_start_without_the_store_or_snmp() -> None:
 def run_env(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
     return subprocess.run(
-        [sys.executable, "-m", "agent", *args], capture_output=True, text=True, check=False, env={**clean, **env}
+        [sys.executable, "-m", "agent", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**clean, "PANTAU_LANG": "en", **env},
     )
 
 
@@ -139,6 +145,51 @@ def test_a_user_error_is_one_clear_line_and_exit_2_never_a_traceback(
     assert result.returncode == 2, result.stderr
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "args", "message"),
+    [
+        (
+            {},
+            ("ticket", "list", "--month", "2026-13"),
+            "galat: --month 2026-13: bulan itu tidak ada; tulis sebagai YYYY-MM",
+        ),
+        (
+            {"PANTAU_TIMEZONE": "Asia/Jakrta"},
+            ("runs", "list"),
+            "galat: konfigurasi tidak sah:\nPANTAU_TIMEZONE: isian 'timezone': 'Asia/Jakrta' bukan zona waktu",
+        ),
+        ({}, ("run",), "galat: belum ada inventaris: isi 'inventory:' di /etc/pantau/pantau.yml"),
+        (
+            {},
+            ("triage", "nosuch", "-i", str(EXAMPLE)),
+            "galat: 'nosuch' bukan OPD dengan link WAN maupun alamatnya di inventaris; OPD dengan link WAN: dinkes",
+        ),
+    ],
+)
+def test_bahasa_indonesia_is_the_default_language_of_errors(
+    tmp_path: Path, env: dict[str, str], args: tuple[str, ...], message: str
+) -> None:
+    result = run_env({"PANTAU_LANG": "id", "PANTAU_STATE_DIR": str(tmp_path / "state"), **env}, *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+
+
+def test_one_switch_chooses_the_language_flag_over_environment_over_file(tmp_path: Path) -> None:
+    (tmp_path / "pantau.yml").write_text("lang: en\n")
+    month = ("ticket", "list", "--month", "2026-13", "--state-dir", str(tmp_path / "state"))
+    base = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
+
+    def stderr(*args: str, **env: str) -> str:
+        argv = [sys.executable, "-m", "agent", *args]
+        run = subprocess.run(argv, capture_output=True, text=True, check=False, cwd=tmp_path, env={**base, **env})
+        return run.stderr
+
+    assert stderr(*month).startswith("error: --month 2026-13: there is no such month")  # lang: en in ./pantau.yml
+    assert stderr(*month, PANTAU_LANG="id").startswith("galat: --month 2026-13: bulan itu tidak ada")
+    assert stderr("--lang", "en", *month, PANTAU_LANG="id").startswith("error: ")
+    assert "--lang fr: choose id (Bahasa Indonesia) or en" in stderr("--lang", "fr", *month)
 
 
 def test_version_flag_prints_the_version() -> None:

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+EXAMPLE = Path(__file__).resolve().parents[3] / "inventory" / "example"
+
 
 def pantau(state: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -19,7 +21,12 @@ def pantau(state: Path, *args: str, env: dict[str, str] | None = None) -> subpro
         capture_output=True,
         text=True,
         check=False,
-        env={**os.environ, **(env or {})},
+        env={
+            **os.environ,
+            "PANTAU_LANG": "en",
+            "PANTAU_INVENTORY": str(EXAMPLE),
+            **(env or {}),
+        },  # the messages read here are the English ones
     )
 
 

@@ -63,7 +63,8 @@ def test_sysusers_makes_the_pantau_user_and_group_with_no_login(tmp_path: Path) 
 
 
 def pantau(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "agent", *args], capture_output=True, text=True, check=False)
+    argv = [sys.executable, "-m", "agent", "--lang", "en", *args]
+    return subprocess.run(argv, capture_output=True, text=True, check=False)
 
 
 def test_init_writes_a_configuration_whose_inventory_skeleton_validates(tmp_path: Path) -> None:
