@@ -65,7 +65,8 @@ def links(
         finally:
             agent.close()
 
-    asyncio.run(once())
+    with err.status(say(f"mengukur link selama {window:.0f} s ...", f"measuring the links for {window:.0f} s ...")):
+        asyncio.run(once())
     snap = agent.snapshot
     probes = {p.opd: p for p in snap.probes if p.kind == "cpe-wan"}
     rows: list[dict[str, Any]] = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -25,6 +26,9 @@ SOPS = {
 
 
 def run(*argv: str) -> subprocess.CompletedProcess[str]:
+    assert shutil.which(argv[0]), (
+        f"{argv[0]} is not installed: make deb installs it (Debian prometheus, prometheus-alertmanager)"
+    )
     return subprocess.run(argv, capture_output=True, text=True, check=False, cwd=SHIPPED)
 
 
