@@ -121,7 +121,7 @@ class Config(_Section):
     timezone: str = "Asia/Jakarta"
     known_hosts: Path | None = Field(None, description="SSH known_hosts file (host keys are always checked)")
     log_format: str = Field("auto", pattern="^(auto|json|text)$")
-    lang: str = Field("id", pattern="^(id|en)$", description="language of CLI output, errors and reports")
+    lang: str = Field("id", pattern="^(id|en)$", description="language of CLI output and errors (reports: their own)")
     poll: PollConfig = PollConfig()
     maintenance: MaintenanceConfig = MaintenanceConfig()
     notify: NotifyConfig = NotifyConfig()

@@ -35,11 +35,14 @@ def _files(directory: Path) -> dict[Path, str]:
 
 
 def _group() -> int:
-    """The pantau group (made by systemd-sysusers from the shipped file) when it exists, else ours."""
+    """The pantau group (made by systemd-sysusers from the shipped file) when root writes and it exists;
+    else -1: the files keep the writer's own group."""
+    if os.geteuid() != 0:
+        return -1
     try:
         return grp.getgrnam("pantau").gr_gid
     except KeyError:
-        return os.getgid()
+        return -1
 
 
 @app.command()
