@@ -58,8 +58,17 @@ def ipam_show(
         sys.stdout.write(json.dumps(report, indent=2) + "\n")
         return
     table = Table(title="IPAM")
-    for col in ("prefix", "network", "size", "reserved", "used", "conflict", "free"):
-        table.add_column(col, justify="left" if col in ("prefix", "network") else "right")
+    columns = (
+        "prefix",
+        say("jaringan", "network"),
+        say("ukuran", "size"),
+        say("dicadangkan", "reserved"),
+        say("terpakai", "used"),
+        say("konflik", "conflict"),
+        say("bebas", "free"),
+    )
+    for i, col in enumerate(columns):
+        table.add_column(col, justify="left" if i < 2 else "right")
     for r in report:
         table.add_row(r["prefix"], r["network"], *(str(r[k]) for k in ("size", "reserved", "used", "conflict", "free")))
     out.print(table)
@@ -67,7 +76,7 @@ def ipam_show(
         for address, host in (r["allocations"] or {}).items():
             out.print(f"  {address}  {host}")
         for address, why in r["conflicts"].items():
-            out.print(f"  [red]conflict[/red] {address}: {why}")
+            out.print(f"  [red]{say('konflik', 'conflict')}[/red] {address}: {why}")
 
 
 @ipam_app.command("history")
@@ -118,7 +127,14 @@ def ipam_history(
         sys.stdout.write(json.dumps({"address": str(addr), "prefix": pfx.name, "events": events}, indent=2) + "\n")
         return
     table = Table(title=f"{addr} ({pfx.name})")
-    for col in ("when", "event", "server / MAC", "OPD", "by", "run"):
+    for col in (
+        say("kapan", "when"),
+        say("peristiwa", "event"),
+        say("server / MAC", "server / MAC"),
+        "OPD",
+        say("oleh", "by"),
+        "run",
+    ):
         table.add_column(col)
     for e in events:
         table.add_row(e["at"], e["event"], e["hostname"], e["opd"] or "", e["by"] or "", str(e["run"] or ""))

@@ -153,8 +153,13 @@ def maintenance_schedule(
         payload = {"id": job.id, "at": when.isoformat(), "locations": list(opd or [])}
         sys.stdout.write(json.dumps(payload) + "\n")
         return
+    at_text = f"{when:%Y-%m-%d %H:%M:%S %Z}"
+    where = ", ".join(opd or []) or say("semua lokasi", "all locations")
     out.print(
-        f"scheduled {job.id}: maintenance of {', '.join(opd or []) or 'all locations'} at {when:%Y-%m-%d %H:%M:%S %Z}"
+        say(
+            f"terjadwal {job.id}: pemeliharaan {where} pada {at_text}",
+            f"scheduled {job.id}: maintenance of {where} at {at_text}",
+        )
     )
 
 
@@ -265,7 +270,7 @@ def report_list(config: ConfigOption = None, state_dir: StateOption = None, as_j
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return
     table = Table(title="Berita Acara")
-    for col in ("id", "number", "run", "location", "state"):
+    for col in ("id", say("nomor", "number"), "run", say("lokasi", "location"), say("status", "state")):
         table.add_column(col)
     for r in rows:
         table.add_row(str(r["id"]), str(r["number"]), str(r["run"]), str(r["location"]), str(r["state"]))
