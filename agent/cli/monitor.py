@@ -20,6 +20,7 @@ from agent.errors import AgentError
 from agent.logsetup import configure_logging
 from agent.poller import Agent
 from collectors.snmp import SnmpCollector
+from core.snapshot import Snapshot
 from inventory.loader import load_inventory
 
 app = typer.Typer()
@@ -68,32 +69,7 @@ def links(
     with err.status(say(f"mengukur link selama {window:.0f} s ...", f"measuring the links for {window:.0f} s ...")):
         asyncio.run(once())
     snap = agent.snapshot
-    probes = {p.opd: p for p in snap.probes if p.kind == "cpe-wan"}
-    rows: list[dict[str, Any]] = []
-    for link in snap.links:
-        probe = probes.get(link.opd)
-        r = probe.result if probe else None
-        rows.append(
-            {
-                "opd": link.opd,
-                "link": link.name,
-                "state": link.state.value,
-                "reasons": list(link.reasons),
-                "receive_bps": link.receive_bps,
-                "transmit_bps": link.transmit_bps,
-                "subscribed_bps": link.subscribed_bps,
-                "utilization": max(
-                    (
-                        u
-                        for u in (link.utilization(link.receive_bps), link.utilization(link.transmit_bps))
-                        if u is not None
-                    ),
-                    default=None,
-                ),
-                "rtt_avg_seconds": r.rtt_avg if r else None,
-                "loss_ratio": r.loss_ratio if r else None,
-            }
-        )
+    rows = _link_rows(snap)
     if as_json:
         sys.stdout.write(json.dumps({"links": rows, "devices": [d.__dict__ for d in snap.devices]}, indent=2) + "\n")
         return
@@ -152,3 +128,34 @@ def poll(
             collector.close()
 
     sys.stdout.write(json.dumps(asyncio.run(once()), indent=2) + "\n")
+
+
+def _link_rows(snap: Snapshot) -> list[dict[str, Any]]:
+    """One row per OPD link of a snapshot: state, rates, utilization, the CPE probe's RTT and loss."""
+    probes = {p.opd: p for p in snap.probes if p.kind == "cpe-wan"}
+    rows: list[dict[str, Any]] = []
+    for link in snap.links:
+        probe = probes.get(link.opd)
+        r = probe.result if probe else None
+        rows.append(
+            {
+                "opd": link.opd,
+                "link": link.name,
+                "state": link.state.value,
+                "reasons": list(link.reasons),
+                "receive_bps": link.receive_bps,
+                "transmit_bps": link.transmit_bps,
+                "subscribed_bps": link.subscribed_bps,
+                "utilization": max(
+                    (
+                        u
+                        for u in (link.utilization(link.receive_bps), link.utilization(link.transmit_bps))
+                        if u is not None
+                    ),
+                    default=None,
+                ),
+                "rtt_avg_seconds": r.rtt_avg if r else None,
+                "loss_ratio": r.loss_ratio if r else None,
+            }
+        )
+    return rows

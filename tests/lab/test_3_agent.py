@@ -486,6 +486,23 @@ def test_icmp_probes_work_over_unprivileged_ping_sockets(lab: Runner) -> None:
 
 
 NOBODY = 65534  # Debian's nobody / nogroup
+CHECKOUT = Path(__file__).resolve().parents[2]
+
+
+def installed_for_anyone(target: Path) -> Path:
+    """The checkout's packages, virtualenv and lab inventory where any user may read them: a checkout in a
+    0700 folder (mktemp -d, /root) is root's alone, as /opt/pantau is not. Hard links where the file system
+    allows (no copy of the virtualenv), else copies; the files keep their modes (0644)."""
+    target.mkdir()
+    for name in (".venv", "agent", "core", "store", "collectors", "playbooks", "inventory", "exporters", "lab"):
+        argv = ["cp", "-al", str(CHECKOUT / name), str(target / name)]
+        linked = subprocess.run(argv, check=False, capture_output=True)
+        if linked.returncode != 0:
+            shutil.rmtree(target / name, ignore_errors=True)
+            subprocess.run(["cp", "-a", str(CHECKOUT / name), str(target / name)], check=True)
+    return target
+
+
 UNPRIVILEGED_LISTEN = "127.0.0.1:9479"
 
 
@@ -494,15 +511,18 @@ def test_the_agent_as_a_plain_user_holding_only_cap_net_raw_probes_and_polls(lab
     # ping sockets to fall back on (the kernel's default range, "1 0": no group may open them)
     before = lab.exec("nms", ["sysctl", "-n", "net.ipv4.ping_group_range"]).stdout.split()
     lab.exec("nms", ["sysctl", "-qw", "net.ipv4.ping_group_range=1 0"])
-    state = Path(tempfile.mkdtemp(prefix="pantau-unprivileged-"))  # pytest's own folders are root's alone
+    base = Path(tempfile.mkdtemp(prefix="pantau-unprivileged-"))  # pytest's own folders are root's alone
+    base.chmod(0o755)
+    install, state = installed_for_anyone(base / "install"), base / "state"
+    state.mkdir(mode=0o700)
     os.chown(state, NOBODY, NOBODY)
-    state.chmod(0o700)
     caps = ["--inh-caps=-all,+net_raw", "--ambient-caps=-all,+net_raw", "--bounding-set=-all,+net_raw"]
     setpriv = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", *caps, "--no-new-privs"]
-    argv = [*setpriv, sys.executable, "-m", "agent", "run", "--state-dir", str(state), "--listen", UNPRIVILEGED_LISTEN]
+    argv = [*setpriv, str(install / ".venv" / "bin" / "python"), "-m", "agent", "run", "--state-dir", str(state)]
+    argv += ["--inventory", str(install / "inventory" / "example"), "--listen", UNPRIVILEGED_LISTEN]
     env = {**os.environ, "PANTAU_POLL__SNMP_INTERVAL": "5", "PANTAU_POLL__ICMP_INTERVAL": "2", "HOME": str(state)}
     log = (state / "agent.log").open("wb")
-    proc = subprocess.Popen(lab.in_node("nms", argv), env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(lab.in_node("nms", argv), env=env, stdout=log, stderr=subprocess.STDOUT, cwd=install)
     try:
         deadline = time.monotonic() + 60
         text = ""
@@ -527,5 +547,5 @@ def test_the_agent_as_a_plain_user_holding_only_cap_net_raw_probes_and_polls(lab
         proc.terminate()
         proc.wait(15)
         log.close()
-        shutil.rmtree(state)
+        shutil.rmtree(base)
         lab.exec("nms", ["sysctl", "-qw", f"net.ipv4.ping_group_range={' '.join(before)}"])
