@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from agent.errors import ConfigError
 from agent.schedule import crontab
+from core.bandwidth import SurveyThresholds
 from core.findings import Thresholds
 from core.health import HealthThresholds
 
@@ -126,6 +127,7 @@ class Config(_Section):
     maintenance: MaintenanceConfig = MaintenanceConfig()
     notify: NotifyConfig = NotifyConfig()
     health: HealthThresholds = HealthThresholds()
+    bandwidth: SurveyThresholds = SurveyThresholds()
 
     @field_validator("timezone")
     @classmethod

@@ -13,6 +13,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from core.bandwidth import Sample
 from core.rollup import OpenPeriod, RollupRow, Series
 from store.schema import LinkEvent, LinkRollup, OpenRollup
 from store.translate import translated
@@ -164,3 +165,29 @@ def history(store: Engine, link: str, now: datetime, month_start: datetime, loss
         month_rates=[max(v for v in r if v is not None) for r in rates if any(v is not None for v in r)],
         rtt_baseline=median(rtts) if len(rtts) >= 3 else None,
     )
+
+
+@translated("reading a month's rollups and link state changes")
+def month_of_links(
+    store: Engine, start: datetime, end: datetime
+) -> tuple[dict[str, list[Sample]], dict[str, tuple[str, list[tuple[datetime, str]]]]]:
+    """The rollup periods of [start, end) per link, oldest first, and per link its state when the month
+    began (``up`` when nothing was recorded before) with its state changes within it."""
+    rollup, event = LinkRollup, LinkEvent
+    samples: dict[str, list[Sample]] = {}
+    states: dict[str, tuple[str, list[tuple[datetime, str]]]] = {}
+    with Session(store) as s:
+        rows = s.scalars(
+            select(rollup).where(rollup.period_start >= start, rollup.period_start < end).order_by(rollup.period_start)
+        )
+        for r in rows:
+            samples.setdefault(r.link, []).append(
+                Sample(r.period_start, r.period_seconds, r.in_bps_avg, r.out_bps_avg, r.loss_ratio, r.rtt_avg_seconds)
+            )
+        for e in s.scalars(select(event).where(event.at < end).order_by(event.id)):
+            _, changes = states.setdefault(e.link, ("up", []))
+            if e.at < start:
+                states[e.link] = (e.to_state, changes)
+            else:
+                changes.append((e.at, e.to_state))
+    return samples, states

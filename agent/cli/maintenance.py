@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 import uuid
@@ -22,6 +23,7 @@ from agent.config import Config, load_config
 from agent.maintenance_jobs import FUNCTION, JOBSTORE, jobstore, run_with_reports
 from agent.schedule import crontab
 from inventory.loader import load_inventory
+from playbooks.bandwidth import month_survey
 from playbooks.engine import operator
 from playbooks.errors import PlaybookError
 from playbooks.maintenance.reports import report_list as listing
@@ -303,3 +305,76 @@ def report_sign(
         hours = float(str(step["seconds"])) / 3600
         verdict = "dalam batas 1 hari" if step["within_allowance"] else "MELEBIHI 1 hari"
         out.print(f"  {step['role']}: {step['name']}, {hours:.1f} jam — {verdict}", markup=False)
+
+
+@report_app.command("bandwidth")
+def report_bandwidth(
+    month: Annotated[str, typer.Option(help="YYYY-MM, a month in the agency's time zone")],
+    opd: Annotated[str | None, typer.Option(help="one OPD's link only")] = None,
+    config: ConfigOption = None,
+    inventory: InventoryOption = None,
+    state_dir: StateOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """SOP 13's survey: per OPD link, the month's 95th percentile in and out, peak, volume, availability,
+    hours above 80 % and the recommendation (upgrade, keep, lower), from the stored 5-minute rollups."""
+    cfg = load_config(config, overrides={"inventory": inventory, "state_dir": state_dir})
+    inv = load_inventory(cfg.inventory_dir)
+    if opd is not None and opd not in {link.opd for link in inv.links}:
+        raise PlaybookError(
+            f"--opd '{opd}' is not an OPD of the inventory; OPDs: {', '.join(o.slug for o in inv.opds)}"
+        )
+    rows = month_survey(open_store(cfg.database_url), inv, month, cfg.timezone, cfg.bandwidth, opd)
+    if as_json:
+        payload = {"month": month, "timezone": cfg.timezone, "links": [dataclasses.asdict(r) for r in rows]}
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        return
+    table = Table(title=say(f"Survei bandwidth {month} (SOP 13)", f"Bandwidth survey {month} (SOP 13)"))
+    columns = (
+        "OPD",
+        "link",
+        say("langganan", "subscribed"),
+        say("p95 masuk", "p95 in"),
+        say("p95 keluar", "p95 out"),
+        say("puncak", "peak"),
+        "GB",
+        say("ketersediaan", "availability"),
+        say("jam >80%", "hours >80%"),
+        say("rekomendasi", "recommendation"),
+    )
+    for i, col in enumerate(columns):
+        table.add_column(col, justify="left" if i < 2 or i == len(columns) - 1 else "right")
+    words = {"upgrade": say("naikkan", "upgrade"), "lower": say("turunkan", "lower"), "keep": say("tetap", "keep")}
+    for r in rows:
+
+        def mbit(v: float | None) -> str:
+            return "—" if v is None else f"{v / 1e6:.2f}"
+
+        peak = max((v for v in (r.peak_in_bps, r.peak_out_bps) if v is not None), default=None)
+        available = "—" if r.availability is None else f"{r.availability:.3%}"
+        table.add_row(
+            r.opd,
+            r.link,
+            mbit(r.subscribed_bps),
+            mbit(r.p95_in_bps),
+            mbit(r.p95_out_bps),
+            mbit(peak),
+            f"{r.volume_in_gb + r.volume_out_gb:.1f}",
+            available,
+            f"{r.hours_above_busy:.1f}",
+            words.get(r.recommendation, say("tidak ada data", "no data")),
+        )
+    out.print(table)
+    out.print(
+        say(
+            "laju dalam Mbit/s; persentil ke-95 per periode 5 menit",
+            "rates in Mbit/s; 95th percentile of 5-minute periods",
+        )
+    )
+    if all(r.recommendation == "no-data" for r in rows):
+        out.print(
+            say(
+                f"tidak ada data untuk {month}: agen tidak mencatat link pada bulan itu (atau penyimpanannya lain)",
+                f"no data for {month}: the agent recorded no link that month (or its store is another)",
+            )
+        )

@@ -13,8 +13,10 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -193,6 +195,24 @@ def test_saturated_link_rate_agrees_with_iperf3_and_utilization_is_high(agent: R
     assert statistics.fmean(utilization) >= 0.9, utilization
     # the agent's own verdict: saturated once a window of SATURATION_SECONDS is covered by polls
     assert reasons[-1] == 1.0, (utilization, reasons)
+
+
+def test_the_bandwidth_survey_shows_the_saturated_link_from_the_rollups_the_agent_wrote(
+    agent: Runner, agent_state: Path
+) -> None:
+    # runs after the saturation test: disdik-wan was full towards the OPD for about 40 s of 10 s rollups
+    time.sleep(ROLLUP_SECONDS + 1)  # the last saturated period closed and written
+    month = (datetime.now(ZoneInfo("Asia/Jakarta")) - timedelta(minutes=1)).strftime("%Y-%m")
+    argv = [sys.executable, "-m", "agent", "report", "bandwidth", "--month", month, "--json"]
+    argv += ["--state-dir", str(agent_state)]
+    result = subprocess.run(agent.in_node("nms", argv), capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    rows = {r["link"]: r for r in json.loads(result.stdout)["links"]}
+    assert set(rows) == {"dinkes-wan", "disdik-wan", "dishub-wan", "bappeda-wan"}
+    disdik = rows["disdik-wan"]
+    assert disdik["peak_out_bps"] >= 0.9 * disdik["subscribed_bps"], disdik
+    assert disdik["hours_above_busy"] > 0 and disdik["monitored_seconds"] > 0
+    assert disdik["p95_out_bps"] is not None and disdik["availability"] is not None
 
 
 def received_hooks(state: Path, at_least: int, timeout: float = 10) -> list[dict[str, Any]]:

@@ -282,3 +282,15 @@ def test_ticket_steps_report_their_timing_as_json_and_list_shows_local_time(tmp_
     assert " WIB" in listed.stdout  # the agency's time, as runs list shows it
     shown = json.loads(pantau("ticket", "show", str(ticket), "--json", *state_args(tmp_path)).stdout)
     assert shown["opened_at"].endswith("+00:00")  # JSON keeps UTC, for tools
+
+
+def test_a_bandwidth_survey_of_a_month_without_data_says_so_for_every_link(tmp_path: Path) -> None:
+    args = ("report", "bandwidth", "--month", "2026-11", "-i", str(EXAMPLE), *state_args(tmp_path))
+    data = json.loads(pantau(*args, "--json").stdout)
+    assert [r["link"] for r in data["links"]] == ["dinkes-wan", "disdik-wan", "dishub-wan", "bappeda-wan"]
+    assert {(r["recommendation"], r["monitored_seconds"], r["availability"]) for r in data["links"]} == {
+        ("no-data", 0.0, None)
+    }
+    assert "no data for 2026-11: the agent recorded no link that month" in pantau(*args).stdout
+    wrong = pantau(*args, "--opd", "nosuch")
+    assert wrong.returncode == 2 and "--opd 'nosuch' is not an OPD of the inventory" in wrong.stderr
