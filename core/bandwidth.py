@@ -4,7 +4,8 @@ Percentiles are nearest-rank (the value below which ``q`` of the periods lie, as
 counts them), over the periods' mean rates. Availability is the time the link was not down over the time it
 was monitored (periods with a rollup), and says how long that was. A link is an upgrade candidate when its
 daily 95th percentile reaches ``upgrade_ratio`` of the subscription on ``upgrade_days`` days or more, a
-candidate to lower when the month's 95th percentile stays under ``lower_ratio`` of it.
+candidate to lower when the month's 95th percentile stays under ``lower_ratio`` of it; neither before the
+link was monitored for ``min_monitored_days``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class SurveyThresholds(BaseModel):
     upgrade_days: int = Field(5, ge=1, description="days at or above upgrade_ratio that make an upgrade case")
     lower_ratio: float = Field(0.2, gt=0, le=1, description="month's 95th percentile under which to lower")
     busy_ratio: float = Field(0.8, gt=0, le=1.5, description="utilization counted in 'hours above'")
+    min_monitored_days: float = Field(7, ge=0, description="monitored time a recommendation needs")
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ class LinkSurvey:
     rtt_p95_seconds: float | None
     hours_above_busy: float
     days_full: int  # days whose 95th percentile reached upgrade_ratio
-    recommendation: str  # upgrade | lower | keep | no-data
+    recommendation: str  # upgrade | lower | keep | insufficient-data | no-data
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
@@ -120,6 +122,8 @@ def survey(
     month_p95 = max((v for v in (p95_in, p95_out) if v is not None), default=None)
     if not samples:
         recommendation = "no-data"
+    elif monitored < t.min_monitored_days * 86400:
+        recommendation = "insufficient-data"  # the figures stand; a change of subscription needs more
     elif days_full >= t.upgrade_days:
         recommendation = "upgrade"
     elif month_p95 is not None and month_p95 < t.lower_ratio * subscribed_bps:

@@ -344,7 +344,12 @@ def report_bandwidth(
     )
     for i, col in enumerate(columns):
         table.add_column(col, justify="left" if i < 2 or i == len(columns) - 1 else "right")
-    words = {"upgrade": say("naikkan", "upgrade"), "lower": say("turunkan", "lower"), "keep": say("tetap", "keep")}
+    words = {
+        "upgrade": say("naikkan", "upgrade"),
+        "lower": say("turunkan", "lower"),
+        "keep": say("tetap", "keep"),
+        "insufficient-data": say("data belum cukup", "too little data"),
+    }
     for r in rows:
 
         def mbit(v: float | None) -> str:

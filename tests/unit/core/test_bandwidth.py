@@ -84,3 +84,9 @@ def test_days_are_the_agencys_days() -> None:
     samples = month(lambda i: 9.0 if i < 288 else 0.0)
     assert survey("a", "a-wan", 10 * MBIT, samples, [], "Asia/Jakarta", T).days_full == 1
     assert survey("a", "a-wan", 10 * MBIT, samples, [], "UTC", T).days_full == 2
+
+
+def test_no_recommendation_from_less_than_the_minimum_monitored_time() -> None:
+    week = month(lambda i: 1.5)[: 7 * 288 - 1]  # one period short of 7 days, idle
+    assert survey("a", "a-wan", 10 * MBIT, week, [], "UTC", T).recommendation == "insufficient-data"
+    assert survey("a", "a-wan", 10 * MBIT, month(lambda i: 1.5)[: 7 * 288], [], "UTC", T).recommendation == "lower"
