@@ -184,23 +184,26 @@ class CliCollector:
                 f"{where}: '{command}' gave no complete answer within {self.timeout:g} s; the device is slow or "
                 "its prompt is not the one expected",
                 device.name,
+                "ssh-slow",
             ) from None
         except BadHostKeyException:
             raise CliError(
                 f"{where}: the SSH host key differs from {self.known_hosts}; verify the device before updating it",
                 device.name,
+                "hostkey-changed",
             ) from None
         except NetmikoAuthenticationException:
             raise CliError(
-                f"{where}: SSH authentication failed; check the profile's key or password", device.name
+                f"{where}: SSH authentication failed; check the profile's key or password", device.name, "ssh-auth"
             ) from None
         except NetmikoTimeoutException:
-            raise CliError(f"{where}: no SSH answer within {self.timeout:g} s", device.name) from None
+            raise CliError(f"{where}: no SSH answer within {self.timeout:g} s", device.name, "ssh-timeout") from None
         except (SSHException, OSError) as exc:
-            text = str(exc)
+            text, reason = str(exc), "ssh"
             if "not found in known_hosts" in text or "known_hosts" in text:
                 text = f"host key not in {self.known_hosts}; add it (ssh-keyscan, then verify) before connecting"
-            raise CliError(f"{where}: {text}", device.name) from None
+                reason = "hostkey-unknown"
+            raise CliError(f"{where}: {text}", device.name, reason) from None
 
 
 def _secret_path(ref: str, base: Path) -> Path:

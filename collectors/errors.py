@@ -14,10 +14,12 @@ from __future__ import annotations
 class CollectorError(Exception):
     """Base of every collector error; ``device`` names the device when there is one."""
 
-    reason = "error"
+    reason = "error"  # a stable code: a metric label, and the key of the error's translations (core.checks)
 
-    def __init__(self, message: str, device: str | None = None) -> None:
+    def __init__(self, message: str, device: str | None = None, reason: str | None = None) -> None:
         self.device = device
+        if reason is not None:
+            self.reason = reason
         super().__init__(message)
 
 

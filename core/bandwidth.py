@@ -63,6 +63,23 @@ class LinkSurvey:
     hours_above_busy: float
     days_full: int  # days whose 95th percentile reached upgrade_ratio
     recommendation: str  # upgrade | lower | keep | insufficient-data | no-data
+    daily: tuple[DayFigures, ...] = ()  # the days with data, in order (local dates)
+    hourly: tuple[HourCell, ...] = ()  # mean utilization per local day and hour, for the heat map
+
+
+@dataclass(frozen=True)
+class DayFigures:
+    day: str  # ISO date in the agency's time zone
+    p95_in_bps: float | None
+    p95_out_bps: float | None
+    full: bool  # the day's 95th percentile of utilization reached upgrade_ratio
+
+
+@dataclass(frozen=True)
+class HourCell:
+    day: str
+    hour: int
+    utilization: float  # mean over the hour's periods of max(in, out) / subscription
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
@@ -113,11 +130,24 @@ def survey(
     monitored = float(sum(s.seconds for s in samples))
     down_seconds = sum(_overlap(s.start, s.start + timedelta(seconds=s.seconds), down) for s in samples)
     busy = [s for s in samples if _utilization(s, subscribed_bps) >= t.busy_ratio]
-    per_day: dict[object, list[float]] = {}
+    per_day: dict[str, list[Sample]] = {}
+    per_hour: dict[tuple[str, int], list[float]] = {}
     zone = ZoneInfo(tz)
     for s in samples:
-        per_day.setdefault(s.start.astimezone(zone).date(), []).append(_utilization(s, subscribed_bps))
-    days_full = sum(1 for day in per_day.values() if (percentile(day, 0.95) or 0.0) >= t.upgrade_ratio)
+        local = s.start.astimezone(zone)
+        per_day.setdefault(local.date().isoformat(), []).append(s)
+        per_hour.setdefault((local.date().isoformat(), local.hour), []).append(_utilization(s, subscribed_bps))
+    daily = tuple(
+        DayFigures(
+            day,
+            percentile([x.in_bps for x in day_samples if x.in_bps is not None], 0.95),
+            percentile([x.out_bps for x in day_samples if x.out_bps is not None], 0.95),
+            (percentile([_utilization(x, subscribed_bps) for x in day_samples], 0.95) or 0.0) >= t.upgrade_ratio,
+        )
+        for day, day_samples in sorted(per_day.items())
+    )
+    hourly = tuple(HourCell(day, hour, sum(u) / len(u)) for (day, hour), u in sorted(per_hour.items()))
+    days_full = sum(1 for d in daily if d.full)
     p95_in, p95_out = percentile(rx, 0.95), percentile(tx, 0.95)
     month_p95 = max((v for v in (p95_in, p95_out) if v is not None), default=None)
     if not samples:
@@ -149,6 +179,48 @@ def survey(
         hours_above_busy=sum(s.seconds for s in busy) / 3600,
         days_full=days_full,
         recommendation=recommendation,
+        daily=daily,
+        hourly=hourly,
+    )
+
+
+def reason(r: LinkSurvey, t: SurveyThresholds) -> tuple[str, str]:
+    """Why the survey recommends what it does, in one sentence: (Bahasa Indonesia, English)."""
+    mbit = (max((v for v in (r.p95_in_bps, r.p95_out_bps) if v is not None), default=0.0)) / 1e6
+    sub = r.subscribed_bps / 1e6
+    share = mbit / sub if sub else 0.0
+    full, need = r.days_full, t.upgrade_days
+    up = f"{t.upgrade_ratio:.0%}".replace("%", " %")
+    if r.recommendation == "no-data":
+        return (
+            "Tidak ada data pemantauan link ini pada bulan tersebut.",
+            "The link has no monitoring data that month.",
+        )
+    if r.recommendation == "insufficient-data":
+        days = r.monitored_seconds / 86400
+        return (
+            f"Baru dipantau {days:.1f} hari; rekomendasi memerlukan sedikitnya {t.min_monitored_days:g} hari.",
+            f"Monitored for {days:.1f} days only; a recommendation needs at least {t.min_monitored_days:g} days.",
+        )
+    if r.recommendation == "upgrade":
+        return (
+            f"Persentil ke-95 harian mencapai {up} dari langganan pada {full} hari (ambang {need} hari); "
+            f"persentil ke-95 bulanan {mbit:.1f} dari {sub:.1f} Mbit/s.",
+            f"The daily 95th percentile reached {up} of the subscription on {full} days (threshold {need} days); "
+            f"the month's 95th percentile is {mbit:.1f} of {sub:.1f} Mbit/s.",
+        )
+    if r.recommendation == "lower":
+        low = f"{t.lower_ratio:.0%}".replace("%", " %")
+        return (
+            f"Persentil ke-95 bulanan {mbit:.1f} Mbit/s, di bawah {low} dari langganan {sub:.1f} Mbit/s.",
+            f"The month's 95th percentile, {mbit:.1f} Mbit/s, stays under {low} of the {sub:.1f} Mbit/s subscribed.",
+        )
+    pct = f"{share:.0%}".replace("%", " %")
+    return (
+        f"Persentil ke-95 bulanan {mbit:.1f} Mbit/s ({pct} dari langganan); {full} hari penuh, "
+        f"di bawah ambang {need} hari.",
+        f"The month's 95th percentile is {mbit:.1f} Mbit/s ({pct} of the subscription); {full} full days, "
+        f"under the threshold of {need}.",
     )
 
 

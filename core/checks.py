@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 from ipaddress import ip_network
 
-from core.findings import DC, DeviceFacts, DnsFacts, Result, Status, Thresholds, location_of
+from core.findings import DC, DeviceFacts, DnsFacts, Result, Status, Thresholds, location_of, reason_id
 from core.rates import UPTIME_MODULO
 from core.redact import secrets_changed
 from inventory.models import Inventory, Purpose
@@ -22,10 +22,10 @@ def reachability(inv: Inventory, d: DeviceFacts) -> list[Result]:
     dev = inv.device(d.device)
     loc = location_of(inv, dev)
     out = []
-    for check, ok, what, error in (
-        ("reach.icmp", d.icmp_ok, "ICMP (ping)", None),
-        ("reach.snmp", d.snmp_ok, "SNMP", d.snmp_error),
-        ("reach.ssh", d.ssh_ok, "SSH", d.ssh_error),
+    for check, ok, what, error, reason in (
+        ("reach.icmp", d.icmp_ok, "ICMP (ping)", None, None),
+        ("reach.snmp", d.snmp_ok, "SNMP", d.snmp_error, d.snmp_reason),
+        ("reach.ssh", d.ssh_ok, "SSH", d.ssh_error, d.ssh_reason),
     ):
         if ok is None:
             continue  # not applicable to this device (no profile)
@@ -39,7 +39,7 @@ def reachability(inv: Inventory, d: DeviceFacts) -> list[Result]:
                     dev.name,
                     what,
                     Status.FAIL,
-                    f"{what} tidak menjawab" + (f": {error}" if error else ""),
+                    f"{what} tidak menjawab" + (f": {reason_id(reason)}" if error else ""),
                     f"{what} does not answer" + (f": {error}" if error else ""),
                     "periksa perangkat, jalur, dan kredensial",
                     "check the device, the path and the credentials",

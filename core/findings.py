@@ -57,7 +57,8 @@ class DeviceFacts:
     taken_at: float  # agent clock, Unix seconds
     icmp_ok: bool | None = None
     snmp_ok: bool | None = None
-    snmp_error: str | None = None
+    snmp_error: str | None = None  # English, as the collector said it
+    snmp_reason: str | None = None  # its code (collectors/errors.py), which the reports translate
     uptime_ticks: int | None = None
     interfaces: dict[str, InterfaceFacts] = field(default_factory=dict)
     cpu_load_pct: float | None = None
@@ -67,6 +68,7 @@ class DeviceFacts:
     clock_skew_s: float | None = None
     ssh_ok: bool | None = None
     ssh_error: str | None = None
+    ssh_reason: str | None = None
     routes: list[str] | None = None  # selected (installed) prefixes
     ospf_full: list[str] | None = None  # interfaces with a Full OSPF neighbor
     disk_used_pct: float | None = None
@@ -106,3 +108,32 @@ class Result:
 
 def location_of(inv: Inventory, device: Device) -> str:
     return device.opd if device.role is Role.CPE and device.opd else DC
+
+
+#: what a collector error's code (collectors/errors.py) means, in Bahasa Indonesia: the Indonesian report
+#: says this, never the collector's English text (which the English report and the log keep, in full)
+REASONS_ID = {
+    "timeout": "tidak ada jawaban; perangkat tidak terjangkau atau kredensial salah",
+    "auth": "perangkat menolak kredensial; periksa user dan kunci autentikasi profil",
+    "snmp-error": "perangkat menjawab dengan galat SNMP",
+    "non-increasing": "agen SNMP perangkat berputar (OID tidak naik)",
+    "walk-limit": "tabel SNMP perangkat tidak berujung",
+    "no-sysuptime": "jawaban perangkat tanpa sysUpTime",
+    "ssh-timeout": "tidak ada jawaban SSH dalam batas waktu",
+    "ssh-slow": "perintah tidak selesai dalam batas waktu; perangkat lambat atau prompt tidak dikenali",
+    "ssh-auth": "autentikasi SSH gagal; periksa kunci atau kata sandi profil",
+    "hostkey-changed": "kunci host SSH berbeda dari known_hosts; verifikasi perangkat sebelum memperbaruinya",
+    "hostkey-unknown": "kunci host SSH belum ada di known_hosts; tambahkan setelah diverifikasi",
+    "ssh": "koneksi SSH gagal",
+    "parse": "keluaran perangkat tidak dapat diurai",
+    "dns": "server DNS tidak menjawab atau menjawab dengan galat",
+    "probe-error": "probe tidak dapat berjalan (perlu hak akses raw socket)",
+    "secret": "rahasia kredensial tidak dapat dibaca; periksa berkas atau variabel rahasianya",
+    "defect": "galat internal pantau; rinciannya ada di log agen",
+}
+OTHER_REASON_ID = "galat lain; rinciannya ada di log agen dan laporan berbahasa Inggris"
+
+
+def reason_id(reason: str | None) -> str:
+    """The Indonesian words for a collector error's code."""
+    return REASONS_ID.get(reason or "", OTHER_REASON_ID)

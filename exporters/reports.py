@@ -12,117 +12,14 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from core.findings import Result, Status
+from core.findings import DC, Result, Status
+from exporters.naskah import clock, date_time, in_words, long_date
+from exporters.report_text import CHECK_NAMES, TEXT
+from inventory.models import Person
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 ROLES = ("opd", "kasi", "kabid", "kadis")  # the order of SOP 05's review
 STATES = {"opd": "acknowledged", "kasi": "checked", "kabid": "forwarded", "kadis": "reviewed"}
-
-TEXT: dict[str, dict[str, str]] = {
-    "id": {
-        "title": "BERITA ACARA PEMELIHARAAN JARINGAN BERKALA",
-        "summary_title": "LAPORAN HASIL PEMELIHARAAN JARINGAN BERKALA",
-        "number": "Nomor",
-        "date": "Tanggal/waktu",
-        "location": "Lokasi",
-        "team": "Tim pelaksana",
-        "plan": "Rujukan rencana",
-        "checks": "Hasil pemeriksaan",
-        "no": "No",
-        "check": "Pemeriksaan",
-        "device": "Perangkat",
-        "subject": "Objek",
-        "result": "Hasil",
-        "finding": "Keterangan",
-        "findings": "Temuan dan tindak lanjut",
-        "no_findings": "Tidak ada temuan: semua pemeriksaan lulus.",
-        "follow_up": "Tindak lanjut",
-        "changes": "Perubahan konfigurasi",
-        "no_changes": "Tidak ada perubahan konfigurasi.",
-        "review": "Status pemeriksaan laporan",
-        "state": "Status",
-        "signatures": "Tanda tangan",
-        "opd": "Mengetahui, perwakilan OPD",
-        "kasi": "Diperiksa oleh Kepala Seksi",
-        "kabid": "Diteruskan oleh Kepala Bidang",
-        "kadis": "Ditelaah oleh Kepala Dinas",
-        "signed": "ditandatangani",
-        "unsigned": "(nama dan tanda tangan)",
-        "totals": "Ringkasan per lokasi",
-        "opening": "Pada tanggal tersebut di atas, {team} telah melaksanakan pemeliharaan jaringan berkala "
-        "sesuai rencana kerja, dengan hasil sebagai berikut.",
-        "pass": "lulus",
-        "warn": "peringatan",
-        "fail": "gagal",
-        "skip": "tidak diperiksa",
-        "drafted": "draf",
-        "acknowledged": "diketahui OPD",
-        "checked": "diperiksa Kasi",
-        "forwarded": "diteruskan Kabid",
-        "reviewed": "ditelaah Kadis",
-        "dc": "Pusat Data",
-    },
-    "en": {
-        "title": "PERIODIC NETWORK MAINTENANCE REPORT (BERITA ACARA)",
-        "summary_title": "PERIODIC NETWORK MAINTENANCE SUMMARY",
-        "number": "Number",
-        "date": "Date/time",
-        "location": "Location",
-        "team": "Executing team",
-        "plan": "Plan reference",
-        "checks": "Check results",
-        "no": "No",
-        "check": "Check",
-        "device": "Device",
-        "subject": "Subject",
-        "result": "Result",
-        "finding": "Finding",
-        "findings": "Findings and follow-up",
-        "no_findings": "No findings: every check passed.",
-        "follow_up": "Follow-up",
-        "changes": "Configuration changes",
-        "no_changes": "No configuration changes.",
-        "review": "Review status",
-        "state": "State",
-        "signatures": "Signatures",
-        "opd": "Acknowledged by the OPD",
-        "kasi": "Checked by the Head of Section",
-        "kabid": "Forwarded by the Head of Division",
-        "kadis": "Reviewed by the Head of Agency",
-        "signed": "signed",
-        "unsigned": "(name and signature)",
-        "totals": "Summary per location",
-        "opening": "On the date above, {team} carried out the periodic network maintenance according to the work "
-        "plan, with the following results.",
-        "pass": "pass",
-        "warn": "warning",
-        "fail": "fail",
-        "skip": "not checked",
-        "drafted": "draft",
-        "acknowledged": "acknowledged by the OPD",
-        "checked": "checked by the Head of Section",
-        "forwarded": "forwarded by the Head of Division",
-        "reviewed": "reviewed by the Head of Agency",
-        "dc": "Data center",
-    },
-}
-
-CHECK_NAMES = {
-    "reach.icmp": ("Jangkauan ICMP", "ICMP reachability"),
-    "reach.snmp": ("Jangkauan SNMP", "SNMP reachability"),
-    "reach.ssh": ("Jangkauan SSH", "SSH reachability"),
-    "uptime.restart": ("Restart tak terencana", "Unplanned restart"),
-    "link.status": ("Status jalur", "Link status"),
-    "link.errors": ("Galat jalur", "Link errors"),
-    "health.cpu": ("Beban CPU", "CPU load"),
-    "health.memory": ("Memori", "Memory"),
-    "health.disk": ("Disk", "Disk"),
-    "clock.skew": ("Jam perangkat", "Device clock"),
-    "routing.routes": ("Rute", "Routes"),
-    "routing.ospf": ("Tetangga OSPF", "OSPF neighbor"),
-    "dns.soa": ("DNS SOA", "DNS SOA"),
-    "config.backup": ("Cadangan konfigurasi", "Configuration backup"),
-}
 
 
 @dataclass(frozen=True)
@@ -133,22 +30,38 @@ class Signature:
 
 
 @dataclass(frozen=True)
+class Letterhead:
+    """The kop surat: the government, the agency, its address and contact, a logo (a ``data:`` URI)."""
+
+    agency: str
+    government: str | None = None
+    address: str | None = None
+    contact: str | None = None
+    logo: str | None = None
+    city: str | None = None  # where the document is signed
+
+
+@dataclass(frozen=True)
 class ReportData:
     number: str
     location: str  # OPD slug, "pusat-data", or "*" for the summary
     location_name: str
-    agency: str
+    letterhead: Letterhead
     team: str
-    plan: str
+    plan: str | None  # None: the default plan text, in the report's language
     started_at: datetime
     timezone: str
     results: list[Result]
     state: str = "drafted"
     signatures: list[Signature] = field(default_factory=list)
     location_names: dict[str, str] = field(default_factory=dict)  # for the summary
+    officer: Person | None = None  # Pihak Pertama: who carried the work out
+    representative: Person | None = None  # Pihak Kedua: the OPD's, for work at an OPD
+    known_by: Person | None = None  # "Mengetahui": the Kepala Dinas (or the Kabid)
+    review: tuple[str, ...] = ROLES  # the review steps of this report (no OPD step for the data center's)
 
 
-def _env() -> Environment:
+def env() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         undefined=StrictUndefined,
@@ -160,16 +73,23 @@ def _env() -> Environment:
     return env
 
 
+def _person(person: Person | None, t: dict[str, str], jabatan: str | None = None) -> dict[str, str]:
+    """A signer's lines; blanks to fill by hand for anyone the inventory does not list."""
+    return {
+        "name": person.name if person else t["blank_name"],
+        "nip": (person.nip or t["blank_nip"]) if person else t["blank_nip"],
+        "jabatan": person.jabatan if person else (jabatan or t["blank_jabatan"]),
+        "listed": "yes" if person else "",
+    }
+
+
 def _context(data: ReportData, lang: str) -> dict[str, Any]:
     if lang not in TEXT:
         raise ValueError(f"language '{lang}': choose id or en")
     t = TEXT[lang]
     en = lang == "en"
     tz = ZoneInfo(data.timezone)
-
-    def local(dt: datetime) -> str:
-        return dt.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
-
+    started = data.started_at.astimezone(tz)
     rows = [
         {
             "check": CHECK_NAMES.get(r.check, (r.check, r.check))[1 if en else 0],
@@ -188,11 +108,36 @@ def _context(data: ReportData, lang: str) -> dict[str, Any]:
     counts: dict[str, Counter[str]] = {}
     for r in data.results:
         counts.setdefault(r.location, Counter())[r.status.value] += 1
+    tally = Counter(r.status.value for r in data.results)
     signed = {s.role: s for s in data.signatures}
+    place = data.location_name
+    plan = data.plan or t["default_plan"]
+    at_opd = data.location not in (DC, "*")
     return {
         "t": t,
         "d": data,
-        "when": local(data.started_at),
+        "lang": lang,
+        "kop": data.letterhead,
+        "footer": f"{t['number']} {data.number}",
+        "date": long_date(started.date(), lang),
+        "when": date_time(started, lang),
+        "opening": t["opening_two" if at_opd else "opening_one"].format(
+            date=in_words(started.date(), lang), place=place
+        ),
+        "body": t["body_opd" if at_opd else "body_dc"].format(place=place, plan=plan, time=clock(started, lang)),
+        "tally": t["tally"].format(n=len(data.results), **{k: tally[k] for k in ("pass", "warn", "fail", "skip")}),
+        "summary_opening": t["summary_opening"].format(
+            date=long_date(started.date(), lang), team=data.team, n=len(counts), plan=plan, time=clock(started, lang)
+        ),
+        "called_one": t["called_one"].format(team=data.team),
+        "plan": plan,
+        "at_opd": at_opd,
+        "officer": _person(data.officer, t),
+        "representative": _person(data.representative, t, t["representative_of"].format(place=place)),
+        "known_by": _person(data.known_by, t),
+        "signed_at": f"{data.letterhead.city}, {long_date(started.date(), lang)}"
+        if data.letterhead.city
+        else long_date(started.date(), lang),
         "rows": rows,
         "findings": [r for r in rows if r["status"] in (Status.WARN.value, Status.FAIL.value)],
         "changes": [r for r in rows if r["id"] == "config.backup" and r["detail"]],
@@ -202,11 +147,10 @@ def _context(data: ReportData, lang: str) -> dict[str, Any]:
             {
                 "role": t[role],
                 "name": signed[role].name if role in signed else None,
-                "at": local(signed[role].at) if role in signed else None,
+                "at": date_time(signed[role].at.astimezone(tz), lang) if role in signed else None,
             }
-            for role in ROLES
+            for role in data.review
         ],
-        "opening": t["opening"].format(team=data.team),
         "names": data.location_names,
     }
 
@@ -214,9 +158,9 @@ def _context(data: ReportData, lang: str) -> dict[str, Any]:
 def render(data: ReportData, lang: str = "id", fmt: str = "md") -> str:
     """The Berita Acara of one location (or the summary when ``data.location == '*'``) as Markdown or HTML."""
     kind = "summary" if data.location == "*" else "berita_acara"
-    return _env().get_template(f"{kind}.{fmt}.j2").render(**_context(data, lang))
+    return env().get_template(f"{kind}.{fmt}.j2").render(**_context(data, lang))
 
 
 def render_tickets(report: dict[str, Any], agency: str, fmt: str = "md") -> str:
     """The month's SOP 15 ticket report (Bahasa Indonesia) as Markdown or HTML."""
-    return _env().get_template(f"tickets.{fmt}.j2").render(agency=agency, **report)
+    return env().get_template(f"tickets.{fmt}.j2").render(agency=agency, **report)

@@ -129,6 +129,11 @@ def load_inventory(directory: Path) -> Inventory:
         problems.append(
             Problem(str(directory), 0, "no file has an 'agency:' section; create agency.yml with agency: name, zone")
         )
+    for agency in agencies[:1]:
+        logo = agency.obj.logo
+        if logo is not None and not (directory / logo).is_file():
+            where = directory / logo
+            problems.append(Problem(agency.file, agency.line("logo"), f"logo: no file {where}; put the image there"))
     for extra in agencies[1:]:
         problems.append(
             Problem(
@@ -148,8 +153,11 @@ def load_inventory(directory: Path) -> Inventory:
     def objs(section: str) -> tuple[Any, ...]:
         return tuple(item.obj for item in located[section])
 
+    agency = agencies[0].obj
+    if agency.logo is not None:  # found beside the inventory, whatever the working directory later
+        agency = agency.model_copy(update={"logo": str((directory / agency.logo).resolve())})
     return Inventory(
-        agency=agencies[0].obj,
+        agency=agency,
         sites=objs("sites"),
         opds=objs("opds"),
         devices=objs("devices"),

@@ -33,12 +33,13 @@ def create_private(path: Path, mode: int = STORE_MODE) -> None:
         os.close(fd)
 
 
-def write_report(path: Path, text: str, mode: int = REPORT_MODE) -> None:
-    """Write a report readable by its owner and group only."""
+def write_report(path: Path, content: str | bytes, mode: int = REPORT_MODE) -> None:
+    """Write a report (text, or a PDF's bytes) readable by its owner and group only."""
+    data = content.encode("utf-8") if isinstance(content, str) else content
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+    with os.fdopen(fd, "wb") as handle:
         os.fchmod(fd, mode)
-        handle.write(text)
+        handle.write(data)
 
 
 KEY_BYTES = 32

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -16,8 +16,18 @@ from sqlalchemy.orm import Session
 from core.errors import RuleError
 from core.findings import DeviceFacts, Result, Status
 from store.errors import NotFound
-from store.schema import ConfigBackup, DeviceFactsRow, MaintenanceResult, MaintenanceRun, Report, ReportSignature
+from store.schema import (
+    ConfigBackup,
+    DeviceFactsRow,
+    MaintenanceResult,
+    MaintenanceRun,
+    Report,
+    ReportSequence,
+    ReportSignature,
+)
 from store.translate import translated
+
+NUMBER_LENGTH = 63  # reports.number
 
 
 @dataclass(frozen=True)
@@ -202,20 +212,29 @@ def latest_findings(store: Engine) -> list[tuple[str, datetime, dict[str, int]]]
 
 # ---- reports --------------------------------------------------------------------------------------
 @translated("numbering a report")
-def new_report(store: Engine, run_id: int, location: str, directory: str, number: str) -> ReportInfo:
-    """A drafted report; ``number`` may hold ``{id:03d}``, filled with the report's own id."""
+def new_report(
+    store: Engine, run_id: int, location: str, directory: str, kind: str, year: int, number: Callable[[int], str]
+) -> ReportInfo:
+    """A drafted report numbered ``number(seq)``, ``seq`` the next of ``kind`` in ``year`` (from 1 each year).
+
+    Raises:
+        RuleError: the number is longer than the store keeps, or another report holds it already.
+    """
     with Session(store) as s, s.begin():
+        row = s.get(ReportSequence, (kind, year), with_for_update=True)
+        if row is None:
+            row = ReportSequence(kind=kind, year=year, last=0)
+            s.add(row)
+        row.last += 1
+        text = number(row.last)
+        if len(text) > NUMBER_LENGTH:
+            raise RuleError(f"report number '{text}' is longer than {NUMBER_LENGTH} characters; shorten the pattern")
+        if s.scalar(select(Report.id).where(Report.number == text)) is not None:
+            raise RuleError(f"report number '{text}' is taken; the numbering pattern needs {{seq}} and {{tahun}}")
         report = Report(
-            run_id=run_id,
-            location=location,
-            number=f"pending-{run_id}-{location}",
-            state="drafted",
-            created_at=_now(),
-            directory=directory,
+            run_id=run_id, location=location, number=text, state="drafted", created_at=_now(), directory=directory
         )
         s.add(report)
-        s.flush()
-        report.number = number.format(id=report.id)
         s.flush()
         return _report(report)
 

@@ -268,6 +268,17 @@ class Report(Base):
     directory: Mapped[str] = mapped_column(Text)
 
 
+class ReportSequence(Base):
+    """The last number given to a kind of document (``berita_acara``, ``laporan``) in a year: the
+    agency's numbering restarts each year."""
+
+    __tablename__ = "report_sequences"
+
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
+
+
 class ReportSignature(Base):
     """Who moved a report to its next review state, and when (each step is allowed 1 day by SOP 05)."""
 

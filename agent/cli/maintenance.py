@@ -18,12 +18,13 @@ from rich.progress import Progress
 from rich.table import Table
 
 from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOption, err, local, out
-from agent.cli.lang import say
+from agent.cli.lang import current, say
 from agent.config import Config, load_config
 from agent.maintenance_jobs import FUNCTION, JOBSTORE, jobstore, run_with_reports
 from agent.schedule import crontab
+from core.bandwidth import LinkSurvey, reason
 from inventory.loader import load_inventory
-from playbooks.bandwidth import month_survey
+from playbooks.bandwidth import month_survey, write_month_report
 from playbooks.engine import operator
 from playbooks.errors import PlaybookError
 from playbooks.maintenance.reports import report_list as listing
@@ -307,6 +308,13 @@ def report_sign(
         out.print(f"  {step['role']}: {step['name']}, {hours:.1f} jam — {verdict}", markup=False)
 
 
+def _survey_json(r: LinkSurvey, cfg: Config) -> dict[str, Any]:
+    """A link's survey for --json: its figures, daily series and reason; not the heat map's 720 cells."""
+    row = dataclasses.asdict(r)
+    row.pop("hourly")
+    return row | {"reason": reason(r, cfg.bandwidth)[0 if current() == "id" else 1]}
+
+
 @report_app.command("bandwidth")
 def report_bandwidth(
     month: Annotated[str, typer.Option(help="YYYY-MM, a month in the agency's time zone")],
@@ -315,9 +323,13 @@ def report_bandwidth(
     inventory: InventoryOption = None,
     state_dir: StateOption = None,
     as_json: JsonOption = False,
+    output: Annotated[
+        Path | None, typer.Option(help="also write the report (Markdown, HTML and PDF, with charts) here")
+    ] = None,
 ) -> None:
     """SOP 13's survey: per OPD link, the month's 95th percentile in and out, peak, volume, availability,
-    hours above 80 % and the recommendation (upgrade, keep, lower), from the stored 5-minute rollups."""
+    hours above 80 % and the recommendation (upgrade, keep, lower) with its reason, from the stored 5-minute
+    rollups."""
     cfg = load_config(config, overrides={"inventory": inventory, "state_dir": state_dir})
     inv = load_inventory(cfg.inventory_dir)
     if opd is not None and opd not in {link.opd for link in inv.links}:
@@ -325,10 +337,31 @@ def report_bandwidth(
             f"--opd '{opd}' is not an OPD of the inventory; OPDs: {', '.join(o.slug for o in inv.opds)}"
         )
     rows = month_survey(open_store(cfg.database_url), inv, month, cfg.timezone, cfg.bandwidth, opd)
+    written = []
+    if output is not None:
+        written = write_month_report(rows, inv, month, cfg.timezone, cfg.bandwidth, output, current(), opd)
     if as_json:
-        payload = {"month": month, "timezone": cfg.timezone, "links": [dataclasses.asdict(r) for r in rows]}
+        payload = {
+            "month": month,
+            "timezone": cfg.timezone,
+            "links": [_survey_json(r, cfg) for r in rows],
+            "paths": [str(p) for p in written],
+        }
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
         return
+    _print_survey(rows, cfg, month)
+    for path in written:
+        out.print(say(f"ditulis: {path}", f"written: {path}"))
+    if all(r.recommendation == "no-data" for r in rows):
+        out.print(
+            say(
+                f"tidak ada data untuk {month}: agen tidak mencatat link pada bulan itu (atau penyimpanannya lain)",
+                f"no data for {month}: the agent recorded no link that month (or its store is another)",
+            )
+        )
+
+
+def _print_survey(rows: list[LinkSurvey], cfg: Config, month: str) -> None:
     table = Table(title=say(f"Survei bandwidth {month} (SOP 13)", f"Bandwidth survey {month} (SOP 13)"))
     columns = (
         "OPD",
@@ -350,11 +383,11 @@ def report_bandwidth(
         "keep": say("tetap", "keep"),
         "insufficient-data": say("data belum cukup", "too little data"),
     }
+
+    def mbit(v: float | None) -> str:
+        return "—" if v is None else f"{v / 1e6:.2f}"
+
     for r in rows:
-
-        def mbit(v: float | None) -> str:
-            return "—" if v is None else f"{v / 1e6:.2f}"
-
         peak = max((v for v in (r.peak_in_bps, r.peak_out_bps) if v is not None), default=None)
         available = "—" if r.availability is None else f"{r.availability:.3%}"
         table.add_row(
@@ -376,10 +409,5 @@ def report_bandwidth(
             "rates in Mbit/s; 95th percentile of 5-minute periods",
         )
     )
-    if all(r.recommendation == "no-data" for r in rows):
-        out.print(
-            say(
-                f"tidak ada data untuk {month}: agen tidak mencatat link pada bulan itu (atau penyimpanannya lain)",
-                f"no data for {month}: the agent recorded no link that month (or its store is another)",
-            )
-        )
+    for r in rows:
+        out.print(f"{r.opd} ({r.link}): {reason(r, cfg.bandwidth)[0 if current() == 'id' else 1]}")

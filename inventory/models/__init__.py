@@ -1,6 +1,6 @@
 """Domain models of the inventory, one module per concept."""
 
-from inventory.models.agency import Agency
+from inventory.models.agency import Agency, Numbering, People, Person
 from inventory.models.credential import (
     AuthProtocol,
     Credentials,
@@ -29,7 +29,10 @@ __all__ = [
     "Inventory",
     "InventoryFile",
     "Link",
+    "Numbering",
     "Opd",
+    "People",
+    "Person",
     "Platform",
     "Prefix",
     "PrivProtocol",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from inventory.models._base import Model, Name, Slug
+from inventory.models.agency import Person
 
 
 class Opd(Model):
@@ -13,3 +14,4 @@ class Opd(Model):
     site: Name
     contact_name: str | None = None
     contact_phone: str | None = None
+    representative: Person | None = None  # signs the Berita Acara of work at the OPD (Pihak Kedua)

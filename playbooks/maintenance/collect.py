@@ -64,10 +64,10 @@ async def _device_facts(
                 # DateAndTime has 0.1 s resolution; the read took part of a round trip
                 facts.clock_skew_s = stamp.timestamp() - system.read_at
         except (CollectorError, InventoryError) as exc:  # InventoryError: the profile's secret cannot be read
-            facts.snmp_ok, facts.snmp_error = False, str(exc).split(": ", 1)[-1]
+            facts.snmp_ok, facts.snmp_error, facts.snmp_reason = False, str(exc).split(": ", 1)[-1], _reason(exc)
         except Exception as exc:  # a defect one device's answer triggered: its checks are not done, the run goes on
             log.exception("SNMP facts of %s failed", device.name, extra={"device": device.name})
-            facts.snmp_ok, facts.snmp_error = False, f"{type(exc).__name__}: {exc}"
+            facts.snmp_ok, facts.snmp_error, facts.snmp_reason = False, f"{type(exc).__name__}: {exc}", "defect"
         finally:
             collector.close()
     if device.ssh is not None:
@@ -89,12 +89,18 @@ async def _device_facts(
                 rows = parse(platform, "disk", out["disk"])
                 facts.disk_used_pct = float(rows[0]["capacity_pct"]) if rows else None
         except (CollectorError, InventoryError) as exc:
-            facts.ssh_ok, facts.ssh_error = False, str(exc).split(": ", 1)[-1]
+            facts.ssh_ok, facts.ssh_error, facts.ssh_reason = False, str(exc).split(": ", 1)[-1], _reason(exc)
         except Exception as exc:
             log.exception("SSH facts of %s failed", device.name, extra={"device": device.name})
-            facts.ssh_ok, facts.ssh_error = False, f"{type(exc).__name__}: {exc}"
+            facts.ssh_ok, facts.ssh_error, facts.ssh_reason = False, f"{type(exc).__name__}: {exc}", "defect"
     facts.taken_at = datetime.now(UTC).timestamp()
     return facts
+
+
+def _reason(exc: CollectorError | InventoryError) -> str:
+    """The error's code, which the reports translate: a collector's own, or ``secret`` for a credential
+    the inventory could not read."""
+    return exc.reason if isinstance(exc, CollectorError) else "secret"
 
 
 async def collect(

@@ -1,16 +1,20 @@
-"""Reports of maintenance runs: numbering, files, and the review workflow of Batam SOP 05
+"""Reports of maintenance runs: numbering, files (Markdown, HTML, PDF), and the review workflow of SOP 05
 (drafted → acknowledged by the OPD → checked by the Kasi → forwarded by the Kabid → reviewed by the Kadis,
 each step allowed 1 day)."""
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from core.findings import DC
 from core.sop import REVIEW_STEP_ALLOWANCE
-from exporters.reports import ROLES, STATES, ReportData, Signature, render
+from exporters.naskah import ROMAN
+from exporters.pdf import to_pdf
+from exporters.reports import ROLES, STATES, Letterhead, ReportData, Signature, render
 from inventory.models import Inventory
 from playbooks.errors import PlaybookError
 from store import maintenance
@@ -18,8 +22,8 @@ from store.engine import Store
 from store.files import REPORT_DIRECTORY_MODE, private_directory, write_report
 from store.maintenance import ReportInfo
 
-ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
-DEFAULT_PLAN = "Batam SOP 05 Pemeliharaan Jaringan Berkala"
+FORMATS = ("md", "html", "pdf")
+MIME = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
 
 
 @dataclass(frozen=True)
@@ -36,24 +40,48 @@ def _names(inv: Inventory, lang: str) -> dict[str, str]:
     return names
 
 
-def _data(store: Store, inv: Inventory, report: ReportInfo, lang: str) -> ReportData:
+def review_roles(location: str) -> tuple[str, ...]:
+    """SOP 05's review steps of a report: the OPD acknowledges only the Berita Acara of work at its office."""
+    return ROLES if location not in (DC, "*") else ROLES[1:]
+
+
+def letterhead(inv: Inventory) -> Letterhead:
+    """The kop surat of the agency's documents, its logo read in as a ``data:`` URI."""
+    a = inv.agency
+    logo = None
+    if a.logo is not None:
+        path = Path(a.logo)
+        try:
+            logo = f"data:{MIME[path.suffix.lower()]};base64," + base64.b64encode(path.read_bytes()).decode()
+        except OSError as exc:
+            raise PlaybookError(f"agency logo {path}: {exc.strerror}; fix agency.logo in the inventory") from None
+    return Letterhead(a.name, a.government, a.address, a.contact, logo, a.city)
+
+
+def _data(store: Store, inv: Inventory, report: ReportInfo, lang: str, kop: Letterhead) -> ReportData:
     run, results = maintenance.results_of(store, report.run_id)
     signatures = [Signature(x.role, x.name, x.at) for x in maintenance.signatures(store, report.id)]
     names = _names(inv, lang)
     chosen = results if report.location == "*" else [r for r in results if r.location == report.location]
+    people = inv.agency.people
+    opd = next((o for o in inv.opds if o.slug == report.location), None)
     return ReportData(
         number=report.number,
         location=report.location,
         location_name=names.get(report.location, report.location),
-        agency=inv.agency.name,
+        letterhead=kop,
         team=inv.agency.team,
-        plan=run.plan or DEFAULT_PLAN,
+        plan=run.plan,
         started_at=run.started_at,
         timezone=inv.agency.timezone,
         results=chosen,
         state=report.state,
         signatures=signatures,
         location_names=names,
+        officer=people.officer,
+        representative=opd.representative if opd else None,
+        known_by=people.kadis or people.kabid,
+        review=review_roles(report.location),
     )
 
 
@@ -61,27 +89,43 @@ def _write(store: Store, inv: Inventory, report: ReportInfo, langs: list[str]) -
     directory = Path(report.directory)
     private_directory(directory, REPORT_DIRECTORY_MODE)
     stem = report.number.replace("/", "-")
+    kop = letterhead(inv)
     paths = []
     for lang in langs:
-        data = _data(store, inv, report, lang)
-        for fmt in ("md", "html"):
+        data = _data(store, inv, report, lang, kop)
+        html = render(data, lang, "html")
+        for fmt in FORMATS:
             path = directory / f"{stem}.{lang}.{fmt}"
-            write_report(path, render(data, lang, fmt))
+            write_report(path, to_pdf(html) if fmt == "pdf" else html if fmt == "html" else render(data, lang, fmt))
             paths.append(path)
     return paths
 
 
+def report_number(inv: Inventory, kind: str, seq: int, when: datetime, location: str) -> str:
+    """The number of a document in the agency's pattern (``agency.numbering``)."""
+    a = inv.agency
+    pattern = getattr(a.numbering, kind)
+    local = when.astimezone(ZoneInfo(a.timezone))
+    where = "SEMUA" if location == "*" else location.upper()
+    fields = {"kode": a.code, "unit": a.unit, "bulan": ROMAN[local.month - 1], "tahun": local.year, "lokasi": where}
+    return str(pattern.format(seq=seq, **fields))
+
+
 def create_reports(store: Store, inv: Inventory, run_id: int, directory: Path, langs: list[str]) -> list[ReportFiles]:
-    """A Berita Acara per location of the run, and the summary; files in ``directory``."""
+    """A Berita Acara per location of the run, and the summary; files in ``directory``. Numbers follow the
+    agency's pattern, their sequence and year in the agency's time zone (not the host's)."""
     run, results = maintenance.results_of(store, run_id)
     locations = list(dict.fromkeys(r.location for r in results))
-    started = run.started_at.astimezone()
+    year = run.started_at.astimezone(ZoneInfo(inv.agency.timezone)).year
+    letterhead(inv)  # an unreadable logo stops here, before any report is numbered
     out = []
     for location in [*locations, "*"]:
-        kind = "LAP-PJB" if location == "*" else "BA-PJB"
-        where = "SEMUA" if location == "*" else location.upper()
-        number = f"{{id:03d}}/{kind}/{where}/{ROMAN[started.month - 1]}/{started.year}"
-        report = maintenance.new_report(store, run_id, location, str(directory), number)
+        kind = "laporan" if location == "*" else "berita_acara"
+
+        def number(seq: int, kind: str = kind, location: str = location) -> str:
+            return report_number(inv, kind, seq, run.started_at, location)
+
+        report = maintenance.new_report(store, run_id, location, str(directory), kind, year, number)
         out.append(ReportFiles(report.id, report.number, location, _write(store, inv, report, langs)))
     return out
 
@@ -96,7 +140,10 @@ def sign(
         raise PlaybookError("--name is empty: write the signer's name")
     report = maintenance.report(store, report_id)
     done = [x.role for x in maintenance.signatures(store, report_id)]
-    expected = next((r for r in ROLES if r not in done), None)
+    roles = review_roles(report.location)
+    if role not in roles:
+        raise PlaybookError(f"report {report.number} is the data center's: it is not signed as {role}")
+    expected = next((r for r in roles if r not in done), None)
     if expected is None:
         raise PlaybookError(f"report {report.number} is already reviewed by the Kadis")
     if role != expected:

@@ -204,15 +204,25 @@ def test_the_bandwidth_survey_shows_the_saturated_link_from_the_rollups_the_agen
     time.sleep(ROLLUP_SECONDS + 1)  # the last saturated period closed and written
     month = (datetime.now(ZoneInfo("Asia/Jakarta")) - timedelta(minutes=1)).strftime("%Y-%m")
     argv = [sys.executable, "-m", "agent", "report", "bandwidth", "--month", month, "--json"]
-    argv += ["--state-dir", str(agent_state)]
+    argv += ["--state-dir", str(agent_state), "--output", str(agent_state / "survey")]
     result = subprocess.run(agent.in_node("nms", argv), capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
-    rows = {r["link"]: r for r in json.loads(result.stdout)["links"]}
+    payload = json.loads(result.stdout)
+    rows = {r["link"]: r for r in payload["links"]}
     assert set(rows) == {"dinkes-wan", "disdik-wan", "dishub-wan", "bappeda-wan"}
     disdik = rows["disdik-wan"]
     assert disdik["peak_out_bps"] >= 0.9 * disdik["subscribed_bps"], disdik
     assert disdik["hours_above_busy"] > 0 and disdik["monitored_seconds"] > 0
     assert disdik["p95_out_bps"] is not None and disdik["availability"] is not None
+    assert disdik["daily"] and disdik["reason"].startswith("Baru dipantau")  # a lab's minutes, not 7 days
+    # the document, in Bahasa Indonesia (the default): both charts for every link with data, as A4 PDF pages
+    html = Path(next(p for p in payload["paths"] if p.endswith(".html"))).read_text()
+    assert html.count('alt="Persentil ke-95 harian terhadap langganan" src="data:image/svg+xml;base64,') == 4
+    assert html.count('alt="Utilisasi per jam dan tanggal" src="data:image/svg+xml;base64,') == 4
+    pdf = next(p for p in payload["paths"] if p.endswith(".pdf"))
+    assert "(A4)" in subprocess.run(["pdfinfo", pdf], capture_output=True, text=True, check=True).stdout
+    text = " ".join(subprocess.run(["pdftotext", pdf, "-"], capture_output=True, text=True, check=True).stdout.split())
+    assert "LAPORAN SURVEI KEBUTUHAN BANDWIDTH PERANGKAT DAERAH" in text and "disdik-wan" in text
 
 
 def received_hooks(state: Path, at_least: int, timeout: float = 10) -> list[dict[str, Any]]:

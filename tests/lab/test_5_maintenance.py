@@ -97,6 +97,26 @@ def test_clean_lab_passes_every_check_and_the_reports_say_so(lab: Runner, tmp_pa
     assert "Tidak ada temuan: semua pemeriksaan lulus." in text and "Dinas Kesehatan" in text
     english = Path(next(p for p in dinkes["paths"] if p.endswith(".en.html"))).read_text()
     assert "No findings: every check passed." in english
+    pdfs = [Path(p) for f in run["reports"] for p in f["paths"] if p.endswith(".pdf")]
+    assert len(pdfs) == 2 * len(run["reports"])  # every report, in both languages
+    for pdf in pdfs:
+        assert "(A4)" in subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    official = pdf_text(next(p for p in pdfs if p.name.startswith(dinkes["number"].replace("/", "-") + ".id")))
+    assert official.startswith("PEMERINTAH KOTA CONTOH DINAS KOMUNIKASI DAN INFORMATIKA KOTA CONTOH")
+    for words in ("BERITA ACARA", "Pada hari ini", "NIP : 19810101 200604 1 001", "Demikian Berita Acara ini dibuat"):
+        assert words in official
+    page = tmp_path / "page"
+    subprocess.run(
+        ["pdftoppm", "-f", "1", "-l", "1", "-r", "50", "-png", "-singlefile", str(pdfs[0]), str(page)], check=True
+    )
+    assert page.with_suffix(".png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def pdf_text(path: Path) -> str:
+    """The words of a PDF as pdftotext reads them back, on one line."""
+    return " ".join(
+        subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout.split()
+    )
 
 
 def test_injected_faults_give_exactly_their_findings_at_the_right_opd(
@@ -132,6 +152,12 @@ def test_injected_faults_give_exactly_their_findings_at_the_right_opd(
     report = next(f for f in run["reports"] if f["location"] == "pusat-data")
     text = Path(next(p for p in report["paths"] if p.endswith(".md"))).read_text()
     assert "+ip route 192.0.2.0/24 Null0" in text and "dinyalakan ulang" in text
+    disdik = next(f for f in run["reports"] if f["location"] == "disdik")
+    indonesian = Path(next(p for p in disdik["paths"] if p.endswith(".id.md"))).read_text()
+    assert "SNMP tidak menjawab: tidak ada jawaban; perangkat tidak terjangkau atau kredensial salah" in indonesian
+    assert "no answer over" not in indonesian and "credential profile" not in indonesian  # the collector's English
+    english = Path(next(p for p in disdik["paths"] if p.endswith(".en.md"))).read_text()
+    assert "no answer over SNMP" in english
     # checks that need what is missing are not passed: they are skipped
     skipped = {(r["location"], r["check"], r["device"]) for r in run["results"] if r["status"] == "skip"}
     assert ("disdik", "uptime.restart", "opd-disdik") in skipped

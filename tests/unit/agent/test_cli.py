@@ -292,5 +292,10 @@ def test_a_bandwidth_survey_of_a_month_without_data_says_so_for_every_link(tmp_p
         ("no-data", 0.0, None)
     }
     assert "no data for 2026-11: the agent recorded no link that month" in pantau(*args).stdout
+    written = json.loads(pantau(*args, "--json", "--output", str(tmp_path / "out")).stdout)["paths"]
+    assert [Path(p).name for p in written] == [f"survei-bandwidth-2026-11.en.{f}" for f in ("md", "html", "pdf")]
+    document = Path(written[0]).read_text()
+    assert "No data for this period: the agent recorded no link that month." in document
+    assert "The link has no monitoring data that month." in document  # each link's reason
     wrong = pantau(*args, "--opd", "nosuch")
     assert wrong.returncode == 2 and "--opd 'nosuch' is not an OPD of the inventory" in wrong.stderr

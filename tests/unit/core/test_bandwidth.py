@@ -90,3 +90,40 @@ def test_no_recommendation_from_less_than_the_minimum_monitored_time() -> None:
     week = month(lambda i: 1.5)[: 7 * 288 - 1]  # one period short of 7 days, idle
     assert survey("a", "a-wan", 10 * MBIT, week, [], "UTC", T).recommendation == "insufficient-data"
     assert survey("a", "a-wan", 10 * MBIT, month(lambda i: 1.5)[: 7 * 288], [], "UTC", T).recommendation == "lower"
+
+
+def test_daily_figures_and_hour_cells_follow_the_agencys_days_and_hours() -> None:
+    # 9 Mbit/s (90 % of 10) from 08:00 to 09:00 WIB every day, 1 Mbit/s otherwise
+    busy = month(lambda i: 9.0 if (i % 288) // 12 == 8 else 1.0)
+    result = survey("dinkes", "dinkes-wan", 10 * MBIT, busy, [], "Asia/Jakarta", T)
+    assert [d.day for d in result.daily] == [f"2026-11-{n:02d}" for n in range(1, 31)]
+    # 12 of a day's 288 periods are busy (4.2 %, under the top 5 %): the daily 95th percentile is 1 Mbit/s
+    assert {(d.p95_in_bps, d.p95_out_bps, d.full) for d in result.daily} == {(1 * MBIT, 0.5 * MBIT, False)}
+    assert len(result.hourly) == 30 * 24
+    eight = {round(c.utilization, 9) for c in result.hourly if c.hour == 8}
+    other = {round(c.utilization, 9) for c in result.hourly if c.hour != 8}
+    assert eight == {0.9} and other == {0.1}
+
+
+def test_the_reason_names_the_figures_behind_the_recommendation() -> None:
+    from core.bandwidth import reason
+
+    full = survey("dinkes", "dinkes-wan", 10 * MBIT, month(lambda i: 9.0), [], "Asia/Jakarta", T)
+    assert full.recommendation == "upgrade"
+    idn, en = reason(full, T)
+    assert idn == (
+        "Persentil ke-95 harian mencapai 80 % dari langganan pada 30 hari (ambang 5 hari); "
+        "persentil ke-95 bulanan 9.0 dari 10.0 Mbit/s."
+    )
+    assert en.startswith("The daily 95th percentile reached 80 % of the subscription on 30 days")
+    idle = survey("dinkes", "dinkes-wan", 10 * MBIT, month(lambda i: 1.0), [], "Asia/Jakarta", T)
+    assert reason(idle, T)[0] == "Persentil ke-95 bulanan 1.0 Mbit/s, di bawah 20 % dari langganan 10.0 Mbit/s."
+    middle = survey("dinkes", "dinkes-wan", 10 * MBIT, month(lambda i: 5.0), [], "Asia/Jakarta", T)
+    assert (
+        reason(middle, T)[0]
+        == "Persentil ke-95 bulanan 5.0 Mbit/s (50 % dari langganan); 0 hari penuh, di bawah ambang 5 hari."
+    )
+    new = survey("dinkes", "dinkes-wan", 10 * MBIT, month(lambda i: 5.0)[:288], [], "Asia/Jakarta", T)
+    assert reason(new, T)[1] == "Monitored for 1.0 days only; a recommendation needs at least 7 days."
+    nothing = survey("dinkes", "dinkes-wan", 10 * MBIT, [], [], "Asia/Jakarta", T)
+    assert reason(nothing, T)[0] == "Tidak ada data pemantauan link ini pada bulan tersebut."

@@ -135,3 +135,36 @@ def test_date_and_time_octets_with_and_without_zone() -> None:
     wib = parse_date_and_time(bytes([0x07, 0xEA, 11, 22, 13, 51, 2, 0, ord("+"), 7, 0]))
     assert wib is not None and wib.timestamp() == utc.timestamp() - 0.3
     assert parse_date_and_time(b"\x00") is None
+
+
+def test_a_collector_error_reads_in_indonesian_in_the_indonesian_finding_and_in_full_in_the_english(
+    inv: Inventory,
+) -> None:
+    from core.checks import reachability
+    from core.findings import REASONS_ID
+
+    english = "opd-dishub (10.255.0.13) as pantau (profile 'lab-ssh'): no SSH answer within 6 s"
+    d = DeviceFacts("opd-dishub", taken_at=0.0, icmp_ok=True, ssh_ok=False, ssh_error=english, ssh_reason="ssh-timeout")
+    [icmp, ssh] = reachability(inv, d)
+    assert icmp.status is Status.PASS and ssh.status is Status.FAIL
+    assert ssh.finding == "SSH tidak menjawab: tidak ada jawaban SSH dalam batas waktu"
+    assert ssh.finding_en == f"SSH does not answer: {english}"
+    unknown = reachability(inv, DeviceFacts("opd-dishub", 0.0, ssh_ok=False, ssh_error="Boom: x", ssh_reason="new"))
+    assert "Boom" not in unknown[0].finding and "log agen" in unknown[0].finding
+    assert all("SSH" not in text or text.isascii() for text in REASONS_ID.values())  # words, not English copies
+
+
+def test_every_code_the_collectors_raise_has_its_indonesian_words() -> None:
+    import re
+
+    from core.findings import REASONS_ID
+
+    root = Path(__file__).resolve().parents[3]
+    text = "\n".join(p.read_text() for p in (root / "collectors").glob("*.py"))
+    raised = set(re.findall(r'reason = "([a-z-]+)"', text)) | set(
+        re.findall(r'\n\s+"([a-z]+(?:-[a-z]+)+|ssh)",?\n\s+\) from None', text)
+    )
+    raised |= set(re.findall(r'device\.name, "([a-z-]+)"\)', text)) | set(re.findall(r'reason = "([a-z-]+)"\n', text))
+    raised -= {"error"}  # the base class's: never raised as such
+    missing = sorted(r for r in raised if r not in REASONS_ID)
+    assert not missing, f"collector error codes without Indonesian words in core.findings.REASONS_ID: {missing}"

@@ -68,7 +68,7 @@ def test_slug_that_is_not_a_dns_label_is_refused(inv_dir: Path) -> None:
     edit(inv_dir, "opds.yml", "slug: dishub", "slug: Dis_Hub")
     found = problems(inv_dir)
     assert (
-        "opds.yml:12: opd 'Dis_Hub': field 'slug': 'Dis_Hub' is not a DNS label; use 1-63 lower-case letters, "
+        "opds.yml:20: opd 'Dis_Hub': field 'slug': 'Dis_Hub' is not a DNS label; use 1-63 lower-case letters, "
         "digits and inner '-' (e.g. 'dinkes')" in found
     )
 
@@ -198,7 +198,7 @@ def test_unknown_section_suggests_the_known_one(inv_dir: Path) -> None:
 
 def test_duplicate_key_in_one_mapping_is_reported(inv_dir: Path) -> None:
     edit(inv_dir, "opds.yml", "    site: kantor-disdik\n", "    site: kantor-disdik\n    site: kantor-dishub\n")
-    assert "opds.yml:10: key 'site' appears twice in one mapping; keep one" in problems(inv_dir)
+    assert "opds.yml:14: key 'site' appears twice in one mapping; keep one" in problems(inv_dir)
 
 
 def test_second_agency_section_is_refused(inv_dir: Path) -> None:
@@ -253,3 +253,34 @@ def test_boolean_or_integer_where_an_address_belongs_is_refused(inv_dir: Path) -
         "prefixes.yml:5: prefix 'servers': field 'gateway': False is not an IP address or prefix; write it as "
         "text such as 10.10.20.1" in problems(inv_dir)
     )
+
+
+def test_the_people_who_sign_have_nips_of_18_digits(inv_dir: Path) -> None:
+    edit(inv_dir, "agency.yml", 'nip: "199203152019031004"', 'nip: "1992031520190310"')
+    [problem] = problems(inv_dir)
+    assert problem.startswith("agency.yml:") and "NIP '1992031520190310' must have 18 digits" in problem
+
+
+def test_a_number_pattern_needs_a_sequence_and_known_placeholders(inv_dir: Path) -> None:
+    edit(
+        inv_dir,
+        "agency.yml",
+        'berita_acara: "{kode}/BA-PJB/{seq:03d}/{unit}/{tahun}"',
+        'berita_acara: "{kode}/BA/{year}"',
+    )
+    [problem] = problems(inv_dir)
+    assert "unknown placeholder(s) year; use kode, seq, unit, bulan, tahun, lokasi" in problem
+
+
+def test_a_logo_that_is_not_there_is_named_with_its_line(inv_dir: Path) -> None:
+    (inv_dir / "logo.svg").unlink()
+    [problem] = problems(inv_dir)
+    line = next(i for i, t in enumerate((inv_dir / "agency.yml").read_text().splitlines(), 1) if "logo:" in t)
+    assert problem == f"agency.yml:{line}: logo: no file {inv_dir / 'logo.svg'}; put the image there"
+
+
+def test_the_logo_is_found_beside_the_inventory_from_any_working_directory(
+    inv_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert load_inventory(inv_dir).agency.logo == str((inv_dir / "logo.svg").resolve())

@@ -1,0 +1,96 @@
+"""SOP 13's monthly bandwidth survey as a document: a summary table of every OPD link, then per link its
+figures, the recommendation with its reason, and two charts (HTML and PDF; Markdown has the tables)."""
+
+from __future__ import annotations
+
+import base64
+from datetime import date
+from typing import Any
+
+from core.bandwidth import LinkSurvey, SurveyThresholds, reason
+from exporters.charts import daily_p95, heat_map
+from exporters.naskah import month_name
+from exporters.report_text import BANDWIDTH_TEXT
+from exporters.reports import Letterhead, env
+
+CSS = {"upgrade": "fail", "lower": "warn", "keep": "pass"}
+
+
+def _mbit(v: float | None) -> str:
+    return "—" if v is None else f"{v / 1e6:.2f}"
+
+
+def _pct(v: float | None, digits: int = 2) -> str:
+    return "—" if v is None else f"{v * 100:.{digits}f} %"
+
+
+def chart_uris(r: LinkSurvey, first: date, t: SurveyThresholds, lang: str) -> dict[str, str]:
+    """The link's two charts as ``data:`` URIs of SVG, or none when the link has no data."""
+    if not r.daily:
+        return {}
+
+    def uri(svg: str) -> str:
+        return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+
+    return {"daily": uri(daily_p95(r, first, t.upgrade_ratio, lang)), "heat": uri(heat_map(r, first, lang))}
+
+
+def _row(
+    r: LinkSurvey, names: dict[str, str], t: SurveyThresholds, lang: str, charts: dict[str, str]
+) -> dict[str, Any]:
+    text = BANDWIDTH_TEXT[lang]
+    peak = max((v for v in (r.peak_in_bps, r.peak_out_bps) if v is not None), default=None)
+    mean = max((v for v in (r.mean_in_bps, r.mean_out_bps) if v is not None), default=None)
+    return {
+        "opd": r.opd,
+        "opd_name": names.get(r.opd, r.opd),
+        "link": r.link,
+        "subscribed": _mbit(r.subscribed_bps),
+        "p95_in": _mbit(r.p95_in_bps),
+        "p95_out": _mbit(r.p95_out_bps),
+        "peak": _mbit(peak),
+        "mean": _mbit(mean),
+        "volume": f"{r.volume_in_gb + r.volume_out_gb:.1f}",
+        "availability": _pct(r.availability, 3),
+        "monitored": f"{r.monitored_seconds / 86400:.1f} {text['days']}",
+        "loss": _pct(r.loss_p95),
+        "rtt": "—" if r.rtt_p95_seconds is None else f"{r.rtt_p95_seconds * 1000:.1f} ms",
+        "busy": f"{r.hours_above_busy:.1f}",
+        "days_full": str(r.days_full),
+        "word": text[r.recommendation],
+        "css": CSS.get(r.recommendation, "skip"),
+        "reason": reason(r, t)[0 if lang == "id" else 1],
+        "charts": charts,
+    }
+
+
+def render_bandwidth(
+    rows: list[LinkSurvey],
+    month: str,
+    tz: str,
+    kop: Letterhead,
+    names: dict[str, str],
+    t: SurveyThresholds,
+    lang: str = "id",
+    fmt: str = "md",
+) -> str:
+    """The month's survey (``month`` YYYY-MM) as Markdown or HTML (charts in HTML only)."""
+    if lang not in BANDWIDTH_TEXT:
+        raise ValueError(f"language '{lang}': choose id or en")
+    text = BANDWIDTH_TEXT[lang]
+    first = date.fromisoformat(f"{month}-01")
+    period = month_name(first.year, first.month, lang)
+    return (
+        env()
+        .get_template(f"bandwidth.{fmt}.j2")
+        .render(
+            t=text,
+            lang=lang,
+            kop=kop,
+            period=period,
+            footer=f"{text['title'].capitalize()} — {period}",
+            basis=text["basis"].format(tz=tz),
+            any_data=any(r.daily for r in rows),
+            rows=[_row(r, names, t, lang, chart_uris(r, first, t, lang) if fmt == "html" else {}) for r in rows],
+        )
+    )

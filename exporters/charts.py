@@ -1,0 +1,106 @@
+"""The bandwidth report's charts as SVG (matplotlib, no display): each link's daily 95th percentile
+against its subscription, and an hour-of-day × day heat map of its utilization."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+from typing import Any
+
+from core.bandwidth import LinkSurvey
+
+WORDS = {
+    "id": {
+        "day": "tanggal",
+        "hour": "jam",
+        "rate": "Mbit/s",
+        "in": "p95 masuk",
+        "out": "p95 keluar",
+        "subscribed": "langganan",
+        "full": "batas penuh",
+        "utilization": "utilisasi (%)",
+    },
+    "en": {
+        "day": "day",
+        "hour": "hour",
+        "rate": "Mbit/s",
+        "in": "p95 in",
+        "out": "p95 out",
+        "subscribed": "subscribed",
+        "full": "full threshold",
+        "utilization": "utilization (%)",
+    },
+}
+
+
+def _pyplot() -> Any:
+    import matplotlib  # noqa: PLC0415 (on use: only reports draw)
+
+    matplotlib.use("Agg")
+    matplotlib.rcParams.update({"svg.hashsalt": "pantau", "font.size": 8, "font.family": "DejaVu Sans"})
+    import matplotlib.pyplot as plt  # noqa: PLC0415 (after the backend is chosen)
+
+    return plt
+
+
+def _svg(fig: Any) -> str:
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    _pyplot().close(fig)
+    return buffer.getvalue()
+
+
+def month_days(first: date) -> list[date]:
+    """Every day of ``first``'s month."""
+    days, day = [], first.replace(day=1)
+    while day.month == first.month:
+        days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def daily_p95(r: LinkSurvey, first: date, upgrade_ratio: float, lang: str = "id") -> str:
+    """Bars of each day's 95th percentile in and out, the subscription and the 'full' line across."""
+    w = WORDS[lang]
+    plt = _pyplot()
+    days = month_days(first)
+    by_day = {d.day: d for d in r.daily}
+    x = list(range(1, len(days) + 1))
+    rx = [(by_day[d.isoformat()].p95_in_bps or 0) / 1e6 if d.isoformat() in by_day else 0 for d in days]
+    tx = [(by_day[d.isoformat()].p95_out_bps or 0) / 1e6 if d.isoformat() in by_day else 0 for d in days]
+    fig, ax = plt.subplots(figsize=(6.8, 2.3))
+    ax.bar([i - 0.2 for i in x], rx, width=0.4, label=w["in"], color="#1565c0")
+    ax.bar([i + 0.2 for i in x], tx, width=0.4, label=w["out"], color="#90caf9")
+    sub = r.subscribed_bps / 1e6
+    ax.axhline(sub, color="#b71c1c", linewidth=1.2, label=f"{w['subscribed']} {sub:g}")
+    ax.axhline(
+        sub * upgrade_ratio, color="#e65100", linewidth=1, linestyle="--", label=f"{w['full']} {upgrade_ratio:.0%}"
+    )
+    ax.set_xlim(0.3, len(days) + 0.7)
+    ax.set_xticks(x[::2] if len(days) > 16 else x)
+    ax.set_xlabel(w["day"])
+    ax.set_ylabel(w["rate"])
+    ax.set_ylim(0, max([sub * 1.1, *rx, *tx]))
+    ax.legend(loc="upper left", ncols=4, frameon=False, bbox_to_anchor=(0, 1.18))
+    ax.spines[["top", "right"]].set_visible(False)
+    return _svg(fig)
+
+
+def heat_map(r: LinkSurvey, first: date, lang: str = "id") -> str:
+    """Utilization per hour of day (columns) and day of the month (rows); white where nothing was measured."""
+    w = WORDS[lang]
+    plt = _pyplot()
+    days = month_days(first)
+    row = {d.isoformat(): i for i, d in enumerate(days)}
+    grid: list[list[float]] = [[float("nan")] * 24 for _ in days]
+    for cell in r.hourly:
+        if cell.day in row:
+            grid[row[cell.day]][cell.hour] = cell.utilization * 100
+    fig, ax = plt.subplots(figsize=(6.8, 3.4))
+    image = ax.imshow(grid, aspect="auto", cmap="YlOrRd", vmin=0, vmax=100, interpolation="nearest")
+    ax.set_xticks(range(0, 24, 2))
+    ax.set_yticks(range(0, len(days), 3), [str(d.day) for d in days][::3])
+    ax.set_xlabel(w["hour"])
+    ax.set_ylabel(w["day"])
+    fig.colorbar(image, ax=ax, label=w["utilization"], fraction=0.04, pad=0.02)
+    return _svg(fig)

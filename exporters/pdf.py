@@ -1,0 +1,20 @@
+"""HTML documents to PDF with WeasyPrint: CSS paged media (A4 from the document's ``@page``, page numbers
+in the margin boxes, table headers repeated on each page), fonts from the system's fontconfig.
+
+WeasyPrint rather than a headless browser: it is a library (no browser process to start and supervise per
+document), it implements the paged-media parts of CSS that official documents need, and it installs from
+PyPI on top of Pango, which Debian ships."""
+
+from __future__ import annotations
+
+import logging
+
+
+def to_pdf(html: str) -> bytes:
+    """The PDF of a self-contained HTML document (images inline as ``data:`` URIs)."""
+    from weasyprint import HTML  # noqa: PLC0415 (on use: it loads Pango, which only documents need)
+
+    for name in ("weasyprint", "fontTools"):  # their warnings about CSS they skip are not the user's business
+        logging.getLogger(name).setLevel(logging.ERROR)
+    pdf: bytes = HTML(string=html, base_url=None).write_pdf()  # bytes when no target is given
+    return pdf
