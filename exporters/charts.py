@@ -104,3 +104,23 @@ def heat_map(r: LinkSurvey, first: date, lang: str = "id") -> str:
     ax.set_ylabel(w["day"])
     fig.colorbar(image, ax=ax, label=w["utilization"], fraction=0.04, pad=0.02)
     return _svg(fig)
+
+
+def tickets_per_opd(per_cause: dict[str, dict[str, int]], names: dict[str, str], lang: str = "id") -> str:
+    """Stacked bars: each OPD's tickets of the month, by cause (the triage verdict)."""
+    plt = _pyplot()
+    opds = sorted(per_cause, key=lambda o: -sum(per_cause[o].values()))
+    causes = sorted({c for v in per_cause.values() for c in v})
+    fig, ax = plt.subplots(figsize=(6.8, 0.5 + 0.35 * max(len(opds), 2)))
+    left = [0] * len(opds)
+    colors = plt.get_cmap("tab10")
+    for i, cause in enumerate(causes):
+        counts = [per_cause[o].get(cause, 0) for o in opds]
+        ax.barh([names.get(o, o) for o in opds], counts, left=left, label=cause, color=colors(i % 10))
+        left = [a + b for a, b in zip(left, counts, strict=True)]
+    ax.invert_yaxis()
+    ax.set_xlabel("tiket" if lang == "id" else "tickets")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.legend(loc="lower right", frameon=False, fontsize=7)
+    ax.spines[["top", "right"]].set_visible(False)
+    return _svg(fig)

@@ -5,11 +5,20 @@ The allowances and the timing rules are :mod:`core.sop`'s; the tickets are kept 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from core.bandwidth import percentile
 from core.period import month_bounds
 from core.sop import SOP_STEP
+from exporters.pdf import to_pdf
+from exporters.sla_report import render_sla
+from inventory.models import Inventory
+from playbooks.maintenance.reports import letterhead
+from store.files import REPORT_DIRECTORY_MODE, private_directory, write_report
 from store.tickets import StepRecord, Tickets
+
+UNTRIAGED = "belum ditriage"
 
 
 def evidence_text(diagnosis: dict[str, Any]) -> str:
@@ -45,20 +54,41 @@ def pack_text(pack: dict[str, Any]) -> str:
 
 
 def month_report(tickets: Tickets, month: str, tz: str) -> dict[str, Any]:
-    """A month of the agency's (in ``tz``): tickets per OPD and per verdict, and each step's time against its
-    allowance."""
+    """A month of the agency's (in ``tz``): tickets per OPD, per verdict and per OPD and cause, each step's
+    time against its allowance, the breaches one by one, and the time to restore (median and 90th
+    percentile, nearest rank) of the tickets resolved."""
     period = month_bounds(month, tz)
     per_opd: dict[str, dict[str, int]] = {}
     per_verdict: dict[str, int] = {}
+    per_cause: dict[str, dict[str, int]] = {}
     steps: dict[str, list[StepRecord]] = {}
+    breaches: list[dict[str, Any]] = []
+    restore: list[float] = []
     for t in tickets.month(period):
         c = per_opd.setdefault(t.opd, {"total": 0, "resolved": 0})
         c["total"] += 1
         c["resolved"] += t.state == "resolved"
-        per_verdict[t.verdict or "belum ditriage"] = per_verdict.get(t.verdict or "belum ditriage", 0) + 1
+        cause = t.verdict or UNTRIAGED
+        per_verdict[cause] = per_verdict.get(cause, 0) + 1
+        causes = per_cause.setdefault(t.opd, {})
+        causes[cause] = causes.get(cause, 0) + 1
+        if t.opened_at is not None and t.resolved_at is not None:
+            restore.append((t.resolved_at - t.opened_at).total_seconds() / 60)
         for e in t.steps:
-            if e.step != "open":
-                steps.setdefault(e.step, []).append(e)
+            if e.step == "open":
+                continue
+            steps.setdefault(e.step, []).append(e)
+            if e.breached:
+                breaches.append(
+                    {
+                        "ticket": t.id,
+                        "opd": t.opd,
+                        "step": e.step,
+                        "sop": SOP_STEP[e.step],
+                        "minutes": e.seconds / 60,
+                        "allowance_minutes": None if e.allowance_seconds is None else e.allowance_seconds / 60,
+                    }
+                )
     rows = []
     for step in ("assign", "triage", "escalate", "progress", "resolve"):
         events = steps.get(step, [])
@@ -71,8 +101,37 @@ def month_report(tickets: Tickets, month: str, tz: str) -> dict[str, Any]:
                 "sop": SOP_STEP[step],
                 "count": len(events),
                 "avg_minutes": sum(e.seconds for e in events) / len(events) / 60,
+                "median_minutes": (percentile([e.seconds for e in events], 0.5) or 0.0) / 60,
+                "max_minutes": max(e.seconds for e in events) / 60,
                 "allowance": "/".join(f"{x / 60:.0f}" for x in sorted(limits)) or "—",
                 "breaches": sum(e.breached for e in events),
             }
         )
-    return {"month": month, "per_opd": per_opd, "per_verdict": per_verdict, "steps": rows}
+    return {
+        "month": month,
+        "timezone": tz,
+        "per_opd": per_opd,
+        "per_verdict": per_verdict,
+        "per_opd_cause": per_cause,
+        "steps": rows,
+        "breaches": breaches,
+        "restore": {
+            "count": len(restore),
+            "median_minutes": percentile(restore, 0.5),
+            "p90_minutes": percentile(restore, 0.9),
+        },
+    }
+
+
+def write_sla_report(report: dict[str, Any], inv: Inventory, directory: Path, lang: str) -> list[Path]:
+    """The month report as Markdown, HTML (with its chart) and PDF in ``directory``; the paths written."""
+    private_directory(directory, REPORT_DIRECTORY_MODE)
+    kop = letterhead(inv)
+    names = {o.slug: o.name for o in inv.opds}
+    html = render_sla(report, kop, names, lang, "html")
+    paths = []
+    for fmt, content in (("md", render_sla(report, kop, names, lang, "md")), ("html", html), ("pdf", to_pdf(html))):
+        path = directory / f"laporan-sla-{report['month']}.{lang}.{fmt}"
+        write_report(path, content)
+        paths.append(path)
+    return paths

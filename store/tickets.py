@@ -35,6 +35,9 @@ class MonthTicket:
     state: str
     verdict: str | None
     steps: list[StepRecord]
+    id: int = 0
+    opened_at: datetime | None = None
+    resolved_at: datetime | None = None
 
 
 class Tickets:
@@ -179,5 +182,5 @@ class Tickets:
             for t in s.scalars(query.order_by(Ticket.id)):
                 events = s.scalars(select(TicketEvent).where(TicketEvent.ticket_id == t.id)).all()
                 steps = [StepRecord(e.step, e.seconds, e.allowance_seconds, e.breached) for e in events]
-                out.append(MonthTicket(t.opd, t.state, t.verdict, steps))
+                out.append(MonthTicket(t.opd, t.state, t.verdict, steps, t.id, t.opened_at, t.resolved_at))
         return out

@@ -19,6 +19,7 @@ from rich.table import Table
 
 from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOption, err, local, out
 from agent.cli.lang import current, say
+from agent.cli.sla import report_sla
 from agent.config import Config, load_config
 from agent.maintenance_jobs import FUNCTION, JOBSTORE, jobstore, run_with_reports
 from agent.schedule import crontab
@@ -35,6 +36,7 @@ from store.engine import open_store
 
 maintenance_app = typer.Typer(no_args_is_help=True, help="Periodic network maintenance (SOP 05) and its plan.")
 report_app = typer.Typer(no_args_is_help=True, help="Berita Acara reports and their review (OPD, Kasi, Kabid, Kadis).")
+report_app.command("sla")(report_sla)
 
 KnownHostsOption = Annotated[Path | None, typer.Option("--known-hosts", help="SSH known_hosts (host keys checked)")]
 OpdOption = Annotated[list[str] | None, typer.Option("--opd", help="OPD slug or pusat-data; repeat; default: all")]

@@ -9,7 +9,9 @@ import socket
 import sqlite3
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import jsonschema
 import pytest
@@ -299,3 +301,19 @@ def test_a_bandwidth_survey_of_a_month_without_data_says_so_for_every_link(tmp_p
     assert "The link has no monitoring data that month." in document  # each link's reason
     wrong = pantau(*args, "--opd", "nosuch")
     assert wrong.returncode == 2 and "--opd 'nosuch' is not an OPD of the inventory" in wrong.stderr
+
+
+def test_the_sla_report_of_a_month_counts_the_tickets_the_cli_opened(tmp_path: Path) -> None:
+    args = ("-i", str(EXAMPLE), *state_args(tmp_path))
+    opened = pantau(
+        "ticket", "open", "putus", "--opd", "disdik", "--channel", "phone", "--reporter", "x", "--json", *args
+    )
+    ticket = json.loads(opened.stdout)["ticket"]
+    assert pantau("ticket", "assign", str(ticket), "--to", "Andi", *state_args(tmp_path)).returncode == 0
+    shown = json.loads(pantau("ticket", "show", str(ticket), "--json", *state_args(tmp_path)).stdout)
+    month = datetime.fromisoformat(shown["opened_at"]).astimezone(ZoneInfo("Asia/Jakarta")).strftime("%Y-%m")
+    report = json.loads(pantau("report", "sla", "--month", month, "--json", *args).stdout)
+    assert report["per_opd"] == {"disdik": {"total": 1, "resolved": 0}}
+    assert report["restore"] == {"count": 0, "median_minutes": None, "p90_minutes": None}
+    empty = pantau("report", "sla", "--month", "2020-01", *args)
+    assert empty.returncode == 0 and "no tickets in 2020-01" in empty.stdout

@@ -190,3 +190,36 @@ def test_a_failed_webhook_is_logged_by_scheme_host_and_port_never_its_token(capl
     assert send(config, "link.state", {"opd": "dinkes"}) == 0
     assert f"webhook http://127.0.0.1:{port} did not take link.state" in caplog.text
     assert "SECRET" not in caplog.text and "pw" not in caplog.text
+
+
+def test_the_sla_month_gives_causes_per_opd_the_breaches_and_the_time_to_restore(store: Engine, tmp_path: Path) -> None:
+    import subprocess
+
+    from inventory.loader import load_inventory
+    from playbooks.tickets import month_report, write_sla_report
+
+    clock = Clock()
+    tickets = Tickets(store, clock)
+    restore_minutes = [20, 40, 90, 150]  # known in advance: median (nearest rank) 40, p90 150
+    for n, minutes in enumerate(restore_minutes):
+        opened = T0 + timedelta(hours=n)
+        clock.now = opened
+        ticket = tickets.open("dinkes" if n < 3 else "dishub", "phone", "x", "putus", None, "andi")
+        clock.now = opened + timedelta(minutes=5 if n else 15)  # the first assignment is late (15 > 10 min)
+        tickets.record(ticket, "assign", "kasi", "", assignee="Andi")
+        tickets.record(ticket, "triage", "andi", "", verdict="circuit-down" if n % 2 else "cpe-down")
+        clock.now = opened + timedelta(minutes=minutes)
+        tickets.record(ticket, "resolve", "andi", "normal")
+    report = month_report(tickets, "2026-11", "Asia/Jakarta")
+    assert report["per_opd_cause"] == {"dinkes": {"cpe-down": 2, "circuit-down": 1}, "dishub": {"circuit-down": 1}}
+    assert (report["restore"]["median_minutes"], report["restore"]["p90_minutes"]) == (40.0, 150.0)
+    assert [(b["ticket"], b["step"]) for b in report["breaches"] if b["step"] == "assign"] == [(1, "assign")]
+    paths = write_sla_report(
+        report, load_inventory(Path(__file__).resolve().parents[3] / "inventory" / "example"), tmp_path, "id"
+    )
+    markdown = paths[0].read_text()
+    assert "4 tiket selesai; median waktu pemulihan 40 menit, persentil ke-90 2.5 jam." in markdown
+    assert "| Dinas Kesehatan | 3 | 3 | 0 | cpe-down: 2, circuit-down: 1 |" in markdown
+    assert 'alt="Tiket per OPD menurut penyebab" src="data:image/svg+xml;base64,' in paths[1].read_text()
+    text = subprocess.run(["pdftotext", str(paths[2]), "-"], capture_output=True, text=True, check=True).stdout
+    assert "LAPORAN LAYANAN PENANGANAN GANGGUAN JARINGAN" in text and "November 2026" in text

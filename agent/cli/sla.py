@@ -1,0 +1,63 @@
+"""``pantau report sla``: SOP 15's month of tickets, as a table, JSON or a document (attached to the
+report group by agent.cli.maintenance)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOption, out
+from agent.cli.lang import current, say
+from agent.config import load_config
+from inventory.loader import load_inventory
+from playbooks.tickets import month_report, write_sla_report
+from store.engine import open_store
+from store.tickets import Tickets
+
+
+def report_sla(
+    month: Annotated[str, typer.Option(help="YYYY-MM, a month in the agency's time zone")],
+    config: ConfigOption = None,
+    inventory: InventoryOption = None,
+    state_dir: StateOption = None,
+    as_json: JsonOption = False,
+    output: Annotated[
+        Path | None, typer.Option(help="also write the report (Markdown, HTML and PDF, with a chart) here")
+    ] = None,
+) -> None:
+    """SOP 15's month: tickets per OPD and cause, each step's time against its allowance, the breaches, and
+    the time to restore (median, 90th percentile)."""
+    cfg = load_config(config, overrides={"inventory": inventory, "state_dir": state_dir})
+    report = month_report(Tickets(open_store(cfg.database_url)), month, cfg.timezone)
+    written = []
+    if output is not None:
+        written = write_sla_report(report, load_inventory(cfg.inventory_dir), output, current())
+    if as_json:
+        sys.stdout.write(json.dumps(report | {"paths": [str(p) for p in written]}, indent=2) + "\n")
+        return
+    table = Table(title=say(f"Layanan gangguan {month} (SOP 15)", f"Fault handling {month} (SOP 15)"))
+    for col in ("OPD", say("tiket", "tickets"), say("selesai", "resolved"), say("penyebab", "causes")):
+        table.add_column(col)
+    for opd, counts in report["per_opd"].items():
+        causes = ", ".join(f"{c}: {n}" for c, n in report["per_opd_cause"][opd].items())
+        table.add_row(opd, str(counts["total"]), str(counts["resolved"]), causes)
+    out.print(table)
+    r = report["restore"]
+    if r["count"]:
+        out.print(
+            say(
+                f"waktu pemulihan: median {r['median_minutes']:.0f} menit, p90 {r['p90_minutes']:.0f} menit "
+                f"({r['count']} tiket selesai); {len(report['breaches'])} langkah melebihi batas",
+                f"time to restore: median {r['median_minutes']:.0f} min, p90 {r['p90_minutes']:.0f} min "
+                f"({r['count']} resolved); {len(report['breaches'])} steps over their allowance",
+            )
+        )
+    if not report["per_opd"]:
+        out.print(say(f"tidak ada tiket pada {month}", f"no tickets in {month}"))
+    for path in written:
+        out.print(say(f"ditulis: {path}", f"written: {path}"))
