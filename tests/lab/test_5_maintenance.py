@@ -156,8 +156,6 @@ def test_injected_faults_give_exactly_their_findings_at_the_right_opd(
     indonesian = Path(next(p for p in disdik["paths"] if p.endswith(".id.md"))).read_text()
     assert "SNMP tidak menjawab: tidak ada jawaban; perangkat tidak terjangkau atau kredensial salah" in indonesian
     assert "no answer over" not in indonesian and "credential profile" not in indonesian  # the collector's English
-    english = Path(next(p for p in disdik["paths"] if p.endswith(".en.md"))).read_text()
-    assert "no answer over SNMP" in english
     # checks that need what is missing are not passed: they are skipped
     skipped = {(r["location"], r["check"], r["device"]) for r in run["results"] if r["status"] == "skip"}
     assert ("disdik", "uptime.restart", "opd-disdik") in skipped
