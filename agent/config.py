@@ -75,7 +75,7 @@ class MaintenanceConfig(Thresholds):
         None, description="cron expression in the agency's time zone, e.g. '0 2 * * sun'; none: no plan"
     )
     locations: list[str] = Field(default_factory=list, description="OPD slugs and/or pusat-data; empty: all")
-    plan: str = Field("Batam SOP 05 Pemeliharaan Jaringan Berkala", description="plan reference in reports")
+    plan: str | None = Field(None, description="plan reference in reports (none: the periodic maintenance work plan)")
     languages: list[str] = Field(default_factory=lambda: ["id"], description="report languages: id, en")
     timeout: float = Field(2.0, gt=0, description="SNMP timeout (s); SSH gets 3x, at least 5 s")
 
