@@ -10,10 +10,20 @@ from __future__ import annotations
 import logging
 
 
-def to_pdf(html: str) -> bytes:
-    """The PDF of a self-contained HTML document (images inline as ``data:`` URIs)."""
-    from weasyprint import HTML  # noqa: PLC0415 (on use: it loads Pango, which only documents need)
+class PdfUnavailable(Exception):
+    """The PDF engine cannot run on this machine (Pango missing): the other formats can still be written."""
 
+
+def to_pdf(html: str) -> bytes:
+    """The PDF of a self-contained HTML document (images inline as ``data:`` URIs).
+
+    Raises:
+        PdfUnavailable: WeasyPrint or the Pango it loads is not installed.
+    """
+    try:
+        from weasyprint import HTML  # noqa: PLC0415 (on use: it loads Pango, which only documents need)
+    except (ImportError, OSError) as exc:
+        raise PdfUnavailable(f"no PDF: {exc}; `make setup` installs Pango (libpango-1.0-0) and WeasyPrint") from None
     for name in ("weasyprint", "fontTools"):  # their warnings about CSS they skip are not the user's business
         logging.getLogger(name).setLevel(logging.ERROR)
     pdf: bytes = HTML(string=html, base_url=None).write_pdf()  # bytes when no target is given

@@ -7,12 +7,10 @@ from pathlib import Path
 from core.bandwidth import LinkSurvey, SurveyThresholds, down_intervals, survey
 from core.period import month_bounds
 from exporters.bandwidth_report import render_bandwidth
-from exporters.pdf import to_pdf
 from inventory.models import Inventory
-from playbooks.maintenance.reports import letterhead
+from playbooks.documents import letterhead, write_document
 from store import links
 from store.engine import Store
-from store.files import REPORT_DIRECTORY_MODE, private_directory, write_report
 
 
 def month_survey(
@@ -42,18 +40,10 @@ def write_month_report(
     opd: str | None = None,
 ) -> list[Path]:
     """The survey as Markdown, HTML (with the charts) and PDF in ``directory``; the paths written."""
-    private_directory(directory, REPORT_DIRECTORY_MODE)
     kop = letterhead(inv)
     names = {o.slug: o.name for o in inv.opds}
-    stem = f"survei-bandwidth-{month}" + (f"-{opd}" if opd else "")
-    html = render_bandwidth(rows, month, tz, kop, names, thresholds, lang, "html")
-    paths = []
-    for fmt, content in (
-        ("md", render_bandwidth(rows, month, tz, kop, names, thresholds, lang, "md")),
-        ("html", html),
-        ("pdf", to_pdf(html)),
-    ):
-        path = directory / f"{stem}.{lang}.{fmt}"
-        write_report(path, content)
-        paths.append(path)
-    return paths
+    stem = f"survei-bandwidth-{month}" + (f"-{opd}" if opd else "") + f".{lang}"
+    markdown = render_bandwidth(rows, month, tz, kop, names, thresholds, lang, "md")
+    return write_document(
+        directory, stem, markdown, render_bandwidth(rows, month, tz, kop, names, thresholds, lang, "html")
+    )

@@ -11,11 +11,9 @@ from typing import Any
 from core.bandwidth import percentile
 from core.period import month_bounds
 from core.sop import SOP_STEP
-from exporters.pdf import to_pdf
 from exporters.sla_report import render_sla
 from inventory.models import Inventory
-from playbooks.maintenance.reports import letterhead
-from store.files import REPORT_DIRECTORY_MODE, private_directory, write_report
+from playbooks.documents import letterhead, write_document
 from store.tickets import StepRecord, Tickets
 
 UNTRIAGED = "belum ditriage"
@@ -125,13 +123,7 @@ def month_report(tickets: Tickets, month: str, tz: str) -> dict[str, Any]:
 
 def write_sla_report(report: dict[str, Any], inv: Inventory, directory: Path, lang: str) -> list[Path]:
     """The month report as Markdown, HTML (with its chart) and PDF in ``directory``; the paths written."""
-    private_directory(directory, REPORT_DIRECTORY_MODE)
     kop = letterhead(inv)
     names = {o.slug: o.name for o in inv.opds}
-    html = render_sla(report, kop, names, lang, "html")
-    paths = []
-    for fmt, content in (("md", render_sla(report, kop, names, lang, "md")), ("html", html), ("pdf", to_pdf(html))):
-        path = directory / f"laporan-sla-{report['month']}.{lang}.{fmt}"
-        write_report(path, content)
-        paths.append(path)
-    return paths
+    markdown, html = render_sla(report, kop, names, lang, "md"), render_sla(report, kop, names, lang, "html")
+    return write_document(directory, f"laporan-sla-{report['month']}.{lang}", markdown, html)

@@ -4,7 +4,6 @@ each step allowed 1 day)."""
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -13,17 +12,13 @@ from zoneinfo import ZoneInfo
 from core.findings import DC
 from core.sop import REVIEW_STEP_ALLOWANCE
 from exporters.naskah import ROMAN
-from exporters.pdf import to_pdf
 from exporters.reports import ROLES, STATES, Letterhead, ReportData, Signature, render
 from inventory.models import Inventory
+from playbooks.documents import letterhead, write_document
 from playbooks.errors import PlaybookError
 from store import maintenance
 from store.engine import Store
-from store.files import REPORT_DIRECTORY_MODE, private_directory, write_report
 from store.maintenance import ReportInfo
-
-FORMATS = ("md", "html", "pdf")
-MIME = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
 
 
 @dataclass(frozen=True)
@@ -43,19 +38,6 @@ def _names(inv: Inventory, lang: str) -> dict[str, str]:
 def review_roles(location: str) -> tuple[str, ...]:
     """SOP 05's review steps of a report: the OPD acknowledges only the Berita Acara of work at its office."""
     return ROLES if location not in (DC, "*") else ROLES[1:]
-
-
-def letterhead(inv: Inventory) -> Letterhead:
-    """The kop surat of the agency's documents, its logo read in as a ``data:`` URI."""
-    a = inv.agency
-    logo = None
-    if a.logo is not None:
-        path = Path(a.logo)
-        try:
-            logo = f"data:{MIME[path.suffix.lower()]};base64," + base64.b64encode(path.read_bytes()).decode()
-        except OSError as exc:
-            raise PlaybookError(f"agency logo {path}: {exc.strerror}; fix agency.logo in the inventory") from None
-    return Letterhead(a.name, a.government, a.address, a.contact, logo, a.city)
 
 
 def _data(store: Store, inv: Inventory, report: ReportInfo, lang: str, kop: Letterhead) -> ReportData:
@@ -86,18 +68,14 @@ def _data(store: Store, inv: Inventory, report: ReportInfo, lang: str, kop: Lett
 
 
 def _write(store: Store, inv: Inventory, report: ReportInfo, langs: list[str]) -> list[Path]:
-    directory = Path(report.directory)
-    private_directory(directory, REPORT_DIRECTORY_MODE)
     stem = report.number.replace("/", "-")
     kop = letterhead(inv)
     paths = []
     for lang in langs:
         data = _data(store, inv, report, lang, kop)
-        html = render(data, lang, "html")
-        for fmt in FORMATS:
-            path = directory / f"{stem}.{lang}.{fmt}"
-            write_report(path, to_pdf(html) if fmt == "pdf" else html if fmt == "html" else render(data, lang, fmt))
-            paths.append(path)
+        paths += write_document(
+            Path(report.directory), f"{stem}.{lang}", render(data, lang, "md"), render(data, lang, "html")
+        )
     return paths
 
 

@@ -152,3 +152,19 @@ def test_of_two_signers_at_once_only_one_signs_the_step(store: Engine, inv: Inve
     with pytest.raises(RuleError, match="signed meanwhile"):
         maintenance.add_signature(store, seen_by_b, "opd", "Dewi Lestari", "acknowledged")
     assert [s.name for s in maintenance.signatures(store, report)] == ["Rina Wulandari"]
+
+
+def test_without_a_pdf_engine_the_markdown_and_html_stand_and_the_log_says_why(
+    store: Engine, inv: Inventory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from exporters.pdf import PdfUnavailable
+    from playbooks import documents
+
+    def no_pango(html: str) -> bytes:
+        raise PdfUnavailable("no PDF: cannot load library 'libpango-1.0-0'")
+
+    monkeypatch.setattr(documents, "to_pdf", no_pango)
+    files = create_reports(store, inv, 1, tmp_path / "out", ["id"])
+    assert [p.suffix for p in files[0].paths] == [".md", ".html"]
+    assert all(p.exists() for f in files for p in f.paths)
+    assert "cannot load library 'libpango-1.0-0'" in caplog.text
