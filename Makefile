@@ -11,7 +11,7 @@ ZOO_STAMP := $(ZOO_VENV)/.installed
 DEB_PACKAGES := python3-venv iproute2 util-linux procps passwd curl frr snmpd snmp openssh-server bind9 bind9-utils \
 	dnsutils iperf3 nftables iputils-ping fping prometheus prometheus-alertmanager prometheus-snmp-exporter hyperfine \
 	postgresql systemd \
-	libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-liberation2 fonts-dejavu-core poppler-utils
+	libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-liberation2 fonts-dejavu-core poppler-utils chromium chromium-driver
 
 .PHONY: setup deb venv zoo-venv test test-unit test-lab demo lint bench clean
 

@@ -112,6 +112,15 @@ class NotifyConfig(_Section):
         return value
 
 
+class WebConfig(_Section):
+    """The status page (board, triage, tickets) the agent serves to logged-in users."""
+
+    listen: str | None = Field(None, description="HOST:PORT of the status page; none: no page")
+    secure_cookies: bool = Field(False, description="session cookies only over HTTPS (set behind a TLS proxy)")
+    session_hours: float = Field(12.0, gt=0, le=24 * 30, description="a login lasts this long")
+    refresh_seconds: float = Field(5.0, ge=1, description="how often the board asks for new figures")
+
+
 class Config(_Section):
     """The whole configuration."""
 
@@ -128,6 +137,7 @@ class Config(_Section):
     notify: NotifyConfig = NotifyConfig()
     health: HealthThresholds = HealthThresholds()
     bandwidth: SurveyThresholds = SurveyThresholds()
+    web: WebConfig = WebConfig()
 
     @field_validator("timezone")
     @classmethod

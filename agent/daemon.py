@@ -10,6 +10,7 @@ import gzip
 import logging
 import platform
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable, Coroutine, Iterable
@@ -93,6 +94,39 @@ def serve_http(listen: str, app: Callable[..., Iterable[bytes]]) -> WSGIServer:
     return server
 
 
+class WebServer:
+    """The status page (agent.web) served by uvicorn in a thread of its own, with its own event loop: a slow
+    page or triage never holds a poll, and a poll never holds the page."""
+
+    def __init__(self, server: Any, thread: threading.Thread) -> None:
+        self.server, self.thread = server, thread
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=5)
+
+
+def serve_web(config: Config, store: Any, inventory: Any, agent: Agent) -> WebServer:
+    import uvicorn  # noqa: PLC0415 (only when the page is configured)
+
+    from agent.web.app import create_app  # noqa: PLC0415 (idem: Starlette and the templates)
+
+    assert config.web.listen is not None
+    host, _, port = config.web.listen.rpartition(":")
+    app = create_app(config, store, inventory, lambda: agent.snapshot, lambda: dict(agent.since))
+    try:  # bind here, so a busy port is the agent's error at start, not a thread's later
+        sock = socket.socket(socket.AF_INET6 if ":" in host.strip("[]") else socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host.strip("[]") or "0.0.0.0", int(port)))  # noqa: S104
+    except OSError as exc:
+        raise AgentError(f"web.listen {config.web.listen}: {exc.strerror}; set web.listen to a free HOST:PORT") from exc
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="web", daemon=True)
+    thread.start()
+    log.info("status page on http://%s/", config.web.listen)
+    return WebServer(server, thread)
+
+
 def stalled(agent: Agent, interval: float, now: float | None = None) -> str | None:
     """Why the agent is unhealthy: no SNMP round has completed yet, or the last one ended more than
     three intervals ago (polling has stalled); None when it is healthy."""
@@ -139,9 +173,14 @@ async def run_agent(config: Config, stop: asyncio.Event | None = None) -> None:
     ProcessCollector(registry=registry)
     renderer = SnapshotRenderer()
     app = http_app(registry, lambda: stalled(agent, config.poll.snmp_interval), lambda: renderer.render(agent.snapshot))
+    server: WSGIServer | None = None
     try:
         server = serve_http(config.listen, app)
-    except AgentError:
+        web = serve_web(config, store, inventory, agent) if config.web.listen is not None else None
+    except AgentError:  # a listener taken: nothing is left running
+        if server is not None:
+            server.shutdown()
+            server.server_close()
         agent.close()
         store.dispose()
         raise
@@ -192,6 +231,8 @@ async def run_agent(config: Config, stop: asyncio.Event | None = None) -> None:
     finally:
         log.info("pantau agent stopping")
         scheduler.shutdown(wait=False)
+        if web is not None:
+            web.stop()
         server.shutdown()
         server.server_close()
         agent.close()

@@ -79,6 +79,7 @@ class Agent:
         self.maintenance: tuple[MaintenanceView, ...] = ()
         self.tickets: tuple[dict[str, int], dict[str, int], list[tuple[str, str, datetime, bool]]] = ({}, {}, [])
         self.snapshot = Snapshot()
+        self.since: dict[str, float] = {}  # link -> when it entered its present state (or was first seen in it)
         self._links_of: dict[str, list[Link]] = {}
         for link in inventory.links:
             self._links_of.setdefault(link.dc.device, []).append(link)
@@ -259,9 +260,14 @@ class Agent:
         configured webhooks (in a thread: delivery never holds a poll)."""
         before = {v.name: v.state for v in self.snapshot.links}
         changed = [v for v in links if v.name in before and before[v.name] is not v.state]
+        now = self.clock()
+        moved = {v.name for v in changed}
+        for v in links:
+            if v.name not in self.since or v.name in moved:
+                self.since[v.name] = now
         if not changed:
             return
-        at = datetime.fromtimestamp(self.clock(), UTC)
+        at = datetime.fromtimestamp(now, UTC)
         self.channel.events.add(
             [
                 link_store.StateChange(

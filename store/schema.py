@@ -351,3 +351,28 @@ class OpenRollup(Base):
     opd: Mapped[str] = mapped_column(String(63))
     period_start: Mapped[float] = mapped_column(Float)  # Unix seconds
     series: Mapped[str] = mapped_column(Text)  # JSON: measure -> [count, sum, max]
+
+
+class User(Base):
+    """Someone who may log in to the status page, with one role (viewer, technician, kasi, kabid, kadis)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(128))  # bcrypt; never the password
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class WebSession(Base):
+    """A logged-in browser: the SHA-256 of its cookie's token (the token itself is never kept), its CSRF
+    token, and when it ends."""
+
+    __tablename__ = "web_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)

@@ -50,6 +50,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("agent.cli.maintenance", "report_app"),
     "triage": ("agent.cli.triage", "triage"),
     "ticket": ("agent.cli.triage", "ticket_app"),
+    "user": ("agent.cli.users", "user_app"),
 }
 #: what staff did wrong or must act on: a message and exit 2, never a traceback
 USER_ERRORS = (InventoryError, AgentError, CollectorError, PlaybookError, RuleError, NotFound, StoreUnusable)

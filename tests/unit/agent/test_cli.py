@@ -317,3 +317,24 @@ def test_the_sla_report_of_a_month_counts_the_tickets_the_cli_opened(tmp_path: P
     assert report["restore"] == {"count": 0, "median_minutes": None, "p90_minutes": None}
     empty = pantau("report", "sla", "--month", "2020-01", *args)
     assert empty.returncode == 0 and "no tickets in 2020-01" in empty.stdout
+
+
+def test_users_are_added_with_a_role_listed_without_their_hash_and_removed(tmp_path: Path) -> None:
+    def user(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        argv = [sys.executable, "-m", "agent", "--lang", "en", "user", *args, *state_args(tmp_path)]
+        return subprocess.run(argv, input=stdin, capture_output=True, text=True, check=False)
+
+    added = user("add", "andi", "--role", "technician", "--password-stdin", stdin="sebuah-kata-sandi\n")
+    assert added.returncode == 0 and "user andi added as technician" in added.stdout
+    again = user("add", "andi", "--role", "viewer", "--password-stdin", stdin="sebuah-kata-sandi\n")
+    assert again.returncode == 2 and "user 'andi' exists" in again.stderr
+    short = user("add", "budi", "--role", "viewer", "--password-stdin", stdin="pendek\n")
+    assert short.returncode == 2 and "use at least 10" in short.stderr
+    wrong_role = user("add", "budi", "--role", "admin", "--password-stdin", stdin="sebuah-kata-sandi\n")
+    assert wrong_role.returncode == 2 and "choose one of viewer, technician, kasi, kabid, kadis" in wrong_role.stderr
+    listed = user("list", "--json")
+    assert [(u["name"], u["role"]) for u in json.loads(listed.stdout)] == [("andi", "technician")]
+    assert "$2b$" not in listed.stdout and "sebuah" not in listed.stdout
+    assert user("remove", "andi").returncode == 0 and json.loads(user("list", "--json").stdout) == []
+    missing = user("remove", "andi")
+    assert missing.returncode == 2 and "no user 'andi'" in missing.stderr

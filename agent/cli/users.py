@@ -1,0 +1,97 @@
+"""``pantau user``: who may log in to the status page, and with which role."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from agent.cli.common import ConfigOption, JsonOption, StateOption, local, out
+from agent.cli.lang import say
+from agent.config import load_config
+from agent.web.auth import ROLES, hash_password
+from core.errors import RuleError
+from store import users
+from store.engine import Store, open_store
+
+user_app = typer.Typer(no_args_is_help=True, help="Users of the status page and their roles.")
+PasswordStdin = Annotated[
+    bool, typer.Option("--password-stdin", help="read the password from standard input (one line)")
+]
+
+
+def _store(config: ConfigOption, state_dir: StateOption) -> tuple[str, Store]:
+    cfg = load_config(config, overrides={"state_dir": state_dir})
+    return cfg.timezone, open_store(cfg.database_url)
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt(say("kata sandi", "password"), hide_input=True, confirmation_prompt=True)
+    try:
+        return hash_password(password)
+    except ValueError as exc:
+        raise RuleError(str(exc)) from None
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="the login name")],
+    role: Annotated[str, typer.Option(help=f"one of {', '.join(ROLES)}")],
+    password_stdin: PasswordStdin = False,
+    config: ConfigOption = None,
+    state_dir: StateOption = None,
+) -> None:
+    """Add a user who may log in to the status page (asks for the password, or reads it from stdin)."""
+    if role not in ROLES:
+        raise RuleError(f"--role {role}: choose one of {', '.join(ROLES)}")
+    if not name.strip() or len(name) > 64 or any(c.isspace() for c in name):
+        raise RuleError(f"user name '{name}': use 1-64 characters without spaces")
+    _tz, store = _store(config, state_dir)
+    users.add_user(store, name, role, _password(password_stdin))
+    out.print(say(f"pengguna {name} ditambahkan sebagai {role}", f"user {name} added as {role}"), markup=False)
+
+
+@user_app.command("passwd")
+def user_passwd(
+    name: Annotated[str, typer.Argument()],
+    password_stdin: PasswordStdin = False,
+    config: ConfigOption = None,
+    state_dir: StateOption = None,
+) -> None:
+    """Set a user's password; their open sessions end."""
+    _tz, store = _store(config, state_dir)
+    users.set_password(store, name, _password(password_stdin))
+    out.print(say(f"kata sandi {name} diganti", f"password of {name} changed"), markup=False)
+
+
+@user_app.command("remove")
+def user_remove(
+    name: Annotated[str, typer.Argument()], config: ConfigOption = None, state_dir: StateOption = None
+) -> None:
+    """Remove a user and end their sessions."""
+    _tz, store = _store(config, state_dir)
+    users.remove_user(store, name)
+    out.print(say(f"pengguna {name} dihapus", f"user {name} removed"), markup=False)
+
+
+@user_app.command("list")
+def user_list(config: ConfigOption = None, state_dir: StateOption = None, as_json: JsonOption = False) -> None:
+    """The users, their roles and when they were added (never their password hashes)."""
+    tz, store = _store(config, state_dir)
+    rows = users.users(store)
+    if as_json:
+        data = [{"name": u.name, "role": u.role, "created_at": u.created_at.isoformat()} for u in rows]
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        return
+    table = Table(title=say("Pengguna halaman status", "Status page users"))
+    for col in (say("nama", "name"), say("peran", "role"), say("ditambahkan", "added")):
+        table.add_column(col)
+    for u in rows:
+        table.add_row(u.name, u.role, local(u.created_at, tz))
+    out.print(table)

@@ -1,0 +1,231 @@
+"""The status page (Starlette, server-rendered with Jinja2; a small script refreshes the board): the OPD
+board and ``/api/links``, triage from the page, and SOP 15 tickets. Every page and API needs a login; every
+POST carries the session's CSRF token; what a user may do follows their role (:mod:`agent.web.auth`)."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from agent.config import Config
+from agent.web.auth import DUMMY_HASH, LoginBrake, may, new_token, password_matches, token_digest
+from agent.web.views import link_rows, shared_cause
+from core.errors import RuleError
+from core.snapshot import Snapshot
+from inventory.models import Inventory
+from playbooks.triage.decide import decide
+from playbooks.triage.gather import gather
+from store import users
+from store.engine import Store
+from store.tickets import Tickets
+from store.users import SessionInfo
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).resolve().parent
+SESSION_COOKIE = "pantau_session"
+LOGIN_COOKIE = "pantau_login"  # the CSRF token of the login form, before there is a session
+HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+class Forbidden(Exception):
+    pass
+
+
+# size: the page's handlers close over one app's store, inventory, configuration and login brake; each handler
+# is short, and they read best together with the access rules they share
+def create_app(
+    cfg: Config, store: Store, inv: Inventory, snapshot: Callable[[], Snapshot], since: Callable[[], dict[str, float]]
+) -> Starlette:
+    """The status page of one agent: ``snapshot()`` and ``since()`` give the latest poll and when each link
+    entered its state; ``store`` keeps users, sessions and tickets."""
+    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["j2"]))
+    brake = LoginBrake()
+    names = {o.slug: o.name for o in inv.opds}
+    web = cfg.web
+
+    def page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        return HTMLResponse(env.get_template(name).render(**context), status_code=status, headers=HEADERS)
+
+    def current(request: Request) -> SessionInfo | None:
+        token = request.cookies.get(SESSION_COOKIE)
+        if not token:
+            return None
+        return users.session(store, token_digest(token), datetime.now(UTC))
+
+    async def who(request: Request) -> SessionInfo | None:
+        return await run_in_threadpool(current, request)
+
+    async def checked_form(request: Request, s: SessionInfo, action: str | None = None) -> dict[str, str]:
+        """The POSTed form, once its CSRF token is the session's and the user's role may do ``action``."""
+        form = {k: str(v) for k, v in (await request.form()).items()}
+        if not hmac.compare_digest(form.get("csrf", ""), s.csrf):
+            raise Forbidden("CSRF token missing or wrong: reload the page and try again")
+        if action is not None and not may(s.role, action):
+            raise Forbidden(f"the role {s.role} may not {action}")
+        return form
+
+    def rows() -> list[dict[str, Any]]:
+        return link_rows(snapshot(), since(), names, cfg.lang)
+
+    # ---- login ------------------------------------------------------------------------------------
+    async def login_form(request: Request, error: str | None = None, status: int = 200) -> Response:
+        token = secrets.token_urlsafe(24)
+        response = page("login.html.j2", status, csrf=token, error=error, lang=cfg.lang)
+        response.set_cookie(
+            LOGIN_COOKIE, token, httponly=True, samesite="strict", secure=web.secure_cookies, path="/login"
+        )
+        return response
+
+    async def login(request: Request) -> Response:
+        if request.method == "GET":
+            return await login_form(request)
+        form = {k: str(v) for k, v in (await request.form()).items()}
+        if not hmac.compare_digest(form.get("csrf", ""), request.cookies.get(LOGIN_COOKIE, "")) or not form.get("csrf"):
+            return PlainTextResponse("CSRF token missing or wrong: reload the login page", status_code=403)
+        name, password = form.get("username", "").strip(), form.get("password", "")
+        client = request.client.host if request.client else "?"
+        wait = brake.wait(f"ip:{client}", f"user:{name}")
+        if wait > 0:
+            return PlainTextResponse(
+                f"too many failed logins: try again in {wait:.0f} s",
+                status_code=429,
+                headers={"Retry-After": f"{wait:.0f}"},
+            )
+        found = await run_in_threadpool(users.user, store, name)
+        ok = await run_in_threadpool(password_matches, password, found.password_hash if found else DUMMY_HASH)
+        if found is None or not ok:
+            brake.failed(f"ip:{client}", f"user:{name}")
+            log.warning("failed login for %r from %s", name, client)
+            return await login_form(request, "wrong name or password", 401)
+        brake.succeeded(f"user:{name}")
+        token, digest = new_token()
+        expires = datetime.now(UTC) + timedelta(hours=web.session_hours)
+        await run_in_threadpool(users.new_session, store, found.id, digest, secrets.token_urlsafe(24), expires)
+        log.info("login %s (%s) from %s", name, found.role, client)
+        response = RedirectResponse("/", status_code=303)
+        response.set_cookie(
+            SESSION_COOKIE,
+            token,
+            max_age=int(web.session_hours * 3600),
+            httponly=True,
+            samesite="strict",
+            secure=web.secure_cookies,
+            path="/",
+        )
+        response.delete_cookie(LOGIN_COOKIE, path="/login")
+        return response
+
+    async def logout(request: Request) -> Response:
+        s = await who(request)
+        if s is not None:
+            await checked_form(request, s)
+            await run_in_threadpool(users.end_session, store, token_digest(request.cookies[SESSION_COOKIE]))
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    # ---- pages and API ----------------------------------------------------------------------------
+    async def board(request: Request) -> Response:
+        s = await who(request)
+        if s is None:
+            return RedirectResponse("/login", status_code=303)
+        current_rows = rows()
+        return page(
+            "board.html.j2",
+            s=s,
+            rows=current_rows,
+            cause=shared_cause(current_rows),
+            refresh=web.refresh_seconds,
+            may_triage=may(s.role, "triage"),
+            lang=cfg.lang,
+        )
+
+    async def api_links(request: Request) -> Response:
+        if await who(request) is None:
+            return JSONResponse({"error": "log in first"}, status_code=401, headers=HEADERS)
+        current_rows = rows()
+        body = {"updated": snapshot().timestamp, "cause": shared_cause(current_rows), "links": current_rows}
+        return JSONResponse(body, headers=HEADERS)
+
+    async def triage(request: Request) -> Response:
+        s = await who(request)
+        if s is None:
+            return JSONResponse({"error": "log in first"}, status_code=401)
+        await checked_form(request, s, "triage")
+        opd = request.path_params["opd"]
+        if opd not in names:
+            return JSONResponse({"error": f"no OPD '{opd}'"}, status_code=404)
+        start = time.monotonic()
+        facts = await gather(
+            inv, cfg.inventory_dir, opd, store, timeout=cfg.poll.snmp_timeout, tz=cfg.timezone, thresholds=cfg.health
+        )
+        diagnosis = decide(inv, facts, cfg.health)
+        log.info("triage of %s by %s: %s", opd, s.user, diagnosis.verdict.value)
+        return JSONResponse(diagnosis.to_json(time.monotonic() - start) | {"by": s.user}, headers=HEADERS)
+
+    async def tickets(request: Request) -> Response:
+        s = await who(request)
+        if s is None:
+            return RedirectResponse("/login", status_code=303)
+        error = None
+        if request.method == "POST":
+            form = await checked_form(request, s, "ticket")
+            try:
+                await run_in_threadpool(
+                    Tickets(store).open,
+                    form.get("opd", ""),
+                    form.get("channel", ""),
+                    form.get("reporter", ""),
+                    form.get("text", ""),
+                    form.get("ref") or None,
+                    s.user,
+                )
+                return RedirectResponse("/tickets", status_code=303)
+            except RuleError as exc:
+                error = str(exc)
+        listed = await run_in_threadpool(Tickets(store).list)
+        return page(
+            "tickets.html.j2",
+            400 if error else 200,
+            s=s,
+            tickets=listed,
+            names=names,
+            error=error,
+            may_ticket=may(s.role, "ticket"),
+            lang=cfg.lang,
+        )
+
+    async def forbidden(request: Request, exc: Exception) -> Response:
+        return PlainTextResponse(str(exc), status_code=403, headers=HEADERS)
+
+    return Starlette(
+        routes=[
+            Route("/", board),
+            Route("/login", login, methods=["GET", "POST"]),
+            Route("/logout", logout, methods=["POST"]),
+            Route("/api/links", api_links),
+            Route("/triage/{opd}", triage, methods=["POST"]),
+            Route("/tickets", tickets, methods=["GET", "POST"]),
+            Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+        ],
+        exception_handlers={Forbidden: forbidden},
+    )

@@ -1,0 +1,93 @@
+"""Who may do what on the status page: roles and their actions, password hashes (bcrypt), session tokens,
+and the brake on guessing passwords."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import time
+from collections import deque
+
+import bcrypt
+
+ROLES = ("viewer", "technician", "kasi", "kabid", "kadis")
+#: actions and the roles allowed them; reading the board, links and tickets needs only a login
+ACTIONS = {
+    "triage": {"technician", "kasi", "kabid", "kadis"},
+    "ticket": {"technician", "kasi", "kabid", "kadis"},
+}
+MIN_PASSWORD = 10
+MAX_PASSWORD_BYTES = 72  # bcrypt reads no further: a longer password would be silently cut
+
+
+def may(role: str, action: str) -> bool:
+    return role in ACTIONS.get(action, set())
+
+
+def check_new_password(password: str) -> str:
+    """``password`` when it can be used; otherwise ValueError saying what is wrong."""
+    if len(password) < MIN_PASSWORD:
+        raise ValueError(f"the password has {len(password)} characters; use at least {MIN_PASSWORD}")
+    if len(password.encode()) > MAX_PASSWORD_BYTES:
+        raise ValueError(f"the password is longer than {MAX_PASSWORD_BYTES} bytes, which bcrypt cannot use")
+    return password
+
+
+def hash_password(password: str) -> str:
+    return bcrypt.hashpw(check_new_password(password).encode(), bcrypt.gensalt(rounds=12)).decode()
+
+
+def password_matches(password: str, hashed: str) -> bool:
+    encoded = password.encode()
+    if len(encoded) > MAX_PASSWORD_BYTES:
+        return False
+    return bcrypt.checkpw(encoded, hashed.encode())
+
+
+#: checked against when a name is unknown, so an unknown name takes as long as a wrong password
+DUMMY_HASH = bcrypt.hashpw(b"pantau-no-such-user", bcrypt.gensalt(rounds=12)).decode()
+
+
+def new_token() -> tuple[str, str]:
+    """A session token for the cookie and the digest the store keeps."""
+    token = secrets.token_urlsafe(32)
+    return token, token_digest(token)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class LoginBrake:
+    """At most ``limit`` failed logins per client address and per user name in ``window`` seconds; then
+    the next attempt waits for the oldest failure to age out (HTTP 429 with Retry-After)."""
+
+    def __init__(self, limit: int = 5, window: float = 300.0) -> None:
+        self.limit, self.window = limit, window
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, *keys: str, now: float | None = None) -> float:
+        """Seconds until ``keys`` may try again (0: now)."""
+        at = time.monotonic() if now is None else now
+        with self._lock:
+            longest = 0.0
+            for key in keys:
+                q = self._failures.get(key)
+                while q and q[0] <= at - self.window:
+                    q.popleft()
+                if q is not None and len(q) >= self.limit:
+                    longest = max(longest, q[0] + self.window - at)
+            return longest
+
+    def failed(self, *keys: str, now: float | None = None) -> None:
+        at = time.monotonic() if now is None else now
+        with self._lock:
+            for key in keys:
+                self._failures.setdefault(key, deque()).append(at)
+
+    def succeeded(self, *keys: str) -> None:
+        with self._lock:
+            for key in keys:
+                self._failures.pop(key, None)

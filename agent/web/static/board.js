@@ -1,0 +1,48 @@
+// The board refreshes itself from /api/links (no reload); triage runs from a button and shows its verdict.
+"use strict";
+(function () {
+  const table = document.getElementById("board");
+  if (!table) return;
+  const lang = table.dataset.lang;
+  const every = Number(table.dataset.refresh || 5) * 1000;
+  const mbit = (v) => ((v || 0) / 1e6).toFixed(2);
+  function render(data) {
+    document.getElementById("cause").hidden = !data.cause;
+    for (const r of data.links) {
+      const row = table.querySelector(`tr[data-link="${CSS.escape(r.link)}"]`);
+      if (!row) continue;
+      row.className = "state-" + r.state;
+      row.querySelector(".state .badge").textContent = r.state_text;
+      row.querySelector(".since").textContent = r.since || "—";
+      row.querySelector(".rates").firstChild.textContent = `${mbit(r.in_bps)} / ${mbit(r.out_bps)} `;
+      const loss = r.loss === null ? "—" : `${Math.round(r.loss * 100)} %`;
+      const rtt = r.rtt_ms === null ? "—" : `${r.rtt_ms.toFixed(1)} ms`;
+      row.querySelector(".loss").textContent = `${loss} / ${rtt}`;
+      row.querySelector(".tickets").textContent = r.open_tickets || "";
+    }
+    document.getElementById("updated").textContent = new Date(data.updated * 1000).toLocaleTimeString();
+  }
+  async function refresh() {
+    try {
+      const response = await fetch("/api/links", { credentials: "same-origin" });
+      if (response.status === 401) { window.location = "/login"; return; }
+      if (response.ok) render(await response.json());
+    } catch (e) { /* the agent restarting: try again at the next refresh */ }
+  }
+  setInterval(refresh, every);
+  refresh();
+  for (const button of table.querySelectorAll("button.triage")) {
+    button.addEventListener("click", async () => {
+      const out = document.getElementById("triage-text");
+      document.getElementById("triage-result").hidden = false;
+      out.textContent = (lang === "id" ? "triage berjalan untuk " : "triaging ") + button.dataset.opd + " …";
+      const body = new URLSearchParams({ csrf: table.dataset.csrf });
+      const response = await fetch("/triage/" + encodeURIComponent(button.dataset.opd), { method: "POST", body, credentials: "same-origin" });
+      if (!response.ok) { out.textContent = await response.text(); return; }
+      const d = await response.json();
+      const lines = [`${d.opd}: ${d.verdict} (${d.duration_seconds} s)`, d.summary, "", ...d.evidence.map((e) => `${e.ok === false ? "✗" : e.ok ? "✓" : "•"} ${e.check}: ${e.detail}`), "", d.next_step];
+      out.textContent = lines.join("\n");
+      out.dataset.verdict = d.verdict;
+    });
+  }
+})();

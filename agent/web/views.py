@@ -1,0 +1,51 @@
+"""What the status page shows, from the agent's snapshot: one row per OPD link, and the cause shown once
+at the top when the data center's core or upstream is down for all."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from core.snapshot import Snapshot
+
+WORDS = {
+    "id": {"up": "normal", "degraded": "terganggu", "down": "putus", "unknown": "tidak diketahui"},
+    "en": {"up": "up", "degraded": "degraded", "down": "down", "unknown": "unknown"},
+}
+
+
+def link_rows(snap: Snapshot, since: dict[str, float], names: dict[str, str], lang: str = "id") -> list[dict[str, Any]]:
+    """Each OPD link: its state (and the word for it), since when, rates against the subscription, the
+    loss and RTT of its CPE's probe now, and the OPD's open tickets."""
+    probes = {p.opd: p.result for p in snap.probes if p.kind == "cpe-wan" and p.opd}
+    rows = []
+    for v in snap.links:
+        probe = probes.get(v.opd)
+        at = since.get(v.name)
+        rows.append(
+            {
+                "opd": v.opd,
+                "opd_name": names.get(v.opd, v.opd),
+                "link": v.name,
+                "state": v.state.value,
+                "state_text": WORDS[lang].get(v.state.value, v.state.value),
+                "reasons": list(v.reasons),
+                "cause": v.cause,
+                "since": None if at is None else datetime.fromtimestamp(at, UTC).isoformat(),
+                "in_bps": v.receive_bps,
+                "out_bps": v.transmit_bps,
+                "subscribed_bps": v.subscribed_bps,
+                "utilization": None
+                if v.subscribed_bps == 0 or (v.receive_bps is None and v.transmit_bps is None)
+                else max(v.receive_bps or 0.0, v.transmit_bps or 0.0) / v.subscribed_bps,
+                "loss": None if probe is None else probe.loss_ratio,
+                "rtt_ms": None if probe is None or probe.rtt_avg is None else round(probe.rtt_avg * 1000, 1),
+                "open_tickets": snap.tickets_open.get(v.opd, 0),
+            }
+        )
+    return rows
+
+
+def shared_cause(rows: list[dict[str, Any]]) -> str | None:
+    """``datacenter-core`` when links are down because the data center's device is: shown once, on top."""
+    return "datacenter-core" if any(r["cause"] == "datacenter-core" for r in rows) else None

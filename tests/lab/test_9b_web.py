@@ -1,0 +1,194 @@
+"""The status page in a real browser (Debian's chromium, driven by Selenium) against the agent in the lab:
+log in, the board lists the four OPDs, a cut link turns its row down without a reload, triage from the page
+ends with circuit-down, a ticket opened on the page is the CLI's, a POST without the CSRF token is refused
+and a viewer cannot act. Screenshots at a phone's and a desktop's size go to PANTAU_SCREENSHOTS (default:
+the test's temporary folder)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from lab.faults import Faults
+from lab.runner import Runner
+from tests.conftest import INVENTORY
+
+NMS = "172.20.20.100"  # the NMS node's mgmt address (lab/kominfo.clab.yml), reachable from the host's la-mgmt
+WEB = f"{NMS}:9480"
+LISTEN = "127.0.0.1:9471"
+SNMP_INTERVAL = 5
+REFRESH = 2
+PASSWORD = "kata-sandi-uji-123"
+OPDS = [
+    "Dinas Kesehatan",
+    "Dinas Pendidikan dan Kebudayaan",
+    "Dinas Perhubungan",
+    "Badan Perencanaan Pembangunan Daerah",
+]
+
+
+def pantau(lab: Runner, state: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    argv = [sys.executable, "-m", "agent", "--lang", "en", *args, "--state-dir", str(state)]
+    return subprocess.run(lab.in_node("nms", argv), input=stdin, capture_output=True, text=True, check=True)
+
+
+@pytest.fixture(scope="module")
+def state(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("web-state")
+
+
+@pytest.fixture(scope="module")
+def site(lab_up: tuple[Runner, object], state: Path) -> Iterator[Runner]:
+    """The agent with its status page on the NMS's mgmt address, and two users."""
+    lab, _ = lab_up
+    pantau(lab, state, "user", "add", "andi", "--role", "technician", "--password-stdin", stdin=PASSWORD + "\n")
+    pantau(lab, state, "user", "add", "vina", "--role", "viewer", "--password-stdin", stdin=PASSWORD + "\n")
+    env = {
+        **os.environ,
+        "PANTAU_WEB__LISTEN": WEB,
+        "PANTAU_WEB__REFRESH_SECONDS": str(REFRESH),
+        "PANTAU_POLL__SNMP_INTERVAL": str(SNMP_INTERVAL),
+        "PANTAU_POLL__ICMP_INTERVAL": str(SNMP_INTERVAL),
+        "PANTAU_POLL__JITTER": "0",
+    }
+    argv = [sys.executable, "-m", "agent", "run", "--inventory", str(INVENTORY), "--state-dir", str(state)]
+    log = (state / "agent.log").open("wb")
+    proc = subprocess.Popen(
+        lab.in_node("nms", [*argv, "--listen", LISTEN]), env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while lab.exec("nms", ["curl", "-sf", f"http://{LISTEN}/-/healthy"], check=False).returncode != 0:
+            assert proc.poll() is None, (state / "agent.log").read_text()
+            assert time.monotonic() < deadline, "agent did not become healthy"
+            time.sleep(0.3)
+        yield lab
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def new_browser(width: int = 1366, height: int = 768) -> webdriver.Chrome:
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        f"--window-size={width},{height}",
+    ):
+        options.add_argument(arg)
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+@pytest.fixture
+def browser() -> Iterator[webdriver.Chrome]:
+    driver = new_browser()
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def log_in(driver: webdriver.Chrome, name: str) -> None:
+    driver.get(f"http://{WEB}/")
+    assert driver.current_url.endswith("/login")  # no page without a session
+    driver.find_element(By.NAME, "username").send_keys(name)
+    driver.find_element(By.NAME, "password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "form.login button").click()
+    WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "board"))
+
+
+def row_state(driver: webdriver.Chrome, opd: str) -> str:
+    row = driver.find_element(By.CSS_SELECTOR, f'tr[data-opd="{opd}"]')
+    return str(row.get_attribute("class"))
+
+
+def shots() -> Path:
+    folder = Path(os.environ.get("PANTAU_SCREENSHOTS") or os.environ.get("TMPDIR", "/tmp")) / "pantau-screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def test_the_board_follows_a_cut_link_and_triage_from_the_page_names_it(
+    site: Runner, browser: webdriver.Chrome
+) -> None:
+    log_in(browser, "andi")
+    text = browser.find_element(By.ID, "board").text
+    assert all(name in text for name in OPDS)
+    WebDriverWait(browser, 3 * SNMP_INTERVAL).until(lambda d: "state-up" in row_state(d, "dinkes"))
+    browser.save_screenshot(str(shots() / "board-1366x768.png"))
+    faults = Faults(site)
+    faults.inject("link-down", opd="dinkes")
+    try:
+        # within one poll plus one refresh, without a reload (the page's own script asks /api/links)
+        before = browser.execute_script("return performance.getEntriesByType('navigation').length")
+        WebDriverWait(browser, 2 * SNMP_INTERVAL + 2 * REFRESH + 5).until(
+            lambda d: "state-down" in row_state(d, "dinkes")
+        )
+        assert browser.execute_script("return performance.getEntriesByType('navigation').length") == before
+        assert "state-up" in row_state(browser, "disdik")
+        browser.find_element(By.CSS_SELECTOR, 'button.triage[data-opd="dinkes"]').click()
+        out = browser.find_element(By.ID, "triage-text")
+        WebDriverWait(browser, 30).until(lambda d: out.get_attribute("data-verdict"))
+        assert out.get_attribute("data-verdict") == "circuit-down", out.text
+        browser.set_window_size(390, 844)
+        browser.save_screenshot(str(shots() / "board-390x844.png"))
+    finally:
+        faults.clear()
+
+
+def test_a_ticket_opened_on_the_page_is_the_clis_and_a_forged_post_is_refused(
+    site: Runner, state: Path, browser: webdriver.Chrome
+) -> None:
+    log_in(browser, "andi")
+    browser.get(f"http://{WEB}/tickets")
+    browser.find_element(By.NAME, "reporter").send_keys("Bu Sari (Dinas Perhubungan)")
+    browser.find_element(By.NAME, "text").send_keys("internet mati sejak pagi")
+    browser.find_element(By.CSS_SELECTOR, 'select[name="opd"] option[value="dishub"]').click()
+    browser.find_element(By.CSS_SELECTOR, "form.ticket button").click()
+    WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, "table.board tbody tr"))
+    listed = json.loads(pantau(site, state, "ticket", "list", "--json").stdout)
+    opened = [t for t in listed if t["reporter"] == "Bu Sari (Dinas Perhubungan)"]
+    assert [(t["opd"], t["state"]) for t in opened] == [("dishub", "open")]
+    shown = json.loads(pantau(site, state, "ticket", "show", str(opened[0]["id"]), "--json").stdout)
+    assert "andi" in json.dumps(shown)  # the page's user is the ticket's operator
+    status = browser.execute_async_script(
+        "const done = arguments[0];"
+        "fetch('/tickets', {method: 'POST', body: new URLSearchParams({opd: 'dishub', channel: 'phone',"
+        " reporter: 'x', text: 'forged'})}).then(r => done(r.status));"
+    )
+    assert status == 403
+    assert len(json.loads(pantau(site, state, "ticket", "list", "--json").stdout)) == len(listed)
+
+
+def test_a_viewer_sees_the_board_but_has_no_actions_and_is_refused_if_it_tries(
+    site: Runner, browser: webdriver.Chrome
+) -> None:
+    log_in(browser, "vina")
+    assert browser.find_elements(By.CSS_SELECTOR, "button.triage") == []
+    csrf = browser.find_element(By.ID, "board").get_attribute("data-csrf")
+    status = browser.execute_async_script(
+        "const done = arguments[1];"
+        "fetch('/triage/dinkes', {method: 'POST', body: new URLSearchParams({csrf: arguments[0]})})"
+        ".then(r => done(r.status));",
+        csrf,
+    )
+    assert status == 403

@@ -1,0 +1,127 @@
+"""The status page's access rules, against a real SQLite store and the example inventory: no page without
+a login, CSRF on every POST, roles, the brake on password guessing, and the board's data from a snapshot
+(the agent's output; the live agent and a real browser are tested in the lab, tests/lab/test_9b_web.py)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from agent.config import Config
+from agent.web.app import create_app
+from agent.web.auth import LoginBrake, hash_password
+from core.health import LinkState
+from core.snapshot import LinkView, Snapshot
+from inventory.loader import load_inventory
+from store import users
+from store.engine import open_store
+from store.tickets import Tickets
+
+EXAMPLE = Path(__file__).resolve().parents[3] / "inventory" / "example"
+PASSWORD = "kata-sandi-panjang"
+
+
+@pytest.fixture(scope="module")
+def hashed() -> str:
+    return hash_password(PASSWORD)  # bcrypt at cost 12 is slow on purpose: once per module
+
+
+@pytest.fixture
+def client(tmp_path: Path, hashed: str) -> TestClient:
+    store = open_store(f"sqlite:///{tmp_path / 'pantau.db'}")
+    users.add_user(store, "andi", "technician", hashed)
+    users.add_user(store, "vina", "viewer", hashed)
+    inv = load_inventory(EXAMPLE)
+    cfg = Config(inventory=EXAMPLE, state_dir=tmp_path, lang="en")
+    down = LinkView("dinkes-wan", "dinkes", "p", "core", "eth1", 10_000_000, LinkState.DOWN, ("oper-down",), False)
+    up = LinkView("disdik-wan", "disdik", "p", "core", "eth2", 20_000_000, LinkState.UP, (), True, receive_bps=4e6)
+    snap = Snapshot(timestamp=1.0, links=(down, up), tickets_open={"dinkes": 2})
+    app = create_app(cfg, store, inv, lambda: snap, lambda: {"dinkes-wan": 1_764_600_000.0})
+    test = TestClient(app, base_url="http://testserver")
+    test.store = store  # type: ignore[attr-defined]
+    return test
+
+
+def log_in(client: TestClient, name: str, password: str = PASSWORD) -> str:
+    """Log in through the form as a browser does; the session's CSRF token from the board."""
+    form = client.get("/login")
+    token = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+    response = client.post(
+        "/login", data={"username": name, "password": password, "csrf": token}, follow_redirects=False
+    )
+    assert response.status_code == 303, response.text
+    return re.search(r'name="csrf" value="([^"]+)"', client.get("/").text).group(1)  # type: ignore[union-attr]
+
+
+def test_nothing_is_shown_without_a_login(client: TestClient) -> None:
+    assert client.get("/", follow_redirects=False).headers["location"] == "/login"
+    assert client.get("/tickets", follow_redirects=False).status_code == 303
+    assert client.get("/api/links").status_code == 401
+
+
+def test_the_session_cookie_is_httponly_and_samesite_and_the_board_lists_the_links(client: TestClient) -> None:
+    form = client.get("/login")
+    token = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+    response = client.post(
+        "/login", data={"username": "andi", "password": PASSWORD, "csrf": token}, follow_redirects=False
+    )
+    cookie = response.headers["set-cookie"]
+    assert "pantau_session=" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
+    data = client.get("/api/links").json()
+    assert [(r["opd"], r["link"], r["state"]) for r in data["links"]] == [
+        ("dinkes", "dinkes-wan", "down"),
+        ("disdik", "disdik-wan", "up"),
+    ]
+    assert data["links"][0]["since"] == "2025-12-01T14:40:00+00:00" and data["links"][0]["open_tickets"] == 2
+    assert data["links"][1]["utilization"] == 0.2
+    assert "Dinas Kesehatan" in client.get("/").text
+
+
+def test_a_login_without_its_csrf_token_or_with_a_wrong_password_is_refused(client: TestClient) -> None:
+    client.get("/login")
+    assert client.post("/login", data={"username": "andi", "password": PASSWORD}).status_code == 403
+    form = client.get("/login")
+    token = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+    wrong = client.post("/login", data={"username": "andi", "password": "salah-salah-salah", "csrf": token})
+    assert wrong.status_code == 401 and client.get("/api/links").status_code == 401
+
+
+def test_a_post_without_the_sessions_csrf_token_is_refused(client: TestClient) -> None:
+    csrf = log_in(client, "andi")
+    ticket = {"opd": "dinkes", "channel": "phone", "reporter": "Pak Joko", "text": "putus"}
+    assert client.post("/tickets", data=ticket).status_code == 403
+    assert client.post("/tickets", data=ticket | {"csrf": "forged"}).status_code == 403
+    assert client.post("/tickets", data=ticket | {"csrf": csrf}, follow_redirects=False).status_code == 303
+    [opened] = Tickets(client.store).list()  # type: ignore[attr-defined]
+    assert (opened["opd"], opened["reporter"]) == ("dinkes", "Pak Joko")
+
+
+def test_a_viewer_sees_the_board_but_may_not_act(client: TestClient) -> None:
+    csrf = log_in(client, "vina")
+    assert client.get("/api/links").status_code == 200
+    ticket = {"opd": "dinkes", "channel": "phone", "reporter": "x", "text": "putus", "csrf": csrf}
+    refused = client.post("/tickets", data=ticket)
+    assert refused.status_code == 403 and "the role viewer may not ticket" in refused.text
+    assert client.post("/triage/dinkes", data={"csrf": csrf}).status_code == 403
+    assert Tickets(client.store).list() == []  # type: ignore[attr-defined]
+
+
+def test_logging_out_ends_the_session_in_the_store(client: TestClient) -> None:
+    csrf = log_in(client, "andi")
+    assert client.post("/logout", data={"csrf": csrf}, follow_redirects=False).status_code == 303
+    assert client.get("/api/links").status_code == 401
+
+
+def test_guessing_is_braked_per_name_and_per_address() -> None:
+    brake = LoginBrake(limit=5, window=300)
+    for i in range(5):
+        assert brake.wait("ip:a", "user:andi", now=float(i)) == 0
+        brake.failed("ip:a", "user:andi", now=float(i))
+    assert brake.wait("ip:b", "user:andi", now=10.0) == 290.0  # another address, the same name
+    assert brake.wait("ip:a", "user:vina", now=10.0) == 290.0  # the same address, another name
+    assert brake.wait("ip:b", "user:vina", now=10.0) == 0
+    assert brake.wait("ip:a", "user:andi", now=299.5) == 0.5
+    assert brake.wait("ip:a", "user:andi", now=300.0) == 0  # the oldest failure aged out: 4 of 5 left
