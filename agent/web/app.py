@@ -27,10 +27,12 @@ from agent.web.views import link_rows, shared_cause
 from core.errors import RuleError
 from core.snapshot import Snapshot
 from inventory.models import Inventory
+from playbooks.tickets import pack_text
 from playbooks.triage.decide import decide
 from playbooks.triage.gather import gather
 from store import users
 from store.engine import Store
+from store.errors import NotFound
 from store.tickets import Tickets
 from store.users import SessionInfo
 
@@ -214,8 +216,59 @@ def create_app(
             lang=cfg.lang,
         )
 
+    async def ticket(request: Request) -> Response:
+        s = await who(request)
+        if s is None:
+            return RedirectResponse("/login", status_code=303)
+        shown = await run_in_threadpool(Tickets(store).show, int(request.path_params["id"]))
+        return page(
+            "ticket.html.j2", s=s, t=shown, names=names, may_ticket=may(s.role, "ticket"), lang=cfg.lang, error=None
+        )
+
+    async def ticket_step(request: Request) -> Response:
+        """SOP 15's next steps from the page: assign, progress, escalate (with a fresh evidence pack), resolve."""
+        s = await who(request)
+        if s is None:
+            return RedirectResponse("/login", status_code=303)
+        form = await checked_form(request, s, "ticket")
+        number, step = int(request.path_params["id"]), request.path_params["step"]
+        tickets = Tickets(store)
+        changes: dict[str, str] = {}
+        text = form.get("text", "")
+        if step == "assign":
+            changes["assignee"] = form.get("assignee", "").strip() or s.user
+        elif step == "escalate":
+            opd = (await run_in_threadpool(tickets.show, number))["opd"]
+            link = inv.link_of(opd)
+            facts = await gather(
+                inv,
+                cfg.inventory_dir,
+                opd,
+                store,
+                timeout=cfg.poll.snmp_timeout,
+                tz=cfg.timezone,
+                thresholds=cfg.health,
+            )
+            diagnosis = decide(inv, facts, cfg.health)
+            text = f"eskalasi ke {link.provider}, sirkuit {link.circuit_id}, kontak {link.provider_contact or '-'}"
+            text += f"\nverdict saat eskalasi: {diagnosis.verdict.value}\n{pack_text(diagnosis.pack)}"
+        elif step not in ("progress", "resolve"):
+            return PlainTextResponse(f"no step '{step}': assign, progress, escalate or resolve", status_code=404)
+        try:
+            await run_in_threadpool(tickets.record, number, step, s.user, text, **changes)
+        except RuleError as exc:
+            shown = await run_in_threadpool(tickets.show, number)
+            return page(
+                "ticket.html.j2", 409, s=s, t=shown, names=names, may_ticket=True, lang=cfg.lang, error=str(exc)
+            )
+        log.info("ticket %d %s by %s", number, step, s.user)
+        return RedirectResponse(f"/tickets/{number}", status_code=303)
+
     async def forbidden(request: Request, exc: Exception) -> Response:
         return PlainTextResponse(str(exc), status_code=403, headers=HEADERS)
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        return PlainTextResponse(str(exc), status_code=404, headers=HEADERS)
 
     return Starlette(
         routes=[
@@ -225,7 +278,9 @@ def create_app(
             Route("/api/links", api_links),
             Route("/triage/{opd}", triage, methods=["POST"]),
             Route("/tickets", tickets, methods=["GET", "POST"]),
+            Route("/tickets/{id:int}", ticket),
+            Route("/tickets/{id:int}/{step}", ticket_step, methods=["POST"]),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ],
-        exception_handlers={Forbidden: forbidden},
+        exception_handlers={Forbidden: forbidden, NotFound: not_found},
     )

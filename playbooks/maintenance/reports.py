@@ -120,7 +120,8 @@ def sign(
     done = [x.role for x in maintenance.signatures(store, report_id)]
     roles = review_roles(report.location)
     if role not in roles:
-        raise PlaybookError(f"report {report.number} is the data center's: it is not signed as {role}")
+        whose = "the summary" if report.location == "*" else "the data center's"
+        raise PlaybookError(f"report {report.number} is {whose}: no OPD acknowledges it; the first to sign is kasi")
     expected = next((r for r in roles if r not in done), None)
     if expected is None:
         raise PlaybookError(f"report {report.number} is already reviewed by the Kadis")

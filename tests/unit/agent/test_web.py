@@ -125,3 +125,25 @@ def test_guessing_is_braked_per_name_and_per_address() -> None:
     assert brake.wait("ip:b", "user:vina", now=10.0) == 0
     assert brake.wait("ip:a", "user:andi", now=299.5) == 0.5
     assert brake.wait("ip:a", "user:andi", now=300.0) == 0  # the oldest failure aged out: 4 of 5 left
+
+
+def test_the_ticket_page_takes_the_next_sop_15_steps_in_the_users_name(client: TestClient) -> None:
+    csrf = log_in(client, "andi")
+    ticket = {"opd": "dinkes", "channel": "whatsapp", "reporter": "Pak Joko", "text": "putus", "csrf": csrf}
+    client.post("/tickets", data=ticket)
+    assigned = client.post("/tickets/1/assign", data={"csrf": csrf, "assignee": "Rizky"}, follow_redirects=False)
+    assert assigned.status_code == 303 and assigned.headers["location"] == "/tickets/1"
+    assert client.post("/tickets/1/resolve", data={"text": "normal"}).status_code == 403  # no CSRF token
+    client.post("/tickets/1/resolve", data={"csrf": csrf, "text": "normal kembali"})
+    shown = Tickets(client.store).show(1)  # type: ignore[attr-defined]
+    assert (shown["state"], shown["assignee"]) == ("resolved", "Rizky")
+    assert [(e["step"], e["by"]) for e in shown["events"]] == [
+        ("open", "andi"),
+        ("assign", "andi"),
+        ("resolve", "andi"),
+    ]
+    page = client.get("/tickets/1").text
+    assert "SOP 15 langkah 2" in page and "normal kembali" in page
+    again = client.post("/tickets/1/progress", data={"csrf": csrf, "text": "x"})
+    assert again.status_code == 409  # a resolved ticket takes no more steps: the rule's message, not a crash
+    assert client.get("/tickets/99").status_code == 404

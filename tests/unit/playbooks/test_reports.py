@@ -113,7 +113,7 @@ def test_the_data_center_report_has_no_opd_party_and_no_opd_review_step(
     dc = next(f for f in files if f.location == DC)
     text = next(p for p in dc.paths if p.suffix == ".md").read_text()
     assert "PIHAK KEDUA" not in text and "perwakilan OPD" not in text
-    with pytest.raises(PlaybookError, match="data center's: it is not signed as opd"):
+    with pytest.raises(PlaybookError, match="the data center's: no OPD acknowledges it; the first to sign is kasi"):
         sign(store, inv, dc.report_id, "opd", "Rina Wulandari", ["id"])
     state, _ = sign(store, inv, dc.report_id, "kasi", "Andi Saputra", ["id"])
     assert state == "checked"
