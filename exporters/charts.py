@@ -124,3 +124,23 @@ def tickets_per_opd(per_cause: dict[str, dict[str, int]], names: dict[str, str],
     ax.legend(loc="lower right", frameon=False, fontsize=7)
     ax.spines[["top", "right"]].set_visible(False)
     return _svg(fig)
+
+
+def link_day(samples: list[Any], subscribed_bps: float, lang: str = "id") -> str:
+    """A link's last day: rates in and out against the subscription, and its loss, per 5-minute period
+    (``samples``: :class:`core.bandwidth.Sample`, oldest first)."""
+    plt = _pyplot()
+    w = WORDS[lang]
+    fig, (rates, loss) = plt.subplots(2, 1, figsize=(6.8, 3.2), sharex=True, height_ratios=(3, 1))
+    times = [s.start for s in samples]
+    rates.plot(times, [(s.in_bps or 0) / 1e6 for s in samples], label=w["in"].replace("p95 ", ""), color="#1565c0")
+    rates.plot(times, [(s.out_bps or 0) / 1e6 for s in samples], label=w["out"].replace("p95 ", ""), color="#90caf9")
+    rates.axhline(subscribed_bps / 1e6, color="#b71c1c", linewidth=1, label=w["subscribed"])
+    rates.set_ylabel(w["rate"])
+    rates.legend(loc="upper left", ncols=3, frameon=False, fontsize=7)
+    loss.bar(times, [(s.loss or 0) * 100 for s in samples], width=0.003, color="#b71c1c")
+    loss.set_ylabel("loss %")
+    for ax in (rates, loss):
+        ax.spines[["top", "right"]].set_visible(False)
+    fig.autofmt_xdate()
+    return _svg(fig)

@@ -4,6 +4,7 @@ POST carries the session's CSRF token; what a user may do follows their role (:m
 
 from __future__ import annotations
 
+import base64
 import hmac
 import logging
 import secrets
@@ -26,10 +27,15 @@ from agent.web.auth import DUMMY_HASH, LoginBrake, may, new_token, password_matc
 from agent.web.views import link_rows, shared_cause
 from core.errors import RuleError
 from core.snapshot import Snapshot
+from exporters.charts import link_day
 from inventory.models import Inventory
+from playbooks.errors import PlaybookError
+from playbooks.maintenance.reports import report_list
+from playbooks.maintenance.reports import sign as sign_report
 from playbooks.tickets import pack_text
 from playbooks.triage.decide import decide
 from playbooks.triage.gather import gather
+from store import links as link_store
 from store import users
 from store.engine import Store
 from store.errors import NotFound
@@ -264,6 +270,64 @@ def create_app(
         log.info("ticket %d %s by %s", number, step, s.user)
         return RedirectResponse(f"/tickets/{number}", status_code=303)
 
+    async def link(request: Request) -> Response:
+        """One link: its last 24 hours of rates and loss from the rollups, and its state changes."""
+        s = await who(request)
+        if s is None:
+            return RedirectResponse("/login", status_code=303)
+        name = request.path_params["name"]
+        found = next((x for x in inv.links if x.name == name), None)
+        if found is None:
+            raise NotFound(f"no link '{name}'")
+        now = datetime.now(UTC)
+        samples, _ = await run_in_threadpool(link_store.month_of_links, store, now - timedelta(days=1), now)
+        day = samples.get(name, [])
+        svg = await run_in_threadpool(link_day, day, found.subscribed_bps, cfg.lang) if day else ""
+        chart = base64.b64encode(svg.encode()).decode()  # as an image: the page's CSP allows no inline style
+        events = (await run_in_threadpool(link_store.changes, store, name))[-30:]
+        row = next((r for r in rows() if r["link"] == name), None)
+        return page(
+            "link.html.j2",
+            s=s,
+            link=found,
+            row=row,
+            chart=chart,
+            events=events[::-1],
+            names=names,
+            lang=cfg.lang,
+            periods=len(day),
+        )
+
+    async def reports(request: Request) -> Response:
+        """The Berita Acara and their review; the user signs the step their role holds (Kasi, Kabid, Kadis)."""
+        s = await who(request)
+        if s is None:
+            return RedirectResponse("/login", status_code=303)
+        error = None
+        if request.method == "POST":
+            form = await checked_form(request, s)
+            if s.role not in ("kasi", "kabid", "kadis"):
+                raise Forbidden(f"the role {s.role} does not sign reports")
+            try:
+                await run_in_threadpool(
+                    sign_report,
+                    store,
+                    inv,
+                    int(form.get("report", "0")),
+                    s.role,
+                    form.get("name") or s.user,
+                    list(cfg.maintenance.languages),
+                )
+                log.info("report %s signed as %s by %s", form.get("report"), s.role, s.user)
+                return RedirectResponse("/reports", status_code=303)
+            except (PlaybookError, NotFound) as exc:
+                error = str(exc)
+        listed = await run_in_threadpool(report_list, store)
+        ipam = snapshot().ipam
+        return page(
+            "reports.html.j2", 409 if error else 200, s=s, reports=listed, ipam=ipam, error=error, lang=cfg.lang
+        )
+
     async def forbidden(request: Request, exc: Exception) -> Response:
         return PlainTextResponse(str(exc), status_code=403, headers=HEADERS)
 
@@ -279,6 +343,8 @@ def create_app(
             Route("/triage/{opd}", triage, methods=["POST"]),
             Route("/tickets", tickets, methods=["GET", "POST"]),
             Route("/tickets/{id:int}", ticket),
+            Route("/links/{name}", link),
+            Route("/reports", reports, methods=["GET", "POST"]),
             Route("/tickets/{id:int}/{step}", ticket_step, methods=["POST"]),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ],

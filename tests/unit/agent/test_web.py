@@ -5,6 +5,7 @@ a login, CSRF on every POST, roles, the brake on password guessing, and the boar
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -147,3 +148,17 @@ def test_the_ticket_page_takes_the_next_sop_15_steps_in_the_users_name(client: T
     again = client.post("/tickets/1/progress", data={"csrf": csrf, "text": "x"})
     assert again.status_code == 409  # a resolved ticket takes no more steps: the rule's message, not a crash
     assert client.get("/tickets/99").status_code == 404
+
+
+def test_the_link_page_shows_its_day_and_changes_and_only_signers_sign_reports(client: TestClient) -> None:
+    from store.links import StateChange, add_changes
+
+    at = datetime.now(UTC) - timedelta(minutes=30)
+    add_changes(client.store, [StateChange("dinkes-wan", "dinkes", at, "up", "down", "oper-down", "link")])  # type: ignore[attr-defined]
+    csrf = log_in(client, "andi")
+    page = client.get("/links/dinkes-wan")
+    assert page.status_code == 200 and "oper-down" in page.text and "Tidak" not in page.text
+    assert "No 5-minute rollups of this link yet." in page.text
+    assert client.get("/links/nosuch").status_code == 404
+    refused = client.post("/reports", data={"csrf": csrf, "report": "1"})
+    assert refused.status_code == 403 and "does not sign reports" in refused.text
