@@ -199,6 +199,7 @@ def test_dns_server_down_before_the_dns_step_fails_the_run_and_leaves_nothing(
 def test_wrong_tsig_secret_names_zone_and_key_and_leaves_nothing(lab: Runner, state: Path, tmp_path: Path) -> None:
     inventory = tmp_path / "inventory"
     inventory.mkdir()
+    (inventory / "logo.svg").write_bytes((INVENTORY / "logo.svg").read_bytes())  # agency.logo's file
     for f in INVENTORY.glob("*.yml"):
         text = f.read_text().replace("file:../../lab/", f"file:{ROOT}/lab/")
         text = text.replace(f"secret: file:{ROOT}/lab/kominfo/secrets/tsig-pantau-ddns", "secret: env:WRONG_TSIG")
