@@ -129,11 +129,6 @@ def load_inventory(directory: Path) -> Inventory:
         problems.append(
             Problem(str(directory), 0, "no file has an 'agency:' section; create agency.yml with agency: name, zone")
         )
-    for agency in agencies[:1]:
-        logo = agency.obj.logo
-        if logo is not None and not (directory / logo).is_file():
-            where = directory / logo
-            problems.append(Problem(agency.file, agency.line("logo"), f"logo: no file {where}; put the image there"))
     for extra in agencies[1:]:
         problems.append(
             Problem(

@@ -10,7 +10,6 @@ from pathlib import Path
 from exporters.pdf import PdfUnavailable, to_pdf
 from exporters.reports import Letterhead
 from inventory.models import Inventory
-from playbooks.errors import PlaybookError
 from store.files import REPORT_DIRECTORY_MODE, private_directory, write_report
 
 log = logging.getLogger(__name__)
@@ -25,8 +24,10 @@ def letterhead(inv: Inventory) -> Letterhead:
         path = Path(a.logo)
         try:
             logo = f"data:{MIME[path.suffix.lower()]};base64," + base64.b64encode(path.read_bytes()).decode()
-        except OSError as exc:
-            raise PlaybookError(f"agency logo {path}: {exc.strerror}; fix agency.logo in the inventory") from None
+        except OSError as exc:  # a missing image costs the kop its logo, not the document
+            log.warning(
+                "agency.logo %s: %s; the documents are made without the logo until it is there", path, exc.strerror
+            )
     return Letterhead(a.name, a.government, a.address, a.contact, logo, a.city)
 
 

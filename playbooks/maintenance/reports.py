@@ -95,7 +95,6 @@ def create_reports(store: Store, inv: Inventory, run_id: int, directory: Path, l
     run, results = maintenance.results_of(store, run_id)
     locations = list(dict.fromkeys(r.location for r in results))
     year = run.started_at.astimezone(ZoneInfo(inv.agency.timezone)).year
-    letterhead(inv)  # an unreadable logo stops here, before any report is numbered
     out = []
     for location in [*locations, "*"]:
         kind = "laporan" if location == "*" else "berita_acara"

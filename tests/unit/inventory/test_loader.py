@@ -272,13 +272,6 @@ def test_a_number_pattern_needs_a_sequence_and_known_placeholders(inv_dir: Path)
     assert "unknown placeholder(s) year; use kode, seq, unit, bulan, tahun, lokasi" in problem
 
 
-def test_a_logo_that_is_not_there_is_named_with_its_line(inv_dir: Path) -> None:
-    (inv_dir / "logo.svg").unlink()
-    [problem] = problems(inv_dir)
-    line = next(i for i, t in enumerate((inv_dir / "agency.yml").read_text().splitlines(), 1) if "logo:" in t)
-    assert problem == f"agency.yml:{line}: logo: no file {inv_dir / 'logo.svg'}; put the image there"
-
-
 def test_the_logo_is_found_beside_the_inventory_from_any_working_directory(
     inv_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -168,3 +168,13 @@ def test_without_a_pdf_engine_the_markdown_and_html_stand_and_the_log_says_why(
     assert [p.suffix for p in files[0].paths] == [".md", ".html"]
     assert all(p.exists() for f in files for p in f.paths)
     assert "cannot load library 'libpango-1.0-0'" in caplog.text
+
+
+def test_a_missing_logo_costs_the_letterhead_its_image_not_the_report(
+    store: Engine, inv: Inventory, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    gone = inv.model_copy(update={"agency": inv.agency.model_copy(update={"logo": str(tmp_path / "nosuch.png")})})
+    files = create_reports(store, gone, 1, tmp_path / "out", ["id"])
+    html = next(p for p in files[0].paths if p.suffix == ".html").read_text()
+    assert "Pemerintah Kota Contoh" in html and 'alt="logo"' not in html
+    assert f"agency.logo {tmp_path / 'nosuch.png'}: No such file or directory" in caplog.text
