@@ -713,15 +713,16 @@ class Runner:
             shutil.rmtree(SSHD_PRIVSEP, ignore_errors=True)
         if self.run_dir.exists():
             shutil.rmtree(self.run_dir)
-        for leftover in RUN_ROOT.glob("utab*"):  # libmount's table and lock of the lab's mounts (host.py)
-            leftover.unlink()
-        if RUN_ROOT.is_dir() and not any(RUN_ROOT.iterdir()):
-            RUN_ROOT.rmdir()
         if NETNS_DIR.is_dir() and not any(NETNS_DIR.iterdir()):
             if state.get("netns_mount_ours") and host.is_mount_point(NETNS_DIR):
                 host.run(["umount", str(NETNS_DIR)], check=False)
             if state.get("netns_dir_ours") and not host.is_mount_point(NETNS_DIR):
                 NETNS_DIR.rmdir()
+        # last: the umount above writes libmount's table into the runtime folder (LIBMOUNT_UTAB, host.py)
+        for leftover in RUN_ROOT.glob("utab*"):
+            leftover.unlink()
+        if RUN_ROOT.is_dir() and not any(RUN_ROOT.iterdir()):
+            RUN_ROOT.rmdir()
 
     def _restore_user_db(self) -> None:
         """Put back the ``-`` backups of the user database that useradd/userdel rewrote."""

@@ -92,7 +92,7 @@ def create_app(
         return form
 
     def rows() -> list[dict[str, Any]]:
-        return link_rows(snapshot(), since(), names, cfg.lang)
+        return link_rows(snapshot(), since(), names, cfg.lang, cfg.timezone)
 
     # ---- login ------------------------------------------------------------------------------------
     async def login_form(request: Request, error: str | None = None, status: int = 200) -> Response:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from core.snapshot import Snapshot
+from exporters.naskah import clock, long_date
 
 WORDS = {
     "id": {"up": "normal", "degraded": "terganggu", "down": "putus", "unknown": "tidak diketahui"},
@@ -14,7 +16,9 @@ WORDS = {
 }
 
 
-def link_rows(snap: Snapshot, since: dict[str, float], names: dict[str, str], lang: str = "id") -> list[dict[str, Any]]:
+def link_rows(
+    snap: Snapshot, since: dict[str, float], names: dict[str, str], lang: str = "id", tz: str = "Asia/Jakarta"
+) -> list[dict[str, Any]]:
     """Each OPD link: its state (and the word for it), since when, rates against the subscription, the
     loss and RTT of its CPE's probe now, and the OPD's open tickets."""
     probes = {p.opd: p.result for p in snap.probes if p.kind == "cpe-wan" and p.opd}
@@ -32,6 +36,7 @@ def link_rows(snap: Snapshot, since: dict[str, float], names: dict[str, str], la
                 "reasons": list(v.reasons),
                 "cause": v.cause,
                 "since": None if at is None else datetime.fromtimestamp(at, UTC).isoformat(),
+                "since_local": None if at is None else _local(at, tz, lang),
                 "in_bps": v.receive_bps,
                 "out_bps": v.transmit_bps,
                 "subscribed_bps": v.subscribed_bps,
@@ -44,6 +49,11 @@ def link_rows(snap: Snapshot, since: dict[str, float], names: dict[str, str], la
             }
         )
     return rows
+
+
+def _local(at: float, tz: str, lang: str) -> str:
+    moment = datetime.fromtimestamp(at, ZoneInfo(tz))
+    return f"{long_date(moment.date(), lang)} {clock(moment, lang)}"
 
 
 def shared_cause(rows: list[dict[str, Any]]) -> str | None:

@@ -13,7 +13,7 @@
       if (!row) continue;
       row.className = "state-" + r.state;
       row.querySelector(".state .badge").textContent = r.state_text;
-      row.querySelector(".since").textContent = r.since || "—";
+      row.querySelector(".since").textContent = r.since_local || "—";
       row.querySelector(".rates").firstChild.textContent = `${mbit(r.in_bps)} / ${mbit(r.out_bps)} `;
       const loss = r.loss === null ? "—" : `${Math.round(r.loss * 100)} %`;
       const rtt = r.rtt_ms === null ? "—" : `${r.rtt_ms.toFixed(1)} ms`;

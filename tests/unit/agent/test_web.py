@@ -77,6 +77,7 @@ def test_the_session_cookie_is_httponly_and_samesite_and_the_board_lists_the_lin
         ("disdik", "disdik-wan", "up"),
     ]
     assert data["links"][0]["since"] == "2025-12-01T14:40:00+00:00" and data["links"][0]["open_tickets"] == 2
+    assert data["links"][0]["since_local"] == "1 December 2025 21:40 WIB"  # the agency's time, for people
     assert data["links"][1]["utilization"] == 0.2
     assert "Dinas Kesehatan" in client.get("/").text
 
