@@ -4,12 +4,14 @@ POST carries the session's CSRF token; what a user may do follows their role (:m
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hmac
+import json
 import logging
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,14 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -175,6 +184,7 @@ def create_app(
         return JSONResponse(body, headers=HEADERS)
 
     async def triage(request: Request) -> Response:
+        """Triage of one OPD, streamed as NDJSON: a line per probe as it finishes, then the diagnosis."""
         s = await who(request)
         if s is None:
             return JSONResponse({"error": "log in first"}, status_code=401)
@@ -182,13 +192,39 @@ def create_app(
         opd = request.path_params["opd"]
         if opd not in names:
             return JSONResponse({"error": f"no OPD '{opd}'"}, status_code=404)
-        start = time.monotonic()
-        facts = await gather(
-            inv, cfg.inventory_dir, opd, store, timeout=cfg.poll.snmp_timeout, tz=cfg.timezone, thresholds=cfg.health
-        )
-        diagnosis = decide(inv, facts, cfg.health)
-        log.info("triage of %s by %s: %s", opd, s.user, diagnosis.verdict.value)
-        return JSONResponse(diagnosis.to_json(time.monotonic() - start) | {"by": s.user}, headers=HEADERS)
+        lines: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+
+        async def run() -> None:
+            start = time.monotonic()
+            try:
+                facts = await gather(
+                    inv,
+                    cfg.inventory_dir,
+                    opd,
+                    store,
+                    timeout=cfg.poll.snmp_timeout,
+                    tz=cfg.timezone,
+                    thresholds=cfg.health,
+                    progress=lambda probe, what: lines.put_nowait({"probe": probe, "detail": what}),
+                )
+                diagnosis = decide(inv, facts, cfg.health)
+                log.info("triage of %s by %s: %s", opd, s.user, diagnosis.verdict.value)
+                lines.put_nowait({"diagnosis": diagnosis.to_json(time.monotonic() - start) | {"by": s.user}})
+            except Exception as exc:  # the page says so; the agent goes on
+                log.exception("triage of %s failed", opd)
+                lines.put_nowait({"error": f"triage failed: {type(exc).__name__}: {exc}"})
+            finally:
+                lines.put_nowait(None)
+
+        async def stream() -> AsyncIterator[bytes]:
+            task = asyncio.create_task(run())
+            try:
+                while (line := await lines.get()) is not None:
+                    yield (json.dumps(line) + "\n").encode()
+            finally:
+                task.cancel()
+
+        return StreamingResponse(stream(), media_type="application/x-ndjson", headers=HEADERS)
 
     async def tickets(request: Request) -> Response:
         s = await who(request)

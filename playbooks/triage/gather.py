@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -43,9 +44,16 @@ async def gather(
     timeout: float = 2.0,
     tz: str = "Asia/Jakarta",
     thresholds: HealthThresholds = DEFAULT_THRESHOLDS,
+    progress: Callable[[str, str], None] | None = None,
 ) -> TriageFacts:
     """Collect the facts for triaging ``opd``: every probe in parallel, then, unless that already decides
-    the verdict, a second SNMP poll ``window_s`` after the first for the link's utilization."""
+    the verdict, a second SNMP poll ``window_s`` after the first for the link's utilization.
+    ``progress(probe, what)`` hears each probe as it finishes (the status page streams them)."""
+
+    def done(probe: str, what: str) -> None:
+        if progress is not None:
+            progress(probe, what)
+
     start = time.monotonic()
     facts = TriageFacts(opd)
     link = inv.link_of(opd)
@@ -149,7 +157,15 @@ async def gather(
         dns_t: asyncio.Task[tuple[bool | None, str]] = asyncio.create_task(dns())
         more: list[asyncio.Task[Any]] = [cpe_t, ssh_t, dns_t]
         tasks += [pings_t, firsts_t, change_t, path_t, *more]
-        pings, firsts, last_change = await pings_t, await firsts_t, await change_t
+        pings = await pings_t
+        done("icmp", f"{sum(1 for r in pings.values() if r and r.received)} of {len(pings)} addresses answer ICMP")
+        firsts = await firsts_t
+        done(
+            "snmp-dc",
+            f"{sum(1 for v in firsts.values() if v is not None)} of {len(firsts)} data-center devices answer SNMP",
+        )
+        last_change = await change_t
+        done("port", "port state read" if last_change is not None else "port state not readable")
         facts.collected_at = datetime.now(ZoneInfo(tz))
         _fill_ports(inv, facts, firsts, None)
         facts.links[link.name].last_change_s = last_change
@@ -167,13 +183,17 @@ async def gather(
                 task.cancel()
         else:
             cpe_sample = await cpe_t
+            done("snmp-cpe", "the OPD's router answers SNMP" if cpe_sample not in (None, False) else "no SNMP answer")
             facts.cpe_ssh, facts.cpe_ssh_detail = await ssh_t
+            done("ssh-cpe", facts.cpe_ssh_detail or "no SSH profile")
             facts.dns_ok, facts.dns_detail = await dns_t
+            done("dns", facts.dns_detail)
             if cpe_sample is False:
                 facts.cpe_snmp = False
             elif cpe_sample is not None:
                 facts.cpe_snmp, facts.cpe_uptime_s = True, cpe_sample / 100
         hops = await path_t  # the path is evidence for the provider too: wait for it (about a second)
+        done("path", "no path" if hops is None else f"{len(hops)} hops")
         if hops is not None:
             facts.path, facts.path_target = [(h.ttl, h.address) for h in hops], towards or ""
         seconds = None
@@ -192,6 +212,7 @@ async def gather(
             _fill_ports(inv, facts, firsts, seconds)
             _fill_uplink(facts, ups, seconds, pings)
             _fill_rate(facts.links[link.name], link, [r for r in reads if r is not None])
+            done("rate", f"utilization measured over {window_s:g} s")
         facts.rates_measured = seconds is not None
     finally:
         for task in tasks:

@@ -39,10 +39,30 @@
       const body = new URLSearchParams({ csrf: table.dataset.csrf });
       const response = await fetch("/triage/" + encodeURIComponent(button.dataset.opd), { method: "POST", body, credentials: "same-origin" });
       if (!response.ok) { out.textContent = await response.text(); return; }
-      const d = await response.json();
-      const lines = [`${d.opd}: ${d.verdict} (${d.duration_seconds} s)`, d.summary, "", ...d.evidence.map((e) => `${e.ok === false ? "✗" : e.ok ? "✓" : "•"} ${e.check}: ${e.detail}`), "", d.next_step];
-      out.textContent = lines.join("\n");
-      out.dataset.verdict = d.verdict;
+      // one JSON line per probe as it finishes, then the diagnosis
+      const reader = response.body.getReader();
+      const decoder = new TextDecoder();
+      let buffer = "";
+      const lines = [out.textContent];
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += decoder.decode(value, { stream: true });
+        let cut;
+        while ((cut = buffer.indexOf("\n")) >= 0) {
+          const item = JSON.parse(buffer.slice(0, cut));
+          buffer = buffer.slice(cut + 1);
+          if (item.probe) lines.push(`… ${item.probe}: ${item.detail}`);
+          if (item.error) lines.push(item.error);
+          if (item.diagnosis) {
+            const d = item.diagnosis;
+            lines.push("", `${d.opd}: ${d.verdict} (${d.duration_seconds} s)`, d.summary, "",
+              ...d.evidence.map((e) => `${e.ok === false ? "✗" : e.ok ? "✓" : "•"} ${e.check}: ${e.detail}`), "", d.next_step);
+            out.dataset.verdict = d.verdict;
+          }
+          out.textContent = lines.join("\n");
+        }
+      }
     });
   }
 })();
