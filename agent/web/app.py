@@ -100,8 +100,26 @@ def create_app(
             raise Forbidden(f"the role {s.role} may not {action}")
         return form
 
+    sparks: dict[str, Any] = {"at": 0.0, "lines": {}}
+
+    def spark_lines() -> dict[str, list[float]]:
+        """Each link's last hour as utilization per 5-minute rollup; read from the store once a minute."""
+        if time.monotonic() - sparks["at"] > 60:
+            now = datetime.now(UTC)
+            samples, _ = link_store.month_of_links(store, now - timedelta(hours=1), now)
+            subscribed = {x.name: x.subscribed_bps for x in inv.links}
+            sparks["lines"] = {
+                name: [round(max(p.in_bps or 0.0, p.out_bps or 0.0) / subscribed[name], 4) for p in got]
+                for name, got in samples.items()
+                if subscribed.get(name)
+            }
+            sparks["at"] = time.monotonic()
+        return dict(sparks["lines"])
+
     def rows() -> list[dict[str, Any]]:
-        return link_rows(snapshot(), since(), names, cfg.lang, cfg.timezone)
+        out = link_rows(snapshot(), since(), names, cfg.lang, cfg.timezone)
+        lines = spark_lines()
+        return [r | {"spark": lines.get(r["link"], [])} for r in out]
 
     # ---- login ------------------------------------------------------------------------------------
     async def login_form(request: Request, error: str | None = None, status: int = 200) -> Response:
@@ -165,7 +183,7 @@ def create_app(
         s = await who(request)
         if s is None:
             return RedirectResponse("/login", status_code=303)
-        current_rows = rows()
+        current_rows = await run_in_threadpool(rows)
         return page(
             "board.html.j2",
             s=s,
@@ -179,7 +197,7 @@ def create_app(
     async def api_links(request: Request) -> Response:
         if await who(request) is None:
             return JSONResponse({"error": "log in first"}, status_code=401, headers=HEADERS)
-        current_rows = rows()
+        current_rows = await run_in_threadpool(rows)
         body = {"updated": snapshot().timestamp, "cause": shared_cause(current_rows), "links": current_rows}
         return JSONResponse(body, headers=HEADERS)
 
@@ -321,7 +339,7 @@ def create_app(
         svg = await run_in_threadpool(link_day, day, found.subscribed_bps, cfg.lang) if day else ""
         chart = base64.b64encode(svg.encode()).decode()  # as an image: the page's CSP allows no inline style
         events = (await run_in_threadpool(link_store.changes, store, name))[-30:]
-        row = next((r for r in rows() if r["link"] == name), None)
+        row = next((r for r in await run_in_threadpool(rows) if r["link"] == name), None)
         return page(
             "link.html.j2",
             s=s,

@@ -6,6 +6,28 @@
   const lang = table.dataset.lang;
   const every = Number(table.dataset.refresh || 5) * 1000;
   const mbit = (v) => ((v || 0) / 1e6).toFixed(2);
+  const SVG = "http://www.w3.org/2000/svg";
+  // the last hour's utilization (5-minute rollups, 0..1) as a small line, drawn with DOM calls (no inline style)
+  function spark(holder, points) {
+    holder.replaceChildren();
+    if (!points.length) return;
+    const svg = document.createElementNS(SVG, "svg");
+    svg.setAttribute("viewBox", "0 0 60 16");
+    svg.setAttribute("width", "60");
+    svg.setAttribute("height", "16");
+    svg.setAttribute("role", "img");
+    const line = document.createElementNS(SVG, "polyline");
+    const step = points.length > 1 ? 60 / (points.length - 1) : 0;
+    line.setAttribute("points", points.map((p, i) => `${(i * step).toFixed(1)},${(15 - Math.min(p, 1) * 14).toFixed(1)}`).join(" "));
+    line.setAttribute("fill", "none");
+    line.setAttribute("stroke", "#1565c0");
+    line.setAttribute("stroke-width", "1.5");
+    svg.appendChild(line);
+    holder.appendChild(svg);
+  }
+  for (const holder of table.querySelectorAll(".spark")) {
+    spark(holder, (holder.dataset.points || "").split(",").filter((x) => x).map(Number));
+  }
   function render(data) {
     document.getElementById("cause").hidden = !data.cause;
     for (const r of data.links) {
@@ -14,7 +36,8 @@
       row.className = "state-" + r.state;
       row.querySelector(".state .badge").textContent = r.state_text;
       row.querySelector(".since").textContent = r.since_local || "—";
-      row.querySelector(".rates").firstChild.textContent = `${mbit(r.in_bps)} / ${mbit(r.out_bps)} `;
+      spark(row.querySelector(".spark"), r.spark || []);
+      row.querySelector(".rates .now").textContent = `${mbit(r.in_bps)} / ${mbit(r.out_bps)} `;
       const loss = r.loss === null ? "—" : `${Math.round(r.loss * 100)} %`;
       const rtt = r.rtt_ms === null ? "—" : `${r.rtt_ms.toFixed(1)} ms`;
       row.querySelector(".loss").textContent = `${loss} / ${rtt}`;

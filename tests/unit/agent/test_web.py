@@ -163,3 +163,19 @@ def test_the_link_page_shows_its_day_and_changes_and_only_signers_sign_reports(c
     assert client.get("/links/nosuch").status_code == 404
     refused = client.post("/reports", data={"csrf": csrf, "report": "1"})
     assert refused.status_code == 403 and "does not sign reports" in refused.text
+
+
+def test_the_board_carries_each_links_last_hour_from_the_rollups(client: TestClient) -> None:
+    from core.rollup import RollupRow
+    from store.links import add_rollups
+
+    now = datetime.now(UTC)
+    rows = [
+        RollupRow("disdik-wan", "disdik", now - timedelta(minutes=m), 300, 10, 2e6, 3e6, r, r, 0.0, 0.01)
+        for m, r in ((15, 5e6), (10, 10e6), (5, 20e6))
+    ]
+    add_rollups(client.store, rows)  # type: ignore[attr-defined]  # as the agent writes them
+    log_in(client, "andi")
+    links = {r["link"]: r for r in client.get("/api/links").json()["links"]}
+    assert links["disdik-wan"]["spark"] == [0.25, 0.5, 1.0]  # of its 20 Mbit/s
+    assert links["dinkes-wan"]["spark"] == []
