@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 
 from core.errors import RuleError
 from core.findings import DC, Result, Status
+from exporters.naskah import in_words, long_date
 from inventory.loader import load_inventory
 from inventory.models import Inventory
 from playbooks.errors import PlaybookError
@@ -91,13 +92,13 @@ def test_the_pdf_is_an_a4_berita_acara_with_opening_parties_and_closing(
     day = datetime.now(ZoneInfo("Asia/Jakarta"))
     assert "PEMERINTAH KOTA CONTOH" in text and "BERITA ACARA" in text
     assert f"Nomor: 000.1.3/BA-PJB/001/DISKOMINFO/{YEAR}" in text
-    assert "Pada hari ini" in text and f"tahun {'dua ribu'}" in text
+    assert f"Pada hari ini {in_words(day.date())}, bertempat di Dinas Kesehatan" in text
     assert "NIP : 19920315 201903 1 004" in text  # the officer, Pihak Pertama
     assert "NIP : 19810101 200604 1 001" in text  # dinkes' representative, Pihak Kedua
     assert "Demikian Berita Acara ini dibuat dengan sebenarnya untuk dipergunakan sebagaimana mestinya." in text
     assert "Mengetahui," in text and "NIP. 19751205 200003 2 001" in text
     assert "LAMPIRAN BERITA ACARA" in text and "Halaman 1 dari" in text
-    assert str(day.day) in text
+    assert f"Kota Contoh, {long_date(day.date())}" in text  # where and when it is signed
     english = " ".join(
         subprocess.run(
             ["pdftotext", str(pdf).replace(".id.", ".en."), "-"], capture_output=True, text=True, check=True
