@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import io
 from datetime import date, timedelta
+from math import nan
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from core.bandwidth import LinkSurvey
 
@@ -126,21 +128,30 @@ def tickets_per_opd(per_cause: dict[str, dict[str, int]], names: dict[str, str],
     return _svg(fig)
 
 
-def link_day(samples: list[Any], subscribed_bps: float, lang: str = "id") -> str:
-    """A link's last day: rates in and out against the subscription, and its loss, per 5-minute period
-    (``samples``: :class:`core.bandwidth.Sample`, oldest first)."""
+def link_day(samples: list[Any], subscribed_bps: float, lang: str = "id", tz: str = "Asia/Jakarta") -> str:
+    """A link's last day per 5-minute period: rates in and out against the subscription, loss and RTT
+    (``samples``: :class:`core.bandwidth.Sample`, oldest first). A period without a figure is a gap in its
+    line, not a zero; the hours are the agency's (``tz``)."""
     plt = _pyplot()
     w = WORDS[lang]
-    fig, (rates, loss) = plt.subplots(2, 1, figsize=(6.8, 3.2), sharex=True, height_ratios=(3, 1))
-    times = [s.start for s in samples]
-    rates.plot(times, [(s.in_bps or 0) / 1e6 for s in samples], label=w["in"].replace("p95 ", ""), color="#1565c0")
-    rates.plot(times, [(s.out_bps or 0) / 1e6 for s in samples], label=w["out"].replace("p95 ", ""), color="#90caf9")
+
+    def values(get: Any, scale: float) -> list[float]:
+        return [nan if get(s) is None else get(s) * scale for s in samples]
+
+    fig, (rates, loss, rtt) = plt.subplots(3, 1, figsize=(6.8, 3.9), sharex=True, height_ratios=(3, 1, 1.2))
+    times = [s.start.astimezone(ZoneInfo(tz)) for s in samples]  # the date axis's hours are the agency's
+    rates.plot(times, values(lambda s: s.in_bps, 1e-6), label=w["in"].replace("p95 ", ""), color="#1565c0")
+    rates.plot(times, values(lambda s: s.out_bps, 1e-6), label=w["out"].replace("p95 ", ""), color="#90caf9")
     rates.axhline(subscribed_bps / 1e6, color="#b71c1c", linewidth=1, label=w["subscribed"])
     rates.set_ylabel(w["rate"])
     rates.legend(loc="upper left", ncols=3, frameon=False, fontsize=7)
-    loss.bar(times, [(s.loss or 0) * 100 for s in samples], width=0.003, color="#b71c1c")
+    loss.bar(times, values(lambda s: s.loss, 100), width=0.003, color="#b71c1c")
     loss.set_ylabel("loss %")
-    for ax in (rates, loss):
+    rtt.plot(times, values(lambda s: s.rtt, 1000), color="#4e342e", linewidth=1)
+    rtt.set_ylabel("RTT ms")
+    rtt.set_ylim(bottom=0)
+    rtt.set_xlabel(f"{w['hour']} ({tz})")
+    for ax in (rates, loss, rtt):
         ax.spines[["top", "right"]].set_visible(False)
     fig.autofmt_xdate()
     return _svg(fig)

@@ -19,7 +19,7 @@ from inventory.models import Inventory, Prefix, Purpose
 from playbooks.effectors import monitoring
 from playbooks.effectors.dns import DnsUpdater, Record
 from playbooks.engine import Playbook, RunContext, Step
-from playbooks.errors import DnsError, PlaybookError
+from playbooks.errors import DnsError, PlaybookError, require_opd
 from store import dns_log
 from store.allocations import Allocations, LiveCheck
 
@@ -90,9 +90,7 @@ def validate_request(inv: Inventory, req: ColocationRequest) -> Prefix:
         raise PlaybookError(
             f"--hostname '{hostname}': use a DNS label: lowercase letters, digits and '-', 1-63 characters"
         )
-    slugs = [o.slug for o in inv.opds]
-    if req.opd not in slugs:
-        raise PlaybookError(f"--opd '{req.opd}' is not an OPD of the inventory; OPDs: {', '.join(slugs)}")
+    require_opd(inv, req.opd)
     if req.mac and not MAC.fullmatch(req.mac):
         raise PlaybookError(f"--mac '{req.mac}': write it as six hex pairs, aa:bb:cc:dd:ee:ff")
     if req.subdomain and not LABEL.fullmatch(req.subdomain):

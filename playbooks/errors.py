@@ -9,6 +9,11 @@ PlaybookError
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from inventory.models import Inventory
+
 
 class PlaybookError(Exception):
     """Base of every playbook error; the message is for staff and names what to do."""
@@ -50,3 +55,11 @@ class RunFailed(PlaybookError):
             f"still in place (pantau runs show {self.run_id}); once the cause is fixed, run `pantau runs recover` "
             "to finish undoing it"
         )
+
+
+def require_opd(inv: Inventory, opd: str, field: str = "--opd") -> str:
+    """``opd`` when it is an OPD of the inventory; else a PlaybookError naming ``field`` and the OPDs."""
+    slugs = [o.slug for o in inv.opds]
+    if opd not in slugs:
+        raise PlaybookError(f"{field} '{opd}' is not an OPD of the inventory; OPDs: {', '.join(slugs)}")
+    return opd

@@ -5,15 +5,19 @@ The allowances and the timing rules are :mod:`core.sop`'s; the tickets are kept 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from core.bandwidth import percentile
 from core.period import month_bounds
-from core.sop import SOP_STEP
+from core.sop import SOP_STEP, StepTiming
 from exporters.sla_report import render_sla
-from inventory.models import Inventory
+from inventory.models import Inventory, Link
 from playbooks.documents import letterhead, write_document
+from playbooks.effectors.notify import send
+from playbooks.errors import require_opd
+from playbooks.triage.decide import Diagnosis
 from store.tickets import StepRecord, Tickets
 
 UNTRIAGED = "belum ditriage"
@@ -49,6 +53,72 @@ def pack_text(pack: dict[str, Any]) -> str:
             f"- loss per 5 menit (jam terakhir): {timeline or 'tidak tercatat'}",
         ]
     )
+
+
+def notify(config: Any, event: str, payload: dict[str, Any]) -> int:
+    """Tell the configured webhooks and Telegram (``config``: the agent's); how many took it."""
+    if config.notify.webhooks or config.notify.telegram:
+        return send(config, event, payload, config.inventory_dir)
+    return 0
+
+
+def open_ticket(
+    config: Any,
+    tickets: Tickets,
+    inv: Inventory,
+    complaint: Mapping[str, str | None],
+    by: str,
+    field: str = "--opd",
+) -> int:
+    """SOP 15 step 1: record the complaint (``opd``, ``channel``, ``reporter``, ``text``, ``ref``) and tell
+    the notification targets; the ticket's number."""
+    opd = require_opd(inv, complaint.get("opd") or "", field)
+    channel, reporter, text = (complaint.get(k) or "" for k in ("channel", "reporter", "text"))
+    number = tickets.open(opd, channel, reporter, text, complaint.get("ref") or None, by)
+    notify(
+        config, "ticket.open", {"ticket": number, "opd": opd, "channel": channel, "reporter": reporter, "text": text}
+    )
+    return number
+
+
+def record_step(
+    config: Any, tickets: Tickets, number: int, step: str, by: str, text: str, **changes: Any
+) -> StepTiming:
+    """Record a SOP 15 step on the ticket; a step over its allowance is notified."""
+    timing = tickets.record(number, step, by, text, **changes)
+    if timing.breached:
+        notify(
+            config,
+            "ticket.breach",
+            {
+                "ticket": number,
+                "step": step,
+                "seconds": round(timing.seconds),
+                "allowance_seconds": timing.allowance_seconds,
+            },
+        )
+    return timing
+
+
+def escalate(config: Any, tickets: Tickets, number: int, link: Link, diagnosis: Diagnosis, by: str) -> StepTiming:
+    """SOP 15 step 4: hand the ticket to the link's provider with the fresh evidence pack, and notify."""
+    text = f"eskalasi ke {link.provider}, sirkuit {link.circuit_id}, kontak {link.provider_contact or '-'}"
+    text += f"\nverdict saat eskalasi: {diagnosis.verdict.value}\n{pack_text(diagnosis.pack)}"
+    timing = record_step(config, tickets, number, "escalate", by, text)
+    notify(
+        config,
+        "ticket.escalate",
+        {
+            "ticket": number,
+            "opd": link.opd,
+            "provider": link.provider,
+            "circuit_id": link.circuit_id,
+            "contact": link.provider_contact,
+            "verdict": diagnosis.verdict.value,
+            "evidence_pack": diagnosis.pack,
+        },
+    )
+    return timing
 
 
 def month_report(tickets: Tickets, month: str, tz: str) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from core.bandwidth import LinkSurvey, reason
 from inventory.loader import load_inventory
 from playbooks.bandwidth import month_survey, write_month_report
 from playbooks.engine import operator
-from playbooks.errors import PlaybookError
+from playbooks.errors import PlaybookError, require_opd
 from playbooks.maintenance.reports import report_list as listing
 from playbooks.maintenance.reports import review_times, sign
 from playbooks.maintenance.run import check_locations
@@ -334,10 +334,8 @@ def report_bandwidth(
     rollups."""
     cfg = load_config(config, overrides={"inventory": inventory, "state_dir": state_dir})
     inv = load_inventory(cfg.inventory_dir)
-    if opd is not None and opd not in {link.opd for link in inv.links}:
-        raise PlaybookError(
-            f"--opd '{opd}' is not an OPD of the inventory; OPDs: {', '.join(o.slug for o in inv.opds)}"
-        )
+    if opd is not None:
+        require_opd(inv, opd)
     rows = month_survey(open_store(cfg.database_url), inv, month, cfg.timezone, cfg.bandwidth, opd)
     written = []
     if output is not None:

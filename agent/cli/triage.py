@@ -6,7 +6,6 @@ import asyncio
 import dataclasses
 import json
 import sys
-import time
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -25,12 +24,9 @@ from core.topology import opd_of
 from exporters.reports import render_tickets
 from inventory.errors import UnknownName
 from inventory.loader import load_inventory
-from playbooks.effectors.notify import send
 from playbooks.engine import operator
-from playbooks.errors import PlaybookError
-from playbooks.tickets import evidence_text, month_report, pack_text
-from playbooks.triage.decide import decide
-from playbooks.triage.gather import gather
+from playbooks.tickets import escalate, evidence_text, month_report, open_ticket, pack_text, record_step
+from playbooks.triage.run import diagnose
 from store import targets
 from store.engine import Store, open_store
 from store.files import REPORT_DIRECTORY_MODE, private_directory, write_report
@@ -52,21 +48,19 @@ def _registered_opd(store: Store, what: str) -> str | None:
 
 
 def run_triage(cfg: Config, what: str) -> tuple[Any, float]:
-
-    start = time.monotonic()
+    """The diagnosis of the OPD ``what`` names (its slug, an address or host name, or a colocated server)."""
     inv = load_inventory(cfg.inventory_dir)
     store = open_store(cfg.database_url)
     try:
-        opd = opd_of(inv, what)
-    except UnknownName:
-        registered = _registered_opd(store, what)  # a colocated server's name
-        if registered is None:
-            store.dispose()
-            raise
-        opd = registered
-    try:
-        facts = asyncio.run(
-            gather(
+        try:
+            opd = opd_of(inv, what)
+        except UnknownName:
+            registered = _registered_opd(store, what)  # a colocated server's name
+            if registered is None:
+                raise
+            opd = registered
+        return asyncio.run(
+            diagnose(
                 inv,
                 cfg.inventory_dir,
                 opd,
@@ -78,7 +72,6 @@ def run_triage(cfg: Config, what: str) -> tuple[Any, float]:
         )
     finally:
         store.dispose()
-    return decide(inv, facts, cfg.health), time.monotonic() - start
 
 
 @app.command()
@@ -130,12 +123,6 @@ def _tickets(config: Path | None, state_dir: Path | None, inventory: Path | None
     return cfg, Tickets(open_store(cfg.database_url))
 
 
-def _notify(cfg: Config, event: str, payload: dict[str, Any]) -> None:
-
-    if cfg.notify.webhooks or cfg.notify.telegram:
-        send(cfg, event, payload, cfg.inventory_dir)
-
-
 def _timing_line(step: str, timing: Any) -> str:
     minutes = say("menit", "min")
     if timing.allowance_seconds is None:
@@ -147,23 +134,15 @@ def _timing_line(step: str, timing: Any) -> str:
 
 def _step(cfg: Config, tickets: Any, ticket: int, step: str, text: str, as_json: bool = False, **changes: Any) -> None:
 
-    timing = tickets.record(ticket, step, operator(), text, **changes)
+    _said(ticket, step, record_step(cfg, tickets, ticket, step, operator(), text, **changes), as_json)
+
+
+def _said(ticket: int, step: str, timing: Any, as_json: bool) -> None:
     if as_json:
         result = {"ticket": ticket, "step": step, "sop": SOP_STEP[step], **dataclasses.asdict(timing)}
         sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
     else:
         out.print(f"{say('tiket', 'ticket')} {ticket}: {_timing_line(step, timing)}", markup=False)
-    if timing.breached:
-        _notify(
-            cfg,
-            "ticket.breach",
-            {
-                "ticket": ticket,
-                "step": step,
-                "seconds": round(timing.seconds),
-                "allowance_seconds": timing.allowance_seconds,
-            },
-        )
 
 
 @ticket_app.command("open")
@@ -181,15 +160,12 @@ def ticket_open(
     """SOP 15 step 1: record a complaint (Aduan)."""
 
     cfg, tickets = _tickets(config, state_dir, inventory)
-    slugs = [o.slug for o in load_inventory(cfg.inventory_dir).opds]
-    if opd not in slugs:
-        raise PlaybookError(f"--opd '{opd}' is not an OPD of the inventory; OPDs: {', '.join(slugs)}")
-    ticket = tickets.open(opd, channel, reporter, text, ref, operator())
+    complaint = {"opd": opd, "channel": channel, "reporter": reporter, "text": text, "ref": ref}
+    ticket = open_ticket(cfg, tickets, load_inventory(cfg.inventory_dir), complaint, operator())
     if as_json:
         sys.stdout.write(json.dumps({"ticket": ticket, "opd": opd, "state": "open"}) + "\n")
     else:
         out.print(say(f"tiket {ticket} dibuka untuk {opd}", f"ticket {ticket} opened for {opd}"))
-    _notify(cfg, "ticket.open", {"ticket": ticket, "opd": opd, "channel": channel, "reporter": reporter, "text": text})
 
 
 @ticket_app.command("assign")
@@ -237,22 +213,7 @@ def ticket_escalate(
     opd = tickets.show(ticket)["opd"]
     link = load_inventory(cfg.inventory_dir).link_of(opd)
     diagnosis, _ = run_triage(cfg, opd)
-    text = f"eskalasi ke {link.provider}, sirkuit {link.circuit_id}, kontak {link.provider_contact or '-'}"
-    text += f"\nverdict saat eskalasi: {diagnosis.verdict.value}\n{pack_text(diagnosis.pack)}"
-    _step(cfg, tickets, ticket, "escalate", text, as_json)
-    _notify(
-        cfg,
-        "ticket.escalate",
-        {
-            "ticket": ticket,
-            "opd": opd,
-            "provider": link.provider,
-            "circuit_id": link.circuit_id,
-            "contact": link.provider_contact,
-            "verdict": diagnosis.verdict.value,
-            "evidence_pack": diagnosis.pack,
-        },
-    )
+    _said(ticket, "escalate", escalate(cfg, tickets, ticket, link, diagnosis, operator()), as_json)
 
 
 @ticket_app.command("progress")

@@ -120,7 +120,7 @@ def shots() -> Path:
 
 
 def test_the_board_follows_a_cut_link_and_triage_from_the_page_names_it(
-    site: Runner, browser: webdriver.Chrome
+    site: Runner, state: Path, browser: webdriver.Chrome
 ) -> None:
     log_in(browser, "andi")
     text = browser.find_element(By.ID, "board").text
@@ -144,8 +144,35 @@ def test_the_board_follows_a_cut_link_and_triage_from_the_page_names_it(
         assert out.text.index("… icmp:") < out.text.index("dinkes: circuit-down")  # probes shown as they finish
         browser.set_window_size(390, 844)
         browser.save_screenshot(str(shots() / "board-390x844.png"))
+        # the link's page: the provider's evidence pack from the agent's records, while the link is cut
+        browser.get(f"http://{WEB}/links/dinkes-wan")
+        pack = browser.find_element(By.CSS_SELECTOR, "pre.pack").text
+        assert "paket bukti untuk" in pack and "port pusat data" in pack and ": down" in pack, pack
+        assert "gangguan sejak: tidak tercatat" not in pack, pack  # the agent recorded when it went down
+        browser.save_screenshot(str(shots() / "link-390x844.png"))
+        escalated_from_the_page(site, state, browser)
     finally:
         faults.clear()
+
+
+def escalated_from_the_page(site: Runner, state: Path, browser: webdriver.Chrome) -> None:
+    """A dinkes ticket opened, assigned and escalated on the page carries triage's fresh pack."""
+    browser.get(f"http://{WEB}/tickets")
+    browser.find_element(By.NAME, "reporter").send_keys("Pak Joko (Dinas Kesehatan)")
+    browser.find_element(By.NAME, "text").send_keys("jaringan putus")
+    browser.find_element(By.CSS_SELECTOR, 'select[name="opd"] option[value="dinkes"]').click()
+    browser.find_element(By.CSS_SELECTOR, "form.ticket button").click()
+    listed = json.loads(pantau(site, state, "ticket", "list", "--json").stdout)
+    [number] = [t["id"] for t in listed if t["reporter"] == "Pak Joko (Dinas Kesehatan)"]
+    browser.get(f"http://{WEB}/tickets/{number}")
+    browser.find_element(By.CSS_SELECTOR, "button.step-assign").click()
+    WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, "button.step-escalate"))
+    browser.find_element(By.CSS_SELECTOR, "button.step-escalate").click()  # triage runs first: seconds
+    WebDriverWait(browser, 40).until(lambda d: "escalated" in d.find_element(By.TAG_NAME, "main").text)
+    shown = json.loads(pantau(site, state, "ticket", "show", str(number), "--json").stdout)
+    [escalation] = [e for e in shown["events"] if e["step"] == "escalate"]
+    assert escalation["by"] == "andi" and "verdict saat eskalasi: circuit-down" in escalation["text"], escalation
+    assert "paket bukti untuk" in escalation["text"]
 
 
 def test_a_ticket_opened_on_the_page_is_the_clis_and_a_forged_post_is_refused(

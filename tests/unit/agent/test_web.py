@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from starlette.testclient import TestClient
@@ -30,20 +32,26 @@ def hashed() -> str:
     return hash_password(PASSWORD)  # bcrypt at cost 12 is slow on purpose: once per module
 
 
-@pytest.fixture
-def client(tmp_path: Path, hashed: str) -> TestClient:
+def make_client(tmp_path: Path, hashed: str, peer: str = "testclient", **config: Any) -> TestClient:
+    """The page of an agent whose last poll found dinkes down and disdik up, asked from ``peer``."""
     store = open_store(f"sqlite:///{tmp_path / 'pantau.db'}")
-    users.add_user(store, "andi", "technician", hashed)
-    users.add_user(store, "vina", "viewer", hashed)
+    for name, role in (("andi", "technician"), ("vina", "viewer")):
+        if users.user(store, name) is None:
+            users.add_user(store, name, role, hashed)
     inv = load_inventory(EXAMPLE)
-    cfg = Config(inventory=EXAMPLE, state_dir=tmp_path, lang="en")
+    cfg = Config(inventory=EXAMPLE, state_dir=tmp_path, lang="en", **config)
     down = LinkView("dinkes-wan", "dinkes", "p", "core", "eth1", 10_000_000, LinkState.DOWN, ("oper-down",), False)
     up = LinkView("disdik-wan", "disdik", "p", "core", "eth2", 20_000_000, LinkState.UP, (), True, receive_bps=4e6)
     snap = Snapshot(timestamp=1.0, links=(down, up), tickets_open={"dinkes": 2})
     app = create_app(cfg, store, inv, lambda: snap, lambda: {"dinkes-wan": 1_764_600_000.0})
-    test = TestClient(app, base_url="http://testserver")
+    test = TestClient(app, base_url="http://testserver", client=(peer, 50000))
     test.store = store  # type: ignore[attr-defined]
     return test
+
+
+@pytest.fixture
+def client(tmp_path: Path, hashed: str) -> TestClient:
+    return make_client(tmp_path, hashed)
 
 
 def log_in(client: TestClient, name: str, password: str = PASSWORD) -> str:
@@ -179,3 +187,102 @@ def test_the_board_carries_each_links_last_hour_from_the_rollups(client: TestCli
     links = {r["link"]: r for r in client.get("/api/links").json()["links"]}
     assert links["disdik-wan"]["spark"] == [0.25, 0.5, 1.0]  # of its 20 Mbit/s
     assert links["dinkes-wan"]["spark"] == []
+
+
+PROXY = {"web": {"proxy_auth": {"header": "X-Remote-User", "trusted": ["127.0.0.0/8"]}}}
+
+
+def test_a_trusted_proxys_user_header_opens_a_session_for_that_user_only(tmp_path: Path, hashed: str) -> None:
+    proxied = make_client(tmp_path, hashed, "127.0.0.1", **PROXY)
+    assert proxied.get("/", follow_redirects=False).headers["location"] == "/login"  # no header: a login
+    board = proxied.get("/", headers={"X-Remote-User": "andi"})
+    assert board.status_code == 200 and "andi" in board.text and "Dinas Kesehatan" in board.text
+    assert proxied.get("/api/links").status_code == 200  # the session's cookie, as a browser sends it
+    # the proxy now vouches for vina: andi's session does not carry her requests
+    assert proxied.get("/api/links", headers={"X-Remote-User": "vina"}).status_code == 401
+    assert "vina" in proxied.get("/", headers={"X-Remote-User": "vina"}).text
+    stranger = proxied.get("/login", headers={"X-Remote-User": "mallory"})
+    assert stranger.status_code == 403 and "'mallory' is not a user" in stranger.text and "pantau user add" in stranger.text
+
+
+def test_the_user_header_is_not_believed_from_an_address_the_config_does_not_trust(tmp_path: Path, hashed: str) -> None:
+    direct = make_client(tmp_path, hashed, "192.0.2.7", **PROXY)
+    page = direct.get("/", headers={"X-Remote-User": "andi"})
+    assert page.url.path == "/login" and 'name="password"' in page.text
+    assert direct.get("/api/links", headers={"X-Remote-User": "andi"}).status_code == 401
+    plain = make_client(tmp_path, hashed, "127.0.0.1")  # no proxy_auth configured: the header means nothing
+    assert plain.get("/api/links", headers={"X-Remote-User": "andi"}).status_code == 401
+
+
+def test_the_proxy_config_names_what_is_wrong() -> None:
+    from agent.config import load_config
+    from agent.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="trusted"):
+        load_config(None, overrides={"web": {"proxy_auth": {"header": "X-Remote-User", "trusted": []}}})
+    with pytest.raises(ConfigError, match="trusted"):
+        load_config(None, overrides={"web": {"proxy_auth": {"trusted": ["not-a-network"]}}})
+
+
+def test_the_link_page_gives_the_providers_evidence_pack_from_the_agents_records(client: TestClient) -> None:
+    from core.rollup import RollupRow
+    from store.links import StateChange, add_changes, add_rollups
+
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    went_down = now - timedelta(minutes=12)
+    add_rollups(
+        client.store,  # type: ignore[attr-defined]
+        [
+            RollupRow("dinkes-wan", "dinkes", now - timedelta(minutes=m), 300, 10, 2e6, 3e6, 2e6, 3e6, loss, 0.02)
+            for m, loss in ((25, 0.0), (20, 0.0), (15, 0.0), (10, 1.0), (5, 1.0))
+        ],
+    )
+    add_changes(client.store, [StateChange("dinkes-wan", "dinkes", went_down, "up", "down", "oper-down", "link")])  # type: ignore[attr-defined]
+    log_in(client, "andi")
+    page = client.get("/links/dinkes-wan").text
+    circuit = load_inventory(EXAMPLE).link_of("dinkes").circuit_id
+    since = went_down.astimezone(ZoneInfo("Asia/Jakarta")).isoformat(timespec="seconds")
+    assert f"sirkuit {circuit}" in page and f"gangguan sejak: {since}" in page, page
+    assert "port pusat data core:eth1: down" in page  # the last poll's port state
+    assert 'src="data:image/svg+xml;base64,' in page
+    download = client.get("/links/dinkes-wan/pack.txt")
+    assert download.status_code == 200 and download.headers["content-type"].startswith("text/plain")
+    assert download.headers["content-disposition"].startswith('attachment; filename="bukti-dinkes-wan-')
+    last_good = (now - timedelta(minutes=10)).astimezone(ZoneInfo("Asia/Jakarta")).isoformat(timespec="seconds")
+    assert f"terakhir normal (loss di bawah 5 %): {last_good}" in download.text, download.text
+    assert "putus dalam 24 jam: 1" in download.text
+    assert client.get("/links/nosuch/pack.txt").status_code == 404
+
+
+def test_a_ticket_opened_on_the_page_is_checked_and_notified_as_from_the_cli(tmp_path: Path, hashed: str) -> None:
+    import html
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    got: list[dict[str, Any]] = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            got.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        hooked = make_client(tmp_path, hashed, notify={"webhooks": [f"http://127.0.0.1:{server.server_port}/hook"]})
+        csrf = log_in(hooked, "andi")
+        ticket = {"channel": "phone", "reporter": "Pak Joko", "text": "putus", "csrf": csrf}
+        wrong = hooked.post("/tickets", data=ticket | {"opd": "nosuch"})
+        assert wrong.status_code == 400 and "opd 'nosuch' is not an OPD of the inventory" in html.unescape(wrong.text)
+        assert hooked.post("/tickets", data=ticket | {"opd": "dinkes"}, follow_redirects=False).status_code == 303
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert got == [
+        {"event": "ticket.open", "ticket": 1, "opd": "dinkes", "channel": "phone", "reporter": "Pak Joko", "text": "putus"}
+    ]

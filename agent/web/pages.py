@@ -1,0 +1,129 @@
+"""The pages that show: the board and ``/api/links``, a link's day and its evidence pack for the provider,
+and the Berita Acara with their sign-off."""
+
+from __future__ import annotations
+
+import base64
+import logging
+from datetime import UTC, datetime, timedelta
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+
+from agent.web.auth import may
+from agent.web.site import HEADERS, Forbidden, Site, site_of
+from agent.web.views import shared_cause
+from exporters.charts import link_day
+from inventory.models import Link
+from playbooks.errors import PlaybookError
+from playbooks.maintenance.reports import report_list
+from playbooks.maintenance.reports import sign as sign_report
+from playbooks.tickets import pack_text
+from playbooks.triage.run import recorded_pack
+from store import links as link_store
+from store.errors import NotFound
+
+log = logging.getLogger(__name__)
+SIGNERS = ("kasi", "kabid", "kadis")
+
+
+async def board(request: Request) -> Response:
+    site = site_of(request)
+    s = await site.session(request)
+    rows = await run_in_threadpool(site.rows)
+    return site.page(
+        "board.html.j2",
+        s=s,
+        rows=rows,
+        cause=shared_cause(rows),
+        refresh=site.web.refresh_seconds,
+        may_triage=may(s.role, "triage"),
+    )
+
+
+async def api_links(request: Request) -> Response:
+    site = site_of(request)
+    await site.session(request)
+    rows = await run_in_threadpool(site.rows)
+    body = {"updated": site.snapshot().timestamp, "cause": shared_cause(rows), "links": rows}
+    return JSONResponse(body, headers=HEADERS)
+
+
+def _link(site: Site, name: str) -> Link:
+    found = next((x for x in site.inv.links if x.name == name), None)
+    if found is None:
+        raise NotFound(f"no link '{name}'; the board lists them")
+    return found
+
+
+def _pack(site: Site, link: Link) -> dict[str, object]:
+    return recorded_pack(site.store, link, site.snapshot(), site.cfg.timezone, site.cfg.health)
+
+
+async def link(request: Request) -> Response:
+    """One link: its last 24 hours of rates, loss and RTT from the rollups, its state changes, and the
+    evidence pack for its provider from the agent's records."""
+    site = site_of(request)
+    s = await site.session(request)
+    found = _link(site, request.path_params["name"])
+    now = datetime.now(UTC)
+    samples, _ = await run_in_threadpool(link_store.month_of_links, site.store, now - timedelta(days=1), now)
+    day = samples.get(found.name, [])
+    svg = await run_in_threadpool(link_day, day, found.subscribed_bps, site.lang, site.cfg.timezone) if day else ""
+    events = (await run_in_threadpool(link_store.changes, site.store, found.name))[-30:]
+    row = next((r for r in await run_in_threadpool(site.rows) if r["link"] == found.name), None)
+    pack = await run_in_threadpool(_pack, site, found)
+    return site.page(
+        "link.html.j2",
+        s=s,
+        link=found,
+        row=row,
+        chart=base64.b64encode(svg.encode()).decode(),  # as an image: the page's CSP allows no inline style
+        events=events[::-1],
+        periods=len(day),
+        pack=pack_text(pack),
+    )
+
+
+async def link_pack(request: Request) -> Response:
+    """The evidence pack as a text file to attach to the provider's ticket or e-mail."""
+    site = site_of(request)
+    await site.session(request)
+    found = _link(site, request.path_params["name"])
+    text = pack_text(await run_in_threadpool(_pack, site, found))
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%MZ")
+    disposition = f'attachment; filename="bukti-{found.name}-{stamp}.txt"'
+    return PlainTextResponse(text + "\n", headers=HEADERS | {"Content-Disposition": disposition})
+
+
+async def reports(request: Request) -> Response:
+    """The Berita Acara and their review; the user signs the step their role holds (Kasi, Kabid, Kadis)."""
+    site = site_of(request)
+    s = await site.session(request)
+    error = None
+    if request.method == "POST":
+        form = await site.checked_form(request, s)
+        if s.role not in SIGNERS:
+            raise Forbidden(f"the role {s.role} does not sign reports")
+        number = form.get("report", "")
+        try:
+            if not number.isdigit():
+                raise PlaybookError(f"report '{number}': choose a report of the list to sign")
+            await run_in_threadpool(
+                sign_report,
+                site.store,
+                site.inv,
+                int(number),
+                s.role,
+                form.get("name") or s.user,
+                list(site.cfg.maintenance.languages),
+            )
+            log.info("report %s signed as %s by %s", form.get("report"), s.role, s.user)
+            return RedirectResponse("/reports", status_code=303)
+        except (PlaybookError, NotFound) as exc:
+            error = str(exc)
+    listed = await run_in_threadpool(report_list, site.store)
+    return site.page(
+        "reports.html.j2", 409 if error else 200, s=s, reports=listed, ipam=site.snapshot().ipam, error=error
+    )

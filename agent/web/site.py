@@ -1,0 +1,179 @@
+"""What every handler of the status page shares: the agent's configuration, store, inventory and latest
+poll; the templates; who is asking (a session cookie, or a trusted proxy's user header) and whether they may.
+
+Handlers find it as ``request.app.state.site`` (:func:`site_of`)."""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from agent.config import Config
+from agent.web.auth import LoginBrake, may, token_digest
+from agent.web.views import link_rows
+from core.snapshot import Snapshot
+from inventory.models import Inventory
+from playbooks.triage.decide import Diagnosis
+from playbooks.triage.run import diagnose
+from store import links as link_store
+from store import users
+from store.engine import Store
+from store.errors import StoreError
+from store.users import SessionInfo
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).resolve().parent
+SESSION_COOKIE = "pantau_session"
+LOGIN_COOKIE = "pantau_login"  # the CSRF token of the login form, before there is a session
+HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+class Forbidden(Exception):
+    """The request is refused (HTTP 403); the message says why."""
+
+
+class LoginNeeded(Exception):
+    """No session: a page goes to the login form, an API answers 401."""
+
+
+class Site:
+    """One agent's status page: ``snapshot()`` and ``since()`` give the latest poll and when each link
+    entered its state; ``store`` keeps users, sessions and tickets."""
+
+    def __init__(
+        self,
+        cfg: Config,
+        store: Store,
+        inv: Inventory,
+        snapshot: Callable[[], Snapshot],
+        since: Callable[[], dict[str, float]],
+    ) -> None:
+        self.cfg, self.store, self.inv, self.snapshot, self.since = cfg, store, inv, snapshot, since
+        self.web, self.lang = cfg.web, cfg.lang
+        self.env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["j2"]))
+        self.brake = LoginBrake()
+        self.names = {o.slug: o.name for o in inv.opds}
+        self.sparks = Sparklines(store, inv)
+
+    def page(self, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        body = self.env.get_template(name).render(lang=self.lang, names=self.names, **context)
+        return HTMLResponse(body, status_code=status, headers=HEADERS)
+
+    # ---- who is asking -------------------------------------------------------------------------
+    def proxy_user(self, request: Request) -> str | None:
+        """The user a trusted reverse proxy names, when ``web.proxy_auth`` is set and the request comes from
+        one of its addresses; a header from anywhere else is not believed."""
+        proxy = self.web.proxy_auth
+        if proxy is None or request.client is None:
+            return None
+        name = request.headers.get(proxy.header, "").strip()
+        if not name:
+            return None
+        try:
+            peer = ipaddress.ip_address(request.client.host)
+        except ValueError:
+            return None
+        if not any(peer in net for net in proxy.trusted):
+            log.warning("%s from %s, which web.proxy_auth.trusted does not list: ignored", proxy.header, peer)
+            return None
+        return name
+
+    def _session(self, request: Request) -> SessionInfo | None:
+        token = request.cookies.get(SESSION_COOKIE)
+        if not token:
+            return None
+        found = users.session(self.store, token_digest(token), datetime.now(UTC))
+        named = self.proxy_user(request)
+        if found is not None and named is not None and found.user != named:
+            return None  # the proxy now vouches for someone else: their own session is made at /login
+        return found
+
+    async def who(self, request: Request) -> SessionInfo | None:
+        return await run_in_threadpool(self._session, request)
+
+    async def session(self, request: Request) -> SessionInfo:
+        """The request's session; LoginNeeded without one."""
+        s = await self.who(request)
+        if s is None:
+            raise LoginNeeded
+        return s
+
+    async def checked_form(self, request: Request, s: SessionInfo, action: str | None = None) -> dict[str, str]:
+        """The POSTed form, once its CSRF token is the session's and the user's role may do ``action``."""
+        form = {k: str(v) for k, v in (await request.form()).items()}
+        if not hmac.compare_digest(form.get("csrf", ""), s.csrf):
+            raise Forbidden("CSRF token missing or wrong: reload the page and try again")
+        if action is not None and not may(s.role, action):
+            raise Forbidden(f"the role {s.role} may not {action}")
+        return form
+
+    # ---- what the page shows -------------------------------------------------------------------
+    def rows(self) -> list[dict[str, Any]]:
+        out = link_rows(self.snapshot(), self.since(), self.names, self.lang, self.cfg.timezone)
+        lines = self.sparks.lines()
+        return [r | {"spark": lines.get(r["link"], [])} for r in out]
+
+    async def diagnose(self, opd: str, progress: Callable[[str, str], None] | None = None) -> tuple[Diagnosis, float]:
+        cfg = self.cfg
+        return await diagnose(
+            self.inv,
+            cfg.inventory_dir,
+            opd,
+            self.store,
+            timeout=cfg.poll.snmp_timeout,
+            tz=cfg.timezone,
+            thresholds=cfg.health,
+            progress=progress,
+        )
+
+
+class Sparklines:
+    """Each link's last hour as utilization per 5-minute rollup; read from the store at most once a minute.
+    A store fault costs the board its lines (logged), never its live figures, which come from memory."""
+
+    def __init__(self, store: Store, inv: Inventory, every: float = 60.0) -> None:
+        self.store, self.every = store, every
+        self.subscribed = {x.name: x.subscribed_bps for x in inv.links}
+        self._at, self._lines = -every, {}  # type: tuple[float, dict[str, list[float]]]
+
+    def lines(self) -> dict[str, list[float]]:
+        if time.monotonic() - self._at > self.every:
+            now = datetime.now(UTC)
+            try:
+                samples, _ = link_store.month_of_links(self.store, now - timedelta(hours=1), now)
+                self._lines = {
+                    name: [round(max(p.in_bps or 0.0, p.out_bps or 0.0) / self.subscribed[name], 4) for p in got]
+                    for name, got in samples.items()
+                    if self.subscribed.get(name)
+                }
+            except StoreError as exc:
+                log.warning("sparklines: %s", exc)
+            self._at = time.monotonic()
+        return dict(self._lines)
+
+
+def site_of(request: Request) -> Site:
+    site: Site = request.app.state.site
+    return site
+
+
+async def login_needed(request: Request, exc: Exception) -> Response:
+    if request.url.path.startswith(("/api/", "/triage/")):
+        return JSONResponse({"error": "log in first"}, status_code=401, headers=HEADERS)
+    return RedirectResponse("/login", status_code=303)

@@ -1,0 +1,65 @@
+"""One triage of one OPD as every caller runs it (``pantau triage``, the ticket steps, the status page):
+gather the facts, decide the verdict, time it. And the provider's evidence pack from what the agent already
+knows, for the link's page."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from core.health import HealthThresholds
+from core.snapshot import Snapshot
+from inventory.models import Inventory, Link
+from playbooks.triage.decide import DEFAULT_THRESHOLDS, Diagnosis, LinkFacts, TriageFacts, decide, evidence_pack
+from playbooks.triage.gather import fill_history, gather
+from store.engine import Store
+
+
+async def diagnose(
+    inv: Inventory,
+    inventory_dir: Path,
+    opd: str,
+    store: Store | None,
+    *,
+    timeout: float = 2.0,
+    tz: str = "Asia/Jakarta",
+    thresholds: HealthThresholds = DEFAULT_THRESHOLDS,
+    progress: Callable[[str, str], None] | None = None,
+) -> tuple[Diagnosis, float]:
+    """The diagnosis of ``opd`` and the seconds it took; ``progress(probe, what)`` hears each probe."""
+    start = time.monotonic()
+    facts = await gather(
+        inv, inventory_dir, opd, store, timeout=timeout, tz=tz, thresholds=thresholds, progress=progress
+    )
+    return decide(inv, facts, thresholds), time.monotonic() - start
+
+
+def recorded_pack(
+    store: Store,
+    link: Link,
+    snap: Snapshot,
+    tz: str = "Asia/Jakarta",
+    thresholds: HealthThresholds = DEFAULT_THRESHOLDS,
+) -> dict[str, Any]:
+    """The evidence pack for the provider of ``link`` (SOP 15 step 4) from the agent's last poll and its
+    records, without probing anything: the port's state, the loss and RTT of the CPE now, the outage start,
+    the last good period, the flaps of 24 hours and the last hour's timeline. Triage's own pack is fresher
+    (it dates a port-down outage from the port's ifLastChange)."""
+    view = next((v for v in snap.links if v.name == link.name), None)
+    probe = next((p.result for p in snap.probes if p.kind == "cpe-wan" and p.opd == link.opd), None)
+    mine = LinkFacts(
+        link.name,
+        link.opd,
+        port_up=None if view is None else view.oper_up,
+        wan_loss=None if probe is None else probe.loss_ratio,
+        wan_rtt=None if probe is None else probe.rtt_avg,
+    )
+    facts = TriageFacts(link.opd, links={link.name: mine})
+    now = datetime.now(ZoneInfo(tz))
+    facts.collected_at = datetime.fromtimestamp(snap.timestamp, ZoneInfo(tz)) if snap.timestamp else None
+    fill_history(store, facts, link, now, thresholds.loss_degraded)
+    return evidence_pack(link, mine, facts)
