@@ -202,7 +202,11 @@ def test_a_trusted_proxys_user_header_opens_a_session_for_that_user_only(tmp_pat
     assert proxied.get("/api/links", headers={"X-Remote-User": "vina"}).status_code == 401
     assert "vina" in proxied.get("/", headers={"X-Remote-User": "vina"}).text
     stranger = proxied.get("/login", headers={"X-Remote-User": "mallory"})
-    assert stranger.status_code == 403 and "'mallory' is not a user" in stranger.text and "pantau user add" in stranger.text
+    assert (
+        stranger.status_code == 403
+        and "'mallory' is not a user" in stranger.text
+        and "pantau user add" in stranger.text
+    )
 
 
 def test_the_user_header_is_not_believed_from_an_address_the_config_does_not_trust(tmp_path: Path, hashed: str) -> None:
@@ -284,5 +288,12 @@ def test_a_ticket_opened_on_the_page_is_checked_and_notified_as_from_the_cli(tmp
         server.shutdown()
         server.server_close()
     assert got == [
-        {"event": "ticket.open", "ticket": 1, "opd": "dinkes", "channel": "phone", "reporter": "Pak Joko", "text": "putus"}
+        {
+            "event": "ticket.open",
+            "ticket": 1,
+            "opd": "dinkes",
+            "channel": "phone",
+            "reporter": "Pak Joko",
+            "text": "putus",
+        }
     ]
