@@ -87,8 +87,57 @@ _ERRORS: tuple[tuple[str, str], ...] = (
         "lokasi tidak dikenal: {u}; lokasi yang ada: {known}",
     ),
     (
-        r"--opd '(?P<o>[^']+)' is not an OPD of the inventory; OPDs: (?P<known>.+)",
-        "--opd '{o}' bukan OPD di inventaris; OPD yang ada: {known}",
+        r"(?P<f>--opd|opd) '(?P<o>[^']*)' is not an OPD of the inventory; OPDs: (?P<known>.+)",
+        "{f} '{o}' bukan OPD di inventaris; OPD yang ada: {known}",
+    ),
+    # users and the status page
+    (r"--role (?P<r>\S+): choose one of (?P<known>.+)", "--role {r}: pilih salah satu dari {known}"),
+    (
+        r"user name '(?P<n>[^']*)': use 1-64 characters without spaces",
+        "nama pengguna '{n}': gunakan 1-64 karakter tanpa spasi",
+    ),
+    (
+        r"user '(?P<n>[^']+)' exists; change the password with pantau user passwd (?P<m>\S+)",
+        "pengguna '{n}' sudah ada; ganti kata sandinya dengan pantau user passwd {m}",
+    ),
+    (
+        r"the password has (?P<c>\d+) characters; use at least (?P<m>\d+)",
+        "kata sandi hanya {c} karakter; gunakan paling sedikit {m}",
+    ),
+    (
+        r"the password is longer than (?P<b>\d+) bytes, which bcrypt cannot use",
+        "kata sandi lebih dari {b} byte, yang tidak dapat dipakai bcrypt",
+    ),
+    (r"wrong name or password", "nama atau kata sandi salah"),
+    (
+        r"too many failed logins: try again in (?P<s>\d+) s",
+        "terlalu banyak login gagal: coba lagi dalam {s} detik",
+    ),
+    (
+        r"CSRF token missing or wrong: reload the page and try again",
+        "token CSRF tidak ada atau salah: muat ulang halaman lalu coba lagi",
+    ),
+    (r"the role (?P<r>\S+) may not (?P<a>\S+)", "peran {r} tidak berwenang untuk {a}"),
+    (r"the role (?P<r>\S+) does not sign reports", "peran {r} tidak menandatangani laporan"),
+    (
+        r"'(?P<n>[^']+)' is not a user of this page: ask an administrator to run pantau user add",
+        "'{n}' bukan pengguna halaman ini: minta administrator menjalankan pantau user add",
+    ),
+    # signing reports
+    (r"--as (?P<r>\S+): choose one of (?P<known>.+)", "--as {r}: pilih salah satu dari {known}"),
+    (r"--name is empty: write the signer's name", "--name kosong: tulis nama penanda tangan"),
+    (
+        r"report (?P<n>\S+) is (the summary|the data center's): no OPD acknowledges it; the first to sign is kasi",
+        "laporan {n} milik pusat data: tidak ada OPD yang mengetahuinya; yang pertama menandatangani adalah kasi",
+    ),
+    (r"report (?P<n>\S+) is already reviewed by the Kadis", "laporan {n} sudah diperiksa Kepala Dinas"),
+    (
+        r"report (?P<n>\S+) is (?P<s>\S+): the next to sign is (?P<e>\S+), not (?P<r>\S+)",
+        "laporan {n} berstatus {s}: yang berikutnya menandatangani adalah {e}, bukan {r}",
+    ),
+    (
+        r"report '(?P<n>[^']*)': choose a report of the list to sign",
+        "laporan '{n}': pilih laporan dari daftar untuk ditandatangani",
     ),
     (
         r"no OPD with a WAN link, nor an address of one, '(?P<name>[^']+)' in the inventory; OPDs with a WAN link: "
@@ -151,9 +200,9 @@ _ERRORS: tuple[tuple[str, str], ...] = (
 _COMPILED = tuple((re.compile(pattern), template) for pattern, template in _ERRORS)
 
 
-def error_text(message: str) -> str:
-    """``message`` (English, as raised) in the current language, line by line."""
-    if _current[0] == "en":
+def error_text(message: str, lang: str | None = None) -> str:
+    """``message`` (English, as raised) in ``lang`` (default: the current language), line by line."""
+    if (lang or _current[0]) == "en":
         return message
     return "\n".join(_line(line) for line in message.split("\n"))
 

@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 
 from agent.web.auth import may
 from agent.web.site import HEADERS, Forbidden, Site, site_of
-from agent.web.views import shared_cause
+from agent.web.views import local_time, shared_cause
 from exporters.charts import link_day
 from inventory.models import Link
 from playbooks.errors import PlaybookError
@@ -80,7 +80,7 @@ async def link(request: Request) -> Response:
         link=found,
         row=row,
         chart=base64.b64encode(svg.encode()).decode(),  # as an image: the page's CSP allows no inline style
-        events=events[::-1],
+        events=[(local_time(e.at.timestamp(), site.cfg.timezone, site.lang), e) for e in events[::-1]],
         periods=len(day),
         pack=pack_text(pack),
     )

@@ -36,7 +36,7 @@ def link_rows(
                 "reasons": list(v.reasons),
                 "cause": v.cause,
                 "since": None if at is None else datetime.fromtimestamp(at, UTC).isoformat(),
-                "since_local": None if at is None else _local(at, tz, lang),
+                "since_local": None if at is None else local_time(at, tz, lang),
                 "in_bps": v.receive_bps,
                 "out_bps": v.transmit_bps,
                 "subscribed_bps": v.subscribed_bps,
@@ -51,7 +51,8 @@ def link_rows(
     return rows
 
 
-def _local(at: float, tz: str, lang: str) -> str:
+def local_time(at: float, tz: str, lang: str) -> str:
+    """A moment as people read it on the page: the agency's date and time."""
     moment = datetime.fromtimestamp(at, ZoneInfo(tz))
     return f"{long_date(moment.date(), lang)} {clock(moment, lang)}"
 

@@ -24,6 +24,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from lab.faults import Faults
 from lab.runner import Runner
 from tests.conftest import INVENTORY, in_nms
+from tests.lab.running import agent_in_nms
 
 LISTEN = "127.0.0.1:9469"
 SNMP_INTERVAL = 5
@@ -109,35 +110,10 @@ def agent(lab_up: tuple[Runner, object], agent_state: Path) -> Iterator[Runner]:
 
 
 def _run_agent(lab: Runner, state: Path, env: dict[str, str]) -> Iterator[Runner]:
-    log = (state / "agent.log").open("wb")
-    argv = [
-        sys.executable,
-        "-m",
-        "agent",
-        "run",
-        "--inventory",
-        str(INVENTORY),
-        "--state-dir",
-        str(state),
-        "--listen",
-        LISTEN,
-    ]
-    proc = subprocess.Popen(lab.in_node("nms", argv), env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 30
-        while lab.exec("nms", ["curl", "-sf", f"http://{LISTEN}/-/healthy"], check=False).returncode != 0:
-            assert proc.poll() is None, (state / "agent.log").read_text()
-            assert time.monotonic() < deadline, "agent did not become healthy"
-            time.sleep(0.2)
-        yield lab
+        with agent_in_nms(lab, state, LISTEN, env):
+            yield lab
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
         Faults(lab).clear()
 
 

@@ -16,6 +16,7 @@ from starlette.testclient import TestClient
 from agent.config import Config
 from agent.web.app import create_app
 from agent.web.auth import LoginBrake, hash_password
+from agent.web.views import local_time
 from core.health import LinkState
 from core.snapshot import LinkView, Snapshot
 from inventory.loader import load_inventory
@@ -167,6 +168,7 @@ def test_the_link_page_shows_its_day_and_changes_and_only_signers_sign_reports(c
     csrf = log_in(client, "andi")
     page = client.get("/links/dinkes-wan")
     assert page.status_code == 200 and "oper-down" in page.text and "Tidak" not in page.text
+    assert local_time(at.timestamp(), "Asia/Jakarta", "en") in page.text  # when, in the agency's time
     assert "No 5-minute rollups of this link yet." in page.text
     assert client.get("/links/nosuch").status_code == 404
     refused = client.post("/reports", data={"csrf": csrf, "report": "1"})
