@@ -100,6 +100,14 @@ def record_step(
     return timing
 
 
+def attach_triage(
+    config: Any, tickets: Tickets, number: int, diagnosis: Diagnosis, seconds: float, by: str
+) -> StepTiming:
+    """SOP 15 steps 2-3 on the ticket: the triage's verdict and its evidence."""
+    data = diagnosis.to_json(seconds)
+    return record_step(config, tickets, number, "triage", by, evidence_text(data), verdict=data["verdict"])
+
+
 def escalate(config: Any, tickets: Tickets, number: int, link: Link, diagnosis: Diagnosis, by: str) -> StepTiming:
     """SOP 15 step 4: hand the ticket to the link's provider with the fresh evidence pack, and notify."""
     text = f"eskalasi ke {link.provider}, sirkuit {link.circuit_id}, kontak {link.provider_contact or '-'}"

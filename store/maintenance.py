@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.errors import RuleError
@@ -220,23 +221,53 @@ def new_report(
     Raises:
         RuleError: the number is longer than the store keeps, or another report holds it already.
     """
-    with Session(store) as s, s.begin():
-        row = s.get(ReportSequence, (kind, year), with_for_update=True)
-        if row is None:
-            row = ReportSequence(kind=kind, year=year, last=0)
-            s.add(row)
-        row.last += 1
-        text = number(row.last)
-        if len(text) > NUMBER_LENGTH:
-            raise RuleError(f"report number '{text}' is longer than {NUMBER_LENGTH} characters; shorten the pattern")
-        if s.scalar(select(Report.id).where(Report.number == text)) is not None:
-            raise RuleError(f"report number '{text}' is taken; the numbering pattern needs {{seq}} and {{tahun}}")
-        report = Report(
-            run_id=run_id, location=location, number=text, state="drafted", created_at=_now(), directory=directory
-        )
-        s.add(report)
+    for attempt in range(3):
+        try:
+            with Session(store) as s, s.begin():
+                seq = _next_seq(s, kind, year)
+                text = number(seq)
+                if len(text) > NUMBER_LENGTH:
+                    raise RuleError(
+                        f"report number '{text}' is longer than {NUMBER_LENGTH} characters; shorten the pattern"
+                    )
+                if s.scalar(select(Report.id).where(Report.number == text)) is not None:
+                    raise RuleError(
+                        f"report number '{text}' is taken; the numbering pattern needs {{seq}} and {{tahun}}"
+                    )
+                report = Report(
+                    run_id=run_id,
+                    location=location,
+                    number=text,
+                    state="drafted",
+                    created_at=_now(),
+                    directory=directory,
+                )
+                s.add(report)
+                s.flush()
+                return _report(report)
+        except IntegrityError:  # another process began the year's sequence at the same moment: count on from it
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _next_seq(s: Session, kind: str, year: int) -> int:
+    """The year's next number of ``kind``, taken in one statement, so that processes numbering at once (the
+    scheduler's maintenance and a technician's) each get their own: the UPDATE holds the row (SQLite: the
+    database) until the transaction ends."""
+    seq = ReportSequence.__table__.c
+    taken = s.execute(
+        update(ReportSequence)
+        .where(seq.kind == kind, seq.year == year)
+        .values(last=seq.last + 1)
+        .returning(seq.last)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    if taken is None:
+        s.add(ReportSequence(kind=kind, year=year, last=1))
         s.flush()
-        return _report(report)
+        return 1
+    return int(taken)
 
 
 @translated("reading a report")

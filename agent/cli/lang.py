@@ -123,6 +123,7 @@ _ERRORS: tuple[tuple[str, str], ...] = (
         r"'(?P<n>[^']+)' is not a user of this page: ask an administrator to run pantau user add",
         "'{n}' bukan pengguna halaman ini: minta administrator menjalankan pantau user add",
     ),
+    (r"no link '(?P<n>[^']*)'; the board lists them", "tidak ada link '{n}'; daftarnya ada di papan"),
     # signing reports
     (r"--as (?P<r>\S+): choose one of (?P<known>.+)", "--as {r}: pilih salah satu dari {known}"),
     (r"--name is empty: write the signer's name", "--name kosong: tulis nama penanda tangan"),

@@ -25,7 +25,7 @@ from exporters.reports import render_tickets
 from inventory.errors import UnknownName
 from inventory.loader import load_inventory
 from playbooks.engine import operator
-from playbooks.tickets import escalate, evidence_text, month_report, open_ticket, pack_text, record_step
+from playbooks.tickets import attach_triage, escalate, month_report, open_ticket, pack_text, record_step
 from playbooks.triage.run import diagnose
 from store import targets
 from store.engine import Store, open_store
@@ -193,9 +193,8 @@ def ticket_triage(
     cfg, tickets = _tickets(config, state_dir, inventory)
     opd = tickets.show(ticket)["opd"]
     diagnosis, seconds = run_triage(cfg, opd)
-    data = diagnosis.to_json(seconds)
-    _step(cfg, tickets, ticket, "triage", evidence_text(data), verdict=data["verdict"])
-    out.print(f"{data['verdict']}: {data['summary']}\n{data['next_step']}", markup=False)
+    _said(ticket, "triage", attach_triage(cfg, tickets, ticket, diagnosis, seconds, operator()), False)
+    out.print(f"{diagnosis.verdict.value}: {diagnosis.summary}\n{diagnosis.next_step}", markup=False)
 
 
 @ticket_app.command("escalate")

@@ -18,11 +18,11 @@ from agent.web.auth import may
 from agent.web.site import HEADERS, site_of
 from core.errors import RuleError
 from playbooks.errors import PlaybookError
-from playbooks.tickets import escalate, open_ticket, record_step
+from playbooks.tickets import attach_triage, escalate, open_ticket, record_step
 from store.tickets import Tickets
 
 log = logging.getLogger(__name__)
-STEPS = ("assign", "progress", "escalate", "resolve")
+STEPS = ("assign", "triage", "progress", "escalate", "resolve")
 
 
 async def triage(request: Request) -> Response:
@@ -85,7 +85,8 @@ async def ticket(request: Request) -> Response:
 
 
 async def ticket_step(request: Request) -> Response:
-    """SOP 15's next steps from the page: assign, progress, escalate (with a fresh evidence pack), resolve."""
+    """SOP 15's next steps from the page: assign, triage (its verdict and evidence attached), progress,
+    escalate (with a fresh evidence pack), resolve."""
     site = site_of(request)
     s = await site.session(request)
     form = await site.checked_form(request, s, "ticket")
@@ -94,11 +95,13 @@ async def ticket_step(request: Request) -> Response:
         return PlainTextResponse(f"no step '{step}': {', '.join(STEPS)}", status_code=404, headers=HEADERS)
     book = Tickets(site.store)
     try:
-        if step == "escalate":
+        if step in ("triage", "escalate"):
             opd = (await run_in_threadpool(book.show, number))["opd"]
-            diagnosis, _ = await site.diagnose(opd)
-            link = site.inv.link_of(opd)
-            await run_in_threadpool(escalate, site.cfg, book, number, link, diagnosis, s.user)
+            diagnosis, seconds = await site.diagnose(opd)
+            if step == "triage":
+                await run_in_threadpool(attach_triage, site.cfg, book, number, diagnosis, seconds, s.user)
+            else:
+                await run_in_threadpool(escalate, site.cfg, book, number, site.inv.link_of(opd), diagnosis, s.user)
         else:
             changes = {"assignee": form.get("assignee", "").strip() or s.user} if step == "assign" else {}
             text = form.get("text", "")

@@ -15,7 +15,7 @@ from starlette.staticfiles import StaticFiles
 
 from agent.config import Config
 from agent.web import acts, login, pages
-from agent.web.site import HEADERS, HERE, Forbidden, LoginNeeded, Site, login_needed
+from agent.web.site import HEADERS, HERE, Forbidden, LoginNeeded, Site, login_needed, site_of
 from core.snapshot import Snapshot
 from inventory.models import Inventory
 from store.engine import Store
@@ -23,11 +23,11 @@ from store.errors import NotFound
 
 
 async def forbidden(request: Request, exc: Exception) -> Response:
-    return PlainTextResponse(str(exc), status_code=403, headers=HEADERS)
+    return PlainTextResponse(site_of(request).say(str(exc)), status_code=403, headers=HEADERS)
 
 
 async def not_found(request: Request, exc: Exception) -> Response:
-    return PlainTextResponse(str(exc), status_code=404, headers=HEADERS)
+    return PlainTextResponse(site_of(request).say(str(exc)), status_code=404, headers=HEADERS)
 
 
 def create_app(

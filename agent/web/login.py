@@ -63,7 +63,9 @@ async def login(request: Request) -> Response:
         return _form(site)
     form = {k: str(v) for k, v in (await request.form()).items()}
     if not form.get("csrf") or not hmac.compare_digest(form["csrf"], request.cookies.get(LOGIN_COOKIE, "")):
-        return PlainTextResponse("CSRF token missing or wrong: reload the login page", status_code=403)
+        return PlainTextResponse(
+            site.say("CSRF token missing or wrong: reload the page and try again"), status_code=403
+        )
     name, password = form.get("username", "").strip(), form.get("password", "")
     wait = site.brake.wait(f"ip:{client}", f"user:{name}")
     if wait > 0:

@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from agent.cli.lang import error_text
 from agent.config import Config
 from agent.web.auth import LoginBrake, may, token_digest
 from agent.web.views import link_rows
@@ -72,8 +73,14 @@ class Site:
         self.sparks = Sparklines(store, inv)
 
     def page(self, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        if context.get("error"):
+            context["error"] = self.say(context["error"])
         body = self.env.get_template(name).render(lang=self.lang, names=self.names, **context)
         return HTMLResponse(body, status_code=status, headers=HEADERS)
+
+    def say(self, message: str) -> str:
+        """An error, raised in English, in the page's language (:mod:`agent.cli.lang`'s catalogue)."""
+        return error_text(message, self.lang)
 
     # ---- who is asking -------------------------------------------------------------------------
     def proxy_user(self, request: Request) -> str | None:

@@ -139,7 +139,8 @@ def test_the_board_follows_a_cut_link_and_triage_from_the_page_names_it(
 
 
 def escalated_from_the_page(site: Runner, state: Path, browser: webdriver.Chrome) -> None:
-    """A dinkes ticket opened, assigned and escalated on the page carries triage's fresh pack."""
+    """A dinkes ticket opened, assigned, triaged and escalated on the page: the verdict and triage's fresh
+    pack are on the ticket, in the page user's name."""
     browser.get(f"http://{WEB}/tickets")
     browser.find_element(By.NAME, "reporter").send_keys("Pak Joko (Dinas Kesehatan)")
     browser.find_element(By.NAME, "text").send_keys("jaringan putus")
@@ -156,9 +157,14 @@ def escalated_from_the_page(site: Runner, state: Path, browser: webdriver.Chrome
 
     browser.find_element(By.CSS_SELECTOR, "button.step-assign").click()
     state_is("assigned", 10)
+    browser.find_element(By.CSS_SELECTOR, "button.step-triage").click()  # the verdict, on the ticket
+    WebDriverWait(browser, 40, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: "circuit-down" in d.find_element(By.CSS_SELECTOR, "main p").text
+    )
     browser.find_element(By.CSS_SELECTOR, "button.step-escalate").click()  # triage runs first: seconds
     state_is("escalated", 40)
     shown = json.loads(pantau(site, state, "ticket", "show", str(number), "--json").stdout)
+    assert shown["verdict"] == "circuit-down" and [e["step"] for e in shown["events"]][-2:] == ["triage", "escalate"]
     [escalation] = [e for e in shown["events"] if e["step"] == "escalate"]
     assert escalation["by"] == "andi" and "verdict saat eskalasi: circuit-down" in escalation["text"], escalation
     assert "paket bukti untuk" in escalation["text"]

@@ -33,14 +33,14 @@ def hashed() -> str:
     return hash_password(PASSWORD)  # bcrypt at cost 12 is slow on purpose: once per module
 
 
-def make_client(tmp_path: Path, hashed: str, peer: str = "testclient", **config: Any) -> TestClient:
+def make_client(tmp_path: Path, hashed: str, peer: str = "testclient", lang: str = "en", **config: Any) -> TestClient:
     """The page of an agent whose last poll found dinkes down and disdik up, asked from ``peer``."""
     store = open_store(f"sqlite:///{tmp_path / 'pantau.db'}")
     for name, role in (("andi", "technician"), ("vina", "viewer")):
         if users.user(store, name) is None:
             users.add_user(store, name, role, hashed)
     inv = load_inventory(EXAMPLE)
-    cfg = Config(inventory=EXAMPLE, state_dir=tmp_path, lang="en", **config)
+    cfg = Config(inventory=EXAMPLE, state_dir=tmp_path, lang=lang, **config)
     down = LinkView("dinkes-wan", "dinkes", "p", "core", "eth1", 10_000_000, LinkState.DOWN, ("oper-down",), False)
     up = LinkView("disdik-wan", "disdik", "p", "core", "eth2", 20_000_000, LinkState.UP, (), True, receive_bps=4e6)
     snap = Snapshot(timestamp=1.0, links=(down, up), tickets_open={"dinkes": 2})
@@ -299,3 +299,12 @@ def test_a_ticket_opened_on_the_page_is_checked_and_notified_as_from_the_cli(tmp
             "text": "putus",
         }
     ]
+
+
+def test_the_page_in_bahasa_indonesia_says_its_errors_in_bahasa_indonesia(tmp_path: Path, hashed: str) -> None:
+    page = make_client(tmp_path, hashed, lang="id")
+    csrf = log_in(page, "vina")
+    refused = page.post("/tickets", data={"opd": "dinkes", "channel": "phone", "csrf": csrf})
+    assert refused.status_code == 403 and refused.text == "peran viewer tidak berwenang untuk ticket"
+    assert page.get("/links/nosuch").text == "tidak ada link 'nosuch'; daftarnya ada di papan"
+    assert page.post("/reports", data={"report": "1"}).text.startswith("token CSRF tidak ada atau salah")

@@ -179,3 +179,28 @@ def test_a_missing_logo_costs_the_letterhead_its_image_not_the_report(
     html = next(p for p in files[0].paths if p.suffix == ".html").read_text()
     assert "Pemerintah Kota Contoh" in html and 'alt="logo"' not in html
     assert f"agency.logo {tmp_path / 'nosuch.png'}: No such file or directory" in caplog.text
+
+
+def test_reports_numbered_at_once_by_several_processes_get_one_number_each(store: Engine) -> None:
+    """The scheduler's maintenance and a technician's, drafting reports at the same moment, first of a year."""
+    import threading
+
+    start = threading.Barrier(6)
+    numbers: list[str] = []
+    errors: list[BaseException] = []
+
+    def draft() -> None:
+        start.wait()
+        try:
+            numbers.append(
+                maintenance.new_report(store, 1, "dinkes", "/x", "berita_acara", 2040, lambda seq: f"{seq}/2040").number
+            )
+        except Exception as exc:  # the test's verdict, below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=draft) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and sorted(numbers) == [f"{n}/2040" for n in range(1, 7)]
