@@ -159,8 +159,3 @@ def render(data: ReportData, lang: str = "id", fmt: str = "md") -> str:
     """The Berita Acara of one location (or the summary when ``data.location == '*'``) as Markdown or HTML."""
     kind = "summary" if data.location == "*" else "berita_acara"
     return env().get_template(f"{kind}.{fmt}.j2").render(**_context(data, lang))
-
-
-def render_tickets(report: dict[str, Any], agency: str, fmt: str = "md") -> str:
-    """The month's SOP 15 ticket report (Bahasa Indonesia) as Markdown or HTML."""
-    return env().get_template(f"tickets.{fmt}.j2").render(agency=agency, **report)

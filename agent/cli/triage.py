@@ -17,19 +17,18 @@ from rich.text import Text
 
 from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOption, err, local, out
 from agent.cli.lang import say
+from agent.cli.sla import report_sla
 from agent.config import Config, load_config
 from core.period import month_bounds
 from core.sop import SOP_STEP
 from core.topology import opd_of
-from exporters.reports import render_tickets
 from inventory.errors import UnknownName
 from inventory.loader import load_inventory
 from playbooks.engine import operator
-from playbooks.tickets import attach_triage, escalate, month_report, open_ticket, pack_text, record_step
+from playbooks.tickets import attach_triage, escalate, open_ticket, pack_text, record_step
 from playbooks.triage.run import diagnose
 from store import targets
 from store.engine import Store, open_store
-from store.files import REPORT_DIRECTORY_MODE, private_directory, write_report
 from store.tickets import Tickets
 
 ticket_app = typer.Typer(no_args_is_help=True, help="SOP 15 tickets: complaint to result, each step timed.")
@@ -308,26 +307,16 @@ def ticket_list(
     out.print(table)
 
 
-@ticket_app.command("report")
+@ticket_app.command("report", hidden=True)
 def ticket_report(
     month: Annotated[str, typer.Option(help="YYYY-MM")],
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="folder for .md and .html (default: print)")
-    ] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="also write the report here")] = None,
     config: ConfigOption = None,
     inventory: InventoryOption = None,
     state_dir: StateOption = None,
 ) -> None:
-    """The month's report: tickets per OPD and per verdict, time per step against SOP 15's allowances."""
-
-    cfg, tickets = _tickets(config, state_dir, inventory)
-    report = month_report(tickets, month, cfg.timezone)
-    agency = load_inventory(cfg.inventory_dir).agency.name
-    if output is None:
-        sys.stdout.write(render_tickets(report, agency, "md"))
-        return
-    private_directory(output, REPORT_DIRECTORY_MODE)
-    for fmt in ("md", "html"):
-        path = output / f"laporan-gangguan-{month}.{fmt}"
-        write_report(path, render_tickets(report, agency, fmt))
-        out.print(str(path), markup=False)
+    """The month's report: now ``pantau report sla`` (this name stays for scripts that call it)."""
+    err.print(
+        say("pantau ticket report kini bernama pantau report sla", "pantau ticket report is now pantau report sla")
+    )
+    report_sla(month, config, inventory, state_dir, False, output)

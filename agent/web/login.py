@@ -58,7 +58,7 @@ async def login(request: Request) -> Response:
         if found is None:
             log.warning("the proxy names %r from %s, who is not a user", named, client)
             raise Forbidden(f"'{named}' is not a user of this page: ask an administrator to run pantau user add")
-        return await _start_session(site, found, f"vouched for by the proxy ({site.web.proxy_auth.header})", client)  # type: ignore[union-attr]
+        return await _start_session(site, found, "vouched for by the proxy", client)
     if request.method == "GET":
         return _form(site)
     form = {k: str(v) for k, v in (await request.form()).items()}

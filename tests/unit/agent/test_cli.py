@@ -317,6 +317,13 @@ def test_the_sla_report_of_a_month_counts_the_tickets_the_cli_opened(tmp_path: P
     assert report["restore"] == {"count": 0, "median_minutes": None, "p90_minutes": None}
     empty = pantau("report", "sla", "--month", "2020-01", *args)
     assert empty.returncode == 0 and "no tickets in 2020-01" in empty.stdout
+    old_name = pantau("ticket", "report", "--month", month, "--output", str(tmp_path / "out"), *args)
+    assert old_name.returncode == 0 and "is now pantau report sla" in old_name.stderr, old_name.stderr
+    assert "disdik" in old_name.stdout and sorted(p.suffix for p in (tmp_path / "out").iterdir()) == [
+        ".html",
+        ".md",
+        ".pdf",
+    ]
 
 
 def test_users_are_added_with_a_role_listed_without_their_hash_and_removed(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ from core.health import LinkState
 from core.snapshot import LinkView, Snapshot
 from inventory.loader import load_inventory
 from store import users
-from store.engine import open_store
+from store.engine import Store, open_store
 from store.tickets import Tickets
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "inventory" / "example"
@@ -33,7 +33,13 @@ def hashed() -> str:
     return hash_password(PASSWORD)  # bcrypt at cost 12 is slow on purpose: once per module
 
 
-def make_client(tmp_path: Path, hashed: str, peer: str = "testclient", lang: str = "en", **config: Any) -> TestClient:
+class PageClient(TestClient):
+    """A browser's view of the page, and the store behind it (to check what the page wrote)."""
+
+    store: Store
+
+
+def make_client(tmp_path: Path, hashed: str, peer: str = "testclient", lang: str = "en", **config: Any) -> PageClient:
     """The page of an agent whose last poll found dinkes down and disdik up, asked from ``peer``."""
     store = open_store(f"sqlite:///{tmp_path / 'pantau.db'}")
     for name, role in (("andi", "technician"), ("vina", "viewer")):
@@ -45,13 +51,13 @@ def make_client(tmp_path: Path, hashed: str, peer: str = "testclient", lang: str
     up = LinkView("disdik-wan", "disdik", "p", "core", "eth2", 20_000_000, LinkState.UP, (), True, receive_bps=4e6)
     snap = Snapshot(timestamp=1.0, links=(down, up), tickets_open={"dinkes": 2})
     app = create_app(cfg, store, inv, lambda: snap, lambda: {"dinkes-wan": 1_764_600_000.0})
-    test = TestClient(app, base_url="http://testserver", client=(peer, 50000))
-    test.store = store  # type: ignore[attr-defined]
+    test = PageClient(app, base_url="http://testserver", client=(peer, 50000))
+    test.store = store
     return test
 
 
 @pytest.fixture
-def client(tmp_path: Path, hashed: str) -> TestClient:
+def client(tmp_path: Path, hashed: str) -> PageClient:
     return make_client(tmp_path, hashed)
 
 
@@ -66,13 +72,13 @@ def log_in(client: TestClient, name: str, password: str = PASSWORD) -> str:
     return re.search(r'name="csrf" value="([^"]+)"', client.get("/").text).group(1)  # type: ignore[union-attr]
 
 
-def test_nothing_is_shown_without_a_login(client: TestClient) -> None:
+def test_nothing_is_shown_without_a_login(client: PageClient) -> None:
     assert client.get("/", follow_redirects=False).headers["location"] == "/login"
     assert client.get("/tickets", follow_redirects=False).status_code == 303
     assert client.get("/api/links").status_code == 401
 
 
-def test_the_session_cookie_is_httponly_and_samesite_and_the_board_lists_the_links(client: TestClient) -> None:
+def test_the_session_cookie_is_httponly_and_samesite_and_the_board_lists_the_links(client: PageClient) -> None:
     form = client.get("/login")
     token = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
     response = client.post(
@@ -91,7 +97,7 @@ def test_the_session_cookie_is_httponly_and_samesite_and_the_board_lists_the_lin
     assert "Dinas Kesehatan" in client.get("/").text
 
 
-def test_a_login_without_its_csrf_token_or_with_a_wrong_password_is_refused(client: TestClient) -> None:
+def test_a_login_without_its_csrf_token_or_with_a_wrong_password_is_refused(client: PageClient) -> None:
     client.get("/login")
     assert client.post("/login", data={"username": "andi", "password": PASSWORD}).status_code == 403
     form = client.get("/login")
@@ -100,27 +106,27 @@ def test_a_login_without_its_csrf_token_or_with_a_wrong_password_is_refused(clie
     assert wrong.status_code == 401 and client.get("/api/links").status_code == 401
 
 
-def test_a_post_without_the_sessions_csrf_token_is_refused(client: TestClient) -> None:
+def test_a_post_without_the_sessions_csrf_token_is_refused(client: PageClient) -> None:
     csrf = log_in(client, "andi")
     ticket = {"opd": "dinkes", "channel": "phone", "reporter": "Pak Joko", "text": "putus"}
     assert client.post("/tickets", data=ticket).status_code == 403
     assert client.post("/tickets", data=ticket | {"csrf": "forged"}).status_code == 403
     assert client.post("/tickets", data=ticket | {"csrf": csrf}, follow_redirects=False).status_code == 303
-    [opened] = Tickets(client.store).list()  # type: ignore[attr-defined]
+    [opened] = Tickets(client.store).list()
     assert (opened["opd"], opened["reporter"]) == ("dinkes", "Pak Joko")
 
 
-def test_a_viewer_sees_the_board_but_may_not_act(client: TestClient) -> None:
+def test_a_viewer_sees_the_board_but_may_not_act(client: PageClient) -> None:
     csrf = log_in(client, "vina")
     assert client.get("/api/links").status_code == 200
     ticket = {"opd": "dinkes", "channel": "phone", "reporter": "x", "text": "putus", "csrf": csrf}
     refused = client.post("/tickets", data=ticket)
     assert refused.status_code == 403 and "the role viewer may not ticket" in refused.text
     assert client.post("/triage/dinkes", data={"csrf": csrf}).status_code == 403
-    assert Tickets(client.store).list() == []  # type: ignore[attr-defined]
+    assert Tickets(client.store).list() == []
 
 
-def test_logging_out_ends_the_session_in_the_store(client: TestClient) -> None:
+def test_logging_out_ends_the_session_in_the_store(client: PageClient) -> None:
     csrf = log_in(client, "andi")
     assert client.post("/logout", data={"csrf": csrf}, follow_redirects=False).status_code == 303
     assert client.get("/api/links").status_code == 401
@@ -138,7 +144,7 @@ def test_guessing_is_braked_per_name_and_per_address() -> None:
     assert brake.wait("ip:a", "user:andi", now=300.0) == 0  # the oldest failure aged out: 4 of 5 left
 
 
-def test_the_ticket_page_takes_the_next_sop_15_steps_in_the_users_name(client: TestClient) -> None:
+def test_the_ticket_page_takes_the_next_sop_15_steps_in_the_users_name(client: PageClient) -> None:
     csrf = log_in(client, "andi")
     ticket = {"opd": "dinkes", "channel": "whatsapp", "reporter": "Pak Joko", "text": "putus", "csrf": csrf}
     client.post("/tickets", data=ticket)
@@ -146,7 +152,7 @@ def test_the_ticket_page_takes_the_next_sop_15_steps_in_the_users_name(client: T
     assert assigned.status_code == 303 and assigned.headers["location"] == "/tickets/1"
     assert client.post("/tickets/1/resolve", data={"text": "normal"}).status_code == 403  # no CSRF token
     client.post("/tickets/1/resolve", data={"csrf": csrf, "text": "normal kembali"})
-    shown = Tickets(client.store).show(1)  # type: ignore[attr-defined]
+    shown = Tickets(client.store).show(1)
     assert (shown["state"], shown["assignee"]) == ("resolved", "Rizky")
     assert [(e["step"], e["by"]) for e in shown["events"]] == [
         ("open", "andi"),
@@ -160,11 +166,11 @@ def test_the_ticket_page_takes_the_next_sop_15_steps_in_the_users_name(client: T
     assert client.get("/tickets/99").status_code == 404
 
 
-def test_the_link_page_shows_its_day_and_changes_and_only_signers_sign_reports(client: TestClient) -> None:
+def test_the_link_page_shows_its_day_and_changes_and_only_signers_sign_reports(client: PageClient) -> None:
     from store.links import StateChange, add_changes
 
     at = datetime.now(UTC) - timedelta(minutes=30)
-    add_changes(client.store, [StateChange("dinkes-wan", "dinkes", at, "up", "down", "oper-down", "link")])  # type: ignore[attr-defined]
+    add_changes(client.store, [StateChange("dinkes-wan", "dinkes", at, "up", "down", "oper-down", "link")])
     csrf = log_in(client, "andi")
     page = client.get("/links/dinkes-wan")
     assert page.status_code == 200 and "oper-down" in page.text and "Tidak" not in page.text
@@ -175,7 +181,7 @@ def test_the_link_page_shows_its_day_and_changes_and_only_signers_sign_reports(c
     assert refused.status_code == 403 and "does not sign reports" in refused.text
 
 
-def test_the_board_carries_each_links_last_hour_from_the_rollups(client: TestClient) -> None:
+def test_the_board_carries_each_links_last_hour_from_the_rollups(client: PageClient) -> None:
     from core.rollup import RollupRow
     from store.links import add_rollups
 
@@ -184,14 +190,14 @@ def test_the_board_carries_each_links_last_hour_from_the_rollups(client: TestCli
         RollupRow("disdik-wan", "disdik", now - timedelta(minutes=m), 300, 10, 2e6, 3e6, r, r, 0.0, 0.01)
         for m, r in ((15, 5e6), (10, 10e6), (5, 20e6))
     ]
-    add_rollups(client.store, rows)  # type: ignore[attr-defined]  # as the agent writes them
+    add_rollups(client.store, rows)  # as the agent writes them
     log_in(client, "andi")
     links = {r["link"]: r for r in client.get("/api/links").json()["links"]}
     assert links["disdik-wan"]["spark"] == [0.25, 0.5, 1.0]  # of its 20 Mbit/s
     assert links["dinkes-wan"]["spark"] == []
 
 
-PROXY = {"web": {"proxy_auth": {"header": "X-Remote-User", "trusted": ["127.0.0.0/8"]}}}
+PROXY: dict[str, Any] = {"web": {"proxy_auth": {"header": "X-Remote-User", "trusted": ["127.0.0.0/8"]}}}
 
 
 def test_a_trusted_proxys_user_header_opens_a_session_for_that_user_only(tmp_path: Path, hashed: str) -> None:
@@ -230,20 +236,20 @@ def test_the_proxy_config_names_what_is_wrong() -> None:
         load_config(None, overrides={"web": {"proxy_auth": {"trusted": ["not-a-network"]}}})
 
 
-def test_the_link_page_gives_the_providers_evidence_pack_from_the_agents_records(client: TestClient) -> None:
+def test_the_link_page_gives_the_providers_evidence_pack_from_the_agents_records(client: PageClient) -> None:
     from core.rollup import RollupRow
     from store.links import StateChange, add_changes, add_rollups
 
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     went_down = now - timedelta(minutes=12)
     add_rollups(
-        client.store,  # type: ignore[attr-defined]
+        client.store,
         [
             RollupRow("dinkes-wan", "dinkes", now - timedelta(minutes=m), 300, 10, 2e6, 3e6, 2e6, 3e6, loss, 0.02)
             for m, loss in ((25, 0.0), (20, 0.0), (15, 0.0), (10, 1.0), (5, 1.0))
         ],
     )
-    add_changes(client.store, [StateChange("dinkes-wan", "dinkes", went_down, "up", "down", "oper-down", "link")])  # type: ignore[attr-defined]
+    add_changes(client.store, [StateChange("dinkes-wan", "dinkes", went_down, "up", "down", "oper-down", "link")])
     log_in(client, "andi")
     page = client.get("/links/dinkes-wan").text
     circuit = load_inventory(EXAMPLE).link_of("dinkes").circuit_id
