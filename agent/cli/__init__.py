@@ -12,6 +12,7 @@ import importlib
 import os
 import sys
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -105,9 +106,9 @@ def _language(argv: list[str]) -> list[str]:
     if lang is None:
         lang = os.environ.get("PANTAU_LANG")
     if lang is None:
-        try:
-            lang = load_config(None).lang  # an invalid configuration is the command's to report
-        except AgentError:
+        try:  # the file the command will read: --config's, else the default
+            lang = load_config(_config_path(argv)).lang
+        except AgentError:  # an invalid configuration is the command's to report
             lang = "id"
     try:
         set_language(lang)
@@ -115,6 +116,16 @@ def _language(argv: list[str]) -> list[str]:
         err.print(f"error: {exc}", markup=False, highlight=False)
         sys.exit(2)
     return argv
+
+
+def _config_path(argv: list[str]) -> Path | None:
+    """The ``--config``/``-c`` a command was given, if any (read before the command parses it)."""
+    for i, arg in enumerate(argv):
+        if arg in ("--config", "-c") and i + 1 < len(argv):
+            return Path(argv[i + 1])
+        if arg.startswith("--config="):
+            return Path(arg.partition("=")[2])
+    return None
 
 
 def _error(exc: BaseException) -> None:

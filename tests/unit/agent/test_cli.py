@@ -192,6 +192,11 @@ def test_one_switch_chooses_the_language_flag_over_environment_over_file(tmp_pat
     assert stderr(*month, PANTAU_LANG="id").startswith("galat: --month 2026-13: bulan itu tidak ada")
     assert stderr("--lang", "en", *month, PANTAU_LANG="id").startswith("error: ")
     assert "--lang fr: choose id (Bahasa Indonesia) or en" in stderr("--lang", "fr", *month)
+    elsewhere = tmp_path / "etc" / "other.yml"
+    elsewhere.parent.mkdir()
+    elsewhere.write_text("lang: id\n")
+    assert stderr(*month, "--config", str(elsewhere)).startswith("galat: --month 2026-13")  # the file it is given
+    assert stderr(*month, f"--config={elsewhere}").startswith("galat: ")
 
 
 def test_version_flag_prints_the_version() -> None:
