@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 
 from agent.web.auth import may
 from agent.web.site import HEADERS, Forbidden, Site, site_of
-from agent.web.views import local_time, shared_cause
+from agent.web.views import banner, local_time, shared_cause
 from exporters.charts import link_day
 from inventory.models import Link
 from playbooks.errors import PlaybookError
@@ -32,11 +32,14 @@ async def board(request: Request) -> Response:
     site = site_of(request)
     s = await site.session(request)
     rows = await run_in_threadpool(site.rows)
+    snap = site.snapshot()
+    cause = shared_cause(rows, snap)
     return site.page(
         "board.html.j2",
         s=s,
         rows=rows,
-        cause=shared_cause(rows),
+        cause=cause,
+        banner=banner(cause, snap, site.lang),
         refresh=site.web.refresh_seconds,
         may_triage=may(s.role, "triage"),
     )
@@ -46,7 +49,9 @@ async def api_links(request: Request) -> Response:
     site = site_of(request)
     await site.session(request)
     rows = await run_in_threadpool(site.rows)
-    body = {"updated": site.snapshot().timestamp, "cause": shared_cause(rows), "links": rows}
+    snap = site.snapshot()
+    cause = shared_cause(rows, snap)
+    body = {"updated": snap.timestamp, "cause": cause, "banner": banner(cause, snap, site.lang), "links": rows}
     return JSONResponse(body, headers=HEADERS)
 
 

@@ -57,6 +57,41 @@ def local_time(at: float, tz: str, lang: str) -> str:
     return f"{long_date(moment.date(), lang)} {clock(moment, lang)}"
 
 
-def shared_cause(rows: list[dict[str, Any]]) -> str | None:
-    """``datacenter-core`` when links are down because the data center's device is: shown once, on top."""
-    return "datacenter-core" if any(r["cause"] == "datacenter-core" for r in rows) else None
+BANNERS = {
+    "id": {
+        "datacenter-core": "Inti pusat data tidak menjawab: link yang putus, putus karena itu",
+        "upstream": "Uplink internet pusat data tidak menjawab ({where}): semua OPD kehilangan internet, "
+        "walau link OPD sendiri normal",
+    },
+    "en": {
+        "datacenter-core": "The data center's core does not answer: the links down are down because of it",
+        "upstream": "The data center's internet uplink does not answer ({where}): every OPD loses the internet, "
+        "though their own links are up",
+    },
+}
+
+
+def shared_cause(rows: list[dict[str, Any]], snap: Snapshot | None = None) -> str | None:
+    """The outage shown once, on top, as the cause of what the OPDs see: ``datacenter-core`` when links are
+    down because the data center's device is; else ``upstream`` when every uplink's far end is silent
+    (each probed, none answering); else None."""
+    if any(r["cause"] == "datacenter-core" for r in rows):
+        return "datacenter-core"
+    if snap is not None and _silent_uplinks(snap):
+        return "upstream"
+    return None
+
+
+def _silent_uplinks(snap: Snapshot) -> list[str]:
+    """The uplinks' far ends, when all of them were probed and none answered; else empty."""
+    ups = [p for p in snap.probes if p.kind == "upstream"]
+    if not ups or any(p.result is None or p.result.received > 0 for p in ups):
+        return []
+    return [p.address for p in ups]
+
+
+def banner(cause: str | None, snap: Snapshot, lang: str = "id") -> str | None:
+    """The words of the banner on top of the board, or None."""
+    if cause is None:
+        return None
+    return BANNERS[lang][cause].format(where=", ".join(_silent_uplinks(snap)))

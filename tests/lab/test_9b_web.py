@@ -1,8 +1,9 @@
 """The status page in a real browser (Debian's chromium, driven by Selenium) against the agent in the lab:
 log in, the board lists the four OPDs, a cut link turns its row down without a reload, triage from the page
-ends with circuit-down, a ticket opened on the page is the CLI's, a POST without the CSRF token is refused
-and a viewer cannot act. Screenshots at a phone's and a desktop's size go to PANTAU_SCREENSHOTS (default:
-the test's temporary folder)."""
+ends with circuit-down, the link's page gives the provider's pack, a ticket is triaged and escalated from
+the page, a cut uplink is one banner on top, a ticket opened on the page is the CLI's, a POST without the
+CSRF token is refused and a viewer cannot act. Screenshots at a phone's and a desktop's size go to
+PANTAU_SCREENSHOTS (default: the test's temporary folder)."""
 
 from __future__ import annotations
 
@@ -168,6 +169,22 @@ def escalated_from_the_page(site: Runner, state: Path, browser: webdriver.Chrome
     [escalation] = [e for e in shown["events"] if e["step"] == "escalate"]
     assert escalation["by"] == "andi" and "verdict saat eskalasi: circuit-down" in escalation["text"], escalation
     assert "paket bukti untuk" in escalation["text"]
+
+
+def test_an_uplink_outage_is_shown_once_on_top_as_the_cause_while_the_opd_links_stay_up(
+    site: Runner, browser: webdriver.Chrome
+) -> None:
+    log_in(browser, "andi")
+    faults = Faults(site)
+    faults.inject("uplink-down")
+    try:
+        cause = browser.find_element(By.ID, "cause")
+        WebDriverWait(browser, DOWN_WITHIN).until(lambda d: cause.get_attribute("data-cause") == "upstream")
+        assert cause.is_displayed() and "Uplink internet pusat data tidak menjawab" in cause.text, cause.text
+        assert "state-up" in row_state(browser, "dinkes")  # the OPD's own link is not what failed
+    finally:
+        faults.clear()
+    WebDriverWait(browser, DOWN_WITHIN).until(lambda d: not d.find_element(By.ID, "cause").is_displayed())
 
 
 def test_a_ticket_opened_on_the_page_is_the_clis_and_a_forged_post_is_refused(

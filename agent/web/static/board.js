@@ -29,7 +29,10 @@
     spark(holder, (holder.dataset.points || "").split(",").filter((x) => x).map(Number));
   }
   function render(data) {
-    document.getElementById("cause").hidden = !data.cause;
+    const cause = document.getElementById("cause");
+    cause.hidden = !data.cause;
+    cause.dataset.cause = data.cause || "";
+    cause.textContent = data.banner || "";
     for (const r of data.links) {
       const row = table.querySelector(`tr[data-link="${CSS.escape(r.link)}"]`);
       if (!row) continue;
