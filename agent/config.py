@@ -16,7 +16,7 @@ from typing import Any, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, ValidationError, field_validator, model_validator
 
 from agent.errors import ConfigError
 from agent.schedule import crontab
@@ -112,15 +112,6 @@ class NotifyConfig(_Section):
         return value
 
 
-class ProxyAuthConfig(_Section):
-    """A reverse proxy that has already authenticated the user (SSO, client certificates) and names them in
-    a header. The header is believed only from the listed proxy addresses; the user must exist (``pantau
-    user add``), and their role is the one kept here."""
-
-    header: str = Field("X-Remote-User", pattern=r"^[A-Za-z0-9-]+$", description="request header with the user name")
-    trusted: list[IPvAnyNetwork] = Field(min_length=1, description="addresses of the proxies believed")
-
-
 class WebConfig(_Section):
     """The status page (board, triage, tickets) the agent serves to logged-in users."""
 
@@ -128,7 +119,22 @@ class WebConfig(_Section):
     secure_cookies: bool = Field(False, description="session cookies only over HTTPS (set behind a TLS proxy)")
     session_hours: float = Field(12.0, gt=0, le=24 * 30, description="a login lasts this long")
     refresh_seconds: float = Field(5.0, ge=1, description="how often the board asks for new figures")
-    proxy_auth: ProxyAuthConfig | None = Field(None, description="believe a reverse proxy's user header")
+    trusted_proxies: list[IPvAnyNetwork] = Field(
+        default_factory=list,
+        description="reverse proxies whose X-Forwarded-For (and user header) is believed; from anywhere else "
+        "the connecting address is the client",
+    )
+    proxy_user_header: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9-]+$",
+        description="header in which a trusted proxy names the user it authenticated (SSO): no password asked",
+    )
+
+    @model_validator(mode="after")
+    def _header_needs_proxies(self) -> WebConfig:
+        if self.proxy_user_header and not self.trusted_proxies:
+            raise ValueError("proxy_user_header needs trusted_proxies: the addresses of the proxies to believe")
+        return self
 
 
 class Config(_Section):

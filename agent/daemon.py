@@ -120,7 +120,10 @@ def serve_web(config: Config, store: Any, inventory: Any, agent: Agent) -> WebSe
         sock.bind((host.strip("[]") or "0.0.0.0", int(port)))  # noqa: S104
     except OSError as exc:
         raise AgentError(f"web.listen {config.web.listen}: {exc.strerror}; set web.listen to a free HOST:PORT") from exc
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
+    # proxy_headers off: the page decides itself whom to believe (web.trusted_proxies), from the real peer
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", proxy_headers=False)
+    )
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="web", daemon=True)
     thread.start()
     log.info("status page on http://%s/", config.web.listen)

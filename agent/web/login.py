@@ -1,6 +1,6 @@
 """Logging in and out of the status page: the form (its own CSRF cookie until there is a session), the
-brake on guessing, the session cookie; and, when ``web.proxy_auth`` is set, the session a trusted reverse
-proxy's user header opens without a password."""
+brake on guessing, the session cookie; and the session a trusted reverse proxy's user header
+(``web.proxy_user_header``) opens without a password."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ async def _start_session(site: Site, found: UserInfo, how: str, client: str) -> 
 
 async def login(request: Request) -> Response:
     site = site_of(request)
-    client = request.client.host if request.client else "?"
+    client = site.client(request)
     named = site.proxy_user(request)
     if named is not None:
         found = await run_in_threadpool(users.user, site.store, named)

@@ -71,6 +71,7 @@ class Site:
         self.brake = LoginBrake()
         self.names = {o.slug: o.name for o in inv.opds}
         self.sparks = Sparklines(store, inv)
+        self._warned: set[str] = set()  # addresses that sent a user header they may not
 
     def page(self, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         if context.get("error"):
@@ -83,21 +84,45 @@ class Site:
         return error_text(message, self.lang)
 
     # ---- who is asking -------------------------------------------------------------------------
-    def proxy_user(self, request: Request) -> str | None:
-        """The user a trusted reverse proxy names, when ``web.proxy_auth`` is set and the request comes from
-        one of its addresses; a header from anywhere else is not believed."""
-        proxy = self.web.proxy_auth
-        if proxy is None or request.client is None:
-            return None
-        name = request.headers.get(proxy.header, "").strip()
-        if not name:
-            return None
+    def _peer_trusted(self, request: Request) -> bool:
+        """Whether the connection comes from one of ``web.trusted_proxies``."""
+        if not self.web.trusted_proxies or request.client is None:
+            return False
         try:
             peer = ipaddress.ip_address(request.client.host)
         except ValueError:
+            return False
+        return any(peer in net for net in self.web.trusted_proxies)
+
+    def client(self, request: Request) -> str:
+        """The client's address, for the login brake and the log: the connecting address, or behind a trusted
+        proxy the last address in X-Forwarded-For that is not itself a trusted proxy."""
+        peer = request.client.host if request.client else "?"
+        forwarded = request.headers.get("x-forwarded-for", "")
+        if not forwarded or not self._peer_trusted(request):
+            return peer
+        hops = [h.strip() for h in forwarded.split(",") if h.strip()]
+        for hop in reversed(hops):
+            try:
+                address = ipaddress.ip_address(hop)
+            except ValueError:
+                return hop  # not an address: name it as it came, and stop believing further hops
+            if not any(address in net for net in self.web.trusted_proxies):
+                return hop
+        return hops[0] if hops else peer
+
+    def proxy_user(self, request: Request) -> str | None:
+        """The user a trusted reverse proxy names in ``web.proxy_user_header``; a header from an address
+        that is not a trusted proxy is not believed (and logged, once per address)."""
+        header = self.web.proxy_user_header
+        name = request.headers.get(header, "").strip() if header else ""
+        if not name:
             return None
-        if not any(peer in net for net in proxy.trusted):
-            log.warning("%s from %s, which web.proxy_auth.trusted does not list: ignored", proxy.header, peer)
+        if not self._peer_trusted(request):
+            peer = request.client.host if request.client else "?"
+            if peer not in self._warned:
+                self._warned.add(peer)
+                log.warning("%s from %s, which web.trusted_proxies does not list: not believed", header, peer)
             return None
         return name
 

@@ -5,6 +5,9 @@ a login, CSRF on every POST, roles, the brake on password guessing, and the boar
 from __future__ import annotations
 
 import re
+import time
+import urllib.error
+import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -197,7 +200,7 @@ def test_the_board_carries_each_links_last_hour_from_the_rollups(client: PageCli
     assert links["dinkes-wan"]["spark"] == []
 
 
-PROXY: dict[str, Any] = {"web": {"proxy_auth": {"header": "X-Remote-User", "trusted": ["127.0.0.0/8"]}}}
+PROXY: dict[str, Any] = {"web": {"trusted_proxies": ["127.0.0.0/8"], "proxy_user_header": "X-Remote-User"}}
 
 
 def test_a_trusted_proxys_user_header_opens_a_session_for_that_user_only(tmp_path: Path, hashed: str) -> None:
@@ -222,7 +225,7 @@ def test_the_user_header_is_not_believed_from_an_address_the_config_does_not_tru
     page = direct.get("/", headers={"X-Remote-User": "andi"})
     assert page.url.path == "/login" and 'name="password"' in page.text
     assert direct.get("/api/links", headers={"X-Remote-User": "andi"}).status_code == 401
-    plain = make_client(tmp_path, hashed, "127.0.0.1")  # no proxy_auth configured: the header means nothing
+    plain = make_client(tmp_path, hashed, "127.0.0.1")  # no proxy configured: the header means nothing
     assert plain.get("/api/links", headers={"X-Remote-User": "andi"}).status_code == 401
 
 
@@ -230,10 +233,12 @@ def test_the_proxy_config_names_what_is_wrong() -> None:
     from agent.config import load_config
     from agent.errors import ConfigError
 
-    with pytest.raises(ConfigError, match="trusted"):
-        load_config(None, overrides={"web": {"proxy_auth": {"header": "X-Remote-User", "trusted": []}}})
-    with pytest.raises(ConfigError, match="trusted"):
-        load_config(None, overrides={"web": {"proxy_auth": {"trusted": ["not-a-network"]}}})
+    with pytest.raises(ConfigError, match="proxy_user_header needs trusted_proxies"):
+        load_config(None, overrides={"web": {"proxy_user_header": "X-Remote-User"}})
+    with pytest.raises(ConfigError, match="trusted_proxies"):
+        load_config(None, overrides={"web": {"trusted_proxies": ["not-a-network"]}})
+    with pytest.raises(ConfigError, match="proxy_user_header"):
+        load_config(None, overrides={"web": {"trusted_proxies": ["127.0.0.1"], "proxy_user_header": "X User:"}})
 
 
 def test_the_link_page_gives_the_providers_evidence_pack_from_the_agents_records(client: PageClient) -> None:
@@ -314,3 +319,81 @@ def test_the_page_in_bahasa_indonesia_says_its_errors_in_bahasa_indonesia(tmp_pa
     assert refused.status_code == 403 and refused.text == "peran viewer tidak berwenang untuk ticket"
     assert page.get("/links/nosuch").text == "tidak ada link 'nosuch'; daftarnya ada di papan"
     assert page.post("/reports", data={"report": "1"}).text.startswith("token CSRF tidak ada atau salah")
+
+
+def test_behind_a_trusted_proxy_the_brake_counts_the_forwarded_client(tmp_path: Path, hashed: str) -> None:
+    proxied = make_client(tmp_path, hashed, "127.0.0.1", web={"trusted_proxies": ["127.0.0.0/8"]})
+    names = iter(range(100))
+
+    def attempt(client_address: str) -> int:
+        """A wrong password under a new name each time: only the per-address brake can stop it."""
+        form = proxied.get("/login")
+        token = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+        data = {"username": f"guess{next(names)}", "password": "salah-salah-salah", "csrf": token}
+        forwarded = {"X-Forwarded-For": f"{client_address}, 127.0.0.1"}
+        return proxied.post("/login", data=data, headers=forwarded).status_code
+
+    assert [attempt("198.51.100.7") for _ in range(6)] == [401] * 5 + [429]  # that client, braked
+    assert attempt("198.51.100.8") == 401  # another client behind the same proxy is not
+    site = proxied.app.state.site  # type: ignore[attr-defined]
+    assert site.client(_request("192.0.2.9", {"x-forwarded-for": "203.0.113.1"})) == "192.0.2.9"  # no proxy
+    assert site.client(_request("127.0.0.1", {"x-forwarded-for": "203.0.113.1, 127.0.0.5"})) == "203.0.113.1"
+
+
+def _request(peer: str, headers: dict[str, str]) -> Any:
+    from starlette.requests import Request
+
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/",
+        "headers": [(k.encode(), v.encode()) for k, v in headers.items()],
+        "client": (peer, 40000),
+    }
+    return Request(scope)
+
+
+def test_the_agents_own_server_leaves_the_proxy_decision_to_the_page(tmp_path: Path, hashed: str) -> None:
+    """uvicorn as the agent runs it: it must not rewrite the client from X-Forwarded-For before the page
+    checks that the connection comes from a trusted proxy."""
+    import socket
+    import urllib.request
+
+    from agent.daemon import serve_web
+    from agent.poller import Agent
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    store = open_store(f"sqlite:///{tmp_path / 'pantau.db'}")
+    users.add_user(store, "andi", "technician", hashed)
+    cfg = Config(
+        inventory=EXAMPLE,
+        state_dir=tmp_path,
+        lang="en",
+        web={"listen": f"127.0.0.1:{port}", "trusted_proxies": ["127.0.0.1/32"], "proxy_user_header": "X-Remote-User"},
+    )
+    inv = load_inventory(EXAMPLE)
+    web = serve_web(cfg, store, inv, Agent(cfg, inv, store))
+    try:
+        for _ in range(100):  # uvicorn starts listening in its own thread
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.05)
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/login",
+            headers={"X-Remote-User": "andi", "X-Forwarded-For": "198.51.100.7"},
+        )
+        opener = urllib.request.build_opener(NoRedirect)
+        with pytest.raises(urllib.error.HTTPError) as answer:
+            opener.open(request, timeout=10)
+    finally:
+        web.stop()
+        store.dispose()
+    assert answer.value.code == 303 and "pantau_session=" in answer.value.headers["set-cookie"]
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any) -> None:
+        return None
