@@ -391,6 +391,7 @@ def test_the_agents_own_server_leaves_the_proxy_decision_to_the_page(tmp_path: P
     finally:
         web.stop()
         store.dispose()
+    answer.value.close()  # the redirect's response holds its connection
     assert answer.value.code == 303 and "pantau_session=" in answer.value.headers["set-cookie"]
 
 
