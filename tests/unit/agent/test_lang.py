@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,9 +15,9 @@ from playbooks.errors import PlaybookError, require_opd
 EXAMPLE = Path(__file__).resolve().parents[3] / "inventory" / "example"
 
 
-def raised(fn: object, *args: object) -> str:
+def raised(fn: Callable[..., object], *args: object) -> str:
     with pytest.raises((ValueError, PlaybookError)) as caught:
-        fn(*args)  # type: ignore[operator]
+        fn(*args)
     return str(caught.value)
 
 
