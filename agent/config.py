@@ -146,6 +146,9 @@ class Config(_Section):
     listen: str = "127.0.0.1:9469"
     timezone: str = "Asia/Jakarta"
     known_hosts: Path | None = Field(None, description="SSH known_hosts file (host keys are always checked)")
+    platform_dirs: list[Path] = Field(
+        default_factory=list, description="folders of the agency's own platform modules (one .py per platform)"
+    )
     log_format: str = Field("auto", pattern="^(auto|json|text)$")
     lang: str = Field("id", pattern="^(id|en)$", description="language of CLI output and errors (reports: their own)")
     poll: PollConfig = PollConfig()

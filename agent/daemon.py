@@ -24,15 +24,13 @@ from prometheus_client import CollectorRegistry, ProcessCollector, generate_late
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, ThreadingWSGIServer
 
 from agent import __version__, maintenance_jobs
-from agent.config import Config
 from agent.errors import AgentError, ConfigError
 from agent.poller import Agent
 from agent.schedule import crontab
+from agent.wiring import App
 from exporters.prometheus import BuildInfoCollector, SnapshotRenderer
-from inventory.loader import load_inventory
 from playbooks.errors import PlaybookError
 from playbooks.maintenance.run import check_locations
-from store.engine import open_store
 
 log = logging.getLogger(__name__)
 
@@ -106,14 +104,15 @@ class WebServer:
         self.thread.join(timeout=5)
 
 
-def serve_web(config: Config, store: Any, inventory: Any, agent: Agent) -> WebServer:
+def serve_web(app: App, agent: Agent) -> WebServer:
     import uvicorn  # noqa: PLC0415 (only when the page is configured)
 
     from agent.web.app import create_app  # noqa: PLC0415 (idem: Starlette and the templates)
 
+    config = app.config
     assert config.web.listen is not None
     host, _, port = config.web.listen.rpartition(":")
-    app = create_app(config, store, inventory, lambda: agent.snapshot, lambda: dict(agent.since))
+    page = create_app(app, lambda: agent.snapshot, lambda: dict(agent.since))
     try:  # bind here, so a busy port is the agent's error at start, not a thread's later
         sock = socket.socket(socket.AF_INET6 if ":" in host.strip("[]") else socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -122,7 +121,7 @@ def serve_web(config: Config, store: Any, inventory: Any, agent: Agent) -> WebSe
         raise AgentError(f"web.listen {config.web.listen}: {exc.strerror}; set web.listen to a free HOST:PORT") from exc
     # proxy_headers off: the page decides itself whom to believe (web.trusted_proxies), from the real peer
     server = uvicorn.Server(
-        uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", proxy_headers=False)
+        uvicorn.Config(page, log_level="warning", access_log=False, lifespan="off", proxy_headers=False)
     )
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="web", daemon=True)
     thread.start()
@@ -160,15 +159,15 @@ def _timed(
     return run
 
 
-async def run_agent(config: Config, stop: asyncio.Event | None = None) -> None:
+async def run_agent(wired: App, stop: asyncio.Event | None = None) -> None:
     """Run until ``stop`` is set or SIGTERM/SIGINT arrives."""
-    inventory = load_inventory(config.inventory_dir)
+    config, inventory = wired.config, wired.inventory
     try:
         check_locations(inventory, list(config.maintenance.locations))
     except PlaybookError as exc:
         raise ConfigError(f"maintenance.locations: {exc}") from None
-    store = open_store(config.database_url)
-    agent = Agent(config, inventory, store)
+    store = wired.store
+    agent = Agent(wired, store)
     agent.start()
     await agent.resume()
     registry = CollectorRegistry()
@@ -179,19 +178,19 @@ async def run_agent(config: Config, stop: asyncio.Event | None = None) -> None:
     server: WSGIServer | None = None
     try:
         server = serve_http(config.listen, app)
-        web = serve_web(config, store, inventory, agent) if config.web.listen is not None else None
+        web = serve_web(wired, agent) if config.web.listen is not None else None
     except AgentError:  # a listener taken: nothing is left running
         if server is not None:
             server.shutdown()
             server.server_close()
         agent.close()
-        store.dispose()
+        wired.close()
         raise
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    maintenance_jobs.use_config(config)
+    maintenance_jobs.use_app(wired)
     scheduler = AsyncIOScheduler(timezone=config.timezone)
     scheduler.add_jobstore(maintenance_jobs.jobstore(config), alias=maintenance_jobs.JOBSTORE)
     if config.maintenance.schedule:
@@ -239,4 +238,4 @@ async def run_agent(config: Config, stop: asyncio.Event | None = None) -> None:
         server.shutdown()
         server.server_close()
         agent.close()
-        store.dispose()
+        wired.close()

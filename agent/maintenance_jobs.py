@@ -11,11 +11,10 @@ from datetime import datetime
 from pathlib import Path
 
 from agent.config import Config
+from agent.wiring import App
 from core.findings import Result
-from inventory.loader import load_inventory
 from playbooks.maintenance.reports import ReportFiles, create_reports
 from playbooks.maintenance.run import run_maintenance
-from store.engine import open_store
 from store.files import private_directory, secret_key
 from store.jobs import JsonJobStore
 
@@ -24,7 +23,7 @@ JOBSTORE = "maintenance"
 JOB_TABLE = "apscheduler_jobs"
 REDACTION_KEY = "redaction.key"
 FUNCTION = "agent.maintenance_jobs:scheduled_maintenance"
-_running: dict[str, Config] = {}  # the running agent's configuration, set by the daemon
+_running: dict[str, App] = {}  # the running agent's App, set by the daemon
 # (APScheduler's job store keeps FUNCTION by name: the module and function keep their names for jobs stored)
 
 
@@ -39,20 +38,20 @@ def jobstore(config: Config) -> JsonJobStore:
     return JsonJobStore(config.database_url, JOB_TABLE, frozenset({FUNCTION}))
 
 
-def use_config(config: Config) -> None:
-    _running["config"] = config
+def use_app(app: App) -> None:
+    _running["app"] = app
 
 
 def scheduled_maintenance(locations: list[str], trigger: str = "scheduled", by: str = "pantau") -> int:
-    """Run maintenance with the running agent's configuration and write its reports; the run's id."""
-    config = _running.get("config")
-    if config is None:
+    """Run maintenance with the running agent's App and write its reports; the run's id."""
+    app = _running.get("app")
+    if app is None:
         raise RuntimeError("scheduled maintenance runs inside pantau run (no agent configuration here)")
-    return run_with_reports(config, locations, trigger, by)[0]
+    return run_with_reports(app, locations, trigger, by)[0]
 
 
 def run_with_reports(
-    config: Config,
+    app: App,
     locations: list[str],
     trigger: str,
     by: str,
@@ -61,29 +60,25 @@ def run_with_reports(
     on_start: Callable[[int], None] | None = None,
 ) -> tuple[int, list[Result], list[ReportFiles]]:
     """(run id, results, report files) of one maintenance run over ``locations`` (empty: all)."""
+    config = app.config
     m = config.maintenance
-    inv = load_inventory(config.inventory_dir)
-    store = open_store(config.database_url)
+    inv, store = app.inventory, app.store
     started = datetime.now().strftime("%Y%m%d-%H%M%S")
-    try:
-        outcome = run_maintenance(
-            store,
-            inv,
-            config.inventory_dir,
-            config.known_hosts,
-            locations or m.locations or None,
-            by,
-            trigger=trigger,
-            plan=m.plan,
-            thresholds=m,
-            timeout=m.timeout,
-            progress=progress,
-            on_start=on_start,
-            redaction_key=redaction_key(config),
-        )
-        directory = Path(output) if output else config.state_dir / "reports" / f"{started}-run{outcome.run_id}"
-        files = create_reports(store, inv, outcome.run_id, directory, m.languages)
-        log.info("maintenance run %d: %d results, reports in %s", outcome.run_id, len(outcome.results), directory)
-        return outcome.run_id, outcome.results, files
-    finally:
-        store.dispose()
+    outcome = run_maintenance(
+        store,
+        inv,
+        app.probes,
+        locations or m.locations or None,
+        by,
+        trigger=trigger,
+        plan=m.plan,
+        thresholds=m,
+        timeout=m.timeout,
+        progress=progress,
+        on_start=on_start,
+        redaction_key=redaction_key(config),
+    )
+    directory = Path(output) if output else config.state_dir / "reports" / f"{started}-run{outcome.run_id}"
+    files = create_reports(store, inv, outcome.run_id, directory, m.languages)
+    log.info("maintenance run %d: %d results, reports in %s", outcome.run_id, len(outcome.results), directory)
+    return outcome.run_id, outcome.results, files

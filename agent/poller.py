@@ -19,8 +19,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from ipaddress import ip_address
 
-from agent.config import Config
 from agent.store_channel import StoreChannel
+from agent.wiring import App
 from collectors.errors import CollectorError
 from collectors.icmp import IcmpProber
 from collectors.samples import DeviceSample, ProbeResult
@@ -32,8 +32,7 @@ from core.sop import overdue_steps
 from core.topology import Target, cpe_wan_address, probe_targets
 from inventory.errors import SecretError
 from inventory.ipam import usage
-from inventory.models import Device, Inventory, Link, Purpose
-from playbooks.effectors.notify import send
+from inventory.models import Device, Link, Purpose
 from store import links as link_store
 from store import maintenance as maintenance_store
 from store import status
@@ -56,11 +55,13 @@ class DeviceFailure:
 class Agent:
     """Holds what the collectors saw and builds the snapshot the exporter renders."""
 
-    def __init__(
-        self, config: Config, inventory: Inventory, store: Store | None = None, clock: Callable[[], float] = time.time
-    ) -> None:
-        self.config = config
-        self.inventory = inventory
+    def __init__(self, app: App, store: Store | None = None, clock: Callable[[], float] = time.time) -> None:
+        """An agent over ``app``'s configuration, inventory, probes and notifier; its records go to ``store``
+        (None: kept in memory only, as ``pantau poll`` does)."""
+        self.app = app
+        config = self.config = app.config
+        inventory = self.inventory = app.inventory
+        self.collectors, self.notifier = app.probes, app.notifier
         self.store = store
         self.clock = clock
         self.thresholds: HealthThresholds = config.health
@@ -90,10 +91,9 @@ class Agent:
 
     def start(self) -> None:
         """Create the collectors inside the running event loop (one SNMP engine per loop)."""
-        self.snmp = SnmpCollector(
-            self.config.inventory_dir, self.config.poll.snmp_timeout, self.config.poll.snmp_retries
-        )
-        self.icmp = IcmpProber(count=self.config.poll.icmp_count, timeout=self.config.poll.icmp_timeout)
+        poll = self.config.poll
+        self.snmp = self.collectors.snmp(poll.snmp_timeout, poll.snmp_retries)
+        self.icmp = self.collectors.icmp(count=poll.icmp_count, timeout=poll.icmp_timeout)
 
     def close(self) -> None:
         if self.snmp is not None:
@@ -279,8 +279,7 @@ class Agent:
         for v in changed:
             if v.interface_missing:
                 log.warning("%s: interface %s not found on %s", v.name, v.interface, v.device)
-        notify = self.config.notify
-        if not (notify.webhooks or notify.telegram):
+        if not self.notifier.enabled:
             return
         for v in changed:
             payload = {
@@ -291,9 +290,7 @@ class Agent:
                 "reasons": list(v.reasons),
                 "cause": v.cause,
             }
-            threading.Thread(
-                target=send, args=(self.config, "link.state", payload, self.config.inventory_dir), daemon=True
-            ).start()
+            threading.Thread(target=self.notifier.send, args=("link.state", payload), daemon=True).start()
 
     def rebuild(self) -> None:
         now = self.clock()

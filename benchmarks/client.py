@@ -22,7 +22,7 @@ from benchmarks.fixture import COMMUNITY, EXPORTER_LISTEN, fleet_address
 from collectors.icmp import IcmpProber
 from collectors.samples import DeviceSample
 from collectors.snmp import HC_COLUMNS, STATUS_COLUMNS, SnmpCollector
-from inventory.models import Device, Interface, Platform, Role, SnmpProfile, SnmpVersion
+from inventory.models import Device, Interface, Role, SnmpProfile, SnmpVersion
 
 
 def children_cpu() -> float:
@@ -33,7 +33,7 @@ def children_cpu() -> float:
 def _one_device(interfaces: int) -> tuple[Device, SnmpProfile]:
     """The bench namespace's snmpd (127.0.0.1) as a device listing its ``interfaces`` veth ends."""
     names = [f"b{i}{side}" for i in range(interfaces // 2) for side in "ab"]
-    device = Device(name="bench", role=Role.CORE, platform=Platform.LINUX, site="bench", mgmt_address="127.0.0.1",
+    device = Device(name="bench", role=Role.CORE, platform="linux", site="bench", mgmt_address="127.0.0.1",
                     snmp="bench", interfaces=tuple(Interface(name=n) for n in names))  # fmt: skip
     os.environ["PBENCH_COMMUNITY"] = COMMUNITY
     return device, SnmpProfile(name="bench", version=SnmpVersion.V2C, community="env:PBENCH_COMMUNITY")
@@ -172,7 +172,7 @@ def fleet(rounds: int, devices: int, interfaces: int) -> dict[str, object]:
         Device(
             name=f"d{d}",
             role=Role.CPE,
-            platform=Platform.LINUX,
+            platform="linux",
             site="bench",
             mgmt_address=fleet_address(d),
             snmp="bench",

@@ -53,3 +53,13 @@ def records(server: str, name: str, rtype: str, timeout: float = 3.0, port: int 
         if rrset.rdtype == wanted and rrset.name == request.question[0].name:
             values.update((rdata.to_text().rstrip("."), rrset.ttl) for rdata in rrset)
     return values
+
+
+def soa_serial(answer: set[str]) -> int | None:
+    """The serial of an SOA answer (``mname rname serial refresh retry expire minimum``); None when there is
+    none or it is not a number."""
+    for value in answer:
+        fields = value.split()
+        if len(fields) >= 3 and fields[2].isdigit():
+            return int(fields[2])
+    return None

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv6Address
 from pathlib import Path
@@ -29,6 +29,7 @@ from collectors.snmp_session import MAX_WALK_ROWS, Session, SnmpClient, oid_tupl
 from collectors.snmp_values import interface_name, number
 from collectors.snmp_wire import GETBULK
 from inventory.models import Device, SnmpProfile
+from platforms import SnmpQuirks
 
 __all__ = ["HC_COLUMNS", "STATUS_COLUMNS", "Neighbor", "SnmpCollector", "SystemSample"]
 log = logging.getLogger(__name__)
@@ -37,6 +38,9 @@ SYS_UPTIME = "1.3.6.1.2.1.1.3.0"
 IF_NUMBER = "1.3.6.1.2.1.2.1.0"
 IF_DESCR = "1.3.6.1.2.1.2.2.1.2"
 IF_NAME = "1.3.6.1.2.1.31.1.1.1.1"
+IF_ALIAS = "1.3.6.1.2.1.31.1.1.1.18"
+#: the columns a platform may name its interfaces by (:attr:`platforms.SnmpQuirks.interface_names`)
+NAME_COLUMNS = {"ifName": IF_NAME, "ifDescr": IF_DESCR, "ifAlias": IF_ALIAS}
 
 #: Per-interface columns: field name → OID prefix (ifIndex appended).
 HC_COLUMNS = {
@@ -99,8 +103,10 @@ class SnmpCollector:
         retries: int = 1,
         max_in_flight: int = 64,
         bulk: bool | None = None,
+        quirks: Callable[[Device], SnmpQuirks] | None = None,
     ) -> None:
         self.client = SnmpClient(inventory_dir, timeout, retries, max_in_flight)
+        self.quirks = quirks or (lambda _device: SnmpQuirks())  # each device's platform's (platforms/)
         self.bulk = bulk  # None: chosen per device by walk_columns(); True/False: always walk / always GET
         self._cache: dict[str, _DeviceCache] = {}
         # column -> OID -> its row index, () when outside the column: a fleet's walks return the same OIDs
@@ -110,6 +116,12 @@ class SnmpCollector:
 
     def close(self) -> None:
         self.client.close()
+
+    def _cache_of(self, device: Device) -> _DeviceCache:
+        cache = self._cache.get(device.name)
+        if cache is None:
+            cache = self._cache[device.name] = _DeviceCache(hc=self.quirks(device).hc_counters)
+        return cache
 
     async def poll(self, device: Device, profile: SnmpProfile, interfaces: Iterable[str] | None = None) -> DeviceSample:
         """Poll sysUpTime and the IF-MIB columns of ``interfaces`` (default: all the inventory lists).
@@ -131,7 +143,7 @@ class SnmpCollector:
         start = time.monotonic()
         device = session.device
         names = list(interfaces if interfaces is not None else (i.name for i in device.interfaces))
-        cache = self._cache.setdefault(device.name, _DeviceCache())
+        cache = self._cache_of(device)
         read = None
         if cache.uptime is not None and all(n in cache.index for n in names):
             # the index is known: sysUpTime and ifNumber ride in the columns' first request, and only when they
@@ -309,14 +321,16 @@ class SnmpCollector:
 
     async def _indexes(self, session: Session, names: list[str]) -> dict[str, int]:
         """name → ifIndex of those of ``names`` the device lists (walked again when one is not cached)."""
-        cache = self._cache.setdefault(session.device.name, _DeviceCache())
+        cache = self._cache_of(session.device)
         if any(n not in cache.index for n in names):
             cache.index = await self._interface_index(session)
         return {n: cache.index[n] for n in names if n in cache.index}
 
     async def _interface_index(self, session: Session) -> dict[str, int]:
+        """name -> ifIndex from the first of the platform's name columns the device fills."""
         index: dict[str, int] = {}
-        for column in (IF_NAME, IF_DESCR):
+        for name in self.quirks(session.device).interface_names:
+            column = NAME_COLUMNS[name]
             for oid, value in await session.walk(column, 50):
                 index.setdefault(interface_name(value), int(oid.rsplit(".", 1)[1]))
             if index:

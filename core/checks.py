@@ -316,9 +316,23 @@ def routing(inv: Inventory, facts: dict[str, DeviceFacts]) -> list[Result]:
     return out
 
 
-def config_drift(inv: Inventory, device: str, now: str | None, before: str | None) -> Result:
+def config_drift(
+    inv: Inventory, device: str, now: str | None, before: str | None, withheld: str | None = None
+) -> Result:
     dev = inv.device(device)
     loc = location_of(inv, dev)
+    if withheld is not None:
+        return Result(
+            "config.backup",
+            loc,
+            device,
+            "running-config",
+            Status.WARN,
+            f"konfigurasi tidak disimpan: aturan penyembunyian rahasia platform {withheld} belum ada",
+            f"configuration not stored: platform {withheld} has no rules to hide its secrets",
+            f"tulis aturan penyembunyian rahasia di modul platform {withheld}; tanpa itu kata sandi ikut tersimpan",
+            f"write the redaction rules in platform module {withheld}; without them passwords would be stored",
+        )
     if now is None:
         return _r("config.backup", loc, device, "running-config", Status.SKIP, "tidak dapat diambil", "not fetched")
     if before is None:
@@ -424,8 +438,8 @@ def evaluate(
         out += reachability(inv, d)
         out.append(uptime(inv, d, before.get(name)))
         out += health(inv, d, th)
-        if str(inv.device(name).platform) != "linux" or d.config is not None:
-            out.append(config_drift(inv, name, d.config, configs_before.get(name)))
+        if d.backs_up or d.config is not None:
+            out.append(config_drift(inv, name, d.config, configs_before.get(name), d.config_withheld))
     out += links(inv, facts, before, th)
     out += routing(inv, facts)
     out += dns(dns_facts)

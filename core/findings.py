@@ -72,7 +72,10 @@ class DeviceFacts:
     routes: list[str] | None = None  # selected (installed) prefixes
     ospf_full: list[str] | None = None  # interfaces with a Full OSPF neighbor
     disk_used_pct: float | None = None
-    config: str | None = None  # normalized running configuration
+    config: str | None = None  # normalized running configuration, secrets hidden
+    backs_up: bool = False  # the platform has a configuration to back up (a server has none)
+    #: why a configuration read was not kept: the platform's secret rules are unknown (``platforms/``)
+    config_withheld: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

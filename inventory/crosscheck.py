@@ -6,7 +6,7 @@ Pure: takes the located, individually valid objects and returns problems; no I/O
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
 from typing import Any
 
@@ -20,9 +20,14 @@ Network = IPv4Network | IPv6Network
 
 
 # size: one pass over the inventory with every cross-reference rule beside the others
-def cross_check(items: dict[str, list[Located]], invalid: Mapping[str, set[str]] | None = None) -> list[Problem]:
-    """Duplicate names and references to what is not defined. A reference to an object that is defined but
-    invalid (``invalid``: section -> names, its own problem already reported) is not reported again."""
+def cross_check(
+    items: dict[str, list[Located]],
+    invalid: Mapping[str, set[str]] | None = None,
+    platforms: Collection[str] | None = None,
+) -> list[Problem]:
+    """Duplicate names, references to what is not defined, and platforms the registry has no module for
+    (``platforms``; None: not checked). A reference to an object that is defined but invalid (``invalid``:
+    section -> names, its own problem already reported) is not reported again."""
     problems: list[Problem] = []
     invalid = invalid or {}
     names: dict[str, dict[str, Located]] = {}
@@ -60,6 +65,17 @@ def cross_check(items: dict[str, list[Located]], invalid: Mapping[str, set[str]]
         ref(item, ("opd",), subject, "opds", dev.opd)
         ref(item, ("snmp",), subject, "snmp", dev.snmp)
         ref(item, ("ssh",), subject, "ssh", dev.ssh)
+        if platforms is not None and dev.platform not in platforms:
+            close = difflib.get_close_matches(dev.platform, list(platforms), n=1)
+            hint = f"did you mean '{close[0]}'?" if close else f"known: {', '.join(sorted(platforms))}"
+            problems.append(
+                _at(
+                    item,
+                    "platform",
+                    message=f"{subject}: platform '{dev.platform}' has no module in the platform registry ({hint}); "
+                    "an agency's own platform is a module in a folder named by platform_dirs in pantau.yml",
+                )
+            )
         seen: set[str] = set()
         for i, iface in enumerate(dev.interfaces):
             if iface.name in seen:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import UnionType
@@ -92,8 +92,9 @@ def inventory_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.suffix in (".yml", ".yaml") and p.is_file())
 
 
-def load_inventory(directory: Path) -> Inventory:
-    """Load and cross-check the inventory in ``directory``.
+def load_inventory(directory: Path, platforms: Collection[str] | None = None) -> Inventory:
+    """Load and cross-check the inventory in ``directory``; every device's platform must be one of
+    ``platforms`` (the registry's names; None: any well-formed name, for tools that talk to no device).
 
     Raises:
         InventoryLoadError: with every problem found, each at its file and line.
@@ -141,7 +142,7 @@ def load_inventory(directory: Path) -> Inventory:
     if unreadable:  # what those files define is unknown: checks across files would only cascade
         problems.append(Problem(str(directory), 0, "checks across files are made once every file can be read"))
     else:
-        problems.extend(cross_check(located, invalid))
+        problems.extend(cross_check(located, invalid, platforms))
     if problems:
         raise InventoryLoadError(directory, problems)
 

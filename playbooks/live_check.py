@@ -7,11 +7,10 @@ import asyncio
 import importlib
 import logging
 from ipaddress import IPv4Address
-from pathlib import Path
 
 from collectors.arp import on_link_interface, probe
 from collectors.errors import CollectorError, ProbeError
-from collectors.icmp import IcmpProber
+from collectors.probes import Probes
 from core.topology import gateway_of
 from inventory.ipam import Address
 from inventory.models import Inventory, Prefix
@@ -20,14 +19,14 @@ from store.allocations import LiveCheck, Sighting
 log = logging.getLogger(__name__)
 
 
-def network_live_check(inv: Inventory, inventory_dir: Path, snmp_timeout: float = 1.0) -> LiveCheck:
+def network_live_check(inv: Inventory, probes: Probes, snmp_timeout: float = 1.0) -> LiveCheck:
     """ICMP echo to the candidate, then the gateway's ARP entry for it over SNMP (after that echo made the
     gateway resolve it); when this host is on the candidate's segment, also an ARP probe (RFC 5227), which
     sees hosts that ignore ICMP. In use = it answered ICMP or the ARP probe, or the gateway resolved its MAC
     just now."""
 
     def check(prefix: Prefix, address: Address) -> Sighting | None:
-        return asyncio.run(_check(inv, inventory_dir, prefix, address, snmp_timeout))
+        return asyncio.run(_check(inv, probes, prefix, address, snmp_timeout))
 
     return check
 
@@ -47,10 +46,8 @@ def _arp_probe(address: Address) -> tuple[str, str] | None:
     return None if mac is None else (iface, mac)
 
 
-async def _check(
-    inv: Inventory, inventory_dir: Path, prefix: Prefix, address: Address, timeout: float
-) -> Sighting | None:
-    prober = IcmpProber(count=2, interval=0.05, timeout=0.5)
+async def _check(inv: Inventory, probes: Probes, prefix: Prefix, address: Address, timeout: float) -> Sighting | None:
+    prober = probes.icmp(count=2, interval=0.05, timeout=0.5)
     try:
         # pysnmp takes ~0.4 s to import: do it while the echo requests wait for their 0.5 s timeout
         result, arp, _ = await asyncio.gather(
@@ -60,9 +57,6 @@ async def _check(
         )
     finally:
         prober.close()
-    # imported here, not at the top: pysnmp takes ~0.4 s, loaded in a thread while the echoes wait above
-    from collectors.snmp import SnmpCollector  # noqa: PLC0415 (loaded in a thread while the echoes wait, above)
-
     if arp is not None:
         return Sighting(f"arp-probe on {arp[0]}", arp[1])
     answered = result[str(address)].received > 0
@@ -72,7 +66,7 @@ async def _check(
     if gateway is not None:
         device = inv.device(gateway[0])
         if device.snmp is not None:
-            collector = SnmpCollector(inventory_dir, timeout=timeout, retries=1)
+            collector = probes.snmp(timeout=timeout, retries=1)  # pysnmp: loaded in a thread above
             try:
                 neighbor = await collector.neighbor(device, inv.snmp_profile(device.snmp), gateway[1], address)
             except CollectorError:

@@ -15,7 +15,7 @@ from core.sop import SOP_STEP, StepTiming
 from exporters.sla_report import render_sla
 from inventory.models import Inventory, Link
 from playbooks.documents import letterhead, write_document
-from playbooks.effectors.notify import send
+from playbooks.effectors.notify import Notifier
 from playbooks.errors import require_opd
 from playbooks.triage.decide import Diagnosis
 from store.tickets import StepRecord, Tickets
@@ -55,15 +55,8 @@ def pack_text(pack: dict[str, Any]) -> str:
     )
 
 
-def notify(config: Any, event: str, payload: dict[str, Any]) -> int:
-    """Tell the configured webhooks and Telegram (``config``: the agent's); how many took it."""
-    if config.notify.webhooks or config.notify.telegram:
-        return send(config, event, payload, config.inventory_dir)
-    return 0
-
-
 def open_ticket(
-    config: Any,
+    notifier: Notifier,
     tickets: Tickets,
     inv: Inventory,
     complaint: Mapping[str, str | None],
@@ -75,20 +68,17 @@ def open_ticket(
     opd = require_opd(inv, complaint.get("opd") or "", field)
     channel, reporter, text = (complaint.get(k) or "" for k in ("channel", "reporter", "text"))
     number = tickets.open(opd, channel, reporter, text, complaint.get("ref") or None, by)
-    notify(
-        config, "ticket.open", {"ticket": number, "opd": opd, "channel": channel, "reporter": reporter, "text": text}
-    )
+    notifier.send("ticket.open", {"ticket": number, "opd": opd, "channel": channel, "reporter": reporter, "text": text})
     return number
 
 
 def record_step(
-    config: Any, tickets: Tickets, number: int, step: str, by: str, text: str, **changes: Any
+    notifier: Notifier, tickets: Tickets, number: int, step: str, by: str, text: str, **changes: Any
 ) -> StepTiming:
     """Record a SOP 15 step on the ticket; a step over its allowance is notified."""
     timing = tickets.record(number, step, by, text, **changes)
     if timing.breached:
-        notify(
-            config,
+        notifier.send(
             "ticket.breach",
             {
                 "ticket": number,
@@ -101,20 +91,21 @@ def record_step(
 
 
 def attach_triage(
-    config: Any, tickets: Tickets, number: int, diagnosis: Diagnosis, seconds: float, by: str
+    notifier: Notifier, tickets: Tickets, number: int, diagnosis: Diagnosis, seconds: float, by: str
 ) -> StepTiming:
     """SOP 15 steps 2-3 on the ticket: the triage's verdict and its evidence."""
     data = diagnosis.to_json(seconds)
-    return record_step(config, tickets, number, "triage", by, evidence_text(data), verdict=data["verdict"])
+    return record_step(notifier, tickets, number, "triage", by, evidence_text(data), verdict=data["verdict"])
 
 
-def escalate(config: Any, tickets: Tickets, number: int, link: Link, diagnosis: Diagnosis, by: str) -> StepTiming:
+def escalate(
+    notifier: Notifier, tickets: Tickets, number: int, link: Link, diagnosis: Diagnosis, by: str
+) -> StepTiming:
     """SOP 15 step 4: hand the ticket to the link's provider with the fresh evidence pack, and notify."""
     text = f"eskalasi ke {link.provider}, sirkuit {link.circuit_id}, kontak {link.provider_contact or '-'}"
     text += f"\nverdict saat eskalasi: {diagnosis.verdict.value}\n{pack_text(diagnosis.pack)}"
-    timing = record_step(config, tickets, number, "escalate", by, text)
-    notify(
-        config,
+    timing = record_step(notifier, tickets, number, "escalate", by, text)
+    notifier.send(
         "ticket.escalate",
         {
             "ticket": number,

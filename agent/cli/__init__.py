@@ -19,9 +19,9 @@ import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
-from agent.cli.lang import error_text, label, say, set_language
-from agent.config import load_config
 from agent.errors import AgentError
+from agent.lang import error_text, label, say, set_language
+from agent.wiring import configuration
 from collectors.errors import CollectorError
 from core.errors import RuleError
 from inventory.errors import InventoryError, InventoryLoadError
@@ -107,7 +107,7 @@ def _language(argv: list[str]) -> list[str]:
         lang = os.environ.get("PANTAU_LANG")
     if lang is None:
         try:  # the file the command will read: --config's, else the default
-            lang = load_config(_config_path(argv)).lang
+            lang = configuration(_config_path(argv)).lang
         except AgentError:  # an invalid configuration is the command's to report
             lang = "id"
     try:

@@ -1,5 +1,5 @@
-"""What every command group shares: the consoles, the options, loading the configuration, and local time
-for display. (Nothing here opens the store: ``pantau inventory`` starts without a database driver.)"""
+"""What every command group shares: the consoles, the options, the App a command works with (built by
+:mod:`agent.wiring`, which opens what is asked for, when it is asked for), and local time for display."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.console import Console
 
-from agent.config import Config, load_config
+from agent import wiring
+from agent.wiring import App
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
@@ -24,8 +25,9 @@ StateOption = Annotated[Path | None, typer.Option("--state-dir", help="state dir
 JsonOption = Annotated[bool, typer.Option("--json", help="machine-readable output")]
 
 
-def config(path: Path | None, **overrides: Any) -> Config:
-    return load_config(path, overrides=overrides)
+def wired(path: Path | None, **overrides: Any) -> App:
+    """The App of a command: its ``--config`` file and the options it was given (None: not given)."""
+    return wiring.app(path, **overrides)
 
 
 def local(dt: datetime | None, tz: str) -> str:

@@ -11,8 +11,8 @@ from typing import Annotated
 import typer
 
 from agent.cli.common import out
-from agent.cli.lang import say
 from agent.errors import AgentError
+from agent.lang import say
 
 app = typer.Typer()
 SKELETON = Path(__file__).resolve().parent.parent / "skeleton"

@@ -10,10 +10,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from agent.cli.common import ConfigOption, JsonOption, config, err, out
-from agent.cli.lang import error_text, label, say
+from agent.cli.common import ConfigOption, JsonOption, err, out, wired
 from agent.errors import AgentError
-from inventory.loader import load_inventory
+from agent.lang import error_text, label, say
 from inventory.models import Inventory, InventoryFile
 from inventory.secrets import unresolved_secrets
 
@@ -23,7 +22,7 @@ DirArgument = Annotated[Path | None, typer.Argument(help="inventory folder (defa
 
 
 def _inventory(directory: Path | None, path: Path | None) -> Inventory:
-    return load_inventory(config(path, inventory=directory).inventory_dir)
+    return wired(path, inventory=directory).inventory
 
 
 @inventory_app.command("validate")
@@ -37,8 +36,8 @@ def inventory_validate(
 
     Every secret reference is resolved once (and dropped): one that cannot be is a warning naming the
     profile, or with --strict an error."""
-    cfg = config(config_path, inventory=directory)
-    inv = load_inventory(cfg.inventory_dir)
+    deps = wired(config_path, inventory=directory)
+    cfg, inv = deps.config, deps.inventory
     secrets = unresolved_secrets(inv.credentials, cfg.inventory_dir)
     counts = {name: len(getattr(inv, name)) for name in ("sites", "opds", "devices", "links", "prefixes", "zones")}
     if as_json:

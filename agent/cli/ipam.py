@@ -10,8 +10,8 @@ import typer
 from rich.table import Table
 
 from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOption, local, out
-from agent.cli.lang import say
 from agent.cli.playbooks import setup
+from agent.lang import say
 from inventory.ipam import parse_address, prefix_of, usage
 from inventory.models import Purpose
 from playbooks.engine import operator
@@ -34,7 +34,8 @@ def ipam_show(
     as_json: JsonOption = False,
 ) -> None:
     """Utilization of prefixes: size, reserved, used, conflicts, free; with a prefix, its allocations."""
-    _cfg, inv, store = setup(config_path, inventory, state_dir)
+    deps = setup(config_path, inventory, state_dir)
+    inv, store = deps.inventory, deps.store
     allocations = Allocations(store, inv.prefixes)
     chosen = (
         [p for p in inv.prefixes if p.name == prefix]
@@ -88,7 +89,8 @@ def ipam_history(
     as_json: JsonOption = False,
 ) -> None:
     """Every allocation and release of ADDRESS (who, when, for which OPD and server), and conflicts seen there."""
-    cfg, inv, store = setup(config_path, inventory, state_dir)
+    deps = setup(config_path, inventory, state_dir)
+    cfg, inv, store = deps.config, deps.inventory, deps.store
     addr = parse_address(address)
     pfx = prefix_of(inv, addr)
     allocations = Allocations(store, inv.prefixes)
@@ -149,7 +151,8 @@ def conflicts_list(
     as_json: JsonOption = False,
 ) -> None:
     """The open conflicts: addresses IPAM skips until someone clears them."""
-    cfg, _inv, store = setup(config_path, inventory, state_dir)
+    deps = setup(config_path, inventory, state_dir)
+    cfg, store = deps.config, deps.store
     found = conflicts.open_conflicts(store)
     rows = [
         {"address": c.address, "prefix": c.prefix, "mac": c.mac, "seen_by": c.detected_by,
@@ -179,11 +182,12 @@ def conflicts_clear(
 ) -> None:
     """Clear the conflict of ADDRESS after checking live (ICMP, the gateway's ARP table, an ARP probe) that
     nobody answers there any more; then IPAM may hand it out again."""
-    cfg, inv, store = setup(config_path, inventory, state_dir)
+    deps = setup(config_path, inventory, state_dir)
+    cfg, inv, store = deps.config, deps.inventory, deps.store
     addr = parse_address(address)
     if not conflicts.open_conflicts(store, str(addr)):
         raise RunError(f"{addr} has no open conflict; pantau ipam conflicts list shows those there are")
-    seen = network_live_check(inv, cfg.inventory_dir, cfg.poll.snmp_timeout)(prefix_of(inv, addr), addr)
+    seen = network_live_check(inv, deps.probes, cfg.poll.snmp_timeout)(prefix_of(inv, addr), addr)
     if seen is not None:
         raise RunError(
             f"{addr} still answers ({seen.how}, MAC {seen.mac or 'unknown'}); nothing cleared: find that host "

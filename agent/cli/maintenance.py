@@ -17,14 +17,15 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from rich.progress import Progress
 from rich.table import Table
 
-from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOption, err, local, out
-from agent.cli.lang import current, say
+from agent import wiring
+from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOption, err, local, out, wired
 from agent.cli.sla import report_sla
-from agent.config import Config, load_config
+from agent.config import Config
+from agent.lang import current, say
 from agent.maintenance_jobs import FUNCTION, JOBSTORE, jobstore, run_with_reports
 from agent.schedule import crontab
+from agent.wiring import App
 from core.bandwidth import LinkSurvey, reason
-from inventory.loader import load_inventory
 from playbooks.bandwidth import month_survey, write_month_report
 from playbooks.engine import operator
 from playbooks.errors import PlaybookError, require_opd
@@ -32,7 +33,6 @@ from playbooks.maintenance.reports import report_list as listing
 from playbooks.maintenance.reports import review_times, sign
 from playbooks.maintenance.run import check_locations
 from store import maintenance as maintenance_store
-from store.engine import open_store
 
 maintenance_app = typer.Typer(no_args_is_help=True, help="Periodic network maintenance (SOP 05) and its plan.")
 report_app = typer.Typer(no_args_is_help=True, help="Berita Acara reports and their review (OPD, Kasi, Kabid, Kadis).")
@@ -56,11 +56,12 @@ def maintenance_run(
 ) -> None:
     """Run the maintenance checks now (devices in parallel) and write a Berita Acara per location."""
 
-    cfg = load_config(config, overrides={"inventory": inventory, "state_dir": state_dir, "known_hosts": known_hosts})
+    cfg = wiring.configuration(config, inventory=inventory, state_dir=state_dir, known_hosts=known_hosts)
     if lang:
         if any(x not in ("id", "en") for x in lang):
             raise PlaybookError(f"--lang {lang}: choose id or en")
         cfg = cfg.model_copy(update={"maintenance": cfg.maintenance.model_copy(update={"languages": lang})})
+    deps = wiring.build(cfg)
     with Progress(console=err, transient=True, disable=as_json or not err.is_terminal) as bar:
         task = bar.add_task("pemeliharaan", total=None)
 
@@ -70,7 +71,7 @@ def maintenance_run(
         def advance(device: str) -> None:
             bar.update(task, advance=1, description=device)
 
-        run_id, results, files = run_with_reports(cfg, opd or [], "manual", operator(), output, advance, started)
+        run_id, results, files = run_with_reports(deps, opd or [], "manual", operator(), output, advance, started)
     counts = {s: sum(1 for r in results if r.status.value == s) for s in ("pass", "warn", "fail", "skip")}
     if as_json:
         payload = {
@@ -111,9 +112,9 @@ def maintenance_run(
         out.print(f"{say('laporan', 'report')} {f.report_id} {f.number}: {f.paths[0].parent}", markup=False)
 
 
-def _scheduler(cfg: Config) -> Any:
-
-    open_store(cfg.database_url).dispose()  # migrated before APScheduler adds its table beside ours
+def _scheduler(deps: App) -> Any:
+    cfg = deps.config
+    deps.store.dispose()  # migrated before APScheduler adds its table beside ours
     scheduler = BackgroundScheduler(jobstores={JOBSTORE: jobstore(cfg)}, timezone=cfg.timezone)
     scheduler.start(paused=True)  # paused: only to read and write the job store, never to run jobs here
     return scheduler
@@ -130,8 +131,9 @@ def maintenance_schedule(
 ) -> None:
     """Schedule a one-off maintenance; the running agent runs it at that time (kept across restarts)."""
 
-    cfg = load_config(config, overrides={"state_dir": state_dir, "inventory": inventory})
-    check_locations(load_inventory(cfg.inventory_dir), list(opd or []))
+    deps = wired(config, state_dir=state_dir, inventory=inventory)
+    cfg = deps.config
+    check_locations(deps.inventory, list(opd or []))
     tz = ZoneInfo(cfg.timezone)
     try:
         when = datetime.fromisoformat(at).replace(tzinfo=tz)
@@ -139,7 +141,7 @@ def maintenance_schedule(
         raise PlaybookError(f"--at '{at}': write the time as YYYY-MM-DD HH:MM (in {cfg.timezone})") from None
     if when <= datetime.now(tz):
         raise PlaybookError(f"--at {at} is in the past ({cfg.timezone}); choose a later time")
-    scheduler = _scheduler(cfg)
+    scheduler = _scheduler(deps)
     try:
         job = scheduler.add_job(
             FUNCTION,
@@ -172,7 +174,8 @@ def maintenance_schedule(
 def maintenance_list(config: ConfigOption = None, state_dir: StateOption = None, as_json: JsonOption = False) -> None:
     """The plan's next run, scheduled one-off maintenance and the latest runs."""
 
-    cfg = load_config(config, overrides={"state_dir": state_dir})
+    deps = wired(config, state_dir=state_dir)
+    cfg = deps.config
     plan: dict[str, Any] | None = None
     if cfg.maintenance.schedule:
         now = datetime.now(ZoneInfo(cfg.timezone))
@@ -183,7 +186,7 @@ def maintenance_list(config: ConfigOption = None, state_dir: StateOption = None,
             "locations": cfg.maintenance.locations,
             "reference": cfg.maintenance.plan,
         }
-    scheduler = _scheduler(cfg)
+    scheduler = _scheduler(deps)
     try:
         jobs = [
             {
@@ -205,7 +208,7 @@ def maintenance_list(config: ConfigOption = None, state_dir: StateOption = None,
             "scope": r.scope,
             "by": r.by,
         }
-        for r in maintenance_store.newest_runs(open_store(cfg.database_url), 20)
+        for r in maintenance_store.newest_runs(deps.store, 20)
     ]
     if as_json:
         sys.stdout.write(json.dumps({"plan": plan, "scheduled": jobs, "runs": runs}, indent=2) + "\n")
@@ -251,8 +254,7 @@ def maintenance_cancel(
 ) -> None:
     """Cancel a scheduled one-off maintenance."""
 
-    cfg = load_config(config, overrides={"state_dir": state_dir})
-    scheduler = _scheduler(cfg)
+    scheduler = _scheduler(wired(config, state_dir=state_dir))
     try:
         scheduler.remove_job(job, jobstore=JOBSTORE)
     except JobLookupError:
@@ -269,8 +271,7 @@ def maintenance_cancel(
 def report_list(config: ConfigOption = None, state_dir: StateOption = None, as_json: JsonOption = False) -> None:
     """Reports with their review state."""
 
-    cfg = load_config(config, overrides={"state_dir": state_dir})
-    rows = listing(open_store(cfg.database_url))
+    rows = listing(wired(config, state_dir=state_dir).store)
     if as_json:
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return
@@ -295,9 +296,9 @@ def report_sign(
 ) -> None:
     """Record a review step (who and when) and render the report again with it."""
 
-    cfg = load_config(config, overrides={"inventory": inventory, "state_dir": state_dir})
-    store = open_store(cfg.database_url)
-    state, paths = sign(store, load_inventory(cfg.inventory_dir), report, role, name, lang or cfg.maintenance.languages)
+    deps = wired(config, inventory=inventory, state_dir=state_dir)
+    store = deps.store
+    state, paths = sign(store, deps.inventory, report, role, name, lang or deps.config.maintenance.languages)
     if as_json:
         steps = review_times(store, report)
         payload = {"report": report, "state": state, "files": [str(p) for p in paths], "reviews": steps}
@@ -332,11 +333,11 @@ def report_bandwidth(
     """SOP 13's survey: per OPD link, the month's 95th percentile in and out, peak, volume, availability,
     hours above 80 % and the recommendation (upgrade, keep, lower) with its reason, from the stored 5-minute
     rollups."""
-    cfg = load_config(config, overrides={"inventory": inventory, "state_dir": state_dir})
-    inv = load_inventory(cfg.inventory_dir)
+    deps = wired(config, inventory=inventory, state_dir=state_dir)
+    cfg, inv = deps.config, deps.inventory
     if opd is not None:
         require_opd(inv, opd)
-    rows = month_survey(open_store(cfg.database_url), inv, month, cfg.timezone, cfg.bandwidth, opd)
+    rows = month_survey(deps.store, inv, month, cfg.timezone, cfg.bandwidth, opd)
     written = []
     if output is not None:
         written = write_month_report(rows, inv, month, cfg.timezone, cfg.bandwidth, output, current(), opd)

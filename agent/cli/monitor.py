@@ -13,15 +13,13 @@ import typer
 from rich.table import Table
 
 from agent import __version__
-from agent.cli.common import ConfigOption, StateOption, config, err, out
-from agent.cli.lang import say
+from agent.cli.common import ConfigOption, StateOption, err, out, wired
 from agent.daemon import run_agent
 from agent.errors import AgentError
+from agent.lang import say
 from agent.logsetup import configure_logging
 from agent.poller import Agent
-from collectors.snmp import SnmpCollector
 from core.snapshot import Snapshot
-from inventory.loader import load_inventory
 
 app = typer.Typer()
 ListenOption = Annotated[str | None, typer.Option("--listen", help="HOST:PORT for /metrics")]
@@ -41,9 +39,9 @@ def run(
     listen: ListenOption = None,
 ) -> None:
     """Run the agent: poll every OPD link on schedule and serve Prometheus metrics."""
-    cfg = config(config_path, inventory=inventory, state_dir=state_dir, listen=listen)
-    configure_logging(fmt=cfg.log_format)
-    asyncio.run(run_agent(cfg))
+    deps = wired(config_path, inventory=inventory, state_dir=state_dir, listen=listen)
+    configure_logging(fmt=deps.config.log_format)
+    asyncio.run(run_agent(deps))
 
 
 @app.command()
@@ -54,8 +52,7 @@ def links(
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
 ) -> None:
     """One live poll: state, in/out Mbit/s, utilization, RTT and loss of every OPD link."""
-    cfg = config(config_path, inventory=inventory)
-    agent = Agent(cfg, load_inventory(cfg.inventory_dir))
+    agent = Agent(wired(config_path, inventory=inventory))
 
     async def once() -> None:
         agent.start()
@@ -112,8 +109,8 @@ def poll(
     inventory: Annotated[Path | None, typer.Option("--inventory", "-i", help="inventory folder")] = None,
 ) -> None:
     """Poll one device over SNMP and print its raw samples as JSON."""
-    cfg = config(config_path, inventory=inventory)
-    inv = load_inventory(cfg.inventory_dir)
+    deps = wired(config_path, inventory=inventory)
+    cfg, inv = deps.config, deps.inventory
     dev = inv.device(device)
     if dev.snmp is None:
         raise AgentError(f"device '{device}' has no snmp profile in the inventory")
@@ -121,7 +118,7 @@ def poll(
     profile = inv.snmp_profile(dev.snmp)
 
     async def once() -> dict[str, object]:
-        collector = SnmpCollector(cfg.inventory_dir, cfg.poll.snmp_timeout, cfg.poll.snmp_retries)
+        collector = deps.probes.snmp(cfg.poll.snmp_timeout, cfg.poll.snmp_retries)
         try:
             return dataclasses.asdict(await collector.poll(dev, profile))
         finally:

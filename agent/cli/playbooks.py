@@ -11,11 +11,10 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOption, config, err, local, out
-from agent.cli.lang import say
+from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOption, err, local, out, wired
 from agent.config import Config
-from inventory.loader import load_inventory
-from inventory.models import Inventory
+from agent.lang import say
+from agent.wiring import App
 from playbooks.catalog import PLAYBOOKS
 from playbooks.colocate import COLOCATE, ColocationRequest, Services
 from playbooks.decommission import DECOMMISSION, DecommissionRequest
@@ -26,26 +25,25 @@ from playbooks.live_check import network_live_check
 from store import runs
 from store import targets as target_store
 from store.allocations import Allocations
-from store.engine import Store, open_store
+from store.engine import Store
 
 app = typer.Typer()
 runs_app = typer.Typer(no_args_is_help=True, help="Playbook runs: each step's time against its SOP allowance.")
 
 
-def setup(path: Path | None, inventory: Path | None, state_dir: Path | None) -> tuple[Config, Inventory, Store]:
-    """The configuration, the inventory and the store a playbook command works with."""
-    cfg = config(path, inventory=inventory, state_dir=state_dir)
-    inv = load_inventory(cfg.inventory_dir)
-    return cfg, inv, open_store(cfg.database_url)
+def setup(path: Path | None, inventory: Path | None, state_dir: Path | None) -> App:
+    """The App a playbook command works with (its configuration, inventory, store and probes)."""
+    return wired(path, inventory=inventory, state_dir=state_dir)
 
 
-def _runner(cfg: Config, inv: Inventory, store: Store, live_check: bool = True) -> PlaybookRunner:
+def _runner(deps: App, live_check: bool = True) -> PlaybookRunner:
+    cfg, inv, store = deps.config, deps.inventory, deps.store
     services = Services(
         inv,
         cfg.inventory_dir,
         DnsUpdater(inv, cfg.inventory_dir),
         Allocations(store, inv.prefixes),
-        network_live_check(inv, cfg.inventory_dir, cfg.poll.snmp_timeout) if live_check else None,
+        network_live_check(inv, deps.probes, cfg.poll.snmp_timeout) if live_check else None,
     )
     return PlaybookRunner(store, PLAYBOOKS, {"services": services})
 
@@ -150,8 +148,9 @@ def colocate(
     as_json: JsonOption = False,
 ) -> None:
     """SOP 14 steps 7-8: allocate an IP, add DNS forward and reverse (and a subdomain), put it under monitoring."""
-    cfg, inv, store = setup(config_path, inventory, state_dir)
-    runner = _runner(cfg, inv, store, live_check=not no_live_check)
+    deps = setup(config_path, inventory, state_dir)
+    cfg, store = deps.config, deps.store
+    runner = _runner(deps, live_check=not no_live_check)
     by = operator()
     for rec in runner.recover(by):
         err.print(
@@ -173,8 +172,9 @@ def decommission(
     as_json: JsonOption = False,
 ) -> None:
     """Withdraw a server: stop monitoring, delete its DNS records, release its address (all recorded)."""
-    cfg, inv, store = setup(config_path, inventory, state_dir)
-    runner = _runner(cfg, inv, store, live_check=False)
+    deps = setup(config_path, inventory, state_dir)
+    cfg, store = deps.config, deps.store
+    runner = _runner(deps, live_check=False)
     by = operator()
     for rec in runner.recover(by):
         err.print(
@@ -216,7 +216,8 @@ def runs_list(
     as_json: JsonOption = False,
 ) -> None:
     """The newest playbook runs."""
-    cfg = config(config_path, state_dir=state_dir)
+    deps = wired(config_path, state_dir=state_dir)
+    cfg = deps.config
     rows: list[dict[str, Any]] = [
         {
             "id": r.id,
@@ -228,7 +229,7 @@ def runs_list(
             "params": r.params,
             "reason": r.reason,
         }
-        for r in runs.newest(open_store(cfg.database_url), limit)
+        for r in runs.newest(deps.store, limit)
     ]
     if as_json:
         sys.stdout.write(json.dumps(rows, indent=2, default=str) + "\n")
@@ -260,8 +261,9 @@ def runs_show(
     as_json: JsonOption = False,
 ) -> None:
     """One run: each step's time against its Mutu Baku allowance, output and error."""
-    cfg = config(config_path, state_dir=state_dir)
-    data = _print_run(open_store(cfg.database_url), run, cfg.timezone)
+    deps = wired(config_path, state_dir=state_dir)
+    cfg = deps.config
+    data = _print_run(deps.store, run, cfg.timezone)
     if as_json:
         sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
     else:
@@ -276,8 +278,7 @@ def runs_recover(
     as_json: JsonOption = False,
 ) -> None:
     """Compensate runs whose process died mid-run, and retry failed compensations."""
-    cfg, inv, store = setup(config_path, inventory, state_dir)
-    results = _runner(cfg, inv, store, live_check=False).recover(operator())
+    results = _runner(setup(config_path, inventory, state_dir), live_check=False).recover(operator())
     if as_json:
         rows = [{"run": rec.run_id, "state": rec.state, "reason": rec.reason} for rec in results]
         sys.stdout.write(json.dumps({"recovered": rows}, indent=2) + "\n")
@@ -291,8 +292,9 @@ def runs_recover(
 @app.command()
 def targets(config_path: ConfigOption = None, state_dir: StateOption = None, as_json: JsonOption = False) -> None:
     """Servers registered for monitoring by playbooks (probed by the agent with the inventory's targets)."""
-    cfg = config(config_path, state_dir=state_dir)
-    rows = target_store.all_targets(open_store(cfg.database_url))
+    deps = wired(config_path, state_dir=state_dir)
+    cfg = deps.config
+    rows = target_store.all_targets(deps.store)
     if as_json:
         sys.stdout.write(json.dumps([r.__dict__ for r in rows], indent=2, default=str) + "\n")
         return

@@ -11,12 +11,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOption, out
-from agent.cli.lang import current, say
-from agent.config import load_config
-from inventory.loader import load_inventory
+from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOption, out, wired
+from agent.lang import current, say
 from playbooks.tickets import month_report, write_sla_report
-from store.engine import open_store
 from store.tickets import Tickets
 
 
@@ -32,11 +29,12 @@ def report_sla(
 ) -> None:
     """SOP 15's month: tickets per OPD and cause, each step's time against its allowance, the breaches, and
     the time to restore (median, 90th percentile)."""
-    cfg = load_config(config, overrides={"inventory": inventory, "state_dir": state_dir})
-    report = month_report(Tickets(open_store(cfg.database_url)), month, cfg.timezone)
+    deps = wired(config, inventory=inventory, state_dir=state_dir)
+    cfg = deps.config
+    report = month_report(Tickets(deps.store), month, cfg.timezone)
     written = []
     if output is not None:
-        written = write_sla_report(report, load_inventory(cfg.inventory_dir), output, current())
+        written = write_sla_report(report, deps.inventory, output, current())
     if as_json:
         sys.stdout.write(json.dumps(report | {"paths": [str(p) for p in written]}, indent=2) + "\n")
         return

@@ -15,20 +15,15 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOption, err, local, out
-from agent.cli.lang import say
+from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOption, err, local, out, wired
 from agent.cli.sla import report_sla
-from agent.config import Config, load_config
+from agent.lang import say
+from agent.wiring import App
 from core.period import month_bounds
 from core.sop import SOP_STEP
-from core.topology import opd_of
-from inventory.errors import UnknownName
-from inventory.loader import load_inventory
 from playbooks.engine import operator
 from playbooks.tickets import attach_triage, escalate, open_ticket, pack_text, record_step
-from playbooks.triage.run import diagnose
-from store import targets
-from store.engine import Store, open_store
+from playbooks.triage.decide import Diagnosis
 from store.tickets import Tickets
 
 ticket_app = typer.Typer(no_args_is_help=True, help="SOP 15 tickets: complaint to result, each step timed.")
@@ -38,39 +33,10 @@ COLORS = {"no-fault-found": "green", "congestion": "yellow", "dns-or-service": "
 app = typer.Typer()
 
 
-def _registered_opd(store: Store, what: str) -> str | None:
-    """The OPD of a server a playbook registered, by its name, short name or address."""
-    for target in targets.all_targets(store):
-        if what in (target.name, target.name.split(".")[0], target.address) and target.opd:
-            return target.opd
-    return None
-
-
-def run_triage(cfg: Config, what: str) -> tuple[Any, float]:
+def run_triage(deps: App, what: str) -> tuple[Diagnosis, float]:
     """The diagnosis of the OPD ``what`` names (its slug, an address or host name, or a colocated server)."""
-    inv = load_inventory(cfg.inventory_dir)
-    store = open_store(cfg.database_url)
-    try:
-        try:
-            opd = opd_of(inv, what)
-        except UnknownName:
-            registered = _registered_opd(store, what)  # a colocated server's name
-            if registered is None:
-                raise
-            opd = registered
-        return asyncio.run(
-            diagnose(
-                inv,
-                cfg.inventory_dir,
-                opd,
-                store,
-                timeout=cfg.poll.snmp_timeout,
-                tz=cfg.timezone,
-                thresholds=cfg.health,
-            )
-        )
-    finally:
-        store.dispose()
+    triage = deps.triage
+    return asyncio.run(triage.diagnose(triage.opd_of(what)))
 
 
 @app.command()
@@ -85,14 +51,14 @@ def triage(
 
     Exit code: 0 no fault found, 1 a fault found (the verdict names it), 2 could not triage (the message
     says why)."""
-    cfg = load_config(config, overrides={"inventory": inventory, "state_dir": state_dir})
+    deps = wired(config, inventory=inventory, state_dir=state_dir)
     with err.status(
         say(
             f"triage {opd}: memeriksa uplink, link, router, DNS dan jalur ...",
             f"triage {opd}: checking the uplink, the links, the router, DNS and the path ...",
         )
     ):
-        diagnosis, seconds = run_triage(cfg, opd)
+        diagnosis, seconds = run_triage(deps, opd)
     code = 0 if diagnosis.verdict.value == "no-fault-found" else 1
     if as_json:
         sys.stdout.write(json.dumps(diagnosis.to_json(seconds), indent=2, ensure_ascii=False) + "\n")
@@ -116,10 +82,9 @@ def triage(
     raise typer.Exit(code)
 
 
-def _tickets(config: Path | None, state_dir: Path | None, inventory: Path | None = None) -> tuple[Config, Any]:
-
-    cfg = load_config(config, overrides={"state_dir": state_dir, "inventory": inventory})
-    return cfg, Tickets(open_store(cfg.database_url))
+def _tickets(config: Path | None, state_dir: Path | None, inventory: Path | None = None) -> tuple[App, Tickets]:
+    deps = wired(config, state_dir=state_dir, inventory=inventory)
+    return deps, Tickets(deps.store)
 
 
 def _timing_line(step: str, timing: Any) -> str:
@@ -131,9 +96,10 @@ def _timing_line(step: str, timing: Any) -> str:
     return f"{step}: {timing.seconds / 60:.1f} {say('dari', 'of')} {allowed} — {verdict}"
 
 
-def _step(cfg: Config, tickets: Any, ticket: int, step: str, text: str, as_json: bool = False, **changes: Any) -> None:
-
-    _said(ticket, step, record_step(cfg, tickets, ticket, step, operator(), text, **changes), as_json)
+def _step(
+    deps: App, tickets: Tickets, ticket: int, step: str, text: str, as_json: bool = False, **changes: Any
+) -> None:
+    _said(ticket, step, record_step(deps.notifier, tickets, ticket, step, operator(), text, **changes), as_json)
 
 
 def _said(ticket: int, step: str, timing: Any, as_json: bool) -> None:
@@ -158,9 +124,9 @@ def ticket_open(
 ) -> None:
     """SOP 15 step 1: record a complaint (Aduan)."""
 
-    cfg, tickets = _tickets(config, state_dir, inventory)
+    deps, tickets = _tickets(config, state_dir, inventory)
     complaint = {"opd": opd, "channel": channel, "reporter": reporter, "text": text, "ref": ref}
-    ticket = open_ticket(cfg, tickets, load_inventory(cfg.inventory_dir), complaint, operator())
+    ticket = open_ticket(deps.notifier, tickets, deps.inventory, complaint, operator())
     if as_json:
         sys.stdout.write(json.dumps({"ticket": ticket, "opd": opd, "state": "open"}) + "\n")
     else:
@@ -176,8 +142,8 @@ def ticket_assign(
     as_json: JsonOption = False,
 ) -> None:
     """SOP 15 step 2: assign a technician (10 minutes allowed)."""
-    cfg, tickets = _tickets(config, state_dir)
-    _step(cfg, tickets, ticket, "assign", f"ditugaskan kepada {to}", as_json, assignee=to)
+    deps, tickets = _tickets(config, state_dir)
+    _step(deps, tickets, ticket, "assign", f"ditugaskan kepada {to}", as_json, assignee=to)
 
 
 @ticket_app.command("triage")
@@ -189,10 +155,10 @@ def ticket_triage(
 ) -> None:
     """Run triage for the ticket's OPD and attach the verdict and its evidence."""
 
-    cfg, tickets = _tickets(config, state_dir, inventory)
+    deps, tickets = _tickets(config, state_dir, inventory)
     opd = tickets.show(ticket)["opd"]
-    diagnosis, seconds = run_triage(cfg, opd)
-    _said(ticket, "triage", attach_triage(cfg, tickets, ticket, diagnosis, seconds, operator()), False)
+    diagnosis, seconds = run_triage(deps, opd)
+    _said(ticket, "triage", attach_triage(deps.notifier, tickets, ticket, diagnosis, seconds, operator()), False)
     out.print(f"{diagnosis.verdict.value}: {diagnosis.summary}\n{diagnosis.next_step}", markup=False)
 
 
@@ -207,11 +173,11 @@ def ticket_escalate(
     """SOP 15 step 4: hand over to the provider of the OPD's link (from the inventory), with a fresh evidence
     pack: outage start, last good period, port state, flaps, and the last hour's loss timeline."""
 
-    cfg, tickets = _tickets(config, state_dir, inventory)
+    deps, tickets = _tickets(config, state_dir, inventory)
     opd = tickets.show(ticket)["opd"]
-    link = load_inventory(cfg.inventory_dir).link_of(opd)
-    diagnosis, _ = run_triage(cfg, opd)
-    _said(ticket, "escalate", escalate(cfg, tickets, ticket, link, diagnosis, operator()), as_json)
+    link = deps.inventory.link_of(opd)
+    diagnosis, _ = run_triage(deps, opd)
+    _said(ticket, "escalate", escalate(deps.notifier, tickets, ticket, link, diagnosis, operator()), as_json)
 
 
 @ticket_app.command("progress")
@@ -223,8 +189,8 @@ def ticket_progress(
     as_json: JsonOption = False,
 ) -> None:
     """SOP 15 steps 5-6: report progress (10 minutes each)."""
-    cfg, tickets = _tickets(config, state_dir)
-    _step(cfg, tickets, ticket, "progress", text, as_json)
+    deps, tickets = _tickets(config, state_dir)
+    _step(deps, tickets, ticket, "progress", text, as_json)
 
 
 @ticket_app.command("resolve")
@@ -236,8 +202,8 @@ def ticket_resolve(
     as_json: JsonOption = False,
 ) -> None:
     """SOP 15 steps 8-9: the repair is done; report the result."""
-    cfg, tickets = _tickets(config, state_dir)
-    _step(cfg, tickets, ticket, "resolve", text, as_json)
+    deps, tickets = _tickets(config, state_dir)
+    _step(deps, tickets, ticket, "resolve", text, as_json)
 
 
 @ticket_app.command("show")
@@ -248,7 +214,8 @@ def ticket_show(
     as_json: JsonOption = False,
 ) -> None:
     """A ticket's steps, each against its SOP 15 allowance; an overdue step is shown."""
-    cfg, tickets = _tickets(config, state_dir)
+    deps, tickets = _tickets(config, state_dir)
+    cfg = deps.config
     data = tickets.show(ticket)
     if as_json:
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
@@ -293,7 +260,8 @@ def ticket_list(
     as_json: JsonOption = False,
 ) -> None:
     """Tickets, newest first."""
-    cfg, tickets = _tickets(config, state_dir)
+    deps, tickets = _tickets(config, state_dir)
+    cfg = deps.config
     rows = tickets.list(None if month is None else month_bounds(month, cfg.timezone))
     if as_json:
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")

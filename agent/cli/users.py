@@ -9,13 +9,12 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from agent.cli.common import ConfigOption, JsonOption, StateOption, local, out
-from agent.cli.lang import say
-from agent.config import load_config
+from agent.cli.common import ConfigOption, JsonOption, StateOption, local, out, wired
+from agent.lang import say
 from agent.web.auth import ROLES, hash_password
 from core.errors import RuleError
 from store import users
-from store.engine import Store, open_store
+from store.engine import Store
 
 user_app = typer.Typer(no_args_is_help=True, help="Users of the status page and their roles.")
 PasswordStdin = Annotated[
@@ -24,8 +23,8 @@ PasswordStdin = Annotated[
 
 
 def _store(config: ConfigOption, state_dir: StateOption) -> tuple[str, Store]:
-    cfg = load_config(config, overrides={"state_dir": state_dir})
-    return cfg.timezone, open_store(cfg.database_url)
+    deps = wired(config, state_dir=state_dir)
+    return deps.config.timezone, deps.store
 
 
 def _password(from_stdin: bool) -> str:

@@ -66,7 +66,9 @@ async def tickets(request: Request) -> Response:
     if request.method == "POST":
         form = await site.checked_form(request, s, "ticket")
         try:
-            number = await run_in_threadpool(open_ticket, site.cfg, Tickets(site.store), site.inv, form, s.user, "opd")
+            number = await run_in_threadpool(
+                open_ticket, site.app.notifier, Tickets(site.store), site.inv, form, s.user, "opd"
+            )
             log.info("ticket %d opened by %s", number, s.user)
             return RedirectResponse("/tickets", status_code=303)
         except (RuleError, PlaybookError) as exc:
@@ -99,15 +101,17 @@ async def ticket_step(request: Request) -> Response:
             opd = (await run_in_threadpool(book.show, number))["opd"]
             diagnosis, seconds = await site.diagnose(opd)
             if step == "triage":
-                await run_in_threadpool(attach_triage, site.cfg, book, number, diagnosis, seconds, s.user)
+                await run_in_threadpool(attach_triage, site.app.notifier, book, number, diagnosis, seconds, s.user)
             else:
-                await run_in_threadpool(escalate, site.cfg, book, number, site.inv.link_of(opd), diagnosis, s.user)
+                await run_in_threadpool(
+                    escalate, site.app.notifier, book, number, site.inv.link_of(opd), diagnosis, s.user
+                )
         else:
             changes = {"assignee": form.get("assignee", "").strip() or s.user} if step == "assign" else {}
             text = form.get("text", "")
             if step == "assign":
                 text = text or f"ditugaskan kepada {changes['assignee']}"
-            await run_in_threadpool(record_step, site.cfg, book, number, step, s.user, text, **changes)
+            await run_in_threadpool(record_step, site.app.notifier, book, number, step, s.user, text, **changes)
     except RuleError as exc:
         shown = await run_in_threadpool(book.show, number)
         return site.page("ticket.html.j2", 409, s=s, t=shown, may_ticket=True, error=str(exc))

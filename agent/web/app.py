@@ -13,12 +13,10 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from agent.config import Config
 from agent.web import acts, login, pages
 from agent.web.site import HEADERS, HERE, Forbidden, LoginNeeded, Site, login_needed, site_of
+from agent.wiring import App
 from core.snapshot import Snapshot
-from inventory.models import Inventory
-from store.engine import Store
 from store.errors import NotFound
 
 
@@ -30,12 +28,10 @@ async def not_found(request: Request, exc: Exception) -> Response:
     return PlainTextResponse(site_of(request).say(str(exc)), status_code=404, headers=HEADERS)
 
 
-def create_app(
-    cfg: Config, store: Store, inv: Inventory, snapshot: Callable[[], Snapshot], since: Callable[[], dict[str, float]]
-) -> Starlette:
-    """The status page of one agent: ``snapshot()`` and ``since()`` give the latest poll and when each link
-    entered its state; ``store`` keeps users, sessions and tickets."""
-    app = Starlette(
+def create_app(app: App, snapshot: Callable[[], Snapshot], since: Callable[[], dict[str, float]]) -> Starlette:
+    """The status page of one agent (``app``: its configuration, inventory, store and triage): ``snapshot()``
+    and ``since()`` give the latest poll and when each link entered its state."""
+    page = Starlette(
         routes=[
             Route("/", pages.board),
             Route("/login", login.login, methods=["GET", "POST"]),
@@ -52,5 +48,5 @@ def create_app(
         ],
         exception_handlers={Forbidden: forbidden, NotFound: not_found, LoginNeeded: login_needed},
     )
-    app.state.site = Site(cfg, store, inv, snapshot, since)
-    return app
+    page.state.site = Site(app, snapshot, since)
+    return page

@@ -20,7 +20,6 @@ from playbooks.errors import PlaybookError
 from playbooks.maintenance.reports import report_list
 from playbooks.maintenance.reports import sign as sign_report
 from playbooks.tickets import pack_text
-from playbooks.triage.run import recorded_pack
 from store import links as link_store
 from store.errors import NotFound
 
@@ -63,7 +62,7 @@ def _link(site: Site, name: str) -> Link:
 
 
 def _pack(site: Site, link: Link) -> dict[str, object]:
-    return recorded_pack(site.store, link, site.snapshot(), site.cfg.timezone, site.cfg.health)
+    return site.app.triage.recorded_pack(link, site.snapshot())
 
 
 async def link(request: Request) -> Response:

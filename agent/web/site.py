@@ -19,14 +19,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from agent.cli.lang import error_text
-from agent.config import Config
+from agent.lang import error_text
 from agent.web.auth import LoginBrake, may, token_digest
 from agent.web.views import link_rows
+from agent.wiring import App
 from core.snapshot import Snapshot
 from inventory.models import Inventory
 from playbooks.triage.decide import Diagnosis
-from playbooks.triage.run import diagnose
 from store import links as link_store
 from store import users
 from store.engine import Store
@@ -57,15 +56,9 @@ class Site:
     """One agent's status page: ``snapshot()`` and ``since()`` give the latest poll and when each link
     entered its state; ``store`` keeps users, sessions and tickets."""
 
-    def __init__(
-        self,
-        cfg: Config,
-        store: Store,
-        inv: Inventory,
-        snapshot: Callable[[], Snapshot],
-        since: Callable[[], dict[str, float]],
-    ) -> None:
-        self.cfg, self.store, self.inv, self.snapshot, self.since = cfg, store, inv, snapshot, since
+    def __init__(self, app: App, snapshot: Callable[[], Snapshot], since: Callable[[], dict[str, float]]) -> None:
+        self.app, self.snapshot, self.since = app, snapshot, since
+        cfg, store, inv = self.cfg, self.store, self.inv = app.config, app.store, app.inventory
         self.web, self.lang = cfg.web, cfg.lang
         self.env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["j2"]))
         self.brake = LoginBrake()
@@ -80,7 +73,7 @@ class Site:
         return HTMLResponse(body, status_code=status, headers=HEADERS)
 
     def say(self, message: str) -> str:
-        """An error, raised in English, in the page's language (:mod:`agent.cli.lang`'s catalogue)."""
+        """An error, raised in English, in the page's language (:mod:`agent.lang`'s catalogue)."""
         return error_text(message, self.lang)
 
     # ---- who is asking -------------------------------------------------------------------------
@@ -162,17 +155,7 @@ class Site:
         return [r | {"spark": lines.get(r["link"], [])} for r in out]
 
     async def diagnose(self, opd: str, progress: Callable[[str, str], None] | None = None) -> tuple[Diagnosis, float]:
-        cfg = self.cfg
-        return await diagnose(
-            self.inv,
-            cfg.inventory_dir,
-            opd,
-            self.store,
-            timeout=cfg.poll.snmp_timeout,
-            tz=cfg.timezone,
-            thresholds=cfg.health,
-            progress=progress,
-        )
+        return await self.app.triage.diagnose(opd, progress)
 
 
 class Sparklines:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator, WithJsonSchema
 
 from inventory.models._base import IPAddress, IPInterface, Model, Name, Slug
 
@@ -15,12 +19,20 @@ class Role(StrEnum):
     DNS = "dns"
 
 
-class Platform(StrEnum):
-    FRR = "frr"
-    CISCO_IOS = "cisco_ios"
-    MIKROTIK_ROUTEROS = "mikrotik_routeros"
-    HUAWEI_VRP = "huawei_vrp"
-    LINUX = "linux"
+_PLATFORM = r"^[a-z][a-z0-9_]{0,62}$"
+
+
+def _platform(value: str) -> str:
+    if not re.fullmatch(_PLATFORM, value):
+        raise ValueError(
+            f"'{value}' is not a platform name; use the name of a platform module: lower-case letters, digits "
+            "and '_' (e.g. 'cisco_ios')"
+        )
+    return value
+
+
+#: The name of a platform module of the registry (``platforms/``); which ones exist is checked at load time.
+Platform = Annotated[str, AfterValidator(_platform), WithJsonSchema({"type": "string", "pattern": _PLATFORM})]
 
 
 class Interface(Model):

@@ -12,6 +12,8 @@ import logging
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,28 +36,55 @@ def where(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"  # no user:password@ either
 
 
-def send(config: Any, event: str, payload: dict[str, Any], inventory_dir: Path | None = None) -> int:
-    """Deliver ``event`` to every configured target; how many took it."""
-    n = config.notify
-    message = {"event": event, **payload}
-    delivered = 0
-    for url in n.webhooks:
-        try:
-            _post(url, message, n.timeout)
-            delivered += 1
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            log.warning("webhook %s did not take %s: %s", where(url), event, exc)
-    if n.telegram is not None:
-        t = n.telegram
-        try:
-            token = resolve_secret(t.token, inventory_dir or Path("."))
-            text = f"[pantau] {event}: " + "; ".join(f"{k}={v}" for k, v in payload.items() if v not in (None, ""))
-            _post(
-                f"{t.api_url.rstrip('/')}/bot{token}/sendMessage",
-                {"chat_id": t.chat_id, "text": text[:4000]},
-                n.timeout,
-            )
-            delivered += 1
-        except Exception as exc:  # never leak the token: report the kind of failure only
-            log.warning("telegram did not take %s: %s", event, type(exc).__name__)
-    return delivered
+@dataclass(frozen=True)
+class Telegram:
+    """A Telegram chat through the Bot API; ``token`` is a secret reference (``env:NAME`` or ``file:PATH``)."""
+
+    token: str
+    chat_id: str
+    api_url: str = "https://api.telegram.org"
+
+
+class Notifier:
+    """Delivers events to the configured webhooks and Telegram chat; built once by the composition root."""
+
+    def __init__(
+        self,
+        webhooks: Sequence[str] = (),
+        telegram: Telegram | None = None,
+        timeout: float = 3.0,
+        inventory_dir: Path | None = None,
+    ) -> None:
+        self.webhooks = tuple(webhooks)
+        self.telegram = telegram
+        self.timeout = timeout
+        self.inventory_dir = inventory_dir  # where a relative file: reference of the token is found
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.webhooks or self.telegram)
+
+    def send(self, event: str, payload: dict[str, Any]) -> int:
+        """Deliver ``event`` to every configured target; how many took it."""
+        message = {"event": event, **payload}
+        delivered = 0
+        for url in self.webhooks:
+            try:
+                _post(url, message, self.timeout)
+                delivered += 1
+            except (urllib.error.URLError, OSError, ValueError) as exc:
+                log.warning("webhook %s did not take %s: %s", where(url), event, exc)
+        if self.telegram is not None:
+            t = self.telegram
+            try:
+                token = resolve_secret(t.token, self.inventory_dir or Path("."))
+                text = f"[pantau] {event}: " + "; ".join(f"{k}={v}" for k, v in payload.items() if v not in (None, ""))
+                _post(
+                    f"{t.api_url.rstrip('/')}/bot{token}/sendMessage",
+                    {"chat_id": t.chat_id, "text": text[:4000]},
+                    self.timeout,
+                )
+                delivered += 1
+            except Exception as exc:  # never leak the token: report the kind of failure only
+                log.warning("telegram did not take %s: %s", event, type(exc).__name__)
+        return delivered

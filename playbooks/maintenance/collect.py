@@ -8,13 +8,11 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from pathlib import Path
 
-from collectors.cli import CliCollector, installed_routes, normalize_config, parse
-from collectors.dns import DnsQueryError, query
+from collectors.cli import disk_used_pct, installed_routes, normalize_config, ospf_full, parse
+from collectors.dns import DnsQueryError, query, soa_serial
 from collectors.errors import CollectorError
-from collectors.icmp import IcmpProber
-from collectors.snmp import SnmpCollector
+from collectors.probes import Probes
 from collectors.snmp_values import parse_date_and_time
 from core.findings import DeviceFacts, DnsFacts, InterfaceFacts
 from core.redact import redact
@@ -28,8 +26,7 @@ SSH_FACTS = ["running_config", "routes", "ospf_neighbors", "disk"]
 
 async def _device_facts(
     inv: Inventory,
-    inventory_dir: Path,
-    known_hosts: Path,
+    probes: Probes,
     device: Device,
     icmp_ok: bool,
     timeout: float,
@@ -39,7 +36,7 @@ async def _device_facts(
     """One device's facts; whatever fails is this device's *not checked* with the reason, never the run's."""
     facts = DeviceFacts(device.name, taken_at=0.0, icmp_ok=icmp_ok)
     if device.snmp is not None:
-        collector = SnmpCollector(inventory_dir, timeout=timeout, retries=1)
+        collector = probes.snmp(timeout=timeout, retries=1)
         profile = inv.snmp_profile(device.snmp)
         try:
             sample = await collector.poll(device, profile)
@@ -70,24 +67,26 @@ async def _device_facts(
             facts.snmp_ok, facts.snmp_error, facts.snmp_reason = False, f"{type(exc).__name__}: {exc}", "defect"
         finally:
             collector.close()
+    platform = probes.platforms.get(device.platform)
+    facts.backs_up = platform.command("running_config") is not None
     if device.ssh is not None:
-        cli = CliCollector(inventory_dir, known_hosts, timeout=max(timeout * 3, 5.0))
-        platform = str(device.platform)
         try:
+            cli = probes.cli(timeout=max(timeout * 3, 5.0))
             ssh = inv.ssh_profile(device.ssh)
-            out = await asyncio.get_running_loop().run_in_executor(pool, cli.run, device, ssh, SSH_FACTS)
+            out = await asyncio.get_running_loop().run_in_executor(pool, cli.run, device, platform, ssh, SSH_FACTS)
             facts.ssh_ok = True
             if "running_config" in out:
-                # secrets out before the configuration is kept, diffed or shown anywhere
-                facts.config = redact(platform, normalize_config(platform, out["running_config"]), redaction_key)
+                if platform.redaction is None:  # its secrets cannot be told from the rest: keep none of it
+                    facts.config_withheld = platform.name
+                else:  # secrets out before the configuration is kept, diffed or shown anywhere
+                    text = normalize_config(platform, out["running_config"])
+                    facts.config = redact(platform.redaction, text, redaction_key)
             if "routes" in out:
                 facts.routes = installed_routes(platform, parse(platform, "routes", out["routes"]))
             if "ospf_neighbors" in out:
-                rows = parse(platform, "ospf_neighbors", out["ospf_neighbors"])
-                facts.ospf_full = sorted({r["interface"] for r in rows if r["state"] == "Full"})
+                facts.ospf_full = ospf_full(parse(platform, "ospf_neighbors", out["ospf_neighbors"]))
             if "disk" in out:
-                rows = parse(platform, "disk", out["disk"])
-                facts.disk_used_pct = float(rows[0]["capacity_pct"]) if rows else None
+                facts.disk_used_pct = disk_used_pct(parse(platform, "disk", out["disk"]))
         except (CollectorError, InventoryError) as exc:
             facts.ssh_ok, facts.ssh_error, facts.ssh_reason = False, str(exc).split(": ", 1)[-1], _reason(exc)
         except Exception as exc:
@@ -105,8 +104,7 @@ def _reason(exc: CollectorError | InventoryError) -> str:
 
 async def collect(
     inv: Inventory,
-    inventory_dir: Path,
-    known_hosts: Path,
+    probes: Probes,
     devices: list[Device],
     timeout: float,
     redaction_key: bytes,
@@ -114,7 +112,7 @@ async def collect(
 ) -> tuple[dict[str, DeviceFacts], list[DnsFacts]]:
     """Facts of ``devices`` (in parallel) and the SOA serials of every zone on every listed server; the
     configurations with their secrets hidden (:mod:`core.redact`, under ``redaction_key``)."""
-    prober = IcmpProber(count=3, interval=0.05, timeout=1.0)
+    prober = probes.icmp(count=3, interval=0.05, timeout=1.0)
     try:
         pings = await prober.probe([str(d.mgmt_address) for d in devices])
     finally:
@@ -127,7 +125,7 @@ async def collect(
     async def one(device: Device) -> DeviceFacts:
         result = pings.get(str(device.mgmt_address))
         up = bool(result and result.received)
-        facts = await _device_facts(inv, inventory_dir, known_hosts, device, up, timeout, redaction_key, pool)
+        facts = await _device_facts(inv, probes, device, up, timeout, redaction_key, pool)
         if progress is not None:
             progress(device.name)
         return facts
@@ -142,7 +140,7 @@ async def collect(
         for server in zone.servers or (zone.primary,):
             try:
                 answer = await asyncio.to_thread(query, str(server), zone.name, "SOA", timeout)
-                serials[str(server)] = int(next(iter(answer)).split()[2]) if answer else None
+                serials[str(server)] = soa_serial(answer)
             except DnsQueryError:
                 serials[str(server)] = None
         dns.append(DnsFacts(zone.name, serials))

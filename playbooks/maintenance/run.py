@@ -9,8 +9,8 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
+from collectors.probes import Probes
 from core.checks import evaluate
 from core.findings import DC, Result, Thresholds, location_of
 from core.redact import redact
@@ -66,8 +66,7 @@ def _link_devices(inv: Inventory) -> set[str]:
 def run_maintenance(
     store: Store,
     inv: Inventory,
-    inventory_dir: Path,
-    known_hosts: Path | None,
+    probes: Probes,
     chosen: list[str] | None,
     by: str,
     trigger: str = "manual",
@@ -83,22 +82,23 @@ def run_maintenance(
     configurations are kept and compared with their secrets hidden under ``redaction_key`` (this
     installation's: the same key every run, so an unchanged secret keeps its fingerprint)."""
     chosen = check_locations(inv, chosen or []) or locations(inv)
-    if known_hosts is None:
+    if probes.known_hosts is None:
         raise PlaybookError("maintenance needs SSH: set known_hosts in pantau.yml (host keys are always checked)")
     devices = devices_of(inv, chosen)
     names = [d.name for d in devices]
     key = redaction_key
     before = maintenance.previous_facts(store, names)
     # backups kept before secrets were hidden are hidden too before they are compared or shown
-    configs_before = {
-        name: redact(str(inv.device(name).platform), text, key)
-        for name, text in maintenance.previous_configs(store, names).items()
-    }
+    configs_before = {}
+    for name, text in maintenance.previous_configs(store, names).items():
+        rules = probes.platforms.get(inv.device(name).platform).redaction
+        if rules is not None:  # a platform whose secrets are unknown: its old backup is not shown either
+            configs_before[name] = redact(rules, text, key)
     run_id = maintenance.start(store, trigger, chosen, plan, by)
     if on_start is not None:
         on_start(len(devices))
     try:
-        facts, dns = asyncio.run(collect(inv, inventory_dir, known_hosts, devices, timeout, key, progress))
+        facts, dns = asyncio.run(collect(inv, probes, devices, timeout, key, progress))
     except BaseException:
         maintenance.discard(store, run_id)  # nothing was checked: leave no half run behind
         raise

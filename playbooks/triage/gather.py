@@ -9,17 +9,15 @@ import asyncio
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from collectors.cli import ssh_banner
 from collectors.dns import DnsQueryError, query
 from collectors.errors import CollectorError, ProbeError
-from collectors.icmp import IcmpProber
 from collectors.path import trace
+from collectors.probes import Probes
 from collectors.samples import DeviceSample, InterfaceSample
-from collectors.snmp import SnmpCollector
 from core.health import HealthThresholds
 from core.rates import Reading, counter_rate, refreshed_span, utilization
 from core.rollup import percentile95
@@ -37,7 +35,7 @@ READ_SPACING_S = 0.25  # reads of the OPD's port during the rate window
 # cancelled when the verdict is already decided
 async def gather(
     inv: Inventory,
-    inventory_dir: Path,
+    probes: Probes,
     opd: str,
     store: Store | None = None,
     window_s: float = 5.0,
@@ -57,23 +55,23 @@ async def gather(
     start = time.monotonic()
     facts = TriageFacts(opd)
     link = inv.link_of(opd)
-    probes: dict[str, tuple[str, str]] = {}  # address -> (link, "wan"|"lan")
+    pinged: dict[str, tuple[str, str]] = {}  # address -> (link, "wan"|"lan")
     for lk in inv.links:
         facts.links[lk.name] = LinkFacts(lk.name, lk.opd)
         wan = cpe_wan_address(inv, lk)
         if wan is not None:
-            probes[wan] = (lk.name, "wan")
+            pinged[wan] = (lk.name, "wan")
         gateway = lan_gateway(inv, lk.opd)
         if gateway is not None:
-            probes[gateway] = (lk.name, "lan")
+            pinged[gateway] = (lk.name, "lan")
     ups = uplinks(inv)
     peers = {peer: (dev, iface) for dev, iface, peer in ups}
     servers = {} if store is None else {t.name: t.address for t in targets.all_targets(store, opd)}
-    prober = IcmpProber(count=30, interval=0.01, timeout=1.0)
-    snmp = SnmpCollector(inventory_dir, timeout=timeout, retries=1)
+    prober = probes.icmp(count=30, interval=0.01, timeout=1.0)
+    snmp = probes.snmp(timeout=timeout, retries=1)
 
     async def icmp() -> dict[str, Any]:
-        return await prober.probe([*probes, *peers, *servers.values()])
+        return await prober.probe([*pinged, *peers, *servers.values()])
 
     dc_devices = sorted({lk.dc.device for lk in inv.links} | {dev for dev, _, _ in ups})
 
@@ -169,7 +167,7 @@ async def gather(
         facts.collected_at = datetime.now(ZoneInfo(tz))
         _fill_ports(inv, facts, firsts, None)
         facts.links[link.name].last_change_s = last_change
-        _fill_probes(facts, probes, pings)
+        _fill_probes(facts, pinged, pings)
         _fill_uplink(facts, ups, firsts, pings)
         facts.servers_down = [n for n, addr in servers.items() if not (pings.get(addr) and pings[addr].received)]
         if store is not None:

@@ -7,21 +7,77 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from collectors.probes import Probes
 from core.health import HealthThresholds
 from core.snapshot import Snapshot
+from core.topology import opd_of
+from inventory.errors import UnknownName
 from inventory.models import Inventory, Link
 from playbooks.triage.decide import DEFAULT_THRESHOLDS, Diagnosis, LinkFacts, TriageFacts, decide, evidence_pack
 from playbooks.triage.gather import fill_history, gather
+from store import targets
 from store.engine import Store
+
+
+class Triage:
+    """Triage as one process runs it: its inventory, probes, store and thresholds, given once (by the
+    composition root) and shared by the CLI, the ticket steps and the status page."""
+
+    def __init__(
+        self,
+        inv: Inventory,
+        probes: Probes,
+        store: Store | None,
+        *,
+        timeout: float = 2.0,
+        tz: str = "Asia/Jakarta",
+        thresholds: HealthThresholds = DEFAULT_THRESHOLDS,
+    ) -> None:
+        self.inv, self.probes, self.store = inv, probes, store
+        self.timeout, self.tz, self.thresholds = timeout, tz, thresholds
+
+    def opd_of(self, what: str) -> str:
+        """The OPD ``what`` names: its slug, an address or host name of the OPD, or a server a playbook
+        registered (its name, short name or address).
+
+        Raises:
+            UnknownName: none of these.
+        """
+        try:
+            return opd_of(self.inv, what)
+        except UnknownName:
+            if self.store is not None:
+                for target in targets.all_targets(self.store):
+                    if what in (target.name, target.name.split(".")[0], target.address) and target.opd:
+                        return target.opd
+            raise
+
+    async def diagnose(self, opd: str, progress: Callable[[str, str], None] | None = None) -> tuple[Diagnosis, float]:
+        """The diagnosis of ``opd`` and the seconds it took; ``progress(probe, what)`` hears each probe."""
+        return await diagnose(
+            self.inv,
+            self.probes,
+            opd,
+            self.store,
+            timeout=self.timeout,
+            tz=self.tz,
+            thresholds=self.thresholds,
+            progress=progress,
+        )
+
+    def recorded_pack(self, link: Link, snap: Snapshot) -> dict[str, Any]:
+        """The provider's evidence pack of ``link`` from the agent's records (:func:`recorded_pack`)."""
+        if self.store is None:
+            raise ValueError("the evidence pack is read from the store; this triage has none")
+        return recorded_pack(self.store, link, snap, self.tz, self.thresholds)
 
 
 async def diagnose(
     inv: Inventory,
-    inventory_dir: Path,
+    probes: Probes,
     opd: str,
     store: Store | None,
     *,
@@ -32,9 +88,7 @@ async def diagnose(
 ) -> tuple[Diagnosis, float]:
     """The diagnosis of ``opd`` and the seconds it took; ``progress(probe, what)`` hears each probe."""
     start = time.monotonic()
-    facts = await gather(
-        inv, inventory_dir, opd, store, timeout=timeout, tz=tz, thresholds=thresholds, progress=progress
-    )
+    facts = await gather(inv, probes, opd, store, timeout=timeout, tz=tz, thresholds=thresholds, progress=progress)
     return decide(inv, facts, thresholds), time.monotonic() - start
 
 

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from inventory.models import Inventory, Platform, SnmpVersion
+from inventory.models import Inventory, SnmpVersion
 from inventory.secrets import resolve_secret
 from lab.runner import Runner, UpReport
 from lab.topology import Topology
@@ -133,7 +133,7 @@ def _netmiko(
 def test_ssh_cisco_ios_driver_into_frr_vtysh_runs_show_ip_route_json(lab: Runner, inventory: Inventory) -> None:
     for name in ("core", "opd-dishub"):  # core over the management network, an OPD router in-band
         device = inventory.device(name)
-        assert device.platform is Platform.FRR and device.ssh is not None
+        assert device.platform == "frr" and device.ssh is not None
         user = inventory.ssh_profile(device.ssh).username
         result = _netmiko(lab, str(device.mgmt_address), "cisco_ios", user, "show ip route json", str(lab.known_hosts))
         assert result.returncode == 0, result.stderr

@@ -20,10 +20,9 @@ from alembic.migration import MigrationContext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from agent.config import load_config
 from agent.poller import Agent
+from agent.wiring import build, configuration
 from inventory.ipam import candidates
-from inventory.loader import load_inventory
 from inventory.models import Prefix
 from lab.runner import Runner
 from store.allocations import Allocations
@@ -151,11 +150,9 @@ def test_twenty_claimants_in_a_parent_and_its_child_on_postgresql_never_share_an
 def test_polling_goes_on_while_postgresql_is_stopped_and_its_rows_arrive_after(cluster: Cluster, lab: Runner) -> None:
     """Two rounds with the store's server stopped: the rates keep coming, the store is reported down, and
     the rollups of those periods are written once it is back (each period once)."""
-    config = load_config(
-        None, environ={}, overrides={"inventory": INVENTORY, "poll": {"rollup_seconds": 10, "store_timeout": 3}}
-    )
+    config = configuration(None, environ={}, inventory=INVENTORY, poll={"rollup_seconds": 10, "store_timeout": 3})
     store = open_store(cluster.url)
-    agent = Agent(config, load_inventory(INVENTORY), store)
+    agent = Agent(build(config), store)
 
     async def rounds(n: int) -> None:
         for _ in range(n):

@@ -8,10 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("agent", "core", "store", "collectors", "playbooks", "inventory", "exporters", "lab")
+PACKAGES = ("agent", "core", "store", "collectors", "platforms", "playbooks", "inventory", "exporters", "lab")
+PRODUCT = tuple(p for p in PACKAGES if p != "lab")
 MAX_MODULE_LINES = 450
 MAX_FUNCTION_LINES = 80
-MAX_LOCAL_IMPORTS = 20
+MAX_LOCAL_IMPORTS = 22  # +2 for the composition root, which opens the store and triage only when asked
 REASON = "# size:"
 
 
@@ -47,6 +48,21 @@ def test_sqlalchemy_is_imported_only_by_the_store() -> None:
         if module.split(".")[0] in ("sqlalchemy", "alembic")
     ]
     assert outside == []
+
+
+#: what reads configuration, loads the inventory or opens the store: only the composition root calls them
+OPENERS = ("load_config", "load_inventory", "open_store")
+
+
+def test_only_the_composition_root_reads_config_loads_the_inventory_or_opens_the_store() -> None:
+    callers = [
+        f"{path}:{node.lineno} {name}"
+        for path, _, tree in sources()
+        if path.parts[0] in PRODUCT and path != Path("agent/wiring.py")
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and (name := getattr(node.func, "id", getattr(node.func, "attr", ""))) in OPENERS
+    ]
+    assert callers == []
 
 
 def test_modules_over_450_lines_say_why_at_their_top() -> None:

@@ -15,10 +15,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from agent.config import load_config
 from agent.poller import Agent
+from agent.wiring import build, configuration
 from core.snapshot import LinkView, Snapshot
-from inventory.loader import load_inventory
 from tests.zoo.conftest import TIMEOUT, Zoo
 from tests.zoo.recordings import WRAP_IN_BPS, WRAP_OUT_BPS
 
@@ -43,20 +42,18 @@ class Observed:
 
 @pytest.fixture(scope="module")
 def observed(zoo: Zoo) -> Iterator[Observed]:
-    config = load_config(
+    config = configuration(
         None,
         environ={},
-        overrides={
-            "inventory": zoo.inventory,
-            "poll": {
-                "snmp_timeout": TIMEOUT,
-                "snmp_retries": 1,
-                "device_deadline": DEVICE_DEADLINE,
-                "round_deadline": ROUND_DEADLINE,
-            },
+        inventory=zoo.inventory,
+        poll={
+            "snmp_timeout": TIMEOUT,
+            "snmp_retries": 1,
+            "device_deadline": DEVICE_DEADLINE,
+            "round_deadline": ROUND_DEADLINE,
         },
     )
-    agent = Agent(config, load_inventory(zoo.inventory))
+    agent = Agent(build(config))
     seen = Observed(agent=agent)
 
     async def rounds() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.cli.lang import error_text
+from agent.lang import error_text
 from agent.web.auth import check_new_password
 from inventory.loader import load_inventory
 from playbooks.errors import PlaybookError, require_opd

@@ -14,12 +14,11 @@ from pathlib import Path
 import pytest
 from prometheus_client import CollectorRegistry
 
-from agent.config import load_config
 from agent.daemon import http_app, serve_http, stalled
 from agent.poller import Agent
 from agent.store_channel import Outbox
+from agent.wiring import build, configuration
 from core.rollup import RollupRow
-from inventory.loader import load_inventory
 from store import links as link_store
 from store.engine import open_store
 
@@ -32,8 +31,8 @@ def row(minute: int) -> RollupRow:
 
 
 def agent_on(path: Path, **poll: object) -> Agent:
-    config = load_config(None, environ={}, overrides={"poll": {"store_timeout": 0.3, **poll}})
-    return Agent(config, load_inventory(INVENTORY), open_store(f"sqlite:///{path}"))
+    config = configuration(None, environ={}, inventory=INVENTORY, poll={"store_timeout": 0.3, **poll})
+    return Agent(build(config), open_store(f"sqlite:///{path}"))
 
 
 def stored(path: Path) -> list[datetime]:
@@ -136,7 +135,7 @@ def test_a_restarted_agent_takes_up_the_open_period_from_the_store(tmp_path: Pat
     first = agent_on(db)
     first.meter.probe("dinkes-wan", "dinkes", now - 60, 0.5, 0.010)
     asyncio.run(first.flush())  # killed after this: the period 02:05-02:10 is half done
-    second = Agent(first.config, first.inventory, open_store(f"sqlite:///{db}"), clock=lambda: now)
+    second = Agent(first.app, open_store(f"sqlite:///{db}"), clock=lambda: now)
     asyncio.run(second.resume())
     second.meter.probe("dinkes-wan", "dinkes", now, 0.1, 0.030)
     (row,) = second.meter.probe("dinkes-wan", "dinkes", now + 300, 0.0, 0.001)
@@ -147,7 +146,7 @@ def test_open_periods_are_written_at_most_every_30_seconds(tmp_path: Path) -> No
     db = tmp_path / "s.db"
     now = [datetime(2026, 12, 1, 2, 6, tzinfo=UTC).timestamp()]
     made = agent_on(db)
-    agent = Agent(made.config, made.inventory, open_store(f"sqlite:///{db}"), clock=lambda: now[0])
+    agent = Agent(made.app, open_store(f"sqlite:///{db}"), clock=lambda: now[0])
     store = open_store(f"sqlite:///{db}")
 
     def kept() -> int:

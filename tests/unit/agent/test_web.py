@@ -20,11 +20,12 @@ from agent.config import Config
 from agent.web.app import create_app
 from agent.web.auth import LoginBrake, hash_password
 from agent.web.views import local_time
+from agent.wiring import build
 from core.health import LinkState
 from core.snapshot import LinkView, Snapshot
 from inventory.loader import load_inventory
 from store import users
-from store.engine import Store, open_store
+from store.engine import Store
 from store.tickets import Tickets
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "inventory" / "example"
@@ -44,16 +45,15 @@ class PageClient(TestClient):
 
 def make_client(tmp_path: Path, hashed: str, peer: str = "testclient", lang: str = "en", **config: Any) -> PageClient:
     """The page of an agent whose last poll found dinkes down and disdik up, asked from ``peer``."""
-    store = open_store(f"sqlite:///{tmp_path / 'pantau.db'}")
+    deps = build(Config(inventory=EXAMPLE, state_dir=tmp_path, lang=lang, **config))
+    store = deps.store
     for name, role in (("andi", "technician"), ("vina", "viewer")):
         if users.user(store, name) is None:
             users.add_user(store, name, role, hashed)
-    inv = load_inventory(EXAMPLE)
-    cfg = Config(inventory=EXAMPLE, state_dir=tmp_path, lang=lang, **config)
     down = LinkView("dinkes-wan", "dinkes", "p", "core", "eth1", 10_000_000, LinkState.DOWN, ("oper-down",), False)
     up = LinkView("disdik-wan", "disdik", "p", "core", "eth2", 20_000_000, LinkState.UP, (), True, receive_bps=4e6)
     snap = Snapshot(timestamp=1.0, links=(down, up), tickets_open={"dinkes": 2})
-    app = create_app(cfg, store, inv, lambda: snap, lambda: {"dinkes-wan": 1_764_600_000.0})
+    app = create_app(deps, lambda: snap, lambda: {"dinkes-wan": 1_764_600_000.0})
     test = PageClient(app, base_url="http://testserver", client=(peer, 50000))
     test.store = store
     return test
@@ -365,16 +365,16 @@ def test_the_agents_own_server_leaves_the_proxy_decision_to_the_page(tmp_path: P
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    store = open_store(f"sqlite:///{tmp_path / 'pantau.db'}")
-    users.add_user(store, "andi", "technician", hashed)
     cfg = Config(
         inventory=EXAMPLE,
         state_dir=tmp_path,
         lang="en",
         web={"listen": f"127.0.0.1:{port}", "trusted_proxies": ["127.0.0.1/32"], "proxy_user_header": "X-Remote-User"},
     )
-    inv = load_inventory(EXAMPLE)
-    web = serve_web(cfg, store, inv, Agent(cfg, inv, store))
+    deps = build(cfg)
+    store = deps.store
+    users.add_user(store, "andi", "technician", hashed)
+    web = serve_web(deps, Agent(deps, store))
     try:
         for _ in range(100):  # uvicorn starts listening in its own thread
             with socket.socket() as probe:

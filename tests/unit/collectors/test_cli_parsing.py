@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from collectors.cli import PLATFORMS, ParseError, installed_routes, normalize_config, parse
+from collectors.cli import ParseError, installed_routes, normalize_config, parse
+from platforms import discover
 
 FIXTURES = Path(__file__).parent / "fixtures"
+PLATFORMS = discover()
 
 
 def raw(name: str) -> str:
@@ -19,7 +21,7 @@ def raw(name: str) -> str:
 
 
 def test_frr_routes_of_the_core_parse_with_selected_and_connected_routes() -> None:
-    rows = parse("frr", "routes", raw("frr/core_show_ip_route.raw"))
+    rows = parse(PLATFORMS.get("frr"), "routes", raw("frr/core_show_ip_route.raw"))
     lan = [r for r in rows if r["network"] == "10.30.1.0/24"]
     assert lan == [
         {
@@ -34,42 +36,48 @@ def test_frr_routes_of_the_core_parse_with_selected_and_connected_routes() -> No
             "uptime": lan[0]["uptime"],
         }
     ]
-    installed = installed_routes("frr", rows)
+    installed = installed_routes(PLATFORMS.get("frr"), rows)
     assert {"10.30.1.0/24", "10.30.4.0/24", "10.10.20.0/24", "198.51.100.0/24"} <= set(installed)
     assert len(installed) == len(set(installed))
 
 
 def test_frr_routes_of_an_opd_router_parse() -> None:
-    installed = installed_routes("frr", parse("frr", "routes", raw("frr/opd-dinkes_show_ip_route.raw")))
+    installed = installed_routes(
+        PLATFORMS.get("frr"), parse(PLATFORMS.get("frr"), "routes", raw("frr/opd-dinkes_show_ip_route.raw"))
+    )
     assert "10.10.20.0/24" in installed and "10.30.1.0/24" in installed
 
 
 def test_frr_ospf_neighbors_parse_state_and_interface() -> None:
-    core = parse("frr", "ospf_neighbors", raw("frr/core_show_ip_ospf_neighbor.raw"))
+    core = parse(PLATFORMS.get("frr"), "ospf_neighbors", raw("frr/core_show_ip_ospf_neighbor.raw"))
     assert sorted(r["interface"] for r in core) == ["eth1", "eth2", "eth3", "eth4"]
     assert {r["state"] for r in core} == {"Full"}
-    cpe = parse("frr", "ospf_neighbors", raw("frr/opd-dinkes_show_ip_ospf_neighbor.raw"))
+    cpe = parse(PLATFORMS.get("frr"), "ospf_neighbors", raw("frr/opd-dinkes_show_ip_ospf_neighbor.raw"))
     assert [(r["neighbor_id"], r["address"], r["interface"]) for r in cpe] == [("10.255.255.1", "10.0.1.1", "eth1")]
 
 
 def test_unexpected_frr_output_is_an_error_not_an_empty_table() -> None:
     with pytest.raises(ParseError, match="does not fit"):
-        parse("frr", "routes", "% Unknown command: show ip rute\n")
+        parse(PLATFORMS.get("frr"), "routes", "% Unknown command: show ip rute\n")
 
 
 def test_linux_df_gives_the_root_filesystem_use() -> None:
-    rows = parse("linux", "disk", raw("linux/srv-app1_df_-P.raw"))
+    rows = parse(PLATFORMS.get("linux"), "disk", raw("linux/srv-app1_df_-P.raw"))
     assert len(rows) == 1 and rows[0]["mounted_on"] == "/" and 0 <= int(rows[0]["capacity_pct"]) <= 100
 
 
 def test_cisco_ios_routes_parse_with_ntc_templates() -> None:
-    installed = installed_routes("cisco_ios", parse("cisco_ios", "routes", raw("cisco_ios/show_ip_route.raw")))
+    installed = installed_routes(
+        PLATFORMS.get("cisco_ios"), parse(PLATFORMS.get("cisco_ios"), "routes", raw("cisco_ios/show_ip_route.raw"))
+    )
     assert "0.0.0.0/0" in installed and "10.0.5.64/26" in installed and "194.0.0.0/16" in installed
 
 
 def test_mikrotik_routes_parse_and_only_active_ones_count() -> None:
-    rows = parse("mikrotik_routeros", "routes", raw("mikrotik_routeros/ip_route_print_terse_without-paging.raw"))
-    assert installed_routes("mikrotik_routeros", rows) == [
+    rows = parse(
+        PLATFORMS.get("mikrotik_routeros"), "routes", raw("mikrotik_routeros/ip_route_print_terse_without-paging.raw")
+    )
+    assert installed_routes(PLATFORMS.get("mikrotik_routeros"), rows) == [
         "0.0.0.0/0",
         "10.160.1.228/30",
         "10.213.20.64/32",
@@ -79,22 +87,24 @@ def test_mikrotik_routes_parse_and_only_active_ones_count() -> None:
 
 
 def test_huawei_routes_parse_and_inactive_ones_do_not_count() -> None:
-    rows = parse("huawei_vrp", "routes", raw("huawei_vrp/display_ip_routing-table_verbose.raw"))
+    rows = parse(PLATFORMS.get("huawei_vrp"), "routes", raw("huawei_vrp/display_ip_routing-table_verbose.raw"))
     assert [r["protocol"] for r in rows] == ["Static", "EBGP", "Direct"]
-    assert installed_routes("huawei_vrp", rows) == ["0.0.0.0/0", "100.95.15.240/30"]
+    assert installed_routes(PLATFORMS.get("huawei_vrp"), rows) == ["0.0.0.0/0", "100.95.15.240/30"]
 
 
 def test_volatile_config_lines_are_dropped_before_diffing() -> None:
     text = raw("frr/core_show_running-config.raw")
-    normalized = normalize_config("frr", text)
+    normalized = normalize_config(PLATFORMS.get("frr"), text)
     assert "Building configuration" not in normalized and "Current configuration" not in normalized
     assert normalized.startswith("!\nfrr version") and "router ospf" in normalized
 
 
-def test_every_platform_has_a_netmiko_driver_and_templates_for_its_commands() -> None:
-    for name, spec in PLATFORMS.items():
-        assert spec.device_type, name
-        assert set(spec.templates) <= set(spec.commands), name
+def test_every_platform_has_a_netmiko_driver_and_its_own_templates_exist() -> None:
+    for platform in PLATFORMS:
+        assert platform.driver, platform.name
+        for fact, command in platform.commands.items():
+            if command.template and not command.template.startswith("ntc:"):
+                assert (platform.templates / command.template).is_file(), (platform.name, fact)
 
 
 # ---- .raw + .yml pairs (as ntc-templates keeps them): every recorded output beside its expected parse ----
@@ -113,7 +123,7 @@ def parsed_pairs() -> list[tuple[str, str, Path]]:
 
 @pytest.mark.parametrize(("platform", "fact", "path"), parsed_pairs(), ids=lambda v: getattr(v, "name", v))
 def test_recorded_output_parses_to_the_expected_file_beside_it(platform: str, fact: str, path: Path) -> None:
-    got = parse(platform, fact, path.read_text())
+    got = parse(PLATFORMS.get(platform), fact, path.read_text())
     expected = path.with_suffix(".yml")
     if UPDATE:
         expected.write_text(yaml.safe_dump({"parsed_sample": got}, sort_keys=False, allow_unicode=True))

@@ -12,11 +12,10 @@ from typing import Any, ClassVar
 import pytest
 from sqlalchemy.engine import Engine
 
-from agent.config import load_config
+from agent.wiring import build, configuration
 from core.errors import RuleError
 from core.period import month_bounds
 from core.sop import overdue
-from playbooks.effectors.notify import send
 from store.engine import open_store
 from store.tickets import Tickets
 
@@ -119,17 +118,16 @@ def test_webhook_and_telegram_targets_receive_the_event(tmp_path: Path, monkeypa
     try:
         base = f"http://127.0.0.1:{server.server_port}"
         monkeypatch.setenv("TEST_BOT_TOKEN", "123:secret")
-        cfg = load_config(
+        cfg = configuration(
             None,
-            overrides={
-                "notify": {
-                    "webhooks": [f"{base}/hook", "http://127.0.0.1:9/nobody-listens"],
-                    "telegram": {"token": "env:TEST_BOT_TOKEN", "chat_id": "-100", "api_url": base},
-                }
+            inventory=tmp_path,
+            notify={
+                "webhooks": [f"{base}/hook", "http://127.0.0.1:9/nobody-listens"],
+                "telegram": {"token": "env:TEST_BOT_TOKEN", "chat_id": "-100", "api_url": base},
             },
         )
         Receiver.got.clear()
-        delivered = send(cfg, "ticket.open", {"ticket": 7, "opd": "dinkes"}, tmp_path)
+        delivered = build(cfg).notifier.send("ticket.open", {"ticket": 7, "opd": "dinkes"})
     finally:
         server.shutdown()
         server.server_close()
@@ -184,8 +182,8 @@ def test_a_failed_webhook_is_logged_by_scheme_host_and_port_never_its_token(capl
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     url = f"http://user:pw@127.0.0.1:{port}/services/T000/B000/tok3nSECRET?key=qSECRET"
-    config = load_config(None, environ={}, overrides={"notify": {"webhooks": [url], "timeout": 1.0}})
-    assert send(config, "link.state", {"opd": "dinkes"}) == 0
+    config = configuration(None, environ={}, notify={"webhooks": [url], "timeout": 1.0})
+    assert build(config).notifier.send("link.state", {"opd": "dinkes"}) == 0
     assert f"webhook http://127.0.0.1:{port} did not take link.state" in caplog.text
     assert "SECRET" not in caplog.text and "pw" not in caplog.text
 

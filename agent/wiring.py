@@ -1,0 +1,134 @@
+"""The composition root: the one place that reads the configuration, loads the inventory, opens the store
+and builds the probes, the notifier and the triage service, once per process (as nornir's ``InitNornir``).
+
+CLI commands, the daemon, the maintenance jobs and the status page take an :class:`App` and ask it for
+what they need; nothing below ``agent/`` reads configuration or opens the store itself. What an App holds is
+built when first asked for, so ``pantau inventory validate`` never opens a database and ``pantau runs
+list`` never reads the inventory.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from functools import cached_property
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from agent.config import Config, load_config
+from agent.errors import ConfigError
+from collectors.probes import Probes
+from inventory.loader import load_inventory
+from inventory.models import Inventory
+from platforms import PlatformError, Registry, discover
+from playbooks.effectors.notify import Notifier, Telegram
+
+if TYPE_CHECKING:
+    from playbooks.triage.run import Triage
+    from store.engine import Store
+
+log = logging.getLogger(__name__)
+
+
+def configuration(path: Path | None = None, environ: Mapping[str, str] | None = None, **overrides: Any) -> Config:
+    """The configuration from ``path`` (else the default files), the environment and ``overrides``.
+
+    Raises:
+        ConfigError: names the file, variable or flag that set a wrong value.
+    """
+    return load_config(path, environ=environ, overrides=overrides)
+
+
+def platforms(config: Config) -> Registry:
+    """The platform registry: this package's platforms and those in the agency's ``platform_dirs``.
+
+    Raises:
+        ConfigError: an agency's platform module does not load or is malformed.
+    """
+    try:
+        return discover(config.platform_dirs)
+    except PlatformError as exc:
+        raise ConfigError(f"platform_dirs: {exc}") from exc
+
+
+class App:
+    """What one process works with, built on first use and shared by everything that asks."""
+
+    def __init__(self, config: Config, registry: Registry | None = None) -> None:
+        self.config = config
+        self._registry = registry
+
+    @cached_property
+    def platforms(self) -> Registry:
+        return self._registry if self._registry is not None else platforms(self.config)
+
+    @cached_property
+    def inventory(self) -> Inventory:
+        """The inventory, every device's platform checked against the registry.
+
+        Raises:
+            ConfigError: no inventory configured.
+            InventoryLoadError: with every problem at its file and line.
+        """
+        return load_inventory(self.config.inventory_dir, self.platforms.names())
+
+    @cached_property
+    def store(self) -> Store:
+        """The store, migrated to the head revision.
+
+        Raises:
+            StoreError: the database cannot be reached or migrated.
+        """
+        from store.engine import open_store  # noqa: PLC0415 (SQLAlchemy and Alembic: only for commands that keep state)
+
+        return open_store(self.config.database_url)
+
+    @cached_property
+    def probes(self) -> Probes:
+        return Probes(self.config.inventory_dir, self.config.known_hosts, self.platforms)
+
+    @cached_property
+    def notifier(self) -> Notifier:
+        n = self.config.notify
+        telegram = None if n.telegram is None else Telegram(n.telegram.token, n.telegram.chat_id, n.telegram.api_url)
+        return Notifier(n.webhooks, telegram, n.timeout, self.config.inventory)
+
+    @cached_property
+    def triage(self) -> Triage:
+        """One triage service for the CLI and the status page."""
+        from playbooks.triage.run import Triage  # noqa: PLC0415 (pysnmp and the store: only for a triage)
+
+        cfg = self.config
+        return Triage(
+            self.inventory,
+            self.probes,
+            self.store,
+            timeout=cfg.poll.snmp_timeout,
+            tz=cfg.timezone,
+            thresholds=cfg.health,
+        )
+
+    def close(self) -> None:
+        """Release what was opened (the store's connections)."""
+        store = self.__dict__.pop("store", None)
+        if store is not None:
+            store.dispose()
+
+    def __enter__(self) -> App:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def build(config: Config, registry: Registry | None = None) -> App:
+    """The App of a process with ``config``."""
+    return App(config, registry)
+
+
+def app(path: Path | None = None, **overrides: Any) -> App:
+    """The App of a command: its ``--config`` file and command-line ``overrides`` (None: not given)."""
+    return build(configuration(path, **overrides))

@@ -1,0 +1,187 @@
+"""The platform registry: what pantau knows of each kind of device, one module per platform, as data.
+
+A platform module defines ``PLATFORM``, a :class:`Platform`: the netmiko driver, a read command per fact
+with the TextFSM template that parses its answer, the configuration lines that change by themselves, the
+patterns of the lines that carry secrets, the SNMP quirks, how parsed routes name the installed ones, and
+the operations of a configuration session (empty until a playbook changes that platform's devices).
+
+:func:`discover` finds the modules of this package, and of any folder an agency names (``platform_dirs``):
+adding a vendor is one module and its fixtures, no other file (as scrapli's per-platform definitions and
+netmiko's ``ssh_dispatcher`` table). The registry is an instance the composition root builds and passes
+down, never a module global.
+
+Nothing here does network I/O, and nothing imports a collector.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import pkgutil
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from platforms.errors import BadPlatformModule, PlatformError, UnknownPlatform
+
+__all__ = [
+    "BadPlatformModule",
+    "Command",
+    "ConfigSession",
+    "Platform",
+    "PlatformError",
+    "Registry",
+    "Row",
+    "SnmpQuirks",
+    "UnknownPlatform",
+    "discover",
+]
+
+#: one parsed row of a command's output: TextFSM's header, lowercased, to the value
+Row = dict[str, Any]
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+@dataclass(frozen=True)
+class Command:
+    """What to type for one fact, and the template that reads the answer: ``ntc:<command>`` for one of
+    ntc-templates', a file name in the platform's ``templates`` folder, or None (kept as text)."""
+
+    text: str
+    template: str | None = None
+
+
+@dataclass(frozen=True)
+class SnmpQuirks:
+    """How a platform's SNMP agent differs from IF-MIB's letter."""
+
+    #: columns that name interfaces as the inventory writes them, most preferred first ("ifName", "ifDescr")
+    interface_names: tuple[str, ...] = ("ifName", "ifDescr")
+    #: whether the agent has ifXTable's 64-bit counters; False skips the attempt (the collector falls back anyway)
+    hc_counters: bool = True
+
+
+@dataclass(frozen=True)
+class ConfigSession:
+    """The operations that change a device safely: arm a revert on the device, apply, read back, confirm,
+    roll back. Each is a command template; a platform without one cannot be changed by a playbook."""
+
+    arm_revert: tuple[str, ...] = ()
+    apply: tuple[str, ...] = ()
+    read_back: tuple[str, ...] = ()
+    confirm: tuple[str, ...] = ()
+    rollback: tuple[str, ...] = ()
+
+
+def _no_routes(rows: list[Row]) -> list[str]:
+    return []
+
+
+@dataclass(frozen=True)
+class Platform:
+    """Everything pantau knows of one platform."""
+
+    name: str  # the inventory's ``platform:`` value; the module's name
+    title: str  # for people: "Cisco IOS / IOS-XE"
+    driver: str  # netmiko's device_type
+    commands: Mapping[str, Command] = field(default_factory=dict)  # fact -> command
+    templates: Path = TEMPLATES  # where the commands' own (non-ntc) templates are
+    volatile: tuple[str, ...] = ()  # regexes of config lines that change without anyone changing the config
+    #: regexes of the config lines that carry a secret, each with a group ``secret``; None: unknown, and a
+    #: configuration of this platform is never stored (no backup rather than a password in the store)
+    redaction: tuple[str, ...] | None = None
+    snmp: SnmpQuirks = SnmpQuirks()
+    #: the prefixes in the forwarding table, from the parsed rows of the ``routes`` command
+    installed_routes: Callable[[list[Row]], list[str]] = _no_routes
+    config_session: ConfigSession | None = None
+
+    def command(self, fact: str) -> Command | None:
+        return self.commands.get(fact)
+
+
+class Registry:
+    """The platforms one process knows, by name."""
+
+    def __init__(self, platforms: Iterable[Platform]) -> None:
+        self._by_name: dict[str, Platform] = {}
+        for platform in platforms:
+            if platform.name in self._by_name:
+                raise BadPlatformModule(platform.name, "defined twice; keep one module of that name")
+            self._by_name[platform.name] = platform
+
+    def get(self, name: str) -> Platform:
+        """The platform called ``name``.
+
+        Raises:
+            UnknownPlatform: no module of that name; the error lists the known ones.
+        """
+        try:
+            return self._by_name[name]
+        except KeyError:
+            raise UnknownPlatform(name, self._by_name) from None
+
+    def names(self) -> frozenset[str]:
+        return frozenset(self._by_name)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._by_name
+
+    def __iter__(self) -> Iterator[Platform]:
+        return iter(self._by_name.values())
+
+    def __len__(self) -> int:
+        return len(self._by_name)
+
+
+def _platform_of(module: ModuleType, source: str, name: str) -> Platform:
+    platform = getattr(module, "PLATFORM", None)
+    if not isinstance(platform, Platform):
+        raise BadPlatformModule(source, "defines no PLATFORM = Platform(...); see platforms/frr.py for the form")
+    if platform.name != name:
+        raise BadPlatformModule(source, f"PLATFORM.name is '{platform.name}'; it must be the module's name '{name}'")
+    for fact, command in platform.commands.items():
+        template = command.template
+        if template and not template.startswith("ntc:") and not (platform.templates / template).is_file():
+            raise BadPlatformModule(source, f"fact '{fact}': template {platform.templates / template} does not exist")
+    return platform
+
+
+def _load_file(path: Path) -> ModuleType:
+    """A platform module outside this package, imported from its file under a name of its own."""
+    name = f"pantau_platform_{path.stem}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise BadPlatformModule(str(path), "cannot be imported as a Python module")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses defined in the module look their module up here
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:  # the agency's own code: any failure is that module's, named as such
+        del sys.modules[name]
+        raise BadPlatformModule(str(path), f"fails to load: {type(exc).__name__}: {exc}") from exc
+    return module
+
+
+def discover(folders: Iterable[Path] = ()) -> Registry:
+    """The platforms of this package, and of each ``*.py`` module in ``folders`` (an agency's own).
+
+    Raises:
+        BadPlatformModule: a module that does not load, or whose ``PLATFORM`` is missing or misnamed; a
+            name defined twice.
+    """
+    found: list[Platform] = []
+    for info in pkgutil.iter_modules([str(Path(__file__).resolve().parent)]):
+        if info.name.startswith("_") or info.name == "errors":
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        found.append(_platform_of(module, f"{__name__}.{info.name}", info.name))
+    for folder in folders:
+        if not folder.is_dir():
+            raise BadPlatformModule(str(folder), "platform_dirs names no folder here; check the path")
+        for path in sorted(folder.glob("*.py")):
+            if not path.stem.startswith("_"):
+                found.append(_platform_of(_load_file(path), str(path), path.stem))
+    return Registry(found)

@@ -1,0 +1,21 @@
+"""What the platforms that write their configuration as Cisco IOS does share (FRR's vtysh, IOS, many
+others): the form of a secret's value, and the lines that carry one."""
+
+from __future__ import annotations
+
+SECRET = r"(?P<secret>\"[^\"]*\"(?=\s|$)|\S+)"  # noqa: S105 (a pattern, not a password): a quoted string or one word
+ENCRYPTION_TYPE = r"(?: \d+)?"  # Cisco's encryption type before the value (0, 5, 7, 8, 9)
+
+_S, _N = SECRET, ENCRYPTION_TYPE
+SECRETS: tuple[str, ...] = (
+    rf"^\s*enable (?:secret|password)(?: level \d+)?{_N} {_S}",
+    rf"^\s*(?:password|secret){_N} {_S}",  # line vty, FRR's global "password"
+    rf"^\s*username \S+ .*?(?:secret|password){_N} {_S}",
+    rf"\bip ospf authentication-key{_N} {_S}",
+    rf"\bip ospf message-digest-key \d+ md5{_N} {_S}",
+    rf"\bneighbor \S+ password{_N} {_S}",  # BGP
+    rf"\bkey-string{_N} {_S}",  # key chains
+    rf"\b(?:area|domain)-password(?: clear| md5)? {_S}",  # IS-IS
+    rf"\bisis password(?: clear| md5)? {_S}",
+    rf"\bip rip authentication string {_S}",
+)
