@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.rates import utilization
+
 
 class SurveyThresholds(BaseModel):
     """When the survey recommends a change of subscription (``bandwidth:`` in pantau.yml)."""
@@ -225,4 +227,5 @@ def reason(r: LinkSurvey, t: SurveyThresholds) -> tuple[str, str]:
 
 
 def _utilization(s: Sample, subscribed_bps: float) -> float:
-    return max(s.in_bps or 0.0, s.out_bps or 0.0) / subscribed_bps if subscribed_bps else 0.0
+    """A rollup's utilization (:func:`core.rates.utilization`); a period without a rate counts as idle."""
+    return utilization((s.in_bps, s.out_bps), subscribed_bps) or 0.0

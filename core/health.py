@@ -5,8 +5,10 @@ Inputs are what the collectors saw this round; thresholds come from configuratio
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -107,3 +109,13 @@ def link_causes(
         else:
             causes[name] = "link"
     return causes
+
+
+#: a link's usual RTT is the median of its 5-minute periods over this window, from at least this many
+RTT_BASELINE_WINDOW = timedelta(days=7)
+RTT_BASELINE_MIN_PERIODS = 3
+
+
+def rtt_baseline(rtts: Sequence[float]) -> float | None:
+    """A link's usual RTT: the median of its recent periods' averages; None with too few to tell."""
+    return statistics.median(rtts) if len(rtts) >= RTT_BASELINE_MIN_PERIODS else None

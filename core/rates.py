@@ -105,8 +105,14 @@ def refreshed_span(values: Sequence[tuple[int | None, ...]]) -> tuple[int, int]:
     return 0, len(values) - 1
 
 
+def share(bps: float | None, subscribed_bps: float) -> float | None:
+    """One direction's rate as a share of the link's subscription; None without a rate or a subscription."""
+    return None if bps is None or not subscribed_bps else bps / subscribed_bps
+
+
 def utilization(rates: Sequence[float | None], subscribed_bps: float) -> float | None:
-    """The higher of a link's direction rates as a share of its subscription; None without a rate. One
-    definition for the agent's saturation history and triage's window."""
-    ratios = [bps / subscribed_bps for bps in rates if bps is not None]
+    """The higher of a link's direction rates as a share of its subscription; None without a rate. The one
+    definition for the exporter, the status page, the CLI, the SOP 13 survey, the agent's saturation history
+    and triage's window."""
+    ratios = [r for bps in rates if (r := share(bps, subscribed_bps)) is not None]
     return max(ratios) if ratios else None

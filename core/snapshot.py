@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from core.health import LinkState
+from core.rates import share, utilization
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,12 @@ class LinkView:
     interface_missing: bool = False  # the device answered, but has no interface of the inventory's name
 
     def utilization(self, bps: float | None) -> float | None:
-        return None if bps is None else bps / self.subscribed_bps
+        """One direction's rate as a share of the subscription (:func:`core.rates.share`)."""
+        return share(bps, self.subscribed_bps)
+
+    def peak_utilization(self) -> float | None:
+        """The higher direction's share of the subscription (:func:`core.rates.utilization`)."""
+        return utilization((self.receive_bps, self.transmit_bps), self.subscribed_bps)
 
 
 class ProbeStats(Protocol):

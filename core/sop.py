@@ -80,6 +80,11 @@ def overdue_steps(waiting: list[tuple[str, str, datetime, bool]], now: datetime)
 
 #: SOP 05: each review step of a Berita Acara
 REVIEW_STEP_ALLOWANCE = timedelta(days=1)
+#: who reviews a Berita Acara, in SOP 05's order, and the state each review gives the report
+REVIEW_ROLES = ("opd", "kasi", "kabid", "kadis")
+REVIEW_STATES = {"opd": "acknowledged", "kasi": "checked", "kabid": "forwarded", "kadis": "reviewed"}
+#: the reviewers who are the agency's staff (they sign on the status page; the OPD signs on paper)
+STAFF_REVIEWERS = REVIEW_ROLES[1:]
 
 
 def check_transition(ticket_id: int, state: str, step: str) -> None:

@@ -164,7 +164,9 @@ def _rates(link: LinkView, labels: str, rx_bps: _Family, tx_bps: _Family, util: 
     for direction, bps, family in (("receive", link.receive_bps, rx_bps), ("transmit", link.transmit_bps, tx_bps)):
         if bps is not None:
             family.add(labels, bps)
-            util.add(f'{labels[:-1]},direction="{direction}"}}', bps / link.subscribed_bps)
+            ratio = link.utilization(bps)
+            if ratio is not None:
+                util.add(f'{labels[:-1]},direction="{direction}"}}', ratio)
     for direction, value in (("receive", link.receive_errors), ("transmit", link.transmit_errors)):
         if value is not None:
             errors.add(f'{labels[:-1]},direction="{direction}"}}', value)

@@ -13,13 +13,12 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from core.findings import DC, Result, Status
+from core.sop import REVIEW_ROLES
 from exporters.naskah import clock, date_time, in_words, long_date
 from exporters.report_text import CHECK_NAMES, TEXT
 from inventory.models import Person
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-ROLES = ("opd", "kasi", "kabid", "kadis")  # the order of SOP 05's review
-STATES = {"opd": "acknowledged", "kasi": "checked", "kabid": "forwarded", "kadis": "reviewed"}
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,7 @@ class ReportData:
     officer: Person | None = None  # Pihak Pertama: who carried the work out
     representative: Person | None = None  # Pihak Kedua: the OPD's, for work at an OPD
     known_by: Person | None = None  # "Mengetahui": the Kepala Dinas (or the Kabid)
-    review: tuple[str, ...] = ROLES  # the review steps of this report (no OPD step for the data center's)
+    review: tuple[str, ...] = REVIEW_ROLES  # the review steps of this report (no OPD step for the data center's)
 
 
 def env() -> Environment:

@@ -119,6 +119,8 @@ class Runner:
         """The command line that runs ``argv`` inside ``node`` (its netns, /sys remounted, its hostname), with
         the lab's inventory and known_hosts as pantau's defaults there (below any pantau.yml or flag)."""
         lab_env = [f"PANTAU_LAB_INVENTORY={LAB_INVENTORY}", f"PANTAU_LAB_KNOWN_HOSTS={self.known_hosts}"]
+        # the node's own HOME: what its processes keep there (vtysh's .history_frr) stays in the lab's folder
+        lab_env.append(f"HOME={self.node_dir(node)}")
         return [
             "ip",
             "netns",
@@ -446,8 +448,11 @@ class Runner:
                 raise LabError(f"node {node.name}: service frr needs a bind to /etc/frr/{name}")
             host.run(["install", "-o", "frr", "-g", "frr", "-m", "0640", str(source), str(etc / name)])
         # frrinit.sh runs in the host's netns: watchfrr --netns moves every daemon into the namespace
+        # its HOME is the node's: watchfrr runs vtysh -b, which writes .history_frr in the caller's home
         host.run(
-            ["nsenter", f"--uts={self.uts_file(node.name)}", "/usr/lib/frr/frrinit.sh", "start", ns], node=node.name
+            ["nsenter", f"--uts={self.uts_file(node.name)}", "/usr/lib/frr/frrinit.sh", "start", ns],
+            node=node.name,
+            env={"HOME": str(self.node_dir(node.name))},
         )
 
     def _start_sshd(self, node: Node) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from playbooks.colocate import COLOCATE
+from playbooks.colocate import COLOCATE, ServerDeps
 from playbooks.decommission import DECOMMISSION
 from playbooks.engine import Playbook
 
-PLAYBOOKS: dict[str, Playbook[Any]] = {p.name: p for p in (COLOCATE, DECOMMISSION)}
+PLAYBOOKS: dict[str, Playbook[Any, ServerDeps]] = {p.name: p for p in (COLOCATE, DECOMMISSION)}

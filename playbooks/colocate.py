@@ -11,14 +11,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from inventory.ipam import IpamError, parse_address, prefix_for
 from inventory.models import Inventory, Prefix, Purpose
 from playbooks.effectors import monitoring
 from playbooks.effectors.dns import DnsUpdater, Record
-from playbooks.engine import Playbook, RunContext, Step
+from playbooks.engine import Playbook, Req, RunContext, Step
 from playbooks.errors import DnsError, PlaybookError, require_opd
 from store import dns_log
 from store.allocations import Allocations, LiveCheck
@@ -48,29 +47,38 @@ class ColocationRequest:
         return Purpose.PUBLIC if self.public else Purpose.SERVER
 
 
-@dataclass
+class ServerDeps(Protocol):
+    """What the colocation and withdrawal steps act through."""
+
+    @property
+    def inventory(self) -> Inventory: ...
+
+    @property
+    def dns(self) -> DnsUpdater: ...
+
+    @property
+    def allocations(self) -> Allocations: ...
+
+    @property
+    def live_check(self) -> LiveCheck | None: ...
+
+
+@dataclass(frozen=True)
 class Services:
-    """What the colocation steps act through; the CLI wires the real ones."""
+    """The real :class:`ServerDeps`, as the composition root wires them."""
 
     inventory: Inventory
-    inventory_dir: Path
     dns: DnsUpdater
     allocations: Allocations
     live_check: LiveCheck | None
 
 
-def services(ctx: RunContext[Any]) -> Services:
-    """What the steps act through (the CLI wires the real ones)."""
-    services: Services = ctx.resources["services"]
-    return services
-
-
-def fqdn(ctx: RunContext[Any]) -> str:
+def fqdn(ctx: RunContext[Any, ServerDeps]) -> str:
     """The server's name in the agency zone."""
-    return f"{ctx.request.hostname}.{services(ctx).inventory.agency.zone}"
+    return f"{ctx.request.hostname}.{ctx.deps.inventory.agency.zone}"
 
 
-def log_change(ctx: RunContext[Any], record: Record, action: str) -> None:
+def log_change(ctx: RunContext[Any, ServerDeps], record: Record, action: str) -> None:
     """Record an applied DNS change in the store's change log."""
     change = dns_log.Change(
         dns_log.now(), record.zone, record.name, record.rtype, record.value, record.ttl, action, ctx.by, ctx.run_id
@@ -107,14 +115,14 @@ def validate_request(inv: Inventory, req: ColocationRequest) -> Prefix:
     return prefix
 
 
-def _validate(ctx: RunContext[ColocationRequest]) -> str:
-    prefix = validate_request(services(ctx).inventory, ctx.request)
+def _validate(ctx: RunContext[ColocationRequest, ServerDeps]) -> str:
+    prefix = validate_request(ctx.deps.inventory, ctx.request)
     ctx.remember("prefix", prefix.name)
     return f"permintaan lengkap: {fqdn(ctx)} untuk OPD {ctx.request.opd}, prefix {prefix.name} ({prefix.prefix})"
 
 
-def _allocate(ctx: RunContext[ColocationRequest]) -> str:
-    svc = services(ctx)
+def _allocate(ctx: RunContext[ColocationRequest, ServerDeps]) -> str:
+    svc = ctx.deps
     req = ctx.request
     prefix = prefix_for(svc.inventory, req.purpose, ctx.facts["prefix"])
     requested = parse_address(req.ip) if req.ip else None
@@ -136,13 +144,13 @@ def _allocate(ctx: RunContext[ColocationRequest]) -> str:
     return text
 
 
-def _unallocate(ctx: RunContext[ColocationRequest]) -> str:
-    released = services(ctx).allocations.release_run(ctx.run_id, ctx.by)
+def _unallocate(ctx: RunContext[ColocationRequest, ServerDeps]) -> str:
+    released = ctx.deps.allocations.release_run(ctx.run_id, ctx.by)
     return f"released {', '.join(released)}" if released else "nothing to release"
 
 
-def _add(ctx: RunContext[ColocationRequest], key: str, record: Record) -> str:
-    dns = services(ctx).dns
+def _add(ctx: RunContext[ColocationRequest, ServerDeps], key: str, record: Record) -> str:
+    dns = ctx.deps.dns
     # before the update: what the name holds now (the undo leaves exactly that, whatever became of the
     # update's answer) and the record itself (a crash right after the update is still undone)
     before = [r.__dict__ for r in dns.existing(record)]
@@ -161,7 +169,7 @@ def _add(ctx: RunContext[ColocationRequest], key: str, record: Record) -> str:
     return f"{record}: {result}"
 
 
-def _undo_add(ctx: RunContext[ColocationRequest], key: str) -> str | None:
+def _undo_add(ctx: RunContext[ColocationRequest, ServerDeps], key: str) -> str | None:
     """Remove the record this run added, only while it is the name's only record of its type, and put back
     what a ``--replace`` removed; a record the name held before the run is never removed."""
     if not ctx.facts.get(key) or ctx.facts.get(key + "_result") == "already present":
@@ -176,7 +184,7 @@ def _undo_add(ctx: RunContext[ColocationRequest], key: str) -> str | None:
         return None  # there before this run (its update's answer was lost): not ours to remove
     else:
         restore = []
-    result = services(ctx).dns.delete(record, restore)
+    result = ctx.deps.dns.delete(record, restore)
     if result != "deleted":
         return f"{record}: {result}"
     log_change(ctx, record, "delete")
@@ -185,24 +193,24 @@ def _undo_add(ctx: RunContext[ColocationRequest], key: str) -> str | None:
     return f"{record}: deleted" + (f"; restored {', '.join(map(str, restore))}" if restore else "")
 
 
-def _dns_forward(ctx: RunContext[ColocationRequest]) -> str:
-    return _add(ctx, "forward", services(ctx).dns.address_record(fqdn(ctx), ctx.facts["address"]))
+def _dns_forward(ctx: RunContext[ColocationRequest, ServerDeps]) -> str:
+    return _add(ctx, "forward", ctx.deps.dns.address_record(fqdn(ctx), ctx.facts["address"]))
 
 
-def _dns_reverse(ctx: RunContext[ColocationRequest]) -> str:
-    return _add(ctx, "reverse", services(ctx).dns.pointer_record(ctx.facts["address"], fqdn(ctx)))
+def _dns_reverse(ctx: RunContext[ColocationRequest, ServerDeps]) -> str:
+    return _add(ctx, "reverse", ctx.deps.dns.pointer_record(ctx.facts["address"], fqdn(ctx)))
 
 
-def _subdomain(ctx: RunContext[ColocationRequest]) -> str:
+def _subdomain(ctx: RunContext[ColocationRequest, ServerDeps]) -> str:
     sub = ctx.request.subdomain
     if not sub:
         return "tidak diminta (not requested)"
-    zone = services(ctx).inventory.agency.zone
-    return _add(ctx, "subdomain", services(ctx).dns.alias_record(f"{sub}.{ctx.request.opd}.{zone}", fqdn(ctx)))
+    zone = ctx.deps.inventory.agency.zone
+    return _add(ctx, "subdomain", ctx.deps.dns.alias_record(f"{sub}.{ctx.request.opd}.{zone}", fqdn(ctx)))
 
 
-def _verify(ctx: RunContext[ColocationRequest]) -> str:
-    dns = services(ctx).dns
+def _verify(ctx: RunContext[ColocationRequest, ServerDeps]) -> str:
+    dns = ctx.deps.dns
     seen = []
     for key in ("forward", "reverse", "subdomain"):
         if not ctx.facts.get(key):
@@ -218,14 +226,14 @@ def _verify(ctx: RunContext[ColocationRequest]) -> str:
     return "dijawab server utama: " + "; ".join(seen)
 
 
-def _register(ctx: RunContext[ColocationRequest]) -> str:
+def _register(ctx: RunContext[ColocationRequest, ServerDeps]) -> str:
     ctx.remember("monitoring", fqdn(ctx))
     result = monitoring.register(ctx.store, fqdn(ctx), ctx.facts["address"], ctx.request.opd, ctx.by, ctx.run_id)
     ctx.remember("monitoring_result", result)
     return f"{fqdn(ctx)} {ctx.facts['address']}: {result}"
 
 
-def _unregister(ctx: RunContext[ColocationRequest]) -> str | None:
+def _unregister(ctx: RunContext[ColocationRequest, ServerDeps]) -> str | None:
     if "monitoring" not in ctx.facts or ctx.facts.get("monitoring_result") == "already registered":
         return None
     return monitoring.unregister(ctx.store, ctx.facts["monitoring"])
@@ -236,9 +244,9 @@ def step(
     title: str,
     sop: str,
     output: str,
-    action: Callable[[RunContext[Any]], str],
-    compensate: Callable[[RunContext[Any]], str | None] | None = None,
-) -> Step[Any]:
+    action: Callable[[RunContext[Req, ServerDeps]], str],
+    compensate: Callable[[RunContext[Req, ServerDeps]], str | None] | None = None,
+) -> Step[Req, ServerDeps]:
     return Step(name, title, sop, HOUR, output, action, compensate)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from playbooks.colocate import SOP7, SOP8, fqdn, log_change, record_of, services, step
+from playbooks.colocate import SOP7, SOP8, ServerDeps, fqdn, log_change, record_of, step
 from playbooks.effectors import monitoring
 from playbooks.engine import Playbook, RunContext
 from playbooks.errors import DnsError, PlaybookError
@@ -22,8 +22,8 @@ class DecommissionRequest:
     hostname: str
 
 
-def _find(ctx: RunContext[DecommissionRequest]) -> str:
-    svc = services(ctx)
+def _find(ctx: RunContext[DecommissionRequest, ServerDeps]) -> str:
+    svc = ctx.deps
     hostname = ctx.request.hostname
     live = svc.allocations.live(hostname)
     if not live:
@@ -42,13 +42,13 @@ def _find(ctx: RunContext[DecommissionRequest]) -> str:
     return f"{name}: {', '.join(a.address for a in live)}; {len(records)} DNS record(s)"
 
 
-def _stop_monitoring(ctx: RunContext[DecommissionRequest]) -> str:
+def _stop_monitoring(ctx: RunContext[DecommissionRequest, ServerDeps]) -> str:
     result = monitoring.unregister(ctx.store, fqdn(ctx))
     ctx.remember("unregistered", result == "unregistered")
     return result
 
 
-def _restart_monitoring(ctx: RunContext[DecommissionRequest]) -> str | None:
+def _restart_monitoring(ctx: RunContext[DecommissionRequest, ServerDeps]) -> str | None:
     if not ctx.facts.get("unregistered"):
         return None
     return monitoring.register(
@@ -56,10 +56,10 @@ def _restart_monitoring(ctx: RunContext[DecommissionRequest]) -> str | None:
     )
 
 
-def _delete_records(ctx: RunContext[DecommissionRequest]) -> str:
+def _delete_records(ctx: RunContext[DecommissionRequest, ServerDeps]) -> str:
     """Delete the server's records, each only after what it holds (with its TTL) is kept in the run's facts:
     a crash at any point leaves facts that restore exactly what was deleted."""
-    dns = services(ctx).dns
+    dns = ctx.deps.dns
     results = []
     deleted: list[dict[str, Any]] = list(ctx.facts.get("deleted", []))
     for data in reversed(ctx.facts["records"]):  # aliases first, then PTR, then A
@@ -79,8 +79,8 @@ def _delete_records(ctx: RunContext[DecommissionRequest]) -> str:
     return "; ".join(results)
 
 
-def _restore_records(ctx: RunContext[DecommissionRequest]) -> str | None:
-    dns = services(ctx).dns
+def _restore_records(ctx: RunContext[DecommissionRequest, ServerDeps]) -> str | None:
+    dns = ctx.deps.dns
     restored = []
     for data in reversed(ctx.facts.get("deleted", [])):
         record = record_of(data)
@@ -90,15 +90,15 @@ def _restore_records(ctx: RunContext[DecommissionRequest]) -> str | None:
     return f"restored {'; '.join(restored)}" if restored else None
 
 
-def _release(ctx: RunContext[DecommissionRequest]) -> str:
-    allocations = services(ctx).allocations
+def _release(ctx: RunContext[DecommissionRequest, ServerDeps]) -> str:
+    allocations = ctx.deps.allocations
     ctx.remember("releasing", True)  # before: a crash amid the releases still makes the undo put them back
     released = [i for i in ctx.facts["allocations"] if allocations.release(i, ctx.by)]
     ctx.remember("released", released)
     return f"dilepas: {', '.join(ctx.facts['addresses'])}"
 
 
-def _unrelease(ctx: RunContext[DecommissionRequest]) -> str | None:
+def _unrelease(ctx: RunContext[DecommissionRequest, ServerDeps]) -> str | None:
     """Make the released allocations live again.
 
     Raises:
@@ -106,7 +106,7 @@ def _unrelease(ctx: RunContext[DecommissionRequest]) -> str | None:
     """
     if not ctx.facts.get("releasing"):
         return None
-    allocations = services(ctx).allocations
+    allocations = ctx.deps.allocations
     ids = ctx.facts["allocations"]
     lost = [address for i, address in zip(ids, ctx.facts["addresses"], strict=True) if not allocations.relive(i)]
     if lost:
@@ -117,8 +117,8 @@ def _unrelease(ctx: RunContext[DecommissionRequest]) -> str | None:
     return f"allocation(s) {ids} live again"
 
 
-def _verify_gone(ctx: RunContext[DecommissionRequest]) -> str:
-    dns = services(ctx).dns
+def _verify_gone(ctx: RunContext[DecommissionRequest, ServerDeps]) -> str:
+    dns = ctx.deps.dns
     for data in ctx.facts["records"]:
         record = record_of(data)
         if record.value in dns.current(record):

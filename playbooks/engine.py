@@ -23,7 +23,7 @@ import os
 import signal
 import socket
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -34,10 +34,13 @@ from store.engine import Store
 
 log = logging.getLogger(__name__)
 Req = TypeVar("Req")
+#: what a playbook's steps act through (DNS, IPAM, a device): each playbook names it as a Protocol, and the
+#: composition root hands one object that provides it
+Deps = TypeVar("Deps")
 
 
 @dataclass(frozen=True)
-class Step(Generic[Req]):
+class Step(Generic[Req, Deps]):
     """One step of a procedure with its Mutu Baku (quality standard) from the SOP."""
 
     name: str
@@ -45,28 +48,29 @@ class Step(Generic[Req]):
     sop_step: str  # e.g. "SOP 14 langkah 7"
     allowance: timedelta
     expected_output: str
-    action: Callable[[RunContext[Req]], str]
-    compensate: Callable[[RunContext[Req]], str | None] | None = None
+    action: Callable[[RunContext[Req, Deps]], str]
+    compensate: Callable[[RunContext[Req, Deps]], str | None] | None = None
 
 
 @dataclass(frozen=True)
-class Playbook(Generic[Req]):
+class Playbook(Generic[Req, Deps]):
     name: str
     title: str
     request: type[Req]  # a dataclass: the run's parameters, stored as JSON and rebuilt for recovery
-    steps: tuple[Step[Req], ...]
+    steps: tuple[Step[Req, Deps], ...]
 
 
 @dataclass
-class RunContext(Generic[Req]):
-    """What a step sees: the request, the facts so far, the store and the run's identity."""
+class RunContext(Generic[Req, Deps]):
+    """What a step sees: the request, the facts so far, the store, the run's identity, and what it acts
+    through (``deps``)."""
 
     run_id: int
     request: Req
     facts: dict[str, Any]
     store: Store  # the store's engine, handed to store repositories
     by: str
-    resources: Mapping[str, Any] = field(default_factory=dict)
+    deps: Deps
     stop_at: str | None = None  # testing: a breakpoint inside a step, "STEP:POINT" (see :meth:`breakpoint`)
     step: str = ""  # the step running now
 
@@ -119,16 +123,17 @@ def _params(request: Any) -> dict[str, Any]:
     return dataclasses.asdict(request)
 
 
-class PlaybookRunner:
-    """Runs playbooks against a store and recovers the runs whose process died."""
+class PlaybookRunner(Generic[Deps]):
+    """Runs playbooks against a store, their steps acting through ``deps``, and recovers the runs whose
+    process died."""
 
-    def __init__(self, store: Store, playbooks: Mapping[str, Playbook[Any]], resources: Mapping[str, Any]) -> None:
+    def __init__(self, store: Store, playbooks: Mapping[str, Playbook[Any, Deps]], deps: Deps) -> None:
         self.store = store
         self.playbooks = playbooks
-        self.resources = resources
+        self.deps = deps
 
     # ---- running ---------------------------------------------------------------------------------
-    def run(self, playbook: Playbook[Req], request: Req, by: str, stop_after: str | None = None) -> RunResult:
+    def run(self, playbook: Playbook[Req, Deps], request: Req, by: str, stop_after: str | None = None) -> RunResult:
         """Run ``playbook``; on failure compensate and raise :class:`RunFailed` (the run is recorded either way).
 
         ``stop_after`` stops this process (SIGSTOP) once that step is recorded, or at a point inside a step
@@ -142,8 +147,8 @@ class PlaybookRunner:
         run_id = runs.start(
             self.store, playbook.name, _params(request), by, socket.gethostname(), me, _process_start(me)
         )
-        ctx = RunContext(run_id, request, {}, self.store, by, self.resources, stop_after)
-        done: list[tuple[int, Step[Req]]] = []
+        ctx = RunContext(run_id, request, {}, self.store, by, self.deps, stop_after)
+        done: list[tuple[int, Step[Req, Deps]]] = []
         for position, step in enumerate(playbook.steps, start=1):
             ctx.step = step.name
             step_id = runs.step_started(
@@ -167,7 +172,7 @@ class PlaybookRunner:
         runs.end(self.store, run_id, "succeeded", None)
         return RunResult(run_id, "succeeded", None, ctx.facts)
 
-    def _compensate(self, ctx: RunContext[Any], done: list[tuple[int, Step[Any]]]) -> tuple[str, ...]:
+    def _compensate(self, ctx: RunContext[Any, Deps], done: list[tuple[int, Step[Any, Deps]]]) -> tuple[str, ...]:
         """Undo ``done`` in reverse; the steps whose compensation failed (empty: all undone)."""
         unfinished: list[str] = []
         for step_id, step in reversed(done):
@@ -197,7 +202,7 @@ class PlaybookRunner:
             if playbook is None:
                 runs.end(self.store, run.id, "broken", f"unknown playbook {run.playbook}; repair by hand")
                 continue
-            ctx = RunContext(run.id, playbook.request(**run.params), dict(run.facts), self.store, by, self.resources)
+            ctx = RunContext(run.id, playbook.request(**run.params), dict(run.facts), self.store, by, self.deps)
             by_name = {st.name: st for st in playbook.steps}
             rows = runs.steps(self.store, run.id, ("ok", "running", "failed", "compensation-failed"))
             done = [(r.id, by_name[r.name]) for r in rows if r.name in by_name]

@@ -17,7 +17,8 @@ from inventory.models import Inventory, Link
 from playbooks.documents import letterhead, write_document
 from playbooks.effectors.notify import Notifier
 from playbooks.errors import require_opd
-from playbooks.triage.decide import Diagnosis
+from playbooks.triage.decide import Diagnosis, EvidencePack
+from playbooks.triage.decide import iso_time as _iso
 from store.tickets import StepRecord, Tickets
 
 UNTRIAGED = "belum ditriage"
@@ -29,26 +30,21 @@ def evidence_text(diagnosis: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def pack_text(pack: dict[str, Any]) -> str:
+def pack_text(pack: EvidencePack) -> str:
     """The evidence pack of a triage as the provider reads it (SOP 15 step 4)."""
-    port = pack["port"]
-    state = {True: "up", False: "down", None: "tidak diketahui"}[port["oper_up"]]
-    changed = (
-        "" if port["last_change_seconds"] is None else f", status berubah {port['last_change_seconds']:.0f} detik lalu"
-    )
-    loss = "—" if pack["loss_now"] is None else f"{pack['loss_now']:.0%}"
-    rtt = "" if pack["rtt_now_ms"] is None else f", RTT {pack['rtt_now_ms']} ms"
-    timeline = ", ".join(
-        f"{p['period_start'][11:16]} {'—' if p['loss'] is None else format(p['loss'], '.0%')}"
-        for p in pack["loss_timeline"]
-    )
+    port = pack.port
+    state = {True: "up", False: "down", None: "tidak diketahui"}[port.oper_up]
+    changed = "" if port.last_change_s is None else f", status berubah {port.last_change_s:.0f} detik lalu"
+    loss = "—" if pack.loss_now is None else f"{pack.loss_now:.0%}"
+    rtt = "" if pack.rtt_now is None else f", RTT {round(pack.rtt_now * 1000, 2)} ms"
+    timeline = ", ".join(f"{p.start:%H:%M} {'—' if p.loss is None else format(p.loss, '.0%')}" for p in pack.timeline)
     return "\n".join(
         [
-            f"paket bukti untuk {pack['provider']} (sirkuit {pack['circuit_id']}, jalur {pack['link']}):",
-            f"- gangguan sejak: {pack['outage_start'] or 'tidak tercatat'}",
-            f"- terakhir normal (loss di bawah 5 %): {pack['last_good'] or 'tidak tercatat'}",
-            f"- port pusat data {port['device']}:{port['interface']}: {state}{changed}",
-            f"- putus dalam 24 jam: {'tidak tercatat' if pack['flaps_24h'] is None else pack['flaps_24h']}",
+            f"paket bukti untuk {pack.provider} (sirkuit {pack.circuit_id}, jalur {pack.link}):",
+            f"- gangguan sejak: {_iso(pack.outage_start) or 'tidak tercatat'}",
+            f"- terakhir normal (loss di bawah 5 %): {_iso(pack.last_good) or 'tidak tercatat'}",
+            f"- port pusat data {port.device}:{port.interface}: {state}{changed}",
+            f"- putus dalam 24 jam: {'tidak tercatat' if pack.flaps_24h is None else pack.flaps_24h}",
             f"- sekarang: loss {loss}{rtt}",
             f"- loss per 5 menit (jam terakhir): {timeline or 'tidak tercatat'}",
         ]
@@ -114,7 +110,7 @@ def escalate(
             "circuit_id": link.circuit_id,
             "contact": link.provider_contact,
             "verdict": diagnosis.verdict.value,
-            "evidence_pack": diagnosis.pack,
+            "evidence_pack": diagnosis.pack.to_json(),
         },
     )
     return timing

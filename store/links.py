@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from statistics import median
 from typing import Any
 
 from sqlalchemy import delete, insert, select
@@ -14,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from core.bandwidth import Sample
+from core.health import RTT_BASELINE_WINDOW, rtt_baseline
 from core.rollup import OpenPeriod, RollupRow, Series
 from store.schema import LinkEvent, LinkRollup, OpenRollup
 from store.translate import translated
@@ -52,7 +52,7 @@ class History:
     last_good: datetime | None  # end of the last period with loss below the limit
     timeline: list[Period]  # the last hour, oldest first
     month_rates: list[float]  # the higher direction's average of each period this month
-    rtt_baseline: float | None  # median RTT of the last 7 days' periods (at least 3)
+    rtt_baseline: float | None  # the link's usual RTT (core.health.rtt_baseline)
 
 
 @translated("writing link rollups")
@@ -120,7 +120,7 @@ def _period(r: LinkRollup) -> Period:
 
 @translated("reading the link's history")
 def history(store: Engine, link: str, now: datetime, month_start: datetime, loss_limit: float) -> History:
-    day, hour, week = now - timedelta(days=1), now - timedelta(hours=1), now - timedelta(days=7)
+    day, hour, week = now - timedelta(days=1), now - timedelta(hours=1), now - RTT_BASELINE_WINDOW
     rollup, event = LinkRollup, LinkEvent
     with Session(store) as s:
         watched = s.scalars(select(rollup.id).where(rollup.link == link, rollup.period_start >= day).limit(1)).first()
@@ -163,7 +163,7 @@ def history(store: Engine, link: str, now: datetime, month_start: datetime, loss
         last_good=None if good is None else good.period_start + timedelta(seconds=good.period_seconds),
         timeline=timeline,
         month_rates=[max(v for v in r if v is not None) for r in rates if any(v is not None for v in r)],
-        rtt_baseline=median(rtts) if len(rtts) >= 3 else None,
+        rtt_baseline=rtt_baseline(rtts),
     )
 
 

@@ -143,14 +143,7 @@ def _link_rows(snap: Snapshot) -> list[dict[str, Any]]:
                 "receive_bps": link.receive_bps,
                 "transmit_bps": link.transmit_bps,
                 "subscribed_bps": link.subscribed_bps,
-                "utilization": max(
-                    (
-                        u
-                        for u in (link.utilization(link.receive_bps), link.utilization(link.transmit_bps))
-                        if u is not None
-                    ),
-                    default=None,
-                ),
+                "utilization": link.peak_utilization(),
                 "rtt_avg_seconds": r.rtt_avg if r else None,
                 "loss_ratio": r.loss_ratio if r else None,
             }

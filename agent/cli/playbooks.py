@@ -16,7 +16,7 @@ from agent.config import Config
 from agent.lang import say
 from agent.wiring import App
 from playbooks.catalog import PLAYBOOKS
-from playbooks.colocate import COLOCATE, ColocationRequest, Services
+from playbooks.colocate import COLOCATE, ColocationRequest, ServerDeps, Services
 from playbooks.decommission import DECOMMISSION, DecommissionRequest
 from playbooks.effectors.dns import DnsUpdater
 from playbooks.engine import Playbook, PlaybookRunner, operator
@@ -36,16 +36,15 @@ def setup(path: Path | None, inventory: Path | None, state_dir: Path | None) -> 
     return wired(path, inventory=inventory, state_dir=state_dir)
 
 
-def _runner(deps: App, live_check: bool = True) -> PlaybookRunner:
+def _runner(deps: App, live_check: bool = True) -> PlaybookRunner[ServerDeps]:
     cfg, inv, store = deps.config, deps.inventory, deps.store
     services = Services(
         inv,
-        cfg.inventory_dir,
         DnsUpdater(inv, cfg.inventory_dir),
         Allocations(store, inv.prefixes),
         network_live_check(inv, deps.probes, cfg.poll.snmp_timeout) if live_check else None,
     )
-    return PlaybookRunner(store, PLAYBOOKS, {"services": services})
+    return PlaybookRunner[ServerDeps](store, PLAYBOOKS, services)
 
 
 def _seconds(start: datetime | None, end: datetime | None) -> float | None:
@@ -184,8 +183,8 @@ def decommission(
 
 
 def _run_and_report(
-    runner: PlaybookRunner,
-    playbook: Playbook[Any],
+    runner: PlaybookRunner[ServerDeps],
+    playbook: Playbook[Any, ServerDeps],
     request: Any,
     by: str,
     stop_after: str | None,

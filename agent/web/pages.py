@@ -14,17 +14,18 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from agent.web.auth import may
 from agent.web.site import HEADERS, Forbidden, Site, site_of
 from agent.web.views import banner, local_time, shared_cause
+from core.sop import STAFF_REVIEWERS
 from exporters.charts import link_day
 from inventory.models import Link
 from playbooks.errors import PlaybookError
 from playbooks.maintenance.reports import report_list
 from playbooks.maintenance.reports import sign as sign_report
 from playbooks.tickets import pack_text
+from playbooks.triage.decide import EvidencePack
 from store import links as link_store
 from store.errors import NotFound
 
 log = logging.getLogger(__name__)
-SIGNERS = ("kasi", "kabid", "kadis")
 
 
 async def board(request: Request) -> Response:
@@ -61,7 +62,7 @@ def _link(site: Site, name: str) -> Link:
     return found
 
 
-def _pack(site: Site, link: Link) -> dict[str, object]:
+def _pack(site: Site, link: Link) -> EvidencePack:
     return site.app.triage.recorded_pack(link, site.snapshot())
 
 
@@ -108,7 +109,7 @@ async def reports(request: Request) -> Response:
     error = None
     if request.method == "POST":
         form = await site.checked_form(request, s)
-        if s.role not in SIGNERS:
+        if s.role not in STAFF_REVIEWERS:
             raise Forbidden(f"the role {s.role} does not sign reports")
         number = form.get("report", "")
         try:
@@ -129,5 +130,11 @@ async def reports(request: Request) -> Response:
             error = str(exc)
     listed = await run_in_threadpool(report_list, site.store)
     return site.page(
-        "reports.html.j2", 409 if error else 200, s=s, reports=listed, ipam=site.snapshot().ipam, error=error
+        "reports.html.j2",
+        409 if error else 200,
+        s=s,
+        signers=STAFF_REVIEWERS,
+        reports=listed,
+        ipam=site.snapshot().ipam,
+        error=error,
     )

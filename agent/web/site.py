@@ -23,6 +23,7 @@ from agent.lang import error_text
 from agent.web.auth import LoginBrake, may, token_digest
 from agent.web.views import link_rows
 from agent.wiring import App
+from core.rates import utilization
 from core.snapshot import Snapshot
 from inventory.models import Inventory
 from playbooks.triage.decide import Diagnosis
@@ -173,7 +174,7 @@ class Sparklines:
             try:
                 samples, _ = link_store.month_of_links(self.store, now - timedelta(hours=1), now)
                 self._lines = {
-                    name: [round(max(p.in_bps or 0.0, p.out_bps or 0.0) / self.subscribed[name], 4) for p in got]
+                    name: [round(utilization((p.in_bps, p.out_bps), self.subscribed[name]) or 0.0, 4) for p in got]
                     for name, got in samples.items()
                     if self.subscribed.get(name)
                 }

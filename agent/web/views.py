@@ -40,9 +40,7 @@ def link_rows(
                 "in_bps": v.receive_bps,
                 "out_bps": v.transmit_bps,
                 "subscribed_bps": v.subscribed_bps,
-                "utilization": None
-                if v.subscribed_bps == 0 or (v.receive_bps is None and v.transmit_bps is None)
-                else max(v.receive_bps or 0.0, v.transmit_bps or 0.0) / v.subscribed_bps,
+                "utilization": v.peak_utilization(),
                 "loss": None if probe is None else probe.loss_ratio,
                 "rtt_ms": None if probe is None or probe.rtt_avg is None else round(probe.rtt_avg * 1000, 1),
                 "open_tickets": snap.tickets_open.get(v.opd, 0),

@@ -10,9 +10,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from core.findings import DC
-from core.sop import REVIEW_STEP_ALLOWANCE
+from core.sop import REVIEW_ROLES, REVIEW_STATES, REVIEW_STEP_ALLOWANCE, STAFF_REVIEWERS
 from exporters.naskah import ROMAN
-from exporters.reports import ROLES, STATES, Letterhead, ReportData, Signature, render
+from exporters.reports import Letterhead, ReportData, Signature, render
 from inventory.models import Inventory
 from playbooks.documents import letterhead, write_document
 from playbooks.errors import PlaybookError
@@ -37,7 +37,7 @@ def _names(inv: Inventory, lang: str) -> dict[str, str]:
 
 def review_roles(location: str) -> tuple[str, ...]:
     """SOP 05's review steps of a report: the OPD acknowledges only the Berita Acara of work at its office."""
-    return ROLES if location not in (DC, "*") else ROLES[1:]
+    return REVIEW_ROLES if location not in (DC, "*") else STAFF_REVIEWERS
 
 
 def _data(store: Store, inv: Inventory, report: ReportInfo, lang: str, kop: Letterhead) -> ReportData:
@@ -111,8 +111,8 @@ def sign(
     store: Store, inv: Inventory, report_id: int, role: str, name: str, langs: list[str]
 ) -> tuple[str, list[Path]]:
     """Record ``name`` as ``role`` on the report; roles sign in SOP order. Returns the new state and files."""
-    if role not in ROLES:
-        raise PlaybookError(f"--as {role}: choose one of {', '.join(ROLES)}")
+    if role not in REVIEW_ROLES:
+        raise PlaybookError(f"--as {role}: choose one of {', '.join(REVIEW_ROLES)}")
     if not name.strip():
         raise PlaybookError("--name is empty: write the signer's name")
     report = maintenance.report(store, report_id)
@@ -126,7 +126,7 @@ def sign(
         raise PlaybookError(f"report {report.number} is already reviewed by the Kadis")
     if role != expected:
         raise PlaybookError(f"report {report.number} is {report.state}: the next to sign is {expected}, not {role}")
-    report = maintenance.add_signature(store, report, role, name.strip(), STATES[role])
+    report = maintenance.add_signature(store, report, role, name.strip(), REVIEW_STATES[role])
     return report.state, _write(store, inv, report, langs)
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from collectors.probes import Probes
@@ -16,7 +15,15 @@ from core.snapshot import Snapshot
 from core.topology import opd_of
 from inventory.errors import UnknownName
 from inventory.models import Inventory, Link
-from playbooks.triage.decide import DEFAULT_THRESHOLDS, Diagnosis, LinkFacts, TriageFacts, decide, evidence_pack
+from playbooks.triage.decide import (
+    DEFAULT_THRESHOLDS,
+    Diagnosis,
+    EvidencePack,
+    LinkFacts,
+    TriageFacts,
+    decide,
+    evidence_pack,
+)
 from playbooks.triage.gather import fill_history, gather
 from store import targets
 from store.engine import Store
@@ -68,7 +75,7 @@ class Triage:
             progress=progress,
         )
 
-    def recorded_pack(self, link: Link, snap: Snapshot) -> dict[str, Any]:
+    def recorded_pack(self, link: Link, snap: Snapshot) -> EvidencePack:
         """The provider's evidence pack of ``link`` from the agent's records (:func:`recorded_pack`)."""
         if self.store is None:
             raise ValueError("the evidence pack is read from the store; this triage has none")
@@ -98,7 +105,7 @@ def recorded_pack(
     snap: Snapshot,
     tz: str = "Asia/Jakarta",
     thresholds: HealthThresholds = DEFAULT_THRESHOLDS,
-) -> dict[str, Any]:
+) -> EvidencePack:
     """The evidence pack for the provider of ``link`` (SOP 15 step 4) from the agent's last poll and its
     records, without probing anything: the port's state, the loss and RTT of the CPE now, the outage start,
     the last good period, the flaps of 24 hours and the last hour's timeline. Triage's own pack is fresher

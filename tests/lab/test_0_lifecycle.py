@@ -57,7 +57,8 @@ def snapshot() -> dict[str, object]:
         "var_run_frr": _listing(Path("/var/run/frr")),
         "var_lib_snmp": _listing(Path("/var/lib/snmp")),
         "run": sorted(p.name for p in Path("/run").iterdir()),
-        "root_home": sorted(p.name for p in Path("/root").iterdir()),
+        "root_home": sorted(p.name for p in Path("/root").iterdir()),  # vtysh once wrote .history_frr here
+        "homes": sorted(str(p) for p in Path("/home").glob("*/*")) if Path("/home").is_dir() else [],
         "user_db": {str(p): p.read_text() if p.exists() else None for p in USER_DB},
         "ip_forward": Path("/proc/sys/net/ipv4/ip_forward").read_text(),
         "nft": _run(["nft", "list", "ruleset"]),

@@ -80,3 +80,11 @@ def test_link_outages_are_put_on_the_core_only_when_the_core_does_not_answer() -
     assert link_causes(many, links, {"core": True}) == {"a": "link", "b": "link", "c": "none", "d": "none"}
     assert link_causes(many, links, {"core": False})["a"] == "datacenter-core"
     assert link_causes({"a": LinkState.DOWN}, {"a": "core"}, {"core": False}) == {"a": "datacenter-core"}
+
+
+def test_the_rtt_baseline_is_the_median_of_recent_periods_and_needs_three() -> None:
+    from core.health import rtt_baseline
+
+    assert rtt_baseline([0.004, 0.050]) is None  # two periods tell nothing usual yet
+    assert rtt_baseline([0.004, 0.050, 0.005]) == 0.005  # one slow period does not move it
+    assert rtt_baseline([0.004, 0.006, 0.005, 0.007]) == 0.0055

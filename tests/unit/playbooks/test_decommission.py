@@ -10,7 +10,7 @@ import pytest
 from inventory.ipam import prefix_for
 from inventory.loader import load_inventory
 from inventory.models import Purpose
-from playbooks.colocate import Services
+from playbooks.colocate import ServerDeps, Services
 from playbooks.decommission import DecommissionRequest, _release, _unrelease
 from playbooks.effectors.dns import DnsUpdater
 from playbooks.engine import RunContext
@@ -22,15 +22,17 @@ from store.engine import open_store
 EXAMPLE = Path(__file__).resolve().parents[3] / "inventory" / "example"
 
 
-def withdrawal(tmp_path: Path) -> tuple[RunContext[DecommissionRequest], Allocations]:
+def withdrawal(tmp_path: Path) -> tuple[RunContext[DecommissionRequest, ServerDeps], Allocations]:
     inv = load_inventory(EXAMPLE)
     store = open_store(f"sqlite:///{tmp_path / 'pantau.db'}")
     allocations = Allocations(store, inv.prefixes)
     got = allocations.allocate(prefix_for(inv, Purpose.SERVER), "simpeg", "dinkes", None, "test", None)
-    services = Services(inv, EXAMPLE, DnsUpdater(inv, EXAMPLE), allocations, None)
+    services = Services(inv, DnsUpdater(inv, EXAMPLE), allocations, None)
     facts = {"allocations": [got.id], "addresses": [got.address]}
     run_id = runs.start(store, "decommission", {"hostname": "simpeg"}, "test", "host", 0, "")
-    ctx = RunContext(run_id, DecommissionRequest("simpeg"), facts, store, "test", {"services": services})
+    ctx = RunContext[DecommissionRequest, ServerDeps](
+        run_id, DecommissionRequest("simpeg"), facts, store, "test", services
+    )
     return ctx, allocations
 
 

@@ -31,7 +31,7 @@ def store(tmp_path: Path) -> Engine:
 
 def recording(journal: list[str], fail_at: str | None = None, fail_undo: str | None = None) -> Playbook:
     def act(name: str) -> Any:
-        def action(ctx: RunContext[Demo]) -> str:
+        def action(ctx: RunContext[Demo, None]) -> str:
             ctx.remember(name, True)
             journal.append(f"do {name}")
             if name == fail_at:
@@ -41,7 +41,7 @@ def recording(journal: list[str], fail_at: str | None = None, fail_undo: str | N
         return action
 
     def undo(name: str) -> Any:
-        def compensate(ctx: RunContext[Demo]) -> str:
+        def compensate(ctx: RunContext[Demo, None]) -> str:
             assert ctx.facts[name] is True  # compensations see the facts
             journal.append(f"undo {name}")
             if name == fail_undo:
@@ -70,7 +70,7 @@ def run_row(store: Engine, run_id: int) -> PlaybookRun:
 def test_successful_run_records_every_step_with_its_allowance(store: Engine) -> None:
     journal: list[str] = []
     book = recording(journal)
-    result = PlaybookRunner(store, {"demo": book}, {}).run(book, Demo(1), "budi")
+    result = PlaybookRunner(store, {"demo": book}, None).run(book, Demo(1), "budi")
     assert result.state == "succeeded" and journal == ["do a", "do b", "do c"]
     assert steps_of(store, result.run_id) == [("a", "ok"), ("b", "ok"), ("c", "ok")]
     run = run_row(store, result.run_id)
@@ -84,7 +84,7 @@ def test_failed_step_compensates_it_and_the_done_ones_in_reverse(store: Engine) 
     journal: list[str] = []
     book = recording(journal, fail_at="b")
     with pytest.raises(RunFailed, match="b broke") as failed:
-        PlaybookRunner(store, {"demo": book}, {}).run(book, Demo(), "budi")
+        PlaybookRunner(store, {"demo": book}, None).run(book, Demo(), "budi")
     assert isinstance(failed.value.__cause__, PlaybookError) and failed.value.step == "b"
     assert journal == ["do a", "do b", "undo b", "undo a"]
     with Session(store) as s:
@@ -97,7 +97,7 @@ def test_failed_step_compensates_it_and_the_done_ones_in_reverse(store: Engine) 
 def test_failed_compensation_leaves_the_run_broken_and_recover_retries_it(store: Engine) -> None:
     journal: list[str] = []
     book = recording(journal, fail_at="c", fail_undo="b")
-    runner = PlaybookRunner(store, {"demo": book}, {})
+    runner = PlaybookRunner(store, {"demo": book}, None)
     with pytest.raises(RunFailed) as failed:
         runner.run(book, Demo(), "budi")
     assert journal == ["do a", "do b", "do c", "undo c", "undo b", "undo a"]
@@ -108,7 +108,7 @@ def test_failed_compensation_leaves_the_run_broken_and_recover_retries_it(store:
         run_id = s.scalars(select(PlaybookRun.id)).one()
     assert run_row(store, run_id).state == "broken"
     fixed = recording(journal, fail_at="c")  # the cause is repaired
-    results = PlaybookRunner(store, {"demo": fixed}, {}).recover("ani")
+    results = PlaybookRunner(store, {"demo": fixed}, None).recover("ani")
     assert [r.run_id for r in results] == [run_id]
     assert run_row(store, run_id).state == "failed"
     assert "undo b" in journal[6:]
@@ -117,7 +117,7 @@ def test_failed_compensation_leaves_the_run_broken_and_recover_retries_it(store:
 def test_run_of_a_dead_process_is_compensated_from_its_facts(store: Engine) -> None:
     journal: list[str] = []
     book = recording(journal, fail_at="c")
-    runner = PlaybookRunner(store, {"demo": book}, {})
+    runner = PlaybookRunner(store, {"demo": book}, None)
     with pytest.raises(PlaybookError):
         runner.run(book, Demo(), "budi")
     with Session(store) as s, s.begin():  # make it look like a crash mid-run: still running, process gone
@@ -137,7 +137,7 @@ def test_run_of_a_dead_process_is_compensated_from_its_facts(store: Engine) -> N
 def test_running_run_of_a_live_process_is_left_alone(store: Engine) -> None:
     journal: list[str] = []
     book = recording(journal, fail_at="c")
-    runner = PlaybookRunner(store, {"demo": book}, {})
+    runner = PlaybookRunner(store, {"demo": book}, None)
     with pytest.raises(PlaybookError):
         runner.run(book, Demo(), "budi")
     with Session(store) as s, s.begin():  # this very process is "still running" it

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -15,12 +16,14 @@ from inventory.loader import load_inventory
 from inventory.models import Inventory
 from playbooks.tickets import pack_text
 from playbooks.triage.decide import (
+    RULES,
     LinkFacts,
     Period,
     TriageFacts,
     Verdict,
     decide,
     decisive_without_rates,
+    judge,
 )
 from playbooks.triage.gather import fill_history
 from store.engine import open_store
@@ -59,27 +62,55 @@ def test_healthy_facts_find_no_fault(inv: Inventory) -> None:
     assert d.verdict is Verdict.NO_FAULT_FOUND and all(e.ok is not False for e in d.evidence)
 
 
-@pytest.mark.parametrize(
-    ("change", "verdict"),
-    [
-        (lambda f: setattr(f, "uplink_up", False), Verdict.UPSTREAM),
-        (lambda f: setattr(f, "core_reachable", False), Verdict.DATACENTER_CORE),
+# one case per row of the rule table: the change to healthy facts that makes exactly that row decide
+ROW_CASES: dict[str, list[tuple[Callable[[TriageFacts], object], Verdict]]] = {
+    "upstream-cut": [(lambda f: setattr(f, "uplink_up", False), Verdict.UPSTREAM)],
+    "core-silent": [(lambda f: setattr(f, "core_reachable", False), Verdict.DATACENTER_CORE)],
+    "port-down": [
+        (lambda f: setattr(f.links["dinkes-wan"], "port_up", False), Verdict.CIRCUIT_DOWN),
         # every port down while the core answers: this OPD's own path (its port) decides, grouped (below)
         (lambda f: [setattr(lf, "port_up", False) for lf in f.links.values()], Verdict.CIRCUIT_DOWN),
-        (lambda f: setattr(f.links["dinkes-wan"], "port_up", False), Verdict.CIRCUIT_DOWN),
-        (lambda f: setattr(f.links["dinkes-wan"], "wan_loss", 1.0), Verdict.CIRCUIT_DOWN),
-        (lambda f: setattr(f.links["dinkes-wan"], "utilization", 0.97), Verdict.CONGESTION),
-        (lambda f: setattr(f.links["dinkes-wan"], "wan_loss", 0.3), Verdict.PROVIDER_LINK_DEGRADED),
-        (lambda f: setattr(f.links["dinkes-wan"], "lan_loss", 1.0), Verdict.OPD_SIDE),
-        (lambda f: setattr(f, "cpe_uptime_s", 120), Verdict.OPD_SIDE),
+    ],
+    "link-full": [(lambda f: setattr(f.links["dinkes-wan"], "utilization", 0.97), Verdict.CONGESTION)],
+    "circuit-silent": [(lambda f: setattr(f.links["dinkes-wan"], "wan_loss", 1.0), Verdict.CIRCUIT_DOWN)],
+    "link-degraded": [(lambda f: setattr(f.links["dinkes-wan"], "wan_loss", 0.3), Verdict.PROVIDER_LINK_DEGRADED)],
+    "opd-lan-dead": [(lambda f: setattr(f.links["dinkes-wan"], "lan_loss", 1.0), Verdict.OPD_SIDE)],
+    "cpe-rebooted": [(lambda f: setattr(f, "cpe_uptime_s", 120), Verdict.OPD_SIDE)],
+    "service-down": [
         (lambda f: setattr(f, "dns_ok", False), Verdict.DNS_OR_SERVICE),
         (lambda f: f.servers_down.append("simpeg.pemkot.test"), Verdict.DNS_OR_SERVICE),
     ],
+    "no-fault": [(lambda f: None, Verdict.NO_FAULT_FOUND)],
+}
+
+
+def test_every_row_of_the_rule_table_has_its_case() -> None:
+    assert list(ROW_CASES) == [rule.name for rule in RULES]
+
+
+@pytest.mark.parametrize(
+    ("row", "change", "verdict"),
+    [(row, change, verdict) for row, cases in ROW_CASES.items() for change, verdict in cases],
 )
-def test_each_verdict_from_its_facts(inv: Inventory, change: object, verdict: Verdict) -> None:
+def test_each_row_decides_from_its_facts(
+    inv: Inventory, row: str, change: Callable[[TriageFacts], object], verdict: Verdict
+) -> None:
     f = healthy(inv)
-    change(f)  # type: ignore[operator]
-    assert decide(inv, f).verdict is verdict
+    change(f)
+    rule, diagnosis = judge(inv, f)
+    assert (rule.name, diagnosis.verdict) == (row, verdict)
+    # every row before it looked and passed: its evidence is there, and none of it decided
+    looked = {e.check for e in diagnosis.evidence}
+    assert "core" in looked or row == "upstream-cut"
+    assert ("wan-icmp" in looked) == (row not in ("upstream-cut", "core-silent"))
+
+
+def test_a_row_adds_its_evidence_only_when_the_walk_reaches_it(inv: Inventory) -> None:
+    f = healthy(inv)
+    f.links["dinkes-wan"].utilization = 0.97
+    checks = [e.check for e in decide(inv, f).evidence]
+    assert checks[-1] == "utilization" and "dns" not in checks and "lan-gateway" not in checks
+    assert [e.check for e in decide(inv, healthy(inv)).evidence][-2:] == ["dns", "servers"]
 
 
 @pytest.mark.parametrize("loss", [0.2, 1.0])
@@ -145,16 +176,17 @@ def test_evidence_pack_dates_a_port_down_outage_from_if_last_change(inv: Invento
     f.flaps_24h = 3
     f.last_good = datetime(2026, 11, 22, 10, 25, 0, tzinfo=wib)
     f.timeline = [Period(datetime(2026, 11, 22, 10, 20, tzinfo=wib), 0.0, 0.004), Period(f.last_good, 1.0, None)]
-    pack = decide(inv, f).pack
+    typed = decide(inv, f).pack
+    pack = typed.to_json()
     assert pack["outage_start"] == "2026-11-22T10:28:25+07:00"
     assert pack["last_good"] == "2026-11-22T10:25:00+07:00" and pack["flaps_24h"] == 3
     assert pack["loss_timeline"][0] == {"period_start": "2026-11-22T10:20:00+07:00", "loss": 0.0, "rtt_ms": 4.0}
-    text = pack_text(pack)
+    text = pack_text(typed)
     assert "paket bukti untuk PT Jaringan Nusantara (sirkuit JN-77-1203, jalur dishub-wan)" in text
     assert "- port pusat data core:eth3: down, status berubah 95 detik lalu" in text
     assert "- loss per 5 menit (jam terakhir): 10:20 0%, 10:25 100%" in text
     f.links["dishub-wan"].port_up = True  # up with total loss: the agent's record is all there is
-    assert decide(inv, f).pack["outage_start"] == "2026-11-22T10:29:00+07:00"
+    assert decide(inv, f).pack.to_json()["outage_start"] == "2026-11-22T10:29:00+07:00"
 
 
 def test_congestion_points_to_the_month_95th_percentile(inv: Inventory) -> None:
