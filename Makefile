@@ -13,7 +13,7 @@ DEB_PACKAGES := python3-venv iproute2 util-linux procps passwd curl frr snmpd sn
 	postgresql systemd \
 	libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-liberation2 fonts-dejavu-core poppler-utils chromium chromium-driver
 
-.PHONY: setup deb venv zoo-venv test test-unit test-lab demo lint bench clean
+.PHONY: setup deb venv zoo-venv test test-unit test-lab demo lint bench fresh-check clean
 
 setup: deb venv zoo-venv
 
@@ -67,6 +67,10 @@ lint: venv
 
 bench: setup
 	$(BIN)/python -m benchmarks.run
+
+# the release gate: make test as the first command on a fresh Debian 12 root (about 40 minutes; not in CI)
+fresh-check:
+	bash .ci/fresh-check
 
 clean:
 	rm -rf $(VENV) $(ZOO_VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from core.errors import RuleError
 
@@ -25,12 +26,27 @@ SOP_STEP = {
     "progress": "SOP 15 langkah 5-6",
     "resolve": "SOP 15 langkah 3/7-9",
 }
-NEXT = {  # what may follow each state
-    "open": {"assign"},
-    "assigned": {"triage", "escalate", "progress", "resolve"},
-    "escalated": {"triage", "progress", "resolve"},
-    "resolved": set(),
+
+
+class TicketState(StrEnum):
+    """A SOP 15 ticket's state, as stored and as ``--json`` shows it."""
+
+    OPEN = "open"
+    ASSIGNED = "assigned"
+    ESCALATED = "escalated"
+    RESOLVED = "resolved"
+
+
+NEXT: dict[TicketState, set[str]] = {  # the steps that may follow each state
+    TicketState.OPEN: {"assign"},
+    TicketState.ASSIGNED: {"triage", "escalate", "progress", "resolve"},
+    TicketState.ESCALATED: {"triage", "progress", "resolve"},
+    TicketState.RESOLVED: set(),
 }
+#: the state a step leaves the ticket in (the other steps leave it as it was)
+AFTER = {"assign": TicketState.ASSIGNED, "escalate": TicketState.ESCALATED, "resolve": TicketState.RESOLVED}
+#: the step an open ticket waits for in each state
+WAITING = {TicketState.OPEN: "assign", TicketState.ASSIGNED: "resolve", TicketState.ESCALATED: "resolve"}
 
 
 def allowance(step: str, escalated: bool) -> timedelta | None:
@@ -61,7 +77,7 @@ def step_timing(step: str, previous_at: datetime, at: datetime, escalated: bool)
 
 def overdue(state: str, last_at: datetime, now: datetime, escalated: bool) -> StepTiming | None:
     """The step an open ticket is waiting for, if its allowance has already passed at ``now``."""
-    waiting = {"open": "assign", "assigned": "resolve", "escalated": "resolve"}.get(state)
+    waiting = WAITING.get(TicketState(state))
     if waiting is None:
         return None
     timing = step_timing(waiting, last_at, now, escalated)
@@ -93,8 +109,8 @@ def check_transition(ticket_id: int, state: str, step: str) -> None:
     Raises:
         RuleError: names the allowed next steps.
     """
-    if step not in NEXT[state]:
-        allowed = ", ".join(sorted(NEXT[state])) or "nothing (it is resolved)"
+    if step not in NEXT[TicketState(state)]:
+        allowed = ", ".join(sorted(NEXT[TicketState(state)])) or "nothing (it is resolved)"
         raise RuleError(f"ticket {ticket_id} is {state}: next may come {allowed}, not {step}")
 
 

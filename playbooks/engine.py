@@ -31,6 +31,7 @@ from typing import Any, Generic, TypeVar
 from playbooks.errors import RunFailed
 from store import runs
 from store.engine import Store
+from store.runs import RunState, StepState
 
 log = logging.getLogger(__name__)
 Req = TypeVar("Req")
@@ -95,7 +96,7 @@ class RunContext(Generic[Req, Deps]):
 @dataclass(frozen=True)
 class RunResult:
     run_id: int
-    state: str
+    state: RunState
     reason: str | None
     facts: dict[str, Any]
 
@@ -121,6 +122,10 @@ def _params(request: Any) -> dict[str, Any]:
     if not dataclasses.is_dataclass(request) or isinstance(request, type):
         raise TypeError(f"a playbook request is a dataclass instance, not {type(request).__name__}")
     return dataclasses.asdict(request)
+
+
+#: the steps of a dead run that recovery compensates: done, or perhaps half-done
+UNDO_FROM = (StepState.OK, StepState.RUNNING, StepState.FAILED, StepState.COMPENSATION_FAILED)
 
 
 class PlaybookRunner(Generic[Deps]):
@@ -158,19 +163,21 @@ class PlaybookRunner(Generic[Deps]):
                 output = step.action(ctx)
             except BaseException as exc:
                 message = str(exc) or type(exc).__name__
-                runs.step_ended(self.store, step_id, "failed", None, message)
+                runs.step_ended(self.store, step_id, StepState.FAILED, None, message)
                 done.append((step_id, step))  # its own compensation too: it may have half-happened
                 unfinished = self._compensate(ctx, done)
-                runs.end(self.store, run_id, "broken" if unfinished else "failed", f"{step.name}: {message}")
+                runs.end(
+                    self.store, run_id, RunState.BROKEN if unfinished else RunState.FAILED, f"{step.name}: {message}"
+                )
                 if isinstance(exc, Exception):
                     raise RunFailed(run_id, step.name, message, unfinished) from exc
                 raise
-            runs.step_ended(self.store, step_id, "ok", output, None)
+            runs.step_ended(self.store, step_id, StepState.OK, output, None)
             done.append((step_id, step))
             if stop_after == step.name:
                 os.kill(os.getpid(), signal.SIGSTOP)
-        runs.end(self.store, run_id, "succeeded", None)
-        return RunResult(run_id, "succeeded", None, ctx.facts)
+        runs.end(self.store, run_id, RunState.SUCCEEDED, None)
+        return RunResult(run_id, RunState.SUCCEEDED, None, ctx.facts)
 
     def _compensate(self, ctx: RunContext[Any, Deps], done: list[tuple[int, Step[Any, Deps]]]) -> tuple[str, ...]:
         """Undo ``done`` in reverse; the steps whose compensation failed (empty: all undone)."""
@@ -182,10 +189,12 @@ class PlaybookRunner(Generic[Deps]):
                 note = step.compensate(ctx)
             except Exception as exc:  # keep undoing the rest; the run is marked for recovery
                 log.error("compensation of step %s of run %d failed: %s", step.name, ctx.run_id, exc)
-                runs.step_note(self.store, step_id, "compensation-failed", f"compensation failed: {exc}")
+                runs.step_note(self.store, step_id, StepState.COMPENSATION_FAILED, f"compensation failed: {exc}")
                 unfinished.append(step.name)
                 continue
-            runs.step_note(self.store, step_id, "compensated", f"compensated: {note}" if note else "compensated")
+            runs.step_note(
+                self.store, step_id, StepState.COMPENSATED, f"compensated: {note}" if note else "compensated"
+            )
         return tuple(unfinished)
 
     # ---- recovery --------------------------------------------------------------------------------
@@ -194,26 +203,29 @@ class PlaybookRunner(Generic[Deps]):
         results = []
         me = os.getpid()
         for run in runs.recoverable(self.store):
-            if run.state in ("running", "recovering") and not self._dead(run):
+            if run.state in (RunState.RUNNING, RunState.RECOVERING) and not self._dead(run):
                 continue
             if not runs.claim(self.store, run, me, _process_start(me)):
                 continue  # another process got there first
             playbook = self.playbooks.get(run.playbook)
             if playbook is None:
-                runs.end(self.store, run.id, "broken", f"unknown playbook {run.playbook}; repair by hand")
+                runs.end(self.store, run.id, RunState.BROKEN, f"unknown playbook {run.playbook}; repair by hand")
                 continue
             ctx = RunContext(run.id, playbook.request(**run.params), dict(run.facts), self.store, by, self.deps)
             by_name = {st.name: st for st in playbook.steps}
-            rows = runs.steps(self.store, run.id, ("ok", "running", "failed", "compensation-failed"))
+            rows = runs.steps(self.store, run.id, UNDO_FROM)
             done = [(r.id, by_name[r.name]) for r in rows if r.name in by_name]
             for step_id, _ in done:
                 runs.step_interrupted(self.store, step_id)
-            state = "broken" if self._compensate(ctx, done) else "failed"
+            state = RunState.BROKEN if self._compensate(ctx, done) else RunState.FAILED
             reason = f"recovered by {by}: the process {run.pid} on {run.host} stopped mid-run; compensated"
-            if run.state == "broken":
+            if run.state is RunState.BROKEN:
                 reason = f"recovered by {by}: compensations retried ({run.reason})"
             runs.end(
-                self.store, run.id, state, reason if state == "failed" else f"{reason}, but a compensation failed again"
+                self.store,
+                run.id,
+                state,
+                reason if state is RunState.FAILED else f"{reason}, but a compensation failed again",
             )
             results.append(RunResult(run.id, state, reason, ctx.facts))
         return results

@@ -11,7 +11,7 @@ from typing import Any
 
 from core.bandwidth import percentile
 from core.period import month_bounds
-from core.sop import SOP_STEP, StepTiming
+from core.sop import SOP_STEP, StepTiming, TicketState
 from exporters.sla_report import render_sla
 from inventory.models import Inventory, Link
 from playbooks.documents import letterhead, write_document
@@ -130,7 +130,7 @@ def month_report(tickets: Tickets, month: str, tz: str) -> dict[str, Any]:
     for t in tickets.month(period):
         c = per_opd.setdefault(t.opd, {"total": 0, "resolved": 0})
         c["total"] += 1
-        c["resolved"] += t.state == "resolved"
+        c["resolved"] += t.state is TicketState.RESOLVED
         cause = t.verdict or UNTRIAGED
         per_verdict[cause] = per_verdict.get(cause, 0) + 1
         causes = per_cause.setdefault(t.opd, {})

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select, update
@@ -15,8 +16,29 @@ from sqlalchemy.orm import Session
 from store.schema import PlaybookRun, RunStep
 from store.translate import translated
 
+
+class RunState(StrEnum):
+    """A playbook run's state, as stored and as ``--json`` shows it."""
+
+    RUNNING = "running"
+    RECOVERING = "recovering"  # a process is compensating a run whose own process died
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"  # a step failed and every done step was compensated
+    BROKEN = "broken"  # a compensation failed too: recovery retries it, or staff repair by hand
+
+
+class StepState(StrEnum):
+    """A step's state, as stored and as ``--json`` shows it."""
+
+    RUNNING = "running"
+    OK = "ok"
+    FAILED = "failed"
+    COMPENSATED = "compensated"
+    COMPENSATION_FAILED = "compensation-failed"
+
+
 #: states of a run whose process may have died, or whose compensation failed: what recovery looks at
-RECOVERABLE = ("running", "recovering", "broken")
+RECOVERABLE = (RunState.RUNNING, RunState.RECOVERING, RunState.BROKEN)
 
 
 @dataclass(frozen=True)
@@ -26,7 +48,7 @@ class StepRecord:
     name: str
     title: str
     sop_step: str
-    state: str
+    state: StepState
     started_at: datetime
     ended_at: datetime | None
     allowance_seconds: float
@@ -39,7 +61,7 @@ class StepRecord:
 class RunRecord:
     id: int
     playbook: str
-    state: str
+    state: RunState
     reason: str | None
     started_by: str
     params: dict[str, Any]
@@ -59,7 +81,7 @@ def _run(r: PlaybookRun) -> RunRecord:
     return RunRecord(
         r.id,
         r.playbook,
-        r.state,
+        RunState(r.state),
         r.reason,
         r.started_by,
         json.loads(r.params),
@@ -79,7 +101,7 @@ def _step(r: RunStep) -> StepRecord:
         r.name,
         r.title,
         r.sop_step,
-        r.state,
+        StepState(r.state),
         r.started_at,
         r.ended_at,
         r.allowance_seconds,
@@ -97,7 +119,7 @@ def start(store: Engine, playbook: str, params: dict[str, Any], by: str, host: s
             started_by=by,
             params=json.dumps(params, default=str),
             facts="{}",
-            state="running",
+            state=RunState.RUNNING,
             host=host,
             pid=pid,
             pid_start=pid_start,
@@ -127,7 +149,7 @@ def step_started(
             sop_step=sop_step,
             allowance_seconds=allowance.total_seconds(),
             expected_output=output,
-            state="running",
+            state=StepState.RUNNING,
             started_at=_now(),
         )
         s.add(row)
@@ -136,7 +158,7 @@ def step_started(
 
 
 @translated("recording the end of a step")
-def step_ended(store: Engine, step_id: int, state: str, output: str | None, error: str | None) -> None:
+def step_ended(store: Engine, step_id: int, state: StepState, output: str | None, error: str | None) -> None:
     with Session(store) as s, s.begin():
         s.execute(
             update(RunStep)
@@ -146,7 +168,7 @@ def step_ended(store: Engine, step_id: int, state: str, output: str | None, erro
 
 
 @translated("recording a compensation")
-def step_note(store: Engine, step_id: int, state: str, text: str) -> None:
+def step_note(store: Engine, step_id: int, state: StepState, text: str) -> None:
     """Set a step's state and append ``text`` to its error (a compensation's outcome)."""
     with Session(store) as s, s.begin():
         row = s.get(RunStep, step_id)
@@ -159,12 +181,12 @@ def step_note(store: Engine, step_id: int, state: str, text: str) -> None:
 def step_interrupted(store: Engine, step_id: int) -> None:
     with Session(store) as s, s.begin():
         row = s.get(RunStep, step_id)
-        if row is not None and row.state == "running":
-            row.state, row.ended_at, row.error = "failed", _now(), "interrupted: the process stopped"
+        if row is not None and row.state == StepState.RUNNING:
+            row.state, row.ended_at, row.error = StepState.FAILED, _now(), "interrupted: the process stopped"
 
 
 @translated("recording the end of a playbook run")
-def end(store: Engine, run_id: int, state: str, reason: str | None) -> None:
+def end(store: Engine, run_id: int, state: RunState, reason: str | None) -> None:
     with Session(store) as s, s.begin():
         s.execute(
             update(PlaybookRun).where(PlaybookRun.id == run_id).values(state=state, reason=reason, ended_at=_now())
@@ -184,13 +206,13 @@ def claim(store: Engine, run: RunRecord, pid: int, pid_start: str) -> bool:
         res = s.execute(
             update(PlaybookRun)
             .where(PlaybookRun.id == run.id, PlaybookRun.state == run.state, PlaybookRun.pid == run.pid)
-            .values(state="recovering", pid=pid, pid_start=pid_start)
+            .values(state=RunState.RECOVERING, pid=pid, pid_start=pid_start)
         )
         return bool(getattr(res, "rowcount", 0) == 1)
 
 
 @translated("reading a run's steps")
-def steps(store: Engine, run_id: int, states: tuple[str, ...] | None = None) -> list[StepRecord]:
+def steps(store: Engine, run_id: int, states: tuple[StepState, ...] | None = None) -> list[StepRecord]:
     query = select(RunStep).where(RunStep.run_id == run_id).order_by(RunStep.position)
     if states is not None:
         query = query.where(RunStep.state.in_(states))

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from core.sop import SOP_STEP, StepTiming, check_channel, check_transition, overdue, step_timing
+from core.sop import AFTER, SOP_STEP, StepTiming, TicketState, check_channel, check_transition, overdue, step_timing
 from store.errors import NotFound
 from store.schema import Ticket, TicketEvent
 from store.translate import translated
@@ -32,7 +32,7 @@ class StepRecord:
 @dataclass(frozen=True)
 class MonthTicket:
     opd: str
-    state: str
+    state: TicketState
     verdict: str | None
     steps: list[StepRecord]
     id: int = 0
@@ -53,7 +53,7 @@ class Tickets:
         now = self.clock()
         with Session(self.store) as s, s.begin():
             ticket = Ticket(
-                opd=opd, channel=channel, ref=ref, reporter=reporter, text=text, state="open", opened_at=now
+                opd=opd, channel=channel, ref=ref, reporter=reporter, text=text, state=TicketState.OPEN, opened_at=now
             )
             s.add(ticket)
             s.flush()
@@ -100,9 +100,7 @@ class Tickets:
                     breached=timing.breached,
                 )
             )
-            ticket.state = {"assign": "assigned", "escalate": "escalated", "resolve": "resolved"}.get(
-                step, ticket.state
-            )
+            ticket.state = AFTER.get(step, ticket.state)
             if step == "resolve":
                 ticket.resolved_at = now
             for key, value in changes.items():
@@ -182,5 +180,5 @@ class Tickets:
             for t in s.scalars(query.order_by(Ticket.id)):
                 events = s.scalars(select(TicketEvent).where(TicketEvent.ticket_id == t.id)).all()
                 steps = [StepRecord(e.step, e.seconds, e.allowance_seconds, e.breached) for e in events]
-                out.append(MonthTicket(t.opd, t.state, t.verdict, steps, t.id, t.opened_at, t.resolved_at))
+                out.append(MonthTicket(t.opd, TicketState(t.state), t.verdict, steps, t.id, t.opened_at, t.resolved_at))
         return out

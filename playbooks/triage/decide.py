@@ -8,6 +8,9 @@ outage groups the OPDs it touches (``affected``) but never overrides what this O
 the core is blamed only when the core itself does not answer.
 """
 
+# size: the facts, the evidence pack and the rule table with what each row looks at; split, a row's
+# condition and the evidence that explains it would live in different files
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator

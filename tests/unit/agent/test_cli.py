@@ -17,6 +17,7 @@ import jsonschema
 import pytest
 import yaml
 
+from agent import __version__
 from agent.daemon import serve_http
 from agent.errors import AgentError
 
@@ -199,10 +200,12 @@ def test_one_switch_chooses_the_language_flag_over_environment_over_file(tmp_pat
     assert stderr(*month, f"--config={elsewhere}").startswith("galat: ")
 
 
-def test_version_flag_prints_the_version() -> None:
+def test_version_flag_prints_the_version_the_changelog_describes() -> None:
     result = pantau("--version")
     assert result.returncode == 0
-    assert result.stdout.startswith("pantau ") and result.stdout.split()[1][0].isdigit()
+    assert result.stdout == f"pantau {__version__}\n"
+    changelog = (Path(__file__).resolve().parents[3] / "CHANGELOG.md").read_text()
+    assert f"\n## {__version__} - " in changelog
 
 
 def test_a_busy_listen_port_is_a_clear_error_naming_the_address() -> None:
