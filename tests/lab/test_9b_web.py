@@ -175,6 +175,9 @@ def test_an_uplink_outage_is_shown_once_on_top_as_the_cause_while_the_opd_links_
     site: Runner, browser: webdriver.Chrome
 ) -> None:
     log_in(browser, "andi")
+    # the test before cut dinkes: the board shows it back up before the uplink is cut, or the row below
+    # would still be that test's outage
+    WebDriverWait(browser, DOWN_WITHIN).until(lambda d: "state-up" in row_state(d, "dinkes"))
     faults = Faults(site)
     faults.inject("uplink-down")
     try:
