@@ -13,7 +13,7 @@ DEB_PACKAGES := python3-venv iproute2 util-linux procps passwd curl frr snmpd sn
 	postgresql systemd \
 	libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-liberation2 fonts-dejavu-core poppler-utils chromium chromium-driver
 
-.PHONY: setup deb venv zoo-venv test test-unit test-lab demo lint bench fresh-check clean
+.PHONY: setup deb venv zoo-venv test test-unit test-lab demo lint bench catalogs fresh-check clean
 
 setup: deb venv zoo-venv
 
@@ -67,6 +67,11 @@ lint: venv
 
 bench: setup
 	$(BIN)/python -m benchmarks.run
+
+# the message catalogs (agent/locale): extract every message and --help text, merge into each language's
+# .po, compile the .mo; then translate what is new in agent/locale/id/LC_MESSAGES/pantau.po and run it again
+catalogs: venv
+	$(BIN)/python -m agent.catalog
 
 # the release gate: make test as the first command on a fresh Debian 12 root (about 40 minutes; not in CI)
 fresh-check:

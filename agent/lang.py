@@ -1,6 +1,10 @@
 """The language the CLI speaks: Bahasa Indonesia by default, English with ``pantau --lang en`` or
 ``PANTAU_LANG=en`` (or ``lang: en`` in pantau.yml).
 
+Messages kept in catalogs (:func:`tr`) are written in English in the code and translated by gettext from
+``agent/locale/<lang>/LC_MESSAGES/pantau.mo``; ``make catalogs`` extracts them (``--help`` texts included),
+merges them into each language's ``.po`` and compiles it (:mod:`agent.catalog`).
+
 Output written here is bilingual at its call site (:func:`say`). Errors are raised in English by every
 layer below (their text is also what logs and tests read); :func:`error_text` gives the Indonesian of the
 user errors staff meet, by pattern, and falls back to the English text for a message it does not know.
@@ -8,9 +12,14 @@ user errors staff meet, by pattern, and falls back to the English text for a mes
 
 from __future__ import annotations
 
+import gettext
 import re
+from functools import cache
+from pathlib import Path
 
 LANGUAGES = ("id", "en")
+LOCALE_DIR = Path(__file__).with_name("locale")
+DOMAIN = "pantau"
 _current = ["id"]
 
 
@@ -27,6 +36,17 @@ def current() -> str:
 def say(id_text: str, en_text: str) -> str:
     """The text in the current language; both are written where the output is made."""
     return en_text if _current[0] == "en" else id_text
+
+
+@cache
+def catalog(lang: str) -> gettext.NullTranslations:
+    """The compiled catalog of ``lang``; without one, messages stay as written (English)."""
+    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang], fallback=True)
+
+
+def tr(message: str) -> str:
+    """``message`` (English, as written in the code) in the current language, from its catalog."""
+    return catalog(_current[0]).gettext(message)
 
 
 def label(kind: str = "error") -> str:

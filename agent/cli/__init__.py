@@ -20,7 +20,7 @@ from rich.console import Console
 from typer.core import TyperGroup
 
 from agent.errors import AgentError
-from agent.lang import error_text, label, say, set_language
+from agent.lang import current, error_text, label, say, set_language, tr
 from agent.wiring import configuration
 from collectors.errors import CollectorError
 from core.errors import RuleError
@@ -84,16 +84,48 @@ class LazyGroup(TyperGroup):
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         if cmd_name in COMMANDS:
-            return _command(*COMMANDS[cmd_name], cmd_name)
+            return translated(_command(*COMMANDS[cmd_name], cmd_name))
         for ep in entry_points(group=PLUGINS, name=cmd_name):
             command = ep.load()()
             command.name = cmd_name
-            return command
+            return translated(command)
         return None
 
 
 def root() -> TyperGroup:
-    return LazyGroup(name="pantau", help=HELP, no_args_is_help=True)
+    group = LazyGroup(name="pantau", help=HELP, no_args_is_help=True)
+    translated(group)
+    return group
+
+
+def translated(command: Any) -> Any:
+    """``command`` with its help texts, its options' and its subcommands' in the current language (from
+    the catalog: the code writes them in English). Each lookup builds its commands afresh, so they are
+    changed in place."""
+    if current() == "en":
+        return command
+    for attribute in ("help", "short_help"):
+        if getattr(command, attribute, None):
+            setattr(command, attribute, tr(getattr(command, attribute)))
+    for param in [*command.params, command.get_help_option(command.context_class(command))]:
+        if param is not None and getattr(param, "help", None):
+            param.help = tr(param.help)
+    if not isinstance(command, LazyGroup):  # the root's commands are translated as they are looked up
+        for sub in getattr(command, "commands", {}).values():
+            translated(sub)
+    return command
+
+
+def typer_words() -> None:
+    """Typer's own words in a help page (panel titles, ``[default: …]``) in the current language."""
+    from typer import rich_utils  # noqa: PLC0415 (only for a help page: it costs 50 ms to import)
+
+    rich_utils.ARGUMENTS_PANEL_TITLE = tr("Arguments")
+    rich_utils.OPTIONS_PANEL_TITLE = tr("Options")
+    rich_utils.COMMANDS_PANEL_TITLE = tr("Commands")
+    rich_utils.DEFAULT_STRING = tr("[default: {}]")
+    rich_utils.ENVVAR_STRING = tr("[env var: {}]")
+    rich_utils.REQUIRED_LONG_STRING = tr("[required]")
 
 
 def _language(argv: list[str]) -> list[str]:
@@ -141,6 +173,8 @@ def main(args: Any = None) -> None:
 
         sys.stdout.write(f"pantau {__version__}\n")
         return
+    if not argv or "--help" in argv:
+        typer_words()
     try:
         root().main(args=argv, prog_name="pantau")
     except InventoryLoadError as exc:

@@ -12,7 +12,7 @@ PACKAGES = ("agent", "core", "store", "collectors", "platforms", "playbooks", "i
 PRODUCT = tuple(p for p in PACKAGES if p != "lab")
 MAX_MODULE_LINES = 450
 MAX_FUNCTION_LINES = 80
-MAX_LOCAL_IMPORTS = 22  # +2 for the composition root, which opens the store and triage only when asked
+MAX_LOCAL_IMPORTS = 23  # +2 for the composition root (store, triage when asked), +1 rich_utils (help only)
 REASON = "# size:"
 
 
