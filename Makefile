@@ -68,8 +68,8 @@ lint: venv
 bench: setup
 	$(BIN)/python -m benchmarks.run
 
-# the message catalogs (agent/locale): extract every message and --help text, merge into each language's
-# .po, compile the .mo; then translate what is new in agent/locale/id/LC_MESSAGES/pantau.po and run it again
+# the message catalogs (i18n/locale): extract every message and --help text, merge into each language's
+# .po, compile the .mo; then translate what is new in i18n/locale/id/LC_MESSAGES/pantau.po and run it again
 catalogs: venv
 	$(BIN)/python -m agent.catalog
 

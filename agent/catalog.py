@@ -1,6 +1,6 @@
 """The message catalogs, kept with Babel: ``make catalogs`` (``python -m agent.catalog``).
 
-The code writes its messages in English; each language has ``agent/locale/<lang>/LC_MESSAGES/pantau.po``
+The code writes its messages in English; each language has ``i18n/locale/<lang>/LC_MESSAGES/pantau.po``
 (``id`` translated, ``en`` empty: a place to reword the English) and its compiled ``.mo``, which is what
 :func:`agent.lang.tr` reads. The messages are every ``--help`` text of pantau's commands and options
 (found by walking the command tree, as Typer builds it from docstrings and ``help=``) and every literal
@@ -25,10 +25,11 @@ from babel.messages.pofile import read_po as read
 from babel.messages.pofile import write_po
 
 from agent.cli import COMMANDS, _command, root
-from agent.lang import DOMAIN, LANGUAGES, LOCALE_DIR, current, set_language
+from agent.lang import LANGUAGES, current, set_language
+from i18n import DOMAIN, LOCALE_DIR
 
 #: the product's packages, whose ``tr("…")`` calls are messages (the lab is a development tool: English)
-PACKAGES = ("agent", "core", "store", "collectors", "platforms", "playbooks", "inventory", "exporters")
+PACKAGES = ("agent", "core", "store", "collectors", "platforms", "playbooks", "inventory", "exporters", "i18n")
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = {
     "project": "pantau",
@@ -78,7 +79,7 @@ def code_messages() -> dict[str, str]:
     found: dict[str, str] = {}
     for package in PACKAGES:
         for filename, _line, message, _comments, _context in extract_from_dir(
-            ROOT / package, method_map=[("**.py", "python")], keywords={"tr": None}
+            ROOT / package, method_map=[("**.py", "python")], keywords={"tr": None, "Msg": None}
         ):
             if isinstance(message, str):
                 found.setdefault(message, f"{package}/{filename}")

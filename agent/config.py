@@ -23,6 +23,7 @@ from agent.schedule import crontab
 from core.bandwidth import SurveyThresholds
 from core.findings import Thresholds
 from core.health import HealthThresholds
+from i18n import Msg, message_of
 
 ENV_PREFIX = "PANTAU_"
 DEFAULT_CONFIG = Path("pantau.yml")
@@ -33,7 +34,7 @@ SYSTEM_CONFIG = Path("/etc/pantau/pantau.yml")
 #: the file), so an agent started elsewhere without an inventory never polls lab addresses.
 EXAMPLE_INVENTORY = Path(__file__).resolve().parent.parent / "inventory" / "example"
 LAB_DEFAULTS = {"inventory": "PANTAU_LAB_INVENTORY", "known_hosts": "PANTAU_LAB_KNOWN_HOSTS"}
-NO_INVENTORY = (
+NO_INVENTORY = Msg(
     "no inventory configured: set 'inventory:' in /etc/pantau/pantau.yml (pantau init writes one), "
     "PANTAU_INVENTORY, or --inventory"
 )
@@ -165,8 +166,11 @@ class Config(_Section):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(
-                f"'{value}' is not a time zone; use an IANA name: Asia/Jakarta (WIB), Asia/Makassar (WITA), "
-                "Asia/Jayapura (WIT)"
+                Msg(
+                    "'{value}' is not a time zone; use an IANA name: Asia/Jakarta (WIB), Asia/Makassar (WITA), "
+                    "Asia/Jayapura (WIT)",
+                    value=value,
+                )
             ) from None
         return value
 
@@ -175,7 +179,9 @@ class Config(_Section):
     def _listen(cls, value: str) -> str:
         host, sep, port = value.rpartition(":")
         if not sep or not port.isdigit() or not 0 < int(port) < 65536 or (host.count(":") and host[:1] != "["):
-            raise ValueError(f"'{value}' is not HOST:PORT; e.g. 127.0.0.1:9469, 0.0.0.0:9469 or [::1]:9469")
+            raise ValueError(
+                Msg("'{value}' is not HOST:PORT; e.g. 127.0.0.1:9469, 0.0.0.0:9469 or [::1]:9469", value=value)
+            )
         return value
 
     @field_validator("store_url")
@@ -186,7 +192,10 @@ class Config(_Section):
         scheme = value.partition(":")[0].partition("+")[0]
         if scheme not in STORE_SCHEMES:
             raise ValueError(
-                f"'{scheme}' stores are not supported; use sqlite:///PATH or postgresql+psycopg://USER@HOST/DB"
+                Msg(
+                    "'{scheme}' stores are not supported; use sqlite:///PATH or postgresql+psycopg://USER@HOST/DB",
+                    scheme=scheme,
+                )
             )
         return value
 
@@ -231,7 +240,7 @@ def load_config(
             raise ConfigError(f"{file}: the configuration must be a mapping of fields")
         data = loaded or {}
     elif explicit:
-        raise ConfigError(f"{file}: no such configuration file; check the path or drop --config")
+        raise ConfigError(Msg("{file}: no such configuration file; check the path or drop --config", file=file))
     sources: dict[str, str] = {}
     for name, value in env.items():
         if not name.startswith(ENV_PREFIX) or name == "PANTAU_CONFIG":
@@ -261,8 +270,11 @@ def load_config(
             source = sources.get(dotted) or next(  # a wrong section name: the variable that made it
                 (name for key, name in sources.items() if key.startswith(dotted + ".")), str(file)
             )
-            errors.append(f"{source}: field '{dotted}': {error['msg'].removeprefix('Value error, ')}")
-        raise ConfigError("invalid configuration:\n" + "\n".join(errors)) from exc
+            cause = error.get("ctx", {}).get("error")  # a validator's own error keeps its Msg
+            problem = message_of(cause) if isinstance(cause, Exception) else None
+            said = problem or error["msg"].removeprefix("Value error, ")
+            errors.append(Msg("{source}: field '{field}': {problem}", source=source, field=dotted, problem=said))
+        raise ConfigError(Msg("invalid configuration:\n{problems}", problems=errors)) from exc
 
 
 def _env_value(keys: list[str], value: str) -> Any:

@@ -29,6 +29,7 @@ from agent.poller import Agent
 from agent.schedule import crontab
 from agent.wiring import App
 from exporters.prometheus import BuildInfoCollector, SnapshotRenderer
+from i18n import Msg, message_of
 from playbooks.errors import PlaybookError
 from playbooks.maintenance.run import check_locations
 
@@ -85,8 +86,12 @@ def serve_http(listen: str, app: Callable[..., Iterable[bytes]]) -> WSGIServer:
         )
     except OSError as exc:
         raise AgentError(
-            f"cannot listen on {listen}: {exc.strerror}; is another agent running there? set listen "
-            "(PANTAU_LISTEN, --listen) to a free HOST:PORT"
+            Msg(
+                "cannot listen on {listen}: {why}; is another agent running there? set listen "
+                "(PANTAU_LISTEN, --listen) to a free HOST:PORT",
+                listen=listen,
+                why=exc.strerror,
+            )
         ) from exc
     threading.Thread(target=server.serve_forever, name="http", daemon=True).start()
     return server
@@ -165,7 +170,7 @@ async def run_agent(wired: App, stop: asyncio.Event | None = None) -> None:
     try:
         check_locations(inventory, list(config.maintenance.locations))
     except PlaybookError as exc:
-        raise ConfigError(f"maintenance.locations: {exc}") from None
+        raise ConfigError(Msg("maintenance.locations: {problem}", problem=message_of(exc) or str(exc))) from None
     store = wired.store
     agent = Agent(wired, store)
     agent.start()

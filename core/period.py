@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from core.errors import RuleError
+from i18n import Msg
 
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 
@@ -23,10 +24,12 @@ def month_bounds(month: str, tz: str) -> tuple[datetime, datetime]:
     """
     found = _MONTH.fullmatch(month.strip())
     if found is None:
-        raise RuleError(f"--month {month}: write it as YYYY-MM, e.g. 2026-12")
+        raise RuleError(Msg("--month {month}: write it as YYYY-MM, e.g. 2026-12", month=month))
     year, number = int(found.group(1)), int(found.group(2))
     if not 1 <= number <= 12 or year < 1970:
-        raise RuleError(f"--month {month}: there is no such month; write it as YYYY-MM with a month 01-12")
+        raise RuleError(
+            Msg("--month {month}: there is no such month; write it as YYYY-MM with a month 01-12", month=month)
+        )
     zone = ZoneInfo(tz)
     start = datetime(year, number, 1, tzinfo=zone)
     end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=zone)

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from core.errors import RuleError
+from i18n import Msg
 
 CHANNELS = ("phone", "whatsapp", "lapor")
 SOP_STEP = {
@@ -111,7 +112,15 @@ def check_transition(ticket_id: int, state: str, step: str) -> None:
     """
     if step not in NEXT[TicketState(state)]:
         allowed = ", ".join(sorted(NEXT[TicketState(state)])) or "nothing (it is resolved)"
-        raise RuleError(f"ticket {ticket_id} is {state}: next may come {allowed}, not {step}")
+        raise RuleError(
+            Msg(
+                "ticket {ticket} is {state}: next may come {allowed}, not {step}",
+                ticket=ticket_id,
+                state=state,
+                allowed=allowed,
+                step=step,
+            )
+        )
 
 
 def check_channel(channel: str, ref: str | None) -> None:
@@ -121,6 +130,6 @@ def check_channel(channel: str, ref: str | None) -> None:
         RuleError: says what to pass.
     """
     if channel not in CHANNELS:
-        raise RuleError(f"--channel {channel}: choose one of {', '.join(CHANNELS)}")
+        raise RuleError(Msg("--channel {channel}: choose one of {known}", channel=channel, known=", ".join(CHANNELS)))
     if channel == "lapor" and not ref:
-        raise RuleError("--channel lapor needs --ref with the LAPOR complaint number")
+        raise RuleError(Msg("--channel lapor needs --ref with the LAPOR complaint number"))

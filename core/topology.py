@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from ipaddress import ip_address, ip_interface
 
+from i18n import Msg
 from inventory.errors import UnknownName
 from inventory.models import Inventory, Link, Prefix, Purpose, Role
 
@@ -109,7 +110,16 @@ def opd_of(inv: Inventory, what: str) -> str:
         for st in p.static:
             if what in (st.hostname, str(st.address)) and st.opd:
                 return str(st.opd)
-    raise UnknownName("OPD with a WAN link, nor an address of one,", what, slugs, "OPDs with a WAN link")
+    raise UnknownName(
+        "OPD",
+        what,
+        slugs,
+        message=Msg(
+            "no OPD with a WAN link, nor an address of one, '{name}' in the inventory; OPDs with a WAN link: {known}",
+            name=what,
+            known=", ".join(slugs) or "none",
+        ),
+    )
 
 
 def widespread(down: int, total: int) -> bool:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from i18n import Msg
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -43,16 +45,27 @@ class InventoryLoadError(InventoryError):
 class UnknownName(InventoryError):
     """A look-up by name (device, OPD, profile, link) found nothing in the inventory."""
 
-    def __init__(self, kind: str, name: str, known: list[str], known_as: str | None = None) -> None:
+    def __init__(
+        self, kind: str, name: str, known: list[str], known_as: str | None = None, message: Msg | None = None
+    ) -> None:
         self.kind = kind
         self.name = name
         listed = ", ".join(known) if known else "none"
-        super().__init__(f"no {kind} '{name}' in the inventory; {known_as or kind + 's'}: {listed}")
+        super().__init__(
+            message
+            or Msg(
+                "no {kind} '{name}' in the inventory; {known_as}: {known}",
+                kind=kind,
+                name=name,
+                known_as=known_as or kind + "s",
+                known=listed,
+            )
+        )
 
 
 class SecretError(InventoryError):
     """A secret reference (``env:NAME`` or ``file:PATH``) could not be resolved."""
 
-    def __init__(self, reference: str, reason: str) -> None:
+    def __init__(self, reference: str, reason: Msg) -> None:
         self.reference = reference
-        super().__init__(f"secret {reference}: {reason}")
+        super().__init__(Msg("secret {reference}: {reason}", reference=reference, reason=reason))

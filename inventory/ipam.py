@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 
+from i18n import Msg
 from inventory.errors import InventoryError
 from inventory.models import Inventory, Prefix, Purpose
 
@@ -209,7 +210,14 @@ def prefix_for(inventory: Inventory, purpose: Purpose, name: str | None = None) 
         found = next((p for p in inventory.prefixes if p.name == name), None)
         if found is None:
             names = ", ".join(p.name for p in inventory.prefixes if p.purpose is purpose)
-            raise IpamError(f"no prefix '{name}' in the inventory; prefixes for {purpose}: {names or 'none'}")
+            raise IpamError(
+                Msg(
+                    "no prefix '{name}' in the inventory; prefixes for {purpose}: {known}",
+                    name=name,
+                    purpose=purpose,
+                    known=names or "none",
+                )
+            )
         if found.purpose is not purpose:
             raise IpamError(f"prefix '{name}' is for {found.purpose}, not {purpose}")
         return found

@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from i18n import Msg
 from inventory.errors import SecretError
 from inventory.models.credential import Credentials
 
@@ -24,15 +25,19 @@ def resolve_secret(reference: str, base: Path, environ: Mapping[str, str] | None
     if kind == "env":
         value = env.get(target)
         if value is None:
-            raise SecretError(reference, f"environment variable {target} is not set; export it before running")
+            raise SecretError(
+                reference, Msg("environment variable {name} is not set; export it before running", name=target)
+            )
         return value
     if kind == "file":
         path = Path(target) if Path(target).is_absolute() else base / target
         try:
             return path.read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise SecretError(reference, f"cannot read {path}: {exc.strerror}; check the path and its mode") from exc
-    raise SecretError(reference, "a secret reference is 'env:NAME' or 'file:PATH'")
+            raise SecretError(
+                reference, Msg("cannot read {file}: {why}; check the path and its mode", file=path, why=exc.strerror)
+            ) from exc
+    raise SecretError(reference, Msg("a secret reference is 'env:NAME' or 'file:PATH'"))
 
 
 def unresolved_secrets(

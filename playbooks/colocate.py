@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
+from i18n import Msg
 from inventory.ipam import IpamError, parse_address, prefix_for
 from inventory.models import Inventory, Prefix, Purpose
 from playbooks.effectors import monitoring
@@ -100,7 +101,7 @@ def validate_request(inv: Inventory, req: ColocationRequest) -> Prefix:
         )
     require_opd(inv, req.opd)
     if req.mac and not MAC.fullmatch(req.mac):
-        raise PlaybookError(f"--mac '{req.mac}': write it as six hex pairs, aa:bb:cc:dd:ee:ff")
+        raise PlaybookError(Msg("--mac '{mac}': write it as six hex pairs, aa:bb:cc:dd:ee:ff", mac=req.mac))
     if req.subdomain and not LABEL.fullmatch(req.subdomain):
         raise PlaybookError(f"--subdomain '{req.subdomain}': use a DNS label (lowercase, digits, '-')")
     purpose = req.purpose

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from i18n import Msg
 from playbooks.colocate import SOP7, SOP8, ServerDeps, fqdn, log_change, record_of, step
 from playbooks.effectors import monitoring
 from playbooks.engine import Playbook, RunContext
@@ -27,7 +28,7 @@ def _find(ctx: RunContext[DecommissionRequest, ServerDeps]) -> str:
     hostname = ctx.request.hostname
     live = svc.allocations.live(hostname)
     if not live:
-        raise PlaybookError(f"{hostname} has no live allocation; see pantau ipam show")
+        raise PlaybookError(Msg("{host} has no live allocation; see pantau ipam show", host=hostname))
     name = fqdn(ctx)
     records: list[dict[str, Any]] = []
     for alloc in live:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from i18n import Msg
+
 if TYPE_CHECKING:
     from inventory.models import Inventory
 
@@ -61,5 +63,12 @@ def require_opd(inv: Inventory, opd: str, field: str = "--opd") -> str:
     """``opd`` when it is an OPD of the inventory; else a PlaybookError naming ``field`` and the OPDs."""
     slugs = [o.slug for o in inv.opds]
     if opd not in slugs:
-        raise PlaybookError(f"{field} '{opd}' is not an OPD of the inventory; OPDs: {', '.join(slugs)}")
+        raise PlaybookError(
+            Msg(
+                "{field} '{opd}' is not an OPD of the inventory; OPDs: {known}",
+                field=field,
+                opd=opd,
+                known=", ".join(slugs),
+            )
+        )
     return opd

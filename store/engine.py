@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+from i18n import Msg
 from store.errors import StoreError, StoreUnusable
 from store.files import create_private, private_directory
 
@@ -41,15 +42,22 @@ def make_engine(url: str) -> Engine:
             create_private(database)
         except OSError as exc:
             raise StoreUnusable(
-                f"cannot create the store {database}: {exc.strerror}; set state_dir (PANTAU_STATE_DIR, --state-dir) "
-                "to a folder pantau may write"
+                Msg(
+                    "cannot create the store {database}: {why}; set state_dir (PANTAU_STATE_DIR, --state-dir) "
+                    "to a folder pantau may write",
+                    database=database,
+                    why=exc.strerror,
+                )
             ) from exc
     try:
         engine = create_engine(url)
     except ModuleNotFoundError as exc:
         raise StoreUnusable(
-            f"the store URL needs the Python module '{exc.name}', which is not installed; for PostgreSQL install "
-            "pantau[postgresql] (psycopg)"
+            Msg(
+                "the store URL needs the Python module '{module}', which is not installed; for PostgreSQL install "
+                "pantau[postgresql] (psycopg)",
+                module=exc.name,
+            )
         ) from exc
     except ArgumentError as exc:
         raise StoreUnusable(f"store_url is not a database URL: {exc}") from exc

@@ -8,11 +8,13 @@ NotFound     a record asked for by its id does not exist (names it and where to 
 
 from __future__ import annotations
 
+from i18n import Msg
+
 
 class StoreError(Exception):
     """The state store failed; ``operation`` names what pantau was doing."""
 
-    def __init__(self, message: str, operation: str = "") -> None:
+    def __init__(self, message: str | Msg, operation: str = "") -> None:
         self.operation = operation
         super().__init__(message)
 

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.errors import RuleError
+from i18n import Msg
 from store.errors import NotFound
 from store.schema import User, WebSession
 from store.translate import translated
@@ -47,7 +48,9 @@ def add_user(store: Engine, name: str, role: str, password_hash: str) -> UserInf
             s.flush()
             return _info(row)
     except IntegrityError:
-        raise RuleError(f"user '{name}' exists; change the password with pantau user passwd {name}") from None
+        raise RuleError(
+            Msg("user '{name}' exists; change the password with pantau user passwd {name}", name=name)
+        ) from None
 
 
 @translated("reading users")

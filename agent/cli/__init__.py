@@ -24,6 +24,7 @@ from agent.lang import current, error_text, label, say, set_language, tr
 from agent.wiring import configuration
 from collectors.errors import CollectorError
 from core.errors import RuleError
+from i18n import catalog
 from inventory.errors import InventoryError, InventoryLoadError
 from playbooks.errors import PlaybookError, RunFailed
 from store.errors import NotFound, StoreError, StoreUnusable
@@ -104,12 +105,13 @@ def translated(command: Any) -> Any:
     changed in place."""
     if current() == "en":
         return command
+    gettext = catalog(current()).gettext  # the texts are found by walking the commands (agent.catalog)
     for attribute in ("help", "short_help"):
         if getattr(command, attribute, None):
-            setattr(command, attribute, tr(getattr(command, attribute)))
+            setattr(command, attribute, gettext(getattr(command, attribute)))
     for param in [*command.params, command.get_help_option(command.context_class(command))]:
         if param is not None and getattr(param, "help", None):
-            param.help = tr(param.help)
+            param.help = gettext(param.help)
     if not isinstance(command, LazyGroup):  # the root's commands are translated as they are looked up
         for sub in getattr(command, "commands", {}).values():
             translated(sub)
@@ -161,7 +163,7 @@ def _config_path(argv: list[str]) -> Path | None:
 
 
 def _error(exc: BaseException) -> None:
-    err.print(f"{label()}: {error_text(str(exc))}", markup=False, highlight=False)
+    err.print(f"{label()}: {error_text(exc)}", markup=False, highlight=False)
 
 
 def main(args: Any = None) -> None:

@@ -13,6 +13,7 @@ import typer
 from agent.cli.common import out
 from agent.errors import AgentError
 from agent.lang import say
+from i18n import Msg
 
 app = typer.Typer()
 SKELETON = Path(__file__).resolve().parent.parent / "skeleton"
@@ -54,7 +55,7 @@ def init(
     files = _files(directory)
     existing = [path for path in files if path.exists()]
     if existing and not force:
-        raise AgentError(f"{existing[0]} exists; nothing was written (--force overwrites)")
+        raise AgentError(Msg("{file} exists; nothing was written (--force overwrites)", file=existing[0]))
     gid = _group()
     made: list[Path] = []
     try:

@@ -13,6 +13,7 @@ from rich.table import Table
 from agent.cli.common import ConfigOption, JsonOption, err, out, wired
 from agent.errors import AgentError
 from agent.lang import error_text, label, say
+from i18n import Msg
 from inventory.models import Inventory, InventoryFile
 from inventory.secrets import unresolved_secrets
 
@@ -53,7 +54,7 @@ def inventory_validate(
         return
     for where, exc in secrets:
         err.print(
-            f"{label('error' if strict else 'warning')}: {where}: {error_text(str(exc))}", markup=False, highlight=False
+            f"{label('error' if strict else 'warning')}: {where}: {error_text(exc)}", markup=False, highlight=False
         )
     if strict and secrets:
         err.print(
@@ -125,5 +126,7 @@ def inventory_schema(
         try:
             output.write_text(text, encoding="utf-8")
         except OSError as exc:
-            raise AgentError(f"cannot write {output}: {exc.strerror}; choose a folder that exists") from exc
+            raise AgentError(
+                Msg("cannot write {file}: {why}; choose a folder that exists", file=output, why=exc.strerror)
+            ) from exc
         err.print(say(f"skema ditulis ke {output}", f"schema written to {output}"))

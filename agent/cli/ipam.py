@@ -12,6 +12,7 @@ from rich.table import Table
 from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOption, local, out
 from agent.cli.playbooks import setup
 from agent.lang import say
+from i18n import Msg
 from inventory.ipam import parse_address, prefix_of, usage
 from inventory.models import Purpose
 from playbooks.engine import operator
@@ -43,7 +44,13 @@ def ipam_show(
         else [p for p in inv.prefixes if p.purpose in (Purpose.SERVER, Purpose.PUBLIC)]
     )
     if prefix and not chosen:
-        raise RunError(f"no prefix '{prefix}' in the inventory; prefixes: {', '.join(p.name for p in inv.prefixes)}")
+        raise RunError(
+            Msg(
+                "no prefix '{name}' in the inventory; prefixes: {known}",
+                name=prefix,
+                known=", ".join(p.name for p in inv.prefixes),
+            )
+        )
     report = []
     for p in chosen:
         used, conflicts = allocations.used(p), allocations.conflicts(p)

@@ -26,6 +26,7 @@ from agent.maintenance_jobs import FUNCTION, JOBSTORE, jobstore, run_with_report
 from agent.schedule import crontab
 from agent.wiring import App
 from core.bandwidth import LinkSurvey, reason
+from i18n import Msg
 from playbooks.bandwidth import month_survey, write_month_report
 from playbooks.engine import operator
 from playbooks.errors import PlaybookError, require_opd
@@ -138,9 +139,11 @@ def maintenance_schedule(
     try:
         when = datetime.fromisoformat(at).replace(tzinfo=tz)
     except ValueError:
-        raise PlaybookError(f"--at '{at}': write the time as YYYY-MM-DD HH:MM (in {cfg.timezone})") from None
+        raise PlaybookError(
+            Msg("--at '{at}': write the time as YYYY-MM-DD HH:MM (in {zone})", at=at, zone=cfg.timezone)
+        ) from None
     if when <= datetime.now(tz):
-        raise PlaybookError(f"--at {at} is in the past ({cfg.timezone}); choose a later time")
+        raise PlaybookError(Msg("--at {at} is in the past ({zone}); choose a later time", at=at, zone=cfg.timezone))
     scheduler = _scheduler(deps)
     try:
         job = scheduler.add_job(
@@ -258,7 +261,7 @@ def maintenance_cancel(
     try:
         scheduler.remove_job(job, jobstore=JOBSTORE)
     except JobLookupError:
-        raise PlaybookError(f"no scheduled maintenance '{job}'; see pantau maintenance list") from None
+        raise PlaybookError(Msg("no scheduled maintenance '{job}'; see pantau maintenance list", job=job)) from None
     finally:
         scheduler.shutdown(wait=False)
     if as_json:

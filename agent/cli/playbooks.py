@@ -15,6 +15,7 @@ from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOpt
 from agent.config import Config
 from agent.lang import say
 from agent.wiring import App
+from i18n import Msg
 from playbooks.catalog import PLAYBOOKS
 from playbooks.colocate import COLOCATE, ColocationRequest, ServerDeps, Services
 from playbooks.decommission import DECOMMISSION, DecommissionRequest
@@ -54,7 +55,7 @@ def _seconds(start: datetime | None, end: datetime | None) -> float | None:
 def _print_run(store: Store, run_id: int, tz: str) -> dict[str, Any]:
     run = runs.get(store, run_id)
     if run is None:
-        raise RunError(f"no run {run_id}; see pantau runs list")
+        raise RunError(Msg("no run {run}; see pantau runs list", run=run_id))
     return {
         "id": run.id,
         "playbook": run.playbook,

@@ -13,6 +13,7 @@ from agent.cli.common import ConfigOption, JsonOption, StateOption, local, out, 
 from agent.lang import say
 from agent.web.auth import ROLES, hash_password
 from core.errors import RuleError
+from i18n import Msg
 from store import users
 from store.engine import Store
 
@@ -48,9 +49,9 @@ def user_add(
 ) -> None:
     """Add a user who may log in to the status page (asks for the password, or reads it from stdin)."""
     if role not in ROLES:
-        raise RuleError(f"--role {role}: choose one of {', '.join(ROLES)}")
+        raise RuleError(Msg("--role {role}: choose one of {known}", role=role, known=", ".join(ROLES)))
     if not name.strip() or len(name) > 64 or any(c.isspace() for c in name):
-        raise RuleError(f"user name '{name}': use 1-64 characters without spaces")
+        raise RuleError(Msg("user name '{name}': use 1-64 characters without spaces", name=name))
     _tz, store = _store(config, state_dir)
     users.add_user(store, name, role, _password(password_stdin))
     out.print(say(f"pengguna {name} ditambahkan sebagai {role}", f"user {name} added as {role}"), markup=False)

@@ -72,7 +72,7 @@ async def tickets(request: Request) -> Response:
             log.info("ticket %d opened by %s", number, s.user)
             return RedirectResponse("/tickets", status_code=303)
         except (RuleError, PlaybookError) as exc:
-            error = str(exc)
+            error = exc
     listed = await run_in_threadpool(Tickets(site.store).list)
     return site.page(
         "tickets.html.j2", 400 if error else 200, s=s, tickets=listed, error=error, may_ticket=may(s.role, "ticket")
@@ -114,6 +114,6 @@ async def ticket_step(request: Request) -> Response:
             await run_in_threadpool(record_step, site.app.notifier, book, number, step, s.user, text, **changes)
     except RuleError as exc:
         shown = await run_in_threadpool(book.show, number)
-        return site.page("ticket.html.j2", 409, s=s, t=shown, may_ticket=True, error=str(exc))
+        return site.page("ticket.html.j2", 409, s=s, t=shown, may_ticket=True, error=exc)
     log.info("ticket %d %s by %s", number, step, s.user)
     return RedirectResponse(f"/tickets/{number}", status_code=303)

@@ -21,11 +21,11 @@ from store.errors import NotFound
 
 
 async def forbidden(request: Request, exc: Exception) -> Response:
-    return PlainTextResponse(site_of(request).say(str(exc)), status_code=403, headers=HEADERS)
+    return PlainTextResponse(site_of(request).say(exc), status_code=403, headers=HEADERS)
 
 
 async def not_found(request: Request, exc: Exception) -> Response:
-    return PlainTextResponse(site_of(request).say(str(exc)), status_code=404, headers=HEADERS)
+    return PlainTextResponse(site_of(request).say(exc), status_code=404, headers=HEADERS)
 
 
 def create_app(app: App, snapshot: Callable[[], Snapshot], since: Callable[[], dict[str, float]]) -> Starlette:

@@ -11,6 +11,8 @@ from collections import deque
 
 import bcrypt
 
+from i18n import Msg
+
 ROLES = ("viewer", "technician", "kasi", "kabid", "kadis")
 #: actions and the roles allowed them; reading the board, links and tickets needs only a login
 ACTIONS = {
@@ -28,9 +30,13 @@ def may(role: str, action: str) -> bool:
 def check_new_password(password: str) -> str:
     """``password`` when it can be used; otherwise ValueError saying what is wrong."""
     if len(password) < MIN_PASSWORD:
-        raise ValueError(f"the password has {len(password)} characters; use at least {MIN_PASSWORD}")
+        raise ValueError(
+            Msg("the password has {length} characters; use at least {least}", length=len(password), least=MIN_PASSWORD)
+        )
     if len(password.encode()) > MAX_PASSWORD_BYTES:
-        raise ValueError(f"the password is longer than {MAX_PASSWORD_BYTES} bytes, which bcrypt cannot use")
+        raise ValueError(
+            Msg("the password is longer than {most} bytes, which bcrypt cannot use", most=MAX_PASSWORD_BYTES)
+        )
     return password
 
 

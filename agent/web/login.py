@@ -15,13 +15,14 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from agent.web.auth import DUMMY_HASH, new_token, password_matches, token_digest
 from agent.web.site import HEADERS, LOGIN_COOKIE, SESSION_COOKIE, Forbidden, Site, site_of
+from i18n import Msg
 from store import users
 from store.users import UserInfo
 
 log = logging.getLogger(__name__)
 
 
-def _form(site: Site, error: str | None = None, status: int = 200) -> Response:
+def _form(site: Site, error: Msg | None = None, status: int = 200) -> Response:
     token = secrets.token_urlsafe(24)
     response = site.page("login.html.j2", status, csrf=token, error=error)
     response.set_cookie(
@@ -57,20 +58,22 @@ async def login(request: Request) -> Response:
         found = await run_in_threadpool(users.user, site.store, named)
         if found is None:
             log.warning("the proxy names %r from %s, who is not a user", named, client)
-            raise Forbidden(f"'{named}' is not a user of this page: ask an administrator to run pantau user add")
+            raise Forbidden(
+                Msg("'{name}' is not a user of this page: ask an administrator to run pantau user add", name=named)
+            )
         return await _start_session(site, found, "vouched for by the proxy", client)
     if request.method == "GET":
         return _form(site)
     form = {k: str(v) for k, v in (await request.form()).items()}
     if not form.get("csrf") or not hmac.compare_digest(form["csrf"], request.cookies.get(LOGIN_COOKIE, "")):
         return PlainTextResponse(
-            site.say("CSRF token missing or wrong: reload the page and try again"), status_code=403
+            site.say(Msg("CSRF token missing or wrong: reload the page and try again")), status_code=403
         )
     name, password = form.get("username", "").strip(), form.get("password", "")
     wait = site.brake.wait(f"ip:{client}", f"user:{name}")
     if wait > 0:
         return PlainTextResponse(
-            f"too many failed logins: try again in {wait:.0f} s",
+            site.say(Msg("too many failed logins: try again in {seconds} s", seconds=f"{wait:.0f}")),
             status_code=429,
             headers={"Retry-After": f"{wait:.0f}"},
         )
@@ -79,7 +82,7 @@ async def login(request: Request) -> Response:
     if found is None or not ok:
         site.brake.failed(f"ip:{client}", f"user:{name}")
         log.warning("failed login for %r from %s", name, client)
-        return _form(site, "wrong name or password", 401)
+        return _form(site, Msg("wrong name or password"), 401)
     site.brake.succeeded(f"user:{name}")
     return await _start_session(site, found, "with a password", client)
 

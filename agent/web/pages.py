@@ -16,6 +16,7 @@ from agent.web.site import HEADERS, Forbidden, Site, site_of
 from agent.web.views import banner, local_time, shared_cause
 from core.sop import STAFF_REVIEWERS
 from exporters.charts import link_day
+from i18n import Msg
 from inventory.models import Link
 from playbooks.errors import PlaybookError
 from playbooks.maintenance.reports import report_list
@@ -58,7 +59,7 @@ async def api_links(request: Request) -> Response:
 def _link(site: Site, name: str) -> Link:
     found = next((x for x in site.inv.links if x.name == name), None)
     if found is None:
-        raise NotFound(f"no link '{name}'; the board lists them")
+        raise NotFound(Msg("no link '{name}'; the board lists them", name=name))
     return found
 
 
@@ -110,11 +111,11 @@ async def reports(request: Request) -> Response:
     if request.method == "POST":
         form = await site.checked_form(request, s)
         if s.role not in STAFF_REVIEWERS:
-            raise Forbidden(f"the role {s.role} does not sign reports")
+            raise Forbidden(Msg("the role {role} does not sign reports", role=s.role))
         number = form.get("report", "")
         try:
             if not number.isdigit():
-                raise PlaybookError(f"report '{number}': choose a report of the list to sign")
+                raise PlaybookError(Msg("report '{report}': choose a report of the list to sign", report=number))
             await run_in_threadpool(
                 sign_report,
                 site.store,
@@ -127,7 +128,7 @@ async def reports(request: Request) -> Response:
             log.info("report %s signed as %s by %s", form.get("report"), s.role, s.user)
             return RedirectResponse("/reports", status_code=303)
         except (PlaybookError, NotFound) as exc:
-            error = str(exc)
+            error = exc
     listed = await run_in_threadpool(report_list, site.store)
     return site.page(
         "reports.html.j2",

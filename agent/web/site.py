@@ -25,6 +25,7 @@ from agent.web.views import link_rows
 from agent.wiring import App
 from core.rates import utilization
 from core.snapshot import Snapshot
+from i18n import Msg
 from inventory.models import Inventory
 from playbooks.triage.decide import Diagnosis
 from store import links as link_store
@@ -73,8 +74,8 @@ class Site:
         body = self.env.get_template(name).render(lang=self.lang, names=self.names, **context)
         return HTMLResponse(body, status_code=status, headers=HEADERS)
 
-    def say(self, message: str) -> str:
-        """An error, raised in English, in the page's language (:mod:`agent.lang`'s catalogue)."""
+    def say(self, message: BaseException | Msg | str) -> str:
+        """An error in the page's language (from the catalogs: :func:`agent.lang.error_text`)."""
         return error_text(message, self.lang)
 
     # ---- who is asking -------------------------------------------------------------------------
@@ -144,9 +145,9 @@ class Site:
         """The POSTed form, once its CSRF token is the session's and the user's role may do ``action``."""
         form = {k: str(v) for k, v in (await request.form()).items()}
         if not hmac.compare_digest(form.get("csrf", ""), s.csrf):
-            raise Forbidden("CSRF token missing or wrong: reload the page and try again")
+            raise Forbidden(Msg("CSRF token missing or wrong: reload the page and try again"))
         if action is not None and not may(s.role, action):
-            raise Forbidden(f"the role {s.role} may not {action}")
+            raise Forbidden(Msg("the role {role} may not {action}", role=s.role, action=action))
         return form
 
     # ---- what the page shows -------------------------------------------------------------------

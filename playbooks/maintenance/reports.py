@@ -13,6 +13,7 @@ from core.findings import DC
 from core.sop import REVIEW_ROLES, REVIEW_STATES, REVIEW_STEP_ALLOWANCE, STAFF_REVIEWERS
 from exporters.naskah import ROMAN
 from exporters.reports import Letterhead, ReportData, Signature, render
+from i18n import Msg
 from inventory.models import Inventory
 from playbooks.documents import letterhead, write_document
 from playbooks.errors import PlaybookError
@@ -112,20 +113,34 @@ def sign(
 ) -> tuple[str, list[Path]]:
     """Record ``name`` as ``role`` on the report; roles sign in SOP order. Returns the new state and files."""
     if role not in REVIEW_ROLES:
-        raise PlaybookError(f"--as {role}: choose one of {', '.join(REVIEW_ROLES)}")
+        raise PlaybookError(Msg("--as {role}: choose one of {known}", role=role, known=", ".join(REVIEW_ROLES)))
     if not name.strip():
-        raise PlaybookError("--name is empty: write the signer's name")
+        raise PlaybookError(Msg("--name is empty: write the signer's name"))
     report = maintenance.report(store, report_id)
     done = [x.role for x in maintenance.signatures(store, report_id)]
     roles = review_roles(report.location)
     if role not in roles:
-        whose = "the summary" if report.location == "*" else "the data center's"
-        raise PlaybookError(f"report {report.number} is {whose}: no OPD acknowledges it; the first to sign is kasi")
+        whose = Msg("the summary") if report.location == "*" else Msg("the data center's")
+        raise PlaybookError(
+            Msg(
+                "report {report} is {whose}: no OPD acknowledges it; the first to sign is kasi",
+                report=report.number,
+                whose=whose,
+            )
+        )
     expected = next((r for r in roles if r not in done), None)
     if expected is None:
-        raise PlaybookError(f"report {report.number} is already reviewed by the Kadis")
+        raise PlaybookError(Msg("report {report} is already reviewed by the Kadis", report=report.number))
     if role != expected:
-        raise PlaybookError(f"report {report.number} is {report.state}: the next to sign is {expected}, not {role}")
+        raise PlaybookError(
+            Msg(
+                "report {report} is {state}: the next to sign is {expected}, not {role}",
+                report=report.number,
+                state=report.state,
+                expected=expected,
+                role=role,
+            )
+        )
     report = maintenance.add_signature(store, report, role, name.strip(), REVIEW_STATES[role])
     return report.state, _write(store, inv, report, langs)
 

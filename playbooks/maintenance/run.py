@@ -14,6 +14,7 @@ from collectors.probes import Probes
 from core.checks import evaluate
 from core.findings import DC, Result, Thresholds, location_of
 from core.redact import redact
+from i18n import Msg
 from inventory.models import Device, Inventory
 from playbooks.errors import PlaybookError
 from playbooks.maintenance.collect import collect
@@ -39,7 +40,9 @@ def check_locations(inv: Inventory, chosen: list[str]) -> list[str]:
     every = locations(inv)
     unknown = [c for c in chosen if c not in every]
     if unknown:
-        raise PlaybookError(f"unknown location(s) {', '.join(unknown)}; locations: {', '.join(every)}")
+        raise PlaybookError(
+            Msg("unknown location(s) {unknown}; locations: {known}", unknown=", ".join(unknown), known=", ".join(every))
+        )
     return chosen
 
 
@@ -83,7 +86,7 @@ def run_maintenance(
     installation's: the same key every run, so an unchanged secret keeps its fingerprint)."""
     chosen = check_locations(inv, chosen or []) or locations(inv)
     if probes.known_hosts is None:
-        raise PlaybookError("maintenance needs SSH: set known_hosts in pantau.yml (host keys are always checked)")
+        raise PlaybookError(Msg("maintenance needs SSH: set known_hosts in pantau.yml (host keys are always checked)"))
     devices = devices_of(inv, chosen)
     names = [d.name for d in devices]
     key = redaction_key

@@ -1,5 +1,6 @@
-"""The floor plan holds: SQL only in store/, module and function sizes, function-local imports. Reads the
-source tree (no network). The import layers themselves are import-linter's (``make lint``)."""
+"""The floor plan holds: SQL only in store/, module and function sizes, function-local imports, message
+templates the catalogs can find. Reads the source tree (no network). The import layers themselves are
+import-linter's (``make lint``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("agent", "core", "store", "collectors", "platforms", "playbooks", "inventory", "exporters", "lab")
+PACKAGES = ("agent", "core", "store", "collectors", "platforms", "playbooks", "inventory", "exporters", "i18n", "lab")
 PRODUCT = tuple(p for p in PACKAGES if p != "lab")
 MAX_MODULE_LINES = 450
 MAX_FUNCTION_LINES = 80
@@ -104,3 +105,17 @@ def test_a_size_reason_marker_is_found_where_the_rules_look() -> None:
     tree = ast.parse("def f():\n" + "    x = 1\n" * 90)
     (fn,) = functions(tree)
     assert fn.end_lineno is not None and fn.end_lineno - fn.lineno + 1 > MAX_FUNCTION_LINES
+
+
+def test_message_templates_are_plain_literals_the_catalogs_can_find() -> None:
+    """``Msg("…", field=…)`` and ``tr("…")``: an f-string or a variable as the template would be a message
+    no catalog holds (``make catalogs`` reads the literals)."""
+    computed = [
+        f"{path}:{node.lineno}"
+        for path, _, tree in sources()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and getattr(node.func, "id", None) in ("Msg", "tr")
+        and not (node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str))
+    ]
+    assert computed == []

@@ -11,7 +11,8 @@ import sys
 import pytest
 
 from agent.catalog import messages, mo_bytes, po_path, read_po
-from agent.lang import DOMAIN, LANGUAGES, LOCALE_DIR
+from agent.lang import LANGUAGES
+from i18n import DOMAIN, LOCALE_DIR
 
 FIELD = re.compile(r"\{[^{}]*\}")
 
