@@ -41,6 +41,7 @@ async def board(request: Request) -> Response:
         rows=rows,
         cause=cause,
         banner=banner(cause, snap, site.lang),
+        updated=local_time(snap.timestamp, site.cfg.timezone, site.lang) if snap.timestamp else None,
         refresh=site.web.refresh_seconds,
         may_triage=may(s.role, "triage"),
     )
@@ -52,7 +53,13 @@ async def api_links(request: Request) -> Response:
     rows = await run_in_threadpool(site.rows)
     snap = site.snapshot()
     cause = shared_cause(rows, snap)
-    body = {"updated": snap.timestamp, "cause": cause, "banner": banner(cause, snap, site.lang), "links": rows}
+    body = {
+        "updated": snap.timestamp,
+        "updated_local": local_time(snap.timestamp, site.cfg.timezone, site.lang) if snap.timestamp else None,
+        "cause": cause,
+        "banner": banner(cause, snap, site.lang),
+        "links": rows,
+    }
     return JSONResponse(body, headers=HEADERS)
 
 

@@ -46,7 +46,8 @@
       row.querySelector(".loss").textContent = `${loss} / ${rtt}`;
       row.querySelector(".tickets").textContent = r.open_tickets || "";
     }
-    document.getElementById("updated").textContent = new Date(data.updated * 1000).toLocaleTimeString();
+    // the agency's time, as the server writes it (not the browser's locale and zone)
+    document.getElementById("updated").textContent = data.updated_local || "—";
   }
   async function refresh() {
     try {

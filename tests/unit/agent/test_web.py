@@ -97,6 +97,7 @@ def test_the_session_cookie_is_httponly_and_samesite_and_the_board_lists_the_lin
     assert data["links"][0]["since"] == "2025-12-01T14:40:00+00:00" and data["links"][0]["open_tickets"] == 2
     assert data["links"][0]["since_local"] == "1 December 2025 21:40 WIB"  # the agency's time, for people
     assert data["links"][1]["utilization"] == 0.2
+    assert data["updated_local"] == "1 January 1970 07:00 WIB"  # the last poll, in the agency's zone
     assert "Dinas Kesehatan" in client.get("/").text
 
 
@@ -312,13 +313,16 @@ def test_a_ticket_opened_on_the_page_is_checked_and_notified_as_from_the_cli(tmp
     ]
 
 
-def test_the_page_in_bahasa_indonesia_says_its_errors_in_bahasa_indonesia(tmp_path: Path, hashed: str) -> None:
+def test_the_page_in_bahasa_indonesia_says_its_errors_and_times_in_bahasa_indonesia(tmp_path: Path, hashed: str) -> None:
     page = make_client(tmp_path, hashed, lang="id")
     csrf = log_in(page, "vina")
     refused = page.post("/tickets", data={"opd": "dinkes", "channel": "phone", "csrf": csrf})
     assert refused.status_code == 403 and refused.text == "peran viewer tidak berwenang untuk ticket"
     assert page.get("/links/nosuch").text == "tidak ada link 'nosuch'; daftarnya ada di papan"
     assert page.post("/reports", data={"report": "1"}).text.startswith("token CSRF tidak ada atau salah")
+    # the board's footer in the agency's time and in Indonesian (not the browser's locale and zone)
+    assert '<span id="updated">1 Januari 1970 07.00 WIB</span>' in page.get("/").text
+    assert page.get("/api/links").json()["updated_local"] == "1 Januari 1970 07.00 WIB"
 
 
 def test_behind_a_trusted_proxy_the_brake_counts_the_forwarded_client(tmp_path: Path, hashed: str) -> None:
