@@ -313,7 +313,7 @@ def test_a_ticket_opened_on_the_page_is_checked_and_notified_as_from_the_cli(tmp
     ]
 
 
-def test_the_page_in_bahasa_indonesia_says_its_errors_and_times_in_bahasa_indonesia(tmp_path: Path, hashed: str) -> None:
+def test_the_page_in_bahasa_indonesia_says_its_errors_and_times_in_it(tmp_path: Path, hashed: str) -> None:
     page = make_client(tmp_path, hashed, lang="id")
     csrf = log_in(page, "vina")
     refused = page.post("/tickets", data={"opd": "dinkes", "channel": "phone", "csrf": csrf})
