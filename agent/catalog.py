@@ -13,13 +13,13 @@ A development tool (Babel is a development dependency): nothing of the running p
 
 from __future__ import annotations
 
+import ast
 import sys
 from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po as read
 from babel.messages.pofile import write_po
@@ -31,6 +31,7 @@ from i18n import DOMAIN, LOCALE_DIR
 #: the product's packages, whose ``tr("…")`` calls are messages (the lab is a development tool: English)
 PACKAGES = ("agent", "core", "store", "collectors", "platforms", "playbooks", "inventory", "exporters", "i18n")
 ROOT = Path(__file__).resolve().parent.parent
+KEYWORDS = ("tr", "Msg")  # the callables whose first argument is a message (templates are literals)
 HEADER = {
     "project": "pantau",
     "domain": DOMAIN,
@@ -74,15 +75,20 @@ def _walk(command: Any, where: str, found: dict[str, str]) -> None:
 
 
 def code_messages() -> dict[str, str]:
-    """Every literal ``tr("…")`` in the product's code -> the file it is in."""
-
+    """Every literal ``tr("…")`` and ``Msg("…")`` in the product's code -> the file it is in. Read from the
+    syntax tree, so a call inside an f-string's braces is found too (Babel's extractor does not look there)."""
     found: dict[str, str] = {}
     for package in PACKAGES:
-        for filename, _line, message, _comments, _context in extract_from_dir(
-            ROOT / package, method_map=[("**.py", "python")], keywords={"tr": None, "Msg": None}
-        ):
-            if isinstance(message, str):
-                found.setdefault(message, f"{package}/{filename}")
+        for path in sorted((ROOT / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if (
+                    isinstance(node, ast.Call)
+                    and getattr(node.func, "id", None) in KEYWORDS
+                    and node.args
+                    and isinstance(node.args[0], ast.Constant)
+                    and isinstance(node.args[0].value, str)
+                ):
+                    found.setdefault(node.args[0].value, str(path.relative_to(ROOT)))
     return found
 
 

@@ -4,7 +4,7 @@
 What the code writes in English is translated from the message catalogs (:mod:`i18n`): ``--help`` texts,
 :func:`tr` messages, and the :class:`~i18n.Msg` every layer raises its user errors with (their English is
 what logs and tests read; :func:`error_text` renders them in the user's language). ``make catalogs`` keeps
-the catalogs (:mod:`agent.catalog`). Other output is still bilingual at its call site (:func:`say`).
+the catalogs (:mod:`agent.catalog`). The CLI's own output, its tables' headers included, is :func:`tr`'s.
 """
 
 from __future__ import annotations
@@ -25,19 +25,16 @@ def current() -> str:
     return _current[0]
 
 
-def say(id_text: str, en_text: str) -> str:
-    """The text in the current language; both are written where the output is made."""
-    return en_text if _current[0] == "en" else id_text
-
-
-def tr(message: str) -> str:
-    """``message`` (English, as written in the code) in the current language, from its catalog."""
-    return catalog(_current[0]).gettext(message)
+def tr(message: str, /, **fields: object) -> str:
+    """``message`` (English, as written in the code) in the current language, from its catalog, with its
+    ``{fields}`` filled in (a message without fields is not formatted: its braces are its own)."""
+    text = catalog(_current[0]).gettext(message)
+    return text.format(**fields) if fields else text
 
 
 def label(kind: str = "error") -> str:
     """``error``/``galat``, ``warning``/``peringatan``."""
-    return {"error": say("galat", "error"), "warning": say("peringatan", "warning")}[kind]
+    return {"error": tr("error"), "warning": tr("warning")}[kind]
 
 
 def error_text(error: BaseException | Msg | str, lang: str | None = None) -> str:

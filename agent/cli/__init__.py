@@ -20,7 +20,7 @@ from rich.console import Console
 from typer.core import TyperGroup
 
 from agent.errors import AgentError
-from agent.lang import current, error_text, label, say, set_language, tr
+from agent.lang import current, error_text, label, set_language, tr
 from agent.wiring import configuration
 from collectors.errors import CollectorError
 from core.errors import RuleError
@@ -183,9 +183,7 @@ def main(args: Any = None) -> None:
         for problem in exc.problems:
             err.print(str(problem), markup=False, highlight=False)
         err.print(
-            say(
-                f"{len(exc.problems)} masalah di {exc.directory}", f"{len(exc.problems)} problem(s) in {exc.directory}"
-            ),
+            tr("{n_problems} problem(s) in {directory}", n_problems=len(exc.problems), directory=exc.directory),
             markup=False,
         )
         sys.exit(2)

@@ -12,7 +12,7 @@ import typer
 
 from agent.cli.common import out
 from agent.errors import AgentError
-from agent.lang import say
+from agent.lang import tr
 from i18n import Msg
 
 app = typer.Typer()
@@ -77,15 +77,5 @@ def init(
                 path.rmdir() if path.is_dir() else path.unlink()
         raise AgentError(f"cannot write {exc.filename}: {exc.strerror}; run as root or choose --dir") from exc
     config, inventory = directory / "pantau.yml", directory / "inventory"
-    out.print(
-        say(
-            f"{config} dan kerangka inventaris di {inventory} sudah ditulis",
-            f"wrote {config} and the inventory skeleton in {inventory}",
-        )
-    )
-    out.print(
-        say(
-            f"berikutnya: uraikan jaringan Anda di sana, lalu: pantau inventory validate {inventory}",
-            f"next: describe your network there, then: pantau inventory validate {inventory}",
-        )
-    )
+    out.print(tr("wrote {config} and the inventory skeleton in {inventory}", config=config, inventory=inventory))
+    out.print(tr("next: describe your network there, then: pantau inventory validate {inventory}", inventory=inventory))

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from agent.cli.common import ConfigOption, JsonOption, err, out, wired
 from agent.errors import AgentError
-from agent.lang import error_text, label, say
+from agent.lang import error_text, label, tr
 from i18n import Msg
 from inventory.models import Inventory, InventoryFile
 from inventory.secrets import unresolved_secrets
@@ -58,23 +58,20 @@ def inventory_validate(
         )
     if strict and secrets:
         err.print(
-            say(
-                f"{len(secrets)} rahasia tidak dapat dibaca (--strict)",
-                f"{len(secrets)} secret(s) cannot be read (--strict)",
-            ),
+            tr("{n_secrets} secret(s) cannot be read (--strict)", n_secrets=len(secrets)),
             markup=False,
         )
         raise typer.Exit(2)
     table = Table(title=f"{inv.agency.name} — zone {inv.agency.zone}", show_header=True)
-    table.add_column(say("bagian", "section"))
-    table.add_column(say("jumlah", "count"), justify="right")
+    table.add_column(tr("section"))
+    table.add_column(tr("count"), justify="right")
     for name, count in counts.items():
         table.add_row(name, str(count))
     creds = inv.credentials
     table.add_row("credential profiles", str(len(creds.snmp) + len(creds.ssh) + len(creds.tsig)))
     out.print(table)
-    warned = say(f" ({len(secrets)} peringatan rahasia di atas)", f" ({len(secrets)} secret warning(s) above)")
-    out.print(say("[green]inventaris OK[/green]", "[green]inventory OK[/green]") + (warned if secrets else ""))
+    warned = tr(" ({n_secrets} secret warning(s) above)", n_secrets=len(secrets))
+    out.print(tr("[green]inventory OK[/green]") + (warned if secrets else ""))
 
 
 @inventory_app.command("show")
@@ -129,4 +126,4 @@ def inventory_schema(
             raise AgentError(
                 Msg("cannot write {file}: {why}; choose a folder that exists", file=output, why=exc.strerror)
             ) from exc
-        err.print(say(f"skema ditulis ke {output}", f"schema written to {output}"))
+        err.print(tr("schema written to {output}", output=output))

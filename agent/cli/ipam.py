@@ -11,7 +11,7 @@ from rich.table import Table
 
 from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOption, local, out
 from agent.cli.playbooks import setup
-from agent.lang import say
+from agent.lang import tr
 from i18n import Msg
 from inventory.ipam import parse_address, prefix_of, usage
 from inventory.models import Purpose
@@ -68,12 +68,12 @@ def ipam_show(
     table = Table(title="IPAM")
     columns = (
         "prefix",
-        say("jaringan", "network"),
-        say("ukuran", "size"),
-        say("dicadangkan", "reserved"),
-        say("terpakai", "used"),
-        say("konflik", "conflict"),
-        say("bebas", "free"),
+        tr("network"),
+        tr("size"),
+        tr("reserved"),
+        tr("used"),
+        tr("conflict"),
+        tr("free"),
     )
     for i, col in enumerate(columns):
         table.add_column(col, justify="left" if i < 2 else "right")
@@ -84,7 +84,7 @@ def ipam_show(
         for address, host in (r["allocations"] or {}).items():
             out.print(f"  {address}  {host}")
         for address, why in r["conflicts"].items():
-            out.print(f"  [red]{say('konflik', 'conflict')}[/red] {address}: {why}")
+            out.print(f"  [red]{tr('conflict')}[/red] {address}: {why}")
 
 
 @ipam_app.command("history")
@@ -137,11 +137,11 @@ def ipam_history(
         return
     table = Table(title=f"{addr} ({pfx.name})")
     for col in (
-        say("kapan", "when"),
-        say("peristiwa", "event"),
-        say("server / MAC", "server / MAC"),
+        tr("when"),
+        tr("event"),
+        tr("server / MAC"),
         "OPD",
-        say("oleh", "by"),
+        tr("by"),
         "run",
     ):
         table.add_column(col)
@@ -169,14 +169,14 @@ def conflicts_list(
     if as_json:
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return
-    table = Table(title=say("Konflik IP", "IP conflicts"))
+    table = Table(title=tr("IP conflicts"))
     for col in ("address", "prefix", "MAC", "seen by", "seen at", "run"):
         table.add_column(col)
     for c in found:
         table.add_row(
             c.address, c.prefix, c.mac or "", c.detected_by, local(c.seen_at, cfg.timezone), str(c.run_id or "")
         )
-    out.print(table if rows else say("tidak ada konflik terbuka", "no open conflicts"))
+    out.print(table if rows else tr("no open conflicts"))
 
 
 @conflicts_app.command("clear")
@@ -205,9 +205,6 @@ def conflicts_clear(
         sys.stdout.write(json.dumps({"address": str(addr), "cleared": cleared}) + "\n")
         return
     out.print(
-        say(
-            f"{addr}: konflik ditutup (kini tidak ada yang menjawab di sana); IPAM boleh memberikannya lagi",
-            f"{addr}: conflict cleared (nobody answers there now); IPAM may hand it out again",
-        ),
+        tr("{addr}: conflict cleared (nobody answers there now); IPAM may hand it out again", addr=addr),
         markup=False,
     )

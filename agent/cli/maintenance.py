@@ -21,7 +21,7 @@ from agent import wiring
 from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOption, err, local, out, wired
 from agent.cli.sla import report_sla
 from agent.config import Config
-from agent.lang import current, say
+from agent.lang import current, tr
 from agent.maintenance_jobs import FUNCTION, JOBSTORE, jobstore, run_with_reports
 from agent.schedule import crontab
 from agent.wiring import App
@@ -86,14 +86,14 @@ def maintenance_run(
         }
         sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
         return
-    table = Table(title=say(f"Pemeliharaan {run_id}: temuan", f"Maintenance {run_id}: findings"))
+    table = Table(title=tr("Maintenance {run_id}: findings", run_id=run_id))
     for col in (
-        say("lokasi", "location"),
-        say("pemeriksaan", "check"),
-        say("perangkat", "device"),
-        say("objek", "subject"),
-        say("hasil", "result"),
-        say("keterangan", "finding"),
+        tr("location"),
+        tr("check"),
+        tr("device"),
+        tr("subject"),
+        tr("result"),
+        tr("finding"),
     ):
         table.add_column(col)
     for r in results:
@@ -102,15 +102,16 @@ def maintenance_run(
             table.add_row(r.location, r.check, r.device, r.subject, f"[{color}]{r.status.value}[/]", r.finding)
     out.print(table)
     out.print(
-        say(
-            f"lulus {counts['pass']}, peringatan {counts['warn']}, gagal {counts['fail']}, "
-            f"tidak diperiksa {counts['skip']}",
-            f"passed {counts['pass']}, warnings {counts['warn']}, failed {counts['fail']}, "
-            f"not checked {counts['skip']}",
+        tr(
+            "passed {pass_}, warnings {warn}, failed {fail}, not checked {skip}",
+            pass_=counts["pass"],
+            warn=counts["warn"],
+            fail=counts["fail"],
+            skip=counts["skip"],
         )
     )
     for f in files:
-        out.print(f"{say('laporan', 'report')} {f.report_id} {f.number}: {f.paths[0].parent}", markup=False)
+        out.print(f"{tr('report')} {f.report_id} {f.number}: {f.paths[0].parent}", markup=False)
 
 
 def _scheduler(deps: App) -> Any:
@@ -164,13 +165,8 @@ def maintenance_schedule(
         sys.stdout.write(json.dumps(payload) + "\n")
         return
     at_text = f"{when:%Y-%m-%d %H:%M:%S %Z}"
-    where = ", ".join(opd or []) or say("semua lokasi", "all locations")
-    out.print(
-        say(
-            f"terjadwal {job.id}: pemeliharaan {where} pada {at_text}",
-            f"scheduled {job.id}: maintenance of {where} at {at_text}",
-        )
-    )
+    where = ", ".join(opd or []) or tr("all locations")
+    out.print(tr("scheduled {id}: maintenance of {where} at {at_text}", id=job.id, where=where, at_text=at_text))
 
 
 @maintenance_app.command("list")
@@ -217,29 +213,21 @@ def maintenance_list(config: ConfigOption = None, state_dir: StateOption = None,
         sys.stdout.write(json.dumps({"plan": plan, "scheduled": jobs, "runs": runs}, indent=2) + "\n")
         return
     if plan is None:
-        out.print(
-            say(
-                "rencana: tidak ada (isi maintenance.schedule di pantau.yml)",
-                "plan: none (set maintenance.schedule in pantau.yml)",
-            )
-        )
+        out.print(tr("plan: none (set maintenance.schedule in pantau.yml)"))
     else:
         where = ", ".join(cfg.maintenance.locations) or "semua lokasi"
         out.print(
-            say(
-                f"rencana '{plan['schedule']}' ({where}), berikutnya {plan['next']}",
-                f"plan '{plan['schedule']}' ({where}), next {plan['next']}",
-            ),
+            tr("plan '{schedule}' ({where}), next {next}", schedule=plan["schedule"], where=where, next=plan["next"]),
             markup=False,
         )
-    table = Table(title=say("Jadwal pemeliharaan", "Scheduled maintenance"))
+    table = Table(title=tr("Scheduled maintenance"))
     for col in ("id", "at", "locations"):
         table.add_column(col)
     for j in jobs:
         at = local(datetime.fromisoformat(j["at"]), cfg.timezone) if j["at"] else "paused"
         table.add_row(j["id"], at, ", ".join(j["locations"] or []) or "all")
     out.print(table)
-    table = Table(title=say("Pemeliharaan terakhir", "Latest maintenance runs"))
+    table = Table(title=tr("Latest maintenance runs"))
     for col in ("run", "started", "trigger", "scope", "by"):
         table.add_column(col)
     for r in runs:
@@ -267,7 +255,7 @@ def maintenance_cancel(
     if as_json:
         sys.stdout.write(json.dumps({"id": job, "cancelled": True}) + "\n")
         return
-    out.print(say(f"{job} dibatalkan", f"cancelled {job}"))
+    out.print(tr("cancelled {job}", job=job))
 
 
 @report_app.command("list")
@@ -279,7 +267,7 @@ def report_list(config: ConfigOption = None, state_dir: StateOption = None, as_j
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return
     table = Table(title="Berita Acara")
-    for col in ("id", say("nomor", "number"), "run", say("lokasi", "location"), say("status", "state")):
+    for col in ("id", tr("number"), "run", tr("location"), tr("state")):
         table.add_column(col)
     for r in rows:
         table.add_row(str(r["id"]), str(r["number"]), str(r["run"]), str(r["location"]), str(r["state"]))
@@ -355,37 +343,34 @@ def report_bandwidth(
         return
     _print_survey(rows, cfg, month)
     for path in written:
-        out.print(say(f"ditulis: {path}", f"written: {path}"))
+        out.print(tr("written: {path}", path=path))
     if all(r.recommendation == "no-data" for r in rows):
         out.print(
-            say(
-                f"tidak ada data untuk {month}: agen tidak mencatat link pada bulan itu (atau penyimpanannya lain)",
-                f"no data for {month}: the agent recorded no link that month (or its store is another)",
-            )
+            tr("no data for {month}: the agent recorded no link that month (or its store is another)", month=month)
         )
 
 
 def _print_survey(rows: list[LinkSurvey], cfg: Config, month: str) -> None:
-    table = Table(title=say(f"Survei bandwidth {month} (SOP 13)", f"Bandwidth survey {month} (SOP 13)"))
+    table = Table(title=tr("Bandwidth survey {month} (SOP 13)", month=month))
     columns = (
         "OPD",
         "link",
-        say("langganan", "subscribed"),
-        say("p95 masuk", "p95 in"),
-        say("p95 keluar", "p95 out"),
-        say("puncak", "peak"),
+        tr("subscribed"),
+        tr("p95 in"),
+        tr("p95 out"),
+        tr("peak"),
         "GB",
-        say("ketersediaan", "availability"),
-        say("jam >80%", "hours >80%"),
-        say("rekomendasi", "recommendation"),
+        tr("availability"),
+        tr("hours >80%"),
+        tr("recommendation"),
     )
     for i, col in enumerate(columns):
         table.add_column(col, justify="left" if i < 2 or i == len(columns) - 1 else "right")
     words = {
-        "upgrade": say("naikkan", "upgrade"),
-        "lower": say("turunkan", "lower"),
-        "keep": say("tetap", "keep"),
-        "insufficient-data": say("data belum cukup", "too little data"),
+        "upgrade": tr("upgrade"),
+        "lower": tr("lower"),
+        "keep": tr("keep"),
+        "insufficient-data": tr("too little data"),
     }
 
     def mbit(v: float | None) -> str:
@@ -404,14 +389,9 @@ def _print_survey(rows: list[LinkSurvey], cfg: Config, month: str) -> None:
             f"{r.volume_in_gb + r.volume_out_gb:.1f}",
             available,
             f"{r.hours_above_busy:.1f}",
-            words.get(r.recommendation, say("tidak ada data", "no data")),
+            words.get(r.recommendation, tr("no data")),
         )
     out.print(table)
-    out.print(
-        say(
-            "laju dalam Mbit/s; persentil ke-95 per periode 5 menit",
-            "rates in Mbit/s; 95th percentile of 5-minute periods",
-        )
-    )
+    out.print(tr("rates in Mbit/s; 95th percentile of 5-minute periods"))
     for r in rows:
         out.print(f"{r.opd} ({r.link}): {reason(r, cfg.bandwidth)[0 if current() == 'id' else 1]}")

@@ -16,7 +16,7 @@ from agent import __version__
 from agent.cli.common import ConfigOption, StateOption, err, out, wired
 from agent.daemon import run_agent
 from agent.errors import AgentError
-from agent.lang import say
+from agent.lang import tr
 from agent.logsetup import configure_logging
 from agent.poller import Agent
 from core.snapshot import Snapshot
@@ -63,23 +63,23 @@ def links(
         finally:
             agent.close()
 
-    with err.status(say(f"mengukur link selama {window:.0f} s ...", f"measuring the links for {window:.0f} s ...")):
+    with err.status(tr("measuring the links for {window:.0f} s ...", window=window)):
         asyncio.run(once())
     snap = agent.snapshot
     rows = _link_rows(snap)
     if as_json:
         sys.stdout.write(json.dumps({"links": rows, "devices": [d.__dict__ for d in snap.devices]}, indent=2) + "\n")
         return
-    table = Table(title=say("Link OPD", "OPD links"))
+    table = Table(title=tr("OPD links"))
     columns = (
         "OPD",
         "link",
-        say("status", "state"),
-        say("masuk Mbit/s", "in Mbit/s"),
-        say("keluar Mbit/s", "out Mbit/s"),
-        say("utilisasi", "util"),
+        tr("state"),
+        tr("in Mbit/s"),
+        tr("out Mbit/s"),
+        tr("util"),
         "RTT ms",
-        say("hilang", "loss"),
+        tr("loss"),
     )
     for i, col in enumerate(columns):
         table.add_column(col, justify="left" if i < 3 else "right")

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOption, err, local, out, wired
 from agent.config import Config
-from agent.lang import say
+from agent.lang import tr
 from agent.wiring import App
 from i18n import Msg
 from playbooks.catalog import PLAYBOOKS
@@ -89,19 +89,19 @@ def _render_run(data: dict[str, Any]) -> None:
     state = data["state"]
     out.print(
         f"[bold]Run {data['id']}[/bold] {data['playbook']} — [{colors.get(state, 'white')}]{state}[/] "
-        f"({say('oleh', 'by')} {data['started_by']}, {data['started_at']} → {data['ended_at']})"
+        f"({tr('by')} {data['started_by']}, {data['started_at']} → {data['ended_at']})"
     )
     if data["reason"]:
-        out.print(f"{say('alasan', 'reason')}: {data['reason']}", markup=False)
+        out.print(f"{tr('reason')}: {data['reason']}", markup=False)
     table = Table(show_header=True)
     for col in (
         "#",
-        say("langkah", "step"),
+        tr("step"),
         "SOP",
-        say("hasil", "state"),
-        say("waktu", "time"),
-        say("batas Mutu Baku", "Mutu Baku allowance"),
-        say("keluaran", "output"),
+        tr("result"),
+        tr("time"),
+        tr("Mutu Baku allowance"),
+        tr("output"),
     ):
         table.add_column(col)
     per_sop: dict[str, list[float]] = {}
@@ -115,13 +115,13 @@ def _render_run(data: dict[str, Any]) -> None:
             st["sop_step"],
             st["state"],
             "—" if secs is None else f"{secs:.2f} s",
-            f"{st['allowance_seconds'] / 60:.0f} {say('menit', 'min')}",
+            f"{st['allowance_seconds'] / 60:.0f} {tr('min')}",
             (st["output"] or "") + (f"\n[red]{st['error']}[/red]" if st["error"] else ""),
         )
     out.print(table)
     for sop, (used, allowed) in per_sop.items():
-        verdict = say("dalam batas", "within") if used <= allowed else say("MELEBIHI batas", "OVER the allowance")
-        out.print(f"{sop}: {used:.2f} s {say('dari', 'of')} {allowed / 60:.0f} {say('menit', 'min')} — {verdict}")
+        verdict = tr("within") if used <= allowed else tr("OVER the allowance")
+        out.print(f"{sop}: {used:.2f} s {tr('of')} {allowed / 60:.0f} {tr('min')} — {verdict}")
 
 
 @app.command()
@@ -153,9 +153,7 @@ def colocate(
     runner = _runner(deps, live_check=not no_live_check)
     by = operator()
     for rec in runner.recover(by):
-        err.print(
-            say(f"run {rec.run_id} dipulihkan: {rec.state}", f"recovered run {rec.run_id}: {rec.state}"), markup=False
-        )
+        err.print(tr("recovered run {run_id}: {state}", run_id=rec.run_id, state=rec.state), markup=False)
     request = ColocationRequest(opd, hostname, mac.lower() if mac else None, public, ip, subdomain, prefix, replace)
     _run_and_report(runner, COLOCATE, request, by, stop_after, store, cfg, as_json)
 
@@ -177,9 +175,7 @@ def decommission(
     runner = _runner(deps, live_check=False)
     by = operator()
     for rec in runner.recover(by):
-        err.print(
-            say(f"run {rec.run_id} dipulihkan: {rec.state}", f"recovered run {rec.run_id}: {rec.state}"), markup=False
-        )
+        err.print(tr("recovered run {run_id}: {state}", run_id=rec.run_id, state=rec.state), markup=False)
     _run_and_report(runner, DECOMMISSION, DecommissionRequest(hostname), by, stop_after, store, cfg, as_json)
 
 
@@ -234,15 +230,15 @@ def runs_list(
     if as_json:
         sys.stdout.write(json.dumps(rows, indent=2, default=str) + "\n")
         return
-    table = Table(title=say("Run playbook", "Playbook runs"))
+    table = Table(title=tr("Playbook runs"))
     for col in (
         "run",
         "playbook",
-        say("status", "state"),
-        say("oleh", "by"),
-        say("mulai", "started"),
-        say("detik", "seconds"),
-        say("alasan", "reason"),
+        tr("state"),
+        tr("by"),
+        tr("started"),
+        tr("seconds"),
+        tr("reason"),
     ):
         table.add_column(col)
     for r in rows:
@@ -286,7 +282,7 @@ def runs_recover(
     for rec in results:
         out.print(f"run {rec.run_id}: {rec.state} — {rec.reason}", markup=False)
     if not results:
-        out.print(say("tidak ada yang perlu dipulihkan", "nothing to recover"))
+        out.print(tr("nothing to recover"))
 
 
 @app.command()
@@ -298,7 +294,7 @@ def targets(config_path: ConfigOption = None, state_dir: StateOption = None, as_
     if as_json:
         sys.stdout.write(json.dumps([r.__dict__ for r in rows], indent=2, default=str) + "\n")
         return
-    table = Table(title=say("Target probe terdaftar", "Registered probe targets"))
+    table = Table(title=tr("Registered probe targets"))
     for col in ("name", "address", "OPD", "added", "by"):
         table.add_column(col)
     for r in rows:

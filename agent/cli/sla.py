@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOption, out, wired
-from agent.lang import current, say
+from agent.lang import current, tr
 from playbooks.tickets import month_report, write_sla_report
 from store.tickets import Tickets
 
@@ -38,8 +38,8 @@ def report_sla(
     if as_json:
         sys.stdout.write(json.dumps(report | {"paths": [str(p) for p in written]}, indent=2) + "\n")
         return
-    table = Table(title=say(f"Layanan gangguan {month} (SOP 15)", f"Fault handling {month} (SOP 15)"))
-    for col in ("OPD", say("tiket", "tickets"), say("selesai", "resolved"), say("penyebab", "causes")):
+    table = Table(title=tr("Fault handling {month} (SOP 15)", month=month))
+    for col in ("OPD", tr("tickets"), tr("resolved"), tr("causes")):
         table.add_column(col)
     for opd, counts in report["per_opd"].items():
         causes = ", ".join(f"{c}: {n}" for c, n in report["per_opd_cause"][opd].items())
@@ -48,14 +48,16 @@ def report_sla(
     r = report["restore"]
     if r["count"]:
         out.print(
-            say(
-                f"waktu pemulihan: median {r['median_minutes']:.0f} menit, p90 {r['p90_minutes']:.0f} menit "
-                f"({r['count']} tiket selesai); {len(report['breaches'])} langkah melebihi batas",
-                f"time to restore: median {r['median_minutes']:.0f} min, p90 {r['p90_minutes']:.0f} min "
-                f"({r['count']} resolved); {len(report['breaches'])} steps over their allowance",
+            tr(
+                "time to restore: median {median_minutes:.0f} min, p90 {p90_minutes:.0f} min ({count} resolved); "
+                "{breaches} steps over their allowance",
+                median_minutes=r["median_minutes"],
+                p90_minutes=r["p90_minutes"],
+                count=r["count"],
+                breaches=len(report["breaches"]),
             )
         )
     if not report["per_opd"]:
-        out.print(say(f"tidak ada tiket pada {month}", f"no tickets in {month}"))
+        out.print(tr("no tickets in {month}", month=month))
     for path in written:
-        out.print(say(f"ditulis: {path}", f"written: {path}"))
+        out.print(tr("written: {path}", path=path))

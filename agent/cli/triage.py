@@ -17,7 +17,7 @@ from rich.text import Text
 
 from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOption, err, local, out, wired
 from agent.cli.sla import report_sla
-from agent.lang import say
+from agent.lang import tr
 from agent.wiring import App
 from core.period import month_bounds
 from core.sop import SOP_STEP
@@ -52,12 +52,7 @@ def triage(
     Exit code: 0 no fault found, 1 a fault found (the verdict names it), 2 could not triage (the message
     says why)."""
     deps = wired(config, inventory=inventory, state_dir=state_dir)
-    with err.status(
-        say(
-            f"triage {opd}: memeriksa uplink, link, router, DNS dan jalur ...",
-            f"triage {opd}: checking the uplink, the links, the router, DNS and the path ...",
-        )
-    ):
+    with err.status(tr("triage {opd}: checking the uplink, the links, the router, DNS and the path ...", opd=opd)):
         diagnosis, seconds = run_triage(deps, opd)
     code = 0 if diagnosis.verdict.value == "no-fault-found" else 1
     if as_json:
@@ -70,9 +65,9 @@ def triage(
     color = COLORS.get(diagnosis.verdict.value, "red")
     body = Table.grid(padding=(0, 1))
     body.add_row(f"[bold]{diagnosis.summary}[/]")
-    body.add_row(Text(f"{say('Langkah berikut', 'Next step')}: {diagnosis.next_step}"))
+    body.add_row(Text(f"{tr('Next step')}: {diagnosis.next_step}"))
     if len(diagnosis.affected) > 1:
-        body.add_row(f"{say('OPD terdampak', 'OPDs affected')}: {', '.join(diagnosis.affected)}")
+        body.add_row(f"{tr('OPDs affected')}: {', '.join(diagnosis.affected)}")
     body.add_row(table)
     if diagnosis.verdict.value in ("circuit-down", "provider-link-degraded"):
         body.add_row(Text(pack_text(diagnosis.pack)))
@@ -88,12 +83,12 @@ def _tickets(config: Path | None, state_dir: Path | None, inventory: Path | None
 
 
 def _timing_line(step: str, timing: Any) -> str:
-    minutes = say("menit", "min")
+    minutes = tr("min")
     if timing.allowance_seconds is None:
         return f"{step}: {timing.seconds / 60:.1f} {minutes}"
-    verdict = say("MELEBIHI batas", "OVER the allowance") if timing.breached else say("dalam batas", "within")
+    verdict = tr("OVER the allowance") if timing.breached else tr("within")
     allowed = f"{timing.allowance_seconds / 60:.0f} {minutes}"
-    return f"{step}: {timing.seconds / 60:.1f} {say('dari', 'of')} {allowed} — {verdict}"
+    return f"{step}: {timing.seconds / 60:.1f} {tr('of')} {allowed} — {verdict}"
 
 
 def _step(
@@ -107,7 +102,7 @@ def _said(ticket: int, step: str, timing: Any, as_json: bool) -> None:
         result = {"ticket": ticket, "step": step, "sop": SOP_STEP[step], **dataclasses.asdict(timing)}
         sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
     else:
-        out.print(f"{say('tiket', 'ticket')} {ticket}: {_timing_line(step, timing)}", markup=False)
+        out.print(f"{tr('ticket')} {ticket}: {_timing_line(step, timing)}", markup=False)
 
 
 @ticket_app.command("open")
@@ -130,7 +125,7 @@ def ticket_open(
     if as_json:
         sys.stdout.write(json.dumps({"ticket": ticket, "opd": opd, "state": "open"}) + "\n")
     else:
-        out.print(say(f"tiket {ticket} dibuka untuk {opd}", f"ticket {ticket} opened for {opd}"))
+        out.print(tr("ticket {ticket} opened for {opd}", ticket=ticket, opd=opd))
 
 
 @ticket_app.command("assign")
@@ -221,23 +216,23 @@ def ticket_show(
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         return
     out.print(
-        f"[bold]{say('Tiket', 'Ticket')} {data['id']}[/bold] {data['opd']} — {data['state']} "
+        f"[bold]{tr('Ticket')} {data['id']}[/bold] {data['opd']} — {data['state']} "
         f"({data['channel']}, {data['reporter']})"
     )
     table = Table()
     for col in (
-        say("langkah", "step"),
+        tr("step"),
         "SOP",
-        say("waktu", "time"),
-        say("menit", "min"),
-        say("batas", "allowed"),
+        tr("time"),
+        tr("min"),
+        tr("allowed"),
         "",
-        say("catatan", "note"),
+        tr("note"),
     ):
         table.add_column(col)
     for e in data["events"]:
         limit = "—" if e["allowance_seconds"] is None else f"{e['allowance_seconds'] / 60:.0f}"
-        flag = f"[red]{say('MELEBIHI', 'OVER')}[/]" if e["breached"] else ""
+        flag = f"[red]{tr('OVER')}[/]" if e["breached"] else ""
         at = local(datetime.fromisoformat(e["at"]), cfg.timezone)
         table.add_row(e["step"], e["sop"], at, f"{e['seconds'] / 60:.1f}", limit, flag, Text(e["text"]))
     out.print(table)
@@ -245,9 +240,11 @@ def ticket_show(
         o = data["overdue"]
         late, limit = o["seconds"] / 60, o["allowance_seconds"] / 60
         out.print(
-            say(
-                f"[red]terlambat[/]: {o['step']} belum dilakukan, {late:.0f} dari {limit:.0f} menit",
-                f"[red]overdue[/]: {o['step']} not done yet, {late:.0f} of {limit:.0f} min",
+            tr(
+                "[red]overdue[/]: {step} not done yet, {late:.0f} of {limit:.0f} min",
+                step=o["step"],
+                late=late,
+                limit=limit,
             )
         )
 
@@ -266,8 +263,8 @@ def ticket_list(
     if as_json:
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return
-    table = Table(title=say("Tiket gangguan (SOP 15)", "Outage tickets (SOP 15)"))
-    for col in ("id", "OPD", say("status", "state"), "verdict", say("dibuka", "opened"), say("petugas", "assignee")):
+    table = Table(title=tr("Outage tickets (SOP 15)"))
+    for col in ("id", "OPD", tr("state"), "verdict", tr("opened"), tr("assignee")):
         table.add_column(col)
     for r in rows:
         opened = local(datetime.fromisoformat(r["opened_at"]), cfg.timezone)
@@ -284,7 +281,5 @@ def ticket_report(
     state_dir: StateOption = None,
 ) -> None:
     """The month's report: now ``pantau report sla`` (this name stays for scripts that call it)."""
-    err.print(
-        say("pantau ticket report kini bernama pantau report sla", "pantau ticket report is now pantau report sla")
-    )
+    err.print(tr("pantau ticket report is now pantau report sla"))
     report_sla(month, config, inventory, state_dir, False, output)

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from agent.cli.common import ConfigOption, JsonOption, StateOption, local, out, wired
-from agent.lang import say
+from agent.lang import tr
 from agent.web.auth import ROLES, hash_password
 from core.errors import RuleError
 from i18n import Msg
@@ -32,7 +32,7 @@ def _password(from_stdin: bool) -> str:
     if from_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
-        password = typer.prompt(say("kata sandi", "password"), hide_input=True, confirmation_prompt=True)
+        password = typer.prompt(tr("password"), hide_input=True, confirmation_prompt=True)
     try:
         return hash_password(password)
     except ValueError as exc:
@@ -54,7 +54,7 @@ def user_add(
         raise RuleError(Msg("user name '{name}': use 1-64 characters without spaces", name=name))
     _tz, store = _store(config, state_dir)
     users.add_user(store, name, role, _password(password_stdin))
-    out.print(say(f"pengguna {name} ditambahkan sebagai {role}", f"user {name} added as {role}"), markup=False)
+    out.print(tr("user {name} added as {role}", name=name, role=role), markup=False)
 
 
 @user_app.command("passwd")
@@ -67,7 +67,7 @@ def user_passwd(
     """Set a user's password; their open sessions end."""
     _tz, store = _store(config, state_dir)
     users.set_password(store, name, _password(password_stdin))
-    out.print(say(f"kata sandi {name} diganti", f"password of {name} changed"), markup=False)
+    out.print(tr("password of {name} changed", name=name), markup=False)
 
 
 @user_app.command("remove")
@@ -77,7 +77,7 @@ def user_remove(
     """Remove a user and end their sessions."""
     _tz, store = _store(config, state_dir)
     users.remove_user(store, name)
-    out.print(say(f"pengguna {name} dihapus", f"user {name} removed"), markup=False)
+    out.print(tr("user {name} removed", name=name), markup=False)
 
 
 @user_app.command("list")
@@ -89,8 +89,8 @@ def user_list(config: ConfigOption = None, state_dir: StateOption = None, as_jso
         data = [{"name": u.name, "role": u.role, "created_at": u.created_at.isoformat()} for u in rows]
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
         return
-    table = Table(title=say("Pengguna halaman status", "Status page users"))
-    for col in (say("nama", "name"), say("peran", "role"), say("ditambahkan", "added")):
+    table = Table(title=tr("Status page users"))
+    for col in (tr("name"), tr("role"), tr("added")):
         table.add_column(col)
     for u in rows:
         table.add_row(u.name, u.role, local(u.created_at, tz))
