@@ -23,6 +23,8 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po as read
 from babel.messages.pofile import write_po
+from jinja2 import Environment
+from jinja2.ext import extract_from_ast
 
 from agent.cli import COMMANDS, _command, root
 from agent.lang import LANGUAGES, current, set_language
@@ -75,8 +77,9 @@ def _walk(command: Any, where: str, found: dict[str, str]) -> None:
 
 
 def code_messages() -> dict[str, str]:
-    """Every literal ``tr("…")`` and ``Msg("…")`` in the product's code -> the file it is in. Read from the
-    syntax tree, so a call inside an f-string's braces is found too (Babel's extractor does not look there)."""
+    """Every literal ``tr("…")`` and ``Msg("…")`` in the product's code, and every ``_("…")`` of its Jinja
+    templates -> the file it is in. The code is read from its syntax tree, so a call inside an f-string's
+    braces is found too (Babel's extractor does not look there)."""
     found: dict[str, str] = {}
     for package in PACKAGES:
         for path in sorted((ROOT / package).rglob("*.py")):
@@ -89,6 +92,11 @@ def code_messages() -> dict[str, str]:
                     and isinstance(node.args[0].value, str)
                 ):
                     found.setdefault(node.args[0].value, str(path.relative_to(ROOT)))
+        templates = Environment(autoescape=True)  # only parsed, never rendered
+        for path in sorted((ROOT / package).rglob("*.j2")):
+            for _line, _function, message in extract_from_ast(templates.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(message, str):
+                    found.setdefault(message, str(path.relative_to(ROOT)))
     return found
 
 

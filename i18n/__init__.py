@@ -56,6 +56,11 @@ class Msg:
         return hash(self.template)
 
 
+def in_language(message: Msg | str, lang: str) -> str:
+    """``message`` in ``lang``, from its catalog; a plain string is shown as it is."""
+    return message.render(catalog(lang).gettext) if isinstance(message, Msg) else message
+
+
 def _render(value: object, translate: Translate) -> object:
     if isinstance(value, Msg):
         return value.render(translate)

@@ -25,7 +25,7 @@ from agent.web.views import link_rows
 from agent.wiring import App
 from core.rates import utilization
 from core.snapshot import Snapshot
-from i18n import Msg
+from i18n import Msg, catalog
 from inventory.models import Inventory
 from playbooks.triage.decide import Diagnosis
 from store import links as link_store
@@ -35,6 +35,7 @@ from store.errors import StoreError
 from store.users import SessionInfo
 
 log = logging.getLogger(__name__)
+I18N = "jinja2.ext.i18n"  # the templates' {{ _("…") }}, from the catalogs (agent.catalog finds them)
 HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "pantau_session"
 LOGIN_COOKIE = "pantau_login"  # the CSRF token of the login form, before there is a session
@@ -62,7 +63,10 @@ class Site:
         self.app, self.snapshot, self.since = app, snapshot, since
         cfg, store, inv = self.cfg, self.store, self.inv = app.config, app.store, app.inventory
         self.web, self.lang = cfg.web, cfg.lang
-        self.env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["j2"]))
+        self.env = Environment(
+            loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["j2"]), extensions=[I18N]
+        )
+        self.env.install_gettext_translations(catalog(self.lang), newstyle=False)  # type: ignore[attr-defined]
         self.brake = LoginBrake()
         self.names = {o.slug: o.name for o in inv.opds}
         self.sparks = Sparklines(store, inv)

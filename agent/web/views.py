@@ -9,11 +9,10 @@ from zoneinfo import ZoneInfo
 
 from core.snapshot import Snapshot
 from exporters.naskah import clock, long_date
+from i18n import Msg, in_language
 
-WORDS = {
-    "id": {"up": "normal", "degraded": "terganggu", "down": "putus", "unknown": "tidak diketahui"},
-    "en": {"up": "up", "degraded": "degraded", "down": "down", "unknown": "unknown"},
-}
+#: a link's state in words (its value stays in ``state``)
+WORDS = {"up": Msg("up"), "degraded": Msg("degraded"), "down": Msg("down"), "unknown": Msg("unknown")}
 
 
 def link_rows(
@@ -32,7 +31,7 @@ def link_rows(
                 "opd_name": names.get(v.opd, v.opd),
                 "link": v.name,
                 "state": v.state.value,
-                "state_text": WORDS[lang].get(v.state.value, v.state.value),
+                "state_text": in_language(WORDS.get(v.state.value, v.state.value), lang),
                 "reasons": list(v.reasons),
                 "cause": v.cause,
                 "since": None if at is None else datetime.fromtimestamp(at, UTC).isoformat(),
@@ -53,20 +52,6 @@ def local_time(at: float, tz: str, lang: str) -> str:
     """A moment as people read it on the page: the agency's date and time."""
     moment = datetime.fromtimestamp(at, ZoneInfo(tz))
     return f"{long_date(moment.date(), lang)} {clock(moment, lang)}"
-
-
-BANNERS = {
-    "id": {
-        "datacenter-core": "Inti pusat data tidak menjawab: link yang putus, putus karena itu",
-        "upstream": "Uplink internet pusat data tidak menjawab ({where}): semua OPD kehilangan internet, "
-        "walau link OPD sendiri normal",
-    },
-    "en": {
-        "datacenter-core": "The data center's core does not answer: the links down are down because of it",
-        "upstream": "The data center's internet uplink does not answer ({where}): every OPD loses the internet, "
-        "though their own links are up",
-    },
-}
 
 
 def shared_cause(rows: list[dict[str, Any]], snap: Snapshot | None = None) -> str | None:
@@ -92,4 +77,14 @@ def banner(cause: str | None, snap: Snapshot, lang: str = "id") -> str | None:
     """The words of the banner on top of the board, or None."""
     if cause is None:
         return None
-    return BANNERS[lang][cause].format(where=", ".join(_silent_uplinks(snap)))
+    where = ", ".join(_silent_uplinks(snap))
+    if cause == "datacenter-core":
+        return in_language(Msg("The data center's core does not answer: the links down are down because of it"), lang)
+    return in_language(
+        Msg(
+            "The data center's internet uplink does not answer ({where}): every OPD loses the internet, "
+            "though their own links are up",
+            where=where,
+        ),
+        lang,
+    )

@@ -3,7 +3,6 @@
 (function () {
   const table = document.getElementById("board");
   if (!table) return;
-  const lang = table.dataset.lang;
   const every = Number(table.dataset.refresh || 5) * 1000;
   const mbit = (v) => ((v || 0) / 1e6).toFixed(2);
   const SVG = "http://www.w3.org/2000/svg";
@@ -62,7 +61,7 @@
     button.addEventListener("click", async () => {
       const out = document.getElementById("triage-text");
       document.getElementById("triage-result").hidden = false;
-      out.textContent = (lang === "id" ? "triage berjalan untuk " : "triaging ") + button.dataset.opd + " …";
+      out.textContent = table.dataset.triaging.replace("{opd}", button.dataset.opd);
       const body = new URLSearchParams({ csrf: table.dataset.csrf });
       const response = await fetch("/triage/" + encodeURIComponent(button.dataset.opd), { method: "POST", body, credentials: "same-origin" });
       if (!response.ok) { out.textContent = await response.text(); return; }

@@ -29,6 +29,9 @@ def test_every_message_of_the_code_has_its_indonesian_in_the_catalog() -> None:
     assert "Run the agent: poll every OPD link on schedule and serve Prometheus metrics." in wanted  # a docstring
     assert "machine-readable output" in wanted  # an option's help
     assert "Options" in wanted  # a tr() in the code
+    assert "OPDs affected" in wanted  # a tr() inside an f-string's braces
+    assert "wrong name or password" in wanted  # an error's Msg
+    assert "Log out" in wanted  # a template's _()
     catalog = read_po("id")
     untranslated = {
         text: where

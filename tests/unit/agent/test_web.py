@@ -321,8 +321,14 @@ def test_the_page_in_bahasa_indonesia_says_its_errors_and_times_in_it(tmp_path: 
     assert page.get("/links/nosuch").text == "tidak ada link 'nosuch'; daftarnya ada di papan"
     assert page.post("/reports", data={"report": "1"}).text.startswith("token CSRF tidak ada atau salah")
     # the board's footer in the agency's time and in Indonesian (not the browser's locale and zone)
-    assert '<span id="updated">1 Januari 1970 07.00 WIB</span>' in page.get("/").text
-    assert page.get("/api/links").json()["updated_local"] == "1 Januari 1970 07.00 WIB"
+    board = page.get("/").text
+    assert '<span id="updated">1 Januari 1970 07.00 WIB</span>' in board
+    assert (
+        ">Keluar</button>" in board and "<title>pantau — Papan OPD</title>" in board
+    )  # the page's own words, from the catalog
+    links = page.get("/api/links").json()
+    assert links["updated_local"] == "1 Januari 1970 07.00 WIB"
+    assert [r["state_text"] for r in links["links"]] == ["putus", "normal"]
 
 
 def test_behind_a_trusted_proxy_the_brake_counts_the_forwarded_client(tmp_path: Path, hashed: str) -> None:
