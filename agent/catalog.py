@@ -27,8 +27,8 @@ from jinja2 import Environment
 from jinja2.ext import extract_from_ast
 
 from agent.cli import COMMANDS, _command, root
-from agent.lang import LANGUAGES, current, set_language
-from i18n import DOMAIN, LOCALE_DIR
+from agent.lang import current, set_language
+from i18n import DOMAIN, LANGUAGES, LOCALE_DIR
 
 #: the product's packages, whose ``tr("…")`` calls are messages (the lab is a development tool: English)
 PACKAGES = ("agent", "core", "store", "collectors", "platforms", "playbooks", "inventory", "exporters", "i18n")
@@ -154,8 +154,11 @@ def _messages_of(catalog: Catalog) -> list[tuple[object, list[str]]]:
 def _write(path: Path, catalog: Catalog) -> str:
 
     path.parent.mkdir(parents=True, exist_ok=True)
+    for message in catalog:
+        if not message.fuzzy:  # the English it was guessed from matters only while the guess is unchecked
+            message.previous_id = []
     with path.open("wb") as handle:  # no line wrapping: a catalog changes only where a message did
-        write_po(handle, catalog, width=0, include_previous=True)
+        write_po(handle, catalog, width=0, include_previous=True, ignore_obsolete=True)
     return str(path.relative_to(ROOT))
 
 

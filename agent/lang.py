@@ -9,9 +9,8 @@ the catalogs (:mod:`agent.catalog`). The CLI's own output, its tables' headers i
 
 from __future__ import annotations
 
-from i18n import Msg, catalog, message_of
+from i18n import LANGUAGES, Msg, catalog, message_of
 
-LANGUAGES = ("id", "en")
 _current = ["id"]
 
 

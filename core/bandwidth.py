@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.rates import utilization
+from i18n import Msg
 
 
 class SurveyThresholds(BaseModel):
@@ -186,43 +187,47 @@ def survey(
     )
 
 
-def reason(r: LinkSurvey, t: SurveyThresholds) -> tuple[str, str]:
-    """Why the survey recommends what it does, in one sentence: (Bahasa Indonesia, English)."""
+def reason(r: LinkSurvey, t: SurveyThresholds) -> Msg:
+    """Why the survey recommends what it does, in one sentence."""
     mbit = (max((v for v in (r.p95_in_bps, r.p95_out_bps) if v is not None), default=0.0)) / 1e6
     sub = r.subscribed_bps / 1e6
     share = mbit / sub if sub else 0.0
     full, need = r.days_full, t.upgrade_days
     up = f"{t.upgrade_ratio:.0%}".replace("%", " %")
     if r.recommendation == "no-data":
-        return (
-            "Tidak ada data pemantauan link ini pada bulan tersebut.",
-            "The link has no monitoring data that month.",
-        )
+        return Msg("The link has no monitoring data that month.")
     if r.recommendation == "insufficient-data":
-        days = r.monitored_seconds / 86400
-        return (
-            f"Baru dipantau {days:.1f} hari; rekomendasi memerlukan sedikitnya {t.min_monitored_days:g} hari.",
-            f"Monitored for {days:.1f} days only; a recommendation needs at least {t.min_monitored_days:g} days.",
+        return Msg(
+            "Monitored for {days:.1f} days only; a recommendation needs at least {least:g} days.",
+            days=r.monitored_seconds / 86400,
+            least=t.min_monitored_days,
         )
     if r.recommendation == "upgrade":
-        return (
-            f"Persentil ke-95 harian mencapai {up} dari langganan pada {full} hari (ambang {need} hari); "
-            f"persentil ke-95 bulanan {mbit:.1f} dari {sub:.1f} Mbit/s.",
-            f"The daily 95th percentile reached {up} of the subscription on {full} days (threshold {need} days); "
-            f"the month's 95th percentile is {mbit:.1f} of {sub:.1f} Mbit/s.",
+        return Msg(
+            "The daily 95th percentile reached {up} of the subscription on {full} days (threshold {need} days); "
+            "the month's 95th percentile is {mbit:.1f} of {sub:.1f} Mbit/s.",
+            up=up,
+            full=full,
+            need=need,
+            mbit=mbit,
+            sub=sub,
         )
     if r.recommendation == "lower":
         low = f"{t.lower_ratio:.0%}".replace("%", " %")
-        return (
-            f"Persentil ke-95 bulanan {mbit:.1f} Mbit/s, di bawah {low} dari langganan {sub:.1f} Mbit/s.",
-            f"The month's 95th percentile, {mbit:.1f} Mbit/s, stays under {low} of the {sub:.1f} Mbit/s subscribed.",
+        return Msg(
+            "The month's 95th percentile, {mbit:.1f} Mbit/s, stays under {low} of the {sub:.1f} Mbit/s subscribed.",
+            mbit=mbit,
+            low=low,
+            sub=sub,
         )
     pct = f"{share:.0%}".replace("%", " %")
-    return (
-        f"Persentil ke-95 bulanan {mbit:.1f} Mbit/s ({pct} dari langganan); {full} hari penuh, "
-        f"di bawah ambang {need} hari.",
-        f"The month's 95th percentile is {mbit:.1f} Mbit/s ({pct} of the subscription); {full} full days, "
-        f"under the threshold of {need}.",
+    return Msg(
+        "The month's 95th percentile is {mbit:.1f} Mbit/s ({pct} of the subscription); {full} full days, "
+        "under the threshold of {need}.",
+        mbit=mbit,
+        pct=pct,
+        full=full,
+        need=need,
     )
 
 

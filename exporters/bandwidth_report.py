@@ -12,6 +12,7 @@ from exporters.charts import daily_p95, heat_map
 from exporters.naskah import month_name
 from exporters.report_text import BANDWIDTH_TEXT
 from exporters.reports import Letterhead, env
+from i18n import in_language, words
 
 CSS = {"upgrade": "fail", "lower": "warn", "keep": "pass"}
 
@@ -38,7 +39,7 @@ def chart_uris(r: LinkSurvey, first: date, t: SurveyThresholds, lang: str) -> di
 def _row(
     r: LinkSurvey, names: dict[str, str], t: SurveyThresholds, lang: str, charts: dict[str, str]
 ) -> dict[str, Any]:
-    text = BANDWIDTH_TEXT[lang]
+    text = words(BANDWIDTH_TEXT, lang)
     peak = max((v for v in (r.peak_in_bps, r.peak_out_bps) if v is not None), default=None)
     mean = max((v for v in (r.mean_in_bps, r.mean_out_bps) if v is not None), default=None)
     return {
@@ -59,7 +60,7 @@ def _row(
         "days_full": str(r.days_full),
         "word": text[r.recommendation],
         "css": CSS.get(r.recommendation, "skip"),
-        "reason": reason(r, t)[0 if lang == "id" else 1],
+        "reason": in_language(reason(r, t), lang),
         "charts": charts,
     }
 
@@ -75,9 +76,7 @@ def render_bandwidth(
     fmt: str = "md",
 ) -> str:
     """The month's survey (``month`` YYYY-MM) as Markdown or HTML (charts in HTML only)."""
-    if lang not in BANDWIDTH_TEXT:
-        raise ValueError(f"language '{lang}': choose id or en")
-    text = BANDWIDTH_TEXT[lang]
+    text = words(BANDWIDTH_TEXT, lang)
     first = date.fromisoformat(f"{month}-01")
     period = month_name(first.year, first.month, lang)
     return (

@@ -10,28 +10,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.bandwidth import LinkSurvey
+from i18n import Msg, in_language, words
 
-WORDS = {
-    "id": {
-        "day": "tanggal",
-        "hour": "jam",
-        "rate": "Mbit/s",
-        "in": "p95 masuk",
-        "out": "p95 keluar",
-        "subscribed": "langganan",
-        "full": "batas penuh",
-        "utilization": "utilisasi (%)",
-    },
-    "en": {
-        "day": "day",
-        "hour": "hour",
-        "rate": "Mbit/s",
-        "in": "p95 in",
-        "out": "p95 out",
-        "subscribed": "subscribed",
-        "full": "full threshold",
-        "utilization": "utilization (%)",
-    },
+WORDS: dict[str, Msg] = {
+    "day": Msg("day"),
+    "hour": Msg("hour"),
+    "rate": Msg("Mbit/s"),
+    "in": Msg("p95 in"),
+    "out": Msg("p95 out"),
+    "subscribed": Msg("subscribed"),
+    "full": Msg("full threshold"),
+    "utilization": Msg("utilization (%)"),
 }
 
 
@@ -63,7 +52,7 @@ def month_days(first: date) -> list[date]:
 
 def daily_p95(r: LinkSurvey, first: date, upgrade_ratio: float, lang: str = "id") -> str:
     """Bars of each day's 95th percentile in and out, the subscription and the 'full' line across."""
-    w = WORDS[lang]
+    w = words(WORDS, lang)
     plt = _pyplot()
     days = month_days(first)
     by_day = {d.day: d for d in r.daily}
@@ -90,7 +79,7 @@ def daily_p95(r: LinkSurvey, first: date, upgrade_ratio: float, lang: str = "id"
 
 def heat_map(r: LinkSurvey, first: date, lang: str = "id") -> str:
     """Utilization per hour of day (columns) and day of the month (rows); white where nothing was measured."""
-    w = WORDS[lang]
+    w = words(WORDS, lang)
     plt = _pyplot()
     days = month_days(first)
     row = {d.isoformat(): i for i, d in enumerate(days)}
@@ -121,7 +110,7 @@ def tickets_per_opd(per_cause: dict[str, dict[str, int]], names: dict[str, str],
         ax.barh([names.get(o, o) for o in opds], counts, left=left, label=cause, color=colors(i % 10))
         left = [a + b for a, b in zip(left, counts, strict=True)]
     ax.invert_yaxis()
-    ax.set_xlabel("tiket" if lang == "id" else "tickets")
+    ax.set_xlabel(in_language(Msg("tickets"), lang))
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.legend(loc="lower right", frameon=False, fontsize=7)
     ax.spines[["top", "right"]].set_visible(False)
@@ -133,7 +122,7 @@ def link_day(samples: list[Any], subscribed_bps: float, lang: str = "id", tz: st
     (``samples``: :class:`core.bandwidth.Sample`, oldest first). A period without a figure is a gap in its
     line, not a zero; the hours are the agency's (``tz``)."""
     plt = _pyplot()
-    w = WORDS[lang]
+    w = words(WORDS, lang)
 
     def values(get: Any, scale: float) -> list[float]:
         return [nan if get(s) is None else get(s) * scale for s in samples]

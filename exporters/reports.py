@@ -16,6 +16,7 @@ from core.findings import DC, Result, Status
 from core.sop import REVIEW_ROLES
 from exporters.naskah import clock, date_time, in_words, long_date
 from exporters.report_text import CHECK_NAMES, TEXT
+from i18n import in_language, words
 from inventory.models import Person
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -83,15 +84,13 @@ def _person(person: Person | None, t: dict[str, str], jabatan: str | None = None
 
 
 def _context(data: ReportData, lang: str) -> dict[str, Any]:
-    if lang not in TEXT:
-        raise ValueError(f"language '{lang}': choose id or en")
-    t = TEXT[lang]
+    t = words(TEXT, lang)
     en = lang == "en"
     tz = ZoneInfo(data.timezone)
     started = data.started_at.astimezone(tz)
     rows = [
         {
-            "check": CHECK_NAMES.get(r.check, (r.check, r.check))[1 if en else 0],
+            "check": in_language(CHECK_NAMES.get(r.check, r.check), lang),
             "id": r.check,
             "location": r.location,
             "device": r.device,

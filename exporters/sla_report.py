@@ -10,76 +10,43 @@ from typing import Any
 from exporters.charts import tickets_per_opd
 from exporters.naskah import month_name
 from exporters.reports import Letterhead, env
+from i18n import Msg, words
 
-TEXT = {
-    "id": {
-        "title": "LAPORAN LAYANAN PENANGANAN GANGGUAN JARINGAN",
-        "period": "Periode",
-        "basis": "Dasar: SOP 15 Pemeliharaan Jaringan TIK. Setiap tiket dicatat sejak aduan OPD diterima; "
-        "setiap langkah dibandingkan dengan Mutu Baku waktunya. Waktu {tz}.",
-        "per_opd": "Tiket per OPD dan penyebab",
-        "opd": "OPD",
-        "tickets": "Tiket",
-        "resolved": "Selesai",
-        "open": "Masih terbuka",
-        "cause": "Penyebab (hasil triage)",
-        "steps": "Waktu per langkah dibanding Mutu Baku",
-        "step": "Langkah",
-        "sop": "SOP",
-        "count": "Jumlah",
-        "avg": "Rata-rata (menit)",
-        "median": "Median (menit)",
-        "max": "Terlama (menit)",
-        "allowance": "Batas (menit)",
-        "breaches": "Melebihi batas",
-        "breach_list": "Langkah yang melebihi batas",
-        "ticket": "Tiket",
-        "minutes": "Menit",
-        "no_breaches": "Tidak ada langkah yang melebihi batas waktu.",
-        "restore": "Waktu pemulihan",
-        "restore_text": "{n} tiket selesai; median waktu pemulihan {median}, persentil ke-90 {p90}.",
-        "no_restore": "Belum ada tiket yang selesai pada periode ini.",
-        "no_tickets": "Tidak ada tiket gangguan pada periode ini.",
-        "chart": "Tiket per OPD menurut penyebab",
-        "minute_unit": "menit",
-        "untriaged": "belum ditriage",
-        "page": "Halaman",
-        "of": "dari",
-    },
-    "en": {
-        "title": "NETWORK FAULT HANDLING SERVICE REPORT",
-        "period": "Period",
-        "basis": "Basis: SOP 15 (ICT network maintenance). Each ticket is timed from the OPD's complaint; each "
-        "step is compared with its time allowance (Mutu Baku). Times in {tz}.",
-        "per_opd": "Tickets per OPD and cause",
-        "opd": "OPD",
-        "tickets": "Tickets",
-        "resolved": "Resolved",
-        "open": "Still open",
-        "cause": "Cause (triage verdict)",
-        "steps": "Time per step against the allowance",
-        "step": "Step",
-        "sop": "SOP",
-        "count": "Count",
-        "avg": "Mean (min)",
-        "median": "Median (min)",
-        "max": "Longest (min)",
-        "allowance": "Allowance (min)",
-        "breaches": "Over the allowance",
-        "breach_list": "Steps over their allowance",
-        "ticket": "Ticket",
-        "minutes": "Minutes",
-        "no_breaches": "No step took longer than its allowance.",
-        "restore": "Time to restore",
-        "restore_text": "{n} tickets resolved; median time to restore {median}, 90th percentile {p90}.",
-        "no_restore": "No ticket was resolved in this period yet.",
-        "no_tickets": "No outage tickets in this period.",
-        "chart": "Tickets per OPD by cause",
-        "minute_unit": "min",
-        "untriaged": "not triaged",
-        "page": "Page",
-        "of": "of",
-    },
+TEXT: dict[str, Msg] = {
+    "title": Msg("NETWORK FAULT HANDLING SERVICE REPORT"),
+    "period": Msg("Period"),
+    "basis": Msg(
+        "Basis: SOP 15 (ICT network maintenance). Each ticket is timed from the OPD's complaint; "
+        "each step is compared with its time allowance (Mutu Baku). Times in {tz}."
+    ),
+    "per_opd": Msg("Tickets per OPD and cause"),
+    "opd": Msg("OPD"),
+    "tickets": Msg("Tickets"),
+    "resolved": Msg("Resolved"),
+    "open": Msg("Still open"),
+    "cause": Msg("Cause (triage verdict)"),
+    "steps": Msg("Time per step against the allowance"),
+    "step": Msg("Step"),
+    "sop": Msg("SOP"),
+    "count": Msg("Count"),
+    "avg": Msg("Mean (min)"),
+    "median": Msg("Median (min)"),
+    "max": Msg("Longest (min)"),
+    "allowance": Msg("Allowance (min)"),
+    "breaches": Msg("Over the allowance"),
+    "breach_list": Msg("Steps over their allowance"),
+    "ticket": Msg("Ticket"),
+    "minutes": Msg("Minutes"),
+    "no_breaches": Msg("No step took longer than its allowance."),
+    "restore": Msg("Time to restore"),
+    "restore_text": Msg("{n} tickets resolved; median time to restore {median}, 90th percentile {p90}."),
+    "no_restore": Msg("No ticket was resolved in this period yet."),
+    "no_tickets": Msg("No outage tickets in this period."),
+    "chart": Msg("Tickets per OPD by cause"),
+    "minute_unit": Msg("min"),
+    "untriaged": Msg("not triaged"),
+    "page": Msg("Page"),
+    "of": Msg("of"),
 }
 
 
@@ -93,9 +60,7 @@ def render_sla(
     report: dict[str, Any], kop: Letterhead, names: dict[str, str], lang: str = "id", fmt: str = "md"
 ) -> str:
     """The month report of :func:`playbooks.tickets.month_report` as Markdown or HTML (chart in HTML)."""
-    if lang not in TEXT:
-        raise ValueError(f"language '{lang}': choose id or en")
-    t = TEXT[lang]
+    t = words(TEXT, lang)
     first = date.fromisoformat(f"{report['month']}-01")
     period = month_name(first.year, first.month, lang)
 

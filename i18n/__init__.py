@@ -15,10 +15,11 @@ Templates are plain string literals (a layout test holds it) so that ``make cata
 from __future__ import annotations
 
 import gettext
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
 
+LANGUAGES = ("id", "en")  # Bahasa Indonesia first
 LOCALE_DIR = Path(__file__).with_name("locale")
 DOMAIN = "pantau"
 Translate = Callable[[str], str]
@@ -40,7 +41,10 @@ class Msg:
         self.fields = fields
 
     def render(self, translate: Translate) -> str:
-        """The message with its template (and those of its fields) passed through ``translate``."""
+        """The message with its template (and those of its fields) passed through ``translate``. A message
+        without fields is not formatted: its braces are its own (or a later ``format``'s, as a document's)."""
+        if not self.fields:
+            return translate(self.template)
         return translate(self.template).format(**{k: _render(v, translate) for k, v in self.fields.items()})
 
     def __str__(self) -> str:
@@ -59,6 +63,17 @@ class Msg:
 def in_language(message: Msg | str, lang: str) -> str:
     """``message`` in ``lang``, from its catalog; a plain string is shown as it is."""
     return message.render(catalog(lang).gettext) if isinstance(message, Msg) else message
+
+
+def words(messages: Mapping[str, Msg], lang: str) -> dict[str, str]:
+    """A document's words (key -> message) in ``lang``.
+
+    Raises:
+        ValueError: a language pantau does not speak.
+    """
+    if lang not in LANGUAGES:
+        raise ValueError(f"language '{lang}': choose {' or '.join(LANGUAGES)}")
+    return {key: in_language(message, lang) for key, message in messages.items()}
 
 
 def _render(value: object, translate: Translate) -> object:

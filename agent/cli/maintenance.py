@@ -26,7 +26,8 @@ from agent.maintenance_jobs import FUNCTION, JOBSTORE, jobstore, run_with_report
 from agent.schedule import crontab
 from agent.wiring import App
 from core.bandwidth import LinkSurvey, reason
-from i18n import Msg
+from exporters.report_text import BANDWIDTH_TEXT
+from i18n import Msg, in_language, words
 from playbooks.bandwidth import month_survey, write_month_report
 from playbooks.engine import operator
 from playbooks.errors import PlaybookError, require_opd
@@ -306,7 +307,7 @@ def _survey_json(r: LinkSurvey, cfg: Config) -> dict[str, Any]:
     """A link's survey for --json: its figures, daily series and reason; not the heat map's 720 cells."""
     row = dataclasses.asdict(r)
     row.pop("hourly")
-    return row | {"reason": reason(r, cfg.bandwidth)[0 if current() == "id" else 1]}
+    return row | {"reason": in_language(reason(r, cfg.bandwidth), current())}
 
 
 @report_app.command("bandwidth")
@@ -366,12 +367,7 @@ def _print_survey(rows: list[LinkSurvey], cfg: Config, month: str) -> None:
     )
     for i, col in enumerate(columns):
         table.add_column(col, justify="left" if i < 2 or i == len(columns) - 1 else "right")
-    words = {
-        "upgrade": tr("upgrade"),
-        "lower": tr("lower"),
-        "keep": tr("keep"),
-        "insufficient-data": tr("too little data"),
-    }
+    said = words(BANDWIDTH_TEXT, current())  # the recommendations in the survey document's words
 
     def mbit(v: float | None) -> str:
         return "—" if v is None else f"{v / 1e6:.2f}"
@@ -389,9 +385,9 @@ def _print_survey(rows: list[LinkSurvey], cfg: Config, month: str) -> None:
             f"{r.volume_in_gb + r.volume_out_gb:.1f}",
             available,
             f"{r.hours_above_busy:.1f}",
-            words.get(r.recommendation, tr("no data")),
+            said[r.recommendation],
         )
     out.print(table)
     out.print(tr("rates in Mbit/s; 95th percentile of 5-minute periods"))
     for r in rows:
-        out.print(f"{r.opd} ({r.link}): {reason(r, cfg.bandwidth)[0 if current() == 'id' else 1]}")
+        out.print(f"{r.opd} ({r.link}): {in_language(reason(r, cfg.bandwidth), current())}")

@@ -13,7 +13,7 @@ from core.findings import DC
 from core.sop import REVIEW_ROLES, REVIEW_STATES, REVIEW_STEP_ALLOWANCE, STAFF_REVIEWERS
 from exporters.naskah import ROMAN
 from exporters.reports import Letterhead, ReportData, Signature, render
-from i18n import Msg
+from i18n import Msg, in_language
 from inventory.models import Inventory
 from playbooks.documents import letterhead, write_document
 from playbooks.errors import PlaybookError
@@ -32,7 +32,7 @@ class ReportFiles:
 
 def _names(inv: Inventory, lang: str) -> dict[str, str]:
     names = {o.slug: o.name for o in inv.opds}
-    names[DC] = "Pusat Data" if lang == "id" else "Data center"
+    names[DC] = in_language(Msg("Data center"), lang)
     return names
 
 

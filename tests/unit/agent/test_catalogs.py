@@ -11,8 +11,7 @@ import sys
 import pytest
 
 from agent.catalog import messages, mo_bytes, po_path, read_po
-from agent.lang import LANGUAGES
-from i18n import DOMAIN, LOCALE_DIR
+from i18n import DOMAIN, LANGUAGES, LOCALE_DIR
 
 FIELD = re.compile(r"\{[^{}]*\}")
 

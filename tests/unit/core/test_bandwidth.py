@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from core.bandwidth import Sample, SurveyThresholds, down_intervals, percentile, survey
+from i18n import in_language
 
 START = datetime(2026, 10, 31, 17, tzinfo=UTC)  # 1 November 2026 00:00 WIB
 END = datetime(2026, 11, 30, 17, tzinfo=UTC)
@@ -110,20 +111,23 @@ def test_the_reason_names_the_figures_behind_the_recommendation() -> None:
 
     full = survey("dinkes", "dinkes-wan", 10 * MBIT, month(lambda i: 9.0), [], "Asia/Jakarta", T)
     assert full.recommendation == "upgrade"
-    idn, en = reason(full, T)
-    assert idn == (
+    why = reason(full, T)
+    assert in_language(why, "id") == (
         "Persentil ke-95 harian mencapai 80 % dari langganan pada 30 hari (ambang 5 hari); "
         "persentil ke-95 bulanan 9.0 dari 10.0 Mbit/s."
     )
-    assert en.startswith("The daily 95th percentile reached 80 % of the subscription on 30 days")
+    assert str(why).startswith("The daily 95th percentile reached 80 % of the subscription on 30 days")
+    assert in_language(why, "en") == str(why)
     idle = survey("dinkes", "dinkes-wan", 10 * MBIT, month(lambda i: 1.0), [], "Asia/Jakarta", T)
-    assert reason(idle, T)[0] == "Persentil ke-95 bulanan 1.0 Mbit/s, di bawah 20 % dari langganan 10.0 Mbit/s."
+    assert in_language(reason(idle, T), "id") == (
+        "Persentil ke-95 bulanan 1.0 Mbit/s, di bawah 20 % dari langganan 10.0 Mbit/s."
+    )
     middle = survey("dinkes", "dinkes-wan", 10 * MBIT, month(lambda i: 5.0), [], "Asia/Jakarta", T)
     assert (
-        reason(middle, T)[0]
+        in_language(reason(middle, T), "id")
         == "Persentil ke-95 bulanan 5.0 Mbit/s (50 % dari langganan); 0 hari penuh, di bawah ambang 5 hari."
     )
     new = survey("dinkes", "dinkes-wan", 10 * MBIT, month(lambda i: 5.0)[:288], [], "Asia/Jakarta", T)
-    assert reason(new, T)[1] == "Monitored for 1.0 days only; a recommendation needs at least 7 days."
+    assert str(reason(new, T)) == "Monitored for 1.0 days only; a recommendation needs at least 7 days."
     nothing = survey("dinkes", "dinkes-wan", 10 * MBIT, [], [], "Asia/Jakarta", T)
-    assert reason(nothing, T)[0] == "Tidak ada data pemantauan link ini pada bulan tersebut."
+    assert in_language(reason(nothing, T), "id") == "Tidak ada data pemantauan link ini pada bulan tersebut."
