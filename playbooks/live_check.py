@@ -47,9 +47,11 @@ def _arp_probe(address: Address) -> tuple[str, str] | None:
 
 
 async def _check(inv: Inventory, probes: Probes, prefix: Prefix, address: Address, timeout: float) -> Sighting | None:
-    prober = probes.icmp(count=2, interval=0.05, timeout=0.5)
+    # three echoes, a second for the last answer: a free address costs that second, a busy host that answers
+    # late (the gateway resolving it first, a loaded server) is still seen
+    prober = probes.icmp(count=3, interval=0.1, timeout=1.0)
     try:
-        # pysnmp takes ~0.4 s to import: do it while the echo requests wait for their 0.5 s timeout
+        # pysnmp takes ~0.4 s to import: do it while the echo requests wait for their timeout
         result, arp, _ = await asyncio.gather(
             prober.probe([str(address)]),
             asyncio.to_thread(_arp_probe, address),

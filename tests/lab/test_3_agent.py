@@ -12,6 +12,7 @@ import sys
 import tempfile
 import threading
 import time
+import tomllib
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -523,7 +524,10 @@ def installed_for_anyone(target: Path) -> Path:
     0700 folder (mktemp -d, /root) is root's alone, as /opt/pantau is not. Hard links where the file system
     allows (no copy of the virtualenv), else copies; the files keep their modes (0644)."""
     target.mkdir()
-    for name in (".venv", "agent", "core", "store", "collectors", "playbooks", "inventory", "exporters", "lab"):
+    # every package the distribution has: one left out is found through the editable install's finder, in
+    # the checkout the agent's user may not read
+    found = tomllib.loads((CHECKOUT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]
+    for name in (".venv", *(pattern.rstrip("*") for pattern in found["include"])):
         argv = ["cp", "-al", str(CHECKOUT / name), str(target / name)]
         linked = subprocess.run(argv, check=False, capture_output=True)
         if linked.returncode != 0:

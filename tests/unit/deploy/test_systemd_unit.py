@@ -24,9 +24,10 @@ def installed_unit(tmp_path: Path) -> Path:
 
 
 def test_systemd_analyze_verify_passes_the_unit_without_a_warning(tmp_path: Path) -> None:
-    result = subprocess.run(
-        ["systemd-analyze", "verify", str(installed_unit(tmp_path))], capture_output=True, text=True, check=False
-    )
+    # --man=no: a server without man pages (Debian's minimal install has none) would fail the unit's
+    # Documentation= links, which say nothing of the unit itself
+    argv = ["systemd-analyze", "verify", "--man=no", str(installed_unit(tmp_path))]
+    result = subprocess.run(argv, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stderr == "", result.stderr  # an unknown or misspelt key is only a warning there
 
