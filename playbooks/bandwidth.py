@@ -1,14 +1,18 @@
-"""SOP 13's monthly bandwidth survey: every OPD link's month from the store, in the agency's time zone."""
+"""SOP 13's monthly bandwidth survey (every OPD link's month from the store, in the agency's time zone) and
+the bandwidth map planned from it."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from core.bandwidth import LinkSurvey, SurveyThresholds, down_intervals, survey
+from core.bandwidth_plan import MBIT, Demand, Plan, plan
 from core.period import month_bounds
 from exporters.bandwidth_report import render_bandwidth
+from i18n import Msg
 from inventory.models import Inventory
 from playbooks.documents import letterhead, write_document
+from playbooks.errors import PlaybookError
 from store import links
 from store.engine import Store
 
@@ -47,3 +51,48 @@ def write_month_report(
     return write_document(
         directory, stem, markdown, render_bandwidth(rows, month, tz, kop, names, thresholds, lang, "html")
     )
+
+
+def month_plan(
+    store: Store,
+    inv: Inventory,
+    month: str,
+    tz: str,
+    thresholds: SurveyThresholds,
+    capacity_mbps: float | None = None,
+) -> tuple[Plan, list[LinkSurvey]]:
+    """SOP 13's bandwidth map for the month after ``month``: each OPD's guaranteed rate and ceiling within
+    the capacity (``capacity_mbps``, else the inventory's ``agency.bandwidth.capacity_mbps``), from that
+    month's survey and the OPDs' floors, caps and weights; and the survey it was made from.
+
+    Raises:
+        PlaybookError: no capacity to share.
+    """
+    policy = inv.agency.bandwidth
+    capacity = capacity_mbps if capacity_mbps is not None else policy.capacity_mbps
+    if capacity is None or capacity <= 0:
+        raise PlaybookError(
+            Msg(
+                "no capacity to share: set agency.bandwidth.capacity_mbps in the inventory (the uplinks' "
+                "committed rate) or give --capacity in Mbit/s"
+            )
+        )
+    rows = month_survey(store, inv, month, tz, thresholds)
+    demands = []
+    for o in inv.opds:
+        mine = [r for r in rows if r.opd == o.slug]
+        if not mine:
+            continue  # an OPD without a WAN link has nothing to shape
+        p95s = [max(both) for r in mine if (both := [v for v in (r.p95_in_bps, r.p95_out_bps) if v is not None])]
+        share = o.bandwidth
+        demands.append(
+            Demand(
+                opd=o.slug,
+                measured_bps=sum(p95s) if p95s else None,
+                link_bps=sum(r.subscribed_bps for r in mine),
+                floor_bps=share.floor_mbps * MBIT,
+                cap_bps=None if share.cap_mbps is None else share.cap_mbps * MBIT,
+                weight=share.weight,
+            )
+        )
+    return plan(capacity * MBIT, demands, policy.headroom), rows

@@ -50,6 +50,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "targets": ("agent.cli.playbooks", "targets"),
     "maintenance": ("agent.cli.maintenance", "maintenance_app"),
     "report": ("agent.cli.maintenance", "report_app"),
+    "bandwidth": ("agent.cli.bandwidth", "bandwidth_app"),
     "triage": ("agent.cli.triage", "triage"),
     "ticket": ("agent.cli.triage", "ticket_app"),
     "user": ("agent.cli.users", "user_app"),

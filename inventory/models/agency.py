@@ -7,7 +7,7 @@ import re
 import string
 from zoneinfo import available_timezones
 
-from pydantic import Field, field_validator
+from pydantic import Field, PositiveFloat, field_validator
 
 from inventory.models._base import Model
 
@@ -68,6 +68,16 @@ class Numbering(Model):
         return value
 
 
+class BandwidthPolicy(Model):
+    """SOP 13's bandwidth map: the internet capacity the OPDs share, and the headroom each is given over its
+    measured use (``pantau bandwidth plan``); each OPD's floor, cap and weight are on the OPD."""
+
+    capacity_mbps: PositiveFloat | None = Field(
+        None, description="the data center's internet capacity the OPDs share (the uplinks' committed rate)"
+    )
+    headroom: float = Field(1.2, ge=1.0, le=3.0, description="an OPD asks for its month's p95 times this")
+
+
 class Agency(Model):
     """The Diskominfo: its name, DNS zone and time zone for reports, and its letterhead (kop surat)."""
 
@@ -84,6 +94,7 @@ class Agency(Model):
     unit: str = Field("DISKOMINFO", description="the unit's short name in document numbers ({unit})")
     numbering: Numbering = Numbering()
     people: People = People()
+    bandwidth: BandwidthPolicy = BandwidthPolicy()
 
     @field_validator("zone")
     @classmethod

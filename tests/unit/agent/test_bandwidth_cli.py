@@ -1,0 +1,99 @@
+"""``pantau bandwidth plan``: SOP 13's bandwidth map from a month of the store's rollups and the example
+inventory's policy (capacity 60 Mbit/s; disdik's floor 5, dishub's weight 2, bappeda's cap 25)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from agent.config import Config
+from agent.wiring import build
+from core.rollup import RollupRow
+from store.links import add_rollups
+
+EXAMPLE = Path(__file__).resolve().parents[3] / "inventory" / "example"
+#: the month's steady use, Mbit/s towards each OPD
+USE = {"dinkes": 9.0, "disdik": 2.0, "dishub": 40.0, "bappeda": 30.0}
+
+
+def pantau(state: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    argv = [sys.executable, "-m", "agent", "--lang", "en", "bandwidth", "plan", "-i", str(EXAMPLE)]
+    return subprocess.run([*argv, "--state-dir", str(state), *args], capture_output=True, text=True, check=False)
+
+
+def mbit(result: subprocess.CompletedProcess[str]) -> dict[str, tuple[float, float]]:
+    assert result.returncode == 0, result.stderr
+    return {o["opd"]: (round(o["guaranteed_mbps"], 3), o["ceiling_mbps"]) for o in json.loads(result.stdout)["opds"]}
+
+
+@pytest.fixture(scope="module")
+def measured(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store holding November 2026 (WIB) of 5-minute rollups, as the agent writes them."""
+    state = tmp_path_factory.mktemp("state")
+    store = build(Config(inventory=EXAMPLE, state_dir=state)).store
+    start = datetime(2026, 11, 1, tzinfo=ZoneInfo("Asia/Jakarta"))
+    periods = [start + timedelta(minutes=5 * i) for i in range(30 * 24 * 12)]
+    rows = [
+        RollupRow(f"{opd}-wan", opd, at, 300, 10, 1e5, 2e5, use * 1e6, use * 1e6, 0.0, 0.002)
+        for opd, use in USE.items()
+        for at in periods
+    ]
+    add_rollups(store, rows)
+    return state
+
+
+def test_a_month_without_measurements_shares_the_capacity_by_weight_up_to_each_link(tmp_path: Path) -> None:
+    result = pantau(tmp_path, "--month", "2026-10", "--json")
+    # nobody measured: each asks its whole link (bappeda its cap); disdik's floor first, then 55 by weight
+    assert mbit(result) == {
+        "bappeda": (11.25, 25.0),
+        "dinkes": (10.0, 10.0),
+        "disdik": (16.25, 20.0),
+        "dishub": (22.5, 50.0),
+    }
+    data = json.loads(result.stdout)
+    assert data["capacity_mbps"] == 60 and data["guaranteed_mbps"] == pytest.approx(60) and data["unmet"] == []
+    assert all(o["measured_mbps"] is None and o["why"].startswith("not measured this month") for o in data["opds"])
+
+
+def test_a_measured_month_gives_each_opd_what_it_asks_within_floor_cap_and_link(measured: Path) -> None:
+    result = pantau(measured, "--month", "2026-11", "--capacity", "100", "--json")
+    # asks: dinkes 9 × 1.2 held to its 10 Mbit/s link, disdik 2.4 raised to its floor 5, dishub 48,
+    # bappeda 36 held to its cap 25: 88 of 100, each in full
+    assert mbit(result) == {
+        "bappeda": (25.0, 25.0),
+        "dinkes": (10.0, 10.0),
+        "disdik": (5.0, 20.0),
+        "dishub": (48.0, 50.0),
+    }
+    why = {o["opd"]: o["why"] for o in json.loads(result.stdout)["opds"]}
+    assert why["bappeda"] == "p95 30.0 Mbit/s × 1.2 = 36.0 Mbit/s, held to its cap of 25.0 Mbit/s; given in full"
+    tight = pantau(measured, "--month", "2026-11", "--json")  # the inventory's 60 Mbit/s
+    # 60 - 5 (disdik's floor) shared 1:1:2 by dinkes (wants 10), bappeda and dishub
+    assert mbit(tight) == {
+        "bappeda": (15.0, 25.0),
+        "dinkes": (10.0, 10.0),
+        "disdik": (5.0, 20.0),
+        "dishub": (30.0, 50.0),
+    }
+    argv = [sys.executable, "-m", "agent", "bandwidth", "plan", "--month", "2026-11", "-i", str(EXAMPLE)]
+    table = subprocess.run(
+        [*argv, "--state-dir", str(measured)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PATH": "/usr/bin:/bin", "COLUMNS": "200"},
+    ).stdout
+    assert "dijamin" in table and "bagian adil" in table  # Bahasa Indonesia by default
+
+
+def test_no_capacity_to_share_is_a_clear_error(tmp_path: Path) -> None:
+    result = pantau(tmp_path, "--month", "2026-11", "--capacity", "0")
+    assert result.returncode == 2 and "no capacity to share: set agency.bandwidth.capacity_mbps" in result.stderr
+    assert "Traceback" not in result.stderr
