@@ -23,6 +23,13 @@ WORDS: dict[str, Msg] = {
     "utilization": Msg("utilization (%)"),
 }
 
+PLAN_WORDS: dict[str, Msg] = {
+    "ceiling": Msg("ceiling"),
+    "guaranteed": Msg("guaranteed"),
+    "p95": Msg("measured p95"),
+    "rate": Msg("Mbit/s"),
+}
+
 
 def _pyplot() -> Any:
     import matplotlib  # noqa: PLC0415 (on use: only reports draw)
@@ -112,7 +119,7 @@ def tickets_per_opd(per_cause: dict[str, dict[str, int]], names: dict[str, str],
     ax.invert_yaxis()
     ax.set_xlabel(in_language(Msg("tickets"), lang))
     ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.legend(loc="lower right", frameon=False, fontsize=7)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3, frameon=False, fontsize=7)
     ax.spines[["top", "right"]].set_visible(False)
     return _svg(fig)
 
@@ -143,4 +150,26 @@ def link_day(samples: list[Any], subscribed_bps: float, lang: str = "id", tz: st
     for ax in (rates, loss, rtt):
         ax.spines[["top", "right"]].set_visible(False)
     fig.autofmt_xdate()
+    return _svg(fig)
+
+
+def plan_bars(shares: list[tuple[str, float | None, float, float]], lang: str = "id") -> str:
+    """The bandwidth map per OPD (name, measured p95, guaranteed, ceiling; Mbit/s): the guarantee as a bar,
+    the ceiling as a lighter bar behind it, the measured use as a mark."""
+    w = words(PLAN_WORDS, lang)
+    plt = _pyplot()
+    names = [s[0] for s in shares][::-1]
+    y = list(range(len(names)))
+    fig, ax = plt.subplots(figsize=(6.8, 0.45 * len(names) + 1.0))
+    ax.barh(y, [s[3] for s in shares][::-1], color="#bbdefb", label=w["ceiling"])
+    ax.barh(y, [s[2] for s in shares][::-1], height=0.5, color="#1565c0", label=w["guaranteed"])
+    measured = [(i, s[1]) for i, s in zip(y, shares[::-1], strict=True) if s[1] is not None]
+    if measured:
+        ax.scatter(
+            [m for _, m in measured], [i for i, _ in measured], marker="|", s=300, color="#b71c1c", label=w["p95"]
+        )
+    ax.set_yticks(y, names)
+    ax.set_xlabel(w["rate"])
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3, frameon=False, fontsize=7)
+    ax.spines[["top", "right"]].set_visible(False)
     return _svg(fig)

@@ -9,6 +9,7 @@ from core.bandwidth import LinkSurvey, SurveyThresholds, down_intervals, survey
 from core.bandwidth_plan import MBIT, Demand, Plan, plan
 from core.period import month_bounds
 from exporters.bandwidth_report import render_bandwidth
+from exporters.plan_report import render_plan
 from i18n import Msg
 from inventory.models import Inventory
 from playbooks.documents import letterhead, write_document
@@ -96,3 +97,18 @@ def month_plan(
             )
         )
     return plan(capacity * MBIT, demands, policy.headroom), rows
+
+
+def write_plan(planned: Plan, inv: Inventory, month: str, directory: Path, lang: str) -> list[Path]:
+    """The bandwidth map as Markdown, HTML (with its chart) and PDF in ``directory``; the paths written."""
+    kop = letterhead(inv)
+    names = {o.slug: o.name for o in inv.opds}
+    links: dict[str, float] = {}
+    for link in inv.links:
+        links[link.opd] = links.get(link.opd, 0.0) + link.subscribed_bps
+    kabid = inv.agency.people.kabid
+    stem = f"peta-bandwidth-{month}.{lang}"
+    markdown = render_plan(planned, month, links, kop, names, kabid, lang, "md")
+    return write_document(
+        directory, stem, markdown, render_plan(planned, month, links, kop, names, kabid, lang, "html")
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -13,7 +14,7 @@ from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOpt
 from agent.lang import current, tr
 from core.bandwidth_plan import MBIT, Plan
 from i18n import in_language
-from playbooks.bandwidth import month_plan
+from playbooks.bandwidth import month_plan, write_plan
 
 bandwidth_app = typer.Typer(no_args_is_help=True, help="SOP 13's bandwidth map: each OPD's share of the capacity.")
 
@@ -28,6 +29,7 @@ def bandwidth_plan(
     inventory: InventoryOption = None,
     state_dir: StateOption = None,
     as_json: JsonOption = False,
+    output: Annotated[Path | None, typer.Option(help="also write the plan (Markdown, HTML and PDF) here")] = None,
 ) -> None:
     """SOP 13 step 'map the bandwidth': each OPD's guaranteed rate and ceiling within the capacity, by
     weighted max-min fair share of the month's 95th percentiles (times the headroom), within each OPD's
@@ -35,8 +37,10 @@ def bandwidth_plan(
     deps = wired(config, inventory=inventory, state_dir=state_dir)
     cfg = deps.config
     planned, _ = month_plan(deps.store, deps.inventory, month, cfg.timezone, cfg.bandwidth, capacity)
+    written = [] if output is None else write_plan(planned, deps.inventory, month, output, current())
     if as_json:
-        sys.stdout.write(json.dumps(_json(planned, month), indent=2, ensure_ascii=False) + "\n")
+        payload = {**_json(planned, month), "paths": [str(p) for p in written]}
+        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
         return
     table = Table(title=tr("Bandwidth map from {month}", month=month), show_header=True)
     for col in ("OPD", tr("p95 (Mbit/s)"), tr("asks"), tr("guaranteed"), tr("ceiling"), tr("why")):
@@ -61,6 +65,8 @@ def bandwidth_plan(
     )
     if planned.unmet:
         out.print(tr("[red]floors not met[/]: {opds}", opds=", ".join(planned.unmet)))
+    for path in written:
+        out.print(tr("written: {path}", path=path))
 
 
 def _json(planned: Plan, month: str) -> dict[str, object]:

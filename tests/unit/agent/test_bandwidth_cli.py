@@ -97,3 +97,17 @@ def test_no_capacity_to_share_is_a_clear_error(tmp_path: Path) -> None:
     result = pantau(tmp_path, "--month", "2026-11", "--capacity", "0")
     assert result.returncode == 2 and "no capacity to share: set agency.bandwidth.capacity_mbps" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_plan_is_written_as_a_document_for_the_kabid_to_approve(measured: Path, tmp_path: Path) -> None:
+    result = pantau(measured, "--month", "2026-11", "--json", "--output", str(tmp_path / "out"))
+    paths = [Path(p) for p in json.loads(result.stdout)["paths"]]
+    assert [p.name for p in paths] == [f"peta-bandwidth-2026-11.en.{f}" for f in ("md", "html", "pdf")]
+    markdown = paths[0].read_text()
+    assert "# BANDWIDTH MAP OF THE OPDS" in markdown and "Measured in: November 2026" in markdown
+    assert "| Badan Perencanaan Pembangunan Daerah | 100.0 | 30.0 | 25.0 | 15.0 | 25.0 |" in markdown
+    assert "Capacity shared: 60.0 Mbit/s; guaranteed in all: 60.0 Mbit/s." in markdown
+    assert "Ir. Hendra Gunawan, M.T." in markdown  # the inventory's Kabid approves it
+    html = paths[1].read_text()
+    assert 'alt="Guaranteed rate and ceiling per OPD, with the measured p95" src="data:image/svg+xml;base64,' in html
+    assert paths[2].read_bytes().startswith(b"%PDF")

@@ -1,0 +1,106 @@
+"""SOP 13's bandwidth map as a document in the agency's form (Markdown, HTML with its chart): per OPD, its
+link, its measured use, what it asks, the rate it is guaranteed and its ceiling, and why; the capacity,
+the floors the capacity cannot give, and the Kabid's approval to fill in."""
+
+from __future__ import annotations
+
+import base64
+from datetime import date
+
+from core.bandwidth_plan import MBIT, Plan
+from exporters.charts import plan_bars
+from exporters.naskah import month_name
+from exporters.reports import Letterhead, env
+from i18n import Msg, in_language, words
+from inventory.models.agency import Person
+
+TEXT: dict[str, Msg] = {
+    "title": Msg("BANDWIDTH MAP OF THE OPDS"),
+    "from": Msg("Measured in"),
+    "basis": Msg(
+        "Basis: SOP 13 (bandwidth provision for the OPDs), mapping the bandwidth to give each OPD within the "
+        "resources available. Each OPD asks for its month's 95th percentile times {headroom:g}, between its "
+        "floor and the lower of its cap and its link; the floors come first and the rest is shared by weight "
+        "(max-min fair share)."
+    ),
+    "capacity": Msg("Capacity shared: {capacity:.1f} Mbit/s; guaranteed in all: {guaranteed:.1f} Mbit/s."),
+    "unmet": Msg("The capacity cannot give these OPDs their floor: {opds}."),
+    "opd": Msg("OPD"),
+    "link": Msg("Link (Mbit/s)"),
+    "measured": Msg("p95 (Mbit/s)"),
+    "asks": Msg("Asks (Mbit/s)"),
+    "guaranteed": Msg("Guaranteed (Mbit/s)"),
+    "ceiling": Msg("Ceiling (Mbit/s)"),
+    "why": Msg("Why"),
+    "chart": Msg("Guaranteed rate and ceiling per OPD, with the measured p95"),
+    "approved_by": Msg("Approved by,"),
+    "nip": Msg("NIP"),
+    "blank_name": Msg("(.........................................)"),
+    "blank_jabatan": Msg("Head of Division"),
+    "page": Msg("Page"),
+    "of": Msg("of"),
+}
+
+
+def render_plan(
+    planned: Plan,
+    month: str,
+    links: dict[str, float],
+    kop: Letterhead,
+    names: dict[str, str],
+    kabid: Person | None,
+    lang: str = "id",
+    fmt: str = "md",
+) -> str:
+    """The plan made from ``month`` (YYYY-MM) as Markdown or HTML (the chart in HTML only); ``links`` is
+    each OPD's link rate in bit/s."""
+    t = words(TEXT, lang)
+    first = date.fromisoformat(f"{month}-01")
+    period = month_name(first.year, first.month, lang)
+    rows = [
+        {
+            "name": names.get(s.opd, s.opd),
+            "link": _mbit(links.get(s.opd)),
+            "measured": _mbit(s.measured_bps),
+            "asks": _mbit(s.asked_bps),
+            "guaranteed": _mbit(s.guaranteed_bps),
+            "ceiling": _mbit(s.ceiling_bps),
+            "why": in_language(s.why, lang),
+        }
+        for s in planned.shares
+    ]
+    chart = ""
+    if fmt == "html":
+        bars = [
+            (
+                names.get(s.opd, s.opd),
+                None if s.measured_bps is None else s.measured_bps / MBIT,
+                s.guaranteed_bps / MBIT,
+                s.ceiling_bps / MBIT,
+            )
+            for s in planned.shares
+        ]
+        chart = "data:image/svg+xml;base64," + base64.b64encode(plan_bars(bars, lang).encode()).decode()
+    return (
+        env()
+        .get_template(f"bandwidth_plan.{fmt}.j2")
+        .render(
+            t=t,
+            lang=lang,
+            kop=kop,
+            period=period,
+            footer=f"{t['title'].capitalize()} — {period}",
+            basis=t["basis"].format(headroom=planned.headroom),
+            capacity=t["capacity"].format(
+                capacity=planned.capacity_bps / MBIT, guaranteed=planned.guaranteed_bps / MBIT
+            ),
+            unmet=t["unmet"].format(opds=", ".join(names.get(o, o) for o in planned.unmet)) if planned.unmet else "",
+            rows=rows,
+            chart=chart,
+            kabid=kabid,
+        )
+    )
+
+
+def _mbit(bps: float | None) -> str:
+    return "—" if bps is None else f"{bps / MBIT:.1f}"
