@@ -235,9 +235,9 @@ def load_config(
         try:
             loaded = yaml.safe_load(file.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as exc:
-            raise ConfigError(f"{file}: cannot read the configuration: {exc}") from exc
+            raise ConfigError(Msg("{file}: cannot read the configuration: {exc}", file=file, exc=exc)) from exc
         if loaded is not None and not isinstance(loaded, dict):
-            raise ConfigError(f"{file}: the configuration must be a mapping of fields")
+            raise ConfigError(Msg("{file}: the configuration must be a mapping of fields", file=file))
         data = loaded or {}
     elif explicit:
         raise ConfigError(Msg("{file}: no such configuration file; check the path or drop --config", file=file))

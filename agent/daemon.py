@@ -123,7 +123,13 @@ def serve_web(app: App, agent: Agent) -> WebServer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host.strip("[]") or "0.0.0.0", int(port)))  # noqa: S104
     except OSError as exc:
-        raise AgentError(f"web.listen {config.web.listen}: {exc.strerror}; set web.listen to a free HOST:PORT") from exc
+        raise AgentError(
+            Msg(
+                "web.listen {listen}: {why}; set web.listen to a free HOST:PORT",
+                listen=config.web.listen,
+                why=exc.strerror,
+            )
+        ) from exc
     # proxy_headers off: the page decides itself whom to believe (web.trusted_proxies), from the real peer
     server = uvicorn.Server(
         uvicorn.Config(page, log_level="warning", access_log=False, lifespan="off", proxy_headers=False)

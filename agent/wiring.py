@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from agent.config import Config, load_config
 from agent.errors import ConfigError
 from collectors.probes import Probes
+from i18n import Msg
 from inventory.loader import load_inventory
 from inventory.models import Inventory
 from platforms import PlatformError, Registry, discover
@@ -49,7 +50,7 @@ def platforms(config: Config) -> Registry:
     try:
         return discover(config.platform_dirs)
     except PlatformError as exc:
-        raise ConfigError(f"platform_dirs: {exc}") from exc
+        raise ConfigError(Msg("platform_dirs: {exc}", exc=exc)) from exc
 
 
 class App:

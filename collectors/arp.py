@@ -12,6 +12,7 @@ import subprocess
 from ipaddress import IPv4Address, ip_interface
 
 from collectors.errors import ProbeError
+from i18n import Msg
 
 
 def on_link_interface(address: IPv4Address) -> str | None:
@@ -45,7 +46,7 @@ def probe(address: IPv4Address, iface: str, count: int = 2, timeout: float = 0.5
         ask = Ether(dst="ff:ff:ff:ff:ff:ff") / ARP(op=1, psrc="0.0.0.0", hwdst="00:00:00:00:00:00", pdst=str(address))  # noqa: S104
         answered, _ = srp([ask] * count, iface=iface, timeout=timeout, inter=0.05, verbose=0)
     except PermissionError:
-        raise ProbeError("an ARP probe needs raw sockets (root or CAP_NET_RAW)") from None
+        raise ProbeError(Msg("an ARP probe needs raw sockets (root or CAP_NET_RAW)")) from None
     for _, reply in answered:
         if reply.haslayer(ARP) and reply[ARP].op == 2 and reply[ARP].psrc == str(address):
             return str(reply[ARP].hwsrc)

@@ -15,6 +15,7 @@ import textfsm
 
 from collectors.errors import CollectorError
 from collectors.ssh import SshConnector
+from i18n import Msg
 from inventory.models import Device, SshProfile
 from platforms import Platform, Row
 
@@ -32,7 +33,7 @@ def parse(platform: Platform, fact: str, output: str) -> list[Row]:
     command = platform.command(fact)
     template = command.template if command else None
     if template is None:
-        raise ParseError(f"no template for {fact} on platform {platform.name}")
+        raise ParseError(Msg("no template for {fact} on platform {name}", fact=fact, name=platform.name))
     name = platform.name
     try:
         if template.startswith("ntc:"):
@@ -45,9 +46,19 @@ def parse(platform: Platform, fact: str, output: str) -> list[Row]:
             fsm = textfsm.TextFSM(handle)
         table = fsm.ParseText(output)
     except (textfsm.TextFSMError, textfsm.parser.TextFSMTemplateError) as exc:
-        raise ParseError(f"{name} {fact}: output does not fit template {template}: {exc}") from None
+        raise ParseError(
+            Msg(
+                "{name} {fact}: output does not fit template {template}: {exc}",
+                name=name,
+                fact=fact,
+                template=template,
+                exc=exc,
+            )
+        ) from None
     except Exception as exc:  # ntc-templates raises its own errors for unknown commands
-        raise ParseError(f"{name} {fact}: cannot parse with {template}: {exc}") from None
+        raise ParseError(
+            Msg("{name} {fact}: cannot parse with {template}: {exc}", name=name, fact=fact, template=template, exc=exc)
+        ) from None
     keys = [h.lower() for h in fsm.header]
     return [dict(zip(keys, row, strict=True)) for row in table]
 

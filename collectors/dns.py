@@ -10,6 +10,7 @@ import dns.rcode
 import dns.rdatatype
 
 from collectors.errors import CollectorError
+from i18n import Msg
 
 
 class DnsQueryError(CollectorError):
@@ -39,14 +40,38 @@ def records(server: str, name: str, rtype: str, timeout: float = 3.0, port: int 
         if response.flags & dns.flags.TC:
             response = dns.query.tcp(request, server, timeout=timeout, port=port)
     except dns.exception.Timeout:
-        raise DnsQueryError(f"no answer from DNS server {server} for {name} {rtype} within {timeout:g} s") from None
+        raise DnsQueryError(
+            Msg(
+                "no answer from DNS server {server} for {name} {rtype} within {timeout:g} s",
+                server=server,
+                name=name,
+                rtype=rtype,
+                timeout=timeout,
+            )
+        ) from None
     except OSError as exc:
-        raise DnsQueryError(f"cannot query DNS server {server} for {name} {rtype}: {exc.strerror or exc}") from None
+        raise DnsQueryError(
+            Msg(
+                "cannot query DNS server {server} for {name} {rtype}: {why}",
+                server=server,
+                name=name,
+                rtype=rtype,
+                why=exc.strerror or exc,
+            )
+        ) from None
     rcode = response.rcode()
     if rcode == dns.rcode.NXDOMAIN:
         return {}
     if rcode != dns.rcode.NOERROR:
-        raise DnsQueryError(f"DNS server {server} answered {dns.rcode.to_text(rcode)} for {name} {rtype}")
+        raise DnsQueryError(
+            Msg(
+                "DNS server {server} answered {status} for {name} {rtype}",
+                server=server,
+                status=dns.rcode.to_text(rcode),
+                name=name,
+                rtype=rtype,
+            )
+        )
     wanted = dns.rdatatype.from_text(rtype)
     values: dict[str, int] = {}
     for rrset in response.answer:

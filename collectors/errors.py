@@ -10,13 +10,15 @@ CollectorError
 
 from __future__ import annotations
 
+from i18n import Msg
+
 
 class CollectorError(Exception):
     """Base of every collector error; ``device`` names the device when there is one."""
 
     reason = "error"  # a stable code: a metric label, and the key of the error's translations (core.checks)
 
-    def __init__(self, message: str, device: str | None = None, reason: str | None = None) -> None:
+    def __init__(self, message: str | Msg, device: str | None = None, reason: str | None = None) -> None:
         self.device = device
         if reason is not None:
             self.reason = reason
@@ -64,6 +66,6 @@ class ProbeError(CollectorError):
 class DeviceMisbehaves(CollectorError):
     """The device's answers break the protocol's rules; ``reason`` says which (exported as a label)."""
 
-    def __init__(self, message: str, device: str, reason: str) -> None:
+    def __init__(self, message: str | Msg, device: str, reason: str) -> None:
         self.reason = reason
         super().__init__(message, device)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from collectors.errors import ProbeError
 from collectors.samples import ProbeResult
+from i18n import Msg
 
 ECHO_REQUEST = 8
 ECHO_REPLY = 0
@@ -122,8 +123,12 @@ class IcmpProber:
             self.sock = socket.socket(socket.AF_INET, kind, socket.IPPROTO_ICMP)
         except OSError as exc:
             raise ProbeError(
-                f"cannot open an ICMP socket ({exc.strerror}); run as root, grant CAP_NET_RAW (the systemd unit "
-                "does: AmbientCapabilities=CAP_NET_RAW) or allow ping sockets (sysctl net.ipv4.ping_group_range)"
+                Msg(
+                    "cannot open an ICMP socket ({why}); run as root, grant CAP_NET_RAW (the systemd "
+                    "unit does: AmbientCapabilities=CAP_NET_RAW) or allow ping sockets (sysctl "
+                    "net.ipv4.ping_group_range)",
+                    why=exc.strerror,
+                )
             ) from exc
         self.sock.setblocking(False)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from collectors.errors import ProbeError
+from i18n import Msg
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ def trace(target: str, max_ttl: int = 8, timeout: float = 1.0) -> list[Hop]:
         conf.verb = 0
         answered, _ = sr(IP(dst=target, ttl=(1, max_ttl)) / ICMP(id=0x7061, seq=1), timeout=timeout, verbose=0)
     except PermissionError:
-        raise ProbeError("traceroute needs raw sockets (root or CAP_NET_RAW)") from None
+        raise ProbeError(Msg("traceroute needs raw sockets (root or CAP_NET_RAW)")) from None
     by_ttl = {int(sent.ttl): str(got.src) for sent, got in answered}
     hops = []
     for ttl in range(1, max_ttl + 1):

@@ -15,6 +15,7 @@ from collectors.cli import CliCollector
 from collectors.errors import CollectorError
 from collectors.icmp import IcmpProber
 from collectors.ssh import SshConnector
+from i18n import Msg
 from platforms import Registry
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ class Probes:
         """
         if self.known_hosts is None:
             raise CollectorError(
-                "SSH needs known_hosts: set known_hosts in pantau.yml (host keys are always checked)", reason="ssh"
+                Msg("SSH needs known_hosts: set known_hosts in pantau.yml (host keys are always checked)"), reason="ssh"
             )
         return SshConnector(self.inventory_dir, self.known_hosts, timeout)
 

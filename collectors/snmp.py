@@ -28,6 +28,7 @@ from collectors.snmp_host import Neighbor, SystemSample
 from collectors.snmp_session import MAX_WALK_ROWS, Session, SnmpClient, oid_tuple
 from collectors.snmp_values import interface_name, number
 from collectors.snmp_wire import GETBULK
+from i18n import Msg
 from inventory.models import Device, SnmpProfile
 from platforms import SnmpQuirks
 
@@ -156,7 +157,10 @@ class SnmpCollector:
             uptime, if_number = number(head.get(SYS_UPTIME)), number(head.get(IF_NUMBER))
             if uptime is None:
                 raise DeviceMisbehaves(
-                    f"{device.name}: no sysUpTime (or not TimeTicks) in its answer; its counters cannot be timed",
+                    Msg(
+                        "{name}: no sysUpTime (or not TimeTicks) in its answer; its counters cannot be timed",
+                        name=device.name,
+                    ),
                     device.name,
                     "no-sysuptime",
                 )
@@ -260,20 +264,10 @@ class SnmpCollector:
                     del pending[name]  # walked past this column
                     continue
                 if now <= last[name]:
-                    raise DeviceMisbehaves(
-                        f"{device.name}: the walk of {columns[name]} went from {pending[name]} back to {text} "
-                        "(OIDs must increase); the device's agent loops",
-                        device.name,
-                        "non-increasing",
-                    )
+                    raise _walk_loops(device.name, columns[name], pending[name], text)
                 rows += 1
                 if rows > MAX_WALK_ROWS * len(columns):
-                    raise DeviceMisbehaves(
-                        f"{device.name}: the walk of its interface columns passed {MAX_WALK_ROWS} rows a column; "
-                        "its table does not end",
-                        device.name,
-                        "walk-limit",
-                    )
+                    raise _walk_endless(device.name)
                 last[name], pending[name] = now, text
                 progressed = True
                 idx = now[-1]
@@ -306,7 +300,14 @@ class SnmpCollector:
         session = self.client.session(device, profile)
         idx = (await self._indexes(session, [interface])).get(interface)
         if idx is None:
-            raise SnmpError(f"{device.name} has no interface named {interface} (SNMP ifName/ifDescr)", device.name)
+            raise SnmpError(
+                Msg(
+                    "{name} has no interface named {interface} (SNMP ifName/ifDescr)",
+                    name=device.name,
+                    interface=interface,
+                ),
+                device.name,
+            )
         return await snmp_host.neighbor(session, idx, address)
 
     async def system(self, device: Device, profile: SnmpProfile) -> SystemSample:
@@ -374,4 +375,31 @@ def _interface(name: str, idx: int, col: dict[str, int], hc: bool) -> InterfaceS
         oper_up=None if col.get("oper") is None else col["oper"] == 1,
         admin_up=None if col.get("admin") is None else col["admin"] == 1,
         speed_bps=high * 1_000_000 if high else speed if speed and speed != SPEED_UNKNOWN else None,
+    )
+
+
+def _walk_loops(device: str, column: str, previous: str, text: str) -> DeviceMisbehaves:
+    return DeviceMisbehaves(
+        Msg(
+            "{name}: the walk of {column} went from {previous} back to {text} (OIDs must increase); "
+            "the device's agent loops",
+            name=device,
+            column=column,
+            previous=previous,
+            text=text,
+        ),
+        device,
+        "non-increasing",
+    )
+
+
+def _walk_endless(device: str) -> DeviceMisbehaves:
+    return DeviceMisbehaves(
+        Msg(
+            "{name}: the walk of its interface columns passed {rows} rows a column; its table does not end",
+            name=device,
+            rows=MAX_WALK_ROWS,
+        ),
+        device,
+        "walk-limit",
     )

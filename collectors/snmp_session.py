@@ -38,6 +38,7 @@ from pysnmp.proto.rfc1905 import EndOfMibView, NoSuchInstance, NoSuchObject, unS
 from collectors.errors import CredentialsRejected, DeviceMisbehaves, DeviceUnreachable, SnmpError
 from collectors.snmp_values import number
 from collectors.snmp_wire import ERROR_STATUS, GET, GETBULK, V2cClient
+from i18n import Msg
 from inventory.models import AuthProtocol, Device, PrivProtocol, SnmpProfile, SnmpVersion
 from inventory.secrets import resolve_secret
 
@@ -188,7 +189,13 @@ class Session:
                 if response.error_status:
                     status = ERROR_STATUS.get(response.error_status, str(response.error_status))
                     raise SnmpError(
-                        f"{self.device.name}: SNMP error {status} at varbind {response.error_index}", self.device.name
+                        Msg(
+                            "{name}: SNMP error {status} at varbind {error_index}",
+                            name=self.device.name,
+                            status=status,
+                            error_index=response.error_index,
+                        ),
+                        self.device.name,
                     )
                 return response.varbinds
             target = await client.target(self.address, self.profile.port)
@@ -250,8 +257,12 @@ class Session:
             now = oid_tuple(oid)
             if now <= last:
                 raise DeviceMisbehaves(
-                    f"{self.device.name}: the walk of {column} went back to {oid} (OIDs must increase); "
-                    "its agent loops",
+                    Msg(
+                        "{name}: the walk of {column} went back to {oid} (OIDs must increase); its agent loops",
+                        name=self.device.name,
+                        column=column,
+                        oid=oid,
+                    ),
                     self.device.name,
                     "non-increasing",
                 )
@@ -260,7 +271,12 @@ class Session:
                 rows.append((oid, value))
         if len(rows) > MAX_WALK_ROWS:
             raise DeviceMisbehaves(
-                f"{self.device.name}: the walk of {column} passed {MAX_WALK_ROWS} rows; its table does not end",
+                Msg(
+                    "{name}: the walk of {column} passed {rows} rows; its table does not end",
+                    name=self.device.name,
+                    column=column,
+                    rows=MAX_WALK_ROWS,
+                ),
                 self.device.name,
                 "walk-limit",
             )
@@ -281,7 +297,21 @@ class Session:
             if any(word in text for word in ("digest", "USM user", "decrypt")):
                 raise CredentialsRejected(name, self.address, profile.name, text)
             if "increasing" in text.lower():
-                raise DeviceMisbehaves(f"{name}: {text} in a walk; the device's agent loops", name, "non-increasing")
-            raise SnmpError(f"{name}: {text} (credential profile '{profile.name}')", name)
+                raise DeviceMisbehaves(
+                    Msg("{name}: {text} in a walk; the device's agent loops", name=name, text=text),
+                    name,
+                    "non-increasing",
+                )
+            raise SnmpError(
+                Msg("{name}: {text} (credential profile '{profile}')", name=name, text=text, profile=profile.name), name
+            )
         if err_stat:
-            raise SnmpError(f"{name}: SNMP error {err_stat.prettyPrint()} at varbind {err_idx}", name)
+            raise SnmpError(
+                Msg(
+                    "{name}: SNMP error {status} at varbind {err_idx}",
+                    name=name,
+                    status=err_stat.prettyPrint(),
+                    err_idx=err_idx,
+                ),
+                name,
+            )

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from collectors.errors import CollectorError
+from i18n import Msg
 from inventory.models import Device, SshProfile
 from inventory.secrets import resolve_secret
 
@@ -75,29 +76,44 @@ class SshConnector:
                 yield session
         except ReadException:  # netmiko's ReadTimeout: the prompt never came back after the command
             raise SshError(
-                f"{where}: '{session.last}' gave no complete answer within {self.timeout:g} s; the device is slow "
-                "or its prompt is not the one expected",
+                Msg(
+                    "{where}: '{last}' gave no complete answer within {timeout:g} s; the device is "
+                    "slow or its prompt is not the one expected",
+                    where=where,
+                    last=session.last,
+                    timeout=self.timeout,
+                ),
                 device.name,
                 "ssh-slow",
             ) from None
         except BadHostKeyException:
             raise SshError(
-                f"{where}: the SSH host key differs from {self.known_hosts}; verify the device before updating it",
+                Msg(
+                    "{where}: the SSH host key differs from {known_hosts}; verify the device before updating it",
+                    where=where,
+                    known_hosts=self.known_hosts,
+                ),
                 device.name,
                 "hostkey-changed",
             ) from None
         except NetmikoAuthenticationException:
             raise SshError(
-                f"{where}: SSH authentication failed; check the profile's key or password", device.name, "ssh-auth"
+                Msg("{where}: SSH authentication failed; check the profile's key or password", where=where),
+                device.name,
+                "ssh-auth",
             ) from None
         except NetmikoTimeoutException:
-            raise SshError(f"{where}: no SSH answer within {self.timeout:g} s", device.name, "ssh-timeout") from None
+            raise SshError(
+                Msg("{where}: no SSH answer within {timeout:g} s", where=where, timeout=self.timeout),
+                device.name,
+                "ssh-timeout",
+            ) from None
         except (SSHException, OSError) as exc:
             text, reason = str(exc), "ssh"
             if "known_hosts" in text:
                 text = f"host key not in {self.known_hosts}; add it (ssh-keyscan, then verify) before connecting"
                 reason = "hostkey-unknown"
-            raise SshError(f"{where}: {text}", device.name, reason) from None
+            raise SshError(Msg("{where}: {text}", where=where, text=text), device.name, reason) from None
 
 
 class Session:
@@ -112,7 +128,7 @@ class Session:
     def send(self, command: str) -> str:
         """The device's answer to ``command`` (up to its prompt)."""
         if self.channel is None:
-            raise SshError(f"{self.device}: the session is not open", self.device)
+            raise SshError(Msg("{device}: the session is not open", device=self.device), self.device)
         self.last = command
         return str(self.channel.send_command(command, read_timeout=self.timeout))
 
@@ -120,6 +136,6 @@ class Session:
 def _secret_path(ref: str, base: Path) -> Path:
     """A key file reference (``file:PATH``) as a path; netmiko reads the file itself."""
     if not ref.startswith("file:"):
-        raise SshError(f"SSH key reference '{ref}' must be file:PATH (a private key file)")
+        raise SshError(Msg("SSH key reference '{ref}' must be file:PATH (a private key file)", ref=ref))
     path = Path(ref[5:])
     return path if path.is_absolute() else (base / path).resolve()

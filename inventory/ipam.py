@@ -63,31 +63,41 @@ def _build(net: IPv4Network | IPv6Network, value: int) -> Address:
 
 def why_unusable(
     prefix: Prefix, address: Address, used: Mapping[Address, str], conflicts: Mapping[Address, str]
-) -> str | None:
+) -> Msg | None:
     """Why ``address`` cannot be handed out from ``prefix`` (None if it can).
 
     ``used`` maps live allocations to their hostname; ``conflicts`` maps addresses seen in use to what saw them.
     """
     net = prefix.prefix
     if address.version != net.version or address not in net:
-        return f"{address} is not inside prefix {prefix.name} ({net})"
+        return Msg("{address} is not inside prefix {name} ({net})", address=address, name=prefix.name, net=net)
     first, last = _first_last(net)
     if int(address) < first:
-        return f"{address} is the network address of {net}"
+        return Msg("{address} is the network address of {net}", address=address, net=net)
     if int(address) > last:
-        return f"{address} is the broadcast address of {net}"
+        return Msg("{address} is the broadcast address of {net}", address=address, net=net)
     if prefix.gateway is not None and address == prefix.gateway:
-        return f"{address} is the gateway of {prefix.name}"
+        return Msg("{address} is the gateway of {name}", address=address, name=prefix.name)
     for r in prefix.reserved:
         if address in r:
-            return f"{address} is reserved ({r.start}-{r.end}: {r.reason})"
+            return Msg(
+                "{address} is reserved ({start}-{end}: {reason})",
+                address=address,
+                start=r.start,
+                end=r.end,
+                reason=r.reason,
+            )
     for s in prefix.static:
         if s.address == address:
-            return f"{address} is assigned statically to {s.hostname} in the inventory"
+            return Msg(
+                "{address} is assigned statically to {hostname} in the inventory", address=address, hostname=s.hostname
+            )
     if address in used:
-        return f"{address} is allocated to {used[address]}"
+        return Msg("{address} is allocated to {hostname}", address=address, hostname=used[address])
     if address in conflicts:
-        return f"{address} is in use by a host IPAM does not know ({conflicts[address]})"
+        return Msg(
+            "{address} is in use by a host IPAM does not know ({seen})", address=address, seen=conflicts[address]
+        )
     return None
 
 
@@ -168,8 +178,16 @@ def choose(prefix: Prefix, used: Set[Address], conflicts: Set[Address]) -> Addre
     if found is None:
         u = usage(prefix, used, conflicts)
         raise NoFreeAddress(
-            f"prefix {prefix.name} ({prefix.prefix}) has no free address; {u.reserved} reserved, {u.used} used, "
-            f"{u.conflict} in conflict; release an address or add a prefix for purpose '{prefix.purpose}'"
+            Msg(
+                "prefix {name} ({prefix}) has no free address; {reserved} reserved, {used} used, {conflict} in "
+                "conflict; release an address or add a prefix for purpose '{purpose}'",
+                name=prefix.name,
+                prefix=prefix.prefix,
+                reserved=u.reserved,
+                used=u.used,
+                conflict=u.conflict,
+                purpose=prefix.purpose,
+            )
         )
     return found
 
@@ -180,7 +198,7 @@ def check_requested(
     """Raise :class:`IpamError` if a specifically requested address cannot be handed out."""
     reason = why_unusable(prefix, address, used, conflicts)
     if reason is not None:
-        raise IpamError(f"cannot allocate {address}: {reason}")
+        raise IpamError(Msg("cannot allocate {address}: {reason}", address=address, reason=reason))
 
 
 def usage(prefix: Prefix, used: Set[Address], conflicts: Set[Address]) -> Usage:
@@ -219,12 +237,16 @@ def prefix_for(inventory: Inventory, purpose: Purpose, name: str | None = None) 
                 )
             )
         if found.purpose is not purpose:
-            raise IpamError(f"prefix '{name}' is for {found.purpose}, not {purpose}")
+            raise IpamError(
+                Msg("prefix '{name}' is for {used}, not {purpose}", name=name, used=found.purpose, purpose=purpose)
+            )
         return found
     for p in inventory.prefixes:
         if p.purpose is purpose:
             return p
-    raise IpamError(f"the inventory has no prefix with purpose '{purpose}'; add one to prefixes.yml")
+    raise IpamError(
+        Msg("the inventory has no prefix with purpose '{purpose}'; add one to prefixes.yml", purpose=purpose)
+    )
 
 
 def outermost(prefixes: Sequence[Prefix], prefix: Prefix) -> Prefix:
@@ -240,7 +262,7 @@ def prefix_of(inventory: Inventory, address: Address) -> Prefix:
     """The most specific prefix of the plan that holds ``address``."""
     holding = [p for p in inventory.prefixes if p.prefix.version == address.version and address in p.prefix]
     if not holding:
-        raise IpamError(f"{address} is in no prefix of the IP plan")
+        raise IpamError(Msg("{address} is in no prefix of the IP plan", address=address))
     return max(holding, key=lambda p: p.prefix.prefixlen)
 
 
@@ -248,4 +270,4 @@ def parse_address(text: str) -> Address:
     try:
         return ip_address(text)
     except ValueError:
-        raise IpamError(f"'{text}' is not an IP address") from None
+        raise IpamError(Msg("'{text}' is not an IP address", text=text)) from None

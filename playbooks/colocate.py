@@ -97,22 +97,37 @@ def validate_request(inv: Inventory, req: ColocationRequest) -> Prefix:
     hostname = req.hostname
     if not LABEL.fullmatch(hostname or ""):
         raise PlaybookError(
-            f"--hostname '{hostname}': use a DNS label: lowercase letters, digits and '-', 1-63 characters"
+            Msg(
+                "--hostname '{hostname}': use a DNS label: lowercase letters, digits and '-', 1-63 characters",
+                hostname=hostname,
+            )
         )
     require_opd(inv, req.opd)
     if req.mac and not MAC.fullmatch(req.mac):
         raise PlaybookError(Msg("--mac '{mac}': write it as six hex pairs, aa:bb:cc:dd:ee:ff", mac=req.mac))
     if req.subdomain and not LABEL.fullmatch(req.subdomain):
-        raise PlaybookError(f"--subdomain '{req.subdomain}': use a DNS label (lowercase, digits, '-')")
+        raise PlaybookError(
+            Msg("--subdomain '{subdomain}': use a DNS label (lowercase, digits, '-')", subdomain=req.subdomain)
+        )
     purpose = req.purpose
     prefix = prefix_for(inv, purpose, req.prefix)
     if req.ip:
         address = parse_address(req.ip)
         if address not in prefix.prefix:
-            raise IpamError(f"--ip {address} is not in prefix {prefix.name} ({prefix.prefix}) for {purpose} addresses")
+            raise IpamError(
+                Msg(
+                    "--ip {address} is not in prefix {name} ({prefix}) for {purpose} addresses",
+                    address=address,
+                    name=prefix.name,
+                    prefix=prefix.prefix,
+                    purpose=purpose,
+                )
+            )
     static = {s.hostname for p in inv.prefixes for s in p.static} | {d.name for d in inv.devices}
     if hostname in static:
-        raise PlaybookError(f"--hostname '{hostname}' is a device or static assignment of the inventory already")
+        raise PlaybookError(
+            Msg("--hostname '{hostname}' is a device or static assignment of the inventory already", hostname=hostname)
+        )
     return prefix
 
 
@@ -220,8 +235,14 @@ def _verify(ctx: RunContext[ColocationRequest, ServerDeps]) -> str:
         answer = dns.current(record)
         if answer != {record.value}:
             raise DnsError(
-                f"zone {record.zone}: the primary answers {', '.join(sorted(answer)) or 'nothing'} for "
-                f"{record.name} {record.rtype}, expected {record.value}"
+                Msg(
+                    "zone {zone}: the primary answers {answer} for {name} {rtype}, expected {value}",
+                    zone=record.zone,
+                    answer=", ".join(sorted(answer)) or "nothing",
+                    name=record.name,
+                    rtype=record.rtype,
+                    value=record.value,
+                )
             )
         seen.append(str(record))
     return "dijawab server utama: " + "; ".join(seen)

@@ -112,8 +112,12 @@ def _unrelease(ctx: RunContext[DecommissionRequest, ServerDeps]) -> str | None:
     lost = [address for i, address in zip(ids, ctx.facts["addresses"], strict=True) if not allocations.relive(i)]
     if lost:
         raise PlaybookError(
-            f"cannot give {', '.join(lost)} back to {ctx.request.hostname}: taken by another allocation since "
-            "(pantau ipam history ADDRESS shows by whom); colocate the server again to give it a new address"
+            Msg(
+                "cannot give {addresses} back to {hostname}: taken by another allocation since (pantau ipam history "
+                "ADDRESS shows by whom); colocate the server again to give it a new address",
+                addresses=", ".join(lost),
+                hostname=ctx.request.hostname,
+            )
         )
     return f"allocation(s) {ids} live again"
 
@@ -123,7 +127,9 @@ def _verify_gone(ctx: RunContext[DecommissionRequest, ServerDeps]) -> str:
     for data in ctx.facts["records"]:
         record = record_of(data)
         if record.value in dns.current(record):
-            raise DnsError(f"zone {record.zone}: the primary still answers {record} after the delete")
+            raise DnsError(
+                Msg("zone {zone}: the primary still answers {record} after the delete", zone=record.zone, record=record)
+            )
     return "tidak ada lagi di server utama (gone from the primary)"
 
 

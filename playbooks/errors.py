@@ -25,7 +25,7 @@ class DnsError(PlaybookError):
     """``maybe_applied`` is False when the server certainly did not apply the update (connection refused,
     TSIG or prerequisite rejected), so there is nothing to compensate."""
 
-    def __init__(self, message: str, maybe_applied: bool = False) -> None:
+    def __init__(self, message: str | Msg, maybe_applied: bool = False) -> None:
         self.maybe_applied = maybe_applied
         super().__init__(message)
 

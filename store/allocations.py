@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from i18n import Msg
 from inventory.ipam import (
     Address,
     IpamError,
@@ -271,10 +272,21 @@ class Allocations:
             skipped.append((str(address), seen))
             if requested is not None:
                 raise IpamError(
-                    f"cannot allocate {address}: a host IPAM does not know answers there ({seen.how}, "
-                    f"MAC {seen.mac or 'unknown'}); find it, or choose another address"
+                    Msg(
+                        "cannot allocate {address}: a host IPAM does not know answers there ({how}, "
+                        "MAC {mac}); find it, or choose another address",
+                        address=address,
+                        how=seen.how,
+                        mac=seen.mac or "unknown",
+                    )
                 )
-        raise IpamError(f"gave up allocating in {prefix.name} after {MAX_ATTEMPTS} attempts; too much contention")
+        raise IpamError(
+            Msg(
+                "gave up allocating in {name} after {attempts} attempts; too much contention",
+                name=prefix.name,
+                attempts=MAX_ATTEMPTS,
+            )
+        )
 
     def _claim(self, want: _Wanted) -> tuple[int, Address, bool] | None:
         """One transaction: lock the prefix, choose, insert the live row. (row id, address, existed already),
@@ -349,7 +361,12 @@ class Allocations:
         if mine is not None:
             if requested is not None and _address(mine.address) != requested:
                 raise IpamError(
-                    f"{hostname} already has {mine.address} in {prefix.name}; decommission it first to move it"
+                    Msg(
+                        "{hostname} already has {address} in {name}; decommission it first to move it",
+                        hostname=hostname,
+                        address=mine.address,
+                        name=prefix.name,
+                    )
                 )
             return mine.id, _address(mine.address), True
         if requested is not None:

@@ -60,7 +60,7 @@ def make_engine(url: str) -> Engine:
             )
         ) from exc
     except ArgumentError as exc:
-        raise StoreUnusable(f"store_url is not a database URL: {exc}") from exc
+        raise StoreUnusable(Msg("store_url is not a database URL: {exc}", exc=exc)) from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -106,7 +106,9 @@ def migrate(engine: Engine, revision: str = "head") -> None:
             cfg.attributes["connection"] = connection
             command.upgrade(cfg, revision)
     except SQLAlchemyError as exc:
-        raise StoreError(f"cannot migrate the store at {engine.url!r}: {exc}; check the URL and access") from exc
+        raise StoreError(
+            Msg("cannot migrate the store at {url!r}: {exc}; check the URL and access", url=engine.url, exc=exc)
+        ) from exc
 
 
 def _at_head(engine: Engine) -> bool:

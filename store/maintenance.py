@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from core.errors import RuleError
 from core.findings import DeviceFacts, Result, Status
+from i18n import Msg
 from store.errors import NotFound
 from store.schema import (
     ConfigBackup,
@@ -153,7 +154,7 @@ def results_of(store: Engine, run_id: int) -> tuple[RunInfo, list[Result]]:
     with Session(store) as s:
         run = s.get(MaintenanceRun, run_id)
         if run is None:
-            raise NotFound(f"no maintenance run {run_id}; see pantau maintenance list")
+            raise NotFound(Msg("no maintenance run {run_id}; see pantau maintenance list", run_id=run_id))
         rows = s.scalars(
             select(MaintenanceResult).where(MaintenanceResult.run_id == run_id).order_by(MaintenanceResult.id)
         ).all()
@@ -228,11 +229,18 @@ def new_report(
                 text = number(seq)
                 if len(text) > NUMBER_LENGTH:
                     raise RuleError(
-                        f"report number '{text}' is longer than {NUMBER_LENGTH} characters; shorten the pattern"
+                        Msg(
+                            "report number '{text}' is longer than {most} characters; shorten the pattern",
+                            text=text,
+                            most=NUMBER_LENGTH,
+                        )
                     )
                 if s.scalar(select(Report.id).where(Report.number == text)) is not None:
                     raise RuleError(
-                        f"report number '{text}' is taken; the numbering pattern needs {{seq}} and {{tahun}}"
+                        Msg(
+                            "report number '{text}' is taken; the numbering pattern needs {{seq}} and {{tahun}}",
+                            text=text,
+                        )
                     )
                 report = Report(
                     run_id=run_id,
@@ -275,7 +283,7 @@ def report(store: Engine, report_id: int) -> ReportInfo:
     with Session(store) as s:
         row = s.get(Report, report_id)
         if row is None:
-            raise NotFound(f"no report {report_id}; see pantau report list")
+            raise NotFound(Msg("no report {report_id}; see pantau report list", report_id=report_id))
         return _report(row)
 
 
@@ -301,7 +309,9 @@ def add_signature(store: Engine, report: ReportInfo, role: str, name: str, state
             update(Report).where(Report.id == report.id, Report.state == report.state).values(state=state)
         )
         if getattr(moved, "rowcount", 0) != 1:
-            raise RuleError(f"report {report.number} was signed meanwhile; see pantau report list and sign again")
+            raise RuleError(
+                Msg("report {number} was signed meanwhile; see pantau report list and sign again", number=report.number)
+            )
         s.add(ReportSignature(report_id=report.id, role=role, name=name, at=_now()))
     return ReportInfo(
         report.id, report.run_id, report.location, report.number, state, report.created_at, report.directory

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from core.sop import AFTER, SOP_STEP, StepTiming, TicketState, check_channel, check_transition, overdue, step_timing
+from i18n import Msg
 from store.errors import NotFound
 from store.schema import Ticket, TicketEvent
 from store.translate import translated
@@ -78,7 +79,7 @@ class Tickets:
         with Session(self.store) as s, s.begin():
             ticket = s.get(Ticket, ticket_id)
             if ticket is None:
-                raise NotFound(f"no ticket {ticket_id}; see pantau ticket list")
+                raise NotFound(Msg("no ticket {ticket_id}; see pantau ticket list", ticket_id=ticket_id))
             check_transition(ticket_id, ticket.state, step)
             events = s.scalars(
                 select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)
@@ -112,7 +113,7 @@ class Tickets:
         with Session(self.store) as s:
             ticket = s.get(Ticket, ticket_id)
             if ticket is None:
-                raise NotFound(f"no ticket {ticket_id}; see pantau ticket list")
+                raise NotFound(Msg("no ticket {ticket_id}; see pantau ticket list", ticket_id=ticket_id))
             events = s.scalars(
                 select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)
             ).all()

@@ -8,6 +8,7 @@ from typing import ParamSpec, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from i18n import Msg
 from store.errors import StoreError
 
 P = ParamSpec("P")
@@ -26,9 +27,13 @@ def translated(operation: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
             except SQLAlchemyError as exc:
                 cause = getattr(exc, "orig", None) or exc
                 raise StoreError(
-                    f"the store failed: {cause} (while {operation}). If another pantau process held it, run the "
-                    "command again; an interrupted playbook is listed by `pantau runs list` and undone by "
-                    "`pantau runs recover`.",
+                    Msg(
+                        "the store failed: {cause} (while {operation}). If another pantau process "
+                        "held it, run the command again; an interrupted playbook is listed by "
+                        "`pantau runs list` and undone by `pantau runs recover`.",
+                        cause=cause,
+                        operation=operation,
+                    ),
                     operation,
                 ) from exc
 

@@ -72,7 +72,7 @@ def remove_user(store: Engine, name: str) -> None:
     with Session(store) as s, s.begin():
         row = s.scalar(select(User).where(User.name == name))
         if row is None:
-            raise NotFound(f"no user '{name}'; see pantau user list")
+            raise NotFound(Msg("no user '{name}'; see pantau user list", name=name))
         s.execute(delete(WebSession).where(WebSession.user_id == row.id))
         s.delete(row)
 
@@ -83,7 +83,7 @@ def set_password(store: Engine, name: str, password_hash: str) -> None:
     with Session(store) as s, s.begin():
         row = s.scalar(select(User).where(User.name == name))
         if row is None:
-            raise NotFound(f"no user '{name}'; see pantau user list")
+            raise NotFound(Msg("no user '{name}'; see pantau user list", name=name))
         row.password_hash = password_hash
         s.execute(delete(WebSession).where(WebSession.user_id == row.id))
 

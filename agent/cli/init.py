@@ -75,7 +75,9 @@ def init(
         for path in reversed(made):  # nothing half-done: what this run created goes again
             with contextlib.suppress(OSError):
                 path.rmdir() if path.is_dir() else path.unlink()
-        raise AgentError(f"cannot write {exc.filename}: {exc.strerror}; run as root or choose --dir") from exc
+        raise AgentError(
+            Msg("cannot write {filename}: {why}; run as root or choose --dir", filename=exc.filename, why=exc.strerror)
+        ) from exc
     config, inventory = directory / "pantau.yml", directory / "inventory"
     out.print(tr("wrote {config} and the inventory skeleton in {inventory}", config=config, inventory=inventory))
     out.print(tr("next: describe your network there, then: pantau inventory validate {inventory}", inventory=inventory))

@@ -193,12 +193,17 @@ def conflicts_clear(
     cfg, inv, store = deps.config, deps.inventory, deps.store
     addr = parse_address(address)
     if not conflicts.open_conflicts(store, str(addr)):
-        raise RunError(f"{addr} has no open conflict; pantau ipam conflicts list shows those there are")
+        raise RunError(Msg("{addr} has no open conflict; pantau ipam conflicts list shows those there are", addr=addr))
     seen = network_live_check(inv, deps.probes, cfg.poll.snmp_timeout)(prefix_of(inv, addr), addr)
     if seen is not None:
         raise RunError(
-            f"{addr} still answers ({seen.how}, MAC {seen.mac or 'unknown'}); nothing cleared: find that host "
-            "and move it, or register it in the IP plan, then clear again"
+            Msg(
+                "{addr} still answers ({how}, MAC {mac}); nothing cleared: find that host and move "
+                "it, or register it in the IP plan, then clear again",
+                addr=addr,
+                how=seen.how,
+                mac=seen.mac or "unknown",
+            )
         )
     cleared = conflicts.clear(store, str(addr), operator())
     if as_json:

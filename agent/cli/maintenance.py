@@ -61,7 +61,7 @@ def maintenance_run(
     cfg = wiring.configuration(config, inventory=inventory, state_dir=state_dir, known_hosts=known_hosts)
     if lang:
         if any(x not in ("id", "en") for x in lang):
-            raise PlaybookError(f"--lang {lang}: choose id or en")
+            raise PlaybookError(Msg("--lang {lang}: choose id or en", lang=lang))
         cfg = cfg.model_copy(update={"maintenance": cfg.maintenance.model_copy(update={"languages": lang})})
     deps = wiring.build(cfg)
     with Progress(console=err, transient=True, disable=as_json or not err.is_terminal) as bar:

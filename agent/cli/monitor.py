@@ -20,6 +20,7 @@ from agent.lang import tr
 from agent.logsetup import configure_logging
 from agent.poller import Agent
 from core.snapshot import Snapshot
+from i18n import Msg
 
 app = typer.Typer()
 ListenOption = Annotated[str | None, typer.Option("--listen", help="HOST:PORT for /metrics")]
@@ -113,7 +114,7 @@ def poll(
     cfg, inv = deps.config, deps.inventory
     dev = inv.device(device)
     if dev.snmp is None:
-        raise AgentError(f"device '{device}' has no snmp profile in the inventory")
+        raise AgentError(Msg("device '{device}' has no snmp profile in the inventory", device=device))
 
     profile = inv.snmp_profile(dev.snmp)
 

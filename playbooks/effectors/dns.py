@@ -27,6 +27,7 @@ import dns.tsig
 import dns.update
 
 from collectors.dns import DnsQueryError, records
+from i18n import Msg
 from inventory.models import Inventory, Zone, ZoneKind
 from inventory.secrets import resolve_secret
 from playbooks.errors import DnsConflict, DnsError
@@ -62,7 +63,13 @@ class DnsUpdater:
         holding = [z for z in self.inventory.zones if name == z.name or name.endswith("." + z.name)]
         if not holding:
             zones = ", ".join(z.name for z in self.inventory.zones)
-            raise DnsError(f"no zone of the inventory holds {name} (zones: {zones}); add it to zones.yml")
+            raise DnsError(
+                Msg(
+                    "no zone of the inventory holds {name} (zones: {zones}); add it to zones.yml",
+                    name=name,
+                    zones=zones,
+                )
+            )
         return max(holding, key=lambda z: len(z.name))
 
     def address_record(self, fqdn: str, address: str, ttl: int = DEFAULT_TTL) -> Record:
@@ -73,7 +80,9 @@ class DnsUpdater:
         ptr = ipaddress.ip_address(address).reverse_pointer
         zone = self.zone(ptr)
         if zone.kind is not ZoneKind.REVERSE:
-            raise DnsError(f"no reverse zone of the inventory covers {address}; add one to zones.yml")
+            raise DnsError(
+                Msg("no reverse zone of the inventory covers {address}; add one to zones.yml", address=address)
+            )
         return Record(zone.name, ptr, "PTR", fqdn.rstrip(".").lower(), ttl)
 
     def alias_record(self, alias: str, target: str, ttl: int = DEFAULT_TTL) -> Record:
@@ -108,8 +117,15 @@ class DnsUpdater:
                 return "already present"
             shown = ", ".join(sorted(existing)) or "records of other types"
             raise DnsConflict(
-                f"zone {zone.name}: {record.name} already has {record.rtype if existing else ''} {shown}, not "
-                f"{record.value}; it may belong to another host: check it, then use --replace to overwrite"
+                Msg(
+                    "zone {zone}: {name} already has {rtype} {shown}, not {value}; it may belong to another host: "
+                    "check it, then use --replace to overwrite",
+                    zone=zone.name,
+                    name=record.name,
+                    rtype=record.rtype if existing else "",
+                    shown=shown,
+                    value=record.value,
+                )
             )
         raise self._rcode_error(zone, rcode, record)
 
@@ -155,13 +171,17 @@ class DnsUpdater:
         try:
             found = records(str(zone.primary), record.name, record.rtype, timeout=self.timeout)
         except (DnsQueryError, dns.exception.DNSException) as exc:  # the latter: an answer dnspython cannot read
-            raise DnsError(f"zone {zone.name} on primary {zone.primary}: {exc}; is it up?") from None
+            raise DnsError(
+                Msg("zone {name} on primary {primary}: {exc}; is it up?", name=zone.name, primary=zone.primary, exc=exc)
+            ) from None
         return [dataclasses.replace(record, value=value, ttl=ttl) for value, ttl in sorted(found.items())]
 
     # ---- plumbing --------------------------------------------------------------------------------
     def _key(self, zone: Zone) -> dns.tsig.Key:
         if zone.tsig is None:
-            raise DnsError(f"zone {zone.name} has no TSIG profile in zones.yml; dynamic updates must be signed")
+            raise DnsError(
+                Msg("zone {name} has no TSIG profile in zones.yml; dynamic updates must be signed", name=zone.name)
+            )
         if zone.tsig not in self._keys:
             profile = self.inventory.tsig_profile(zone.tsig)
             secret = resolve_secret(profile.secret, self.inventory_dir)
@@ -169,8 +189,11 @@ class DnsUpdater:
                 self._keys[zone.tsig] = dns.tsig.Key(profile.key_name, secret.strip(), str(profile.algorithm))
             except (ValueError, TypeError):
                 raise DnsError(
-                    f"TSIG profile '{profile.name}': the secret is not valid base64; check the file or variable "
-                    "it refers to"
+                    Msg(
+                        "TSIG profile '{name}': the secret is not valid base64; check the file or "
+                        "variable it refers to",
+                        name=profile.name,
+                    )
                 ) from None
         return self._keys[zone.tsig]
 
@@ -184,19 +207,42 @@ class DnsUpdater:
             response = dns.query.tcp(update, str(zone.primary), timeout=self.timeout)
         except dns.exception.Timeout:
             raise DnsError(
-                f"{where}: no answer within {self.timeout:g} s to the update of {record}; is it up?",
+                Msg(
+                    "{where}: no answer within {timeout:g} s to the update of {record}; is it up?",
+                    where=where,
+                    timeout=self.timeout,
+                    record=record,
+                ),
                 maybe_applied=True,
             ) from None
         except (dns.tsig.PeerError, dns.tsig.BadSignature, dns.tsig.BadKey) as exc:
             raise DnsError(
-                f"{where} rejected TSIG key '{key.name.to_text(omit_final_dot=True)}' ({type(exc).__name__}); "
-                f"check the secret of the zone's TSIG profile '{zone.tsig}'"
+                Msg(
+                    "{where} rejected TSIG key '{key}' ({error}); check the secret of the zone's TSIG profile '{tsig}'",
+                    where=where,
+                    key=key.name.to_text(omit_final_dot=True),
+                    error=type(exc).__name__,
+                    tsig=zone.tsig,
+                )
             ) from None
         except (ConnectionRefusedError, ConnectionAbortedError) as exc:  # refused before anything was sent
-            raise DnsError(f"{where}: cannot send the update of {record}: {exc.strerror or exc}; is it up?") from None
+            raise DnsError(
+                Msg(
+                    "{where}: cannot send the update of {record}: {why}; is it up?",
+                    where=where,
+                    record=record,
+                    why=exc.strerror or exc,
+                )
+            ) from None
         except OSError as exc:
             raise DnsError(
-                f"{where}: the update of {record} failed: {exc.strerror or exc}; is it up?", maybe_applied=True
+                Msg(
+                    "{where}: the update of {record} failed: {why}; is it up?",
+                    where=where,
+                    record=record,
+                    why=exc.strerror or exc,
+                ),
+                maybe_applied=True,
             ) from None
         return int(response.rcode())
 

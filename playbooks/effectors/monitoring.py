@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from i18n import Msg
 from playbooks.errors import PlaybookError
 from store import targets
 from store.engine import Store
@@ -13,7 +14,14 @@ def register(store: Store, name: str, address: str, opd: str | None, by: str, ru
     if existing is None:
         return "registered"
     if existing.address != address:
-        raise PlaybookError(f"{name} is already monitored at {existing.address}, not {address}; decommission it first")
+        raise PlaybookError(
+            Msg(
+                "{name} is already monitored at {address}, not {wanted}; decommission it first",
+                name=name,
+                address=existing.address,
+                wanted=address,
+            )
+        )
     return "already registered"
 
 

@@ -119,3 +119,28 @@ def test_message_templates_are_plain_literals_the_catalogs_can_find() -> None:
         and not (node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str))
     ]
     assert computed == []
+
+
+#: the errors staff read (the CLI and the page show them in the user's language)
+USER_ERRORS = {
+    "ConfigError", "AgentError", "PlaybookError", "RunError", "IpamError", "NotFound", "RuleError", "StoreUnusable",
+    "StoreError", "DnsError", "DnsConflict", "ParseError", "ProbeError", "DeviceMisbehaves", "SnmpError", "SshError",
+    "DnsQueryError", "CollectorError", "Forbidden",
+}  # fmt: skip
+
+
+def test_user_errors_carry_a_message_template_not_finished_text() -> None:
+    """A user error raised with an f-string or a plain string would reach the user in English only: each
+    carries an ``i18n.Msg`` (or a name holding one). The SNMP codec's own errors are below the user."""
+    plain = [
+        f"{path}:{node.lineno}"
+        for path, _, tree in sources()
+        if path.parts[0] in PRODUCT and path != Path("collectors/snmp_wire.py")
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Raise)
+        and isinstance(node.exc, ast.Call)
+        and getattr(node.exc.func, "id", None) in USER_ERRORS
+        and node.exc.args
+        and isinstance(node.exc.args[0], ast.JoinedStr | ast.Constant)
+    ]
+    assert plain == []

@@ -68,7 +68,7 @@ def test_slug_that_is_not_a_dns_label_is_refused(inv_dir: Path) -> None:
     edit(inv_dir, "opds.yml", "slug: dishub", "slug: Dis_Hub")
     found = problems(inv_dir)
     assert (
-        "opds.yml:20: opd 'Dis_Hub': field 'slug': 'Dis_Hub' is not a DNS label; use 1-63 lower-case letters, "
+        "opds.yml:21: opd 'Dis_Hub': field 'slug': 'Dis_Hub' is not a DNS label; use 1-63 lower-case letters, "
         "digits and inner '-' (e.g. 'dinkes')" in found
     )
 
