@@ -3,10 +3,11 @@
 The code writes its messages in English; each language has ``i18n/locale/<lang>/LC_MESSAGES/pantau.po``
 (``id`` translated, ``en`` empty: a place to reword the English) and its compiled ``.mo``, which is what
 :func:`agent.lang.tr` reads. The messages are every ``--help`` text of pantau's commands and options
-(found by walking the command tree, as Typer builds it from docstrings and ``help=``) and every literal
-``tr("…")`` in the product's code. A catalog run writes ``pantau.pot``, merges it into each ``.po`` (a
-message whose English changed becomes fuzzy, one that went away obsolete: both need a translator) and
-compiles the ``.mo``. ``tests/unit/agent/test_catalogs.py`` fails while a message lacks its Indonesian.
+(found by walking the command tree, as Typer builds it from docstrings and ``help=``), every literal
+``tr("…")`` and ``Msg("…")`` in the product's code and every ``_("…")`` of its templates. A catalog run
+writes ``pantau.pot``, merges it into each ``.po`` (a message whose English changed becomes fuzzy, with
+Babel's guess at its translation, for a translator to check; one that went away is dropped) and compiles
+the ``.mo``. ``tests/unit/agent/test_catalogs.py`` fails while a message lacks its Indonesian.
 
 A development tool (Babel is a development dependency): nothing of the running product imports it.
 """
@@ -52,7 +53,6 @@ def po_path(lang: str) -> Path:
 
 def help_texts() -> dict[str, str]:
     """Every help text of pantau's own commands (English, as written) -> the command or option it is of."""
-
     was = current()
     set_language("en")  # the texts as the code writes them
     try:

@@ -28,7 +28,7 @@ from collectors.snmp import SnmpCollector
 from core.health import HealthThresholds, LinkState, link_causes, link_health
 from core.meter import Counters, LinkMeter
 from core.snapshot import DeviceView, IpamView, LinkView, MaintenanceView, ProbeView, Snapshot
-from core.sop import overdue_steps
+from core.sop import TicketCounts, overdue_steps
 from core.topology import Target, cpe_wan_address, probe_targets
 from inventory.errors import SecretError
 from inventory.ipam import usage
@@ -78,7 +78,7 @@ class Agent:
         self.last_success: dict[str, float] = {}  # collector -> when its last complete round ended
         self.ipam: tuple[IpamView, ...] = ()
         self.maintenance: tuple[MaintenanceView, ...] = ()
-        self.tickets: tuple[dict[str, int], dict[str, int], list[tuple[str, str, datetime, bool]]] = ({}, {}, [])
+        self.tickets = TicketCounts()
         self.snapshot = Snapshot()
         self.since: dict[str, float] = {}  # link -> when it entered its present state (or was first seen in it)
         self._links_of: dict[str, list[Link]] = {}
@@ -240,7 +240,8 @@ class Agent:
             self.maintenance = tuple(MaintenanceView(loc, at.timestamp(), found) for loc, at, found in latest)
         counts = await self.channel.call("reading tickets", status.ticket_counts)
         if counts is not None:
-            self.tickets = ({opd.slug: 0 for opd in self.inventory.opds} | counts[0], counts[1], counts[2])
+            every = {opd.slug: 0 for opd in self.inventory.opds} | counts.open_per_opd  # an OPD with none shows 0
+            self.tickets = dataclasses.replace(counts, open_per_opd=every)
 
     def _ipam(self, live: list[tuple[str, str]], open_conflicts: list[tuple[str, str]]) -> tuple[IpamView, ...]:
         """Address counts of the server and public prefixes."""
@@ -313,20 +314,20 @@ class Agent:
         links = [dataclasses.replace(v, cause=causes[v.name]) for v in links]
         self._announce_changes(links)
         self.snapshot = Snapshot(
-            now,
-            tuple(links),
-            probes,
-            tuple(devices),
-            dict(self.durations),
-            dict(self.errors),
-            dict(self.meter.discarded),
-            self.ipam,
-            self.maintenance,
-            self.tickets[0],
-            self.tickets[1],
-            dict(self.last_success),
-            self.channel.up,
-            overdue_steps(self.tickets[2], datetime.fromtimestamp(now, UTC)),
+            timestamp=now,
+            links=tuple(links),
+            probes=probes,
+            devices=tuple(devices),
+            collector_seconds=dict(self.durations),
+            collector_errors=dict(self.errors),
+            discarded=dict(self.meter.discarded),
+            ipam=self.ipam,
+            maintenance=self.maintenance,
+            tickets_open=self.tickets.open_per_opd,
+            ticket_breaches=self.tickets.breaches_per_step,
+            last_success=dict(self.last_success),
+            store_up=self.channel.up,
+            tickets_overdue=overdue_steps(self.tickets.waiting, datetime.fromtimestamp(now, UTC)),
         )
 
     def _link_view(self, link: Link, now: float) -> LinkView:

@@ -11,7 +11,8 @@ SOP 05 (maintenance reports): each review step (OPD, Kasi, Kabid, Kadis) is allo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -85,13 +86,34 @@ def overdue(state: str, last_at: datetime, now: datetime, escalated: bool) -> St
     return timing if timing.breached else None
 
 
-def overdue_steps(waiting: list[tuple[str, str, datetime, bool]], now: datetime) -> dict[tuple[str, str], int]:
+@dataclass(frozen=True)
+class WaitingTicket:
+    """An open ticket as SOP 15's clock sees it: its OPD and state, when its last step was taken, and
+    whether it was escalated (the provider's repair has its own allowance)."""
+
+    opd: str
+    state: str
+    last_at: datetime
+    escalated: bool
+
+
+@dataclass(frozen=True)
+class TicketCounts:
+    """What the agent shows of the tickets: open ones per OPD, SLA breaches per SOP 15 step so far, and
+    what each open ticket waits on."""
+
+    open_per_opd: dict[str, int] = field(default_factory=dict)
+    breaches_per_step: dict[str, int] = field(default_factory=dict)
+    waiting: tuple[WaitingTicket, ...] = ()
+
+
+def overdue_steps(waiting: Sequence[WaitingTicket], now: datetime) -> dict[tuple[str, str], int]:
     """Open tickets whose next SOP 15 step is past its allowance at ``now``, per (OPD, step)."""
     late: dict[tuple[str, str], int] = {}
-    for opd, state, last_at, escalated in waiting:
-        timing = overdue(state, last_at, now, escalated)
+    for w in waiting:
+        timing = overdue(w.state, w.last_at, now, w.escalated)
         if timing is not None:
-            late[opd, timing.step] = late.get((opd, timing.step), 0) + 1
+            late[w.opd, timing.step] = late.get((w.opd, timing.step), 0) + 1
     return late
 
 

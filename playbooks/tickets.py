@@ -5,7 +5,7 @@ The allowances and the timing rules are :mod:`core.sop`'s; the tickets are kept 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -51,20 +51,29 @@ def pack_text(pack: EvidencePack) -> str:
     )
 
 
+@dataclass(frozen=True)
+class Complaint:
+    """SOP 15 step 1's complaint (*aduan*): which OPD, over which channel (a LAPOR one with its number in
+    ``ref``), who reported it and what they said; as the CLI's options or the page's form give it."""
+
+    opd: str
+    channel: str
+    reporter: str
+    text: str
+    ref: str | None = None
+
+
 def open_ticket(
-    notifier: Notifier,
-    tickets: Tickets,
-    inv: Inventory,
-    complaint: Mapping[str, str | None],
-    by: str,
-    field: str = "--opd",
+    notifier: Notifier, tickets: Tickets, inv: Inventory, complaint: Complaint, by: str, field: str = "--opd"
 ) -> int:
-    """SOP 15 step 1: record the complaint (``opd``, ``channel``, ``reporter``, ``text``, ``ref``) and tell
-    the notification targets; the ticket's number."""
-    opd = require_opd(inv, complaint.get("opd") or "", field)
-    channel, reporter, text = (complaint.get(k) or "" for k in ("channel", "reporter", "text"))
-    number = tickets.open(opd, channel, reporter, text, complaint.get("ref") or None, by)
-    notifier.send("ticket.open", {"ticket": number, "opd": opd, "channel": channel, "reporter": reporter, "text": text})
+    """SOP 15 step 1: record the complaint and tell the notification targets; the ticket's number. ``field``
+    names the OPD's option or form field in the error of an unknown OPD."""
+    c = complaint
+    opd = require_opd(inv, c.opd, field)
+    number = tickets.open(opd, c.channel, c.reporter, c.text, c.ref or None, by)
+    notifier.send(
+        "ticket.open", {"ticket": number, "opd": opd, "channel": c.channel, "reporter": c.reporter, "text": c.text}
+    )
     return number
 
 

@@ -3,12 +3,11 @@ tickets per OPD, SLA breaches per SOP 15 step and the step each open ticket wait
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import case, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from core.sop import TicketCounts, WaitingTicket
 from store.schema import IpAllocation, IpConflict, Ticket, TicketEvent
 from store.translate import translated
 
@@ -27,11 +26,8 @@ def addresses_in_use(store: Engine) -> tuple[list[tuple[str, str]], list[tuple[s
 
 
 @translated("reading tickets")
-def ticket_counts(
-    store: Engine,
-) -> tuple[dict[str, int], dict[str, int], list[tuple[str, str, datetime, bool]]]:
-    """Open tickets per OPD, SLA breaches per SOP 15 step so far, and what each open ticket waits on:
-    (OPD, state, time of its last step, escalated)."""
+def ticket_counts(store: Engine) -> TicketCounts:
+    """Open tickets per OPD, SLA breaches per SOP 15 step so far, and what each open ticket waits on."""
     with Session(store) as s:
         last = (
             select(
@@ -53,8 +49,8 @@ def ticket_counts(
         breach_rows = s.execute(
             select(TicketEvent.step, func.count()).where(TicketEvent.breached.is_(True)).group_by(TicketEvent.step)
         ).all()
-    return (
-        {str(o): int(n) for o, n in open_rows},
-        {str(step): int(n) for step, n in breach_rows},
-        [(str(o), str(state), at, bool(esc)) for o, state, at, esc in waiting],
+    return TicketCounts(
+        open_per_opd={str(o): int(n) for o, n in open_rows},
+        breaches_per_step={str(step): int(n) for step, n in breach_rows},
+        waiting=tuple(WaitingTicket(str(o), str(state), at, bool(esc)) for o, state, at, esc in waiting),
     )

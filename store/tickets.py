@@ -4,6 +4,7 @@ allowance (the rules and the timing are :mod:`core.sop`'s; here they are applied
 from __future__ import annotations
 
 import builtins
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,6 +40,85 @@ class MonthTicket:
     id: int = 0
     opened_at: datetime | None = None
     resolved_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class TicketStepView:
+    """One step of a ticket as people read it: when, by whom, what was said, and its time against the SOP."""
+
+    step: str
+    sop: str
+    at: datetime
+    by: str
+    text: str
+    seconds: float
+    allowance_seconds: float | None
+    breached: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {**dataclasses.asdict(self), "at": self.at.isoformat()}
+
+
+@dataclass(frozen=True)
+class TicketView:
+    """A ticket with its steps and, while it is open, the step now overdue (None: none is)."""
+
+    id: int
+    opd: str
+    channel: str
+    ref: str | None
+    reporter: str
+    text: str
+    state: TicketState
+    assignee: str | None
+    verdict: str | None
+    opened_at: datetime
+    events: tuple[TicketStepView, ...]
+    overdue: StepTiming | None
+
+    def to_json(self) -> dict[str, Any]:
+        """The ticket as ``pantau ticket show --json`` writes it (times in UTC, ISO 8601)."""
+        late = self.overdue
+        return {
+            "id": self.id,
+            "opd": self.opd,
+            "channel": self.channel,
+            "ref": self.ref,
+            "reporter": self.reporter,
+            "text": self.text,
+            "state": str(self.state),
+            "assignee": self.assignee,
+            "verdict": self.verdict,
+            "opened_at": self.opened_at.isoformat(),
+            "events": [e.to_json() for e in self.events],
+            "overdue": None
+            if late is None
+            else {"step": late.step, "seconds": late.seconds, "allowance_seconds": late.allowance_seconds},
+        }
+
+
+@dataclass(frozen=True)
+class TicketLine:
+    """A ticket as the list shows it."""
+
+    id: int
+    opd: str
+    state: TicketState
+    verdict: str | None
+    opened_at: datetime
+    assignee: str | None
+    reporter: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "opd": self.opd,
+            "state": str(self.state),
+            "verdict": self.verdict,
+            "opened_at": self.opened_at.isoformat(),
+            "assignee": self.assignee,
+            "reporter": self.reporter,
+        }
 
 
 class Tickets:
@@ -109,7 +189,7 @@ class Tickets:
         return timing
 
     @translated("reading a ticket")
-    def show(self, ticket_id: int) -> dict[str, Any]:
+    def show(self, ticket_id: int) -> TicketView:
         with Session(self.store) as s:
             ticket = s.get(Ticket, ticket_id)
             if ticket is None:
@@ -118,58 +198,37 @@ class Tickets:
                 select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)
             ).all()
             escalated = any(e.step == "escalate" for e in events)
-            late = overdue(ticket.state, events[-1].at, self.clock(), escalated)
-            return {
-                "id": ticket.id,
-                "opd": ticket.opd,
-                "channel": ticket.channel,
-                "ref": ticket.ref,
-                "reporter": ticket.reporter,
-                "text": ticket.text,
-                "state": ticket.state,
-                "assignee": ticket.assignee,
-                "verdict": ticket.verdict,
-                "opened_at": ticket.opened_at.isoformat(),
-                "events": [
-                    {
-                        "step": e.step,
-                        "sop": SOP_STEP[e.step],
-                        "at": e.at.isoformat(),
-                        "by": e.by,
-                        "text": e.text,
-                        "seconds": e.seconds,
-                        "allowance_seconds": e.allowance_seconds,
-                        "breached": e.breached,
-                    }
+            return TicketView(
+                id=ticket.id,
+                opd=ticket.opd,
+                channel=ticket.channel,
+                ref=ticket.ref,
+                reporter=ticket.reporter,
+                text=ticket.text,
+                state=TicketState(ticket.state),
+                assignee=ticket.assignee,
+                verdict=ticket.verdict,
+                opened_at=ticket.opened_at,
+                events=tuple(
+                    TicketStepView(
+                        e.step, SOP_STEP[e.step], e.at, e.by, e.text, e.seconds, e.allowance_seconds, e.breached
+                    )
                     for e in events
-                ],
-                "overdue": None
-                if late is None
-                else {"step": late.step, "seconds": late.seconds, "allowance_seconds": late.allowance_seconds},
-            }
+                ),
+                overdue=overdue(ticket.state, events[-1].at, self.clock(), escalated),
+            )
 
     @translated("listing tickets")
-    def list(self, period: tuple[datetime, datetime] | None = None) -> list[dict[str, Any]]:
+    def list(self, period: tuple[datetime, datetime] | None = None) -> builtins.list[TicketLine]:
         """Tickets, newest first; with ``period`` ([start, end) in UTC), those opened in it."""
         with Session(self.store) as s:
             query = select(Ticket).order_by(Ticket.id.desc())
             if period is not None:
                 query = query.where(Ticket.opened_at >= period[0], Ticket.opened_at < period[1])
-            out = []
-            for t in s.scalars(query).all():
-                opened = t.opened_at
-                out.append(
-                    {
-                        "id": t.id,
-                        "opd": t.opd,
-                        "state": t.state,
-                        "verdict": t.verdict,
-                        "opened_at": opened.isoformat(),
-                        "assignee": t.assignee,
-                        "reporter": t.reporter,
-                    }
-                )
-            return out
+            return [
+                TicketLine(t.id, t.opd, TicketState(t.state), t.verdict, t.opened_at, t.assignee, t.reporter)
+                for t in s.scalars(query).all()
+            ]
 
     @translated("reading a month's tickets")
     def month(self, period: tuple[datetime, datetime]) -> builtins.list[MonthTicket]:  # builtins: see list

@@ -6,7 +6,6 @@ import asyncio
 import dataclasses
 import json
 import sys
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,7 +21,7 @@ from agent.wiring import App
 from core.period import month_bounds
 from core.sop import SOP_STEP
 from playbooks.engine import operator
-from playbooks.tickets import attach_triage, escalate, open_ticket, pack_text, record_step
+from playbooks.tickets import Complaint, attach_triage, escalate, open_ticket, pack_text, record_step
 from playbooks.triage.decide import Diagnosis
 from store.tickets import Tickets
 
@@ -120,7 +119,7 @@ def ticket_open(
     """SOP 15 step 1: record a complaint (Aduan)."""
 
     deps, tickets = _tickets(config, state_dir, inventory)
-    complaint = {"opd": opd, "channel": channel, "reporter": reporter, "text": text, "ref": ref}
+    complaint = Complaint(opd=opd, channel=channel, reporter=reporter, text=text, ref=ref)
     ticket = open_ticket(deps.notifier, tickets, deps.inventory, complaint, operator())
     if as_json:
         sys.stdout.write(json.dumps({"ticket": ticket, "opd": opd, "state": "open"}) + "\n")
@@ -151,7 +150,7 @@ def ticket_triage(
     """Run triage for the ticket's OPD and attach the verdict and its evidence."""
 
     deps, tickets = _tickets(config, state_dir, inventory)
-    opd = tickets.show(ticket)["opd"]
+    opd = tickets.show(ticket).opd
     diagnosis, seconds = run_triage(deps, opd)
     _said(ticket, "triage", attach_triage(deps.notifier, tickets, ticket, diagnosis, seconds, operator()), False)
     out.print(f"{diagnosis.verdict.value}: {diagnosis.summary}\n{diagnosis.next_step}", markup=False)
@@ -169,7 +168,7 @@ def ticket_escalate(
     pack: outage start, last good period, port state, flaps, and the last hour's loss timeline."""
 
     deps, tickets = _tickets(config, state_dir, inventory)
-    opd = tickets.show(ticket)["opd"]
+    opd = tickets.show(ticket).opd
     link = deps.inventory.link_of(opd)
     diagnosis, _ = run_triage(deps, opd)
     _said(ticket, "escalate", escalate(deps.notifier, tickets, ticket, link, diagnosis, operator()), as_json)
@@ -211,14 +210,11 @@ def ticket_show(
     """A ticket's steps, each against its SOP 15 allowance; an overdue step is shown."""
     deps, tickets = _tickets(config, state_dir)
     cfg = deps.config
-    data = tickets.show(ticket)
+    shown = tickets.show(ticket)
     if as_json:
-        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(shown.to_json(), indent=2, ensure_ascii=False) + "\n")
         return
-    out.print(
-        f"[bold]{tr('Ticket')} {data['id']}[/bold] {data['opd']} — {data['state']} "
-        f"({data['channel']}, {data['reporter']})"
-    )
+    out.print(f"[bold]{tr('Ticket')} {shown.id}[/bold] {shown.opd} — {shown.state} ({shown.channel}, {shown.reporter})")
     table = Table()
     for col in (
         tr("step"),
@@ -230,21 +226,21 @@ def ticket_show(
         tr("note"),
     ):
         table.add_column(col)
-    for e in data["events"]:
-        limit = "—" if e["allowance_seconds"] is None else f"{e['allowance_seconds'] / 60:.0f}"
-        flag = f"[red]{tr('OVER')}[/]" if e["breached"] else ""
-        at = local(datetime.fromisoformat(e["at"]), cfg.timezone)
-        table.add_row(e["step"], e["sop"], at, f"{e['seconds'] / 60:.1f}", limit, flag, Text(e["text"]))
+    for e in shown.events:
+        limit = "—" if e.allowance_seconds is None else f"{e.allowance_seconds / 60:.0f}"
+        flag = f"[red]{tr('OVER')}[/]" if e.breached else ""
+        at = local(e.at, cfg.timezone)
+        table.add_row(e.step, e.sop, at, f"{e.seconds / 60:.1f}", limit, flag, Text(e.text))
     out.print(table)
-    if data["overdue"]:
-        o = data["overdue"]
-        late, limit = o["seconds"] / 60, o["allowance_seconds"] / 60
+    o = shown.overdue
+    if o is not None and o.allowance_seconds is not None:
+        late, allowed = o.seconds / 60, o.allowance_seconds / 60
         out.print(
             tr(
                 "[red]overdue[/]: {step} not done yet, {late:.0f} of {limit:.0f} min",
-                step=o["step"],
+                step=o.step,
                 late=late,
-                limit=limit,
+                limit=allowed,
             )
         )
 
@@ -261,14 +257,13 @@ def ticket_list(
     cfg = deps.config
     rows = tickets.list(None if month is None else month_bounds(month, cfg.timezone))
     if as_json:
-        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        sys.stdout.write(json.dumps([r.to_json() for r in rows], indent=2) + "\n")
         return
     table = Table(title=tr("Outage tickets (SOP 15)"))
     for col in ("id", "OPD", tr("state"), "verdict", tr("opened"), tr("assignee")):
         table.add_column(col)
     for r in rows:
-        opened = local(datetime.fromisoformat(r["opened_at"]), cfg.timezone)
-        table.add_row(str(r["id"]), r["opd"], r["state"], r["verdict"] or "", opened, r["assignee"] or "")
+        table.add_row(str(r.id), r.opd, r.state, r.verdict or "", local(r.opened_at, cfg.timezone), r.assignee or "")
     out.print(table)
 
 

@@ -18,7 +18,7 @@ from agent.web.auth import may
 from agent.web.site import HEADERS, site_of
 from core.errors import RuleError
 from playbooks.errors import PlaybookError
-from playbooks.tickets import attach_triage, escalate, open_ticket, record_step
+from playbooks.tickets import Complaint, attach_triage, escalate, open_ticket, record_step
 from store.tickets import Tickets
 
 log = logging.getLogger(__name__)
@@ -65,9 +65,11 @@ async def tickets(request: Request) -> Response:
     error = None
     if request.method == "POST":
         form = await site.checked_form(request, s, "ticket")
+        field = {k: form.get(k, "").strip() for k in ("opd", "channel", "reporter", "text", "ref")}
+        said = Complaint(field["opd"], field["channel"], field["reporter"], field["text"], field["ref"] or None)
         try:
             number = await run_in_threadpool(
-                open_ticket, site.app.notifier, Tickets(site.store), site.inv, form, s.user, "opd"
+                open_ticket, site.app.notifier, Tickets(site.store), site.inv, said, s.user, "opd"
             )
             log.info("ticket %d opened by %s", number, s.user)
             return RedirectResponse("/tickets", status_code=303)
@@ -98,7 +100,7 @@ async def ticket_step(request: Request) -> Response:
     book = Tickets(site.store)
     try:
         if step in ("triage", "escalate"):
-            opd = (await run_in_threadpool(book.show, number))["opd"]
+            opd = (await run_in_threadpool(book.show, number)).opd
             diagnosis, seconds = await site.diagnose(opd)
             if step == "triage":
                 await run_in_threadpool(attach_triage, site.app.notifier, book, number, diagnosis, seconds, s.user)

@@ -21,7 +21,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 
 from agent.lang import error_text
 from agent.web.auth import LoginBrake, may, token_digest
-from agent.web.views import link_rows
+from agent.web.views import link_rows, local_time
 from agent.wiring import App
 from core.rates import utilization
 from core.snapshot import Snapshot
@@ -67,6 +67,7 @@ class Site:
             loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["j2"]), extensions=[I18N]
         )
         self.env.install_gettext_translations(catalog(self.lang), newstyle=False)  # type: ignore[attr-defined]
+        self.env.filters["local"] = lambda at: local_time(at.timestamp(), cfg.timezone, self.lang)  # for people
         self.brake = LoginBrake()
         self.names = {o.slug: o.name for o in inv.opds}
         self.sparks = Sparklines(store, inv)

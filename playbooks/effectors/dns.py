@@ -202,7 +202,7 @@ class DnsUpdater:
 
     def _send(self, zone: Zone, update: dns.update.UpdateMessage, record: Record) -> int:
         key = self._key(zone)
-        where = f"zone {zone.name} on primary {zone.primary}"
+        where = Msg("zone {zone} on primary {primary}", zone=zone.name, primary=zone.primary)
         try:
             response = dns.query.tcp(update, str(zone.primary), timeout=self.timeout)
         except dns.exception.Timeout:
@@ -250,11 +250,24 @@ class DnsUpdater:
         key = self._key(zone).name.to_text(omit_final_dot=True)
         text = dns.rcode.to_text(dns.rcode.Rcode(rcode))
         hint = {
-            "NOTAUTH": f"the server does not accept TSIG key '{key}' for this zone; check the secret and allow-update",
-            "REFUSED": f"the server refuses updates signed with '{key}' for this zone; check its allow-update",
-            "NOTZONE": "the name is outside the zone",
-        }.get(text, "see the server's log")
-        return DnsError(f"zone {zone.name} on primary {zone.primary}: {text} for {record}: {hint}")
+            "NOTAUTH": Msg(
+                "the server does not accept TSIG key '{key}' for this zone; check the secret and allow-update", key=key
+            ),
+            "REFUSED": Msg(
+                "the server refuses updates signed with '{key}' for this zone; check its allow-update", key=key
+            ),
+            "NOTZONE": Msg("the name is outside the zone"),
+        }.get(text, Msg("see the server's log"))
+        return DnsError(
+            Msg(
+                "zone {zone} on primary {primary}: {rcode} for {record}: {hint}",
+                zone=zone.name,
+                primary=zone.primary,
+                rcode=text,
+                record=record,
+                hint=hint,
+            )
+        )
 
 
 def _value(record: Record) -> str:

@@ -171,7 +171,9 @@ def wait_stopped(pid: int, timeout: float = 60) -> None:
 
 
 def start_stopping(lab: Runner, state: Path, hostname: str, after: str, *extra: str) -> subprocess.Popen[str]:
-    argv = [sys.executable, "-m", "agent", "colocate", "--opd", "bappeda", "--hostname", hostname, "--json", *extra]
+    # the errors in English, as the log has them (the next test reads one in Bahasa Indonesia)
+    argv = [sys.executable, "-m", "agent", "--lang", "en", "colocate", "--opd", "bappeda", "--hostname", hostname]
+    argv += ["--json", *extra]
     argv += ["--stop-after", after, "--state-dir", str(state), "--inventory", str(INVENTORY)]
     proc = subprocess.Popen(lab.in_node("nms", argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     # ip netns exec execs in place: the PID is pantau's own
@@ -209,7 +211,8 @@ def test_wrong_tsig_secret_names_zone_and_key_and_leaves_nothing(lab: Runner, st
     env = {**os.environ, "WRONG_TSIG": "d3JvbmctYnV0LXZhbGlkLWJhc2U2NC1zZWNyZXQtMzJieXRlcyE="}
     result = subprocess.run(lab.in_node("nms", argv), check=False, capture_output=True, text=True, env=env, timeout=60)
     assert result.returncode == 2, result.stdout
-    assert f"zone {ZONE}" in result.stderr and "TSIG key 'pantau-ddns'" in result.stderr
+    # in Bahasa Indonesia, the CLI's default: the zone, the server and the key named
+    assert f"zona {ZONE} di server utama {DNS} menolak kunci TSIG 'pantau-ddns'" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
     assert "d3JvbmctYnV0" not in result.stderr + result.stdout  # the secret is never printed
     assert live(state) == []

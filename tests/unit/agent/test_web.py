@@ -117,7 +117,7 @@ def test_a_post_without_the_sessions_csrf_token_is_refused(client: PageClient) -
     assert client.post("/tickets", data=ticket | {"csrf": "forged"}).status_code == 403
     assert client.post("/tickets", data=ticket | {"csrf": csrf}, follow_redirects=False).status_code == 303
     [opened] = Tickets(client.store).list()
-    assert (opened["opd"], opened["reporter"]) == ("dinkes", "Pak Joko")
+    assert (opened.opd, opened.reporter) == ("dinkes", "Pak Joko")
 
 
 def test_a_viewer_sees_the_board_but_may_not_act(client: PageClient) -> None:
@@ -157,14 +157,16 @@ def test_the_ticket_page_takes_the_next_sop_15_steps_in_the_users_name(client: P
     assert client.post("/tickets/1/resolve", data={"text": "normal"}).status_code == 403  # no CSRF token
     client.post("/tickets/1/resolve", data={"csrf": csrf, "text": "normal kembali"})
     shown = Tickets(client.store).show(1)
-    assert (shown["state"], shown["assignee"]) == ("resolved", "Rizky")
-    assert [(e["step"], e["by"]) for e in shown["events"]] == [
+    assert (shown.state, shown.assignee) == ("resolved", "Rizky")
+    assert [(e.step, e.by) for e in shown.events] == [
         ("open", "andi"),
         ("assign", "andi"),
         ("resolve", "andi"),
     ]
     page = client.get("/tickets/1").text
     assert "SOP 15 langkah 2" in page and "normal kembali" in page
+    assert " WIB</td>" in page and "+00:00" not in page  # each step's time in the agency's zone, not UTC
+    assert " WIB</td>" in client.get("/tickets").text
     again = client.post("/tickets/1/progress", data={"csrf": csrf, "text": "x"})
     assert again.status_code == 409  # a resolved ticket takes no more steps: the rule's message, not a crash
     assert client.get("/tickets/99").status_code == 404

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from core.sop import overdue_steps
+from core.sop import WaitingTicket, overdue_steps
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
 
 def test_a_ticket_is_overdue_once_its_next_step_allowance_has_passed_not_at_it() -> None:
     waiting = [
-        ("dinkes", "open", NOW - timedelta(minutes=11), False),  # assign: 10 min
-        ("dinkes", "open", NOW - timedelta(minutes=10), False),  # exactly the allowance: within it
-        ("disdik", "assigned", NOW - timedelta(minutes=61), False),  # resolve directly: 60 min
-        ("dishub", "escalated", NOW - timedelta(minutes=61), True),  # after escalation: 120 min
-        ("dishub", "escalated", NOW - timedelta(minutes=121), True),
+        WaitingTicket("dinkes", "open", NOW - timedelta(minutes=11), False),  # assign: 10 min
+        WaitingTicket("dinkes", "open", NOW - timedelta(minutes=10), False),  # exactly the allowance: within it
+        WaitingTicket("disdik", "assigned", NOW - timedelta(minutes=61), False),  # resolve directly: 60 min
+        WaitingTicket("dishub", "escalated", NOW - timedelta(minutes=61), True),  # after escalation: 120 min
+        WaitingTicket("dishub", "escalated", NOW - timedelta(minutes=121), True),
     ]
     assert overdue_steps(waiting, NOW) == {("dinkes", "assign"): 1, ("disdik", "resolve"): 1, ("dishub", "resolve"): 1}
 

@@ -72,8 +72,8 @@ def test_direct_repair_is_timed_from_the_assignment_and_provider_repair_from_the
     done = tickets.record(provider, "resolve", "andi", "provider selesai")
     assert (done.allowance_seconds, done.breached) == (7200.0, False)
     shown = tickets.show(provider)
-    assert [e["step"] for e in shown["events"]] == ["open", "assign", "escalate", "resolve"]
-    assert [e["breached"] for e in shown["events"]] == [False, False, True, False]
+    assert [e.step for e in shown.events] == ["open", "assign", "escalate", "resolve"]
+    assert [e.breached for e in shown.events] == [False, False, True, False]
 
 
 def test_steps_out_of_order_and_bad_channels_are_refused(store: Engine) -> None:
@@ -92,9 +92,9 @@ def test_an_unassigned_ticket_becomes_overdue_after_ten_minutes(store: Engine) -
     tickets = Tickets(store, clock)
     ticket = tickets.open("dinkes", "phone", "x", "y", None, "andi")
     clock.advance(minutes=10)
-    assert tickets.show(ticket)["overdue"] is None
+    assert tickets.show(ticket).overdue is None
     clock.advance(seconds=1)
-    assert tickets.show(ticket)["overdue"] == {"step": "assign", "seconds": 601.0, "allowance_seconds": 600.0}
+    assert tickets.show(ticket).to_json()["overdue"] == {"step": "assign", "seconds": 601.0, "allowance_seconds": 600.0}
     assert overdue("resolved", T0, T0 + timedelta(days=9), False) is None
 
 
@@ -172,7 +172,7 @@ def test_months_are_cut_in_the_agencys_time_zone_not_in_utc(store: Engine) -> No
     assert month_report(tickets, "2026-11", "Asia/Jakarta")["per_opd"] == {}
     assert month_report(tickets, "2026-11", "UTC")["per_opd"] == {"dinkes": {"total": 1, "resolved": 0}}
     december = month_bounds("2026-12", "Asia/Jakarta")
-    assert [t["opd"] for t in tickets.list(december)] == ["dinkes"]
+    assert [t.opd for t in tickets.list(december)] == ["dinkes"]
 
 
 def test_a_failed_webhook_is_logged_by_scheme_host_and_port_never_its_token(caplog: pytest.LogCaptureFixture) -> None:
