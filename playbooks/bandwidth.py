@@ -62,9 +62,9 @@ def month_plan(
     thresholds: SurveyThresholds,
     capacity_mbps: float | None = None,
 ) -> tuple[Plan, list[LinkSurvey]]:
-    """SOP 13's bandwidth map for the month after ``month``: each OPD's guaranteed rate and ceiling within
-    the capacity (``capacity_mbps``, else the inventory's ``agency.bandwidth.capacity_mbps``), from that
-    month's survey and the OPDs' floors, caps and weights; and the survey it was made from.
+    """SOP 13's bandwidth map made from ``month``'s measurements: each OPD's guaranteed rate and ceiling
+    within the capacity (``capacity_mbps``, else the inventory's ``agency.bandwidth.capacity_mbps``), from
+    that month's survey and the OPDs' floors, caps and weights; and the survey it was made from.
 
     Raises:
         PlaybookError: no capacity to share.
