@@ -13,7 +13,7 @@ from agent.cli.common import ConfigOption, JsonOption, StateOption, local, out, 
 from agent.lang import tr
 from agent.web.auth import ROLES, hash_password
 from core.errors import RuleError
-from i18n import Msg
+from i18n import Msg, message_of
 from store import users
 from store.engine import Store
 
@@ -31,12 +31,14 @@ def _store(config: ConfigOption, state_dir: StateOption) -> tuple[str, Store]:
 def _password(from_stdin: bool) -> str:
     if from_stdin:
         password = sys.stdin.readline().rstrip("\n")
+    elif not sys.stdin.isatty():  # no terminal to ask on: getpass would warn that the password may echo
+        raise RuleError(Msg("no terminal to ask the password on: give it on standard input with --password-stdin"))
     else:
         password = typer.prompt(tr("password"), hide_input=True, confirmation_prompt=True)
     try:
         return hash_password(password)
     except ValueError as exc:
-        raise RuleError(str(exc)) from None
+        raise RuleError(message_of(exc) or str(exc)) from None
 
 
 @user_app.command("add")

@@ -353,3 +353,16 @@ def test_users_are_added_with_a_role_listed_without_their_hash_and_removed(tmp_p
     assert user("remove", "andi").returncode == 0 and json.loads(user("list", "--json").stdout) == []
     missing = user("remove", "andi")
     assert missing.returncode == 2 and "no user 'andi'" in missing.stderr
+
+
+def test_a_password_is_never_asked_for_without_a_terminal_and_its_rule_reads_in_indonesian(tmp_path: Path) -> None:
+    argv = [sys.executable, "-m", "agent", "user", "add", "carol", "--role", "viewer", *state_args(tmp_path)]
+    env = {**os.environ, "PANTAU_LANG": "en"}
+    no_tty = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False, env=env)
+    assert no_tty.returncode == 2 and "no terminal to ask the password on" in no_tty.stderr, no_tty.stderr
+    assert "--password-stdin" in no_tty.stderr and "Warning" not in no_tty.stderr  # getpass's echo warning
+    env["PANTAU_LANG"] = "id"
+    short = subprocess.run(
+        [*argv, "--password-stdin"], input="pendek\n", capture_output=True, text=True, check=False, env=env
+    )
+    assert short.returncode == 2 and "kata sandi hanya 6 karakter" in short.stderr, short.stderr
