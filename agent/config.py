@@ -240,7 +240,13 @@ def load_config(
             raise ConfigError(Msg("{file}: the configuration must be a mapping of fields", file=file))
         data = loaded or {}
     elif explicit:
-        raise ConfigError(Msg("{file}: no such configuration file; check the path or drop --config", file=file))
+        raise ConfigError(
+            Msg(
+                "{file}: no such configuration file; check the path or drop {source}",
+                file=file,
+                source="--config" if path is not None else "PANTAU_CONFIG",
+            )
+        )
     sources: dict[str, str] = {}
     for name, value in env.items():
         if not name.startswith(ENV_PREFIX) or name == "PANTAU_CONFIG":

@@ -14,9 +14,10 @@ from i18n import LANGUAGES, Msg, catalog, message_of
 _current = ["id"]
 
 
-def set_language(lang: str) -> None:
+def set_language(lang: str, source: str = "--lang") -> None:
+    """Speak ``lang`` from now on; ``source`` names where it was set (a flag, a variable), for the error."""
     if lang not in LANGUAGES:
-        raise ValueError(f"--lang {lang}: choose id (Bahasa Indonesia) or en (English)")
+        raise ValueError(f"{source} {lang}: choose id (Bahasa Indonesia) or en (English)")
     _current[0] = lang
 
 

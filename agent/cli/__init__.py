@@ -133,20 +133,20 @@ def typer_words() -> None:
 
 def _language(argv: list[str]) -> list[str]:
     """Take ``--lang id|en`` from before the command; else PANTAU_LANG, else pantau.yml's ``lang``, else id."""
-    lang = None
+    lang, source = None, "--lang"
     if argv[:1] == ["--lang"] and len(argv) > 1:
         lang, argv = argv[1], argv[2:]
     elif argv[:1] and argv[0].startswith("--lang="):
         lang, argv = argv[0].partition("=")[2], argv[1:]
     if lang is None:
-        lang = os.environ.get("PANTAU_LANG")
+        lang, source = os.environ.get("PANTAU_LANG"), "PANTAU_LANG"
     if lang is None:
         try:  # the file the command will read: --config's, else the default
             lang = configuration(_config_path(argv)).lang
         except AgentError:  # an invalid configuration is the command's to report
             lang = "id"
     try:
-        set_language(lang)
+        set_language(lang, source)
     except ValueError as exc:
         err.print(f"error: {exc}", markup=False, highlight=False)
         sys.exit(2)

@@ -76,11 +76,16 @@ def test_schema_accepts_every_example_file_and_rejects_an_unknown_field(tmp_path
         raise AssertionError("schema must reject unknown fields")
 
 
-def test_missing_config_file_is_a_clear_error() -> None:
+def test_missing_config_file_is_a_clear_error_naming_what_set_it() -> None:
     result = pantau("inventory", "show", "--config", "/nonexistent/pantau.yml")
     assert result.returncode == 2
-    assert "no such configuration file" in result.stderr
+    assert "no such configuration file; check the path or drop --config" in result.stderr
     assert "Traceback" not in result.stderr
+    by_variable = run_env({"PANTAU_CONFIG": "/nonexistent/pantau.yml"}, "inventory", "show")
+    assert by_variable.returncode == 2
+    assert "/nonexistent/pantau.yml: no such configuration file; check the path or drop PANTAU_CONFIG" in (
+        by_variable.stderr
+    )
 
 
 def test_a_store_that_fails_under_a_command_is_a_clear_error_not_a_traceback(tmp_path: Path) -> None:
@@ -193,6 +198,7 @@ def test_one_switch_chooses_the_language_flag_over_environment_over_file(tmp_pat
     assert stderr(*month, PANTAU_LANG="id").startswith("galat: --month 2026-13: bulan itu tidak ada")
     assert stderr("--lang", "en", *month, PANTAU_LANG="id").startswith("error: ")
     assert "--lang fr: choose id (Bahasa Indonesia) or en" in stderr("--lang", "fr", *month)
+    assert "PANTAU_LANG fr: choose id (Bahasa Indonesia) or en" in stderr(*month, PANTAU_LANG="fr")  # its source
     elsewhere = tmp_path / "etc" / "other.yml"
     elsewhere.parent.mkdir()
     elsewhere.write_text("lang: id\n")
