@@ -24,6 +24,7 @@ from core.bandwidth import SurveyThresholds
 from core.findings import Thresholds
 from core.health import HealthThresholds
 from i18n import Msg, message_of
+from inventory.loader import yaml_syntax_error
 
 ENV_PREFIX = "PANTAU_"
 DEFAULT_CONFIG = Path("pantau.yml")
@@ -234,8 +235,17 @@ def load_config(
     if file.exists():
         try:
             loaded = yaml.safe_load(file.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
-            raise ConfigError(Msg("{file}: cannot read the configuration: {exc}", file=file, exc=exc)) from exc
+        except OSError as exc:
+            raise ConfigError(
+                Msg("{file}: cannot read the configuration: {why}", file=file, why=exc.strerror or exc)
+            ) from exc
+        except yaml.MarkedYAMLError as exc:  # one line naming the place, not PyYAML's eight
+            line, what = yaml_syntax_error(exc)
+            raise ConfigError(
+                Msg("{file}:{line}: not valid YAML: {what}; fix the syntax", file=file, line=line, what=what)
+            ) from None
+        except yaml.YAMLError as exc:
+            raise ConfigError(Msg("{file}: not valid YAML: {what}; fix the syntax", file=file, what=exc)) from None
         if loaded is not None and not isinstance(loaded, dict):
             raise ConfigError(Msg("{file}: the configuration must be a mapping of fields", file=file))
         data = loaded or {}

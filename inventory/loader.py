@@ -191,7 +191,7 @@ def _read_file(path: Path, problems: list[Problem]) -> Iterator[_Raw]:
             return
         data = converter.convert(node, ())
     except yaml.MarkedYAMLError as exc:
-        line, what = _syntax_error(exc)
+        line, what = yaml_syntax_error(exc)
         problems.append(Problem(file, line, f"not valid YAML: {what}; fix the syntax"))
         return
     except yaml.YAMLError as exc:
@@ -232,7 +232,7 @@ def _read_file(path: Path, problems: list[Problem]) -> Iterator[_Raw]:
             problems.append(Problem(file, line, _unknown("section", section, TOP_SECTIONS)))
 
 
-def _syntax_error(exc: yaml.MarkedYAMLError) -> tuple[int, str]:
+def yaml_syntax_error(exc: yaml.MarkedYAMLError) -> tuple[int, str]:
     """The line a YAML syntax error is at, and what it is. The parser notices some errors only on the line
     after (a key without ': ', a flow mapping or sequence never closed, a quote never closed); its context
     mark is then the line to fix. Other errors are where the parser stopped."""

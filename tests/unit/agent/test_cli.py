@@ -372,3 +372,12 @@ def test_a_password_is_never_asked_for_without_a_terminal_and_its_rule_reads_in_
         [*argv, "--password-stdin"], input="pendek\n", capture_output=True, text=True, check=False, env=env
     )
     assert short.returncode == 2 and "kata sandi hanya 6 karakter" in short.stderr, short.stderr
+
+
+def test_a_yaml_error_in_the_configuration_is_one_line_naming_the_place(tmp_path: Path) -> None:
+    config = tmp_path / "pantau.yml"
+    config.write_text("lang: en\nweb: {listen: 127.0.0.1:9480\nstate_dir: /tmp\n")
+    result = pantau("runs", "list", "--config", str(config))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"error: {config}:2: not valid YAML:") and line.endswith("; fix the syntax"), line
