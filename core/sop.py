@@ -19,7 +19,8 @@ from enum import StrEnum
 from core.errors import RuleError
 from i18n import Msg
 
-CHANNELS = ("phone", "whatsapp", "lapor")
+#: how a complaint reaches the data center; ``walk-in``: the reporter came in person (*datang langsung*)
+CHANNELS = ("phone", "whatsapp", "email", "walk-in", "lapor")
 SOP_STEP = {
     "open": "SOP 15 langkah 1",
     "assign": "SOP 15 langkah 2",

@@ -298,7 +298,7 @@ class Ticket(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     opd: Mapped[str] = mapped_column(String(63), index=True)
-    channel: Mapped[str] = mapped_column(String(16))  # phone | whatsapp | lapor
+    channel: Mapped[str] = mapped_column(String(16))  # core.sop.CHANNELS
     ref: Mapped[str | None] = mapped_column(String(63))
     reporter: Mapped[str] = mapped_column(String(253))
     text: Mapped[str] = mapped_column(Text)

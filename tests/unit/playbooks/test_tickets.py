@@ -78,12 +78,13 @@ def test_direct_repair_is_timed_from_the_assignment_and_provider_repair_from_the
 
 def test_steps_out_of_order_and_bad_channels_are_refused(store: Engine) -> None:
     tickets = Tickets(store, Clock())
-    with pytest.raises(RuleError, match="choose one of phone, whatsapp, lapor"):
-        tickets.open("dinkes", "email", "x", "y", None, "andi")
+    with pytest.raises(RuleError, match="choose one of phone, whatsapp, email, walk-in, lapor"):
+        tickets.open("dinkes", "fax", "x", "y", None, "andi")
+    assert tickets.open("dinkes", "walk-in", "Bu Sari", "datang langsung: internet mati", None, "andi") == 1
     with pytest.raises(RuleError, match="needs --ref"):
         tickets.open("dinkes", "lapor", "x", "y", None, "andi")
     ticket = tickets.open("dinkes", "phone", "x", "y", None, "andi")
-    with pytest.raises(RuleError, match="ticket 1 is open: next may come assign, not escalate"):
+    with pytest.raises(RuleError, match="ticket 2 is open: next may come assign, not escalate"):
         tickets.record(ticket, "escalate", "andi", "")
 
 
