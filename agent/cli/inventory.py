@@ -38,7 +38,16 @@ def inventory_validate(
     Every secret reference is resolved once (and dropped): one that cannot be is a warning naming the
     profile, or with --strict an error."""
     deps = wired(config_path, inventory=directory)
-    cfg, inv = deps.config, deps.inventory
+    cfg = deps.config
+    if cfg.inventory is None:  # validate takes the folder itself, not --inventory
+        raise AgentError(
+            Msg(
+                "no inventory to check: give its folder (pantau inventory validate FOLDER) or set 'inventory:' in "
+                "{config}",
+                config=config_path or "pantau.yml",
+            )
+        )
+    inv = deps.inventory
     secrets = unresolved_secrets(inv.credentials, cfg.inventory_dir)
     counts = {name: len(getattr(inv, name)) for name in ("sites", "opds", "devices", "links", "prefixes", "zones")}
     if as_json:

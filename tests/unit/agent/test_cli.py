@@ -381,3 +381,15 @@ def test_a_yaml_error_in_the_configuration_is_one_line_naming_the_place(tmp_path
     assert result.returncode == 2 and "Traceback" not in result.stderr
     [line] = result.stderr.strip().splitlines()
     assert line.startswith(f"error: {config}:2: not valid YAML:") and line.endswith("; fix the syntax"), line
+
+
+def test_validate_without_an_inventory_asks_for_the_folder_it_takes(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.yml"
+    empty.write_text("lang: en\n")
+    result = run_env({}, "inventory", "validate", "-c", str(empty))
+    assert result.returncode == 2, result.stderr
+    assert (
+        f"no inventory to check: give its folder (pantau inventory validate FOLDER) or set 'inventory:' in {empty}"
+        in (result.stderr)
+    )
+    assert "--inventory" not in result.stderr  # validate has no such option
