@@ -3,15 +3,13 @@ figures, the recommendation with its reason, and two charts (HTML and PDF; Markd
 
 from __future__ import annotations
 
-import base64
 from datetime import date
 from typing import Any
 
 from core.bandwidth import LinkSurvey, SurveyThresholds, reason
 from exporters.charts import daily_p95, heat_map
-from exporters.naskah import month_name
 from exporters.report_text import BANDWIDTH_TEXT
-from exporters.reports import Letterhead, env
+from exporters.reports import Letterhead, month_document, svg_uri
 from i18n import in_language, words
 
 CSS = {"upgrade": "fail", "lower": "warn", "keep": "pass"}
@@ -29,11 +27,7 @@ def chart_uris(r: LinkSurvey, first: date, t: SurveyThresholds, lang: str) -> di
     """The link's two charts as ``data:`` URIs of SVG, or none when the link has no data."""
     if not r.daily:
         return {}
-
-    def uri(svg: str) -> str:
-        return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
-
-    return {"daily": uri(daily_p95(r, first, t.upgrade_ratio, lang)), "heat": uri(heat_map(r, first, lang))}
+    return {"daily": svg_uri(daily_p95(r, first, t.upgrade_ratio, lang)), "heat": svg_uri(heat_map(r, first, lang))}
 
 
 def _row(
@@ -78,18 +72,14 @@ def render_bandwidth(
     """The month's survey (``month`` YYYY-MM) as Markdown or HTML (charts in HTML only)."""
     text = words(BANDWIDTH_TEXT, lang)
     first = date.fromisoformat(f"{month}-01")
-    period = month_name(first.year, first.month, lang)
-    return (
-        env()
-        .get_template(f"bandwidth.{fmt}.j2")
-        .render(
-            t=text,
-            lang=lang,
-            kop=kop,
-            period=period,
-            footer=f"{text['title'].capitalize()} — {period}",
-            basis=text["basis"].format(tz=tz),
-            any_data=any(r.daily for r in rows),
-            rows=[_row(r, names, t, lang, chart_uris(r, first, t, lang) if fmt == "html" else {}) for r in rows],
-        )
+    return month_document(
+        "bandwidth",
+        fmt,
+        text,
+        lang,
+        kop,
+        month,
+        text["basis"].format(tz=tz),
+        any_data=any(r.daily for r in rows),
+        rows=[_row(r, names, t, lang, chart_uris(r, first, t, lang) if fmt == "html" else {}) for r in rows],
     )

@@ -4,13 +4,9 @@ the floors the capacity cannot give, and the Kabid's approval to fill in."""
 
 from __future__ import annotations
 
-import base64
-from datetime import date
-
 from core.bandwidth_plan import MBIT, Plan
 from exporters.charts import plan_bars
-from exporters.naskah import month_name
-from exporters.reports import Letterhead, env
+from exporters.reports import Letterhead, month_document, svg_uri
 from i18n import Msg, in_language, words
 from inventory.models.agency import Person
 
@@ -55,8 +51,6 @@ def render_plan(
     """The plan made from ``month`` (YYYY-MM) as Markdown or HTML (the chart in HTML only); ``links`` is
     each OPD's link rate in bit/s."""
     t = words(TEXT, lang)
-    first = date.fromisoformat(f"{month}-01")
-    period = month_name(first.year, first.month, lang)
     rows = [
         {
             "name": names.get(s.opd, s.opd),
@@ -80,25 +74,21 @@ def render_plan(
             )
             for s in planned.shares
         ]
-        chart = "data:image/svg+xml;base64," + base64.b64encode(plan_bars(bars, lang).encode()).decode()
-    return (
-        env()
-        .get_template(f"bandwidth_plan.{fmt}.j2")
-        .render(
-            t=t,
-            lang=lang,
-            kop=kop,
-            period=period,
-            footer=f"{t['title'].capitalize()} — {period}",
-            basis=t["basis"].format(headroom=planned.headroom),
-            capacity=t["capacity"].format(
-                capacity=planned.capacity_bps / MBIT, guaranteed=planned.guaranteed_bps / MBIT
-            ),
-            unmet=t["unmet"].format(opds=", ".join(names.get(o, o) for o in planned.unmet)) if planned.unmet else "",
-            rows=rows,
-            chart=chart,
-            kabid=kabid,
-        )
+        chart = svg_uri(plan_bars(bars, lang))
+    unmet = t["unmet"].format(opds=", ".join(names.get(o, o) for o in planned.unmet)) if planned.unmet else ""
+    return month_document(
+        "bandwidth_plan",
+        fmt,
+        t,
+        lang,
+        kop,
+        month,
+        t["basis"].format(headroom=planned.headroom),
+        capacity=t["capacity"].format(capacity=planned.capacity_bps / MBIT, guaranteed=planned.guaranteed_bps / MBIT),
+        unmet=unmet,
+        rows=rows,
+        chart=chart,
+        kabid=kabid,
     )
 
 

@@ -3,9 +3,10 @@ Markdown and printable HTML. Pure: the caller passes everything the report shows
 
 from __future__ import annotations
 
+import base64
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,7 +15,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from core.findings import DC, Result, Status
 from core.sop import REVIEW_ROLES
-from exporters.naskah import clock, date_time, in_words, long_date
+from exporters.naskah import clock, date_time, in_words, long_date, month_name
 from exporters.report_text import CHECK_NAMES, TEXT
 from i18n import in_language, words
 from inventory.models import Person
@@ -71,6 +72,23 @@ def env() -> Environment:
         keep_trailing_newline=True,
     )
     return env
+
+
+def month_document(
+    name: str, fmt: str, t: dict[str, str], lang: str, kop: Letterhead, month: str, basis: str, **context: Any
+) -> str:
+    """A month's document from template ``name`` (``md`` or ``html``): its words ``t``, the kop, the month
+    (YYYY-MM) as its period, the footer (its title and the period), the basis line, and its own ``context``."""
+    first = date.fromisoformat(f"{month}-01")
+    period = month_name(first.year, first.month, lang)
+    footer = f"{t['title'].capitalize()} — {period}"
+    template = env().get_template(f"{name}.{fmt}.j2")
+    return template.render(t=t, lang=lang, kop=kop, period=period, footer=footer, basis=basis, **context)
+
+
+def svg_uri(svg: str) -> str:
+    """An SVG chart as a ``data:`` URI, for an ``<img>`` of the HTML (and so of the PDF)."""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
 def _person(person: Person | None, t: dict[str, str], jabatan: str | None = None) -> dict[str, str]:

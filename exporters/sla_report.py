@@ -3,13 +3,10 @@ allowance, the breaches, and the time to restore, with a chart of tickets per OP
 
 from __future__ import annotations
 
-import base64
-from datetime import date
 from typing import Any
 
 from exporters.charts import tickets_per_opd
-from exporters.naskah import month_name
-from exporters.reports import Letterhead, env
+from exporters.reports import Letterhead, month_document, svg_uri
 from i18n import Msg, words
 
 TEXT: dict[str, Msg] = {
@@ -61,8 +58,6 @@ def render_sla(
 ) -> str:
     """The month report of :func:`playbooks.tickets.month_report` as Markdown or HTML (chart in HTML)."""
     t = words(TEXT, lang)
-    first = date.fromisoformat(f"{report['month']}-01")
-    period = month_name(first.year, first.month, lang)
 
     def cause(c: str) -> str:
         return t["untriaged"] if c == "belum ditriage" else c
@@ -71,7 +66,7 @@ def render_sla(
     chart = ""
     if fmt == "html" and per_cause:
         svg = tickets_per_opd(per_cause, names, lang)
-        chart = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+        chart = svg_uri(svg)
     r = report["restore"]
     restore = (
         t["restore_text"].format(
@@ -82,20 +77,17 @@ def render_sla(
         if r["count"]
         else t["no_restore"]
     )
-    return (
-        env()
-        .get_template(f"sla.{fmt}.j2")
-        .render(
-            t=t,
-            lang=lang,
-            kop=kop,
-            period=period,
-            footer=f"{t['title'].capitalize()} — {period}",
-            basis=t["basis"].format(tz=report["timezone"]),
-            report=report,
-            names=names,
-            per_cause=per_cause,
-            chart=chart,
-            restore=restore,
-        )
+    return month_document(
+        "sla",
+        fmt,
+        t,
+        lang,
+        kop,
+        report["month"],
+        t["basis"].format(tz=report["timezone"]),
+        report=report,
+        names=names,
+        per_cause=per_cause,
+        chart=chart,
+        restore=restore,
     )
