@@ -142,7 +142,7 @@ def _language(argv: list[str]) -> list[str]:
         lang, source = os.environ.get("PANTAU_LANG"), "PANTAU_LANG"
     if lang is None:
         try:  # the file the command will read: --config's, else the default
-            lang = configuration(_config_path(argv)).lang
+            lang, source = configuration(_config_path(argv)).lang, "lang: in pantau.yml"
         except AgentError:  # an invalid configuration is the command's to report
             lang = "id"
     try:

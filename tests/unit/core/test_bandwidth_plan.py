@@ -3,6 +3,8 @@ generated inputs, and the worked examples staff would check by hand."""
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -97,10 +99,10 @@ def test_more_capacity_never_lowers_anyone(capacity: float, more: float, ds: lis
 @settings(max_examples=200, deadline=None)
 @given(capacities, demands(), headrooms, st.randoms())
 def test_the_same_input_gives_the_same_plan_in_any_order(
-    capacity: float, ds: list[Demand], headroom: float, rnd: object
+    capacity: float, ds: list[Demand], headroom: float, rnd: random.Random
 ) -> None:
     shuffled = list(ds)
-    rnd.shuffle(shuffled)  # type: ignore[attr-defined]
+    rnd.shuffle(shuffled)
     assert plan(capacity, ds, headroom) == plan(capacity, shuffled, headroom)
 
 
