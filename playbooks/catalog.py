@@ -8,4 +8,4 @@ from playbooks.colocate import COLOCATE, ServerDeps
 from playbooks.decommission import DECOMMISSION
 from playbooks.engine import Playbook
 
-PLAYBOOKS: dict[str, Playbook[Any, ServerDeps]] = {p.name: p for p in (COLOCATE, DECOMMISSION)}
+PLAYBOOKS: dict[str, Playbook[Any, ServerDeps, Any]] = {p.name: p for p in (COLOCATE, DECOMMISSION)}

@@ -11,14 +11,17 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer, model_validator
 
 from i18n import Msg
 from inventory.ipam import IpamError, parse_address, prefix_for
 from inventory.models import Inventory, Prefix, Purpose
 from playbooks.effectors import monitoring
-from playbooks.effectors.dns import DnsUpdater, Record
-from playbooks.engine import Playbook, Req, RunContext, Step
+from playbooks.effectors.dns import DnsOutcome, DnsUpdater, Record
+from playbooks.effectors.monitoring import Registration
+from playbooks.engine import F, Facts, Playbook, Req, RunContext, Step
 from playbooks.errors import DnsError, PlaybookError, require_opd
 from store import dns_log
 from store.allocations import Allocations, LiveCheck
@@ -48,6 +51,59 @@ class ColocationRequest:
         return Purpose.PUBLIC if self.public else Purpose.SERVER
 
 
+class DnsChange(BaseModel):
+    """One record a colocation adds: the record (kept before the update goes out), what its name held then
+    (the undo leaves exactly that), and the primary's answer (None: not known, the update may have applied)."""
+
+    record: Record | None = None
+    before: list[Record] = Field(default_factory=list)
+    result: DnsOutcome | None = None
+
+
+#: the records a colocation adds, in the order of its steps
+DNS_KINDS: tuple[Literal["forward", "reverse", "subdomain"], ...] = ("forward", "reverse", "subdomain")
+
+
+class ColocationFacts(Facts):
+    """What a colocation learned or is about to change. Stored flat, as runs have always kept them: a DNS
+    change is ``forward``, ``forward_before`` and ``forward_result`` (and so for reverse and subdomain)."""
+
+    prefix: str | None = None
+    address: str | None = None
+    allocation_existing: bool | None = None
+    forward: DnsChange = Field(default_factory=DnsChange)
+    reverse: DnsChange = Field(default_factory=DnsChange)
+    subdomain: DnsChange = Field(default_factory=DnsChange)
+    monitoring: str | None = None
+    monitoring_result: Registration | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _nest(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        for kind in DNS_KINDS:
+            if isinstance(data.get(kind), DnsChange):
+                continue
+            change = {"record": data.pop(kind, None), "result": data.pop(f"{kind}_result", None)}
+            data[kind] = change | {"before": data.pop(f"{kind}_before", [])}
+        return data
+
+    @model_serializer(mode="wrap")
+    def _flatten(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        for kind in DNS_KINDS:
+            change = data.pop(kind, None) or {}
+            if change.get("record") is None:
+                continue  # never sent: nothing of it to keep
+            data[kind] = change["record"]
+            data[f"{kind}_before"] = change.get("before", [])
+            if change.get("result") is not None:
+                data[f"{kind}_result"] = change["result"]
+        return data
+
+
 class ServerDeps(Protocol):
     """What the colocation and withdrawal steps act through."""
 
@@ -74,21 +130,20 @@ class Services:
     live_check: LiveCheck | None
 
 
-def fqdn(ctx: RunContext[Any, ServerDeps]) -> str:
+Colocation = RunContext[ColocationRequest, ServerDeps, ColocationFacts]
+
+
+def fqdn(ctx: RunContext[Any, ServerDeps, Any]) -> str:
     """The server's name in the agency zone."""
     return f"{ctx.request.hostname}.{ctx.deps.inventory.agency.zone}"
 
 
-def log_change(ctx: RunContext[Any, ServerDeps], record: Record, action: str) -> None:
+def log_change(ctx: RunContext[Any, ServerDeps, Any], record: Record, action: str) -> None:
     """Record an applied DNS change in the store's change log."""
     change = dns_log.Change(
         dns_log.now(), record.zone, record.name, record.rtype, record.value, record.ttl, action, ctx.by, ctx.run_id
     )
     dns_log.record(ctx.store, change)
-
-
-def record_of(data: dict[str, Any]) -> Record:
-    return Record(**data)
 
 
 # ---- colocate ------------------------------------------------------------------------------------
@@ -131,16 +186,17 @@ def validate_request(inv: Inventory, req: ColocationRequest) -> Prefix:
     return prefix
 
 
-def _validate(ctx: RunContext[ColocationRequest, ServerDeps]) -> str:
+def _validate(ctx: Colocation) -> str:
     prefix = validate_request(ctx.deps.inventory, ctx.request)
-    ctx.remember("prefix", prefix.name)
+    ctx.facts.prefix = prefix.name
+    ctx.keep()
     return f"permintaan lengkap: {fqdn(ctx)} untuk OPD {ctx.request.opd}, prefix {prefix.name} ({prefix.prefix})"
 
 
-def _allocate(ctx: RunContext[ColocationRequest, ServerDeps]) -> str:
+def _allocate(ctx: Colocation) -> str:
     svc = ctx.deps
     req = ctx.request
-    prefix = prefix_for(svc.inventory, req.purpose, ctx.facts["prefix"])
+    prefix = prefix_for(svc.inventory, req.purpose, ctx.facts.prefix)
     requested = parse_address(req.ip) if req.ip else None
     got = svc.allocations.allocate(
         prefix,
@@ -152,46 +208,47 @@ def _allocate(ctx: RunContext[ColocationRequest, ServerDeps]) -> str:
         requested=requested,
         live_check=svc.live_check,
     )
-    ctx.remember("address", got.address)
-    ctx.remember("allocation_existing", got.existing)
+    ctx.facts.address, ctx.facts.allocation_existing = got.address, got.existing
+    ctx.keep()
     text = f"{got.address} ({'sudah dialokasikan sebelumnya' if got.existing else 'dialokasikan'})"
     for address, seen in got.skipped:
         text += f"; {address} dilewati: dipakai host tak terdaftar ({seen.how}, MAC {seen.mac or 'tidak diketahui'})"
     return text
 
 
-def _unallocate(ctx: RunContext[ColocationRequest, ServerDeps]) -> str:
+def _unallocate(ctx: Colocation) -> str:
     released = ctx.deps.allocations.release_run(ctx.run_id, ctx.by)
     return f"released {', '.join(released)}" if released else "nothing to release"
 
 
-def _add(ctx: RunContext[ColocationRequest, ServerDeps], key: str, record: Record) -> str:
+def _add(ctx: Colocation, change: DnsChange, record: Record) -> str:
     dns = ctx.deps.dns
     # before the update: what the name holds now (the undo leaves exactly that, whatever became of the
     # update's answer) and the record itself (a crash right after the update is still undone)
-    before = [r.__dict__ for r in dns.existing(record)]
-    ctx.remember_all({key + "_before": before, key: record.__dict__})
+    change.before, change.record = dns.existing(record), record
+    ctx.keep()
     ctx.breakpoint("sending")
     try:
         result = dns.add(record, replace=ctx.request.replace)
     except DnsError as exc:
         if not exc.maybe_applied:
-            ctx.remember(key, None)  # the server certainly did not take it: nothing to undo
+            change.record = None  # the server certainly did not take it: nothing to undo
+            ctx.keep()
         raise
     ctx.breakpoint("sent")
-    ctx.remember(key + "_result", result)
-    if result != "already present":
-        log_change(ctx, record, "replace" if result == "replaced" else "add")
+    change.result = result
+    ctx.keep()
+    if result is not DnsOutcome.ALREADY_PRESENT:
+        log_change(ctx, record, "replace" if result is DnsOutcome.REPLACED else "add")
     return f"{record}: {result}"
 
 
-def _undo_add(ctx: RunContext[ColocationRequest, ServerDeps], key: str) -> str | None:
+def _undo_add(ctx: Colocation, change: DnsChange) -> str | None:
     """Remove the record this run added, only while it is the name's only record of its type, and put back
     what a ``--replace`` removed; a record the name held before the run is never removed."""
-    if not ctx.facts.get(key) or ctx.facts.get(key + "_result") == "already present":
+    record, before = change.record, change.before
+    if record is None or change.result is DnsOutcome.ALREADY_PRESENT:
         return None  # never sent, or it was there before this run: not ours to remove
-    record = record_of(ctx.facts[key])
-    before = [record_of(r) for r in ctx.facts.get(key + "_before", [])]
     if ctx.request.replace:
         if [r.value for r in before] == [record.value]:
             return None  # the name held exactly this before the run: nothing to undo
@@ -201,7 +258,7 @@ def _undo_add(ctx: RunContext[ColocationRequest, ServerDeps], key: str) -> str |
     else:
         restore = []
     result = ctx.deps.dns.delete(record, restore)
-    if result != "deleted":
+    if result is not DnsOutcome.DELETED:
         return f"{record}: {result}"
     log_change(ctx, record, "delete")
     for old in restore:
@@ -209,29 +266,36 @@ def _undo_add(ctx: RunContext[ColocationRequest, ServerDeps], key: str) -> str |
     return f"{record}: deleted" + (f"; restored {', '.join(map(str, restore))}" if restore else "")
 
 
-def _dns_forward(ctx: RunContext[ColocationRequest, ServerDeps]) -> str:
-    return _add(ctx, "forward", ctx.deps.dns.address_record(fqdn(ctx), ctx.facts["address"]))
+def _address(ctx: Colocation) -> str:
+    """The address the allocate step handed out (a step after it runs only when it did)."""
+    if ctx.facts.address is None:
+        raise PlaybookError(Msg("no address was allocated before this step; see pantau runs show"))
+    return ctx.facts.address
 
 
-def _dns_reverse(ctx: RunContext[ColocationRequest, ServerDeps]) -> str:
-    return _add(ctx, "reverse", ctx.deps.dns.pointer_record(ctx.facts["address"], fqdn(ctx)))
+def _dns_forward(ctx: Colocation) -> str:
+    return _add(ctx, ctx.facts.forward, ctx.deps.dns.address_record(fqdn(ctx), _address(ctx)))
 
 
-def _subdomain(ctx: RunContext[ColocationRequest, ServerDeps]) -> str:
+def _dns_reverse(ctx: Colocation) -> str:
+    return _add(ctx, ctx.facts.reverse, ctx.deps.dns.pointer_record(_address(ctx), fqdn(ctx)))
+
+
+def _subdomain(ctx: Colocation) -> str:
     sub = ctx.request.subdomain
     if not sub:
         return "tidak diminta (not requested)"
     zone = ctx.deps.inventory.agency.zone
-    return _add(ctx, "subdomain", ctx.deps.dns.alias_record(f"{sub}.{ctx.request.opd}.{zone}", fqdn(ctx)))
+    return _add(ctx, ctx.facts.subdomain, ctx.deps.dns.alias_record(f"{sub}.{ctx.request.opd}.{zone}", fqdn(ctx)))
 
 
-def _verify(ctx: RunContext[ColocationRequest, ServerDeps]) -> str:
+def _verify(ctx: Colocation) -> str:
     dns = ctx.deps.dns
     seen = []
-    for key in ("forward", "reverse", "subdomain"):
-        if not ctx.facts.get(key):
+    for change in (ctx.facts.forward, ctx.facts.reverse, ctx.facts.subdomain):
+        record = change.record
+        if record is None:
             continue
-        record = record_of(ctx.facts[key])
         answer = dns.current(record)
         if answer != {record.value}:
             raise DnsError(
@@ -248,17 +312,21 @@ def _verify(ctx: RunContext[ColocationRequest, ServerDeps]) -> str:
     return "dijawab server utama: " + "; ".join(seen)
 
 
-def _register(ctx: RunContext[ColocationRequest, ServerDeps]) -> str:
-    ctx.remember("monitoring", fqdn(ctx))
-    result = monitoring.register(ctx.store, fqdn(ctx), ctx.facts["address"], ctx.request.opd, ctx.by, ctx.run_id)
-    ctx.remember("monitoring_result", result)
-    return f"{fqdn(ctx)} {ctx.facts['address']}: {result}"
+def _register(ctx: Colocation) -> str:
+    ctx.facts.monitoring = fqdn(ctx)
+    ctx.keep()
+    address = _address(ctx)
+    ctx.facts.monitoring_result = monitoring.register(
+        ctx.store, fqdn(ctx), address, ctx.request.opd, ctx.by, ctx.run_id
+    )
+    ctx.keep()
+    return f"{fqdn(ctx)} {address}: {ctx.facts.monitoring_result}"
 
 
-def _unregister(ctx: RunContext[ColocationRequest, ServerDeps]) -> str | None:
-    if "monitoring" not in ctx.facts or ctx.facts.get("monitoring_result") == "already registered":
+def _unregister(ctx: Colocation) -> str | None:
+    if ctx.facts.monitoring is None or ctx.facts.monitoring_result is Registration.ALREADY_REGISTERED:
         return None
-    return monitoring.unregister(ctx.store, ctx.facts["monitoring"])
+    return monitoring.unregister(ctx.store, ctx.facts.monitoring)
 
 
 def step(
@@ -266,9 +334,9 @@ def step(
     title: str,
     sop: str,
     output: str,
-    action: Callable[[RunContext[Req, ServerDeps]], str],
-    compensate: Callable[[RunContext[Req, ServerDeps]], str | None] | None = None,
-) -> Step[Req, ServerDeps]:
+    action: Callable[[RunContext[Req, ServerDeps, F]], str],
+    compensate: Callable[[RunContext[Req, ServerDeps, F]], str | None] | None = None,
+) -> Step[Req, ServerDeps, F]:
     return Step(name, title, sop, HOUR, output, action, compensate)
 
 
@@ -276,18 +344,28 @@ COLOCATE = Playbook(
     "colocate",
     "Penempatan server di Pusat Data (colocation)",
     ColocationRequest,
+    ColocationFacts,
     (
         step("validate", "Periksa kelengkapan permintaan", SOP7, "permintaan valid", _validate),
         step("allocate", "Alokasi alamat IP", SOP7, "IP server", _allocate, _unallocate),
-        step("dns-forward", "DNS maju (A/AAAA)", SOP7, "DNS server", _dns_forward, lambda c: _undo_add(c, "forward")),
-        step("dns-reverse", "DNS balik (PTR)", SOP7, "DNS server", _dns_reverse, lambda c: _undo_add(c, "reverse")),
+        step(
+            "dns-forward",
+            "DNS maju (A/AAAA)",
+            SOP7,
+            "DNS server",
+            _dns_forward,
+            lambda c: _undo_add(c, c.facts.forward),
+        ),
+        step(
+            "dns-reverse", "DNS balik (PTR)", SOP7, "DNS server", _dns_reverse, lambda c: _undo_add(c, c.facts.reverse)
+        ),
         step(
             "subdomain",
             "Subdomain aplikasi (CNAME)",
             SOP7,
             "subdomain",
             _subdomain,
-            lambda c: _undo_add(c, "subdomain"),
+            lambda c: _undo_add(c, c.facts.subdomain),
         ),
         step("verify", "Verifikasi DNS di server utama", SOP7, "IP server dan DNS", _verify),
         step("monitoring", "Daftarkan ke sistem monitoring", SOP8, "server siap", _register, _unregister),

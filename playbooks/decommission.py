@@ -6,12 +6,15 @@ find → stop monitoring → delete subdomain, PTR, A → release the address �
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+
+from pydantic import Field
 
 from i18n import Msg
-from playbooks.colocate import SOP7, SOP8, ServerDeps, fqdn, log_change, record_of, step
+from playbooks.colocate import SOP7, SOP8, ServerDeps, fqdn, log_change, step
 from playbooks.effectors import monitoring
-from playbooks.engine import Playbook, RunContext
+from playbooks.effectors.dns import DnsOutcome, Record
+from playbooks.effectors.monitoring import Registration
+from playbooks.engine import Facts, Playbook, RunContext
 from playbooks.errors import DnsError, PlaybookError
 from store import dns_log
 
@@ -23,93 +26,109 @@ class DecommissionRequest:
     hostname: str
 
 
-def _find(ctx: RunContext[DecommissionRequest, ServerDeps]) -> str:
+class WithdrawalFacts(Facts):
+    """What a withdrawal found and changed: the server's live allocations and their addresses, its DNS
+    records, and how far the changes went (each kept before the change it describes)."""
+
+    allocations: list[int] = Field(default_factory=list)
+    addresses: list[str] = Field(default_factory=list)
+    # A/AAAA and PTR per address, then the subdomains pointing at the server
+    records: list[Record] = Field(default_factory=list)
+    opd: str | None = None
+    unregistered: bool | None = None
+    # each as the primary held it (its TTL), kept before its delete went out
+    deleted: list[Record] = Field(default_factory=list)
+    releasing: bool | None = None
+    released: list[int] = Field(default_factory=list)
+
+
+Withdrawal = RunContext[DecommissionRequest, ServerDeps, WithdrawalFacts]
+
+
+def _find(ctx: Withdrawal) -> str:
     svc = ctx.deps
     hostname = ctx.request.hostname
     live = svc.allocations.live(hostname)
     if not live:
         raise PlaybookError(Msg("{host} has no live allocation; see pantau ipam show", host=hostname))
     name = fqdn(ctx)
-    records: list[dict[str, Any]] = []
+    records: list[Record] = []
     for alloc in live:
-        records.append(svc.dns.address_record(name, alloc.address).__dict__)
-        records.append(svc.dns.pointer_record(alloc.address, name).__dict__)
+        records.append(svc.dns.address_record(name, alloc.address))
+        records.append(svc.dns.pointer_record(alloc.address, name))
     # subdomains that point at this server and were not deleted since
-    records += [svc.dns.alias_record(alias, name).__dict__ for alias in dns_log.aliases_of(ctx.store, name)]
-    ctx.remember("allocations", [a.id for a in live])
-    ctx.remember("addresses", [a.address for a in live])
-    ctx.remember("records", records)
-    ctx.remember("opd", live[0].opd)
+    records += [svc.dns.alias_record(alias, name) for alias in dns_log.aliases_of(ctx.store, name)]
+    facts = ctx.facts
+    facts.allocations, facts.addresses = [a.id for a in live], [a.address for a in live]
+    facts.records, facts.opd = records, live[0].opd
+    ctx.keep()
     return f"{name}: {', '.join(a.address for a in live)}; {len(records)} DNS record(s)"
 
 
-def _stop_monitoring(ctx: RunContext[DecommissionRequest, ServerDeps]) -> str:
+def _stop_monitoring(ctx: Withdrawal) -> str:
     result = monitoring.unregister(ctx.store, fqdn(ctx))
-    ctx.remember("unregistered", result == "unregistered")
+    ctx.facts.unregistered = result is Registration.UNREGISTERED
+    ctx.keep()
     return result
 
 
-def _restart_monitoring(ctx: RunContext[DecommissionRequest, ServerDeps]) -> str | None:
-    if not ctx.facts.get("unregistered"):
+def _restart_monitoring(ctx: Withdrawal) -> str | None:
+    if not ctx.facts.unregistered:
         return None
-    return monitoring.register(
-        ctx.store, fqdn(ctx), ctx.facts["addresses"][0], ctx.facts.get("opd"), ctx.by, ctx.run_id
-    )
+    return monitoring.register(ctx.store, fqdn(ctx), ctx.facts.addresses[0], ctx.facts.opd, ctx.by, ctx.run_id)
 
 
-def _delete_records(ctx: RunContext[DecommissionRequest, ServerDeps]) -> str:
+def _delete_records(ctx: Withdrawal) -> str:
     """Delete the server's records, each only after what it holds (with its TTL) is kept in the run's facts:
     a crash at any point leaves facts that restore exactly what was deleted."""
     dns = ctx.deps.dns
     results = []
-    deleted: list[dict[str, Any]] = list(ctx.facts.get("deleted", []))
-    for data in reversed(ctx.facts["records"]):  # aliases first, then PTR, then A
-        record = record_of(data)
+    for record in reversed(ctx.facts.records):  # aliases first, then PTR, then A
         held = [r for r in dns.existing(record) if r.value == record.value]
         if not held:
-            results.append(f"{record}: already absent")
+            results.append(f"{record}: {DnsOutcome.ALREADY_ABSENT}")
             continue
-        deleted.append(held[0].__dict__)  # before the delete, with the TTL it had
-        ctx.remember("deleted", deleted)
+        ctx.facts.deleted.append(held[0])  # before the delete, with the TTL it had
+        ctx.keep()
         ctx.breakpoint(f"deleting-{record.rtype}")
         result = dns.delete(record)
         ctx.breakpoint(f"deleted-{record.rtype}")
-        if result == "deleted":
+        if result is DnsOutcome.DELETED:
             log_change(ctx, record, "delete")
         results.append(f"{record}: {result}")
     return "; ".join(results)
 
 
-def _restore_records(ctx: RunContext[DecommissionRequest, ServerDeps]) -> str | None:
+def _restore_records(ctx: Withdrawal) -> str | None:
     dns = ctx.deps.dns
     restored = []
-    for data in reversed(ctx.facts.get("deleted", [])):
-        record = record_of(data)
-        if dns.add(record) == "added":
+    for record in reversed(ctx.facts.deleted):
+        if dns.add(record) is DnsOutcome.ADDED:
             log_change(ctx, record, "add")
         restored.append(str(record))
     return f"restored {'; '.join(restored)}" if restored else None
 
 
-def _release(ctx: RunContext[DecommissionRequest, ServerDeps]) -> str:
+def _release(ctx: Withdrawal) -> str:
     allocations = ctx.deps.allocations
-    ctx.remember("releasing", True)  # before: a crash amid the releases still makes the undo put them back
-    released = [i for i in ctx.facts["allocations"] if allocations.release(i, ctx.by)]
-    ctx.remember("released", released)
-    return f"dilepas: {', '.join(ctx.facts['addresses'])}"
+    ctx.facts.releasing = True  # before: a crash amid the releases still makes the undo put them back
+    ctx.keep()
+    ctx.facts.released = [i for i in ctx.facts.allocations if allocations.release(i, ctx.by)]
+    ctx.keep()
+    return f"dilepas: {', '.join(ctx.facts.addresses)}"
 
 
-def _unrelease(ctx: RunContext[DecommissionRequest, ServerDeps]) -> str | None:
+def _unrelease(ctx: Withdrawal) -> str | None:
     """Make the released allocations live again.
 
     Raises:
         PlaybookError: an address was taken by another allocation since; the run stays ``broken``.
     """
-    if not ctx.facts.get("releasing"):
+    if not ctx.facts.releasing:
         return None
     allocations = ctx.deps.allocations
-    ids = ctx.facts["allocations"]
-    lost = [address for i, address in zip(ids, ctx.facts["addresses"], strict=True) if not allocations.relive(i)]
+    ids = ctx.facts.allocations
+    lost = [address for i, address in zip(ids, ctx.facts.addresses, strict=True) if not allocations.relive(i)]
     if lost:
         raise PlaybookError(
             Msg(
@@ -122,10 +141,9 @@ def _unrelease(ctx: RunContext[DecommissionRequest, ServerDeps]) -> str | None:
     return f"allocation(s) {ids} live again"
 
 
-def _verify_gone(ctx: RunContext[DecommissionRequest, ServerDeps]) -> str:
+def _verify_gone(ctx: Withdrawal) -> str:
     dns = ctx.deps.dns
-    for data in ctx.facts["records"]:
-        record = record_of(data)
+    for record in ctx.facts.records:
         if record.value in dns.current(record):
             raise DnsError(
                 Msg("zone {zone}: the primary still answers {record} after the delete", zone=record.zone, record=record)
@@ -137,6 +155,7 @@ DECOMMISSION = Playbook(
     "decommission",
     "Penarikan server dari Pusat Data (withdrawal)",
     DecommissionRequest,
+    WithdrawalFacts,
     (
         step("find", "Cari alokasi dan catatan DNS server", SOP7, "daftar yang akan dicabut", _find),
         step("monitoring", "Hentikan monitoring", SOP8, "monitoring dihentikan", _stop_monitoring, _restart_monitoring),

@@ -3,12 +3,12 @@
 A playbook is an ordered list of steps. Each step carries what the SOP allows for it (time, expected
 output), an action and a compensation. The engine records the run and every step (start, end,
 result, output, error) in the store as it goes, and keeps the run's ``facts`` (what the steps
-learned or are about to change) there after every change. When a step fails, the compensations of
-the steps already done, and of the failed step itself, run in reverse order, so nothing is left
-half-done; the run ends ``failed`` with the reason. A compensation that fails leaves the run
-``broken`` for ``pantau runs recover``, which also finishes runs whose process died (kill -9, power):
-it claims the run atomically and compensates it from its stored facts. Compensations must therefore
-be idempotent and rely on facts only.
+learned or are about to change: the playbook's own :class:`Facts`) there after every change. When a
+step fails, the compensations of the steps already done, and of the failed step itself, run in
+reverse order, so nothing is left half-done; the run ends ``failed`` with the reason. A compensation
+that fails leaves the run ``broken`` for ``pantau runs recover``, which also finishes runs whose
+process died (kill -9, power): it claims the run atomically and compensates it from its stored
+facts. Compensations must therefore be idempotent and rely on facts only.
 
 A playbook's input is a typed request (a frozen dataclass); it is stored with the run as JSON and rebuilt
 from there for recovery. A failed run raises :class:`RunFailed`, which carries the run's id.
@@ -28,6 +28,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from pydantic import BaseModel, ConfigDict, ValidationError
+
 from playbooks.errors import RunFailed
 from store import runs
 from store.engine import Store
@@ -40,8 +42,22 @@ Req = TypeVar("Req")
 Deps = TypeVar("Deps")
 
 
+class Facts(BaseModel):
+    """What a run's steps learned or are about to change: each playbook's own fields, kept with the run as
+    JSON after every change (:meth:`RunContext.keep`) and read back to compensate a run whose process died.
+    A field not learned yet (None) is absent from the JSON."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+F = TypeVar("F", bound=Facts)
+
+
 @dataclass(frozen=True)
-class Step(Generic[Req, Deps]):
+class Step(Generic[Req, Deps, F]):
     """One step of a procedure with its Mutu Baku (quality standard) from the SOP."""
 
     name: str
@@ -49,35 +65,37 @@ class Step(Generic[Req, Deps]):
     sop_step: str  # e.g. "SOP 14 langkah 7"
     allowance: timedelta
     expected_output: str
-    action: Callable[[RunContext[Req, Deps]], str]
-    compensate: Callable[[RunContext[Req, Deps]], str | None] | None = None
+    action: Callable[[RunContext[Req, Deps, F]], str]
+    compensate: Callable[[RunContext[Req, Deps, F]], str | None] | None = None
 
 
 @dataclass(frozen=True)
-class Playbook(Generic[Req, Deps]):
+class Playbook(Generic[Req, Deps, F]):
     name: str
     title: str
     request: type[Req]  # a dataclass: the run's parameters, stored as JSON and rebuilt for recovery
-    steps: tuple[Step[Req, Deps], ...]
+    facts: type[F]  # what its steps learn, stored as JSON and rebuilt for recovery
+    steps: tuple[Step[Req, Deps, F], ...]
 
 
 @dataclass
-class RunContext(Generic[Req, Deps]):
+class RunContext(Generic[Req, Deps, F]):
     """What a step sees: the request, the facts so far, the store, the run's identity, and what it acts
     through (``deps``)."""
 
     run_id: int
     request: Req
-    facts: dict[str, Any]
+    facts: F
     store: Store  # the store's engine, handed to store repositories
     by: str
     deps: Deps
     stop_at: str | None = None  # testing: a breakpoint inside a step, "STEP:POINT" (see :meth:`breakpoint`)
     step: str = ""  # the step running now
 
-    def remember(self, key: str, value: Any) -> None:
-        """Record a fact now (before the change it describes), so a crash can be compensated."""
-        self.remember_all({key: value})
+    def keep(self) -> None:
+        """Store the facts as they are now, in one write: a step sets what it learned or is about to change
+        in ``facts`` and keeps it *before* the change it describes, so a crash can be compensated."""
+        runs.keep_facts(self.store, self.run_id, self.facts.to_json())
 
     def breakpoint(self, point: str) -> None:
         """Stop this process (SIGSTOP) when the run was asked to stop at ``point`` of the running step: the
@@ -87,18 +105,13 @@ class RunContext(Generic[Req, Deps]):
         if self.stop_at == f"{self.step}:{point}":
             os.kill(os.getpid(), signal.SIGSTOP)
 
-    def remember_all(self, facts: Mapping[str, Any]) -> None:
-        """Record several facts in one write of the store."""
-        self.facts.update(facts)
-        runs.keep_facts(self.store, self.run_id, self.facts)
-
 
 @dataclass(frozen=True)
 class RunResult:
     run_id: int
     state: RunState
     reason: str | None
-    facts: dict[str, Any]
+    facts: Facts
 
 
 def _process_start(pid: int) -> str:
@@ -132,13 +145,13 @@ class PlaybookRunner(Generic[Deps]):
     """Runs playbooks against a store, their steps acting through ``deps``, and recovers the runs whose
     process died."""
 
-    def __init__(self, store: Store, playbooks: Mapping[str, Playbook[Any, Deps]], deps: Deps) -> None:
+    def __init__(self, store: Store, playbooks: Mapping[str, Playbook[Any, Deps, Any]], deps: Deps) -> None:
         self.store = store
         self.playbooks = playbooks
         self.deps = deps
 
     # ---- running ---------------------------------------------------------------------------------
-    def run(self, playbook: Playbook[Req, Deps], request: Req, by: str, stop_after: str | None = None) -> RunResult:
+    def run(self, playbook: Playbook[Req, Deps, F], request: Req, by: str, stop_after: str | None = None) -> RunResult:
         """Run ``playbook``; on failure compensate and raise :class:`RunFailed` (the run is recorded either way).
 
         ``stop_after`` stops this process (SIGSTOP) once that step is recorded, or at a point inside a step
@@ -152,8 +165,8 @@ class PlaybookRunner(Generic[Deps]):
         run_id = runs.start(
             self.store, playbook.name, _params(request), by, socket.gethostname(), me, _process_start(me)
         )
-        ctx = RunContext(run_id, request, {}, self.store, by, self.deps, stop_after)
-        done: list[tuple[int, Step[Req, Deps]]] = []
+        ctx = RunContext(run_id, request, playbook.facts(), self.store, by, self.deps, stop_after)
+        done: list[tuple[int, Step[Req, Deps, F]]] = []
         for position, step in enumerate(playbook.steps, start=1):
             ctx.step = step.name
             step_id = runs.step_started(
@@ -179,7 +192,9 @@ class PlaybookRunner(Generic[Deps]):
         runs.end(self.store, run_id, RunState.SUCCEEDED, None)
         return RunResult(run_id, RunState.SUCCEEDED, None, ctx.facts)
 
-    def _compensate(self, ctx: RunContext[Any, Deps], done: list[tuple[int, Step[Any, Deps]]]) -> tuple[str, ...]:
+    def _compensate(
+        self, ctx: RunContext[Any, Deps, Any], done: list[tuple[int, Step[Any, Deps, Any]]]
+    ) -> tuple[str, ...]:
         """Undo ``done`` in reverse; the steps whose compensation failed (empty: all undone)."""
         unfinished: list[str] = []
         for step_id, step in reversed(done):
@@ -211,7 +226,13 @@ class PlaybookRunner(Generic[Deps]):
             if playbook is None:
                 runs.end(self.store, run.id, RunState.BROKEN, f"unknown playbook {run.playbook}; repair by hand")
                 continue
-            ctx = RunContext(run.id, playbook.request(**run.params), dict(run.facts), self.store, by, self.deps)
+            try:
+                facts = playbook.facts.model_validate(run.facts)
+            except ValidationError as exc:  # kept by a version that knew other facts: no guessing what to undo
+                note = f"its facts cannot be read by this version ({_first_error(exc)}); repair by hand"
+                runs.end(self.store, run.id, RunState.BROKEN, note)
+                continue
+            ctx = RunContext(run.id, playbook.request(**run.params), facts, self.store, by, self.deps)
             by_name = {st.name: st for st in playbook.steps}
             rows = runs.steps(self.store, run.id, UNDO_FROM)
             done = [(r.id, by_name[r.name]) for r in rows if r.name in by_name]
@@ -235,3 +256,8 @@ class PlaybookRunner(Generic[Deps]):
         if run.host != socket.gethostname():
             return False  # another host's run: only that host can tell
         return _process_start(run.pid) != run.pid_start
+
+
+def _first_error(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    return f"{'.'.join(map(str, first['loc'])) or 'facts'}: {first['msg']}"

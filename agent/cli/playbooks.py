@@ -181,7 +181,7 @@ def decommission(
 
 def _run_and_report(
     runner: PlaybookRunner[ServerDeps],
-    playbook: Playbook[Any, ServerDeps],
+    playbook: Playbook[Any, ServerDeps, Any],
     request: Any,
     by: str,
     stop_after: str | None,

@@ -15,6 +15,7 @@ import dataclasses
 import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 import dns.exception
@@ -45,6 +46,16 @@ class Record:
 
     def __str__(self) -> str:
         return f"{self.name} {self.rtype} {self.value}"
+
+
+class DnsOutcome(StrEnum):
+    """What an update did at the zone's primary (the text is what run facts and outputs show)."""
+
+    ADDED = "added"
+    REPLACED = "replaced"
+    ALREADY_PRESENT = "already present"  # the name held exactly this value: nothing sent changed it
+    DELETED = "deleted"
+    ALREADY_ABSENT = "already absent"  # the name holds something else now: not this record to remove
 
 
 class DnsUpdater:
@@ -89,8 +100,8 @@ class DnsUpdater:
         return Record(self.zone(alias).name, alias.rstrip(".").lower(), "CNAME", target.rstrip(".").lower(), ttl)
 
     # ---- changes ---------------------------------------------------------------------------------
-    def add(self, record: Record, replace: bool = False) -> str:
-        """Add ``record``; returns 'added', 'replaced' or 'already present'.
+    def add(self, record: Record, replace: bool = False) -> DnsOutcome:
+        """Add ``record``: ADDED, REPLACED or ALREADY_PRESENT.
 
         Raises:
             DnsConflict: the name already holds another value (and ``replace`` is False).
@@ -110,11 +121,11 @@ class DnsUpdater:
         update.add(record.name + ".", record.ttl, record.rtype, rdata)
         rcode = self._send(zone, update, record)
         if rcode == dns.rcode.NOERROR:
-            return "replaced" if replace else "added"
+            return DnsOutcome.REPLACED if replace else DnsOutcome.ADDED
         if rcode in (dns.rcode.YXRRSET, dns.rcode.YXDOMAIN):
             existing = self.current(record)
             if existing == {record.value}:
-                return "already present"
+                return DnsOutcome.ALREADY_PRESENT
             shown = ", ".join(sorted(existing)) or "records of other types"
             raise DnsConflict(
                 Msg(
@@ -129,11 +140,11 @@ class DnsUpdater:
             )
         raise self._rcode_error(zone, rcode, record)
 
-    def delete(self, record: Record, restore: Sequence[Record] = ()) -> str:
+    def delete(self, record: Record, restore: Sequence[Record] = ()) -> DnsOutcome:
         """Delete exactly ``record`` (name, type and value), only while the name's records of that type are
         exactly it (RFC 2136 value-dependent prerequisite); with ``restore``, put those records back in the
-        same update (the values a replacing add removed, with their TTLs). Returns 'deleted' or
-        'already absent' (the name holds something else now: not this record to remove).
+        same update (the values a replacing add removed, with their TTLs). DELETED, or ALREADY_ABSENT (the name
+        holds something else now: not this record to remove).
 
         Raises:
             DnsError: the update failed (no answer, TSIG rejected, refused).
@@ -147,9 +158,9 @@ class DnsUpdater:
             update.add(old.name + ".", old.ttl, old.rtype, _value(old))
         rcode = self._send(zone, update, record)
         if rcode == dns.rcode.NOERROR:
-            return "deleted"
+            return DnsOutcome.DELETED
         if rcode in (dns.rcode.NXRRSET, dns.rcode.NXDOMAIN):
-            return "already absent"
+            return DnsOutcome.ALREADY_ABSENT
         raise self._rcode_error(zone, rcode, record)
 
     def current(self, record: Record) -> set[str]:

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from i18n import Msg
 from playbooks.errors import PlaybookError
 from store import targets
 from store.engine import Store
 
 
-def register(store: Store, name: str, address: str, opd: str | None, by: str, run_id: int | None) -> str:
-    """Add ``name`` as a server probe target; 'registered', or 'already registered' when it is there already."""
+class Registration(StrEnum):
+    """What a (un)registration did (the text is what run facts and outputs show)."""
+
+    REGISTERED = "registered"
+    ALREADY_REGISTERED = "already registered"
+    UNREGISTERED = "unregistered"
+    NOT_REGISTERED = "not registered"
+
+
+def register(store: Store, name: str, address: str, opd: str | None, by: str, run_id: int | None) -> Registration:
+    """Add ``name`` as a server probe target: REGISTERED, or ALREADY_REGISTERED when it is there already."""
     existing = targets.add(store, name, address, opd, by, run_id)
     if existing is None:
-        return "registered"
+        return Registration.REGISTERED
     if existing.address != address:
         raise PlaybookError(
             Msg(
@@ -22,8 +33,8 @@ def register(store: Store, name: str, address: str, opd: str | None, by: str, ru
                 wanted=address,
             )
         )
-    return "already registered"
+    return Registration.ALREADY_REGISTERED
 
 
-def unregister(store: Store, name: str) -> str:
-    return "unregistered" if targets.remove(store, name) else "not registered"
+def unregister(store: Store, name: str) -> Registration:
+    return Registration.UNREGISTERED if targets.remove(store, name) else Registration.NOT_REGISTERED

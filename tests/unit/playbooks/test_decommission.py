@@ -11,7 +11,7 @@ from inventory.ipam import prefix_for
 from inventory.loader import load_inventory
 from inventory.models import Purpose
 from playbooks.colocate import ServerDeps, Services
-from playbooks.decommission import DecommissionRequest, _release, _unrelease
+from playbooks.decommission import DecommissionRequest, Withdrawal, WithdrawalFacts, _release, _unrelease
 from playbooks.effectors.dns import DnsUpdater
 from playbooks.engine import RunContext
 from playbooks.errors import PlaybookError
@@ -22,15 +22,15 @@ from store.engine import open_store
 EXAMPLE = Path(__file__).resolve().parents[3] / "inventory" / "example"
 
 
-def withdrawal(tmp_path: Path) -> tuple[RunContext[DecommissionRequest, ServerDeps], Allocations]:
+def withdrawal(tmp_path: Path) -> tuple[Withdrawal, Allocations]:
     inv = load_inventory(EXAMPLE)
     store = open_store(f"sqlite:///{tmp_path / 'pantau.db'}")
     allocations = Allocations(store, inv.prefixes)
     got = allocations.allocate(prefix_for(inv, Purpose.SERVER), "simpeg", "dinkes", None, "test", None)
     services = Services(inv, DnsUpdater(inv, EXAMPLE), allocations, None)
-    facts = {"allocations": [got.id], "addresses": [got.address]}
+    facts = WithdrawalFacts(allocations=[got.id], addresses=[got.address])
     run_id = runs.start(store, "decommission", {"hostname": "simpeg"}, "test", "host", 0, "")
-    ctx = RunContext[DecommissionRequest, ServerDeps](
+    ctx = RunContext[DecommissionRequest, ServerDeps, WithdrawalFacts](
         run_id, DecommissionRequest("simpeg"), facts, store, "test", services
     )
     return ctx, allocations
@@ -41,7 +41,7 @@ def test_undoing_a_release_gives_the_address_back_to_its_server(tmp_path: Path) 
     _release(ctx)
     assert allocations.live("simpeg") == []
     assert _unrelease(ctx) is not None
-    assert [a.address for a in allocations.live("simpeg")] == ctx.facts["addresses"]
+    assert [a.address for a in allocations.live("simpeg")] == ctx.facts.addresses
 
 
 def test_an_address_taken_since_the_release_makes_the_undo_fail_naming_it(tmp_path: Path) -> None:
@@ -49,6 +49,6 @@ def test_an_address_taken_since_the_release_makes_the_undo_fail_naming_it(tmp_pa
     _release(ctx)
     inv = load_inventory(EXAMPLE)
     other = allocations.allocate(prefix_for(inv, Purpose.SERVER), "sikda", "dinkes", None, "test", None)
-    assert other.address == ctx.facts["addresses"][0]  # the lowest free address: the one just released
+    assert other.address == ctx.facts.addresses[0]  # the lowest free address: the one just released
     with pytest.raises(PlaybookError, match=f"cannot give {other.address} back to simpeg"):
         _unrelease(ctx)

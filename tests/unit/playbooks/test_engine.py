@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import Field
 from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from playbooks.engine import Playbook, PlaybookRunner, RunContext, Step
+from playbooks.engine import Facts, Playbook, PlaybookRunner, RunContext, Step
 from playbooks.errors import PlaybookError, RunFailed
 from store.engine import open_store
 from store.schema import PlaybookRun, RunStep
@@ -24,6 +25,10 @@ class Demo:
     x: int = 0
 
 
+class DemoFacts(Facts):
+    done: list[str] = Field(default_factory=list)
+
+
 @pytest.fixture
 def store(tmp_path: Path) -> Engine:
     return open_store(f"sqlite:///{tmp_path / 'pantau.db'}")
@@ -31,8 +36,9 @@ def store(tmp_path: Path) -> Engine:
 
 def recording(journal: list[str], fail_at: str | None = None, fail_undo: str | None = None) -> Playbook:
     def act(name: str) -> Any:
-        def action(ctx: RunContext[Demo, None]) -> str:
-            ctx.remember(name, True)
+        def action(ctx: RunContext[Demo, None, DemoFacts]) -> str:
+            ctx.facts.done.append(name)
+            ctx.keep()
             journal.append(f"do {name}")
             if name == fail_at:
                 raise PlaybookError(f"{name} broke")
@@ -41,8 +47,8 @@ def recording(journal: list[str], fail_at: str | None = None, fail_undo: str | N
         return action
 
     def undo(name: str) -> Any:
-        def compensate(ctx: RunContext[Demo, None]) -> str:
-            assert ctx.facts[name] is True  # compensations see the facts
+        def compensate(ctx: RunContext[Demo, None, DemoFacts]) -> str:
+            assert name in ctx.facts.done  # compensations see the facts
             journal.append(f"undo {name}")
             if name == fail_undo:
                 raise PlaybookError(f"undo {name} broke")
@@ -51,7 +57,7 @@ def recording(journal: list[str], fail_at: str | None = None, fail_undo: str | N
         return compensate
 
     steps = tuple(Step(n, n.upper(), "SOP 14 langkah 7", timedelta(minutes=60), "out", act(n), undo(n)) for n in "abc")
-    return Playbook("demo", "Demo", Demo, steps)
+    return Playbook("demo", "Demo", Demo, DemoFacts, steps)
 
 
 def steps_of(store: Engine, run_id: int) -> list[tuple[str, str]]:
@@ -75,6 +81,7 @@ def test_successful_run_records_every_step_with_its_allowance(store: Engine) -> 
     assert steps_of(store, result.run_id) == [("a", "ok"), ("b", "ok"), ("c", "ok")]
     run = run_row(store, result.run_id)
     assert run.started_by == "budi" and json.loads(run.params) == {"x": 1} and run.ended_at is not None
+    assert json.loads(run.facts) == {"done": ["a", "b", "c"]} and result.facts == DemoFacts(done=["a", "b", "c"])
     with Session(store) as s:
         step = s.scalars(select(RunStep).where(RunStep.run_id == result.run_id)).first()
         assert step is not None and step.allowance_seconds == 3600 and step.ended_at is not None
@@ -143,3 +150,21 @@ def test_running_run_of_a_live_process_is_left_alone(store: Engine) -> None:
     with Session(store) as s, s.begin():  # this very process is "still running" it
         s.execute(update(PlaybookRun).values(state="running"))
     assert runner.recover("ani") == []
+
+
+def test_a_dead_run_whose_facts_this_version_cannot_read_is_left_broken_for_repair_by_hand(store: Engine) -> None:
+    journal: list[str] = []
+    book = recording(journal, fail_at="c")
+    runner = PlaybookRunner(store, {"demo": book}, None)
+    with pytest.raises(PlaybookError):
+        runner.run(book, Demo(), "budi")
+    with Session(store) as s, s.begin():  # a crash mid-run, its facts kept by a version with other fields
+        run_id = s.scalars(select(PlaybookRun.id)).one()
+        facts = json.dumps({"done": ["a"], "vlan": 20})
+        s.execute(update(PlaybookRun).values(state="running", pid_start="not-a-live-process", facts=facts))
+    journal.clear()
+    assert runner.recover("ani") == []
+    run = run_row(store, run_id)
+    assert journal == []  # nothing undone on a guess
+    assert run.state == "broken" and "vlan: Extra inputs are not permitted" in (run.reason or "")
+    assert "repair by hand" in (run.reason or "")
