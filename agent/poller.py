@@ -70,7 +70,7 @@ class Agent:
         self.snmp: SnmpCollector | None = None
         self.icmp: IcmpProber | None = None
         self.samples: dict[str, DeviceSample] = {}
-        self.device_errors: dict[str, str] = {}
+        self.device_errors: dict[str, DeviceFailure] = {}  # why each device down now is down
         self.meter = LinkMeter({lk.name: lk.subscribed_bps for lk in inventory.links}, config.poll.rollup_seconds)
         self.probes: dict[str, ProbeResult] = {}
         self.errors: Counter[tuple[str, str]] = Counter()
@@ -169,7 +169,7 @@ class Agent:
         self.samples.pop(device.name, None)
         for link in self._links_of.get(device.name, ()):
             self.meter.lost(link.name)
-        self.device_errors[device.name] = result.message
+        self.device_errors[device.name] = result
         self.errors[("snmp", result.reason)] += 1
 
     def _take(self, device: Device, sample: DeviceSample) -> None:
@@ -304,9 +304,9 @@ class Agent:
             sample = self.samples.get(device.name)
             if sample is not None:
                 devices.append(DeviceView(device.name, True, sample.uptime_ticks / 100, opd=device.opd or ""))
-            elif device.name in self.device_errors:
+            elif (failure := self.device_errors.get(device.name)) is not None:
                 devices.append(
-                    DeviceView(device.name, False, None, self.device_errors[device.name], opd=device.opd or "")
+                    DeviceView(device.name, False, None, failure.message, opd=device.opd or "", reason=failure.reason)
                 )
         causes = link_causes(
             {v.name: v.state for v in links}, {v.name: v.device for v in links}, {d.name: d.up for d in devices}

@@ -81,9 +81,25 @@ class App:
         Raises:
             StoreError: the database cannot be reached or migrated.
         """
+        return self._open_store(create=True)
+
+    @property
+    def existing_store(self) -> Store:
+        """The store for a command that only reads it: as :attr:`store`, but a SQLite file that does not
+        exist yet is an error naming where it was looked for, never an empty database made on the way
+        (owned by whoever ran the command).
+
+        Raises:
+            StoreError: no store there; the database cannot be reached or migrated.
+        """
+        if "store" not in self.__dict__:
+            self.__dict__["store"] = self._open_store(create=False)
+        return self.store
+
+    def _open_store(self, create: bool) -> Store:
         from store.engine import open_store  # noqa: PLC0415 (SQLAlchemy and Alembic: only for commands that keep state)
 
-        return open_store(self.config.database_url)
+        return open_store(self.config.database_url, create)
 
     @cached_property
     def probes(self) -> Probes:

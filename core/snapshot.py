@@ -78,6 +78,7 @@ class DeviceView:
     uptime_seconds: float | None = None
     error: str | None = None
     opd: str = ""  # the OPD a CPE serves; empty for the data center's devices
+    reason: str | None = None  # why it is down, as pantau_collector_errors_total counts it (timeout, secret…)
 
 
 @dataclass(frozen=True)

@@ -33,10 +33,24 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite files get WAL mode, and are created 0600 in a 0700 folder."""
+def make_engine(url: str, create: bool = True) -> Engine:
+    """An engine for ``url``; SQLite files get WAL mode, and are created 0600 in a 0700 folder (with
+    ``create=False`` a missing file is an error instead: a command that only reads makes no store).
+
+    Raises:
+        StoreUnusable: the file cannot be created, or is missing where it may not be; the URL is not one.
+    """
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         database = Path(url.removeprefix("sqlite:///"))
+        if not create and not database.exists():
+            raise StoreUnusable(
+                Msg(
+                    "no store at {database}: nothing has been recorded there yet (the agent makes it when it "
+                    "starts). If pantau keeps its records elsewhere, give that folder as state_dir "
+                    "(PANTAU_STATE_DIR, --state-dir)",
+                    database=database,
+                )
+            )
         try:
             private_directory(database.parent)
             create_private(database)
@@ -120,9 +134,13 @@ def _at_head(engine: Engine) -> bool:
         return False  # no version table yet, or unreachable: migrate() says which
 
 
-def open_store(url: str) -> Store:
-    """An engine on a database migrated to the head revision."""
-    engine = make_engine(url)
+def open_store(url: str, create: bool = True) -> Store:
+    """An engine on a database migrated to the head revision (``create=False``: only one that exists).
+
+    Raises:
+        StoreError: the database cannot be reached, created or migrated.
+    """
+    engine = make_engine(url, create)
     if not _at_head(engine):
         migrate(engine)
     log.info("store ready at %s", engine.url.render_as_string(hide_password=True))

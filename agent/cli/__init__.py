@@ -131,13 +131,64 @@ def typer_words() -> None:
     rich_utils.REQUIRED_LONG_STRING = tr("[required]")
 
 
+GLOBAL_VALUED = ("--lang", "--config", "-c")
+
+
+def _command_path(argv: list[str]) -> tuple[int, Any]:
+    """Where the command's own arguments start in ``argv`` (after the global options before it and its
+    group and command names), and that command (None: none found). Imports the command's module only."""
+    i = 0
+    while i < len(argv) and (argv[i] in GLOBAL_VALUED or argv[i].startswith(("--lang=", "--config="))):
+        i += 1 if "=" in argv[i] else 2
+    command: Any = None
+    group: Any = LazyGroup(name="pantau")
+    while i < len(argv) and group is not None and not argv[i].startswith("-"):
+        try:
+            found = group.get_command(None, argv[i])
+        except Exception:
+            return i, None
+        if found is None:
+            break
+        command, i = found, i + 1
+        group = found if hasattr(found, "commands") else None
+    return i, command
+
+
+def _take(args: list[str], names: tuple[str, ...]) -> tuple[list[str], str | None]:
+    """``args`` without any ``NAME VALUE`` (or ``--NAME=VALUE``) of ``names``, and the last such value."""
+    value, kept, i = None, [], 0
+    while i < len(args):
+        arg = args[i]
+        if arg in names and i + 1 < len(args):
+            value, i = args[i + 1], i + 2
+        elif arg.startswith(tuple(f"{n}=" for n in names if n.startswith("--"))):
+            value, i = arg.partition("=")[2], i + 1
+        else:
+            kept.append(arg)
+            i += 1
+    return kept, value
+
+
+def global_options(argv: list[str]) -> tuple[list[str], str | None]:
+    """Global options before or after the command: ``--lang`` is taken out and returned (after the command
+    only where the command has no ``--lang`` of its own, as the maintenance reports' languages); a
+    ``--config``/``-c`` given before the command is moved behind its name, where the command reads it."""
+    cut, command = _command_path(argv)
+    head, rest = argv[:cut], argv[cut:]
+    head, lang = _take(head, ("--lang",))
+    if "--lang" not in {o for p in getattr(command, "params", ()) for o in getattr(p, "opts", ())}:
+        end = rest.index("--") if "--" in rest else len(rest)
+        kept, later = _take(rest[:end], ("--lang",))
+        rest, lang = kept + rest[end:], later or lang
+    head, config = _take(head, ("--config", "-c"))
+    return head + (["--config", config] if config is not None else []) + rest, lang
+
+
 def _language(argv: list[str]) -> list[str]:
-    """Take ``--lang id|en`` from before the command; else PANTAU_LANG, else pantau.yml's ``lang``, else id."""
-    lang, source = None, "--lang"
-    if argv[:1] == ["--lang"] and len(argv) > 1:
-        lang, argv = argv[1], argv[2:]
-    elif argv[:1] and argv[0].startswith("--lang="):
-        lang, argv = argv[0].partition("=")[2], argv[1:]
+    """Take ``--lang id|en`` from before or after the command; else PANTAU_LANG, else pantau.yml's
+    ``lang``, else id."""
+    argv, lang = global_options(argv)
+    source = "--lang"
     if lang is None:
         lang, source = os.environ.get("PANTAU_LANG"), "PANTAU_LANG"
     if lang is None:

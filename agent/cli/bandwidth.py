@@ -36,7 +36,7 @@ def bandwidth_plan(
     floor, cap and weight from the inventory."""
     deps = wired(config, inventory=inventory, state_dir=state_dir)
     cfg = deps.config
-    planned, _ = month_plan(deps.store, deps.inventory, month, cfg.timezone, cfg.bandwidth, capacity)
+    planned, _ = month_plan(deps.existing_store, deps.inventory, month, cfg.timezone, cfg.bandwidth, capacity)
     written = [] if output is None else write_plan(planned, deps.inventory, month, output, current())
     if as_json:
         payload = {**_json(planned, month), "paths": [str(p) for p in written]}

@@ -36,7 +36,7 @@ def ipam_show(
 ) -> None:
     """Utilization of prefixes: size, reserved, used, conflicts, free; with a prefix, its allocations."""
     deps = setup(config_path, inventory, state_dir)
-    inv, store = deps.inventory, deps.store
+    inv, store = deps.inventory, deps.existing_store
     allocations = Allocations(store, inv.prefixes)
     chosen = (
         [p for p in inv.prefixes if p.name == prefix]
@@ -97,7 +97,7 @@ def ipam_history(
 ) -> None:
     """Every allocation and release of ADDRESS (who, when, for which OPD and server), and conflicts seen there."""
     deps = setup(config_path, inventory, state_dir)
-    cfg, inv, store = deps.config, deps.inventory, deps.store
+    cfg, inv, store = deps.config, deps.inventory, deps.existing_store
     addr = parse_address(address)
     pfx = prefix_of(inv, addr)
     allocations = Allocations(store, inv.prefixes)
@@ -159,7 +159,7 @@ def conflicts_list(
 ) -> None:
     """The open conflicts: addresses IPAM skips until someone clears them."""
     deps = setup(config_path, inventory, state_dir)
-    cfg, store = deps.config, deps.store
+    cfg, store = deps.config, deps.existing_store
     found = conflicts.open_conflicts(store)
     rows = [
         {"address": c.address, "prefix": c.prefix, "mac": c.mac, "seen_by": c.detected_by,

@@ -175,7 +175,7 @@ def maintenance_list(config: ConfigOption = None, state_dir: StateOption = None,
     """The plan's next run, scheduled one-off maintenance and the latest runs."""
 
     deps = wired(config, state_dir=state_dir)
-    cfg = deps.config
+    cfg, store = deps.config, deps.existing_store
     plan: dict[str, Any] | None = None
     if cfg.maintenance.schedule:
         now = datetime.now(ZoneInfo(cfg.timezone))
@@ -208,7 +208,7 @@ def maintenance_list(config: ConfigOption = None, state_dir: StateOption = None,
             "scope": r.scope,
             "by": r.by,
         }
-        for r in maintenance_store.newest_runs(deps.store, 20)
+        for r in maintenance_store.newest_runs(store, 20)
     ]
     if as_json:
         sys.stdout.write(json.dumps({"plan": plan, "scheduled": jobs, "runs": runs}, indent=2) + "\n")
@@ -263,7 +263,7 @@ def maintenance_cancel(
 def report_list(config: ConfigOption = None, state_dir: StateOption = None, as_json: JsonOption = False) -> None:
     """Reports with their review state."""
 
-    rows = listing(wired(config, state_dir=state_dir).store)
+    rows = listing(wired(config, state_dir=state_dir).existing_store)
     if as_json:
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return
@@ -329,7 +329,7 @@ def report_bandwidth(
     cfg, inv = deps.config, deps.inventory
     if opd is not None:
         require_opd(inv, opd)
-    rows = month_survey(deps.store, inv, month, cfg.timezone, cfg.bandwidth, opd)
+    rows = month_survey(deps.existing_store, inv, month, cfg.timezone, cfg.bandwidth, opd)
     written = []
     if output is not None:
         written = write_month_report(rows, inv, month, cfg.timezone, cfg.bandwidth, output, current(), opd)

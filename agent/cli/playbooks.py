@@ -225,7 +225,7 @@ def runs_list(
             "params": r.params,
             "reason": r.reason,
         }
-        for r in runs.newest(deps.store, limit)
+        for r in runs.newest(deps.existing_store, limit)
     ]
     if as_json:
         sys.stdout.write(json.dumps(rows, indent=2, default=str) + "\n")
@@ -259,7 +259,7 @@ def runs_show(
     """One run: each step's time against its Mutu Baku allowance, output and error."""
     deps = wired(config_path, state_dir=state_dir)
     cfg = deps.config
-    data = _print_run(deps.store, run, cfg.timezone)
+    data = _print_run(deps.existing_store, run, cfg.timezone)
     if as_json:
         sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
     else:
@@ -290,7 +290,7 @@ def targets(config_path: ConfigOption = None, state_dir: StateOption = None, as_
     """Servers registered for monitoring by playbooks (probed by the agent with the inventory's targets)."""
     deps = wired(config_path, state_dir=state_dir)
     cfg = deps.config
-    rows = target_store.all_targets(deps.store)
+    rows = target_store.all_targets(deps.existing_store)
     if as_json:
         sys.stdout.write(json.dumps([r.__dict__ for r in rows], indent=2, default=str) + "\n")
         return

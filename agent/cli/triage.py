@@ -76,9 +76,12 @@ def triage(
     raise typer.Exit(code)
 
 
-def _tickets(config: Path | None, state_dir: Path | None, inventory: Path | None = None) -> tuple[App, Tickets]:
+def _tickets(
+    config: Path | None, state_dir: Path | None, inventory: Path | None = None, read_only: bool = False
+) -> tuple[App, Tickets]:
+    """The command's App and its tickets (``read_only``: only from a store that exists)."""
     deps = wired(config, state_dir=state_dir, inventory=inventory)
-    return deps, Tickets(deps.store)
+    return deps, Tickets(deps.existing_store if read_only else deps.store)
 
 
 def _timing_line(step: str, timing: Any) -> str:
@@ -208,7 +211,7 @@ def ticket_show(
     as_json: JsonOption = False,
 ) -> None:
     """A ticket's steps, each against its SOP 15 allowance; an overdue step is shown."""
-    deps, tickets = _tickets(config, state_dir)
+    deps, tickets = _tickets(config, state_dir, read_only=True)
     cfg = deps.config
     shown = tickets.show(ticket)
     if as_json:
@@ -253,9 +256,10 @@ def ticket_list(
     as_json: JsonOption = False,
 ) -> None:
     """Tickets, newest first."""
-    deps, tickets = _tickets(config, state_dir)
+    deps = wired(config, state_dir=state_dir)
     cfg = deps.config
-    rows = tickets.list(None if month is None else month_bounds(month, cfg.timezone))
+    bounds = None if month is None else month_bounds(month, cfg.timezone)  # a wrong month before a missing store
+    rows = Tickets(deps.existing_store).list(bounds)
     if as_json:
         sys.stdout.write(json.dumps([r.to_json() for r in rows], indent=2) + "\n")
         return

@@ -23,9 +23,9 @@ PasswordStdin = Annotated[
 ]
 
 
-def _store(config: ConfigOption, state_dir: StateOption) -> tuple[str, Store]:
+def _store(config: ConfigOption, state_dir: StateOption, read_only: bool = False) -> tuple[str, Store]:
     deps = wired(config, state_dir=state_dir)
-    return deps.config.timezone, deps.store
+    return deps.config.timezone, deps.existing_store if read_only else deps.store
 
 
 def _password(from_stdin: bool) -> str:
@@ -85,7 +85,7 @@ def user_remove(
 @user_app.command("list")
 def user_list(config: ConfigOption = None, state_dir: StateOption = None, as_json: JsonOption = False) -> None:
     """The users, their roles and when they were added (never their password hashes)."""
-    tz, store = _store(config, state_dir)
+    tz, store = _store(config, state_dir, read_only=True)
     rows = users.users(store)
     if as_json:
         data = [{"name": u.name, "role": u.role, "created_at": u.created_at.isoformat()} for u in rows]

@@ -66,25 +66,31 @@ def test_only_the_composition_root_reads_config_loads_the_inventory_or_opens_the
     assert callers == []
 
 
+def silent_module(text: str) -> bool:
+    """Over the module size, with no reason in its first 30 lines."""
+    lines = text.splitlines()
+    return len(lines) > MAX_MODULE_LINES and REASON not in "\n".join(lines[:30])
+
+
+def silent_functions(text: str, tree: ast.AST) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    """The functions over the function size with no reason in the two lines above them (or their decorators)."""
+    lines = text.splitlines()
+    silent = []
+    for fn in functions(tree):
+        first = min([fn.lineno, *(d.lineno for d in fn.decorator_list)])
+        too_long = fn.end_lineno is not None and fn.end_lineno - fn.lineno + 1 > MAX_FUNCTION_LINES
+        if too_long and REASON not in "\n".join(lines[max(0, first - 3) : first - 1]):
+            silent.append(fn)
+    return silent
+
+
 def test_modules_over_450_lines_say_why_at_their_top() -> None:
-    silent = [
-        f"{path} ({len(text.splitlines())} lines)"
-        for path, text, _ in sources()
-        if len(text.splitlines()) > MAX_MODULE_LINES and REASON not in "\n".join(text.splitlines()[:30])
-    ]
+    silent = [f"{path} ({len(text.splitlines())} lines)" for path, text, _ in sources() if silent_module(text)]
     assert silent == []
 
 
 def test_functions_over_80_lines_say_why_just_above() -> None:
-    silent = []
-    for path, text, tree in sources():
-        lines = text.splitlines()
-        for fn in functions(tree):
-            first = min([fn.lineno, *(d.lineno for d in fn.decorator_list)])
-            if fn.end_lineno is not None and fn.end_lineno - fn.lineno + 1 > MAX_FUNCTION_LINES:
-                above = "\n".join(lines[max(0, first - 3) : first - 1])
-                if REASON not in above:
-                    silent.append(f"{path}:{fn.lineno} {fn.name}")
+    silent = [f"{path}:{fn.lineno} {fn.name}" for path, text, tree in sources() for fn in silent_functions(text, tree)]
     assert silent == []
 
 
@@ -101,10 +107,19 @@ def test_function_local_imports_are_few_and_each_gives_its_reason() -> None:
 
 
 def test_a_size_reason_marker_is_found_where_the_rules_look() -> None:
-    # the checks above must be able to fail: a long function without a reason is reported
-    tree = ast.parse("def f():\n" + "    x = 1\n" * 90)
-    (fn,) = functions(tree)
-    assert fn.end_lineno is not None and fn.end_lineno - fn.lineno + 1 > MAX_FUNCTION_LINES
+    # the checks above can fail: what is too long without its reason is reported, with it (or short) is not
+    body = "    x = 1\n" * 90
+    for text, reported in [
+        (f"def f():\n{body}", ["f"]),
+        (f"def short():\n    return 1\n\n\ndef f():\n{body}", ["f"]),
+        (f"{REASON} one table of rules\ndef f():\n{body}", []),
+        (f"{REASON} one table of rules\n@decorated\ndef f():\n{body}", []),  # above its decorator
+        (f"{REASON} too far above\n\n\ndef f():\n{body}", ["f"]),
+    ]:
+        assert [fn.name for fn in silent_functions(text, ast.parse(text))] == reported, text[:40]
+    assert silent_module("x = 1\n" * (MAX_MODULE_LINES + 1))
+    assert not silent_module(f'"""A long module.\n\n{REASON} the rules of one table\n"""\n' + "x = 1\n" * 500)
+    assert not silent_module("x = 1\n" * MAX_MODULE_LINES)
 
 
 def test_message_templates_are_plain_literals_the_catalogs_can_find() -> None:

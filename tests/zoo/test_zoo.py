@@ -83,6 +83,10 @@ def device(snap: Snapshot, name: str) -> tuple[bool, str | None]:
     return view.up, view.error
 
 
+def reason_of(snap: Snapshot, name: str) -> str | None:
+    return next(d.reason for d in snap.devices if d.name == name)
+
+
 def link_on(snap: Snapshot, name: str) -> LinkView:
     return next(v for v in snap.links if v.device == name)
 
@@ -126,6 +130,7 @@ def test_each_misbehaving_device_is_down_with_its_reason_every_round(
     for snap in observed.snapshots:
         up, error = device(snap, name)
         assert not up and error, name
+        assert reason_of(snap, name) == reason, (name, error)  # its own reason, not one another device counted
         assert snap.collector_errors[("snmp", reason)] >= 1, (name, snap.collector_errors)
     assert observed.agent is not None and observed.agent.errors[("snmp", reason)] >= ROUNDS
 

@@ -48,8 +48,14 @@ def measured(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return state
 
 
+def empty(tmp_path: Path) -> Path:
+    """A store with nothing measured yet, as the agent makes it when it starts."""
+    build(Config(inventory=EXAMPLE, state_dir=tmp_path)).store.dispose()
+    return tmp_path
+
+
 def test_a_month_without_measurements_shares_the_capacity_by_weight_up_to_each_link(tmp_path: Path) -> None:
-    result = pantau(tmp_path, "--month", "2026-10", "--json")
+    result = pantau(empty(tmp_path), "--month", "2026-10", "--json")
     # nobody measured: each asks its whole link (bappeda its cap); disdik's floor first, then 55 by weight
     assert mbit(result) == {
         "bappeda": (11.25, 25.0),
@@ -94,7 +100,7 @@ def test_a_measured_month_gives_each_opd_what_it_asks_within_floor_cap_and_link(
 
 
 def test_no_capacity_to_share_is_a_clear_error(tmp_path: Path) -> None:
-    result = pantau(tmp_path, "--month", "2026-11", "--capacity", "0")
+    result = pantau(empty(tmp_path), "--month", "2026-11", "--capacity", "0")
     assert result.returncode == 2 and "no capacity to share: set agency.bandwidth.capacity_mbps" in result.stderr
     assert "Traceback" not in result.stderr
 

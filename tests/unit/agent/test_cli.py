@@ -18,8 +18,10 @@ import pytest
 import yaml
 
 from agent import __version__
+from agent.cli import global_options
 from agent.daemon import serve_http
 from agent.errors import AgentError
+from store.engine import open_store
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "inventory" / "example"
 
@@ -57,8 +59,20 @@ def test_show_json_lists_opds_with_slugs_and_every_section() -> None:
 
 
 def test_show_json_never_contains_secret_material() -> None:
-    result = pantau("inventory", "show", str(EXAMPLE), "--json")
-    assert "credentials" not in json.loads(result.stdout)
+    """Neither a secret's value, nor where it is kept, nor a credential profile's fields, anywhere in the
+    output (text and JSON)."""
+    secrets = EXAMPLE.parents[1] / "lab" / "kominfo" / "secrets"
+    values = [f.read_text().strip() for f in sorted(secrets.iterdir()) if f.name != "README.md"]
+    assert len(values) == 4 and all(values)  # the community, SNMPv3 keys and TSIG secret the example refers to
+    for args in (("--json",), ()):
+        result = pantau("inventory", "show", str(EXAMPLE), *args)
+        assert result.returncode == 0, result.stderr
+        out = result.stdout + result.stderr
+        leaked = [v for v in values if v in out]
+        leaked += [w for w in ("auth_key", "priv_key", "community", "secrets/", "id_ed25519") if w in out]
+        assert leaked == [], args
+    named = pantau("inventory", "show", str(EXAMPLE), "--json").stdout
+    assert '"snmp": "lab-v3"' in named  # a device names its profile; the profile is never opened
 
 
 def test_schema_accepts_every_example_file_and_rejects_an_unknown_field(tmp_path: Path) -> None:
@@ -89,7 +103,9 @@ def test_missing_config_file_is_a_clear_error_naming_what_set_it() -> None:
 
 
 def test_a_store_that_fails_under_a_command_is_a_clear_error_not_a_traceback(tmp_path: Path) -> None:
-    assert pantau("runs", "list", "--state-dir", str(tmp_path)).returncode == 0
+    add = [sys.executable, "-m", "agent", "user", "add", "ani", "--role", "viewer", "--password-stdin"]
+    made = subprocess.run([*add, "--state-dir", str(tmp_path)], input="kata-sandi-panjang\n", text=True, check=False)
+    assert made.returncode == 0 and pantau("runs", "list", "--state-dir", str(tmp_path)).returncode == 0
     with sqlite3.connect(tmp_path / "pantau.db") as db:  # damaged behind pantau's back, schema version intact
         db.execute("DROP TABLE playbook_runs")
     result = pantau("runs", "list", "--state-dir", str(tmp_path))
@@ -135,7 +151,7 @@ def run_env(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]
     [
         ({}, ("inventory", "schema", "-o", "/nonexistent/dir/x.json"), "cannot write /nonexistent/dir/x.json: No such"),
         ({"PANTAU_TIMEZONE": "Asia/Jakrta"}, ("runs", "list"), "'Asia/Jakrta' is not a time zone"),
-        ({"PANTAU_STATE_DIR": "/dev/null/x"}, ("runs", "list"), "cannot create the store /dev/null/x/pantau.db: Not a"),
+        ({"PANTAU_STATE_DIR": "/dev/null/x"}, ("user", "remove", "x"), "cannot create the store /dev/null/x/pantau.db"),
         ({"PANTAU_STORE_URL": "mysql://x"}, ("runs", "list"), "'mysql' stores are not supported"),
         (
             {"PANTAU_STORE_URL": "postgresql+pg8000://x@127.0.0.1/x"},
@@ -244,8 +260,63 @@ def test_validate_warns_of_each_secret_that_cannot_be_read_and_strict_refuses(tm
     assert "lab-v3" in as_json["secret_problems"][0]["where"]
 
 
+def test_a_command_that_only_reads_makes_no_store_and_says_where_it_looked(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    for args in (
+        ("runs", "list"), ("runs", "show", "1"), ("ticket", "list"), ("ticket", "show", "1"), ("user", "list"),
+        ("targets",), ("report", "list"), ("maintenance", "list"), ("report", "sla", "--month", "2026-11"),
+        ("ipam", "show", "-i", str(EXAMPLE)), ("ipam", "conflicts", "list", "-i", str(EXAMPLE)),
+        ("bandwidth", "plan", "--month", "2026-11", "-i", str(EXAMPLE)),
+        ("report", "bandwidth", "--month", "2026-11", "-i", str(EXAMPLE)),
+    ):  # fmt: skip
+        result = run_env({"PANTAU_STATE_DIR": str(state)}, *args)
+        assert result.returncode == 2, (args, result.stderr)
+        assert f"no store at {state / 'pantau.db'}: nothing has been recorded there yet" in result.stderr, args
+        assert "PANTAU_STATE_DIR, --state-dir" in result.stderr
+    assert not state.exists()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("--lang", "en", "ticket", "list", "--month", "2026-13"),
+        ("ticket", "list", "--month", "2026-13", "--lang", "en"),
+        ("ticket", "--lang=en", "list", "--month", "2026-13"),
+        ("-c", "{config}", "ticket", "list", "--month", "2026-13"),  # the file says lang: en
+        ("ticket", "list", "--month", "2026-13", "-c", "{config}"),
+        ("--config={config}", "ticket", "list", "--month", "2026-13"),
+    ],
+)
+def testglobal_options_are_taken_before_or_after_the_command(tmp_path: Path, argv: tuple[str, ...]) -> None:
+    (tmp_path / "pantau.yml").write_text(f"lang: en\nstate_dir: {tmp_path / 'state'}\n")
+    args = [a.replace("{config}", str(tmp_path / "pantau.yml")) for a in argv]
+    result = run_lang_free(tmp_path, *args)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: --month 2026-13: there is no such month"), result.stderr
+
+
+def run_lang_free(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``pantau ARGS`` with no PANTAU_ variable (the language from the flag or the file alone)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
+    argv = [sys.executable, "-m", "agent", *args]
+    return subprocess.run(argv, capture_output=True, text=True, check=False, cwd=tmp_path, env=env)
+
+
+def test_a_commands_own_lang_option_is_left_to_it() -> None:
+    # the maintenance reports take --lang as their languages (repeated): not the CLI's
+    own = ["maintenance", "run", "--lang", "en", "--lang", "id"]
+    assert global_options(["--lang", "en", *own]) == (own, "en")
+    assert global_options(own) == (own, None)
+    assert global_options(["runs", "list", "--lang", "en", "--", "--lang"]) == (["runs", "list", "--", "--lang"], "en")
+
+
 def state_args(tmp_path: Path) -> tuple[str, ...]:
     return ("--state-dir", str(tmp_path / "state"))
+
+
+def agents_store(tmp_path: Path) -> None:
+    """The store in ``state_args``' folder, as the agent makes it when it starts (empty)."""
+    open_store(f"sqlite:///{tmp_path / 'state' / 'pantau.db'}").dispose()
 
 
 def test_an_impossible_month_is_refused_not_an_empty_table(tmp_path: Path) -> None:
@@ -255,6 +326,7 @@ def test_an_impossible_month_is_refused_not_an_empty_table(tmp_path: Path) -> No
 
 
 def test_maintenance_of_an_unknown_opd_cannot_be_scheduled(tmp_path: Path) -> None:
+    agents_store(tmp_path)
     args = ("maintenance", "schedule", "--at", "2099-01-01 02:00", "--opd", "nosuch", "-i", str(EXAMPLE))
     result = pantau(*args, *state_args(tmp_path))
     assert result.returncode == 2
@@ -301,6 +373,7 @@ def test_ticket_steps_report_their_timing_as_json_and_list_shows_local_time(tmp_
 
 
 def test_a_bandwidth_survey_of_a_month_without_data_says_so_for_every_link(tmp_path: Path) -> None:
+    agents_store(tmp_path)
     args = ("report", "bandwidth", "--month", "2026-11", "-i", str(EXAMPLE), *state_args(tmp_path))
     data = json.loads(pantau(*args, "--json").stdout)
     assert [r["link"] for r in data["links"]] == ["dinkes-wan", "disdik-wan", "dishub-wan", "bappeda-wan"]

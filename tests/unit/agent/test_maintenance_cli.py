@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from store.engine import open_store
+
 EXAMPLE = Path(__file__).resolve().parents[3] / "inventory" / "example"
 
 
@@ -51,6 +53,7 @@ def test_scheduled_maintenance_is_listed_until_cancelled(tmp_path: Path) -> None
 
 
 def test_the_plan_is_listed_with_its_next_run_in_the_agencys_time(tmp_path: Path) -> None:
+    open_store(f"sqlite:///{tmp_path / 'pantau.db'}").dispose()  # as the agent makes it when it starts
     data = listed(tmp_path, env={"PANTAU_MAINTENANCE__SCHEDULE": "0 2 * * 0"})
     upcoming = datetime.fromisoformat(data["plan"]["next"])
     assert (upcoming.strftime("%A"), upcoming.hour, upcoming.utcoffset()) == ("Sunday", 2, timedelta(hours=7))

@@ -9,6 +9,7 @@ import time
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -410,3 +411,56 @@ def test_the_agents_own_server_leaves_the_proxy_decision_to_the_page(tmp_path: P
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args: Any) -> None:
         return None
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("img", "svg", "iframe", "object", "embed"):
+            self.seen.add(tag)
+        if tag == "script" and not (dict(attrs).get("src") or "").startswith("/static/"):
+            self.seen.add("inline script")
+        self.seen |= {f"{tag} {k}" for k, v in attrs if k.startswith("on") or "javascript:" in (v or "")}
+
+
+def markup_of(page: str) -> set[str]:
+    """What in ``page`` could run: tags that load or script, event-handler attributes, javascript: URLs."""
+    parser = _Tags()
+    parser.feed(page)
+    return parser.seen
+
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(2)>',
+    "'><svg onload=alert(3)>",
+    "</textarea><iframe src=javascript:alert(4)>",
+]
+
+
+def test_hostile_ticket_text_and_names_are_shown_as_text_never_as_markup(client: PageClient) -> None:
+    """What a caller says and a technician types reaches every page escaped: the complaint, the reporter,
+    the assignee, a progress note, a refused OPD name echoed in the error."""
+    csrf = log_in(client, "andi")
+    for n, bad in enumerate(HOSTILE, start=1):
+        ticket = {"opd": "dinkes", "channel": "phone", "reporter": f"Pak {bad}", "text": bad, "csrf": csrf}
+        assert client.post("/tickets", data=ticket, follow_redirects=False).status_code == 303
+        client.post(f"/tickets/{n}/assign", data={"csrf": csrf, "assignee": bad})
+        client.post(f"/tickets/{n}/progress", data={"csrf": csrf, "text": bad})
+    refused = client.post("/tickets", data={"opd": HOSTILE[0], "channel": "phone", "text": "x", "csrf": csrf})
+    assert refused.status_code == 400
+    pages = {
+        "refused": refused.text,
+        "board": client.get("/").text,
+        "tickets": client.get("/tickets").text,
+        **{f"ticket {n}": client.get(f"/tickets/{n}").text for n in range(1, len(HOSTILE) + 1)},
+    }
+    for name, page in pages.items():
+        for bad in HOSTILE:
+            assert bad not in page, (name, bad)
+        assert markup_of(page) == set(), name
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pages["ticket 1"]  # shown, as text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pages["refused"]
