@@ -8,28 +8,50 @@ STAMP := $(VENV)/.installed
 # change how the product's pysnmp imports (slower, deprecation warnings)
 ZOO_VENV := .venv-zoo
 ZOO_STAMP := $(ZOO_VENV)/.installed
-DEB_PACKAGES := python3-venv iproute2 util-linux procps passwd curl frr snmpd snmp openssh-server bind9 bind9-utils \
+# what a production NMS server needs: Python's venv, and Pango with fonts for the documents' PDFs
+# (exporters/pdf.py names the same packages when they are missing)
+RUNTIME_PACKAGES := python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig \
+	fonts-liberation2 fonts-dejavu-core
+# the lab, the tests and the demo: the runtime's and the daemons, tools and browser they drive
+DEB_PACKAGES := $(RUNTIME_PACKAGES) iproute2 util-linux procps passwd curl frr snmpd snmp openssh-server bind9 bind9-utils \
 	dnsutils iperf3 nftables iputils-ping fping prometheus prometheus-alertmanager prometheus-snmp-exporter hyperfine \
-	postgresql systemd \
-	libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-liberation2 fonts-dejavu-core poppler-utils chromium chromium-driver
+	postgresql systemd poppler-utils chromium chromium-driver
 
-.PHONY: setup deb venv zoo-venv test test-unit test-lab demo lint bench catalogs fresh-check clean
+.PHONY: setup deb install venv zoo-venv test test-unit test-lab demo lint bench catalogs fresh-check clean
 
 setup: deb venv zoo-venv
 
 # Installs only what is missing. policy-rc.d keeps Debian's maintainer scripts from starting
 # bind9, snmpd, ssh or prometheus on the host: the lab starts its own, inside namespaces.
-deb:
-	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
+# `make install`: pantau (and EXTRAS, e.g. postgresql) in its own venv at PREFIX, nothing of the lab
+PREFIX ?= /opt/pantau
+EXTRAS ?=
+
+# installs the Debian packages of $(1) that are missing (as root; services are kept from starting now)
+define apt_missing
+	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
 		| grep -q '^install ok installed$$' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages: $$missing"; \
-		if [ "$$(id -u)" != 0 ]; then echo "make setup must run as root to install: $$missing" >&2; exit 1; fi; \
+		if [ "$$(id -u)" != 0 ]; then echo "run as root to install: $$missing" >&2; exit 1; fi; \
 		created=; if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; \
 			chmod 755 /usr/sbin/policy-rc.d; created=1; fi; \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
 		rc=$$?; [ -n "$$created" ] && rm -f /usr/sbin/policy-rc.d; exit $$rc; \
 	fi
+endef
+
+deb:
+	$(call apt_missing,$(DEB_PACKAGES))
+
+install:
+	$(call apt_missing,$(RUNTIME_PACKAGES))
+	[ -x $(PREFIX)/bin/python ] || $(PYTHON) -m venv $(PREFIX)
+	$(PREFIX)/bin/python -m pip install -q --upgrade pip
+	rm -rf build  # setuptools builds in the tree: no file of an earlier build may go into this one
+	$(PREFIX)/bin/python -m pip install -q -c constraints.txt '.$(if $(EXTRAS),[$(EXTRAS)])'
+	rm -rf build
+	@echo "pantau installed in $(PREFIX): $$($(PREFIX)/bin/pantau --version)"
 
 venv: $(STAMP)
 

@@ -146,6 +146,9 @@ class Config(_Section):
     state_dir: Path = Path("/var/lib/pantau")
     store_url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite in state_dir")
     listen: str = "127.0.0.1:9469"
+    deprecated_metrics: bool = Field(
+        True, description="also expose the link rates under their pre-0.2.0 names in bits (removed in 0.3.0)"
+    )
     timezone: str = "Asia/Jakarta"
     known_hosts: Path | None = Field(None, description="SSH known_hosts file (host keys are always checked)")
     platform_dirs: list[Path] = Field(

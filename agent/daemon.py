@@ -184,7 +184,7 @@ async def run_agent(wired: App, stop: asyncio.Event | None = None) -> None:
     registry = CollectorRegistry()
     registry.register(BuildInfoCollector(__version__, platform.python_version()))
     ProcessCollector(registry=registry)
-    renderer = SnapshotRenderer()
+    renderer = SnapshotRenderer(deprecated=config.deprecated_metrics)
     app = http_app(registry, lambda: stalled(agent, config.poll.snmp_interval), lambda: renderer.render(agent.snapshot))
     server: WSGIServer | None = None
     try:

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import logging
 
+#: the Debian packages WeasyPrint needs to make a PDF (Pango and fonts); `make install` installs them
+PDF_PACKAGES = "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-liberation2 fonts-dejavu-core"
+
 
 class PdfUnavailable(Exception):
     """The PDF engine cannot run on this machine (Pango missing): the other formats can still be written."""
@@ -23,7 +26,9 @@ def to_pdf(html: str) -> bytes:
     try:
         from weasyprint import HTML  # noqa: PLC0415 (on use: it loads Pango, which only documents need)
     except (ImportError, OSError) as exc:
-        raise PdfUnavailable(f"no PDF: {exc}; `make setup` installs Pango (libpango-1.0-0) and WeasyPrint") from None
+        raise PdfUnavailable(
+            f"no PDF: {exc}; install Pango and the fonts (apt-get install {PDF_PACKAGES}; make install does)"
+        ) from None
     for name in ("weasyprint", "fontTools"):  # their warnings about CSS they skip are not the user's business
         logging.getLogger(name).setLevel(logging.ERROR)
     pdf: bytes = HTML(string=html, base_url=None).write_pdf()  # bytes when no target is given

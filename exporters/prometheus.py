@@ -76,11 +76,22 @@ def _counter(name: str, documentation: str) -> _Family:
     return _Family(name, "counter", documentation)
 
 
-class SnapshotRenderer:
-    """Renders snapshots; keeps the label text of each link and target it has seen."""
+#: the rates' names before 0.2.0, in bits (Prometheus' base unit is bytes, so ``promtool check metrics``
+#: refuses them): still exposed beside the new names in 0.2.x unless ``deprecated_metrics: false``
+DEPRECATED_BITS = {
+    "pantau_link_receive_bytes_per_second": "pantau_link_receive_bits_per_second",
+    "pantau_link_transmit_bytes_per_second": "pantau_link_transmit_bits_per_second",
+    "pantau_link_subscribed_bytes_per_second": "pantau_link_subscribed_bits_per_second",
+}
 
-    def __init__(self) -> None:
+
+class SnapshotRenderer:
+    """Renders snapshots; keeps the label text of each link and target it has seen. With ``deprecated``,
+    the rates are exposed under their pre-0.2.0 names in bits too (:data:`DEPRECATED_BITS`)."""
+
+    def __init__(self, deprecated: bool = True) -> None:
         self._labels: dict[tuple[str, ...], str] = {}
+        self.deprecated = deprecated
 
     def labels(self, names: tuple[str, ...], values: tuple[str, ...]) -> str:
         text = self._labels.get(values)
@@ -105,11 +116,15 @@ class SnapshotRenderer:
     def _links(self, snap: Snapshot) -> list[_Family]:
         rx_bytes = _counter("pantau_link_receive_bytes", "Octets received at the data-center port (device counter).")
         tx_bytes = _counter("pantau_link_transmit_bytes", "Octets sent towards the OPD (device counter).")
-        rx_bps = _gauge("pantau_link_receive_bits_per_second", "Checked rate from the OPD over the last poll interval.")
-        tx_bps = _gauge(
-            "pantau_link_transmit_bits_per_second", "Checked rate towards the OPD over the last poll interval."
+        rx_rate = _gauge(
+            "pantau_link_receive_bytes_per_second", "Checked rate from the OPD over the last poll interval."
         )
-        sub = _gauge("pantau_link_subscribed_bits_per_second", "Bandwidth subscribed from the provider.")
+        tx_rate = _gauge(
+            "pantau_link_transmit_bytes_per_second", "Checked rate towards the OPD over the last poll interval."
+        )
+        sub = _gauge("pantau_link_subscribed_bytes_per_second", "Bandwidth subscribed from the provider.")
+        rates = (rx_rate, tx_rate, sub)
+        in_bits = [_gauge(DEPRECATED_BITS[f.exposed], f"DEPRECATED, removed in 0.3.0: {f.exposed} x 8.") for f in rates]
         util = _gauge("pantau_link_utilization_ratio", "Rate over the subscribed bandwidth.")
         errors = _counter("pantau_link_errors", "Interface errors at the data-center port (device counter).")
         oper = _gauge("pantau_link_oper_up", "1 if the data-center port is operationally up.")
@@ -124,7 +139,12 @@ class SnapshotRenderer:
         )
         for link in snap.links:
             labels = self.labels(LINK_LABELS, (link.opd, link.name, link.device, link.interface, link.provider))
-            sub.add(labels, link.subscribed_bps)
+            for family, old, bps in zip(
+                rates, in_bits, (link.receive_bps, link.transmit_bps, link.subscribed_bps), strict=True
+            ):
+                if bps is not None:
+                    family.add(labels, bps / 8)
+                    old.add(labels, bps)
             missing.add(labels, 1.0 if link.interface_missing else 0.0)
             cause = _escape(link.cause)
             for s in _STATES:
@@ -137,8 +157,9 @@ class SnapshotRenderer:
                 rx_bytes.add(labels, link.receive_bytes)
             if link.transmit_bytes is not None:
                 tx_bytes.add(labels, link.transmit_bytes)
-            _rates(link, labels, rx_bps, tx_bps, util, errors)
-        return [rx_bytes, tx_bytes, rx_bps, tx_bps, sub, util, errors, oper, state, reason, missing]
+            _ratios(link, labels, util, errors)
+        return [rx_bytes, tx_bytes, *rates, *(in_bits if self.deprecated else ()), util, errors, oper, state, reason,
+                missing]  # fmt: skip
 
     def _probes(self, snap: Snapshot) -> list[_Family]:
         up = _gauge("pantau_probe_up", "1 if the target answered at least one echo request this round.")
@@ -160,10 +181,9 @@ class SnapshotRenderer:
         return [up, rtt, jitter, loss]
 
 
-def _rates(link: LinkView, labels: str, rx_bps: _Family, tx_bps: _Family, util: _Family, errors: _Family) -> None:
-    for direction, bps, family in (("receive", link.receive_bps, rx_bps), ("transmit", link.transmit_bps, tx_bps)):
+def _ratios(link: LinkView, labels: str, util: _Family, errors: _Family) -> None:
+    for direction, bps in (("receive", link.receive_bps), ("transmit", link.transmit_bps)):
         if bps is not None:
-            family.add(labels, bps)
             ratio = link.utilization(bps)
             if ratio is not None:
                 util.add(f'{labels[:-1]},direction="{direction}"}}', ratio)

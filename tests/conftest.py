@@ -1,7 +1,7 @@
 """The lab for tests (tests/lab, and the device zoo in tests/zoo, which shares it): one per session, up
 once and down at the end (also on failure or Ctrl-C), faults and traffic cleared after each test.
-Without root or the Debian packages the lab tests are skipped with the reason, except under CI
-(CI=true), where that is a failure: CI must run them."""
+Without root or the Debian packages the lab tests (and the production install's, tests/install) are
+skipped with the reason, except under CI (CI=true), where that is a failure: CI must run them."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def lab_unavailable() -> str | None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        if "tests/lab/" in str(item.fspath) or "tests/zoo/" in str(item.fspath):
+        if any(f"tests/{tier}/" in str(item.fspath) for tier in ("lab", "zoo", "install")):
             item.add_marker(pytest.mark.lab)
     reason = lab_unavailable()
     if reason is None or os.environ.get("CI"):

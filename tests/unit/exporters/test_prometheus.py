@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from collectors.samples import ProbeResult
 from core.health import LinkState
 from core.snapshot import DeviceView, IpamView, LinkView, MaintenanceView, ProbeView, Snapshot
-from exporters.prometheus import SnapshotRenderer
+from exporters.prometheus import DEPRECATED_BITS, SnapshotRenderer
 
 RULES = Path(__file__).resolve().parents[3] / "exporters" / "prometheus" / "rules.yml"
 
@@ -39,9 +43,9 @@ def snapshot() -> Snapshot:
     )
 
 
-def scrape(snap: Snapshot) -> dict[str, list[tuple[dict[str, str], float]]]:
+def scrape(snap: Snapshot, deprecated: bool = True) -> dict[str, list[tuple[dict[str, str], float]]]:
     out: dict[str, list[tuple[dict[str, str], float]]] = {}
-    for family in text_string_to_metric_families(SnapshotRenderer().render(snap)):
+    for family in text_string_to_metric_families(SnapshotRenderer(deprecated).render(snap)):
         for s in family.samples:
             out.setdefault(s.name, []).append((s.labels, s.value))
     return out
@@ -49,16 +53,16 @@ def scrape(snap: Snapshot) -> dict[str, list[tuple[dict[str, str], float]]]:
 
 def test_link_series_carry_the_conventional_labels_and_rates() -> None:
     data = scrape(snapshot())
-    labels, bps = data["pantau_link_transmit_bits_per_second"][0]
+    labels, rate = data["pantau_link_transmit_bytes_per_second"][0]
     assert labels == {"opd": "dinkes", "link": "dinkes-wan", "device": "core", "interface": "eth1", "provider": "PT A"}
-    assert bps == 9.5e6
+    assert rate == 9.5e6 / 8  # bytes per second: Prometheus' base unit
     assert ({**labels, "direction": "transmit"}, 0.95) in data["pantau_link_utilization_ratio"]
     assert (labels, 2000.0) in data["pantau_link_transmit_bytes_total"]
 
 
 def test_values_not_collected_are_absent_not_zero() -> None:
     data = scrape(snapshot())
-    for name in ("pantau_link_receive_bits_per_second", "pantau_link_oper_up", "pantau_link_receive_bytes_total"):
+    for name in ("pantau_link_receive_bytes_per_second", "pantau_link_oper_up", "pantau_link_receive_bytes_total"):
         assert all(lbl["link"] != "disdik-wan" for lbl, _ in data[name]), name
     assert all(lbl["device"] != "opd-disdik" for lbl, _ in data.get("pantau_device_uptime_seconds", []))
     assert not [1 for lbl, _ in data.get("pantau_probe_rtt_seconds", []) if lbl["opd"] == "disdik"]
@@ -125,9 +129,31 @@ def test_label_values_with_quotes_backslashes_and_newlines_read_back_unchanged()
     odd = 'PT "Nusa"\\Net\nJaringan'
     link = LinkView("a-wan", "a", odd, "core", "eth1", 10_000_000, LinkState.UP)
     data = scrape(Snapshot(1.0, (link,)))
-    assert data["pantau_link_subscribed_bits_per_second"] == [
-        ({"opd": "a", "link": "a-wan", "device": "core", "interface": "eth1", "provider": odd}, 10_000_000.0)
+    assert data["pantau_link_subscribed_bytes_per_second"] == [
+        ({"opd": "a", "link": "a-wan", "device": "core", "interface": "eth1", "provider": odd}, 1_250_000.0)
     ]
+
+
+def test_the_pre_0_2_names_in_bits_stay_beside_the_new_ones_until_switched_off() -> None:
+    with_old, without = scrape(snapshot()), scrape(snapshot(), deprecated=False)
+    for new, old in DEPRECATED_BITS.items():
+        assert [(lbl, v * 8) for lbl, v in with_old[new]] == with_old[old], old  # the same series, x 8
+        assert old not in without and without[new] == with_old[new]
+    assert set(with_old) - set(without) == set(DEPRECATED_BITS.values())
+
+
+def test_the_exposition_passes_promtools_check_without_the_deprecated_names() -> None:
+    promtool = shutil.which("promtool")
+    if promtool is None and not os.environ.get("CI"):
+        pytest.skip("promtool (Debian's prometheus package: make setup) is not installed")
+    assert promtool is not None, "CI must have promtool: make setup installs it"
+    for deprecated, expected in (
+        (False, set()),
+        (True, {f'{n} use base unit "bytes" instead of "bits"' for n in DEPRECATED_BITS.values()}),
+    ):
+        text = SnapshotRenderer(deprecated).render(snapshot())
+        check = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True, check=False)
+        assert {line for line in (check.stdout + check.stderr).splitlines() if line.strip()} == expected
 
 
 def test_metrics_endpoint_serves_the_snapshot_and_the_registry_gzipped_when_asked() -> None:
