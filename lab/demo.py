@@ -1,11 +1,14 @@
-"""``make demo``: the lab up, traffic on some OPD links, the agent on the NMS node, Prometheus scraping it.
+"""``make demo``: the lab up, traffic on some OPD links, the agent on the NMS node with its status page,
+Prometheus scraping it, a complaint to triage and a demo account to log in with.
 
-Everything runs inside the lab's namespaces; the host reaches the agent and Prometheus over the lab's
-management bridge. Ctrl-C (or SIGTERM, or ``--duration``) stops it all and takes the lab down.
+Everything runs inside the lab's namespaces; the host reaches the agent, its page and Prometheus over the
+lab's management bridge. Ctrl-C (or SIGTERM, or ``--duration``) stops it all and takes the lab down, the
+demo's store and its account with it.
 """
 
 from __future__ import annotations
 
+import secrets
 import signal
 import subprocess
 import sys
@@ -16,11 +19,34 @@ from types import FrameType
 
 from lab.errors import LabError
 from lab.faults import Faults
-from lab.runner import Runner
+from lab.runner import LAB_INVENTORY, Runner
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "exporters" / "prometheus" / "rules.yml"
 DEMO_TRAFFIC = (("dinkes", "in", None), ("disdik", "both", 8.0), ("bappeda", "out", 30.0))
+#: the status page's account for the demo (a technician: may open, triage and work tickets)
+DEMO_USER = "demo"
+#: the complaint the demo opens, so the ticket pages and a triage have something to show
+DEMO_COMPLAINT = ("dinkes", "Internet lambat sejak pagi, aplikasi SIMPUS sering terputus", "Bu Sari (Puskesmas)")
+
+
+def _prepare(runner: Runner, state: Path) -> str:
+    """The demo's account (a fresh password each run, printed once: it lives in the demo's store, which the
+    lab takes down with it) and one open complaint; the password."""
+    password = secrets.token_urlsafe(12)
+    pantau = [sys.executable, "-m", "agent"]
+    where = ["--state-dir", str(state)]
+    subprocess.run([*pantau, "user", "remove", DEMO_USER, *where], capture_output=True, check=False, cwd=ROOT)
+    add = [*pantau, "user", "add", DEMO_USER, "--role", "technician", "--password-stdin", *where]
+    for argv, stdin in (
+        (add, password + "\n"),
+        ([*pantau, "ticket", "open", DEMO_COMPLAINT[1], "--opd", DEMO_COMPLAINT[0], "--channel", "phone",
+          "--reporter", DEMO_COMPLAINT[2], "--inventory", str(LAB_INVENTORY), *where], None),
+    ):  # fmt: skip
+        done = subprocess.run(argv, input=stdin, capture_output=True, text=True, check=False, cwd=ROOT)
+        if done.returncode != 0:
+            raise LabError(f"preparing the demo failed: {done.stderr.strip()}")
+    return password
 
 
 def run_demo(runner: Runner, say: Callable[[str], None], duration: float | None = None) -> None:
@@ -44,9 +70,11 @@ def run_demo(runner: Runner, say: Callable[[str], None], duration: float | None 
         for opd, direction, mbit in DEMO_TRAFFIC:
             for line in faults.start_traffic(opd, direction, mbit=mbit, saturate=mbit is None):
                 say(line)
+        password = _prepare(runner, state)
         agent_log = (state / "agent.log").open("wb")
         logs.append(agent_log)
-        agent = [sys.executable, "-m", "agent", "run", "--state-dir", str(state), "--listen", f"{address}:9469"]
+        agent = ["env", f"PANTAU_WEB__LISTEN={address}:9480", sys.executable, "-m", "agent", "run"]
+        agent += ["--state-dir", str(state), "--listen", f"{address}:9469"]
         procs.append(
             subprocess.Popen(runner.in_node(nms.name, agent), stdout=agent_log, stderr=subprocess.STDOUT, cwd=ROOT)
         )
@@ -67,6 +95,8 @@ def run_demo(runner: Runner, say: Callable[[str], None], duration: float | None 
         ]
         procs.append(subprocess.Popen(runner.in_node(nms.name, prom), stdout=prom_log, stderr=subprocess.STDOUT))
         say(f"pantau agent on {nms.name}:  http://{address}:9469/metrics   (log {state / 'agent.log'})")
+        say(f"status page:              http://{address}:9480/   user {DEMO_USER}, password {password}")
+        say(f"  a complaint from {DEMO_COMPLAINT[0]} is open there: ticket 1, with its triage button")
         say(f"Prometheus on {nms.name}:    http://{address}:9090   (alert rules: {RULES.relative_to(ROOT)})")
         say(f"one live poll:            pantau lab exec {nms.name} -- {sys.executable} -m agent links")
         say("Ctrl-C stops the demo and takes the lab down")
