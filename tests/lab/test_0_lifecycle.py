@@ -133,7 +133,7 @@ def test_the_demo_serves_what_it_prints_to_the_host_and_leaves_nothing_behind(to
             if "Ctrl-C stops the demo" in line:
                 break
         text = "".join(printed)
-        urls = re.findall(r"http://[0-9.]+:\d+/\S*", text)
+        urls = re.findall(r"http://[0-9.]+:\d+\S*", text)
         assert len(urls) == 3, text
         account = re.search(r"user (\S+), password (\S+)", text)
         assert account is not None, text

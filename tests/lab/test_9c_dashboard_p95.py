@@ -128,4 +128,4 @@ def test_the_dashboards_95th_percentile_reads_the_surveys_five_minute_means(prom
     assert panel == pytest.approx(low + (rank - math.floor(rank)) * (high - low), rel=1e-9)
     assert surveyed == means[math.ceil(0.95 * len(means)) - 1]  # the survey's nearest rank
     assert abs(panel - surveyed) <= (high - low) + 1e-6, (panel, surveyed)
-    assert abs(panel - surveyed) / surveyed < 0.02  # on this day: 2 % apart at most
+    assert abs(panel - surveyed) / surveyed < 0.02, (panel, surveyed)  # on this day: 2 % apart at most
