@@ -31,10 +31,12 @@ __all__ = [
     "BadPlatformModule",
     "Command",
     "ConfigSession",
+    "Limit",
     "Platform",
     "PlatformError",
     "Registry",
     "Row",
+    "Shaper",
     "SnmpQuirks",
     "UnknownPlatform",
     "discover",
@@ -76,6 +78,34 @@ class ConfigSession:
     rollback: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Limit:
+    """One OPD's shaping on a device: the queue (or class, or policy) the device knows it by, the rate it
+    is guaranteed and the ceiling it may use, in bit/s, the same both ways. ``guaranteed_bps`` is None on a
+    platform that only caps (a Cisco shaper); ``enabled`` False: the queue exists but shapes nothing."""
+
+    queue: str
+    ceiling_bps: int
+    guaranteed_bps: int | None = None
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class Shaper:
+    """How a platform's per-OPD shaping is read and written, as text: the command that shows it, the
+    parser of its answer (the limits by queue), and the configuration lines that set one queue. The session
+    that sends them, and the revert armed around them, are the effector's (:class:`ConfigSession`)."""
+
+    show: str
+    limits: Callable[[str], dict[str, Limit]]
+    set_lines: Callable[[Limit], tuple[str, ...]]
+    #: the queue of an OPD where the inventory names none: its slug, prefixed
+    queue_prefix: str = "opd-"
+
+    def queue_of(self, opd: str) -> str:
+        return f"{self.queue_prefix}{opd}"
+
+
 def _no_routes(rows: list[Row]) -> list[str]:
     return []
 
@@ -97,6 +127,7 @@ class Platform:
     #: the prefixes in the forwarding table, from the parsed rows of the ``routes`` command
     installed_routes: Callable[[list[Row]], list[str]] = _no_routes
     config_session: ConfigSession | None = None
+    shaper: Shaper | None = None  # None: pantau does not shape this platform's traffic
 
     def command(self, fact: str) -> Command | None:
         return self.commands.get(fact)

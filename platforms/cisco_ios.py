@@ -1,11 +1,39 @@
-"""Cisco IOS and IOS-XE: ntc-templates parse its output."""
+"""Cisco IOS and IOS-XE: ntc-templates parse its output. Each OPD's traffic is capped by a policy map of
+its own, attached outbound to the OPD's sub-interface, whose class-default shapes to the ceiling
+(``shape average BPS``); IOS has no guarantee in that form."""
 
 from __future__ import annotations
 
-from platforms import Command, Platform, Row
+import re
+
+from platforms import Command, Limit, Platform, Row, Shaper
 from platforms._ios_like import ENCRYPTION_TYPE as _N
 from platforms._ios_like import SECRET as _S
 from platforms._ios_like import SECRETS
+
+_SHAPE = re.compile(r"^\s+shape average (\d+)\b")
+
+
+def policy_limits(text: str) -> dict[str, Limit]:
+    """The policy maps of ``show running-config | section policy-map`` whose class-default shapes to an
+    average rate, by name."""
+    limits: dict[str, Limit] = {}
+    policy, in_default = None, False
+    for line in text.splitlines():
+        if line.startswith("policy-map "):
+            policy, in_default = line.split()[1], False
+        elif policy and re.match(r"^ class ", line):
+            in_default = line.split()[1] == "class-default"
+        elif policy and in_default and (match := _SHAPE.match(line)):
+            limits[policy] = Limit(policy, int(match.group(1)))
+        elif line and not line.startswith(" "):
+            policy = None
+    return limits
+
+
+def set_policy(limit: Limit) -> tuple[str, ...]:
+    """The lines that set one policy map's ceiling (its guarantee, if any, is not IOS's to keep here)."""
+    return (f"policy-map {limit.queue}", " class class-default", f"  shape average {limit.ceiling_bps}")
 
 
 def installed_routes(rows: list[Row]) -> list[str]:
@@ -41,4 +69,5 @@ PLATFORM = Platform(
         rf"\bntp authentication-key \d+ md5 {_S}",
     ),
     installed_routes=installed_routes,
+    shaper=Shaper("show running-config | section policy-map", policy_limits, set_policy),
 )

@@ -1,16 +1,61 @@
 """MikroTik RouterOS: ``/export terse`` writes one ``key=value`` command a line; ntc-templates parse the
-print commands."""
+print commands. Each OPD's traffic is shaped by a simple queue (``/queue simple``) whose target is the OPD's
+network: ``limit-at`` is what it is guaranteed, ``max-limit`` its ceiling, each written upload/download
+(from the target / towards it)."""
 
 from __future__ import annotations
 
-from platforms import Command, Platform, Row
+import re
+
+from platforms import Command, Limit, Platform, Row, Shaper
 from platforms._ios_like import SECRET as _S
+from platforms._rates import parse_rate, rate_text
+from platforms.errors import PlatformError
+
+#: a ``print terse`` line: its number, its flags (X disabled, I invalid, D dynamic), its key=value pairs
+_TERSE = re.compile(r"^\s*(?P<index>\d+)\s+(?P<flags>[A-Z]*)\s*(?P<pairs>\S+=.*)$")
+_PAIR = re.compile(r'([\w-]+)=("(?:[^"\\]|\\.)*"|\S*)')
 
 
 def installed_routes(rows: list[Row]) -> list[str]:
     """Routes flagged A (active)."""
     return sorted(
         {f"{r['destination_address']}/{r['destination_address_subnet']}" for r in rows if "A" in r.get("flags", "")}
+    )
+
+
+def queue_limits(text: str) -> dict[str, Limit]:
+    """The simple queues of ``/queue simple print terse without-paging``, by name: the download direction
+    (towards the OPD) of ``limit-at`` and ``max-limit``; a disabled or invalid queue shapes nothing.
+
+    Raises:
+        PlatformError: a queue line whose limits are not rates.
+    """
+    limits: dict[str, Limit] = {}
+    for line in text.splitlines():
+        match = _TERSE.match(line)
+        if match is None:
+            continue
+        pairs = {k: v.strip('"') for k, v in _PAIR.findall(match["pairs"])}
+        if "name" not in pairs or "max-limit" not in pairs:
+            continue
+        try:
+            ceiling = parse_rate(pairs["max-limit"].rpartition("/")[2])
+            guaranteed = parse_rate(pairs.get("limit-at", "0/0").rpartition("/")[2])
+        except PlatformError as exc:
+            raise PlatformError(f"queue '{pairs['name']}': {exc}") from None
+        enabled = not {"X", "I"} & set(match["flags"])
+        limits[pairs["name"]] = Limit(pairs["name"], ceiling, guaranteed, enabled)
+    return limits
+
+
+def set_queue(limit: Limit) -> tuple[str, ...]:
+    """The command that sets one queue's guarantee and ceiling, both directions alike."""
+    guaranteed = rate_text(limit.guaranteed_bps or 0)
+    ceiling = rate_text(limit.ceiling_bps)
+    return (
+        f'/queue simple set [find name="{limit.queue}"] limit-at={guaranteed}/{guaranteed} '
+        f"max-limit={ceiling}/{ceiling}",
     )
 
 
@@ -31,4 +76,5 @@ PLATFORM = Platform(
         rf"^/snmp community (?:add|set) .*?\b(?:authentication|encryption)-password={_S}",
     ),
     installed_routes=installed_routes,
+    shaper=Shaper("/queue simple print terse without-paging", queue_limits, set_queue),
 )

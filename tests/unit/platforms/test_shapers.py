@@ -1,0 +1,71 @@
+"""The shapers of the platform registry on transcripts written in each vendor's documented form
+(fixtures/SOURCES.md): today's limits read from the device's answer, and the lines that set one OPD's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from platforms import Limit, discover
+from platforms._rates import parse_rate, rate_text
+from platforms.errors import PlatformError
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+REGISTRY = discover()
+
+
+def test_rates_read_as_cli_write_them_and_are_written_back_exactly() -> None:
+    assert [parse_rate(t) for t in ("10M", "512k", "1.5G", "64000", "0", " 2M ")] == [
+        10_000_000, 512_000, 1_500_000_000, 64_000, 0, 2_000_000,
+    ]  # fmt: skip
+    assert [rate_text(b) for b in (10_000_000, 12_500_000, 1_000_000_000, 64_000, 1_234, 0)] == [
+        "10M", "12500k", "1G", "64k", "1234", "0",
+    ]  # fmt: skip
+    for bps in (1, 999, 1_000, 12_345_000, 7_000_000_000):
+        assert parse_rate(rate_text(bps)) == bps
+    with pytest.raises(PlatformError, match="'10 Mbps' is not a rate"):
+        parse_rate("10 Mbps")
+
+
+def test_routeros_queues_read_towards_the_opd_with_disabled_ones_marked() -> None:
+    shaper = REGISTRY.get("mikrotik_routeros").shaper
+    assert shaper is not None and shaper.show == "/queue simple print terse without-paging"
+    limits = shaper.limits((FIXTURES / "mikrotik_routeros" / "queue_simple_print_terse_without-paging.raw").read_text())
+    assert limits["opd-dinkes"] == Limit("opd-dinkes", 10_000_000, 5_000_000)
+    assert limits["opd-disdik"] == Limit("opd-disdik", 20_000_000, 8_000_000)  # download: towards the OPD
+    assert limits["opd-dishub"] == Limit("opd-dishub", 50_000_000, 0, enabled=False)  # X: shapes nothing
+    assert limits["opd-bappeda"] == Limit("opd-bappeda", 25_000_000, 12_500_000)  # quoted name, plain bit/s
+    assert limits["<hotspot-tamu>"].ceiling_bps == 2_000_000  # a dynamic queue is read, not an OPD's
+    assert shaper.queue_of("dinkes") == "opd-dinkes"
+
+
+def test_routeros_sets_one_queue_both_ways_and_reads_back_what_it_set() -> None:
+    shaper = REGISTRY.get("mikrotik_routeros").shaper
+    assert shaper is not None
+    wanted = Limit("opd-dinkes", 12_000_000, 6_000_000)
+    (line,) = shaper.set_lines(wanted)
+    assert line == '/queue simple set [find name="opd-dinkes"] limit-at=6M/6M max-limit=12M/12M'
+    # the device prints the queue back with the values set: the same limit is read
+    echoed = f" 0    name=opd-dinkes target=10.20.1.0/24 parent=none {line.split('] ')[1]} burst-limit=0/0"
+    assert shaper.limits(echoed) == {"opd-dinkes": wanted}
+    with pytest.raises(PlatformError, match="queue 'opd-x': 'lots' is not a rate"):
+        shaper.limits(" 0    name=opd-x target=10.0.0.0/24 limit-at=0/0 max-limit=lots/lots")
+
+
+def test_ios_policy_maps_read_the_class_default_shaper_and_set_it() -> None:
+    shaper = REGISTRY.get("cisco_ios").shaper
+    assert shaper is not None and shaper.show == "show running-config | section policy-map"
+    limits = shaper.limits((FIXTURES / "cisco_ios" / "show_running-config_section_policy-map.raw").read_text())
+    assert limits == {
+        "opd-dinkes": Limit("opd-dinkes", 10_000_000),
+        "opd-disdik": Limit("opd-disdik", 20_000_000),
+        "opd-dishub": Limit("opd-dishub", 50_000_000),  # class-default's, not the VIDEO class's 5M
+    }  # QOS-VOICE shapes nothing: not a limit
+    lines = shaper.set_lines(Limit("opd-dinkes", 15_000_000, 5_000_000))
+    assert lines == ("policy-map opd-dinkes", " class class-default", "  shape average 15000000")
+    assert shaper.limits("\n".join(lines)) == {"opd-dinkes": Limit("opd-dinkes", 15_000_000)}
+
+
+def test_platforms_without_a_shaper_say_so() -> None:
+    assert {p.name for p in REGISTRY if p.shaper is not None} == {"mikrotik_routeros", "cisco_ios"}
