@@ -15,7 +15,8 @@ Pure: rates in bit/s as floats; the device rounds them when it applies them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
 
 from i18n import Msg
 
@@ -72,6 +73,22 @@ class Plan:
 
     def share(self, opd: str) -> Share:
         return next(s for s in self.shares if s.opd == opd)
+
+    def to_json(self) -> dict[str, Any]:
+        """The plan as kept with its number in the store (its reasons as messages, for any language)."""
+        return {
+            "capacity_bps": self.capacity_bps,
+            "headroom": self.headroom,
+            "unmet": list(self.unmet),
+            "shares": [
+                {f.name: getattr(s, f.name) for f in fields(Share)} | {"why": s.why.to_json()} for s in self.shares
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Plan:
+        shares = tuple(Share(**{**s, "why": Msg.from_json(s["why"])}) for s in data["shares"])
+        return cls(data["capacity_bps"], data["headroom"], shares, tuple(data["unmet"]))
 
 
 def plan(capacity_bps: float, demands: list[Demand], headroom: float = 1.2) -> Plan:

@@ -4,8 +4,11 @@ the floors the capacity cannot give, and the Kabid's approval to fill in."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from core.bandwidth_plan import MBIT, Plan
 from exporters.charts import plan_bars
+from exporters.naskah import date_time
 from exporters.reports import Letterhead, month_document, svg_uri
 from i18n import Msg, in_language, words
 from inventory.models.agency import Person
@@ -30,6 +33,8 @@ TEXT: dict[str, Msg] = {
     "why": Msg("Why"),
     "chart": Msg("Guaranteed rate and ceiling per OPD, with the measured p95"),
     "approved_by": Msg("Approved by,"),
+    "number": Msg("Number"),
+    "approved": Msg("Approved in pantau by {name} on {at}."),
     "nip": Msg("NIP"),
     "blank_name": Msg("(.........................................)"),
     "blank_jabatan": Msg("Head of Division"),
@@ -47,9 +52,12 @@ def render_plan(
     kabid: Person | None,
     lang: str = "id",
     fmt: str = "md",
+    number: str | None = None,
+    approval: tuple[str, datetime] | None = None,
 ) -> str:
     """The plan made from ``month`` (YYYY-MM) as Markdown or HTML (the chart in HTML only); ``links`` is
-    each OPD's link rate in bit/s."""
+    each OPD's link rate in bit/s. A plan kept in the store has its ``number``, and once the Kabid approved
+    it in pantau its ``approval`` (who, when in the agency's zone)."""
     t = words(TEXT, lang)
     rows = [
         {
@@ -89,6 +97,8 @@ def render_plan(
         rows=rows,
         chart=chart,
         kabid=kabid,
+        number=number,
+        approved=None if approval is None else t["approved"].format(name=approval[0], at=date_time(approval[1], lang)),
     )
 
 

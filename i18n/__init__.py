@@ -18,6 +18,7 @@ import gettext
 from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 LANGUAGES = ("id", "en")  # Bahasa Indonesia first
 LOCALE_DIR = Path(__file__).with_name("locale")
@@ -49,6 +50,17 @@ class Msg:
 
     def __str__(self) -> str:
         return self.render(str)
+
+    def to_json(self) -> dict[str, Any]:
+        """The message as JSON, its nested messages too: kept now, rendered later in any language."""
+        fields = {k: v.to_json() if isinstance(v, Msg) else v for k, v in self.fields.items()}
+        return {"msg": self.template, "fields": fields}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Msg:
+        """The message :meth:`to_json` wrote."""
+        fields = {k: cls.from_json(v) if isinstance(v, dict) and "msg" in v else v for k, v in data["fields"].items()}
+        return cls(data["msg"], **fields)
 
     def __repr__(self) -> str:
         return f"Msg({self.template!r}, {self.fields!r})"

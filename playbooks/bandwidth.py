@@ -3,7 +3,9 @@ the bandwidth map planned from it."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from core.bandwidth import LinkSurvey, SurveyThresholds, down_intervals, survey
 from core.bandwidth_plan import MBIT, Demand, Plan, plan
@@ -14,7 +16,9 @@ from i18n import Msg
 from inventory.models import Inventory
 from playbooks.documents import letterhead, write_document
 from playbooks.errors import PlaybookError
-from store import links
+from playbooks.maintenance.reports import report_number
+from store import bandwidth_plans, links
+from store.bandwidth_plans import PlanRecord
 from store.engine import Store
 
 
@@ -99,16 +103,60 @@ def month_plan(
     return plan(capacity * MBIT, demands, policy.headroom), rows
 
 
-def write_plan(planned: Plan, inv: Inventory, month: str, directory: Path, lang: str) -> list[Path]:
-    """The bandwidth map as Markdown, HTML (with its chart) and PDF in ``directory``; the paths written."""
+def write_plan(
+    planned: Plan, inv: Inventory, month: str, directory: Path, lang: str, kept: PlanRecord | None = None
+) -> list[Path]:
+    """The bandwidth map as Markdown, HTML (with its chart) and PDF in ``directory``; the paths written. A
+    plan ``kept`` in the store carries its number (in the file name too) and the Kabid's approval."""
     kop = letterhead(inv)
     names = {o.slug: o.name for o in inv.opds}
     links: dict[str, float] = {}
     for link in inv.links:
         links[link.opd] = links.get(link.opd, 0.0) + link.subscribed_bps
     kabid = inv.agency.people.kabid
-    stem = f"peta-bandwidth-{month}.{lang}"
-    markdown = render_plan(planned, month, links, kop, names, kabid, lang, "md")
+    stem = f"peta-bandwidth-{month}" + (f"-{kept.id}" if kept else "") + f".{lang}"
+    number, approval = None, None
+    if kept is not None:
+        number = kept.number
+        if kept.approved_by and kept.approved_at:
+            approval = (kept.approved_by, kept.approved_at.astimezone(ZoneInfo(inv.agency.timezone)))
+    html = render_plan(planned, month, links, kop, names, kabid, lang, "html", number, approval)
     return write_document(
-        directory, stem, markdown, render_plan(planned, month, links, kop, names, kabid, lang, "html")
+        directory, stem, render_plan(planned, month, links, kop, names, kabid, lang, "md", number, approval), html
     )
+
+
+def keep_plan(
+    store: Store, inv: Inventory, planned: Plan, month: str, by: str, directory: Path, langs: list[str], now: datetime
+) -> tuple[PlanRecord, list[Path]]:
+    """Keep ``planned`` in the store, numbered in the agency's pattern (the year in its time zone), and write
+    its documents in ``directory``; drafted until the Kabid approves it."""
+
+    def number(seq: int) -> str:
+        return report_number(inv, "peta_bandwidth", seq, now, "*")
+
+    year = now.astimezone(ZoneInfo(inv.agency.timezone)).year
+    kept = bandwidth_plans.save(store, month, planned.capacity_bps, planned.to_json(), by, year, number)
+    bandwidth_plans.set_directory(store, kept.id, str(directory))
+    paths = [p for lang in langs for p in write_plan(planned, inv, month, directory, lang, kept)]
+    return kept, paths
+
+
+def approve_plan(
+    store: Store, inv: Inventory, plan_id: int, name: str, langs: list[str]
+) -> tuple[PlanRecord, list[Path]]:
+    """The Kabid's approval of a kept plan: recorded, and its documents written again with it.
+
+    Raises:
+        PlaybookError: no name to record.
+        RuleError: approved already.
+    """
+    if not name.strip():
+        raise PlaybookError(Msg("--name is empty: write the Kabid's name (or set agency.people.kabid)"))
+    kept = bandwidth_plans.approve(store, bandwidth_plans.get(store, plan_id), name.strip())
+    planned = Plan.from_json(kept.plan)
+    directory = Path(kept.directory) if kept.directory else None
+    paths = [] if directory is None else [
+        p for lang in langs for p in write_plan(planned, inv, kept.month, directory, lang, kept)
+    ]  # fmt: skip
+    return kept, paths

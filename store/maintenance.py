@@ -24,9 +24,9 @@ from store.schema import (
     MaintenanceResult,
     MaintenanceRun,
     Report,
-    ReportSequence,
     ReportSignature,
 )
+from store.sequences import next_seq
 from store.translate import translated
 
 NUMBER_LENGTH = 63  # reports.number
@@ -225,7 +225,7 @@ def new_report(
     for attempt in range(3):
         try:
             with Session(store) as s, s.begin():
-                seq = _next_seq(s, kind, year)
+                seq = next_seq(s, kind, year)
                 text = number(seq)
                 if len(text) > NUMBER_LENGTH:
                     raise RuleError(
@@ -257,25 +257,6 @@ def new_report(
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
-
-
-def _next_seq(s: Session, kind: str, year: int) -> int:
-    """The year's next number of ``kind``, taken in one statement, so that processes numbering at once (the
-    scheduler's maintenance and a technician's) each get their own: the UPDATE holds the row (SQLite: the
-    database) until the transaction ends."""
-    seq = ReportSequence.__table__.c
-    taken = s.execute(
-        update(ReportSequence)
-        .where(seq.kind == kind, seq.year == year)
-        .values(last=seq.last + 1)
-        .returning(seq.last)
-        .execution_options(synchronize_session=False)
-    ).scalar_one_or_none()
-    if taken is None:
-        s.add(ReportSequence(kind=kind, year=year, last=1))
-        s.flush()
-        return 1
-    return int(taken)
 
 
 @translated("reading a report")

@@ -268,6 +268,25 @@ class Report(Base):
     directory: Mapped[str] = mapped_column(Text)
 
 
+class BandwidthPlan(Base):
+    """One SOP 13 bandwidth map: the month it was made from, its number, the capacity shared and the
+    plan itself (JSON), who made it and the Kabid's approval (only an approved plan may be applied)."""
+
+    __tablename__ = "bandwidth_plans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[str] = mapped_column(String(7))
+    number: Mapped[str] = mapped_column(String(63), unique=True)
+    state: Mapped[str] = mapped_column(String(16))  # drafted | approved
+    capacity_bps: Mapped[float] = mapped_column(Float)
+    plan: Mapped[str] = mapped_column(Text)  # the plan as JSON: shares per OPD, why, headroom
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    directory: Mapped[str | None] = mapped_column(Text)
+    approved_by: Mapped[str | None] = mapped_column(String(128))
+    approved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
 class ReportSequence(Base):
     """The last number given to a kind of document (``berita_acara``, ``laporan``) in a year: the
     agency's numbering restarts each year."""

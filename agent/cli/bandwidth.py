@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -14,7 +15,9 @@ from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOpt
 from agent.lang import current, tr
 from core.bandwidth_plan import MBIT, Plan
 from i18n import in_language
-from playbooks.bandwidth import month_plan, write_plan
+from playbooks.bandwidth import approve_plan, keep_plan, month_plan, write_plan
+from playbooks.engine import operator
+from store import bandwidth_plans
 
 bandwidth_app = typer.Typer(no_args_is_help=True, help="SOP 13's bandwidth map: each OPD's share of the capacity.")
 
@@ -30,6 +33,13 @@ def bandwidth_plan(
     state_dir: StateOption = None,
     as_json: JsonOption = False,
     output: Annotated[Path | None, typer.Option(help="also write the plan (Markdown, HTML and PDF) here")] = None,
+    save: Annotated[
+        bool,
+        typer.Option(
+            "--save",
+            help="keep the plan, numbered, for the Kabid's approval (documents in --output, else the state dir)",
+        ),
+    ] = False,
 ) -> None:
     """SOP 13 step 'map the bandwidth': each OPD's guaranteed rate and ceiling within the capacity, by
     weighted max-min fair share of the month's 95th percentiles (times the headroom), within each OPD's
@@ -37,9 +47,18 @@ def bandwidth_plan(
     deps = wired(config, inventory=inventory, state_dir=state_dir)
     cfg = deps.config
     planned, _ = month_plan(deps.existing_store, deps.inventory, month, cfg.timezone, cfg.bandwidth, capacity)
-    written = [] if output is None else write_plan(planned, deps.inventory, month, output, current())
+    kept = None
+    if save:
+        directory = output or cfg.state_dir / "reports" / "bandwidth"
+        kept, written = keep_plan(
+            deps.store, deps.inventory, planned, month, operator(), directory, [current()], datetime.now(UTC)
+        )
+    else:
+        written = [] if output is None else write_plan(planned, deps.inventory, month, output, current())
     if as_json:
         payload = {**_json(planned, month), "paths": [str(p) for p in written]}
+        if kept is not None:
+            payload["plan"] = {"id": kept.id, "number": kept.number, "state": kept.state}
         sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
         return
     table = Table(title=tr("Bandwidth map from {month}", month=month), show_header=True)
@@ -65,8 +84,58 @@ def bandwidth_plan(
     )
     if planned.unmet:
         out.print(tr("[red]floors not met[/]: {opds}", opds=", ".join(planned.unmet)))
+    if kept is not None:
+        out.print(
+            tr(
+                "kept as plan {id}, number {number}: for the Kabid's approval, pantau bandwidth approve {id}",
+                id=kept.id,
+                number=kept.number,
+            )
+        )
     for path in written:
         out.print(tr("written: {path}", path=path))
+
+
+@bandwidth_app.command("approve")
+def bandwidth_approve(
+    plan: Annotated[int, typer.Argument(help="the plan's id (pantau bandwidth list)")],
+    name: Annotated[
+        str | None, typer.Option(help="the Kabid who approves it (default: agency.people.kabid's name)")
+    ] = None,
+    config: ConfigOption = None,
+    inventory: InventoryOption = None,
+    state_dir: StateOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """SOP 13: the Kabid approves a kept plan; its documents are written again with the approval. Only an
+    approved plan may be applied."""
+    deps = wired(config, inventory=inventory, state_dir=state_dir)
+    kabid = deps.inventory.agency.people.kabid
+    who = name if name is not None else (kabid.name if kabid else "")
+    kept, written = approve_plan(deps.existing_store, deps.inventory, plan, who, [current()])
+    if as_json:
+        sys.stdout.write(json.dumps({**kept.to_json(), "paths": [str(p) for p in written]}, indent=2) + "\n")
+        return
+    out.print(tr("plan {id} ({number}) approved by {name}", id=kept.id, number=kept.number, name=kept.approved_by))
+    for path in written:
+        out.print(tr("written: {path}", path=path))
+
+
+@bandwidth_app.command("list")
+def bandwidth_list(config: ConfigOption = None, state_dir: StateOption = None, as_json: JsonOption = False) -> None:
+    """The kept bandwidth plans, newest first, with their approval."""
+    deps = wired(config, state_dir=state_dir)
+    plans = bandwidth_plans.newest(deps.existing_store)
+    if as_json:
+        sys.stdout.write(json.dumps([p.to_json() for p in plans], indent=2) + "\n")
+        return
+    table = Table(title=tr("Bandwidth plans"))
+    for col in ("id", tr("number"), tr("month"), tr("state"), tr("approved by")):
+        table.add_column(col)
+    states = {"drafted": tr("drafted"), "approved": tr("approved")}
+    for p in plans:
+        table.add_row(str(p.id), p.number, p.month, states.get(p.state, p.state), p.approved_by or "")
+    out.print(table)
 
 
 def _json(planned: Plan, month: str) -> dict[str, object]:

@@ -4,6 +4,8 @@ inventory's policy (capacity 60 Mbit/s; disdik's floor 5, dishub's weight 2, bap
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -117,3 +119,41 @@ def test_the_plan_is_written_as_a_document_for_the_kabid_to_approve(measured: Pa
     html = paths[1].read_text()
     assert 'alt="Guaranteed rate and ceiling per OPD, with the measured p95" src="data:image/svg+xml;base64,' in html
     assert paths[2].read_bytes().startswith(b"%PDF")
+
+
+def bandwidth(state: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    argv = [sys.executable, "-m", "agent", "--lang", "en", "bandwidth", *args, "--state-dir", str(state)]
+    return subprocess.run([*argv, "-i", str(EXAMPLE)] if args[0] != "list" else argv, capture_output=True,
+                          text=True, check=False, env={**os.environ, "PANTAU_OPERATOR": "rizky"})  # fmt: skip
+
+
+def test_a_kept_plan_is_numbered_and_only_the_kabids_approval_makes_it_approved(measured: Path, tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    state.mkdir()
+    shutil.copy(measured / "pantau.db", state / "pantau.db")
+    kept = bandwidth(state, "plan", "--month", "2026-11", "--save", "--output", str(tmp_path / "out"), "--json")
+    assert kept.returncode == 0, kept.stderr
+    plan = json.loads(kept.stdout)["plan"]
+    assert plan == {"id": 1, "number": "000.1.3/PETA-BW/001/DISKOMINFO/2026", "state": "drafted"}
+    markdown = (tmp_path / "out" / "peta-bandwidth-2026-11-1.en.md").read_text()
+    assert "Number: 000.1.3/PETA-BW/001/DISKOMINFO/2026" in markdown and "Approved in pantau" not in markdown
+    again = json.loads(bandwidth(state, "plan", "--month", "2026-11", "--save", "--json").stdout)["plan"]
+    assert again["number"] == "000.1.3/PETA-BW/002/DISKOMINFO/2026"  # the year's next
+    assert (state / "reports" / "bandwidth" / "peta-bandwidth-2026-11-2.en.pdf").exists()  # the state dir's
+
+    approved = bandwidth(state, "approve", "1", "--json")
+    assert approved.returncode == 0, approved.stderr
+    record = json.loads(approved.stdout)
+    assert (record["state"], record["approved_by"], record["created_by"]) == (
+        "approved", "Ir. Hendra Gunawan, M.T.", "rizky",  # the inventory's Kabid; who kept it
+    )  # fmt: skip
+    markdown = (tmp_path / "out" / "peta-bandwidth-2026-11-1.en.md").read_text()
+    assert "Approved in pantau by Ir. Hendra Gunawan, M.T. on " in markdown and " WIB." in markdown
+    assert "| Badan Perencanaan Pembangunan Daerah | 100.0 | 30.0 | 25.0 | 15.0 | 25.0 |" in markdown  # as kept
+
+    twice = bandwidth(state, "approve", "1")
+    assert twice.returncode == 2 and "plan 000.1.3/PETA-BW/001/DISKOMINFO/2026 is approved already" in twice.stderr
+    missing = bandwidth(state, "approve", "9")
+    assert missing.returncode == 2 and "no bandwidth plan 9; see pantau bandwidth list" in missing.stderr
+    listed = json.loads(bandwidth(state, "list", "--json").stdout)
+    assert [(p["id"], p["state"]) for p in listed] == [(2, "drafted"), (1, "approved")]

@@ -3,6 +3,7 @@ generated inputs, and the worked examples staff would check by hand."""
 
 from __future__ import annotations
 
+import json
 import random
 
 import pytest
@@ -10,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.bandwidth_plan import MBIT, Demand, Plan, plan
+from i18n import in_language
 
 EPS = 1e-6  # bit/s: float sums
 
@@ -155,3 +157,13 @@ def test_a_capacity_or_weight_that_is_not_positive_is_refused() -> None:
         plan(MBIT, [Demand("a", None, MBIT, weight=0)])
     with pytest.raises(ValueError, match="each OPD once"):
         plan(MBIT, [Demand("a", None, MBIT), Demand("a", None, MBIT)])
+
+
+@given(capacities, demands(), headrooms)
+def test_a_plan_kept_as_json_reads_back_the_same_with_its_reasons_in_any_language(
+    capacity: float, ds: list[Demand], headroom: float
+) -> None:
+    made = plan(capacity, ds, headroom)
+    kept = Plan.from_json(json.loads(json.dumps(made.to_json())))
+    assert kept == made
+    assert [in_language(s.why, "id") for s in kept.shares] == [in_language(s.why, "id") for s in made.shares]
