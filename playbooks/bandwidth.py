@@ -145,7 +145,8 @@ def keep_plan(
 def approve_plan(
     store: Store, inv: Inventory, plan_id: int, name: str, langs: list[str]
 ) -> tuple[PlanRecord, list[Path]]:
-    """The Kabid's approval of a kept plan: recorded, and its documents written again with it.
+    """The Kabid's approval of a kept plan: recorded, and its documents written again with it (in each
+    language it was written in, and in ``langs``).
 
     Raises:
         PlaybookError: no name to record.
@@ -155,8 +156,10 @@ def approve_plan(
         raise PlaybookError(Msg("--name is empty: write the Kabid's name (or set agency.people.kabid)"))
     kept = bandwidth_plans.approve(store, bandwidth_plans.get(store, plan_id), name.strip())
     planned = Plan.from_json(kept.plan)
-    directory = Path(kept.directory) if kept.directory else None
-    paths = [] if directory is None else [
-        p for lang in langs for p in write_plan(planned, inv, kept.month, directory, lang, kept)
-    ]  # fmt: skip
-    return kept, paths
+    if not kept.directory:
+        return kept, []
+    directory = Path(kept.directory)
+    # every language it was written in, and those asked for now
+    written = {p.name.split(".")[-2] for p in directory.glob(f"peta-bandwidth-{kept.month}-{kept.id}.*.md")}
+    again = sorted(written | set(langs))
+    return kept, [p for lang in again for p in write_plan(planned, inv, kept.month, directory, lang, kept)]

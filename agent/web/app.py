@@ -40,6 +40,7 @@ def create_app(app: App, snapshot: Callable[[], Snapshot], since: Callable[[], d
             Route("/links/{name}", pages.link),
             Route("/links/{name}/pack.txt", pages.link_pack),
             Route("/reports", pages.reports, methods=["GET", "POST"]),
+            Route("/plans/{id:int}/approve", pages.approve_plan, methods=["POST"]),
             Route("/triage/{opd}", acts.triage, methods=["POST"]),
             Route("/tickets", acts.tickets, methods=["GET", "POST"]),
             Route("/tickets/{id:int}", acts.ticket),

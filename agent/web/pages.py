@@ -14,17 +14,21 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from agent.web.auth import may
 from agent.web.site import HEADERS, Forbidden, Site, site_of
 from agent.web.views import banner, local_time, shared_cause
+from core.errors import RuleError
 from core.sop import STAFF_REVIEWERS
 from exporters.charts import link_day
 from i18n import Msg
 from inventory.models import Link
+from playbooks.bandwidth import approve_plan as approve
 from playbooks.errors import PlaybookError
 from playbooks.maintenance.reports import report_list
 from playbooks.maintenance.reports import sign as sign_report
 from playbooks.tickets import pack_text
 from playbooks.triage.decide import EvidencePack
+from store import bandwidth_plans
 from store import links as link_store
 from store.errors import NotFound
+from store.users import SessionInfo
 
 log = logging.getLogger(__name__)
 
@@ -136,13 +140,37 @@ async def reports(request: Request) -> Response:
             return RedirectResponse("/reports", status_code=303)
         except (PlaybookError, NotFound) as exc:
             error = exc
+    return await _reports_page(site, s, error)
+
+
+async def _reports_page(site: Site, s: SessionInfo, error: Exception | None) -> Response:
     listed = await run_in_threadpool(report_list, site.store)
+    plans = await run_in_threadpool(bandwidth_plans.newest, site.store)
     return site.page(
         "reports.html.j2",
         409 if error else 200,
         s=s,
         signers=STAFF_REVIEWERS,
         reports=listed,
+        plans=plans,
         ipam=site.snapshot().ipam,
         error=error,
     )
+
+
+async def approve_plan(request: Request) -> Response:
+    """SOP 13: the Kabid approves a kept bandwidth plan, as ``pantau bandwidth approve`` does."""
+    site = site_of(request)
+    s = await site.session(request)
+    form = await site.checked_form(request, s)
+    if s.role != "kabid":
+        raise Forbidden(Msg("only the Kabid approves a bandwidth plan; the role {role} does not", role=s.role))
+    plan = request.path_params["id"]
+    try:
+        await run_in_threadpool(
+            approve, site.store, site.inv, plan, form.get("name") or s.user, list(site.cfg.maintenance.languages)
+        )
+    except (PlaybookError, RuleError, NotFound) as exc:
+        return await _reports_page(site, s, exc)
+    log.info("bandwidth plan %s approved by %s", plan, s.user)
+    return RedirectResponse("/reports", status_code=303)

@@ -464,3 +464,31 @@ def test_hostile_ticket_text_and_names_are_shown_as_text_never_as_markup(client:
         assert markup_of(page) == set(), name
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pages["ticket 1"]  # shown, as text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pages["refused"]
+
+
+def test_only_the_kabid_approves_a_kept_bandwidth_plan_on_the_page(client: PageClient, tmp_path: Path) -> None:
+    from core.bandwidth import SurveyThresholds
+    from playbooks.bandwidth import keep_plan, month_plan
+    from store import bandwidth_plans
+
+    inv = load_inventory(EXAMPLE)
+    planned, _ = month_plan(client.store, inv, "2026-11", "Asia/Jakarta", SurveyThresholds())
+    kept, _ = keep_plan(client.store, inv, planned, "2026-11", "rizky", tmp_path / "out", ["en"], datetime.now(UTC))
+    users.add_user(client.store, "hendra", "kabid", hash_password(PASSWORD))
+    csrf = log_in(client, "andi")
+    page = client.get("/reports").text
+    assert kept.number in page and f'action="/plans/{kept.id}/approve"' not in page  # a technician sees it only
+    refused = client.post(f"/plans/{kept.id}/approve", data={"csrf": csrf, "name": "Andi"})
+    assert refused.status_code == 403 and "only the Kabid approves a bandwidth plan" in refused.text
+    client.post("/logout", data={"csrf": csrf})
+    csrf = log_in(client, "hendra")
+    assert f'action="/plans/{kept.id}/approve"' in client.get("/reports").text
+    assert client.post(f"/plans/{kept.id}/approve", data={"name": "Ir. Hendra"}).status_code == 403  # no CSRF
+    done = client.post(f"/plans/{kept.id}/approve", data={"csrf": csrf, "name": "Ir. Hendra Gunawan, M.T."},
+                       follow_redirects=False)  # fmt: skip
+    assert done.status_code == 303
+    approved = bandwidth_plans.get(client.store, kept.id)
+    assert (approved.state, approved.approved_by) == ("approved", "Ir. Hendra Gunawan, M.T.")
+    again = client.post(f"/plans/{kept.id}/approve", data={"csrf": csrf, "name": "x"})
+    assert again.status_code == 409 and "is approved already" in again.text
+    assert "Approved in pantau by Ir. Hendra Gunawan, M.T." in next((tmp_path / "out").glob("*.md")).read_text()
