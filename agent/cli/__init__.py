@@ -145,7 +145,7 @@ def _command_path(argv: list[str]) -> tuple[int, Any]:
     while i < len(argv) and group is not None and not argv[i].startswith("-"):
         try:
             found = group.get_command(None, argv[i])
-        except Exception:
+        except Exception:  # a command that fails to load is reported when it runs, not while options are read
             return i, None
         if found is None:
             break
