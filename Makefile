@@ -14,7 +14,7 @@ RUNTIME_PACKAGES := python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-su
 	fonts-liberation2 fonts-dejavu-core
 # the lab, the tests and the demo: the runtime's and the daemons, tools and browser they drive
 DEB_PACKAGES := $(RUNTIME_PACKAGES) iproute2 util-linux procps passwd curl frr snmpd snmp openssh-server bind9 bind9-utils \
-	dnsutils iperf3 nftables iputils-ping fping prometheus prometheus-alertmanager prometheus-snmp-exporter hyperfine \
+	dnsutils iperf3 nftables iputils-ping fping libcap2-bin prometheus prometheus-alertmanager prometheus-snmp-exporter hyperfine \
 	postgresql systemd poppler-utils chromium chromium-driver
 
 .PHONY: setup deb install venv zoo-venv test test-unit test-lab demo lint bench catalogs fresh-check clean

@@ -14,7 +14,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Coroutine, Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from zoneinfo import ZoneInfo
@@ -30,6 +30,7 @@ from agent.schedule import crontab
 from agent.wiring import App
 from exporters.prometheus import BuildInfoCollector, SnapshotRenderer
 from i18n import Msg, message_of
+from playbooks.boosts import due_boosts, end_due_boosts
 from playbooks.errors import PlaybookError
 from playbooks.maintenance.run import check_locations
 
@@ -170,6 +171,66 @@ def _timed(
     return run
 
 
+#: how often the agent looks for bandwidth boosts (``bandwidth set --until``) whose end is due
+BOOST_INTERVAL = 30.0
+
+
+async def _end_boosts(wired: App) -> None:
+    """Put back the limits of every boost whose time is up, in a thread (SSH to the shapers)."""
+    now = datetime.now(UTC)
+    if not await asyncio.to_thread(due_boosts, wired.store, now):
+        return
+    runner = wired.playbook_runner(live_check=False)
+    for line in await asyncio.to_thread(end_due_boosts, runner, "pantau-agent", now):
+        log.info("%s", line)
+
+
+def _scheduler(wired: App, agent: Agent) -> AsyncIOScheduler:
+    """The agent's jobs: SNMP and ICMP rounds (the first at once, so /metrics has data early), the
+    maintenance plan on its crontab, and the end of bandwidth boosts."""
+    config = wired.config
+    maintenance_jobs.use_app(wired)
+    scheduler = AsyncIOScheduler(timezone=config.timezone)
+    scheduler.add_jobstore(maintenance_jobs.jobstore(config), alias=maintenance_jobs.JOBSTORE)
+    if config.maintenance.schedule:
+        scheduler.add_job(
+            maintenance_jobs.FUNCTION,
+            crontab(config.maintenance.schedule, config.timezone),
+            kwargs={"locations": config.maintenance.locations, "trigger": "plan"},
+            id="maintenance-plan",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=3600,
+        )
+    poll = config.poll
+    now = datetime.now(ZoneInfo(config.timezone))  # the first rounds at once: /metrics has data early
+    for name, job, interval in (
+        ("snmp", agent.poll_snmp, poll.snmp_interval),
+        ("icmp", agent.probe_icmp, poll.icmp_interval),
+    ):
+        scheduler.add_job(
+            _timed(agent, name, job, interval),
+            "interval",
+            seconds=interval,
+            jitter=poll.jitter,
+            id=name,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=int(interval),
+            next_run_time=now,
+        )
+    scheduler.add_job(
+        _timed(agent, "boosts", lambda: _end_boosts(wired), BOOST_INTERVAL),
+        "interval",
+        seconds=BOOST_INTERVAL,
+        id="boosts",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=now,
+    )
+    return scheduler
+
+
 async def run_agent(wired: App, stop: asyncio.Event | None = None) -> None:
     """Run until ``stop`` is set or SIGTERM/SIGINT arrives."""
     config, inventory = wired.config, wired.inventory
@@ -201,36 +262,7 @@ async def run_agent(wired: App, stop: asyncio.Event | None = None) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    maintenance_jobs.use_app(wired)
-    scheduler = AsyncIOScheduler(timezone=config.timezone)
-    scheduler.add_jobstore(maintenance_jobs.jobstore(config), alias=maintenance_jobs.JOBSTORE)
-    if config.maintenance.schedule:
-        scheduler.add_job(
-            maintenance_jobs.FUNCTION,
-            crontab(config.maintenance.schedule, config.timezone),
-            kwargs={"locations": config.maintenance.locations, "trigger": "plan"},
-            id="maintenance-plan",
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=3600,
-        )
-    poll = config.poll
-    now = datetime.now(ZoneInfo(config.timezone))  # the first rounds at once: /metrics has data early
-    for name, job, interval in (
-        ("snmp", agent.poll_snmp, poll.snmp_interval),
-        ("icmp", agent.probe_icmp, poll.icmp_interval),
-    ):
-        scheduler.add_job(
-            _timed(agent, name, job, interval),
-            "interval",
-            seconds=interval,
-            jitter=poll.jitter,
-            id=name,
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=int(interval),
-            next_run_time=now,
-        )
+    scheduler = _scheduler(wired, agent)
     log.info(
         "pantau agent serving http://%s/metrics; %d links, %d devices, %d probe targets",
         config.listen,

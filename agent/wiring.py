@@ -24,8 +24,11 @@ from inventory.loader import load_inventory
 from inventory.models import Inventory
 from platforms import PlatformError, Registry, discover
 from playbooks.effectors.notify import Notifier, Telegram
+from playbooks.effectors.shaper import Shapers
 
 if TYPE_CHECKING:
+    from playbooks.colocate import Services
+    from playbooks.engine import PlaybookRunner
     from playbooks.triage.run import Triage
     from store.engine import Store
 
@@ -104,6 +107,23 @@ class App:
     @cached_property
     def probes(self) -> Probes:
         return Probes(self.config.inventory_dir, self.config.known_hosts, self.platforms)
+
+    @cached_property
+    def shapers(self) -> Shapers:
+        """The inventory's shaping devices, over SSH when known_hosts is configured (else reading or
+        changing one says what to set)."""
+        ssh = self.probes.ssh() if self.config.known_hosts is not None else None
+        return Shapers(self.inventory, self.platforms, ssh)
+
+    def playbook_runner(self, live_check: bool = True) -> PlaybookRunner[Services]:
+        """A runner of every playbook, its steps acting through this process's services (recovery undoes a
+        run of any playbook, so every one has what it needs); ``live_check``: ask the network (ICMP, ARP)
+        before handing out an address."""
+        from playbooks.catalog import runner  # noqa: PLC0415 (the store's repositories and DNS: only to run one)
+
+        cfg = self.config
+        timeout = cfg.poll.snmp_timeout if live_check else None
+        return runner(self.store, self.inventory, cfg.inventory_dir, self.probes, self.shapers, timeout)
 
     @cached_property
     def notifier(self) -> Notifier:

@@ -65,6 +65,19 @@ def cross_check(
         ref(item, ("opd",), subject, "opds", dev.opd)
         ref(item, ("snmp",), subject, "snmp", dev.snmp)
         ref(item, ("ssh",), subject, "ssh", dev.ssh)
+        if dev.shaping is not None:
+            ref(item, ("shaping", "ssh"), subject, "ssh", dev.shaping.ssh)
+            if platforms is not None and dev.shaping.platform not in platforms:
+                shaped = ", ".join(sorted(platforms))
+                problems.append(
+                    _at(
+                        item,
+                        "shaping",
+                        "platform",
+                        message=f"{subject}: shaping platform '{dev.shaping.platform}' has no module in the "
+                        f"platform registry (known: {shaped})",
+                    )
+                )
         if platforms is not None and dev.platform not in platforms:
             close = difflib.get_close_matches(dev.platform, list(platforms), n=1)
             hint = f"did you mean '{close[0]}'?" if close else f"known: {', '.join(sorted(platforms))}"
@@ -111,6 +124,7 @@ def cross_check(
                         message=f"{subject}: device '{end.device}' has no interface '{end.interface}'{hint}",
                     )
                 )
+        ref(item, ("shaper", "device"), subject, "devices", link.shaper.device)
         cpe = devices.get(link.cpe.device)
         if cpe is not None and cpe.opd is not None and cpe.opd != link.opd:
             problems.append(

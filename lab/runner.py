@@ -29,7 +29,7 @@ from typing import Any
 
 from lab import host
 from lab.errors import LabCommandError, LabConflict, LabError
-from lab.topology import IPERF3_PORTS, RUN_ROOT, Node, Topology
+from lab.topology import LABEL_SHAPER, RUN_ROOT, Node, Topology
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,7 @@ REQUIRED_TOOLS = {
     "iperf3": "iperf3",
     "nft": "nftables",
     "fping": "fping",
+    "setcap": "libcap2-bin",
 }
 
 Progress = Callable[[str], None]
@@ -362,8 +363,8 @@ class Runner:
         # sshd runs "shell -c CMD" for exec requests; vtysh accepts -c. The netns names the FRR pathspace.
         wrapper.write_text('#!/bin/sh\nns=$(/usr/sbin/ip netns identify $$)\nexec /usr/bin/vtysh -N "$ns" "$@"\n')
         wrapper.chmod(0o755)
-        ops, vty = self.topo.users
-        shells = {ops: "/bin/bash", vty: str(wrapper)}
+        ops, vty, shaper = self.topo.users
+        shells = {ops: "/bin/bash", vty: str(wrapper), shaper: "/bin/bash"}
         pub = self.ssh_key.with_suffix(".pub").read_text()
         for user, shell in shells.items():
             home = self.run_dir / "home" / user
@@ -392,6 +393,18 @@ class Runner:
             (home / ".ssh").mkdir(parents=True, mode=0o700)
             (home / ".ssh" / "authorized_keys").write_text(pub)
             (home / ".ssh" / "authorized_keys").chmod(0o600)
+            if user == shaper:
+                # its own tc, first on its PATH, may change qdiscs and classes (CAP_NET_ADMIN) and only it may
+                # run it: the shaper user is allowed tc and nothing else privileged
+                tc = bin_dir / "shaper" / "tc"
+                tc.parent.mkdir(mode=0o755, exist_ok=True)
+                shutil.copy2(
+                    shutil.which("tc", path=f"{os.environ.get('PATH', '')}:/usr/sbin:/sbin") or "/usr/sbin/tc", tc
+                )
+                host.run(["chown", f"root:{user}", str(tc)])
+                tc.chmod(0o750)
+                host.run(["setcap", "cap_net_admin+ep", str(tc)])
+                (home / ".profile").write_text(f'PATH="{tc.parent}:$PATH"\n')
             host.run(["chown", "-R", f"{user}:{user}", str(home)])
             home.chmod(0o750)
         (self.run_dir / "home").chmod(0o755)
@@ -429,13 +442,13 @@ class Runner:
             frr_dir = FRR_RUN / self.topo.netns(node_name)
             files = [frr_dir / "watchfrr.pid", *sorted(p for p in frr_dir.glob("*.pid") if p.name != "watchfrr.pid")]
         elif service == "iperf3":
-            files = [nd / f"iperf3-{port}.pid" for port in IPERF3_PORTS]
+            files = [nd / f"iperf3-{port}.pid" for port in self.topo.node(node_name).iperf3_ports]
         else:
             files = [nd / f"{service}.pid"]
         return [pid for f in files if (pid := host.read_pid(f)) is not None and host.alive(pid)]
 
     def service_alive(self, node_name: str, service: str) -> bool:
-        expected = {"frr": 4, "iperf3": len(IPERF3_PORTS)}.get(service, 1)
+        expected = {"frr": 4, "iperf3": len(self.topo.node(node_name).iperf3_ports)}.get(service, 1)
         return len(self.service_pids(node_name, service)) >= expected
 
     def _start_frr(self, node: Node) -> None:
@@ -463,7 +476,8 @@ class Runner:
         config = node.bind_for("/etc/ssh/sshd_config")
         if config is None:
             raise LabError(f"node {node.name}: service sshd needs a bind to /etc/ssh/sshd_config")
-        ops, vty = self.topo.users
+        ops, vty, shaper = self.topo.users
+        allowed = f"{ops} {vty} {shaper}" if node.labels.get(LABEL_SHAPER) == "true" else f"{ops} {vty}"
         self.exec(
             node.name,
             [
@@ -477,7 +491,7 @@ class Runner:
                 "-o",
                 f"PidFile={nd / 'sshd.pid'}",
                 "-o",
-                f"AllowUsers={ops} {vty}",
+                f"AllowUsers={allowed}",
                 "-o",
                 f"AuthorizedKeysFile={self.run_dir}/home/%u/.ssh/authorized_keys",
             ],
@@ -593,7 +607,7 @@ class Runner:
 
     def _start_iperf3(self, node: Node) -> None:
         nd = self.node_dir(node.name)
-        for port in IPERF3_PORTS:
+        for port in node.iperf3_ports:
             self.exec(
                 node.name,
                 [

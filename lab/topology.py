@@ -21,7 +21,11 @@ SERVICES = ("frr", "sshd", "snmpd", "named", "iperf3")
 LABEL_SERVICES = "pantau.services"
 LABEL_MANAGED_AT = "pantau.managed-at"
 LABEL_VANTAGE = "pantau.vantage"
+#: "true" on a node whose HTB classes the shaper user may change over SSH (with tc, and nothing else privileged)
+LABEL_SHAPER = "pantau.shaper"
 IPERF3_PORTS = range(5201, 5209)
+#: the iperf3 servers' ports of a node with the iperf3 service, where not the default range ("5201 5202")
+LABEL_IPERF3_PORTS = "pantau.iperf3-ports"
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,11 @@ class Node:
     @property
     def has_mgmt(self) -> bool:
         return self.mgmt_ipv4 is not None
+
+    @property
+    def iperf3_ports(self) -> tuple[int, ...]:
+        ports = self.labels.get(LABEL_IPERF3_PORTS)
+        return tuple(int(p) for p in ports.split()) if ports else tuple(IPERF3_PORTS)
 
     def bind_for(self, target: str) -> Path | None:
         return next((b.source for b in self.binds if str(b.target) == target), None)
@@ -77,9 +86,11 @@ class Topology:
         return f"{self.name[:9]}-m{index}"
 
     @property
-    def users(self) -> tuple[str, str]:
-        """The SSH login users: a shell user (servers, ``linux``) and a vtysh user (routers, ``cisco_ios``)."""
-        return (f"{self.name}-ops", f"{self.name}-vty")
+    def users(self) -> tuple[str, str, str]:
+        """The SSH login users: a shell user (servers, ``linux``), a vtysh user (routers, ``cisco_ios``) and
+        the shaper user (a shell whose ``tc`` may change classes; allowed on the nodes labelled
+        ``pantau.shaper``)."""
+        return (f"{self.name}-ops", f"{self.name}-vty", f"{self.name}-tc")
 
     def node(self, name: str) -> Node:
         for node in self.nodes:

@@ -19,7 +19,7 @@ import importlib
 import importlib.util
 import pkgutil
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -30,11 +30,11 @@ from platforms.errors import BadPlatformModule, PlatformError, UnknownPlatform
 __all__ = [
     "BadPlatformModule",
     "Command",
-    "ConfigSession",
     "Limit",
     "Platform",
     "PlatformError",
     "Registry",
+    "Revert",
     "Row",
     "Shaper",
     "SnmpQuirks",
@@ -67,18 +67,6 @@ class SnmpQuirks:
 
 
 @dataclass(frozen=True)
-class ConfigSession:
-    """The operations that change a device safely: arm a revert on the device, apply, read back, confirm,
-    roll back. Each is a command template; a platform without one cannot be changed by a playbook."""
-
-    arm_revert: tuple[str, ...] = ()
-    apply: tuple[str, ...] = ()
-    read_back: tuple[str, ...] = ()
-    confirm: tuple[str, ...] = ()
-    rollback: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
 class Limit:
     """One OPD's shaping on a device: the queue (or class, or policy) the device knows it by, the rate it
     is guaranteed and the ceiling it may use, in bit/s, the same both ways. ``guaranteed_bps`` is None on a
@@ -91,19 +79,54 @@ class Limit:
 
 
 @dataclass(frozen=True)
-class Shaper:
-    """How a platform's per-OPD shaping is read and written, as text: the command that shows it, the
-    parser of its answer (the limits by queue), and the configuration lines that set one queue. The session
-    that sends them, and the revert armed around them, are the effector's (:class:`ConfigSession`)."""
+class Revert:
+    """How a device is made to put its old limits back by itself unless pantau confirms the change: a
+    dropped session, a dead pantau or a lock-out must all end on the old values (as Junos's ``commit
+    confirmed``). ``arm`` gives the lines that set it up (a token names it, ``seconds`` is its timer, the
+    limits are what it restores); ``close`` the lines that end the change itself (Cisco: ``end``), sent
+    after the new limits; ``confirm`` the lines that cancel it. Each line's answer is checked by the
+    shaper's ``failed``."""
 
-    show: str
+    arm: Callable[[str, int, tuple[Limit, ...]], tuple[str, ...]]
+    confirm: Callable[[str], tuple[str, ...]]
+    close: tuple[str, ...] = ()
+    #: the device's smallest timer step in seconds (Cisco's revert timer counts minutes)
+    granularity: int = 1
+
+    def seconds(self, wanted: int) -> int:
+        """``wanted`` rounded up to what the device's timer can count."""
+        steps = max(1, -(-wanted // self.granularity))
+        return steps * self.granularity
+
+
+def _any_output(answer: str) -> str | None:
+    return answer.strip() or None
+
+
+@dataclass(frozen=True)
+class Shaper:
+    """How a platform's per-OPD shaping is read and written, as text: the command that shows the queues
+    asked for, the parser of its answer (the limits by queue), the configuration lines that set one queue,
+    the revert the device arms around a change, and how an answer says a line failed. The session that
+    sends them is the effector's."""
+
+    show: Callable[[Sequence[str]], str]
     limits: Callable[[str], dict[str, Limit]]
     set_lines: Callable[[Limit], tuple[str, ...]]
+    revert: Revert
+    #: the error in a line's answer, or None: it was taken (default: any answer is an error)
+    failed: Callable[[str], str | None] = _any_output
     #: the queue of an OPD where the inventory names none: its slug, prefixed
     queue_prefix: str = "opd-"
+    #: the rate step the device keeps (bit/s): a limit is rounded to it before it is set, so that what is
+    #: read back is what was set
+    step_bps: int = 8_000
 
     def queue_of(self, opd: str) -> str:
         return f"{self.queue_prefix}{opd}"
+
+    def rounded(self, bps: float) -> int:
+        return max(self.step_bps, round(bps / self.step_bps) * self.step_bps)
 
 
 def _no_routes(rows: list[Row]) -> list[str]:
@@ -126,7 +149,6 @@ class Platform:
     snmp: SnmpQuirks = SnmpQuirks()
     #: the prefixes in the forwarding table, from the parsed rows of the ``routes`` command
     installed_routes: Callable[[list[Row]], list[str]] = _no_routes
-    config_session: ConfigSession | None = None
     shaper: Shaper | None = None  # None: pantau does not shape this platform's traffic
 
     def command(self, fact: str) -> Command | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from platforms import Command, Limit, Platform, Row, Shaper
+from platforms import Command, Limit, Platform, Revert, Row, Shaper
 from platforms._ios_like import ENCRYPTION_TYPE as _N
 from platforms._ios_like import SECRET as _S
 from platforms._ios_like import SECRETS
@@ -34,6 +34,28 @@ def policy_limits(text: str) -> dict[str, Limit]:
 def set_policy(limit: Limit) -> tuple[str, ...]:
     """The lines that set one policy map's ceiling (its guarantee, if any, is not IOS's to keep here)."""
     return (f"policy-map {limit.queue}", " class class-default", f"  shape average {limit.ceiling_bps}")
+
+
+def arm_revert(token: str, seconds: int, restore: tuple[Limit, ...]) -> tuple[str, ...]:
+    """Enter configuration mode with IOS's own revert timer (Configuration Replace and Configuration
+    Rollback: ``configure terminal revert timer MINUTES``, which needs an ``archive`` path): unless
+    ``configure confirm`` comes in time, the device rolls its whole running configuration back to the
+    archive taken here. The limits to restore are that archive's, so they are not repeated."""
+    return (f"configure terminal revert timer {max(1, seconds // 60)}",)
+
+
+def confirm_revert(token: str) -> tuple[str, ...]:
+    return ("configure confirm",)
+
+
+_ERROR = re.compile(r"^\s*% ?(?:Invalid|Incomplete|Ambiguous|Unknown|Error|Archive)", re.MULTILINE)
+
+
+def failed(answer: str) -> str | None:
+    """IOS marks a line it refused with ``%`` and the reason; informational ``%`` lines (a rollback
+    notice) are not errors."""
+    match = _ERROR.search(answer)
+    return answer.strip() if match else None
 
 
 def installed_routes(rows: list[Row]) -> list[str]:
@@ -69,5 +91,11 @@ PLATFORM = Platform(
         rf"\bntp authentication-key \d+ md5 {_S}",
     ),
     installed_routes=installed_routes,
-    shaper=Shaper("show running-config | section policy-map", policy_limits, set_policy),
+    shaper=Shaper(
+        lambda _queues: "show running-config | section policy-map",
+        policy_limits,
+        set_policy,
+        Revert(arm_revert, confirm_revert, close=("end",), granularity=60),
+        failed,
+    ),
 )

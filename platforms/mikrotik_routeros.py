@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from platforms import Command, Limit, Platform, Row, Shaper
+from platforms import Command, Limit, Platform, Revert, Row, Shaper
 from platforms._ios_like import SECRET as _S
 from platforms._rates import parse_rate, rate_text
 from platforms.errors import PlatformError
@@ -59,6 +59,28 @@ def set_queue(limit: Limit) -> tuple[str, ...]:
     )
 
 
+def _quoted(text: str) -> str:
+    """``text`` as a RouterOS string literal's inside (backslash and double quote escaped)."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def arm_revert(token: str, seconds: int, restore: tuple[Limit, ...]) -> tuple[str, ...]:
+    """A scheduler entry that sets ``restore`` back after ``seconds`` and then removes itself: an entry
+    added with an interval and no start time first runs one interval after it was added (MikroTik's
+    Scheduler manual), and the router keeps it across a dropped session or a reboot."""
+    name = f"pantau-revert-{token}"
+    lines = [
+        *(line for limit in restore for line in set_queue(limit)),
+        f'/system scheduler remove [find name="{name}"]',
+    ]
+    event = "; ".join(lines)
+    return (f'/system scheduler add name={name} interval={seconds}s on-event="{_quoted(event)}"',)
+
+
+def confirm_revert(token: str) -> tuple[str, ...]:
+    return (f'/system scheduler remove [find name="pantau-revert-{token}"]',)
+
+
 PLATFORM = Platform(
     name="mikrotik_routeros",
     title="MikroTik RouterOS",
@@ -76,5 +98,10 @@ PLATFORM = Platform(
         rf"^/snmp community (?:add|set) .*?\b(?:authentication|encryption)-password={_S}",
     ),
     installed_routes=installed_routes,
-    shaper=Shaper("/queue simple print terse without-paging", queue_limits, set_queue),
+    shaper=Shaper(
+        lambda _queues: "/queue simple print terse without-paging",
+        queue_limits,
+        set_queue,
+        Revert(arm_revert, confirm_revert),  # RouterOS answers a command it took with nothing
+    ),
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.bandwidth import LinkSurvey, SurveyThresholds, down_intervals, survey
@@ -163,3 +164,25 @@ def approve_plan(
     written = {p.name.split(".")[-2] for p in directory.glob(f"peta-bandwidth-{kept.month}-{kept.id}.*.md")}
     again = sorted(written | set(langs))
     return kept, [p for lang in again for p in write_plan(planned, inv, kept.month, directory, lang, kept)]
+
+
+def plan_changes(kept: PlanRecord) -> list[dict[str, Any]]:
+    """The changes that put an approved plan on the shapers: each OPD's ceiling and guarantee.
+
+    Raises:
+        PlaybookError: the plan is not approved (only the Kabid's approved plan is applied).
+    """
+    if kept.state != bandwidth_plans.APPROVED:
+        raise PlaybookError(
+            Msg(
+                "plan {number} is {state}: only a plan the Kabid approved is applied (pantau bandwidth approve {id})",
+                number=kept.number,
+                state=kept.state,
+                id=kept.id,
+            )
+        )
+    planned = Plan.from_json(kept.plan)
+    return [
+        {"opd": s.opd, "ceiling_bps": round(s.ceiling_bps), "guaranteed_bps": round(s.guaranteed_bps)}
+        for s in planned.shares
+    ]

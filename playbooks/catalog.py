@@ -1,11 +1,46 @@
-"""Every playbook by name: what ``pantau runs recover`` compensates a run of."""
+"""Every playbook by name (what ``pantau runs recover`` compensates a run of), and a runner of them all
+with the services their steps act through."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from playbooks.colocate import COLOCATE, ServerDeps
+from collectors.iperf3 import wire_rate
+from collectors.probes import Probes
+from inventory.models import Inventory
+from playbooks.colocate import COLOCATE, Services
 from playbooks.decommission import DECOMMISSION
-from playbooks.engine import Playbook
+from playbooks.effectors.dns import DnsUpdater
+from playbooks.effectors.shaper import Shapers
+from playbooks.engine import Playbook, PlaybookRunner
+from playbooks.live_check import network_live_check
+from playbooks.shaping import SHAPING
+from store.allocations import Allocations
+from store.engine import Store
 
-PLAYBOOKS: dict[str, Playbook[Any, ServerDeps, Any]] = {p.name: p for p in (COLOCATE, DECOMMISSION)}
+PLAYBOOKS: dict[str, Playbook[Any, Any, Any]] = {p.name: p for p in (COLOCATE, DECOMMISSION, SHAPING)}
+
+
+def runner(
+    store: Store,
+    inventory: Inventory,
+    inventory_dir: Path,
+    probes: Probes,
+    shapers: Shapers,
+    live_check_timeout: float | None,
+) -> PlaybookRunner[Services]:
+    """A runner of every playbook (recovery undoes a run of any of them, so every one has what it needs);
+    ``live_check_timeout`` None: no network check (ICMP, ARP) before an address is handed out."""
+    live_check = None
+    if live_check_timeout is not None:
+        live_check = network_live_check(inventory, probes, live_check_timeout)
+    services = Services(
+        inventory,
+        DnsUpdater(inventory, inventory_dir),
+        Allocations(store, inventory.prefixes),
+        live_check,
+        shapers,
+        wire_rate,
+    )
+    return PlaybookRunner[Services](store, PLAYBOOKS, services)

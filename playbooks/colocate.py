@@ -21,8 +21,10 @@ from inventory.models import Inventory, Prefix, Purpose
 from playbooks.effectors import monitoring
 from playbooks.effectors.dns import DnsOutcome, DnsUpdater, Record
 from playbooks.effectors.monitoring import Registration
+from playbooks.effectors.shaper import Shapers
 from playbooks.engine import F, Facts, Playbook, Req, RunContext, Step
 from playbooks.errors import DnsError, PlaybookError, require_opd
+from playbooks.shaping import Meter
 from store import dns_log
 from store.allocations import Allocations, LiveCheck
 
@@ -122,12 +124,15 @@ class ServerDeps(Protocol):
 
 @dataclass(frozen=True)
 class Services:
-    """The real :class:`ServerDeps`, as the composition root wires them."""
+    """The real :class:`ServerDeps` (and the shaping change's ``ShapingDeps``), as the composition root
+    wires them: one object for every playbook, so that recovery can undo a run of any of them."""
 
     inventory: Inventory
     dns: DnsUpdater
     allocations: Allocations
     live_check: LiveCheck | None
+    shapers: Shapers | None = None
+    meter: Meter | None = None
 
 
 Colocation = RunContext[ColocationRequest, ServerDeps, ColocationFacts]

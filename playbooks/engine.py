@@ -76,6 +76,9 @@ class Playbook(Generic[Req, Deps, F]):
     request: type[Req]  # a dataclass: the run's parameters, stored as JSON and rebuilt for recovery
     facts: type[F]  # what its steps learn, stored as JSON and rebuilt for recovery
     steps: tuple[Step[Req, Deps, F], ...]
+    #: whether the facts of a run whose process died show its change complete (its last, irreversible step
+    #: done): recovery then records the run succeeded instead of undoing it (rolls forward)
+    finished: Callable[[F], bool] | None = None
 
 
 @dataclass
@@ -231,6 +234,11 @@ class PlaybookRunner(Generic[Deps]):
             except ValidationError as exc:  # kept by a version that knew other facts: no guessing what to undo
                 note = f"its facts cannot be read by this version ({_first_error(exc)}); repair by hand"
                 runs.end(self.store, run.id, RunState.BROKEN, note)
+                continue
+            if run.state is not RunState.BROKEN and playbook.finished is not None and playbook.finished(facts):
+                reason = f"recovered by {by}: the process {run.pid} on {run.host} stopped after the change was complete"
+                runs.end(self.store, run.id, RunState.SUCCEEDED, reason)
+                results.append(RunResult(run.id, RunState.SUCCEEDED, reason, facts))
                 continue
             ctx = RunContext(run.id, playbook.request(**run.params), facts, self.store, by, self.deps)
             by_name = {st.name: st for st in playbook.steps}

@@ -233,6 +233,16 @@ def newest(store: Engine, limit: int) -> list[RunRecord]:
         return [_run(r) for r in s.scalars(select(PlaybookRun).order_by(PlaybookRun.id.desc()).limit(limit))]
 
 
+@translated("reading a playbook's runs")
+def of_playbook(store: Engine, playbook: str, states: tuple[RunState, ...] | None = None) -> list[RunRecord]:
+    """The runs of ``playbook`` (in ``states``, if given), oldest first."""
+    with Session(store) as s:
+        query = select(PlaybookRun).where(PlaybookRun.playbook == playbook)
+        if states is not None:
+            query = query.where(PlaybookRun.state.in_(states))
+        return [_run(r) for r in s.scalars(query.order_by(PlaybookRun.id))]
+
+
 @translated("reading recent playbook runs")
 def since(store: Engine, at: datetime) -> list[RunRecord]:
     """Runs started at or after ``at``, newest first."""

@@ -6,17 +6,21 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
 from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOption, out, wired
+from agent.cli.playbooks import playbook_runner, run_and_report
 from agent.lang import current, tr
+from agent.wiring import App
 from core.bandwidth_plan import MBIT, Plan
 from i18n import in_language
-from playbooks.bandwidth import approve_plan, keep_plan, month_plan, write_plan
+from playbooks.bandwidth import approve_plan, keep_plan, month_plan, plan_changes, write_plan
+from playbooks.boosts import boost_end
 from playbooks.engine import operator
+from playbooks.shaping import SHAPING, ShapingRequest, dry_run_lines
 from store import bandwidth_plans
 
 bandwidth_app = typer.Typer(no_args_is_help=True, help="SOP 13's bandwidth map: each OPD's share of the capacity.")
@@ -136,6 +140,153 @@ def bandwidth_list(config: ConfigOption = None, state_dir: StateOption = None, a
     for p in plans:
         table.add_row(str(p.id), p.number, p.month, states.get(p.state, p.state), p.approved_by or "")
     out.print(table)
+
+
+def _mbit(bps: int | None) -> str:
+    return "—" if bps is None else f"{bps / MBIT:g}"
+
+
+@bandwidth_app.command("show")
+def bandwidth_show(
+    opd: Annotated[str | None, typer.Option(help="only this OPD (slug)")] = None,
+    config: ConfigOption = None,
+    inventory: InventoryOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Each OPD's limits as its shaping device holds them now (read over SSH), beside its subscription."""
+    deps = wired(config, inventory=inventory)
+    inv, shapers = deps.inventory, deps.shapers
+    slugs = [opd] if opd is not None else [o.slug for o in inv.opds if inv.links_of(o.slug)]
+    places = [place for slug in slugs for place in shapers.places(slug)]
+    by_device: dict[str, list[str]] = {}
+    for place in places:
+        by_device.setdefault(place.device, []).append(place.queue)
+    read = {device: shapers.read(device, queues) for device, queues in sorted(by_device.items())}
+    subscribed = {link.opd: link.subscribed_bps for link in inv.links}
+    rows: list[dict[str, Any]] = [
+        {
+            "opd": place.opd,
+            "device": place.device,
+            "queue": place.queue,
+            "guaranteed_bps": read[place.device][place.queue].guaranteed_bps,
+            "ceiling_bps": read[place.device][place.queue].ceiling_bps,
+            "enabled": read[place.device][place.queue].enabled,
+            "subscribed_bps": subscribed.get(place.opd),
+        }
+        for place in places
+    ]
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    table = Table(title=tr("Bandwidth limits on the shapers"))
+    for col in ("OPD", tr("device"), tr("queue"), tr("guaranteed"), tr("ceiling"), tr("subscribed")):
+        table.add_column(col, justify="right" if col not in ("OPD", tr("device"), tr("queue")) else "left")
+    for r in rows:
+        table.add_row(
+            r["opd"],
+            r["device"],
+            r["queue"],
+            _mbit(r["guaranteed_bps"]),
+            _mbit(r["ceiling_bps"]),
+            _mbit(r["subscribed_bps"]),
+        )
+    out.print(table)
+    out.print(tr("rates in Mbit/s"))
+
+
+RevertOption = Annotated[
+    int,
+    typer.Option(
+        "--revert-after",
+        min=10,
+        max=3600,
+        help="seconds after which each device puts the old limits back by itself unless pantau confirmed",
+    ),
+]
+DryRunOption = Annotated[
+    bool, typer.Option("--dry-run", help="print each device's exact commands and the limits before and after")
+]
+StopOption = Annotated[
+    str | None, typer.Option(hidden=True, help="testing: SIGSTOP after this step, or at STEP:POINT inside it")
+]
+MeasureOption = Annotated[
+    bool,
+    typer.Option(
+        "--measure/--no-measure", help="measure through each link that names an iperf3 server (shaper.iperf3)"
+    ),
+]
+
+
+@bandwidth_app.command("set")
+def bandwidth_set(
+    opd: Annotated[str, typer.Option(help="the OPD (slug)")],
+    mbit: Annotated[float, typer.Option(help="its new ceiling, Mbit/s", min=0.008)],
+    guaranteed: Annotated[
+        float | None, typer.Option(help="its new guaranteed rate, Mbit/s (default: today's, within the ceiling)")
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(help="'YYYY-MM-DD HH:MM[:SS]' in the agency's time zone: then the agent puts today's limit back"),
+    ] = None,
+    revert_after: RevertOption = 120,
+    dry_run: DryRunOption = False,
+    measure: MeasureOption = True,
+    stop_after: StopOption = None,
+    config: ConfigOption = None,
+    inventory: InventoryOption = None,
+    state_dir: StateOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """One OPD's limit changed on its shaper, with a revert armed on the device first: read, arm, apply,
+    verify, confirm (SOP 13). With --until, a boost: the old limit comes back at that time."""
+    deps = wired(config, inventory=inventory, state_dir=state_dir)
+    change = {
+        "opd": opd,
+        "ceiling_bps": round(mbit * MBIT),
+        "guaranteed_bps": None if guaranteed is None else round(guaranteed * MBIT),
+    }
+    ends = None if until is None else boost_end(until, deps.config.timezone, datetime.now(UTC))
+    request = ShapingRequest([change], revert_after, until=ends, measure=measure)
+    _change(deps, request, dry_run, as_json, stop_after)
+
+
+@bandwidth_app.command("apply")
+def bandwidth_apply(
+    plan: Annotated[int, typer.Argument(help="the approved plan's id (pantau bandwidth list)")],
+    revert_after: RevertOption = 120,
+    dry_run: DryRunOption = False,
+    measure: MeasureOption = True,
+    stop_after: StopOption = None,
+    config: ConfigOption = None,
+    inventory: InventoryOption = None,
+    state_dir: StateOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """An approved plan put on the shapers, all or nothing: every device's revert armed, every OPD's new
+    limits applied and verified, then every device confirmed (SOP 13)."""
+    deps = wired(config, inventory=inventory, state_dir=state_dir)
+    kept = bandwidth_plans.get(deps.existing_store, plan)
+    request = ShapingRequest(plan_changes(kept), revert_after, plan_id=kept.id, measure=measure)
+    _change(deps, request, dry_run, as_json, stop_after)
+
+
+def _change(deps: App, request: ShapingRequest, dry_run: bool, as_json: bool, stop_after: str | None) -> None:
+    if dry_run:
+        shown = dry_run_lines(deps.shapers, request)
+        if as_json:
+            sys.stdout.write(json.dumps(shown, indent=2) + "\n")
+            return
+        for device in shown:
+            out.print(f"[bold]{device['device']}[/bold]")
+            for q in device["queues"]:
+                out.print(f"  {q['opd']} {q['queue']}: {q['before']} → {q['after']}", markup=False)
+            for line in device["commands"]:
+                out.print(f"    {line}", markup=False)
+        out.print(tr("dry run: nothing was changed"))
+        return
+    cfg = deps.config
+    runner = playbook_runner(deps, live_check=False)
+    run_and_report(runner, SHAPING, request, operator(), stop_after, deps.store, cfg, as_json)
 
 
 def _json(planned: Plan, month: str) -> dict[str, object]:

@@ -16,16 +16,12 @@ from agent.config import Config
 from agent.lang import tr
 from agent.wiring import App
 from i18n import Msg
-from playbooks.catalog import PLAYBOOKS
-from playbooks.colocate import COLOCATE, ColocationRequest, ServerDeps, Services
+from playbooks.colocate import COLOCATE, ColocationRequest, Services
 from playbooks.decommission import DECOMMISSION, DecommissionRequest
-from playbooks.effectors.dns import DnsUpdater
 from playbooks.engine import Playbook, PlaybookRunner, operator
 from playbooks.errors import RunError, RunFailed
-from playbooks.live_check import network_live_check
 from store import runs
 from store import targets as target_store
-from store.allocations import Allocations
 from store.engine import Store
 
 app = typer.Typer()
@@ -37,15 +33,9 @@ def setup(path: Path | None, inventory: Path | None, state_dir: Path | None) -> 
     return wired(path, inventory=inventory, state_dir=state_dir)
 
 
-def _runner(deps: App, live_check: bool = True) -> PlaybookRunner[ServerDeps]:
-    cfg, inv, store = deps.config, deps.inventory, deps.store
-    services = Services(
-        inv,
-        DnsUpdater(inv, cfg.inventory_dir),
-        Allocations(store, inv.prefixes),
-        network_live_check(inv, deps.probes, cfg.poll.snmp_timeout) if live_check else None,
-    )
-    return PlaybookRunner[ServerDeps](store, PLAYBOOKS, services)
+def playbook_runner(deps: App, live_check: bool = True) -> PlaybookRunner[Services]:
+    """A runner of every playbook with the process's services (:meth:`App.playbook_runner`)."""
+    return deps.playbook_runner(live_check)
 
 
 def _seconds(start: datetime | None, end: datetime | None) -> float | None:
@@ -150,12 +140,12 @@ def colocate(
     """SOP 14 steps 7-8: allocate an IP, add DNS forward and reverse (and a subdomain), put it under monitoring."""
     deps = setup(config_path, inventory, state_dir)
     cfg, store = deps.config, deps.store
-    runner = _runner(deps, live_check=not no_live_check)
+    runner = playbook_runner(deps, live_check=not no_live_check)
     by = operator()
     for rec in runner.recover(by):
         err.print(tr("recovered run {run_id}: {state}", run_id=rec.run_id, state=rec.state), markup=False)
     request = ColocationRequest(opd, hostname, mac.lower() if mac else None, public, ip, subdomain, prefix, replace)
-    _run_and_report(runner, COLOCATE, request, by, stop_after, store, cfg, as_json)
+    run_and_report(runner, COLOCATE, request, by, stop_after, store, cfg, as_json)
 
 
 @app.command()
@@ -172,16 +162,16 @@ def decommission(
     """Withdraw a server: stop monitoring, delete its DNS records, release its address (all recorded)."""
     deps = setup(config_path, inventory, state_dir)
     cfg, store = deps.config, deps.store
-    runner = _runner(deps, live_check=False)
+    runner = playbook_runner(deps, live_check=False)
     by = operator()
     for rec in runner.recover(by):
         err.print(tr("recovered run {run_id}: {state}", run_id=rec.run_id, state=rec.state), markup=False)
-    _run_and_report(runner, DECOMMISSION, DecommissionRequest(hostname), by, stop_after, store, cfg, as_json)
+    run_and_report(runner, DECOMMISSION, DecommissionRequest(hostname), by, stop_after, store, cfg, as_json)
 
 
-def _run_and_report(
-    runner: PlaybookRunner[ServerDeps],
-    playbook: Playbook[Any, ServerDeps, Any],
+def run_and_report(
+    runner: PlaybookRunner[Services],
+    playbook: Playbook[Any, Any, Any],
     request: Any,
     by: str,
     stop_after: str | None,
@@ -274,7 +264,7 @@ def runs_recover(
     as_json: JsonOption = False,
 ) -> None:
     """Compensate runs whose process died mid-run, and retry failed compensations."""
-    results = _runner(setup(config_path, inventory, state_dir), live_check=False).recover(operator())
+    results = playbook_runner(setup(config_path, inventory, state_dir), live_check=False).recover(operator())
     if as_json:
         rows = [{"run": rec.run_id, "state": rec.state, "reason": rec.reason} for rec in results]
         sys.stdout.write(json.dumps({"recovered": rows}, indent=2) + "\n")

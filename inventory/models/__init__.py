@@ -11,9 +11,9 @@ from inventory.models.credential import (
     TsigAlgorithm,
     TsigProfile,
 )
-from inventory.models.device import Device, Interface, Platform, Role
+from inventory.models.device import Device, Interface, Platform, Role, ShapingAccess
 from inventory.models.inventory import Inventory, InventoryFile
-from inventory.models.link import Endpoint, Link
+from inventory.models.link import Endpoint, Link, Shaping
 from inventory.models.opd import Opd
 from inventory.models.prefix import Prefix, Purpose, Reserved, Static
 from inventory.models.site import Site, SiteKind
@@ -39,6 +39,8 @@ __all__ = [
     "Purpose",
     "Reserved",
     "Role",
+    "Shaping",
+    "ShapingAccess",
     "Site",
     "SiteKind",
     "SnmpProfile",

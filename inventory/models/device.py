@@ -43,6 +43,15 @@ class Interface(Model):
     description: str | None = None
 
 
+class ShapingAccess(Model):
+    """How pantau changes a device's shaping when that is not through the device's own platform and SSH
+    profile: a Linux router whose routing is FRR's (vtysh) and whose shaping is ``tc`` (platform ``linux``)
+    by a user allowed exactly that."""
+
+    platform: Platform
+    ssh: Name
+
+
 class Device(Model):
     """A managed device; credentials are named profiles, never secrets."""
 
@@ -55,6 +64,15 @@ class Device(Model):
     snmp: Name | None = None
     ssh: Name | None = None
     interfaces: tuple[Interface, ...] = ()
+    shaping: ShapingAccess | None = None
+
+    @property
+    def shaping_platform(self) -> str:
+        return self.shaping.platform if self.shaping else self.platform
+
+    @property
+    def shaping_ssh(self) -> str | None:
+        return self.shaping.ssh if self.shaping else self.ssh
 
     def interface(self, name: str) -> Interface | None:
         return next((i for i in self.interfaces if i.name == name), None)

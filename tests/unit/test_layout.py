@@ -13,7 +13,9 @@ PACKAGES = ("agent", "core", "store", "collectors", "platforms", "playbooks", "i
 PRODUCT = tuple(p for p in PACKAGES if p != "lab")
 MAX_MODULE_LINES = 450
 MAX_FUNCTION_LINES = 80
-MAX_LOCAL_IMPORTS = 23  # +2 for the composition root (store, triage when asked), +1 rich_utils (help only)
+MAX_LOCAL_IMPORTS = (
+    24  # +3 for the composition root (store, triage, playbook runner when asked), +1 rich_utils (help only)
+)
 REASON = "# size:"
 
 

@@ -46,7 +46,7 @@ def test_validate_broken_copy_exits_two_listing_every_problem_without_traceback(
     result = pantau("inventory", "validate", str(broken))
     assert result.returncode == 2
     assert f"{broken}/links.yml:4: link 'dinkes-wan': opd 'dinkess' is not defined" in result.stderr
-    assert f"{broken}/links.yml:29: link 'bappeda-wan': device 'core' has no interface 'eth9'" in result.stderr
+    assert f"{broken}/links.yml:32: link 'bappeda-wan': device 'core' has no interface 'eth9'" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -250,13 +250,13 @@ def test_validate_warns_of_each_secret_that_cannot_be_read_and_strict_refuses(tm
         "warning: snmp profile 'lab-v3', auth_key: secret file:../../lab/kominfo/secrets/snmpv3-auth: cannot read"
         in (result.stderr)
     )
-    assert "inventory OK (6 secret warning(s) above)" in result.stdout
+    assert "inventory OK (7 secret warning(s) above)" in result.stdout
     strict = pantau("inventory", "validate", "--strict", str(copy))
     assert strict.returncode == 2
     assert "error: tsig profile 'lab-ddns', secret:" in strict.stderr
-    assert "6 secret(s) cannot be read (--strict)" in strict.stderr
+    assert "7 secret(s) cannot be read (--strict)" in strict.stderr
     as_json = json.loads(pantau("inventory", "validate", "--json", str(copy)).stdout)
-    assert as_json["ok"] is True and len(as_json["secret_problems"]) == 6
+    assert as_json["ok"] is True and len(as_json["secret_problems"]) == 7
     assert "lab-v3" in as_json["secret_problems"][0]["where"]
 
 

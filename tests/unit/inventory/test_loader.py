@@ -49,7 +49,7 @@ def test_undefined_opd_reference_suggests_the_close_slug(inv_dir: Path) -> None:
 
 def test_missing_required_field_is_named_at_the_item_line(inv_dir: Path) -> None:
     edit(inv_dir, "links.yml", "    provider: PT Jaringan Nusantara\n", "")
-    assert "links.yml:19: link 'dishub-wan': field 'provider' is required; add it" in problems(inv_dir)
+    assert "links.yml:21: link 'dishub-wan': field 'provider' is required; add it" in problems(inv_dir)
 
 
 def test_unknown_field_suggests_the_known_one(inv_dir: Path) -> None:
@@ -59,7 +59,7 @@ def test_unknown_field_suggests_the_known_one(inv_dir: Path) -> None:
 
 def test_non_positive_subscribed_rate_is_refused(inv_dir: Path) -> None:
     edit(inv_dir, "links.yml", "subscribed_mbps: 20", "subscribed_mbps: 0")
-    assert "links.yml:18: link 'disdik-wan': field 'subscribed_mbps': Input should be greater than 0" in problems(
+    assert "links.yml:20: link 'disdik-wan': field 'subscribed_mbps': Input should be greater than 0" in problems(
         inv_dir
     )
 
@@ -76,15 +76,15 @@ def test_slug_that_is_not_a_dns_label_is_refused(inv_dir: Path) -> None:
 def test_duplicate_device_name_points_at_the_first_definition(inv_dir: Path) -> None:
     edit(inv_dir, "devices.yml", "  - name: srv-db1\n", "  - name: srv-app1\n")
     assert (
-        "devices.yml:82: device 'srv-app1' is defined twice (first at "
-        f"{inv_dir}/devices.yml:73); rename or remove one" in problems(inv_dir)
+        "devices.yml:83: device 'srv-app1' is defined twice (first at "
+        f"{inv_dir}/devices.yml:74); rename or remove one" in problems(inv_dir)
     )
 
 
 def test_link_interface_missing_on_its_device_is_reported(inv_dir: Path) -> None:
     edit(inv_dir, "links.yml", "dc: {device: core, interface: eth4}", "dc: {device: core, interface: eth44}")
     assert (
-        "links.yml:29: link 'bappeda-wan': device 'core' has no interface 'eth44' (did you mean 'eth4'?)"
+        "links.yml:32: link 'bappeda-wan': device 'core' has no interface 'eth44' (did you mean 'eth4'?)"
         in problems(inv_dir)
     )
 
@@ -231,7 +231,7 @@ def test_cpe_of_another_opd_on_a_link_is_refused(inv_dir: Path) -> None:
         "cpe: {device: opd-dishub, interface: eth1}",
     )
     assert (
-        "links.yml:14: link 'disdik-wan': CPE 'opd-dishub' belongs to opd 'dishub', not 'disdik'; fix the link's "
+        "links.yml:15: link 'disdik-wan': CPE 'opd-dishub' belongs to opd 'dishub', not 'disdik'; fix the link's "
         "opd or the device's" in problems(inv_dir)
     )
 

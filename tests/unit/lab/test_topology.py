@@ -71,8 +71,22 @@ def test_every_inventory_link_is_a_lab_link_shaped_at_its_subscribed_rate() -> N
         ends = frozenset([(link.dc.device, link.dc.interface), (link.cpe.device, link.cpe.interface)])
         assert ends in lab_links, link.name
         core = topo.node(link.dc.device)
-        shaped = [line for line in core.exec if line.startswith(f"tc qdisc replace dev {link.dc.interface} root tbf")]
+        dev = link.dc.interface
+        shaped = [line for line in core.exec if line.startswith(f"tc qdisc replace dev {dev} root handle 1: tbf")]
         assert len(shaped) == 1 and f"rate {link.subscribed_mbps}mbit" in shaped[0], link.name
+        # under the circuit's tbf, the bandwidth manager's HTB class named by the link's shaper queue, at first
+        # holding the OPD to its whole subscription
+        assert link.shaper.queue is not None
+        queue_dev, classid = link.shaper.queue.split("/")
+        assert queue_dev == dev and f"tc qdisc add dev {dev} parent 1:1 handle 10: htb default 1" in core.exec
+        rate = f"{link.subscribed_mbps}mbit"
+        assert f"tc class add dev {dev} parent 10: classid {classid} htb rate {rate} ceil {rate} quantum 1514" in (
+            core.exec
+        ), link.name
+        # its iperf3 server answers on the OPD router's LAN address
+        cpe = topo.node(link.cpe.device)
+        assert "iperf3" in cpe.services and cpe.iperf3_ports == (link.shaper.iperf3_port,)
+        assert any(f"ip addr add {link.shaper.iperf3}/24 dev lan0" == line for line in cpe.exec), link.name
         ifb = next(line.split()[-1] for line in core.exec if f"dev {link.dc.interface} parent ffff:" in line)
         assert any(
             line.startswith(f"tc qdisc replace dev {ifb} root tbf rate {link.subscribed_mbps}mbit")
