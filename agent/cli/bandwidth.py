@@ -151,10 +151,11 @@ def bandwidth_show(
     opd: Annotated[str | None, typer.Option(help="only this OPD (slug)")] = None,
     config: ConfigOption = None,
     inventory: InventoryOption = None,
+    state_dir: StateOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Each OPD's limits as its shaping device holds them now (read over SSH), beside its subscription."""
-    deps = wired(config, inventory=inventory)
+    deps = wired(config, inventory=inventory, state_dir=state_dir)
     inv, shapers = deps.inventory, deps.shapers
     slugs = [opd] if opd is not None else [o.slug for o in inv.opds if inv.links_of(o.slug)]
     places = [place for slug in slugs for place in shapers.places(slug)]

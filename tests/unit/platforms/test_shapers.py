@@ -78,12 +78,14 @@ def test_linux_htb_classes_read_per_interface_from_a_lab_recording() -> None:
     assert shaper.show(["eth2/10:1", "eth1/10:1", "eth1/10:2"]) == (
         'for d in eth1 eth2; do echo "== $d"; tc class show dev "$d"; done'
     )
-    # recorded from the lab's core (tc of iproute2 6.1): tbf's own class is not HTB's and is skipped
+    # recorded from the lab's core (tc of iproute2 6.1): each OPD's class 10:10 under its port's 10:1; the
+    # tbf's own class is not HTB's and is skipped
     limits = shaper.limits((FIXTURES / "linux" / "htb_classes.raw").read_text())
     assert limits == {
-        "eth1/10:1": Limit("eth1/10:1", 7_344_000, 2_500_000),
-        "eth2/10:1": Limit("eth2/10:1", 20_000_000, 20_000_000),
-        "eth4/10:1": Limit("eth4/10:1", 1_500_000_000, 1_500_000_000),
+        "eth1/10:10": Limit("eth1/10:10", 7_344_000, 2_500_000),
+        "eth1/10:1": Limit("eth1/10:1", 1_000_000_000, 1_000_000_000),
+        "eth2/10:10": Limit("eth2/10:10", 20_000_000, 20_000_000),
+        "eth2/10:1": Limit("eth2/10:1", 1_000_000_000, 1_000_000_000),
     }
     (line,) = shaper.set_lines(Limit("eth1/10:1", 7_344_000, 2_500_000))
     assert line == "tc class change dev eth1 classid 10:1 htb rate 2500kbit ceil 7344kbit quantum 1514"
