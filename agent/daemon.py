@@ -30,6 +30,7 @@ from agent.schedule import crontab
 from agent.wiring import App
 from exporters.prometheus import BuildInfoCollector, SnapshotRenderer
 from i18n import Msg, message_of
+from playbooks.bandwidth import write_change_report
 from playbooks.boosts import due_boosts, end_due_boosts
 from playbooks.errors import PlaybookError
 from playbooks.maintenance.run import check_locations
@@ -181,7 +182,14 @@ async def _end_boosts(wired: App) -> None:
     if not await asyncio.to_thread(due_boosts, wired.store, now):
         return
     runner = wired.playbook_runner(live_check=False)
-    for line in await asyncio.to_thread(end_due_boosts, runner, "pantau-agent", now):
+    config = wired.config
+
+    def report(run_id: int) -> None:
+        directory = config.state_dir / "reports" / "bandwidth"
+        langs = list(config.maintenance.languages)
+        write_change_report(wired.store, wired.inventory, run_id, directory, langs, datetime.now(UTC))
+
+    for line in await asyncio.to_thread(end_due_boosts, runner, "pantau-agent", now, report):
         log.info("%s", line)
 
 

@@ -12,15 +12,18 @@ from core.bandwidth import LinkSurvey, SurveyThresholds, down_intervals, survey
 from core.bandwidth_plan import MBIT, Demand, Plan, plan
 from core.period import month_bounds
 from exporters.bandwidth_report import render_bandwidth
+from exporters.change_report import ChangeData, QueueRow, render_change
 from exporters.plan_report import render_plan
 from i18n import Msg
 from inventory.models import Inventory
 from playbooks.documents import letterhead, write_document
 from playbooks.errors import PlaybookError
 from playbooks.maintenance.reports import report_number
-from store import bandwidth_plans, links
+from playbooks.shaping import ShapingFacts, ShapingRequest
+from store import bandwidth_plans, links, runs, sequences
 from store.bandwidth_plans import PlanRecord
 from store.engine import Store
+from store.runs import RunState
 
 
 def month_survey(
@@ -186,3 +189,55 @@ def plan_changes(kept: PlanRecord) -> list[dict[str, Any]]:
         {"opd": s.opd, "ceiling_bps": round(s.ceiling_bps), "guaranteed_bps": round(s.guaranteed_bps)}
         for s in planned.shares
     ]
+
+
+def write_change_report(
+    store: Store, inv: Inventory, run_id: int, directory: Path, langs: list[str], now: datetime
+) -> list[Path]:
+    """The Berita Acara Perubahan Bandwidth of a succeeded change (run ``run_id``), numbered in the agency's
+    pattern, in ``directory``; the paths written."""
+    run = runs.get(store, run_id)
+    if run is None or run.state is not RunState.SUCCEEDED:
+        raise PlaybookError(Msg("run {run} is not a succeeded bandwidth change", run=run_id))
+    request = ShapingRequest(**run.params)
+    facts = ShapingFacts.model_validate(run.facts)
+    tz = ZoneInfo(inv.agency.timezone)
+    plan = None
+    if request.plan_id is not None:
+        kept = bandwidth_plans.get(store, request.plan_id)
+        plan = (kept.number, kept.approved_by or "")
+    names = {o.slug: o.name for o in inv.opds}
+    rows = tuple(
+        QueueRow(
+            names.get(q.opd, q.opd),
+            f"{d.device} {q.queue}",
+            str(q.before),
+            str(q.after),
+            f"{facts.measured[q.opd] / MBIT:.2f}" if q.opd in facts.measured else "—",
+        )
+        for d in facts.devices
+        for q in d.queues
+    )
+    confirmed = (run.ended_at or now).astimezone(tz)
+    seq = sequences.take(store, "ba_bandwidth", confirmed.year)
+    data = ChangeData(
+        number=report_number(inv, "ba_bandwidth", seq, confirmed, "*"),
+        run_id=run.id,
+        by=run.started_by,
+        confirmed_at=confirmed,
+        revert_seconds=max((d.revert_seconds for d in facts.devices), default=request.revert_seconds),
+        rows=rows,
+        measured=bool(facts.measured),
+        plan=plan,
+        until=None if request.until is None else datetime.fromisoformat(request.until).astimezone(tz),
+        ends_run=request.restores_run,
+        officer=inv.agency.people.officer,
+        kabid=inv.agency.people.kabid,
+    )
+    kop = letterhead(inv)
+    paths = []
+    for lang in langs:
+        stem = f"ba-perubahan-bandwidth-{run.id}.{lang}"
+        md = render_change(data, kop, lang, "md")
+        paths += write_document(directory, stem, md, render_change(data, kop, lang, "html"))
+    return paths

@@ -5,6 +5,7 @@ revert armed again); a queue changed since by anyone else is left as it is."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -72,13 +73,21 @@ def due_boosts(store: Store, now: datetime) -> list[ShapingRequest]:
     return due
 
 
-def end_due_boosts(runner: PlaybookRunner[Any], by: str, now: datetime) -> list[str]:
-    """Run the end of every boost due at ``now`` (the agent does this every minute); a line per end."""
+def end_due_boosts(
+    runner: PlaybookRunner[Any], by: str, now: datetime, ended: Callable[[int], object] = lambda run_id: None
+) -> list[str]:
+    """Run the end of every boost due at ``now`` (the agent looks every 30 s); ``ended`` is called with the
+    id of each end that succeeded (its Berita Acara); a line per end."""
     done = []
     for request in due_boosts(runner.store, now):
         try:
             result = runner.run(SHAPING, request, by)
-            done.append(f"boost of run {request.restores_run} ended by run {result.run_id}")
         except RunFailed as exc:
             done.append(f"boost of run {request.restores_run}: its end (run {exc.run_id}) failed: {exc}")
+            continue
+        done.append(f"boost of run {request.restores_run} ended by run {result.run_id}")
+        try:
+            ended(result.run_id)
+        except Exception as exc:  # its record not written must not keep the other boosts from ending
+            done.append(f"run {result.run_id}: its Berita Acara was not written: {exc}")
     return done

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from sqlalchemy import update
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from store.schema import ReportSequence
+from store.translate import translated
 
 
 def next_seq(s: Session, kind: str, year: int) -> int:
@@ -25,3 +27,10 @@ def next_seq(s: Session, kind: str, year: int) -> int:
         s.flush()
         return 1
     return int(taken)
+
+
+@translated("numbering a document")
+def take(store: Engine, kind: str, year: int) -> int:
+    """The year's next number of ``kind``, in a transaction of its own (a document numbered on its own)."""
+    with Session(store) as s, s.begin():
+        return next_seq(s, kind, year)

@@ -11,13 +11,13 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOption, out, wired
+from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOption, err, out, wired
 from agent.cli.playbooks import playbook_runner, run_and_report
 from agent.lang import current, tr
 from agent.wiring import App
 from core.bandwidth_plan import MBIT, Plan
 from i18n import in_language
-from playbooks.bandwidth import approve_plan, keep_plan, month_plan, plan_changes, write_plan
+from playbooks.bandwidth import approve_plan, keep_plan, month_plan, plan_changes, write_change_report, write_plan
 from playbooks.boosts import boost_end
 from playbooks.engine import operator
 from playbooks.shaping import SHAPING, ShapingRequest, dry_run_lines
@@ -207,6 +207,10 @@ RevertOption = Annotated[
 DryRunOption = Annotated[
     bool, typer.Option("--dry-run", help="print each device's exact commands and the limits before and after")
 ]
+ReportDirOption = Annotated[
+    Path | None,
+    typer.Option(help="where the Berita Acara Perubahan Bandwidth is written (default: the state dir's reports)"),
+]
 StopOption = Annotated[
     str | None, typer.Option(hidden=True, help="testing: SIGSTOP after this step, or at STEP:POINT inside it")
 ]
@@ -233,6 +237,7 @@ def bandwidth_set(
     dry_run: DryRunOption = False,
     measure: MeasureOption = True,
     stop_after: StopOption = None,
+    output: ReportDirOption = None,
     config: ConfigOption = None,
     inventory: InventoryOption = None,
     state_dir: StateOption = None,
@@ -248,7 +253,7 @@ def bandwidth_set(
     }
     ends = None if until is None else boost_end(until, deps.config.timezone, datetime.now(UTC))
     request = ShapingRequest([change], revert_after, until=ends, measure=measure)
-    _change(deps, request, dry_run, as_json, stop_after)
+    _change(deps, request, dry_run, as_json, stop_after, output)
 
 
 @bandwidth_app.command("apply")
@@ -258,6 +263,7 @@ def bandwidth_apply(
     dry_run: DryRunOption = False,
     measure: MeasureOption = True,
     stop_after: StopOption = None,
+    output: ReportDirOption = None,
     config: ConfigOption = None,
     inventory: InventoryOption = None,
     state_dir: StateOption = None,
@@ -268,10 +274,12 @@ def bandwidth_apply(
     deps = wired(config, inventory=inventory, state_dir=state_dir)
     kept = bandwidth_plans.get(deps.existing_store, plan)
     request = ShapingRequest(plan_changes(kept), revert_after, plan_id=kept.id, measure=measure)
-    _change(deps, request, dry_run, as_json, stop_after)
+    _change(deps, request, dry_run, as_json, stop_after, output)
 
 
-def _change(deps: App, request: ShapingRequest, dry_run: bool, as_json: bool, stop_after: str | None) -> None:
+def _change(
+    deps: App, request: ShapingRequest, dry_run: bool, as_json: bool, stop_after: str | None, output: Path | None
+) -> None:
     if dry_run:
         shown = dry_run_lines(deps.shapers, request)
         if as_json:
@@ -287,7 +295,10 @@ def _change(deps: App, request: ShapingRequest, dry_run: bool, as_json: bool, st
         return
     cfg = deps.config
     runner = playbook_runner(deps, live_check=False)
-    run_and_report(runner, SHAPING, request, operator(), stop_after, deps.store, cfg, as_json)
+    run_id = run_and_report(runner, SHAPING, request, operator(), stop_after, deps.store, cfg, as_json)
+    directory = output or cfg.state_dir / "reports" / "bandwidth"
+    for path in write_change_report(deps.store, deps.inventory, run_id, directory, [current()], datetime.now(UTC)):
+        (err if as_json else out).print(tr("written: {path}", path=path), markup=False)
 
 
 def _json(planned: Plan, month: str) -> dict[str, object]:

@@ -178,8 +178,8 @@ def run_and_report(
     store: Store,
     cfg: Config,
     as_json: bool,
-) -> None:
-    """Run the playbook and show its record (also of a failed run, then raise its error)."""
+) -> int:
+    """Run the playbook and show its record (also of a failed run, then raise its error); the run's id."""
     failure: RunFailed | None = None
     try:
         run_id = runner.run(playbook, request, by, stop_after=stop_after).run_id
@@ -192,6 +192,7 @@ def run_and_report(
         _render_run(data)
     if failure is not None:
         raise failure
+    return run_id
 
 
 @runs_app.command("list")

@@ -49,8 +49,9 @@ class Numbering(Model):
     berita_acara: str = "{kode}/BA-PJB/{seq:03d}/{unit}/{tahun}"
     laporan: str = "{kode}/LAP-PJB/{seq:03d}/{unit}/{tahun}"
     peta_bandwidth: str = "{kode}/PETA-BW/{seq:03d}/{unit}/{tahun}"  # SOP 13's bandwidth map
+    ba_bandwidth: str = "{kode}/BA-BW/{seq:03d}/{unit}/{tahun}"  # the record of a bandwidth change
 
-    @field_validator("berita_acara", "laporan", "peta_bandwidth")
+    @field_validator("berita_acara", "laporan", "peta_bandwidth", "ba_bandwidth")
     @classmethod
     def _pattern(cls, value: str) -> str:
         try:

@@ -178,6 +178,13 @@ def test_an_approved_plan_applied_holds_each_opd_link_to_its_new_ceiling(shaper:
     shown = pantau(shaper, state, inventory, "bandwidth", "show", "--json")
     assert {r["opd"]: (r["guaranteed_bps"], r["ceiling_bps"]) for r in json.loads(shown.stdout)} == after
     assert not list((shaper.run_dir / "home" / shaper.topo.users[2]).glob("pantau-revert-*.tc"))  # confirmed
+    # the record of the change, numbered in the agency's pattern, on the basis of the approved map
+    written = [Path(line.split("written: ", 1)[1]) for line in applied.stderr.splitlines() if "written: " in line]
+    (record,) = [p for p in written if p.suffix == ".md"]
+    text = record.read_text()
+    assert re.search(r"Number: 000\.1\.3/BA-BW/001/DISKOMINFO/20\d\d", text), text
+    assert f"Basis: the bandwidth map {plan['plan']['number']}, approved by Kabid." in text
+    assert "| Dinas Kesehatan | core eth1/10:10 | 10 Mbit/s |" in text and "read back and measured" in text
 
 
 def test_a_change_on_the_wrong_class_is_measured_and_put_back_by_the_device(shaper: Runner, tmp_path: Path) -> None:
