@@ -59,11 +59,12 @@ def main() -> int:
         )
     if sys.argv[1:] == ["peers"]:  # python -m benchmarks.run peers: only the table above
         return 0
-    from benchmarks import colocation, ipam, triage  # noqa: PLC0415
+    from benchmarks import bandwidth, colocation, ipam, triage  # noqa: PLC0415
 
     allocs = [ipam.main(20, 50), ipam.main(20, 50, prepared=True)]
     colo = colocation.main(5)
     tri = triage.main(10)
+    bw = bandwidth.main(3)
     print()
     print("| benchmark | result | goal |")
     print("|---|---|---|")
@@ -86,6 +87,15 @@ def main() -> int:
             f"| {tri['benchmark']}, {case}, {tri['rounds']} runs | median {r['median_s']:.2f} s, "
             f"p95 {r['p95_s']:.2f} s, verdicts {', '.join(r['verdicts'])} | ≤ 15 s |"
         )
+    print(
+        f"| {bw['benchmark']}, median of {bw['rounds']} | {bw['commands_median_s']:.1f} s (the apply's steps "
+        f"{bw['apply_steps_median_s']:.1f} s) | ≤ 60 s (SOP 13 allows 240 min to map the bandwidth) |"
+    )
+    print(
+        f"| revert by the device after pantau's session is dropped right after an apply, {bw['revert_after_s']} s "
+        f"timer, median of {bw['rounds']} | old limit back {bw['revert_after_drop_median_s']:.1f} s after the drop, "
+        f"{bw['revert_late_median_s']:.2f} s after the timer armed | within the timer + 5 s |"
+    )
     print()
     sys.stdout.flush()
     # the fleet (about 30 minutes: 10 minutes each for pantau and the exporter at 1,000 devices)

@@ -26,6 +26,7 @@ TEXT: dict[str, Msg] = {
     "unmet": Msg("The capacity cannot give these OPDs their floor: {opds}."),
     "opd": Msg("OPD"),
     "link": Msg("Link (Mbit/s)"),
+    "today": Msg("Today (Mbit/s)"),
     "measured": Msg("p95 (Mbit/s)"),
     "asks": Msg("Asks (Mbit/s)"),
     "guaranteed": Msg("Guaranteed (Mbit/s)"),
@@ -54,15 +55,18 @@ def render_plan(
     fmt: str = "md",
     number: str | None = None,
     approval: tuple[str, datetime] | None = None,
+    today: dict[str, float] | None = None,
 ) -> str:
     """The plan made from ``month`` (YYYY-MM) as Markdown or HTML (the chart in HTML only); ``links`` is
     each OPD's link rate in bit/s. A plan kept in the store has its ``number``, and once the Kabid approved
-    it in pantau its ``approval`` (who, when in the agency's zone)."""
+    it in pantau its ``approval`` (who, when in the agency's zone). ``today``: each OPD's ceiling as its
+    shaping device held it when the plan was made (a column of its own; none: not read)."""
     t = words(TEXT, lang)
     rows = [
         {
             "name": names.get(s.opd, s.opd),
             "link": _mbit(links.get(s.opd)),
+            "today": _mbit((today or {}).get(s.opd)),
             "measured": _mbit(s.measured_bps),
             "asks": _mbit(s.asked_bps),
             "guaranteed": _mbit(s.guaranteed_bps),
@@ -95,6 +99,7 @@ def render_plan(
         capacity=t["capacity"].format(capacity=planned.capacity_bps / MBIT, guaranteed=planned.guaranteed_bps / MBIT),
         unmet=unmet,
         rows=rows,
+        with_today=bool(today),
         chart=chart,
         kabid=kabid,
         number=number,

@@ -8,15 +8,17 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from collectors.errors import CollectorError
 from core.bandwidth import LinkSurvey, SurveyThresholds, down_intervals, survey
 from core.bandwidth_plan import MBIT, Demand, Plan, plan
 from core.period import month_bounds
 from exporters.bandwidth_report import render_bandwidth
 from exporters.change_report import ChangeData, QueueRow, render_change
 from exporters.plan_report import render_plan
-from i18n import Msg
+from i18n import Msg, message_of
 from inventory.models import Inventory
 from playbooks.documents import letterhead, write_document
+from playbooks.effectors.shaper import Place, Shapers
 from playbooks.errors import PlaybookError
 from playbooks.maintenance.reports import report_number
 from playbooks.shaping import ShapingFacts, ShapingRequest
@@ -107,11 +109,44 @@ def month_plan(
     return plan(capacity * MBIT, demands, policy.headroom), rows
 
 
+def read_today(shapers: Shapers) -> tuple[dict[str, float], list[Msg | str]]:
+    """Each OPD's ceiling as its shaping device holds it now, and a line per device that could not be read
+    (its OPDs are left out: a plan is still made without them)."""
+    by_device: dict[str, list[Place]] = {}
+    for opd in shapers.inventory.opds:
+        if shapers.inventory.links_of(opd.slug):
+            try:
+                for place in shapers.places(opd.slug):
+                    by_device.setdefault(place.device, []).append(place)
+            except PlaybookError as exc:
+                return {}, [message_of(exc) or str(exc)]  # the inventory names no shaper pantau can read
+    today: dict[str, float] = {}
+    problems: list[Msg | str] = []
+    for device, places in sorted(by_device.items()):
+        try:
+            limits = shapers.read(device, [p.queue for p in places])
+        except (CollectorError, PlaybookError) as exc:
+            problems.append(message_of(exc) or f"{device}: {exc}")
+            continue
+        for place in places:
+            today[place.opd] = today.get(place.opd, 0.0) + limits[place.queue].ceiling_bps
+    return today, problems
+
+
 def write_plan(
-    planned: Plan, inv: Inventory, month: str, directory: Path, lang: str, kept: PlanRecord | None = None
+    planned: Plan,
+    inv: Inventory,
+    month: str,
+    directory: Path,
+    lang: str,
+    kept: PlanRecord | None = None,
+    today: dict[str, float] | None = None,
 ) -> list[Path]:
     """The bandwidth map as Markdown, HTML (with its chart) and PDF in ``directory``; the paths written. A
-    plan ``kept`` in the store carries its number (in the file name too) and the Kabid's approval."""
+    plan ``kept`` in the store carries its number (in the file name too), the Kabid's approval and the
+    limits read from the devices when it was made (``today``, OPD to ceiling)."""
+    if today is None and kept is not None:
+        today = kept.plan.get("today")
     kop = letterhead(inv)
     names = {o.slug: o.name for o in inv.opds}
     links: dict[str, float] = {}
@@ -124,23 +159,32 @@ def write_plan(
         number = kept.number
         if kept.approved_by and kept.approved_at:
             approval = (kept.approved_by, kept.approved_at.astimezone(ZoneInfo(inv.agency.timezone)))
-    html = render_plan(planned, month, links, kop, names, kabid, lang, "html", number, approval)
-    return write_document(
-        directory, stem, render_plan(planned, month, links, kop, names, kabid, lang, "md", number, approval), html
-    )
+    html = render_plan(planned, month, links, kop, names, kabid, lang, "html", number, approval, today)
+    markdown = render_plan(planned, month, links, kop, names, kabid, lang, "md", number, approval, today)
+    return write_document(directory, stem, markdown, html)
 
 
 def keep_plan(
-    store: Store, inv: Inventory, planned: Plan, month: str, by: str, directory: Path, langs: list[str], now: datetime
+    store: Store,
+    inv: Inventory,
+    planned: Plan,
+    month: str,
+    by: str,
+    directory: Path,
+    langs: list[str],
+    now: datetime,
+    today: dict[str, float] | None = None,
 ) -> tuple[PlanRecord, list[Path]]:
-    """Keep ``planned`` in the store, numbered in the agency's pattern (the year in its time zone), and write
-    its documents in ``directory``; drafted until the Kabid approves it."""
+    """Keep ``planned`` in the store, numbered in the agency's pattern (the year in its time zone), with the
+    limits read from the devices (``today``), and write its documents in ``directory``; drafted until the
+    Kabid approves it."""
 
     def number(seq: int) -> str:
         return report_number(inv, "peta_bandwidth", seq, now, "*")
 
     year = now.astimezone(ZoneInfo(inv.agency.timezone)).year
-    kept = bandwidth_plans.save(store, month, planned.capacity_bps, planned.to_json(), by, year, number)
+    kept_json = planned.to_json() | ({"today": today} if today else {})
+    kept = bandwidth_plans.save(store, month, planned.capacity_bps, kept_json, by, year, number)
     bandwidth_plans.set_directory(store, kept.id, str(directory))
     paths = [p for lang in langs for p in write_plan(planned, inv, month, directory, lang, kept)]
     return kept, paths

@@ -17,7 +17,15 @@ from agent.lang import current, tr
 from agent.wiring import App
 from core.bandwidth_plan import MBIT, Plan
 from i18n import in_language
-from playbooks.bandwidth import approve_plan, keep_plan, month_plan, plan_changes, write_change_report, write_plan
+from playbooks.bandwidth import (
+    approve_plan,
+    keep_plan,
+    month_plan,
+    plan_changes,
+    read_today,
+    write_change_report,
+    write_plan,
+)
 from playbooks.boosts import boost_end
 from playbooks.engine import operator
 from playbooks.shaping import SHAPING, ShapingRequest, dry_run_lines
@@ -51,16 +59,22 @@ def bandwidth_plan(
     deps = wired(config, inventory=inventory, state_dir=state_dir)
     cfg = deps.config
     planned, _ = month_plan(deps.existing_store, deps.inventory, month, cfg.timezone, cfg.bandwidth, capacity)
+    today: dict[str, float] = {}
+    if cfg.known_hosts is not None:  # today's limits, read from the shaping devices
+        today, problems = read_today(deps.shapers)
+        for problem in problems:
+            problem_text = in_language(problem, current())
+            err.print(tr("warning: today's limits not read: {problem}", problem=problem_text), markup=False)
     kept = None
     if save:
         directory = output or cfg.state_dir / "reports" / "bandwidth"
         kept, written = keep_plan(
-            deps.store, deps.inventory, planned, month, operator(), directory, [current()], datetime.now(UTC)
+            deps.store, deps.inventory, planned, month, operator(), directory, [current()], datetime.now(UTC), today
         )
     else:
-        written = [] if output is None else write_plan(planned, deps.inventory, month, output, current())
+        written = [] if output is None else write_plan(planned, deps.inventory, month, output, current(), None, today)
     if as_json:
-        payload = {**_json(planned, month), "paths": [str(p) for p in written]}
+        payload = {**_json(planned, month, today), "paths": [str(p) for p in written]}
         if kept is not None:
             payload["plan"] = {"id": kept.id, "number": kept.number, "state": kept.state}
         sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
@@ -301,7 +315,7 @@ def _change(
         (err if as_json else out).print(tr("written: {path}", path=path), markup=False)
 
 
-def _json(planned: Plan, month: str) -> dict[str, object]:
+def _json(planned: Plan, month: str, today: dict[str, float]) -> dict[str, object]:
     return {
         "month": month,
         "capacity_mbps": planned.capacity_bps / MBIT,
@@ -315,6 +329,7 @@ def _json(planned: Plan, month: str) -> dict[str, object]:
                 "asked_mbps": s.asked_bps / MBIT,
                 "guaranteed_mbps": s.guaranteed_bps / MBIT,
                 "ceiling_mbps": s.ceiling_bps / MBIT,
+                "today_ceiling_mbps": today[s.opd] / MBIT if s.opd in today else None,
                 "why": in_language(s.why, current()),
             }
             for s in planned.shares

@@ -92,7 +92,12 @@ class Shapers:
         dev = self.inventory.device(device)
         platform = self.platforms.get(dev.shaping_platform)
         profile = self.inventory.ssh_profile(_profile(dev.shaping_ssh, device))
-        command = shaper.show(queues)
+        try:
+            command = shaper.show(queues)
+        except PlatformError as exc:  # a queue the platform cannot name: the inventory's to fix
+            raise ShaperError(
+                Msg("{device}: {error}; fix the link's shaper.queue in the inventory", device=device, error=str(exc))
+            ) from None
         with self._connector().session(dev, profile, platform.driver) as session:
             answer = session.send(command)
         try:

@@ -145,6 +145,10 @@ def test_an_approved_plan_applied_holds_each_opd_link_to_its_new_ceiling(shaper:
     ceilings = {o["opd"]: o["ceiling_mbps"] for o in plan["opds"]}
     guaranteed = {o["opd"]: o["guaranteed_mbps"] for o in plan["opds"]}
     assert ceilings == CAPS
+    # today's limits, read from the core when the plan was made, are in it beside the proposed ones
+    assert {o["opd"]: o["today_ceiling_mbps"] for o in plan["opds"]} == SUBSCRIBED
+    document = Path(next(p for p in plan["paths"] if p.endswith(".md"))).read_text()
+    assert "| Today (Mbit/s) |" in document and "| Dinas Kesehatan | 10.0 | 10.0 |" in document
     unsigned = pantau(shaper, state, inventory, "bandwidth", "apply", str(plan["plan"]["id"]))
     assert unsigned.returncode != 0 and "only a plan the Kabid approved is applied" in unsigned.stderr
     assert "Traceback" not in unsigned.stderr

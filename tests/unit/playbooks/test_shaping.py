@@ -97,3 +97,10 @@ def test_a_dead_run_counts_as_complete_only_when_every_device_confirmed_and_noth
     # kept as JSON and read back, as recovery does
     kept = ShapingFacts(devices=[device(True)]).to_json()
     assert ShapingFacts.model_validate(kept).finished()
+
+
+def test_a_queue_the_platform_cannot_name_is_the_inventorys_to_fix_before_any_session() -> None:
+    from playbooks.effectors.shaper import ShaperError
+
+    with pytest.raises(ShaperError, match=r"core: queue 'eth1' is not DEV/CLASSID .*fix the link's shaper.queue"):
+        SHAPERS.read("core", ["eth1"])  # no SSH connector here: the error comes before any session
