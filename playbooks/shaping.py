@@ -30,6 +30,7 @@ from playbooks.engine import Facts, Playbook, RunContext, Step
 from playbooks.errors import PlaybookError
 from store import runs
 from store.engine import Store
+from store.runs import RunState
 
 SHAPING_NAME = "bandwidth-change"
 SOP13 = "SOP 13 langkah 4"
@@ -207,7 +208,32 @@ def _guarantee(rounded: Callable[[float], int], before: Limit, ceiling: int, wan
     return min(rounded(wanted if wanted is not None else before.guaranteed_bps), rounded(ceiling))
 
 
+def _one_at_a_time(ctx: Change) -> None:
+    """Refuse while another change of the shapers is running: its revert would put back values this one
+    changed, or this one's those it changed.
+
+    Raises:
+        PlaybookError: names the other run.
+    """
+    others = [
+        r
+        for r in runs.of_playbook(ctx.store, SHAPING_NAME, (RunState.RUNNING, RunState.RECOVERING))
+        if r.id != ctx.run_id
+    ]
+    if others:
+        other = others[0]
+        raise PlaybookError(
+            Msg(
+                "run {run} (by {by}) is changing the shapers now: wait for it to end; if its process died, "
+                "pantau runs recover finishes it",
+                run=other.id,
+                by=other.started_by,
+            )
+        )
+
+
 def _read(ctx: Change) -> str:
+    _one_at_a_time(ctx)
     shapers = _shapers(ctx)
     devices = plan_devices(shapers, ctx.request, shapers.read)
     left: list[str] = []

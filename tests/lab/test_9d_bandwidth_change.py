@@ -361,3 +361,25 @@ def test_a_boost_ends_after_an_agent_restart_in_between(shaper: Runner, tmp_path
     assert held(shaper)["dishub"] == (before[0], 80000)
     with agent_in_nms(shaper, tmp_path, LISTEN):
         _ended(shaper, tmp_path, boost, before, within=30)  # at the new agent's first look
+
+
+def test_a_second_change_is_refused_while_one_is_running(shaper: Runner, tmp_path: Path) -> None:
+    before = held(shaper)["disdik"]
+    argv = [sys.executable, "-m", "agent", "--lang", "en", "bandwidth", "set", "--opd", "disdik", "--mbit", "7"]
+    argv += ["--revert-after", "10", "--no-measure", "--json", "--stop-after", "arm"]
+    argv += ["--state-dir", str(tmp_path), "-i", str(INVENTORY)]
+    first = subprocess.Popen(shaper.in_node("nms", argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_stopped(first.pid)
+        second = pantau(shaper, tmp_path, INVENTORY, "bandwidth", "set", "--opd", "dishub", "--mbit", "9", "--json")
+        assert second.returncode != 0 and "Traceback" not in second.stderr
+        refused = json.loads(second.stdout)
+        assert refused["state"] == "failed" and "run 1 (by " in refused["reason"]
+        assert "is changing the shapers now" in refused["reason"]
+    finally:
+        os.kill(first.pid, signal.SIGKILL)
+        first.communicate(timeout=10)
+    assert held(shaper)["dishub"] == (50000, 50000)  # the refused change touched nothing
+    recovered = pantau(shaper, tmp_path, INVENTORY, "runs", "recover", "--json")
+    assert [r["state"] for r in json.loads(recovered.stdout)["recovered"]] == ["failed"]
+    assert held(shaper)["disdik"] == before
