@@ -78,7 +78,7 @@ def write_inventory(directory: Path, secrets: Path) -> None:
     v3 = next(p for p in lab_creds["snmp"] if p["name"] == "lab-v3")
     v3 = {k: (f"file:{(INVENTORY / v[5:]).resolve()}" if str(v).startswith("file:") else v) for k, v in v3.items()}
     profiles = [v3, {"name": "zoo-unset", "version": "v2c", "community": "env:PANTAU_ZOO_UNSET_COMMUNITY"}]
-    devices = [{k: v for k, v in next(d for d in lab if d["name"] == "core").items() if k != "ssh"}]
+    devices = [{k: v for k, v in next(d for d in lab if d["name"] == "core").items() if k not in ("ssh", "shaping")}]
     opds, sites, links = [], [{"name": "dc-kominfo", "kind": "datacenter"}], []
     for link in lab_links:
         cpe = next(d for d in lab if d["name"] == link["cpe"]["device"])
