@@ -3,10 +3,12 @@ with the services their steps act through."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
 from collectors.iperf3 import wire_rate
+from collectors.link_rate import transmit_rates
 from collectors.probes import Probes
 from inventory.models import Inventory
 from playbooks.colocate import COLOCATE, Services
@@ -42,5 +44,6 @@ def runner(
         live_check,
         shapers,
         wire_rate,
+        functools.partial(transmit_rates, probes.snmp, inventory),
     )
     return PlaybookRunner[Services](store, PLAYBOOKS, services)

@@ -24,7 +24,7 @@ from playbooks.effectors.monitoring import Registration
 from playbooks.effectors.shaper import Shapers
 from playbooks.engine import F, Facts, Playbook, Req, RunContext, Step
 from playbooks.errors import DnsError, PlaybookError, require_opd
-from playbooks.shaping import Meter
+from playbooks.shaping import LinkRates, Meter
 from store import dns_log
 from store.allocations import Allocations, LiveCheck
 
@@ -133,6 +133,7 @@ class Services:
     live_check: LiveCheck | None
     shapers: Shapers | None = None
     meter: Meter | None = None
+    link_rates: LinkRates | None = None
 
 
 Colocation = RunContext[ColocationRequest, ServerDeps, ColocationFacts]

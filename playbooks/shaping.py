@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, Field
 
 from i18n import Msg
+from inventory.models import Link
 from platforms import Limit
 from playbooks.effectors.shaper import ShaperError, Shapers
 from playbooks.engine import Facts, Playbook, RunContext, Step
@@ -38,8 +39,10 @@ SOP13 = "SOP 13 langkah 4"
 ALLOWANCE = timedelta(minutes=240)
 #: a confirmation is sent only this long before the device's timer ends, at the latest
 CONFIRM_MARGIN = timedelta(seconds=3)
-#: how far a measured rate may stray from the new ceiling
+#: how far a measured rate may stray from the new ceiling: iperf3's own timing, and SNMP counters, which
+#: devices refresh every few seconds (net-snmp: 3 s, so up to 10 % of a 30 s window)
 MEASURE_TOLERANCE = 0.05
+SNMP_TOLERANCE = 0.10
 MEASURE_SECONDS = 5
 MBIT = 1_000_000
 
@@ -50,6 +53,13 @@ class Meter(Protocol):
     def __call__(self, address: str, port: int = 5201, seconds: int = 5) -> float: ...
 
 
+class LinkRates(Protocol):
+    """Bit/s each link carries towards its OPD over a window of SNMP polls, by link name
+    (``collectors.link_rate.transmit_rates``)."""
+
+    def __call__(self, links: Sequence[Link], window: float) -> dict[str, float | None]: ...
+
+
 class ShapingDeps(Protocol):
     """What the steps of a shaping change act through."""
 
@@ -58,6 +68,9 @@ class ShapingDeps(Protocol):
 
     @property
     def meter(self) -> Meter | None: ...
+
+    @property
+    def link_rates(self) -> LinkRates | None: ...
 
 
 @dataclass(frozen=True)
@@ -70,7 +83,8 @@ class ShapingRequest:
     plan_id: int | None = None
     until: str | None = None  # ISO 8601: the agent puts the values read before back then (a boost)
     restores_run: int | None = None  # the boost whose end this run is
-    measure: bool = True  # measure through the links that name an iperf3 server
+    measure: bool = True  # measure: iperf3 where the link names a server, else the link's SNMP counters
+    window_seconds: int = 30  # the SNMP window of a link without an iperf3 server
 
     def wanted(self) -> dict[str, tuple[int, int | None]]:
         return {c["opd"]: (int(c["ceiling_bps"]), c.get("guaranteed_bps")) for c in self.changes}
@@ -301,33 +315,66 @@ def _verify(ctx: Change) -> str:
                 Msg("{device} does not hold the new limits: {wrong}", device=device.device, wrong="; ".join(wrong))
             )
     notes.append("dibaca ulang: sesuai")
-    meter = ctx.deps.meter
-    if meter is not None and ctx.request.measure:
-        inv = shapers.inventory
-        for device in ctx.facts.devices:
-            for q in device.queues:
-                for link in inv.links_of(q.opd):
-                    if link.shaper.iperf3 is None:
-                        continue
-                    expected = min(q.after.ceiling_bps, link.subscribed_bps)
-                    got = meter(str(link.shaper.iperf3), link.shaper.iperf3_port, MEASURE_SECONDS)
-                    ctx.facts.measured[q.opd] = got
-                    ctx.keep()
-                    if abs(got - expected) > MEASURE_TOLERANCE * expected:
-                        raise ShaperError(
-                            Msg(
-                                "{opd}: {got:.2f} Mbit/s measured through {link} towards {address}, not the "
-                                "{want:.2f} Mbit/s set (±5 %): the limit does not act on the OPD's traffic; "
-                                "check the link's shaper.queue",
-                                opd=q.opd,
-                                got=got / MBIT,
-                                link=link.name,
-                                address=str(link.shaper.iperf3),
-                                want=expected / MBIT,
-                            )
-                        )
-                    notes.append(f"{q.opd} {got / MBIT:.2f} Mbit/s")
+    if ctx.request.measure:
+        notes += _measure(ctx, shapers)
     return "; ".join(notes)
+
+
+def _measure(ctx: Change, shapers: Shapers) -> list[str]:
+    """Each changed OPD's traffic after the change: through iperf3 towards the server its link names, the
+    new ceiling within 5 %; else the link's SNMP counters over the window (as the agent polls), never above
+    the ceiling by more than 10 % (what the counters' refresh allows).
+
+    Raises:
+        ShaperError: the limit does not act on the OPD's traffic.
+    """
+    inv, notes = shapers.inventory, []
+    meter, by_snmp = ctx.deps.meter, []
+    for device in ctx.facts.devices:
+        for q in device.queues:
+            for link in inv.links_of(q.opd):
+                expected = min(q.after.ceiling_bps, link.subscribed_bps)
+                if link.shaper.iperf3 is None or meter is None:
+                    by_snmp.append((q, link, expected))
+                    continue
+                got = meter(str(link.shaper.iperf3), link.shaper.iperf3_port, MEASURE_SECONDS)
+                ctx.facts.measured[q.opd] = got
+                ctx.keep()
+                if abs(got - expected) > MEASURE_TOLERANCE * expected:
+                    raise _does_not_act(q.opd, got, link.name, str(link.shaper.iperf3), expected, MEASURE_TOLERANCE)
+                notes.append(f"{q.opd} {got / MBIT:.2f} Mbit/s (iperf3)")
+    link_rates = ctx.deps.link_rates
+    if not by_snmp or link_rates is None:
+        return notes
+    rates = link_rates([link for _, link, _ in by_snmp], ctx.request.window_seconds)
+    for q, link, expected in by_snmp:
+        rate = rates.get(link.name)
+        if rate is None:
+            notes.append(f"{q.opd}: SNMP tidak memberi laju (no rate)")
+            continue
+        got = rate
+        ctx.facts.measured[q.opd] = got
+        ctx.keep()
+        if got > (1 + SNMP_TOLERANCE) * expected:
+            raise _does_not_act(q.opd, got, link.name, "SNMP", expected, SNMP_TOLERANCE)
+        used = "" if got >= 0.8 * expected else ", di bawah batas: batas belum teruji lalu lintas"
+        notes.append(f"{q.opd} {got / MBIT:.2f} Mbit/s (SNMP {ctx.request.window_seconds} s{used})")
+    return notes
+
+
+def _does_not_act(opd: str, got: float, link: str, how: str, want: float, tolerance: float) -> ShaperError:
+    return ShaperError(
+        Msg(
+            "{opd}: {got:.2f} Mbit/s measured through {link} ({how}), not the {want:.2f} Mbit/s set (±{percent:.0f} "
+            "%): the limit does not act on the OPD's traffic; check the link's shaper.queue",
+            opd=opd,
+            got=got / MBIT,
+            link=link,
+            how=how,
+            want=want / MBIT,
+            percent=tolerance * 100,
+        )
+    )
 
 
 def _confirm(ctx: Change) -> str:

@@ -225,13 +225,23 @@ ReportDirOption = Annotated[
     Path | None,
     typer.Option(help="where the Berita Acara Perubahan Bandwidth is written (default: the state dir's reports)"),
 ]
+WindowOption = Annotated[
+    int,
+    typer.Option(
+        "--window",
+        min=5,
+        max=600,
+        help="seconds of SNMP counters that check a link naming no iperf3 server (the traffic within the ceiling)",
+    ),
+]
 StopOption = Annotated[
     str | None, typer.Option(hidden=True, help="testing: SIGSTOP after this step, or at STEP:POINT inside it")
 ]
 MeasureOption = Annotated[
     bool,
     typer.Option(
-        "--measure/--no-measure", help="measure through each link that names an iperf3 server (shaper.iperf3)"
+        "--measure/--no-measure",
+        help="measure each link after the change: iperf3 towards its server (shaper.iperf3), else its SNMP counters",
     ),
 ]
 
@@ -250,6 +260,7 @@ def bandwidth_set(
     revert_after: RevertOption = 120,
     dry_run: DryRunOption = False,
     measure: MeasureOption = True,
+    window: WindowOption = 30,
     stop_after: StopOption = None,
     output: ReportDirOption = None,
     config: ConfigOption = None,
@@ -266,7 +277,7 @@ def bandwidth_set(
         "guaranteed_bps": None if guaranteed is None else round(guaranteed * MBIT),
     }
     ends = None if until is None else boost_end(until, deps.config.timezone, datetime.now(UTC))
-    request = ShapingRequest([change], revert_after, until=ends, measure=measure)
+    request = ShapingRequest([change], revert_after, until=ends, measure=measure, window_seconds=window)
     _change(deps, request, dry_run, as_json, stop_after, output)
 
 
@@ -276,6 +287,7 @@ def bandwidth_apply(
     revert_after: RevertOption = 120,
     dry_run: DryRunOption = False,
     measure: MeasureOption = True,
+    window: WindowOption = 30,
     stop_after: StopOption = None,
     output: ReportDirOption = None,
     config: ConfigOption = None,
@@ -287,7 +299,7 @@ def bandwidth_apply(
     limits applied and verified, then every device confirmed (SOP 13)."""
     deps = wired(config, inventory=inventory, state_dir=state_dir)
     kept = bandwidth_plans.get(deps.existing_store, plan)
-    request = ShapingRequest(plan_changes(kept), revert_after, plan_id=kept.id, measure=measure)
+    request = ShapingRequest(plan_changes(kept), revert_after, plan_id=kept.id, measure=measure, window_seconds=window)
     _change(deps, request, dry_run, as_json, stop_after, output)
 
 

@@ -79,9 +79,11 @@ def shown_run(lab: Runner, state: Path, run_id: int) -> dict[str, Any]:
     return json.loads(shown.stdout)  # type: ignore[no-any-return]
 
 
-def inventory_copy(tmp: Path, queues: dict[str, str] | None = None, caps: dict[str, int] | None = None) -> Path:
+def inventory_copy(
+    tmp: Path, queues: dict[str, str] | None = None, caps: dict[str, int] | None = None, no_iperf3: tuple[str, ...] = ()
+) -> Path:
     """The lab's inventory in ``tmp``, its secrets' relative references made absolute, with other OPD caps or
-    link queues."""
+    link queues, and links that name no iperf3 server."""
     copy = tmp / "inventory"
     shutil.copytree(INVENTORY, copy)
     creds = copy / "credentials.yml"
@@ -92,11 +94,13 @@ def inventory_copy(tmp: Path, queues: dict[str, str] | None = None, caps: dict[s
             if opd["slug"] in caps:
                 opd["bandwidth"] = {**opd.get("bandwidth", {}), "cap_mbps": caps[opd["slug"]]}
         (copy / "opds.yml").write_text(yaml.safe_dump(data, allow_unicode=True))
-    if queues:
+    if queues or no_iperf3:
         data = yaml.safe_load((copy / "links.yml").read_text())
         for link in data["links"]:
-            if link["opd"] in queues:
-                link["shaper"]["queue"] = queues[link["opd"]]
+            if link["opd"] in (queues or {}):
+                link["shaper"]["queue"] = queues[link["opd"]]  # type: ignore[index]
+            if link["opd"] in no_iperf3:
+                del link["shaper"]["iperf3"]
         (copy / "links.yml").write_text(yaml.safe_dump(data, allow_unicode=True))
     return copy
 
@@ -216,6 +220,35 @@ def test_a_change_on_the_wrong_class_is_measured_and_put_back_by_the_device(shap
     arm = next(s for s in run["steps"] if s["name"] == "arm")
     assert arm["state"] == "compensated" and "dikembalikan oleh perangkat sendiri" in arm["error"]
     assert held(shaper) == before  # disdik's class is back, by the device's own job
+
+
+@pytest.mark.parametrize("wrong", [False, True], ids=["its-class", "the-wrong-class"])
+def test_without_an_iperf3_server_the_links_counters_show_whether_the_limit_acts(
+    shaper: Runner, tmp_path: Path, wrong: bool
+) -> None:
+    # dinkes names no iperf3 server: the change is checked on its port's SNMP counters while it is saturated
+    queues = {"dinkes": QUEUES["disdik"]} if wrong else None
+    inventory = inventory_copy(tmp_path, queues=queues, no_iperf3=("dinkes",))
+    before = held(shaper)
+    faults = Faults(shaper)
+    faults.start_traffic("dinkes", "in", saturate=True)
+    try:
+        args = ("bandwidth", "set", "--opd", "dinkes", "--mbit", "4", "--window", "20", "--revert-after", "40")
+        result = pantau(shaper, tmp_path, inventory, *args, "--json")
+    finally:
+        faults.stop_traffic()
+    run = json.loads(result.stdout)
+    if wrong:  # disdik's class was cut, not the traffic to dinkes: 10 Mbit/s still flow
+        assert result.returncode != 0 and run["state"] == "failed", run
+        assert "measured through dinkes-wan (SNMP), not the 4.00 Mbit/s set (±10 %)" in run["reason"]
+        assert held(shaper) == before
+    else:
+        assert result.returncode == 0 and run["state"] == "succeeded", run["reason"]
+        # the lab's snmpd refreshes its counters every second: 5 % of a 20 s window
+        assert 3.8e6 <= run["facts"]["measured"]["dinkes"] <= 4.2e6, run["facts"]["measured"]
+        verify = next(s for s in run["steps"] if s["name"] == "verify")
+        assert "(SNMP 20 s)" in verify["output"]
+        assert held(shaper)["dinkes"] == (4000, 4000)
 
 
 CRASH_POINTS = [
