@@ -1,6 +1,7 @@
-"""The rate each OPD link carries towards its OPD over a window: two SNMP polls of the link's data-center
-port, ``window`` seconds apart, every device at once. A change of the shaper is checked with it where no
-iperf3 server stands at the OPD: the traffic must not exceed the new ceiling."""
+"""What each OPD link carries towards its OPD over a window: two SNMP polls of the links' data-center ports,
+``window`` seconds apart, every device at once (the rates are ``core.rates``'s to compute). A change of the
+shaper is checked with it where no iperf3 server stands at the OPD: the traffic must not exceed the new
+ceiling."""
 
 from __future__ import annotations
 
@@ -10,18 +11,17 @@ from typing import TYPE_CHECKING
 
 from collectors.errors import CollectorError
 from collectors.samples import DeviceSample
-from core.rates import Reading, counter_rate
 from inventory.models import Inventory, Link
 
 if TYPE_CHECKING:
     from collectors.snmp import SnmpCollector  # pysnmp: imported when the collector is made
 
 
-def transmit_rates(
+def two_polls(
     collector: Callable[[], SnmpCollector], inventory: Inventory, links: Sequence[Link], window: float
-) -> dict[str, float | None]:
-    """Bit/s out of each link's data-center port (towards the OPD) between two polls ``window`` s apart, by
-    link name; None where the device did not answer both polls or gave no rate (a restart, a reset)."""
+) -> tuple[dict[str, DeviceSample | None], dict[str, DeviceSample | None]]:
+    """Two polls of the data-center devices of ``links`` (their link ports), ``window`` s apart, each time
+    every device at once; by device name, None where a device did not answer."""
 
     async def measure() -> tuple[dict[str, DeviceSample | None], dict[str, DeviceSample | None]]:
         snmp = collector()
@@ -47,25 +47,4 @@ def transmit_rates(
         finally:
             snmp.close()
 
-    first, second = asyncio.run(measure())
-    rates: dict[str, float | None] = {}
-    for link in links:
-        a_sample, b_sample = first.get(link.dc.device), second.get(link.dc.device)
-        a = a_sample.interfaces.get(link.dc.interface) if a_sample else None
-        b = b_sample.interfaces.get(link.dc.interface) if b_sample else None
-        if (
-            a_sample is None
-            or b_sample is None
-            or a is None
-            or b is None
-            or a.out_octets is None
-            or b.out_octets is None
-        ):
-            rates[link.name] = None
-            continue
-        rates[link.name] = counter_rate(
-            Reading(a.out_octets, a_sample.timestamp, a_sample.uptime_ticks, a.counter_bits),
-            Reading(b.out_octets, b_sample.timestamp, b_sample.uptime_ticks, b.counter_bits),
-            b.speed_bps,
-        ).bps
-    return rates
+    return asyncio.run(measure())

@@ -3,12 +3,11 @@ with the services their steps act through."""
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 from typing import Any
 
 from collectors.iperf3 import wire_rate
-from collectors.link_rate import transmit_rates
+from collectors.link_rate import two_polls
 from collectors.probes import Probes
 from inventory.models import Inventory
 from playbooks.colocate import COLOCATE, Services
@@ -18,6 +17,7 @@ from playbooks.effectors.shaper import Shapers
 from playbooks.engine import Playbook, PlaybookRunner
 from playbooks.live_check import network_live_check
 from playbooks.shaping import SHAPING
+from playbooks.shaping_measure import transmit_rates
 from store.allocations import Allocations
 from store.engine import Store
 
@@ -44,6 +44,6 @@ def runner(
         live_check,
         shapers,
         wire_rate,
-        functools.partial(transmit_rates, probes.snmp, inventory),
+        lambda links, window: transmit_rates(two_polls(probes.snmp, inventory, links, window), links),
     )
     return PlaybookRunner[Services](store, PLAYBOOKS, services)

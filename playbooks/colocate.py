@@ -24,7 +24,7 @@ from playbooks.effectors.monitoring import Registration
 from playbooks.effectors.shaper import Shapers
 from playbooks.engine import F, Facts, Playbook, Req, RunContext, Step
 from playbooks.errors import DnsError, PlaybookError, require_opd
-from playbooks.shaping import LinkRates, Meter
+from playbooks.shaping_measure import LinkRates, Meter
 from store import dns_log
 from store.allocations import Allocations, LiveCheck
 

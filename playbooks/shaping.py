@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -24,11 +24,11 @@ from typing import Any, Protocol
 from pydantic import BaseModel, Field
 
 from i18n import Msg
-from inventory.models import Link
 from platforms import Limit
 from playbooks.effectors.shaper import ShaperError, Shapers
 from playbooks.engine import Facts, Playbook, RunContext, Step
 from playbooks.errors import PlaybookError
+from playbooks.shaping_measure import LinkRates, Meter, measure
 from store import runs
 from store.engine import Store
 from store.runs import RunState
@@ -39,25 +39,7 @@ SOP13 = "SOP 13 langkah 4"
 ALLOWANCE = timedelta(minutes=240)
 #: a confirmation is sent only this long before the device's timer ends, at the latest
 CONFIRM_MARGIN = timedelta(seconds=3)
-#: how far a measured rate may stray from the new ceiling: iperf3's own timing, and SNMP counters, which
-#: devices refresh every few seconds (net-snmp: 3 s, so up to 10 % of a 30 s window)
-MEASURE_TOLERANCE = 0.05
-SNMP_TOLERANCE = 0.10
-MEASURE_SECONDS = 5
 MBIT = 1_000_000
-
-
-class Meter(Protocol):
-    """Bit/s on the wire towards an iperf3 server (``collectors.iperf3.wire_rate``)."""
-
-    def __call__(self, address: str, port: int = 5201, seconds: int = 5) -> float: ...
-
-
-class LinkRates(Protocol):
-    """Bit/s each link carries towards its OPD over a window of SNMP polls, by link name
-    (``collectors.link_rate.transmit_rates``)."""
-
-    def __call__(self, links: Sequence[Link], window: float) -> dict[str, float | None]: ...
 
 
 class ShapingDeps(Protocol):
@@ -316,65 +298,15 @@ def _verify(ctx: Change) -> str:
             )
     notes.append("dibaca ulang: sesuai")
     if ctx.request.measure:
-        notes += _measure(ctx, shapers)
+
+        def record(opd: str, bps: float) -> None:
+            ctx.facts.measured[opd] = bps
+            ctx.keep()
+
+        changed = [(q.opd, q.after.ceiling_bps) for d in ctx.facts.devices for q in d.queues]
+        deps = ctx.deps
+        notes += measure(changed, shapers.inventory, deps.meter, deps.link_rates, ctx.request.window_seconds, record)
     return "; ".join(notes)
-
-
-def _measure(ctx: Change, shapers: Shapers) -> list[str]:
-    """Each changed OPD's traffic after the change: through iperf3 towards the server its link names, the
-    new ceiling within 5 %; else the link's SNMP counters over the window (as the agent polls), never above
-    the ceiling by more than 10 % (what the counters' refresh allows).
-
-    Raises:
-        ShaperError: the limit does not act on the OPD's traffic.
-    """
-    inv, notes = shapers.inventory, []
-    meter, by_snmp = ctx.deps.meter, []
-    for device in ctx.facts.devices:
-        for q in device.queues:
-            for link in inv.links_of(q.opd):
-                expected = min(q.after.ceiling_bps, link.subscribed_bps)
-                if link.shaper.iperf3 is None or meter is None:
-                    by_snmp.append((q, link, expected))
-                    continue
-                got = meter(str(link.shaper.iperf3), link.shaper.iperf3_port, MEASURE_SECONDS)
-                ctx.facts.measured[q.opd] = got
-                ctx.keep()
-                if abs(got - expected) > MEASURE_TOLERANCE * expected:
-                    raise _does_not_act(q.opd, got, link.name, str(link.shaper.iperf3), expected, MEASURE_TOLERANCE)
-                notes.append(f"{q.opd} {got / MBIT:.2f} Mbit/s (iperf3)")
-    link_rates = ctx.deps.link_rates
-    if not by_snmp or link_rates is None:
-        return notes
-    rates = link_rates([link for _, link, _ in by_snmp], ctx.request.window_seconds)
-    for q, link, expected in by_snmp:
-        rate = rates.get(link.name)
-        if rate is None:
-            notes.append(f"{q.opd}: SNMP tidak memberi laju (no rate)")
-            continue
-        got = rate
-        ctx.facts.measured[q.opd] = got
-        ctx.keep()
-        if got > (1 + SNMP_TOLERANCE) * expected:
-            raise _does_not_act(q.opd, got, link.name, "SNMP", expected, SNMP_TOLERANCE)
-        used = "" if got >= 0.8 * expected else ", di bawah batas: batas belum teruji lalu lintas"
-        notes.append(f"{q.opd} {got / MBIT:.2f} Mbit/s (SNMP {ctx.request.window_seconds} s{used})")
-    return notes
-
-
-def _does_not_act(opd: str, got: float, link: str, how: str, want: float, tolerance: float) -> ShaperError:
-    return ShaperError(
-        Msg(
-            "{opd}: {got:.2f} Mbit/s measured through {link} ({how}), not the {want:.2f} Mbit/s set (±{percent:.0f} "
-            "%): the limit does not act on the OPD's traffic; check the link's shaper.queue",
-            opd=opd,
-            got=got / MBIT,
-            link=link,
-            how=how,
-            want=want / MBIT,
-            percent=tolerance * 100,
-        )
-    )
 
 
 def _confirm(ctx: Change) -> str:

@@ -104,3 +104,22 @@ def test_a_queue_the_platform_cannot_name_is_the_inventorys_to_fix_before_any_se
 
     with pytest.raises(ShaperError, match=r"core: queue 'eth1' is not DEV/CLASSID .*fix the link's shaper.queue"):
         SHAPERS.read("core", ["eth1"])  # no SSH connector here: the error comes before any session
+
+
+def test_a_links_rate_towards_its_opd_comes_from_its_ports_two_reads_or_none() -> None:
+    from collectors.samples import DeviceSample, InterfaceSample
+    from playbooks.shaping_measure import transmit_rates
+
+    inv = load_inventory(EXAMPLE)
+    dinkes, disdik = inv.link_of("dinkes"), inv.link_of("disdik")
+
+    def sample(at: float, ticks: int, octets: int) -> DeviceSample:
+        port = InterfaceSample("eth1", 2, 0, octets, 64, speed_bps=10_000_000_000)
+        return DeviceSample("core", at, ticks, {"eth1": port})
+
+    # 20 s apart by the device's clock, 10,000,000 octets more out of eth1: 4 Mbit/s towards dinkes
+    first, second = {"core": sample(100.0, 5000, 1_000_000)}, {"core": sample(120.0, 7000, 11_000_000)}
+    assert transmit_rates((first, second), [dinkes, disdik]) == {"dinkes-wan": 4_000_000.0, "disdik-wan": None}
+    restarted = {"core": sample(120.0, 100, 11_000_000)}  # sysUpTime went back: no rate, not a spike
+    assert transmit_rates((first, restarted), [dinkes]) == {"dinkes-wan": None}
+    assert transmit_rates(({"core": None}, second), [dinkes]) == {"dinkes-wan": None}  # no answer the first time
