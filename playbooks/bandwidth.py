@@ -239,12 +239,14 @@ def write_change_report(
     store: Store, inv: Inventory, run_id: int, directory: Path, langs: list[str], now: datetime
 ) -> list[Path]:
     """The Berita Acara Perubahan Bandwidth of a succeeded change (run ``run_id``), numbered in the agency's
-    pattern, in ``directory``; the paths written."""
+    pattern, in ``directory``; the paths written (none when the run changed nothing)."""
     run = runs.get(store, run_id)
     if run is None or run.state is not RunState.SUCCEEDED:
         raise PlaybookError(Msg("run {run} is not a succeeded bandwidth change", run=run_id))
     request = ShapingRequest(**run.params)
     facts = ShapingFacts.model_validate(run.facts)
+    if not facts.devices:
+        return []  # nothing was changed (a boost's end finding its queues changed since): nothing to record
     tz = ZoneInfo(inv.agency.timezone)
     plan = None
     if request.plan_id is not None:
