@@ -7,6 +7,7 @@ secret reference when sending and never logged (the URL that contains it is not 
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import urllib.error
@@ -29,10 +30,25 @@ def _post(url: str, payload: dict[str, Any], timeout: float) -> None:
         response.read()
 
 
+def _reason(exc: Exception) -> str:
+    """Why a POST failed, without anything of the URL (urllib repeats a bad URL, token and all, in its
+    errors): the HTTP status, the socket's error, or the kind of failure."""
+    if isinstance(exc, urllib.error.HTTPError):
+        return f"HTTP {exc.code}"
+    if isinstance(exc, urllib.error.URLError) and isinstance(exc.reason, OSError):
+        return exc.reason.strerror or type(exc.reason).__name__
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return type(exc).__name__
+
+
 def where(url: str) -> str:
     """A webhook URL as logged: scheme, host and port only (chat services put their tokens in the path or
     the query)."""
-    parts = urllib.parse.urlsplit(url)
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:  # not even a URL: nothing of it is shown
+        return "(an invalid URL)"
     return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"  # no user:password@ either
 
 
@@ -72,8 +88,10 @@ class Notifier:
             try:
                 _post(url, message, self.timeout)
                 delivered += 1
-            except (urllib.error.URLError, OSError, ValueError) as exc:
-                log.warning("webhook %s did not take %s: %s", where(url), event, exc)
+            except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as exc:
+                # a refusal, a timeout, an answer that is not HTTP (a malformed status line), a URL that is not
+                # one: the event is not delivered and nothing fails; the reason is told without the URL's path
+                log.warning("webhook %s did not take %s: %s", where(url), event, _reason(exc))
         if self.telegram is not None:
             t = self.telegram
             try:

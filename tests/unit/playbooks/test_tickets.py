@@ -189,6 +189,35 @@ def test_a_failed_webhook_is_logged_by_scheme_host_and_port_never_its_token(capl
     assert "SECRET" not in caplog.text and "pw" not in caplog.text
 
 
+def test_a_webhook_answering_no_http_or_on_no_port_is_logged_and_never_raised(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import socket
+
+    # a real server on loopback that answers a malformed status line (http.client's BadStatusLine)
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def answer_garbage() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"NOT-HTTP garbage\r\n\r\n")
+
+    thread = threading.Thread(target=answer_garbage, daemon=True)
+    thread.start()
+    try:
+        hooks = [f"http://127.0.0.1:{port}/hook/tok3nSECRET", "http://127.0.0.1:99999/hook/tok3nSECRET"]
+        config = configuration(None, environ={}, notify={"webhooks": hooks, "timeout": 2.0})
+        assert build(config).notifier.send("ticket.open", {"ticket": 1}) == 0  # neither took it; nothing raised
+    finally:
+        thread.join(5)
+        listener.close()
+    assert f"webhook http://127.0.0.1:{port} did not take ticket.open: BadStatusLine" in caplog.text
+    assert "webhook http://127.0.0.1:99999 did not take ticket.open: Connection refused" in caplog.text
+    assert "SECRET" not in caplog.text
+
+
 def test_the_sla_month_gives_causes_per_opd_the_breaches_and_the_time_to_restore(store: Engine, tmp_path: Path) -> None:
     import subprocess
 
