@@ -70,7 +70,7 @@ async def login(request: Request) -> Response:
             site.say(Msg("CSRF token missing or wrong: reload the page and try again")), status_code=403
         )
     name, password = form.get("username", "").strip(), form.get("password", "")
-    wait = site.brake.wait(f"ip:{client}", f"user:{name}")
+    wait = site.brake.attempt(f"ip:{client}", f"user:{name}")  # counted as failed until it succeeds
     if wait > 0:
         return PlainTextResponse(
             site.say(Msg("too many failed logins: try again in {seconds} s", seconds=f"{wait:.0f}")),
@@ -80,10 +80,9 @@ async def login(request: Request) -> Response:
     found = await run_in_threadpool(users.user, site.store, name)
     ok = await run_in_threadpool(password_matches, password, found.password_hash if found else DUMMY_HASH)
     if found is None or not ok:
-        site.brake.failed(f"ip:{client}", f"user:{name}")
-        log.warning("failed login for %r from %s", name, client)
+        log.warning("failed login for %r from %s", name[:64], client)
         return _form(site, Msg("wrong name or password"), 401)
-    site.brake.succeeded(f"user:{name}")
+    site.brake.succeeded(f"user:{name}", attempt=(f"ip:{client}",))
     return await _start_session(site, found, "with a password", client)
 
 

@@ -149,6 +149,41 @@ def test_guessing_is_braked_per_name_and_per_address() -> None:
     assert brake.wait("ip:a", "user:andi", now=300.0) == 0  # the oldest failure aged out: 4 of 5 left
 
 
+def test_guesses_sent_at_once_are_braked_before_their_passwords_are_checked() -> None:
+    brake = LoginBrake(limit=5, window=300)
+    # 15 attempts arrive together: each is counted as it is let through, so only 5 reach the password check
+    waits = [brake.attempt("ip:a", "user:andi", now=0.0) for _ in range(15)]
+    assert waits.count(0) == 5 and all(w == 300.0 for w in waits[5:])
+    brake.succeeded("user:vina", attempt=("ip:b",))  # another user's success takes back only its own attempt
+    assert brake.attempt("ip:b", "user:vina", now=1.0) == 0
+    brake.succeeded("user:vina", attempt=("ip:b",))
+    assert brake.wait("ip:b", "user:vina", now=1.0) == 0
+
+
+def test_the_brake_forgets_aged_failures_and_keeps_a_bounded_number_of_short_keys() -> None:
+    brake = LoginBrake(limit=5, window=300, max_keys=100)
+    for i in range(1000):  # a guesser with ever new (and huge) names
+        brake.failed(f"user:{i}{'x' * 1_000_000}", now=0.0)
+    kept = brake._failures
+    assert len(kept) == 100 and all(len(k) == LoginBrake.KEY_CHARS for k in kept)
+    assert all(k.startswith("user:9") for k in kept)  # the newest 100 (900-999), the oldest dropped first
+    aging = LoginBrake(limit=5, window=300)
+    aging.attempt("ip:a", "user:andi", now=0.0)
+    assert aging.wait("ip:a", "user:andi", now=301.0) == 0 and aging._failures == {}  # aged out: forgotten
+
+
+def test_fifteen_concurrent_guesses_on_the_page_get_429_beyond_the_fifth(client: PageClient) -> None:
+    import concurrent.futures
+
+    page = client.get("/login")
+    csrf = client.cookies.get("pantau_login") or ""
+    assert page.status_code == 200 and csrf
+    form = {"username": "andi", "password": "salah", "csrf": csrf}
+    with concurrent.futures.ThreadPoolExecutor(15) as pool:
+        codes = sorted(pool.map(lambda _: client.post("/login", data=form).status_code, range(15)))
+    assert codes == [401] * 5 + [429] * 10
+
+
 def test_the_ticket_page_takes_the_next_sop_15_steps_in_the_users_name(client: PageClient) -> None:
     csrf = log_in(client, "andi")
     ticket = {"opd": "dinkes", "channel": "whatsapp", "reporter": "Pak Joko", "text": "putus", "csrf": csrf}
