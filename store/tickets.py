@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from core.errors import RuleError
 from core.sop import AFTER, SOP_STEP, StepTiming, TicketState, check_channel, check_transition, overdue, step_timing
 from i18n import Msg
 from store.errors import NotFound
@@ -161,6 +162,22 @@ class Tickets:
             if ticket is None:
                 raise NotFound(Msg("no ticket {ticket_id}; see pantau ticket list", ticket_id=ticket_id))
             check_transition(ticket_id, ticket.state, step)
+            # compare and set, first: of two people recording a step at once, the second finds the ticket
+            # changed and is refused, instead of both resolving it (a breach counted twice)
+            moved = s.execute(
+                update(Ticket)
+                .where(Ticket.id == ticket_id, Ticket.state == ticket.state)
+                .values(state=AFTER.get(step, ticket.state))
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(moved, "rowcount", 0) != 1:
+                raise RuleError(
+                    Msg(
+                        "ticket {ticket_id} was changed by someone else just now; see pantau ticket show {ticket_id} "
+                        "and record the step again if it still applies",
+                        ticket_id=ticket_id,
+                    )
+                )
             events = s.scalars(
                 select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)
             ).all()
@@ -181,7 +198,6 @@ class Tickets:
                     breached=timing.breached,
                 )
             )
-            ticket.state = AFTER.get(step, ticket.state)
             if step == "resolve":
                 ticket.resolved_at = now
             for key, value in changes.items():

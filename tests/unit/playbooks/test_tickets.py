@@ -139,6 +139,28 @@ def test_webhook_and_telegram_targets_receive_the_event(tmp_path: Path, monkeypa
     assert message == {"chat_id": "-100", "text": "[pantau] ticket.open: ticket=7; opd=dinkes"}
 
 
+def test_two_people_resolving_one_ticket_at_once_record_one_resolve(store: Engine) -> None:
+    import concurrent.futures
+
+    opened = Tickets(store)
+    ids = [opened.open("dinkes", "phone", "x", "putus", None, "andi") for _ in range(10)]
+    for ticket in ids:
+        opened.record(ticket, "assign", "kasi", "", assignee="Andi")
+
+    def resolve(ticket: int) -> str:
+        try:
+            Tickets(store).record(ticket, "resolve", "andi", "normal")
+            return "resolved"
+        except RuleError as exc:
+            return "changed" if "changed by someone else" in str(exc) else f"refused: {exc}"
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:  # each ticket resolved by two at the same moment
+        outcomes = list(pool.map(resolve, [t for t in ids for _ in range(2)]))
+    assert outcomes.count("resolved") == 10, outcomes
+    for ticket in ids:
+        assert [e.step for e in Tickets(store).show(ticket).events].count("resolve") == 1
+
+
 def test_month_report_counts_per_opd_verdict_and_step(store: Engine) -> None:
     from playbooks.tickets import month_report
 
