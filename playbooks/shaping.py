@@ -373,11 +373,13 @@ def _restore(ctx: Change) -> str | None:
     return "; ".join(notes) or None
 
 
-def dry_run_lines(shapers: Shapers, request: ShapingRequest) -> list[dict[str, Any]]:
-    """What a run of ``request`` would send, per device: today's limits (read from the device) and the new
-    ones, and the exact lines: arm the revert, set the limits, confirm."""
+def dry_run_lines(
+    shapers: Shapers, request: ShapingRequest, read: Callable[[str, list[str]], dict[str, Limit]] | None = None
+) -> list[dict[str, Any]]:
+    """What a run of ``request`` would send, per device: today's limits (as ``read`` gives them; default:
+    read from the device) and the new ones, and the exact lines: arm the revert, set the limits, confirm."""
     out = []
-    for device in plan_devices(shapers, request, shapers.read):
+    for device in plan_devices(shapers, request, read or shapers.read):
         shaper = shapers.shaper(device.device)
         revert = shaper.revert
         lines = [

@@ -94,11 +94,12 @@ def inventory_copy(
             if opd["slug"] in caps:
                 opd["bandwidth"] = {**opd.get("bandwidth", {}), "cap_mbps": caps[opd["slug"]]}
         (copy / "opds.yml").write_text(yaml.safe_dump(data, allow_unicode=True))
+    queues = queues or {}
     if queues or no_iperf3:
         data = yaml.safe_load((copy / "links.yml").read_text())
         for link in data["links"]:
-            if link["opd"] in (queues or {}):
-                link["shaper"]["queue"] = queues[link["opd"]]  # type: ignore[index]
+            if link["opd"] in queues:
+                link["shaper"]["queue"] = queues[link["opd"]]
             if link["opd"] in no_iperf3:
                 del link["shaper"]["iperf3"]
         (copy / "links.yml").write_text(yaml.safe_dump(data, allow_unicode=True))
@@ -264,15 +265,20 @@ CRASH_POINTS = [
 ]
 
 
-def _stop_at(lab: Runner, state: Path, point: str) -> float:
+def _stopped(lab: Runner, state: Path, point: str) -> subprocess.Popen[str]:
+    """``bandwidth set --opd disdik --mbit 7`` (10 s revert timer, no measurement), stopped at ``point``."""
     argv = [sys.executable, "-m", "agent", "--lang", "en", "bandwidth", "set", "--opd", "disdik", "--mbit", "7"]
     argv += ["--revert-after", "10", "--no-measure", "--json", "--stop-after", point]
     argv += ["--state-dir", str(state), "-i", str(INVENTORY)]
     proc = subprocess.Popen(lab.in_node("nms", argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     wait_stopped(proc.pid)
+    return proc
+
+
+def _stop_at(lab: Runner, state: Path, point: str) -> None:
+    proc = _stopped(lab, state, point)
     os.kill(proc.pid, signal.SIGKILL)
     proc.communicate(timeout=10)
-    return time.time()
 
 
 def _armed_until(lab: Runner, state: Path) -> datetime | None:
@@ -307,11 +313,7 @@ def test_kill_9_at_each_step_boundary_leaves_the_device_on_its_old_limits(
 
 def test_a_dropped_session_after_the_apply_is_reverted_by_the_device(shaper: Runner, tmp_path: Path) -> None:
     before = held(shaper)["disdik"]
-    argv = [sys.executable, "-m", "agent", "--lang", "en", "bandwidth", "set", "--opd", "disdik", "--mbit", "7"]
-    argv += ["--revert-after", "10", "--no-measure", "--json", "--stop-after", "apply"]
-    argv += ["--state-dir", str(tmp_path), "-i", str(INVENTORY)]
-    proc = subprocess.Popen(shaper.in_node("nms", argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    wait_stopped(proc.pid)
+    proc = _stopped(shaper, tmp_path, "apply")
     assert held(shaper)["disdik"] == (7000, 7000)
     # the core stops answering SSH (as a wrong ACL or a cut management path would), then pantau goes on
     rules = "table inet pantau_drop_ssh {\n chain input {\n  type filter hook input priority -10;\n"
@@ -398,12 +400,8 @@ def test_a_boost_ends_after_an_agent_restart_in_between(shaper: Runner, tmp_path
 
 def test_a_second_change_is_refused_while_one_is_running(shaper: Runner, tmp_path: Path) -> None:
     before = held(shaper)["disdik"]
-    argv = [sys.executable, "-m", "agent", "--lang", "en", "bandwidth", "set", "--opd", "disdik", "--mbit", "7"]
-    argv += ["--revert-after", "10", "--no-measure", "--json", "--stop-after", "arm"]
-    argv += ["--state-dir", str(tmp_path), "-i", str(INVENTORY)]
-    first = subprocess.Popen(shaper.in_node("nms", argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = _stopped(shaper, tmp_path, "arm")
     try:
-        wait_stopped(first.pid)
         second = pantau(shaper, tmp_path, INVENTORY, "bandwidth", "set", "--opd", "dishub", "--mbit", "9", "--json")
         assert second.returncode != 0 and "Traceback" not in second.stderr
         refused = json.loads(second.stdout)

@@ -59,9 +59,8 @@ def test_an_opd_the_inventory_does_not_know_is_named() -> None:
 
 
 def test_a_dry_run_prints_the_revert_then_the_change_then_the_confirmation() -> None:
-    shapers = Shapers(load_inventory(EXAMPLE), discover(), None)
-    shapers.read = read  # type: ignore[method-assign]  # today's limits without a device: the lines are pure
-    (core,) = dry_run_lines(shapers, ShapingRequest([{"opd": "dishub", "ceiling_bps": 30_000_000}], 60))
+    request = ShapingRequest([{"opd": "dishub", "ceiling_bps": 30_000_000}], 60)
+    (core,) = dry_run_lines(SHAPERS, request, read)  # today's limits without a device: the lines are pure
     assert core["queues"] == [{"opd": "dishub", "queue": "eth3/10:10", "before": "50 Mbit/s", "after": "30 Mbit/s"}]
     write, job, change, confirm = core["commands"]
     assert write.startswith("printf '%s\\n' 'class change dev eth3 classid 10:10 htb rate 50000kbit ceil 50000kbit")
