@@ -8,10 +8,10 @@ STAMP := $(VENV)/.installed
 # change how the product's pysnmp imports (slower, deprecation warnings)
 ZOO_VENV := .venv-zoo
 ZOO_STAMP := $(ZOO_VENV)/.installed
-# what a production NMS server needs: Python's venv, and Pango with fonts for the documents' PDFs
-# (exporters/pdf.py names the same packages when they are missing)
+# what a production NMS server needs: Python's venv, Pango with fonts for the documents' PDFs
+# (exporters/pdf.py names the same packages when they are missing), and graphviz's dot for the topology
 RUNTIME_PACKAGES := python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig \
-	fonts-liberation2 fonts-dejavu-core
+	fonts-liberation2 fonts-dejavu-core graphviz
 # the lab, the tests and the demo: the runtime's and the daemons, tools and browser they drive
 DEB_PACKAGES := $(RUNTIME_PACKAGES) iproute2 util-linux procps passwd curl frr snmpd snmp openssh-server bind9 bind9-utils \
 	dnsutils iperf3 nftables iputils-ping fping libcap2-bin prometheus prometheus-alertmanager prometheus-snmp-exporter hyperfine \

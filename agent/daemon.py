@@ -270,6 +270,7 @@ async def run_agent(wired: App, stop: asyncio.Event | None = None) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    loop.add_signal_handler(signal.SIGHUP, agent.request_reload)  # the inventory read again before the next round
     scheduler = _scheduler(wired, agent)
     log.info(
         "pantau agent serving http://%s/metrics; %d links, %d devices, %d probe targets",

@@ -30,12 +30,13 @@ from core.meter import Counters, LinkMeter
 from core.snapshot import DeviceView, IpamView, LinkView, MaintenanceView, ProbeView, Snapshot
 from core.sop import TicketCounts, overdue_steps
 from core.topology import Target, cpe_wan_address, probe_targets
-from inventory.errors import SecretError
+from inventory.errors import InventoryError, SecretError
 from inventory.ipam import usage
-from inventory.models import Device, Link, Purpose
+from inventory.loader import inventory_files
+from inventory.models import Device, Inventory, Link, Purpose
 from store import links as link_store
 from store import maintenance as maintenance_store
-from store import status
+from store import prefix_pools, status
 from store import targets as target_store
 from store.engine import Store
 
@@ -65,8 +66,8 @@ class Agent:
         self.store = store
         self.clock = clock
         self.thresholds: HealthThresholds = config.health
-        self._inventory_targets = probe_targets(inventory)
-        self.targets = list(self._inventory_targets)
+        self._inventory_targets: list[Target] = []
+        self.targets: list[Target] = []
         self.snmp: SnmpCollector | None = None
         self.icmp: IcmpProber | None = None
         self.samples: dict[str, DeviceSample] = {}
@@ -82,12 +83,66 @@ class Agent:
         self.snapshot = Snapshot()
         self.since: dict[str, float] = {}  # link -> when it entered its present state (or was first seen in it)
         self._links_of: dict[str, list[Link]] = {}
-        for link in inventory.links:
-            self._links_of.setdefault(link.dc.device, []).append(link)
-        self._wan = {link.name: cpe_wan_address(inventory, link) for link in inventory.links}
+        self._wan: dict[str, str | None] = {}
         self._device_slots = asyncio.Semaphore(config.poll.max_devices)
         self._open_written = float("-inf")  # when the open rollup periods were last handed to the store
         self.channel = StoreChannel(store, config.poll.store_timeout, config.poll.store_buffer, self.errors)
+        self.pending: set[str] = set()  # links connected by opd add whose OPD router has not answered yet
+        self._installed: set[str] = set()  # pending links seen up: their mark is cleared in the store
+        self._reload_wanted = False
+        self._fingerprint = self._inventory_fingerprint()
+        self._use_inventory(inventory)
+
+    def _use_inventory(self, inventory: Inventory) -> None:
+        """What the agent derives from the inventory: probe targets, links by device, WAN addresses; the
+        meter learns new links' subscriptions (a link's readings and rollups carry on across a reload)."""
+        self.inventory = inventory
+        self._inventory_targets = probe_targets(inventory)
+        self.targets = list(self._inventory_targets)
+        self.meter.subscribed_bps.update({lk.name: lk.subscribed_bps for lk in inventory.links})
+        self._links_of = {}
+        for link in inventory.links:
+            self._links_of.setdefault(link.dc.device, []).append(link)
+        self._wan = {link.name: cpe_wan_address(inventory, link) for link in inventory.links}
+
+    def _inventory_fingerprint(self) -> tuple[tuple[str, int, int], ...]:
+        directory = self.config.inventory_dir
+        try:
+            files = inventory_files(directory)
+            return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+        except OSError:
+            return ()
+
+    def request_reload(self) -> None:
+        """Read the inventory again before the next round (SIGHUP)."""
+        self._reload_wanted = True
+
+    def reload_if_changed(self) -> bool:
+        """Take up the inventory's files if they changed since they were read (``opd add`` and ``opd remove``
+        write them; a hand edit too) or a reload was asked for. New devices are polled from the next round
+        on, with the others: no extra round. Files that do not validate leave the old inventory in use
+        (logged with every problem, counted). Whether the inventory changed."""
+        fingerprint = self._inventory_fingerprint()
+        if not self._reload_wanted and fingerprint == self._fingerprint:
+            return False
+        self._reload_wanted, self._fingerprint = False, fingerprint
+        try:
+            fresh = self.app.reload_inventory()
+        except InventoryError as exc:
+            self.errors[("inventory", "reload")] += 1
+            log.error("the inventory was not reloaded, the one read before stays in use: %s", exc)
+            return False
+        before = {lk.name for lk in self.inventory.links}
+        self._use_inventory(fresh)
+        after = {lk.name for lk in fresh.links}
+        log.info(
+            "inventory reloaded: %d links (%s new, %s gone), %d devices",
+            len(after),
+            ", ".join(sorted(after - before)) or "none",
+            ", ".join(sorted(before - after)) or "none",
+            len(fresh.devices),
+        )
+        return True
 
     def start(self) -> None:
         """Create the collectors inside the running event loop (one SNMP engine per loop)."""
@@ -107,6 +162,8 @@ class Agent:
         """One round over every SNMP device: each result is taken as it arrives; devices still out at the
         round's deadline are failed (``round-deadline``) and the round ends."""
         assert self.snmp is not None  # start() ran
+        if self.reload_if_changed():
+            await self._read_pending()  # a link just added is pending from its first view, never "down"
         start = time.monotonic()
         devices = [d for d in self.inventory.devices if d.snmp is not None]
         loop = asyncio.get_running_loop()
@@ -238,10 +295,20 @@ class Agent:
         latest = await self.channel.call("reading maintenance results", maintenance_store.latest_findings)
         if latest is not None:
             self.maintenance = tuple(MaintenanceView(loc, at.timestamp(), found) for loc, at, found in latest)
+        await self._read_pending()
         counts = await self.channel.call("reading tickets", status.ticket_counts)
         if counts is not None:
             every = {opd.slug: 0 for opd in self.inventory.opds} | counts.open_per_opd  # an OPD with none shows 0
             self.tickets = dataclasses.replace(counts, open_per_opd=every)
+
+    async def _read_pending(self) -> None:
+        """The links waiting for their OPD's router; those seen answering since are cleared in the store."""
+        waiting = await self.channel.call("reading pending links", prefix_pools.pending)
+        if waiting is not None:
+            self.pending = set(waiting) - self._installed
+        for link in sorted(self._installed):
+            if await self.channel.call("clearing a pending link", prefix_pools.clear_pending, link) is not None:
+                self._installed.discard(link)
 
     def _ipam(self, live: list[tuple[str, str]], open_conflicts: list[tuple[str, str]]) -> tuple[IpamView, ...]:
         """Address counts of the server and public prefixes."""
@@ -283,6 +350,8 @@ class Agent:
         if not self.notifier.enabled:
             return
         for v in changed:
+            if LinkState.PENDING in (v.state, before[v.name]) and v.state is not LinkState.UP:
+                continue  # a link waiting for its router is not news; its first "up" is
             payload = {
                 "opd": v.opd,
                 "link": v.name,
@@ -345,6 +414,14 @@ class Agent:
             self.thresholds,
         )
         state, reasons = health.state, health.reasons
+        if link.name in self.pending:
+            # installed once the OPD's router answers at its end of the link (a port up and no probe yet is
+            # no answer: the circuit is up before the router is configured)
+            if probe is not None and probe.received > 0 and state in (LinkState.UP, LinkState.DEGRADED):
+                self.pending.discard(link.name)
+                self._installed.add(link.name)
+            else:
+                state, reasons = LinkState.PENDING, ("awaiting-router",)
         if missing:  # polled, but the port is not there: never a silent "up" with blank counters
             reasons = (*reasons, "interface-missing")
             if state in (LinkState.UP, LinkState.DEGRADED) and not health.reasons:

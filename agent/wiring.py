@@ -23,6 +23,7 @@ from i18n import Msg
 from inventory.loader import load_inventory
 from inventory.models import Inventory
 from platforms import PlatformError, Registry, discover
+from playbooks.effectors.configure import Configurators
 from playbooks.effectors.notify import Notifier, Telegram
 from playbooks.effectors.shaper import Shapers
 
@@ -123,7 +124,29 @@ class App:
 
         cfg = self.config
         timeout = cfg.poll.snmp_timeout if live_check else None
-        return runner(self.store, self.inventory, cfg.inventory_dir, self.probes, self.shapers, timeout)
+        return runner(
+            self.store, self.inventory, cfg.inventory_dir, self.probes, self.shapers, timeout, self.platforms,
+            self.configurators, lambda directory: load_inventory(directory, self.platforms.names()),
+        )  # fmt: skip
+
+    @cached_property
+    def configurators(self) -> Configurators:
+        """The inventory's devices configured over SSH (a new OPD's link), when known_hosts is configured."""
+        ssh = self.probes.ssh() if self.config.known_hosts is not None else None
+        return Configurators(self.inventory, self.platforms, ssh)
+
+    def reload_inventory(self) -> Inventory:
+        """Read the inventory again (after ``opd add`` or a hand edit) and drop what was built from the old
+        one; the new inventory.
+
+        Raises:
+            InventoryLoadError: the files do not validate; the old inventory stays in use.
+        """
+        fresh = load_inventory(self.config.inventory_dir, self.platforms.names())
+        for name in ("shapers", "configurators", "triage"):
+            self.__dict__.pop(name, None)
+        self.__dict__["inventory"] = fresh
+        return fresh
 
     @cached_property
     def notifier(self) -> Notifier:

@@ -19,6 +19,8 @@ class LinkState(StrEnum):
     DEGRADED = "degraded"
     DOWN = "down"
     UNKNOWN = "unknown"
+    #: connected by ``pantau opd add``, its OPD's router not answering yet: watched, never paged
+    PENDING = "pending"
 
 
 class HealthThresholds(BaseModel):

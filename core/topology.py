@@ -59,11 +59,11 @@ def probe_targets(inv: Inventory) -> list[Target]:
 
 def uplinks(inv: Inventory) -> list[tuple[str, str, str]]:
     """(device, interface, peer address) of the data center's links to the upstream: interfaces on a
-    point-to-point prefix that belongs to no OPD."""
+    point-to-point prefix that belongs to no OPD and is no pool."""
     out = []
     for prefix in inv.prefixes:
-        if prefix.purpose is not Purpose.P2P or prefix.opd is not None:
-            continue
+        if prefix.purpose is not Purpose.P2P or prefix.opd is not None or prefix.carve is not None:
+            continue  # an OPD's link, or the pool new OPDs' links are carved from
         for device in inv.devices:
             for iface in device.interfaces:
                 if iface.address is None:

@@ -21,6 +21,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from inventory.crosscheck import cross_check
 from inventory.errors import InventoryLoadError, Problem
+from inventory.journal import JOURNAL, finish_interrupted
 from inventory.located import CREDENTIAL_SECTIONS, LIST_SECTIONS, TOP_SECTIONS, Located
 from inventory.models import (
     Agency,
@@ -104,6 +105,7 @@ def load_inventory(directory: Path, platforms: Collection[str] | None = None) ->
         raise InventoryLoadError(
             directory, [Problem(str(directory), 0, "not a directory; give the inventory's folder")]
         )
+    _finish_edit(directory)
     files = inventory_files(directory)
     if not files:
         raise InventoryLoadError(
@@ -162,6 +164,24 @@ def load_inventory(directory: Path, platforms: Collection[str] | None = None) ->
         zones=objs("zones"),
         credentials=Credentials(snmp=objs("snmp"), ssh=objs("ssh"), tsig=objs("tsig")),
     )
+
+
+def _finish_edit(directory: Path) -> None:
+    """Complete an edit cut off after its journal, before anything is read (:mod:`inventory.journal`).
+
+    Raises:
+        InventoryLoadError: it cannot be completed by this user.
+    """
+    try:
+        finish_interrupted(directory)
+    except OSError as exc:
+        problem = Problem(
+            str(directory / JOURNAL),
+            0,
+            f"an interrupted edit cannot be completed ({exc.strerror}); load the inventory once as a user who may "
+            "write its folder",
+        )
+        raise InventoryLoadError(directory, [problem]) from None
 
 
 def raws_have_agency(raws: list[_Raw]) -> bool:

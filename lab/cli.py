@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from typer.core import TyperGroup
 
+from lab import on_demand
 from lab.errors import LabError
 from lab.faults import Faults
 from lab.runner import Runner
@@ -42,6 +43,40 @@ def up(topology: TopologyArg = DEFAULT_TOPOLOGY) -> None:
         return
     steps = ", ".join(f"{k} {v:.2f} s" for k, v in report.steps.items())
     out.print(f"lab {r.topo.name} up in {report.seconds_total:.2f} s ({steps})")
+
+
+opd_app = typer.Typer(help="The lab's on-demand OPD routers (a new OPD's office, its circuit delivered).")
+app.add_typer(opd_app, name="opd")
+
+
+@opd_app.command("add")
+def opd_add(
+    name: Annotated[str, typer.Argument(help="the OPD's slug (node opd-SLUG)")],
+    topology: TopologyOpt = DEFAULT_TOPOLOGY,
+) -> None:
+    """Bring the on-demand router of OPD NAME, linked to the core (a new port there), unconfigured."""
+    node = on_demand.add(runner(topology), name)
+    out.print(f"{node} is there, unconfigured; its WAN port is linked to the core")
+
+
+@opd_app.command("configure")
+def opd_configure(
+    name: Annotated[str, typer.Argument(help="the OPD's slug")],
+    config: Annotated[Path, typer.Argument(help="the router's configuration (pantau opd add wrote it)")],
+    topology: TopologyOpt = DEFAULT_TOPOLOGY,
+) -> None:
+    """Apply a configuration file in the router, as the technician who installs it does (vtysh -f)."""
+    addresses = on_demand.configure(runner(topology), name, config)
+    out.print(f"configured; addresses: {', '.join(addresses) or 'none'}")
+
+
+@opd_app.command("remove")
+def opd_remove(
+    name: Annotated[str, typer.Argument(help="the OPD's slug")], topology: TopologyOpt = DEFAULT_TOPOLOGY
+) -> None:
+    """Take the on-demand router away."""
+    on_demand.remove(runner(topology), name)
+    out.print(f"opd-{name.removeprefix('opd-')} removed")
 
 
 @app.command()

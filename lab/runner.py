@@ -29,7 +29,7 @@ from typing import Any
 
 from lab import host
 from lab.errors import LabCommandError, LabConflict, LabError
-from lab.topology import LABEL_SHAPER, RUN_ROOT, Node, Topology
+from lab.topology import LABEL_SHAPER, RUN_ROOT, Link, Node, Topology
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,8 @@ class Runner:
     """Brings one lab up and down on this host."""
 
     def __init__(self, topology: Topology, progress: Progress | None = None) -> None:
-        self.topo = topology
+        self.full = topology  # with the on-demand nodes (lab opd add)
+        self.topo = topology.standing()
         self.run_dir = topology.run_dir
         self.state_file = self.run_dir / "state.json"
         self.progress = progress or (lambda _msg: None)
@@ -137,7 +138,7 @@ class Runner:
     def exec(
         self, node: str, argv: list[str], check: bool = True, timeout: float = 60
     ) -> subprocess.CompletedProcess[str]:
-        self.topo.node(node)
+        self.full.node(node)
         return host.run(self.in_node(node, argv), check=check, node=node, timeout=timeout)
 
     @property
@@ -281,33 +282,38 @@ class Runner:
         host.run(["ip", "addr", "add", str(self.topo.mgmt_gateway), "dev", br])
         host.run(["ip", "link", "set", br, "up"])
         for index, node in enumerate(self.topo.nodes):
-            ns = self.topo.netns(node.name)
-            self.node_dir(node.name).mkdir(parents=True, exist_ok=True)
-            host.run(["ip", "netns", "add", ns])
-            host.run(["ip", "-n", ns, "link", "set", "lo", "up"])  # lo starts DOWN in a new netns
-            self.uts_file(node.name).touch()
-            host.run(["unshare", f"--uts={self.uts_file(node.name)}", "hostname", node.name])
-            if node.mgmt_ipv4 is not None:
-                hv = self.topo.host_veth(index)
-                host.run(["ip", "link", "add", hv, "type", "veth", "peer", "name", "eth0", "netns", ns])
-                host.run(["ip", "link", "set", hv, "master", br])
-                host.run(["ip", "link", "set", hv, "up"])
-                host.run(
-                    [
-                        "ip",
-                        "-n",
-                        ns,
-                        "addr",
-                        "add",
-                        f"{node.mgmt_ipv4}/{self.topo.mgmt_subnet.prefixlen}",
-                        "dev",
-                        "eth0",
-                    ]
-                )
-                host.run(["ip", "-n", ns, "link", "set", "eth0", "up"])
+            self._create_node(index, node)
 
-    def _create_links(self) -> None:
-        for link in self.topo.links:
+    def _create_node(self, index: int, node: Node) -> None:
+        """A node's namespace, its hostname and (if it has one) its management leg on the bridge."""
+        br = self.topo.bridge
+        ns = self.topo.netns(node.name)
+        self.node_dir(node.name).mkdir(parents=True, exist_ok=True)
+        host.run(["ip", "netns", "add", ns])
+        host.run(["ip", "-n", ns, "link", "set", "lo", "up"])  # lo starts DOWN in a new netns
+        self.uts_file(node.name).touch()
+        host.run(["unshare", f"--uts={self.uts_file(node.name)}", "hostname", node.name])
+        if node.mgmt_ipv4 is not None:
+            hv = self.topo.host_veth(index)
+            host.run(["ip", "link", "add", hv, "type", "veth", "peer", "name", "eth0", "netns", ns])
+            host.run(["ip", "link", "set", hv, "master", br])
+            host.run(["ip", "link", "set", hv, "up"])
+            host.run(
+                [
+                    "ip",
+                    "-n",
+                    ns,
+                    "addr",
+                    "add",
+                    f"{node.mgmt_ipv4}/{self.topo.mgmt_subnet.prefixlen}",
+                    "dev",
+                    "eth0",
+                ]
+            )
+            host.run(["ip", "-n", ns, "link", "set", "eth0", "up"])
+
+    def _create_links(self, links: tuple[Link, ...] | None = None) -> None:
+        for link in self.topo.links if links is None else links:
             (na, ia), (nb, ib) = link.a, link.b
             sa, sb = self.topo.netns(na), self.topo.netns(nb)
             host.run(["ip", "link", "add", ia, "netns", sa, "type", "veth", "peer", "name", ib, "netns", sb])
@@ -317,8 +323,8 @@ class Runner:
             host.run(["ip", "-n", sa, "link", "set", ia, "gso_max_segs", "1", "up"])
             host.run(["ip", "-n", sb, "link", "set", ib, "gso_max_segs", "1", "up"])
 
-    def _run_exec(self) -> None:
-        for node in self.topo.nodes:
+    def _run_exec(self, nodes: tuple[Node, ...] | None = None) -> None:
+        for node in self.topo.nodes if nodes is None else nodes:
             for line in node.exec:
                 # as containerlab does: split with shell rules, run without a shell
                 self.exec(node.name, shlex.split(line))
@@ -404,6 +410,10 @@ class Runner:
                 host.run(["chown", f"root:{user}", str(tc)])
                 tc.chmod(0o750)
                 host.run(["setcap", "cap_net_admin+ep", str(tc)])
+                # and vtysh in its node's FRR (a new OPD's link is configured from this shell: it can arm a revert)
+                vtysh = tc.parent / "vtysh"
+                vtysh.write_text('#!/bin/sh\nns=$(/usr/sbin/ip netns identify $$)\nexec /usr/bin/vtysh -N "$ns" "$@"\n')
+                vtysh.chmod(0o755)
                 (home / ".profile").write_text(f'PATH="{tc.parent}:$PATH"\n')
             host.run(["chown", "-R", f"{user}:{user}", str(home)])
             home.chmod(0o750)
@@ -418,7 +428,7 @@ class Runner:
                 self.start_service(node.name, service)
 
     def start_service(self, node_name: str, service: str) -> None:
-        node = self.topo.node(node_name)
+        node = self.full.node(node_name)
         {
             "frr": self._start_frr,
             "sshd": self._start_sshd,
@@ -442,13 +452,13 @@ class Runner:
             frr_dir = FRR_RUN / self.topo.netns(node_name)
             files = [frr_dir / "watchfrr.pid", *sorted(p for p in frr_dir.glob("*.pid") if p.name != "watchfrr.pid")]
         elif service == "iperf3":
-            files = [nd / f"iperf3-{port}.pid" for port in self.topo.node(node_name).iperf3_ports]
+            files = [nd / f"iperf3-{port}.pid" for port in self.full.node(node_name).iperf3_ports]
         else:
             files = [nd / f"{service}.pid"]
         return [pid for f in files if (pid := host.read_pid(f)) is not None and host.alive(pid)]
 
     def service_alive(self, node_name: str, service: str) -> bool:
-        expected = {"frr": 4, "iperf3": len(self.topo.node(node_name).iperf3_ports)}.get(service, 1)
+        expected = {"frr": 4, "iperf3": len(self.full.node(node_name).iperf3_ports)}.get(service, 1)
         return len(self.service_pids(node_name, service)) >= expected
 
     def _start_frr(self, node: Node) -> None:
@@ -514,7 +524,7 @@ class Runner:
                 if addr.startswith("127.") or (link["ifname"] == "eth0" and not include_mgmt):
                     continue
                 out.append(addr)
-        node = self.topo.node(node_name)
+        node = self.full.node(node_name)
         if node.mgmt_ipv4 is not None and str(node.mgmt_ipv4) in out:
             out.remove(str(node.mgmt_ipv4))
             out.insert(0, str(node.mgmt_ipv4))
@@ -718,7 +728,7 @@ class Runner:
         ours = {self.topo.bridge} | {self.topo.host_veth(i) for i in range(len(self.topo.nodes))}
         for name in sorted(host_links & ours):  # the bridge, and mgmt veths orphaned by a crash
             host.run(["ip", "link", "del", name], check=False)
-        for node in self.topo.nodes:
+        for node in self.full.nodes:
             ns = self.topo.netns(node.name)
             shutil.rmtree(FRR_ETC / ns, ignore_errors=True)
             shutil.rmtree(FRR_RUN / ns, ignore_errors=True)

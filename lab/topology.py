@@ -5,6 +5,7 @@ Pure: reading the YAML text is the caller's job; nothing here touches the host.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
@@ -26,6 +27,9 @@ LABEL_SHAPER = "pantau.shaper"
 IPERF3_PORTS = range(5201, 5209)
 #: the iperf3 servers' ports of a node with the iperf3 service, where not the default range ("5201 5202")
 LABEL_IPERF3_PORTS = "pantau.iperf3-ports"
+#: "true" on a node that ``lab up`` leaves out: ``pantau lab opd add`` brings it, with its links (a new OPD's
+#: office router, its circuit just delivered)
+LABEL_ON_DEMAND = "pantau.on-demand"
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,10 @@ class Node:
 
     def bind_for(self, target: str) -> Path | None:
         return next((b.source for b in self.binds if str(b.target) == target), None)
+
+    @property
+    def on_demand(self) -> bool:
+        return self.labels.get(LABEL_ON_DEMAND) == "true"
 
 
 @dataclass(frozen=True)
@@ -91,6 +99,18 @@ class Topology:
         the shaper user (a shell whose ``tc`` may change classes; allowed on the nodes labelled
         ``pantau.shaper``)."""
         return (f"{self.name}-ops", f"{self.name}-vty", f"{self.name}-tc")
+
+    def standing(self) -> Topology:
+        """The topology ``lab up`` realizes: without the on-demand nodes and their links."""
+        later = {n.name for n in self.nodes if n.on_demand}
+        return dataclasses.replace(
+            self,
+            nodes=tuple(n for n in self.nodes if n.name not in later),
+            links=tuple(lk for lk in self.links if lk.a[0] not in later and lk.b[0] not in later),
+        )
+
+    def links_of(self, node: str) -> tuple[Link, ...]:
+        return tuple(lk for lk in self.links if node in (lk.a[0], lk.b[0]))
 
     def node(self, name: str) -> Node:
         for node in self.nodes:

@@ -30,9 +30,11 @@ from platforms.errors import BadPlatformModule, PlatformError, UnknownPlatform
 __all__ = [
     "BadPlatformModule",
     "Command",
+    "ConfigRevert",
     "Limit",
     "Platform",
     "PlatformError",
+    "Provisioning",
     "Registry",
     "Revert",
     "Row",
@@ -129,6 +131,46 @@ class Shaper:
         return max(self.step_bps, round(bps / self.step_bps) * self.step_bps)
 
 
+CONFIG_TEMPLATES = Path(__file__).resolve().parent / "config"
+
+
+@dataclass(frozen=True)
+class ConfigRevert:
+    """How a device takes a configuration change back by itself unless pantau confirms it: ``arm`` gives
+    the lines that set it up (a token names it, ``seconds`` is its timer, the text is the configuration that
+    undoes the change), ``confirm`` the lines that cancel it."""
+
+    arm: Callable[[str, int, str], tuple[str, ...]]
+    confirm: Callable[[str], tuple[str, ...]]
+    granularity: int = 1
+
+    def seconds(self, wanted: int) -> int:
+        return max(1, -(-wanted // self.granularity)) * self.granularity
+
+
+@dataclass(frozen=True)
+class Provisioning:
+    """How a new OPD's link is configured on a platform: Jinja2 templates of both ends in
+    ``platforms/config/<platform>/`` (``dc.j2`` the data center's side, ``dc-remove.j2`` its removal,
+    ``opd.j2`` the OPD router's whole configuration), the command that shows the running configuration they
+    land in, and how its answer is read back (every rendered line must be found there: ``missing``; none
+    of a removal's left: ``left``). ``apply`` and ``revert`` push the data center's side with a revert the
+    device performs by itself; None where pantau only renders (the file is applied by hand)."""
+
+    show: str
+    missing: Callable[[str, str], list[str]]
+    left: Callable[[str, str], list[str]]
+    #: the OPD router's interfaces where the command does not name them: (WAN, LAN)
+    cpe_interfaces: tuple[str, str]
+    apply: Callable[[str, str], tuple[str, ...]] | None = None  # (token, configuration) -> lines to send
+    revert: ConfigRevert | None = None
+    #: the error in a line's answer, or None (default: any answer is an error)
+    failed: Callable[[str], str | None] = _any_output
+    #: the netmiko driver of the session that changes the device, where not the platform's (FRR: a shell
+    #: that runs vtysh, since vtysh alone cannot arm a revert)
+    driver: str | None = None
+
+
 def _no_routes(rows: list[Row]) -> list[str]:
     return []
 
@@ -150,6 +192,7 @@ class Platform:
     #: the prefixes in the forwarding table, from the parsed rows of the ``routes`` command
     installed_routes: Callable[[list[Row]], list[str]] = _no_routes
     shaper: Shaper | None = None  # None: pantau does not shape this platform's traffic
+    provisioning: Provisioning | None = None  # None: pantau does not configure a new OPD on this platform
 
     def command(self, fact: str) -> Command | None:
         return self.commands.get(fact)

@@ -4,9 +4,11 @@ its own, attached outbound to the OPD's sub-interface, whose class-default shape
 
 from __future__ import annotations
 
+import functools
 import re
 
-from platforms import Command, Limit, Platform, Revert, Row, Shaper
+from platforms import Command, Limit, Platform, Provisioning, Revert, Row, Shaper
+from platforms._config import missing_indented, present_indented
 from platforms._ios_like import ENCRYPTION_TYPE as _N
 from platforms._ios_like import SECRET as _S
 from platforms._ios_like import SECRETS
@@ -62,6 +64,10 @@ def installed_routes(rows: list[Row]) -> list[str]:
     return sorted({f"{r['network']}/{r['prefix_length']}" for r in rows if r.get("network")})
 
 
+#: configuration lines IOS takes but never prints: ``no shutdown`` (the default once up), SNMPv3 users
+#: (kept out of the running configuration, shown by ``show snmp user``)
+_NOT_SHOWN = (r"^no shutdown$", r"^snmp-server user ")
+
 PLATFORM = Platform(
     name="cisco_ios",
     title="Cisco IOS / IOS-XE",
@@ -97,5 +103,11 @@ PLATFORM = Platform(
         set_policy,
         Revert(arm_revert, confirm_revert, close=("end",), granularity=60),
         failed,
+    ),
+    provisioning=Provisioning(
+        show="show running-config",
+        missing=functools.partial(missing_indented, invisible=_NOT_SHOWN),
+        left=functools.partial(present_indented, invisible=_NOT_SHOWN),
+        cpe_interfaces=("GigabitEthernet0/0", "GigabitEthernet0/1"),
     ),
 )

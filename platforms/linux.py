@@ -12,10 +12,10 @@ SSH session and pantau, not a reboot of the host (which loses every ``tc`` chang
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Sequence
 
 from platforms import Command, Limit, Platform, Revert, Shaper
+from platforms._shell import cancel, replay_job, saved_file, write_lines
 from platforms.errors import PlatformError
 
 _DEV = re.compile(r"^== (?P<dev>\S+)$")
@@ -81,28 +81,16 @@ def set_class(limit: Limit) -> tuple[str, ...]:
     return (f"tc class change dev {dev} classid {classid} htb {rates} quantum 1514",)
 
 
-def _revert_file(token: str) -> str:
-    if not re.fullmatch(r"[A-Za-z0-9-]{1,40}", token):
-        raise PlatformError(f"revert token '{token}' must be letters, digits and '-'")
-    return f"$HOME/pantau-revert-{token}.tc"
-
-
 def arm_revert(token: str, seconds: int, restore: tuple[Limit, ...]) -> tuple[str, ...]:
     """The saved ``tc`` lines written to a file, and a detached job that replays them after ``seconds``
     unless the file is gone by then."""
-    path = _revert_file(token)
+    path = saved_file("revert", token, "tc")
     batch = [line.removeprefix("tc ") for limit in restore for line in set_class(limit)]
-    job = f'sleep {seconds}; f="{path}"; if [ -f "$f" ]; then tc -batch "$f"; rm -f "$f"; fi'
-    return (
-        f"printf '%s\\n' {' '.join(shlex.quote(b) for b in batch)} > \"{path}\"",
-        f"setsid -f sh -c {shlex.quote(job)} >/dev/null 2>&1 </dev/null",
-    )
+    return write_lines(path, batch), replay_job(path, seconds, 'tc -batch "$f"')
 
 
 def confirm_revert(token: str) -> tuple[str, ...]:
-    """Remove the saved lines: the job then finds nothing to replay. ``rm`` without ``-f``: a file already
-    gone (the revert fired) is an answer, so an error."""
-    return (f'rm "{_revert_file(token)}"',)
+    return (cancel(saved_file("revert", token, "tc")),)
 
 
 PLATFORM = Platform(

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 
-from platforms import Command, Limit, Platform, Revert, Row, Shaper
+from platforms import Command, Limit, Platform, Provisioning, Revert, Row, Shaper
+from platforms._config import missing_terse, present_terse
 from platforms._ios_like import SECRET as _S
 from platforms._rates import parse_rate, rate_text
 from platforms.errors import PlatformError
@@ -103,5 +104,11 @@ PLATFORM = Platform(
         queue_limits,
         set_queue,
         Revert(arm_revert, confirm_revert),  # RouterOS answers a command it took with nothing
+    ),
+    provisioning=Provisioning(
+        show="/export terse",
+        missing=missing_terse,
+        left=present_terse,
+        cpe_interfaces=("ether1", "bridge"),
     ),
 )

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer, model_validator
@@ -18,7 +19,9 @@ from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_seri
 from i18n import Msg
 from inventory.ipam import IpamError, parse_address, prefix_for
 from inventory.models import Inventory, Prefix, Purpose
+from platforms import Registry
 from playbooks.effectors import monitoring
+from playbooks.effectors.configure import Configurators
 from playbooks.effectors.dns import DnsOutcome, DnsUpdater, Record
 from playbooks.effectors.monitoring import Registration
 from playbooks.effectors.shaper import Shapers
@@ -27,6 +30,7 @@ from playbooks.errors import DnsError, PlaybookError, require_opd
 from playbooks.shaping_measure import LinkRates, Meter
 from store import dns_log
 from store.allocations import Allocations, LiveCheck
+from store.prefix_pools import Pools
 
 LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")  # matched whole (fullmatch)
 MAC = re.compile(r"[0-9a-f]{2}(:[0-9a-f]{2}){5}")
@@ -134,6 +138,13 @@ class Services:
     shapers: Shapers | None = None
     meter: Meter | None = None
     link_rates: LinkRates | None = None
+    # a new OPD's connection (playbooks.opd_connect)
+    platforms: Registry | None = None
+    configurators: Configurators | None = None
+    pools: Pools | None = None
+    inventory_dir: Path | None = None
+    #: the composition root's inventory loader (checks the platforms): an edit is validated with it
+    load_inventory: Callable[[Path], object] | None = None
 
 
 Colocation = RunContext[ColocationRequest, ServerDeps, ColocationFacts]

@@ -395,3 +395,36 @@ class WebSession(Base):
     csrf: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+
+class PrefixAllocation(Base):
+    """A subnet carved from a pool of the IP plan for a new OPD (its point-to-point link, its LAN, its
+    router's loopback). ``live_prefix`` is set while it is allocated and cleared on release: its unique
+    constraint keeps two OPDs from getting one subnet (a pool carves one length, aligned, so overlapping
+    subnets are the same text). Released rows stay as history."""
+
+    __tablename__ = "prefix_allocations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pool: Mapped[str] = mapped_column(String(63), index=True)
+    prefix: Mapped[str] = mapped_column(String(49), index=True)
+    opd: Mapped[str] = mapped_column(String(63), index=True)
+    role: Mapped[str] = mapped_column(String(16))  # p2p | lan | loopback
+    live_prefix: Mapped[str | None] = mapped_column(String(49), unique=True)
+    allocated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    allocated_by: Mapped[str] = mapped_column(String(63))
+    released_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    released_by: Mapped[str | None] = mapped_column(String(63))
+    run_id: Mapped[int | None] = mapped_column(Integer, index=True)
+
+
+class PendingLink(Base):
+    """A link connected by ``pantau opd add`` whose OPD router has not answered yet: shown ``pending``
+    (not ``down``, no page) until it does, then removed by the agent."""
+
+    __tablename__ = "pending_links"
+
+    link: Mapped[str] = mapped_column(String(63), primary_key=True)
+    opd: Mapped[str] = mapped_column(String(63))
+    since: Mapped[datetime] = mapped_column(UtcDateTime())
+    run_id: Mapped[int | None] = mapped_column(Integer)

@@ -54,3 +54,15 @@ def ticket_counts(store: Engine) -> TicketCounts:
         breaches_per_step={str(step): int(n) for step, n in breach_rows},
         waiting=tuple(WaitingTicket(str(o), str(state), at, bool(esc)) for o, state, at, esc in waiting),
     )
+
+
+@translated("reading IP allocations")
+def live_addresses_of(store: Engine, opd: str) -> list[tuple[str, str]]:
+    """(hostname, address) of every live address allocation of ``opd``'s servers."""
+    with Session(store) as s:
+        rows = s.execute(
+            select(IpAllocation.hostname, IpAllocation.address).where(
+                IpAllocation.opd == opd, IpAllocation.live_address.is_not(None)
+            )
+        ).all()
+    return [(h, a) for h, a in rows]

@@ -54,6 +54,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "triage": ("agent.cli.triage", "triage"),
     "ticket": ("agent.cli.triage", "ticket_app"),
     "user": ("agent.cli.users", "user_app"),
+    "opd": ("agent.cli.opd", "opd_app"),
 }
 #: what staff did wrong or must act on: a message and exit 2, never a traceback
 USER_ERRORS = (InventoryError, AgentError, CollectorError, PlaybookError, RuleError, NotFound, StoreUnusable)

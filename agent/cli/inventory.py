@@ -12,7 +12,8 @@ from rich.table import Table
 
 from agent.cli.common import ConfigOption, JsonOption, err, out, wired
 from agent.errors import AgentError
-from agent.lang import error_text, label, tr
+from agent.lang import current, error_text, label, tr
+from agent.topology import write_topology
 from i18n import Msg
 from inventory.models import Inventory, InventoryFile
 from inventory.secrets import unresolved_secrets
@@ -136,3 +137,18 @@ def inventory_schema(
                 Msg("cannot write {file}: {why}; choose a folder that exists", file=output, why=exc.strerror)
             ) from exc
         err.print(tr("schema written to {output}", output=output))
+
+
+@inventory_app.command("topology")
+def inventory_topology(
+    directory: DirArgument = None,
+    output: Annotated[
+        Path | None, typer.Option(help="where topology.dot and topology.svg go (default: the state dir's topology)")
+    ] = None,
+    config_path: ConfigOption = None,
+) -> None:
+    """Draw the network from the inventory: the data center, its uplink, each OPD at the end of its link
+    with its port, circuit, provider and subscription (topology.dot, and topology.svg drawn by graphviz)."""
+    deps = wired(config_path, inventory=directory)
+    for path in write_topology(deps.inventory, output or deps.config.state_dir / "topology", current()):
+        out.print(tr("written: {path}", path=path), markup=False)

@@ -39,6 +39,7 @@ def create_app(app: App, snapshot: Callable[[], Snapshot], since: Callable[[], d
             Route("/api/links", pages.api_links),
             Route("/links/{name}", pages.link),
             Route("/links/{name}/pack.txt", pages.link_pack),
+            Route("/topology.svg", pages.topology),
             Route("/reports", pages.reports, methods=["GET", "POST"]),
             Route("/plans/{id:int}/approve", pages.approve_plan, methods=["POST"]),
             Route("/triage/{opd}", acts.triage, methods=["POST"]),

@@ -7,6 +7,7 @@ import base64
 import logging
 from datetime import UTC, datetime, timedelta
 
+import graphviz
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
@@ -17,6 +18,7 @@ from agent.web.views import banner, local_time, shared_cause
 from core.errors import RuleError
 from core.sop import STAFF_REVIEWERS
 from exporters.charts import link_day
+from exporters.topology import topology_dot, topology_svg
 from i18n import Msg
 from inventory.models import Link
 from playbooks.bandwidth import approve_plan as approve
@@ -65,6 +67,19 @@ async def api_links(request: Request) -> Response:
         "links": rows,
     }
     return JSONResponse(body, headers=HEADERS)
+
+
+async def topology(request: Request) -> Response:
+    """The network drawn from the agent's inventory, each link coloured by its state now."""
+    site = site_of(request)
+    await site.session(request)
+    states = {v.name: v.state.value for v in site.snapshot().links}
+    source = topology_dot(site.inv, states, site.lang)
+    try:
+        svg = await run_in_threadpool(topology_svg, source)
+    except graphviz.ExecutableNotFound:
+        return PlainTextResponse(source, headers=HEADERS)  # the DOT text: install graphviz to draw it
+    return Response(svg, media_type="image/svg+xml", headers=HEADERS)
 
 
 def _link(site: Site, name: str) -> Link:

@@ -61,7 +61,7 @@ class Site:
 
     def __init__(self, app: App, snapshot: Callable[[], Snapshot], since: Callable[[], dict[str, float]]) -> None:
         self.app, self.snapshot, self.since = app, snapshot, since
-        cfg, store, inv = self.cfg, self.store, self.inv = app.config, app.store, app.inventory
+        cfg, store = self.cfg, self.store = app.config, app.store
         self.web, self.lang = cfg.web, cfg.lang
         self.env = Environment(
             loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["j2"]), extensions=[I18N]
@@ -69,9 +69,17 @@ class Site:
         self.env.install_gettext_translations(catalog(self.lang), newstyle=False)  # type: ignore[attr-defined]
         self.env.filters["local"] = lambda at: local_time(at.timestamp(), cfg.timezone, self.lang)  # for people
         self.brake = LoginBrake()
-        self.names = {o.slug: o.name for o in inv.opds}
-        self.sparks = Sparklines(store, inv)
+        self.sparks = Sparklines(store, lambda: self.inv)
         self._warned: set[str] = set()  # addresses that sent a user header they may not
+
+    @property
+    def inv(self) -> Inventory:
+        """The agent's inventory as it is now (the agent reloads it when its files change)."""
+        return self.app.inventory
+
+    @property
+    def names(self) -> dict[str, str]:
+        return {o.slug: o.name for o in self.inv.opds}
 
     def page(self, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         if context.get("error"):
@@ -169,9 +177,8 @@ class Sparklines:
     """Each link's last hour as utilization per 5-minute rollup; read from the store at most once a minute.
     A store fault costs the board its lines (logged), never its live figures, which come from memory."""
 
-    def __init__(self, store: Store, inv: Inventory, every: float = 60.0) -> None:
-        self.store, self.every = store, every
-        self.subscribed = {x.name: x.subscribed_bps for x in inv.links}
+    def __init__(self, store: Store, inventory: Callable[[], Inventory], every: float = 60.0) -> None:
+        self.store, self.every, self.inventory = store, every, inventory
         self._at, self._lines = -every, {}  # type: tuple[float, dict[str, list[float]]]
 
     def lines(self) -> dict[str, list[float]]:
@@ -179,10 +186,11 @@ class Sparklines:
             now = datetime.now(UTC)
             try:
                 samples, _ = link_store.month_of_links(self.store, now - timedelta(hours=1), now)
+                subscribed = {x.name: x.subscribed_bps for x in self.inventory().links}
                 self._lines = {
-                    name: [round(utilization((p.in_bps, p.out_bps), self.subscribed[name]) or 0.0, 4) for p in got]
+                    name: [round(utilization((p.in_bps, p.out_bps), subscribed[name]) or 0.0, 4) for p in got]
                     for name, got in samples.items()
-                    if self.subscribed.get(name)
+                    if subscribed.get(name)
                 }
             except StoreError as exc:
                 log.warning("sparklines: %s", exc)

@@ -1,6 +1,6 @@
 """Domain models of the inventory, one module per concept."""
 
-from inventory.models.agency import Agency, Numbering, People, Person
+from inventory.models.agency import Agency, Numbering, People, Person, WanPolicy
 from inventory.models.credential import (
     AuthProtocol,
     Credentials,
@@ -11,7 +11,7 @@ from inventory.models.credential import (
     TsigAlgorithm,
     TsigProfile,
 )
-from inventory.models.device import Device, Interface, Platform, Role, ShapingAccess
+from inventory.models.device import ChangeAccess, Device, Interface, Platform, Role, ShapingAccess
 from inventory.models.inventory import Inventory, InventoryFile
 from inventory.models.link import Endpoint, Link, Shaping
 from inventory.models.opd import Opd
@@ -22,6 +22,7 @@ from inventory.models.zone import Zone, ZoneKind
 __all__ = [
     "Agency",
     "AuthProtocol",
+    "ChangeAccess",
     "Credentials",
     "Device",
     "Endpoint",
@@ -49,6 +50,7 @@ __all__ = [
     "Static",
     "TsigAlgorithm",
     "TsigProfile",
+    "WanPolicy",
     "Zone",
     "ZoneKind",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import string
+from typing import Literal
 from zoneinfo import available_timezones
 
 from pydantic import Field, PositiveFloat, field_validator
@@ -50,8 +51,9 @@ class Numbering(Model):
     laporan: str = "{kode}/LAP-PJB/{seq:03d}/{unit}/{tahun}"
     peta_bandwidth: str = "{kode}/PETA-BW/{seq:03d}/{unit}/{tahun}"  # SOP 13's bandwidth map
     ba_bandwidth: str = "{kode}/BA-BW/{seq:03d}/{unit}/{tahun}"  # the record of a bandwidth change
+    ba_pemasangan: str = "{kode}/BA-PSG/{seq:03d}/{unit}/{tahun}"  # the record of a new OPD's connection
 
-    @field_validator("berita_acara", "laporan", "peta_bandwidth", "ba_bandwidth")
+    @field_validator("berita_acara", "laporan", "peta_bandwidth", "ba_bandwidth", "ba_pemasangan")
     @classmethod
     def _pattern(cls, value: str) -> str:
         try:
@@ -80,6 +82,22 @@ class BandwidthPolicy(Model):
     headroom: float = Field(1.2, ge=1.0, le=3.0, description="an OPD asks for its month's p95 times this")
 
 
+class WanPolicy(Model):
+    """How a new OPD is connected (``pantau opd add``): routing over its link (OSPF in an area, or static
+    routes both ways), the data-center device its circuits land on, and the SNMP and SSH profiles its
+    router is given."""
+
+    routing: Literal["ospf", "static"] = "ospf"
+    ospf_area: str = Field("0", pattern=r"^(\d+|\d+\.\d+\.\d+\.\d+)$")
+    ospf_process: int = Field(1, ge=1, le=65535, description="the OSPF process number where the platform has one")
+    ospf_hello: int | None = Field(None, ge=1, le=65535, description="seconds; None: the platform's default")
+    ospf_dead: int | None = Field(None, ge=1, le=65535, description="seconds; with ospf_hello")
+    dc_device: str | None = Field(None, description="the device new circuits land on (default: the core)")
+    cpe_platform: str = "mikrotik_routeros"
+    cpe_snmp: str | None = Field(None, description="the SNMP profile of new OPD routers")
+    cpe_ssh: str | None = Field(None, description="the SSH profile of new OPD routers")
+
+
 class Agency(Model):
     """The Diskominfo: its name, DNS zone and time zone for reports, and its letterhead (kop surat)."""
 
@@ -97,6 +115,7 @@ class Agency(Model):
     numbering: Numbering = Numbering()
     people: People = People()
     bandwidth: BandwidthPolicy = BandwidthPolicy()
+    wan: WanPolicy = WanPolicy()
 
     @field_validator("zone")
     @classmethod

@@ -52,6 +52,14 @@ class ShapingAccess(Model):
     ssh: Name
 
 
+class ChangeAccess(Model):
+    """How pantau logs in to change a device's configuration when not with its own SSH profile: an FRR
+    router whose login shell is vtysh cannot arm a revert by itself, so changes go through a POSIX shell
+    login that may run vtysh."""
+
+    ssh: Name
+
+
 class Device(Model):
     """A managed device; credentials are named profiles, never secrets."""
 
@@ -65,6 +73,11 @@ class Device(Model):
     ssh: Name | None = None
     interfaces: tuple[Interface, ...] = ()
     shaping: ShapingAccess | None = None
+    changes: ChangeAccess | None = None
+
+    @property
+    def changes_ssh(self) -> str | None:
+        return self.changes.ssh if self.changes else self.ssh
 
     @property
     def shaping_platform(self) -> str:

@@ -59,6 +59,18 @@ class Prefix(Model):
     within: Name | None = None
     reserved: tuple[Reserved, ...] = ()
     static: tuple[Static, ...] = ()
+    #: a pool: ``pantau opd add`` carves subnets of this prefix length from it for a new OPD (30 or 31 for
+    #: point-to-point links, 24 for LANs, 32 for router loopbacks); None: not a pool
+    carve: int | None = Field(default=None, ge=1, le=128)
+
+    @model_validator(mode="after")
+    def _carve_fits(self) -> Prefix:
+        if self.carve is not None and not self.prefix.prefixlen <= self.carve <= self.prefix.max_prefixlen:
+            raise ValueError(
+                f"carve {self.carve} does not fit {self.prefix}: give a length from {self.prefix.prefixlen} "
+                f"to {self.prefix.max_prefixlen}"
+            )
+        return self
 
     def is_reserved(self, address: IPv4Address | IPv6Address) -> bool:
         return any(address in r for r in self.reserved)

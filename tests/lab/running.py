@@ -16,10 +16,10 @@ from tests.conftest import INVENTORY
 
 @contextmanager
 def agent_in_nms(
-    lab: Runner, state: Path, listen: str, env: Mapping[str, str] | None = None
+    lab: Runner, state: Path, listen: str, env: Mapping[str, str] | None = None, inventory: Path = INVENTORY
 ) -> Iterator[subprocess.Popen[bytes]]:
     """``pantau run`` with its metrics on ``listen`` (inside the NMS node) and its log in ``state``."""
-    argv = [sys.executable, "-m", "agent", "run", "--inventory", str(INVENTORY), "--state-dir", str(state)]
+    argv = [sys.executable, "-m", "agent", "run", "--inventory", str(inventory), "--state-dir", str(state)]
     with (state / "agent.log").open("wb") as log:
         proc = subprocess.Popen(
             lab.in_node("nms", [*argv, "--listen", listen]),

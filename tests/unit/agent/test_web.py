@@ -4,6 +4,7 @@ a login, CSRF on every POST, roles, the brake on password guessing, and the boar
 
 from __future__ import annotations
 
+import html
 import re
 import time
 import urllib.error
@@ -527,3 +528,13 @@ def test_only_the_kabid_approves_a_kept_bandwidth_plan_on_the_page(client: PageC
     again = client.post(f"/plans/{kept.id}/approve", data={"csrf": csrf, "name": "x"})
     assert again.status_code == 409 and "is approved already" in again.text
     assert "Approved in pantau by Ir. Hendra Gunawan, M.T." in next((tmp_path / "out").glob("*.md")).read_text()
+
+
+def test_the_topology_is_drawn_for_a_logged_in_user_with_each_link_in_its_state(client: PageClient) -> None:
+    assert client.get("/topology.svg", follow_redirects=False).status_code == 303
+    log_in(client, "vina")
+    drawn = client.get("/topology.svg")
+    assert drawn.status_code == 200 and drawn.headers["content-type"] == "image/svg+xml"
+    svg = html.unescape(drawn.text)  # dot writes "-" as &#45;
+    assert "Dinas Kesehatan" in svg and "eth1 · TC-2024-0001" in svg
+    assert 'stroke="#c62828"' in svg and 'stroke="#2e7d32"' in svg  # dinkes down in red, disdik up in green

@@ -76,8 +76,8 @@ def test_slug_that_is_not_a_dns_label_is_refused(inv_dir: Path) -> None:
 def test_duplicate_device_name_points_at_the_first_definition(inv_dir: Path) -> None:
     edit(inv_dir, "devices.yml", "  - name: srv-db1\n", "  - name: srv-app1\n")
     assert (
-        "devices.yml:83: device 'srv-app1' is defined twice (first at "
-        f"{inv_dir}/devices.yml:74); rename or remove one" in problems(inv_dir)
+        "devices.yml:84: device 'srv-app1' is defined twice (first at "
+        f"{inv_dir}/devices.yml:75); rename or remove one" in problems(inv_dir)
     )
 
 

@@ -118,7 +118,7 @@ def test_a_platform_no_module_defines_is_named_at_its_file_and_line(tmp_path: Pa
     with pytest.raises(InventoryLoadError) as raised:
         load_inventory(inventory, discover().names())
     (problem,) = raised.value.problems
-    assert problem.file.endswith("devices.yml") and problem.line == 23
+    assert problem.file.endswith("devices.yml") and problem.line == 24
     assert "platform 'cisco_iso'" in problem.message and "did you mean 'cisco_ios'?" in problem.message
     assert "platform_dirs" in problem.message
     with pytest.raises(UnknownPlatform, match="known: cisco_ios, frr, huawei_vrp, linux, mikrotik_routeros"):
