@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import re
 
-from platforms import Command, Limit, Platform, Provisioning, Revert, Row, Shaper
+from platforms import Command, ConfigRevert, Limit, Platform, Provisioning, Revert, Row, Shaper
 from platforms._config import missing_indented, present_indented
 from platforms._ios_like import ENCRYPTION_TYPE as _N
 from platforms._ios_like import SECRET as _S
@@ -64,6 +64,22 @@ def installed_routes(rows: list[Row]) -> list[str]:
     return sorted({f"{r['network']}/{r['prefix_length']}" for r in rows if r.get("network")})
 
 
+def _lines(configuration: str) -> list[str]:
+    return [line for line in configuration.splitlines() if line.strip() and not line.lstrip().startswith("!")]
+
+
+def apply_config(token: str, configuration: str) -> tuple[str, ...]:
+    """The configuration in configuration mode, and back out of it."""
+    return ("configure terminal", *_lines(configuration), "end")
+
+
+def arm_config_revert(token: str, seconds: int, undo: str) -> tuple[str, ...]:
+    """IOS's revert timer (needs an ``archive`` path): the whole running configuration rolls back to the
+    archive taken now unless ``configure confirm`` comes in time, so the undo is not sent; out of
+    configuration mode again, the timer keeps running."""
+    return (f"configure terminal revert timer {max(1, -(-seconds // 60))}", "end")
+
+
 #: configuration lines IOS takes but never prints: ``no shutdown`` (the default once up), SNMPv3 users
 #: (kept out of the running configuration, shown by ``show snmp user``)
 _NOT_SHOWN = (r"^no shutdown$", r"^snmp-server user ")
@@ -109,5 +125,8 @@ PLATFORM = Platform(
         missing=functools.partial(missing_indented, invisible=_NOT_SHOWN),
         left=functools.partial(present_indented, invisible=_NOT_SHOWN),
         cpe_interfaces=("GigabitEthernet0/0", "GigabitEthernet0/1"),
+        apply=apply_config,
+        revert=ConfigRevert(arm_config_revert, confirm_revert, granularity=60),
+        failed=failed,
     ),
 )

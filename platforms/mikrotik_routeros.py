@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from platforms import Command, Limit, Platform, Provisioning, Revert, Row, Shaper
+from platforms import Command, ConfigRevert, Limit, Platform, Provisioning, Revert, Row, Shaper
 from platforms._config import missing_terse, present_terse
 from platforms._ios_like import SECRET as _S
 from platforms._rates import parse_rate, rate_text
@@ -82,6 +82,23 @@ def confirm_revert(token: str) -> tuple[str, ...]:
     return (f'/system scheduler remove [find name="pantau-revert-{token}"]',)
 
 
+def _commands(configuration: str) -> list[str]:
+    return [line for line in configuration.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+def apply_commands(token: str, configuration: str) -> tuple[str, ...]:
+    """The configuration's commands, one a line (RouterOS answers a command it took with nothing)."""
+    return tuple(_commands(configuration))
+
+
+def arm_config_revert(token: str, seconds: int, undo: str) -> tuple[str, ...]:
+    """A scheduler entry that runs the undo's commands after ``seconds`` and then removes itself (as the
+    shaper's revert)."""
+    name = f"pantau-revert-{token}"
+    event = "; ".join([*_commands(undo), f'/system scheduler remove [find name="{name}"]'])
+    return (f'/system scheduler add name={name} interval={seconds}s on-event="{_quoted(event)}"',)
+
+
 PLATFORM = Platform(
     name="mikrotik_routeros",
     title="MikroTik RouterOS",
@@ -110,5 +127,7 @@ PLATFORM = Platform(
         missing=missing_terse,
         left=present_terse,
         cpe_interfaces=("ether1", "bridge"),
+        apply=apply_commands,
+        revert=ConfigRevert(arm_config_revert, confirm_revert),
     ),
 )

@@ -27,7 +27,7 @@ from inventory.editor import InventoryEdit
 from inventory.errors import InventoryError
 from inventory.models import Inventory, Prefix
 from inventory.pools import Network, carve, taken_in
-from platforms import Registry
+from platforms import PlatformError, Registry
 from platforms._render import render_config
 from playbooks.effectors.configure import Configurators, ConfigureError
 from playbooks.engine import Facts, Playbook, RunContext, Step
@@ -93,6 +93,7 @@ class OpdRequest:
 class OpdFacts(Facts):
     subnets: dict[str, str] | None = None  # role -> the subnet claimed
     files: dict[str, str] | None = None  # dc, dc-remove, opd -> the rendered file
+    configs: dict[str, str] | None = None  # dc, dc-remove -> the configuration text itself
     token: str | None = None
     armed_until: datetime | None = None
     applying: bool | None = None
@@ -101,7 +102,7 @@ class OpdFacts(Facts):
     inventory_done: bool | None = None  # the last step: from here the connection is rolled forward
     new_site: bool | None = None  # the OPD's site was added with it (and is removed with it)
     pending: bool | None = None
-    #: opd-remove: the OPD's entries as they were, to put back if the removal is undone
+    #: opd-remove: the OPD's site, when no other OPD is there (it goes with the OPD)
     removed: dict[str, Any] | None = None
 
 
@@ -120,8 +121,9 @@ def subnets_of(facts: OpdFacts) -> Subnets:
 
 
 def rendered(ctx: Ctx, name: str) -> str:
-    assert ctx.facts.files is not None
-    return Path(ctx.facts.files[name]).read_text(encoding="utf-8")
+    """The data center's side (``dc``) or its removal (``dc-remove``), as the run rendered it."""
+    assert ctx.facts.configs is not None
+    return ctx.facts.configs[name]
 
 
 # ---- allocate ------------------------------------------------------------------------------------
@@ -156,26 +158,31 @@ def release(ctx: Ctx) -> str | None:
 
 # ---- render --------------------------------------------------------------------------------------
 def render(ctx: Ctx) -> str:
+    """Both ends' configuration: kept in the facts (the data center's side, which recovery may need to take
+    back) and written as files (the router's for the technician)."""
     inv, req = ctx.deps.inventory, ctx.request
     registry = need(ctx.deps.platforms, "render configurations")
     values = context(inv, req.new(), subnets_of(ctx.facts))
     folder = Path(req.output_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    dc_platform = registry.get(inv.device(req.dc_device).platform)
-    files = {}
     try:
-        for name, platform, template in (
-            ("dc", dc_platform, "dc"),
-            ("dc-remove", dc_platform, "dc-remove"),
-            ("opd", registry.get(req.platform), "opd"),
-        ):
-            path = folder / f"{req.slug}-{name}.{platform.name}.conf"
-            path.write_text(render_config(platform.name, template, values), encoding="utf-8")
-            files[name] = str(path)
-    except Exception as exc:  # a platform's template: named with the platform
+        dc_platform = registry.get(inv.device(req.dc_device).platform).name
+        texts = {
+            name: (platform, render_config(platform, template, values))
+            for name, platform, template in (
+                ("dc", dc_platform, "dc"),
+                ("dc-remove", dc_platform, "dc-remove"),
+                ("opd", registry.get(req.platform).name, "opd"),
+            )
+        }
+    except PlatformError as exc:  # a template the platform lacks, or a value it needs
         raise PlaybookError(Msg("rendering the configuration failed: {error}", error=str(exc))) from None
+    files = {name: str(folder / f"{req.slug}-{name}.{platform}.conf") for name, (platform, _) in texts.items()}
     ctx.facts.files = files
+    ctx.facts.configs = {name: text for name, (_, text) in texts.items() if name != "opd"}
     ctx.keep()
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, (_, text) in texts.items():
+        Path(files[name]).write_text(text, encoding="utf-8")
     return f"{files['dc']}; for the OPD's router: {files['opd']}"
 
 
@@ -283,7 +290,7 @@ def verify(ctx: Ctx) -> str:
 
 
 def undo_add(ctx: Ctx) -> str | None:
-    if ctx.facts.files is None:
+    if ctx.facts.configs is None:
         return None
     conf = configurators(ctx)
     left = conf.provisioning(ctx.request.dc_device).left

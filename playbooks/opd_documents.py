@@ -16,6 +16,7 @@ from playbooks.documents import letterhead, write_document
 from playbooks.errors import PlaybookError
 from playbooks.maintenance.reports import report_number
 from playbooks.opd_connect import ADD_NAME, ROLES, OpdFacts, OpdRequest
+from playbooks.opd_remove import REMOVE_NAME
 from store import runs, sequences
 from store.engine import Store
 from store.runs import RunState
@@ -74,3 +75,18 @@ def write_installation_report(
         md = render_installation(data, kop, lang, "md")
         paths += write_document(directory, stem, md, render_installation(data, kop, lang, "html"))
     return paths
+
+
+def router_file(store: Store, slug: str) -> Path | None:
+    """The OPD router's configuration of ``slug``'s connection (its last succeeded ``opd add``), for the
+    technician to fetch from the status page; None if there is none, or the OPD was removed since."""
+    added = [r for r in runs.of_playbook(store, ADD_NAME, (RunState.SUCCEEDED,)) if r.params.get("slug") == slug]
+    if not added:
+        return None
+    last = max(added, key=lambda r: r.id)
+    removed = runs.of_playbook(store, REMOVE_NAME, (RunState.SUCCEEDED,))
+    if any(r.params.get("slug") == slug and r.id > last.id for r in removed):
+        return None
+    files = OpdFacts.model_validate(last.facts).files or {}
+    path = Path(files["opd"]) if "opd" in files else None
+    return path if path is not None and path.is_file() else None

@@ -9,8 +9,6 @@ Once the inventory is written the removal is rolled forward, never undone.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from core.connection import context, link_name
 from i18n import Msg
 from inventory.errors import InventoryError
@@ -37,7 +35,6 @@ from playbooks.opd_connect import (
     step,
     subnets_of,
     undo_device,
-    unrender,
 )
 from store import prefix_pools
 
@@ -89,15 +86,8 @@ def survey(ctx: Ctx) -> str:
     ctx.keep()
     registry = need(ctx.deps.platforms, "render configurations")
     values = context(inv, req.new(), subnets_of(ctx.facts))
-    folder = Path(req.output_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    platform = registry.get(inv.device(req.dc_device).platform)
-    files = {}
-    for name in ("dc", "dc-remove"):
-        path = folder / f"{req.slug}-{name}.{platform.name}.conf"
-        path.write_text(render_config(platform.name, name, values), encoding="utf-8")
-        files[name] = str(path)
-    ctx.facts.files = files
+    platform = registry.get(inv.device(req.dc_device).platform).name
+    ctx.facts.configs = {name: render_config(platform, name, values) for name in ("dc", "dc-remove")}
     ctx.keep()
     return f"{req.slug}: {', '.join(f'{k} {v}' for k, v in held.items())}"
 
@@ -121,7 +111,7 @@ def remove_verify(ctx: Ctx) -> str:
 
 def undo_remove(ctx: Ctx) -> str | None:
     """Put the data center's side back (the revert did, or the removal's undo does)."""
-    if ctx.facts.files is None:
+    if ctx.facts.configs is None:
         return None
     missing = configurators(ctx).provisioning(ctx.request.dc_device).missing
     dc = rendered(ctx, "dc")
@@ -151,7 +141,7 @@ OPD_REMOVE = Playbook[OpdRequest, ConnectDeps, OpdFacts](
     request=OpdRequest,
     facts=OpdFacts,
     steps=(
-        step("survey", "Data jaringan OPD yang dilepas", 5, "prefiks dan konfigurasi", survey, unrender),
+        step("survey", "Data jaringan OPD yang dilepas", 5, "prefiks dan konfigurasi", survey, None),
         step("arm", "Pasang pembatalan otomatis di perangkat", 5, "revert terpasang", remove_arm, undo_remove),
         step("apply", "Hapus konfigurasi sisi data center", 10, "konfigurasi diterima", remove_apply, None),
         step("verify", "Periksa konfigurasi sudah hilang", 5, "tidak ada baris tersisa", remove_verify, None),

@@ -156,6 +156,7 @@ def opd_add(
                 ),
                 markup=False,
             )
+        out.print(tr("on the status page, after logging in: /opd/{opd}/router.conf", opd=slug), markup=False)
         out.print(tr("run {run}: the link is pending until the OPD's router answers", run=run_id), markup=False)
 
 
@@ -166,7 +167,6 @@ def opd_remove(
         bool, typer.Option("--force", help="remove it although servers of the OPD still hold addresses")
     ] = False,
     revert_after: RevertOption = 120,
-    output: OutputOption = None,
     stop_after: StopOption = None,
     config: ConfigOption = None,
     inventory: InventoryOption = None,
@@ -186,7 +186,7 @@ def opd_remove(
                 servers=", ".join(servers),
             )
         )
-    request = removal_request(deps.inventory, slug, _output(deps, slug, output), revert_after)
+    request = removal_request(deps.inventory, slug, _output(deps, slug, None), revert_after)
     runner = playbook_runner(deps, live_check=False)
     run_and_report(runner, OPD_REMOVE, request, operator(), stop_after, deps.store, deps.config, as_json)
     for path in _redraw(deps):

@@ -40,6 +40,7 @@ def create_app(app: App, snapshot: Callable[[], Snapshot], since: Callable[[], d
             Route("/links/{name}", pages.link),
             Route("/links/{name}/pack.txt", pages.link_pack),
             Route("/topology.svg", pages.topology),
+            Route("/opd/{slug}/router.conf", pages.router_config),
             Route("/reports", pages.reports, methods=["GET", "POST"]),
             Route("/plans/{id:int}/approve", pages.approve_plan, methods=["POST"]),
             Route("/triage/{opd}", acts.triage, methods=["POST"]),

@@ -25,6 +25,7 @@ from playbooks.bandwidth import approve_plan as approve
 from playbooks.errors import PlaybookError
 from playbooks.maintenance.reports import report_list
 from playbooks.maintenance.reports import sign as sign_report
+from playbooks.opd_documents import router_file
 from playbooks.tickets import pack_text
 from playbooks.triage.decide import EvidencePack
 from store import bandwidth_plans
@@ -80,6 +81,19 @@ async def topology(request: Request) -> Response:
     except graphviz.ExecutableNotFound:
         return PlainTextResponse(source, headers=HEADERS)  # the DOT text: install graphviz to draw it
     return Response(svg, media_type="image/svg+xml", headers=HEADERS)
+
+
+async def router_config(request: Request) -> Response:
+    """A new OPD router's configuration (``pantau opd add`` wrote it), for the technician at the OPD to fetch
+    on site: the address the CLI printed, behind the login."""
+    site = site_of(request)
+    await site.session(request)
+    slug = request.path_params["slug"]
+    path = await run_in_threadpool(router_file, site.store, slug)
+    if path is None:
+        raise NotFound(Msg("no router configuration of OPD {opd}: it was not connected with pantau opd add", opd=slug))
+    disposition = f'attachment; filename="{path.name}"'
+    return PlainTextResponse(path.read_text(encoding="utf-8"), headers=HEADERS | {"Content-Disposition": disposition})
 
 
 def _link(site: Site, name: str) -> Link:

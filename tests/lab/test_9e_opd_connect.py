@@ -19,12 +19,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from starlette.testclient import TestClient
 
+from agent.config import Config
+from agent.web.app import create_app
+from agent.web.auth import hash_password
+from agent.wiring import build
+from core.snapshot import Snapshot
 from lab import on_demand
 from lab.runner import Runner
+from store import users
 from tests.lab.running import agent_in_nms
 from tests.lab.test_4_colocation import wait_stopped
 from tests.lab.test_9d_bandwidth_change import inventory_copy, pantau, shown_run
+from tests.unit.agent.test_web import log_in
 
 LISTEN = "127.0.0.1:9477"
 ADD = (
@@ -74,6 +82,20 @@ def wait_state(lab: Runner, link: str, wanted: str, seconds: float) -> list[str]
     raise AssertionError(f"{link} not {wanted} within {seconds:.0f} s; seen {seen}")
 
 
+def router_file_from_the_page(state: Path, inventory: Path) -> str:
+    """The router's file as the technician fetches it from the status page (logged in, in this process,
+    over the store the CLI's run wrote)."""
+    with build(Config(inventory=inventory, state_dir=state, lang="en")) as deps:
+        users.add_user(deps.store, "andi", "technician", hash_password("kata-sandi-panjang"))
+        client = TestClient(create_app(deps, Snapshot, dict), base_url="http://testserver")
+        assert client.get("/opd/dpmptsp/router.conf", follow_redirects=False).status_code == 303  # log in first
+        log_in(client, "andi", "kata-sandi-panjang")
+        got = client.get("/opd/dpmptsp/router.conf")
+        assert got.status_code == 200 and 'filename="dpmptsp-opd.frr.conf"' in got.headers["content-disposition"]
+        assert client.get("/opd/dinkes/router.conf").status_code == 404  # not connected by opd add
+        return str(got.text)
+
+
 def test_opd_add_then_remove_connects_watches_and_gives_everything_back(new_router: Runner, tmp_path: Path) -> None:
     lab = new_router
     inventory = inventory_copy(tmp_path)
@@ -84,6 +106,8 @@ def test_opd_add_then_remove_connects_watches_and_gives_everything_back(new_rout
     with agent_in_nms(lab, state, LISTEN, env={**os.environ, **FAST}, inventory=inventory) as agent:
         added = pantau(lab, state, inventory, *ADD)
         assert added.returncode == 0, added.stdout + added.stderr
+        fetched = router_file_from_the_page(state, inventory)
+        assert fetched == (state / "opd" / "dpmptsp" / "dpmptsp-opd.frr.conf").read_text()
         (record,) = (state / "reports" / "opd").glob("ba-pemasangan-dpmptsp-1.en.md")
         text = record.read_text()
         assert "000.1.3/BA-PSG/001/DISKOMINFO/2026" in text and "TC-2026-0005" in text, text

@@ -4,6 +4,7 @@ the oldest dropped past the buffer; and the HTTP side: /-/healthy says why, idle
 from __future__ import annotations
 
 import asyncio
+import shutil
 import socket
 import sqlite3
 import urllib.error
@@ -162,3 +163,35 @@ def test_open_periods_are_written_at_most_every_30_seconds(tmp_path: Path) -> No
     now[0] += 15
     asyncio.run(agent.flush())
     assert kept() == 2
+
+
+def _inventory_copy(tmp_path: Path) -> Path:
+    copy = tmp_path / "inventory"
+    shutil.copytree(INVENTORY, copy)
+    creds = copy / "credentials.yml"
+    creds.write_text(creds.read_text().replace("file:../../", f"file:{INVENTORY.parent.parent}/"))
+    return copy
+
+
+def test_the_inventory_is_taken_up_when_its_files_change_and_a_bad_edit_keeps_the_old_one(tmp_path: Path) -> None:
+    inventory = _inventory_copy(tmp_path)
+    config = configuration(None, environ={}, inventory=inventory, state_dir=tmp_path)
+    agent = Agent(build(config), open_store(f"sqlite:///{tmp_path / 'pantau.db'}"))
+    assert agent.reload_if_changed() is False  # nothing changed: nothing read
+    links = inventory / "links.yml"
+    text = links.read_text()
+    links.write_text(text.replace("subscribed_mbps: 10\n", "subscribed_mbps: 15\n", 1))
+    assert agent.reload_if_changed() is True
+    assert agent.inventory.link_of("dinkes").subscribed_mbps == 15
+    assert agent.app.inventory is agent.inventory  # the page and triage see the same
+    assert agent.meter.subscribed_bps["dinkes-wan"] == 15_000_000
+
+    links.write_text(text.replace("opd: dinkes\n", "opd: nobody\n", 1))  # an OPD the inventory lacks
+    assert agent.reload_if_changed() is False
+    assert agent.inventory.link_of("dinkes").subscribed_mbps == 15  # the last good one stays
+    assert agent.errors[("inventory", "reload")] == 1
+
+    agent.request_reload()  # SIGHUP: read again although nothing changed since
+    links.write_text(text)
+    assert agent.reload_if_changed() is True and agent.inventory.link_of("dinkes").subscribed_mbps == 10
+    agent.close()

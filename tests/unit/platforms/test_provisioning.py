@@ -111,3 +111,36 @@ def test_a_template_value_missing_from_the_context_is_an_error_not_a_blank(inv: 
     del values["p2p"]
     with pytest.raises(PlatformError, match="p2p"):
         render_config("frr", "dc", values)
+
+
+def test_a_mikrotik_core_gets_the_change_and_a_scheduler_that_undoes_it_unless_removed(inv: Inventory) -> None:
+    prov = REGISTRY.get("mikrotik_routeros").provisioning
+    assert prov is not None and prov.apply is not None and prov.revert is not None
+    values = context(inv, new("mikrotik_routeros", "ether9"), SUBNETS)
+    sent = prov.apply("t1", render_config("mikrotik_routeros", "dc", values))
+    assert sent[0] == "/ip address add address=10.0.0.1/30 interface=ether9 comment=dpmptsp-wan"
+    assert not any(line.startswith("#") for line in sent)
+    (arm,) = prov.revert.arm("t1", 30, render_config("mikrotik_routeros", "dc-remove", values))
+    assert arm.startswith("/system scheduler add name=pantau-revert-t1 interval=30s on-event=")
+    # the undo inside the event, its own quotes escaped, then the entry removes itself
+    assert "/ip address remove [find comment=dpmptsp-wan]; " in arm
+    assert '/system scheduler remove [find name=\\"pantau-revert-t1\\"]"' in arm
+    assert prov.revert.confirm("t1") == ('/system scheduler remove [find name="pantau-revert-t1"]',)
+    assert prov.failed("") is None and prov.failed("failure: already have such address") is not None
+
+
+def test_a_cisco_core_gets_the_change_under_ios_revert_timer_and_refusals_are_caught(inv: Inventory) -> None:
+    prov = REGISTRY.get("cisco_ios").provisioning
+    assert prov is not None and prov.apply is not None and prov.revert is not None
+    values = context(inv, new("cisco_ios", "GigabitEthernet0/3"), SUBNETS)
+    assert prov.revert.seconds(90) == 120  # IOS counts minutes
+    assert prov.revert.arm("t1", 120, "ignored: IOS rolls back to its archive") == (
+        "configure terminal revert timer 2",
+        "end",
+    )
+    sent = prov.apply("t1", render_config("cisco_ios", "dc", values))
+    assert sent[0] == "configure terminal" and sent[-1] == "end"
+    assert "interface GigabitEthernet0/3" in sent and " ip address 10.0.0.1 255.255.255.252" in sent
+    assert prov.revert.confirm("t1") == ("configure confirm",)
+    refused = " ip ospf 1 area 0\n                ^\n% Invalid input detected at '^' marker.\n"
+    assert prov.failed(refused) is not None and prov.failed("") is None
