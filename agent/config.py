@@ -139,6 +139,27 @@ class WebConfig(_Section):
         return self
 
 
+class ClusterConfig(_Section):
+    """Several agents on one PostgreSQL store: each polls the devices rendezvous hashing gives it among the
+    agents whose heartbeat is fresh, and takes over a lost agent's within a lease."""
+
+    enabled: bool = Field(False, description="share the store with other agents (store_url: PostgreSQL)")
+    agent_id: str | None = Field(
+        None, pattern=r"^[a-z0-9][a-z0-9.-]{0,62}$", description="this agent's name among them (default: the host's)"
+    )
+    lease_seconds: float = Field(30.0, ge=3, description="a heartbeat older than this: the agent is gone")
+    heartbeat_seconds: float = Field(10.0, ge=1, description="how often the heartbeat is kept (under the lease)")
+
+    @model_validator(mode="after")
+    def _beats_within_the_lease(self) -> ClusterConfig:
+        if self.heartbeat_seconds * 2 > self.lease_seconds:
+            raise ValueError(
+                f"cluster.heartbeat_seconds {self.heartbeat_seconds:g} must be at most half of lease_seconds "
+                f"{self.lease_seconds:g}, or one late heartbeat loses the devices"
+            )
+        return self
+
+
 class Config(_Section):
     """The whole configuration."""
 
@@ -162,6 +183,7 @@ class Config(_Section):
     health: HealthThresholds = HealthThresholds()
     bandwidth: SurveyThresholds = SurveyThresholds()
     web: WebConfig = WebConfig()
+    cluster: ClusterConfig = ClusterConfig()
 
     @field_validator("timezone")
     @classmethod

@@ -34,6 +34,7 @@ from playbooks.bandwidth import write_change_report
 from playbooks.boosts import due_boosts, end_due_boosts
 from playbooks.errors import PlaybookError
 from playbooks.maintenance.run import check_locations
+from store.engine import AgentLock
 
 log = logging.getLogger(__name__)
 
@@ -176,8 +177,11 @@ def _timed(
 BOOST_INTERVAL = 30.0
 
 
-async def _end_boosts(wired: App) -> None:
-    """Put back the limits of every boost whose time is up, in a thread (SSH to the shapers)."""
+async def _end_boosts(wired: App, agent: Agent) -> None:
+    """Put back the limits of every boost whose time is up, in a thread (SSH to the shapers); among agents
+    sharing the store, the first live one by name does it."""
+    if not agent.leads():
+        return
     now = datetime.now(UTC)
     if not await asyncio.to_thread(due_boosts, wired.store, now):
         return
@@ -199,8 +203,11 @@ def _scheduler(wired: App, agent: Agent) -> AsyncIOScheduler:
     config = wired.config
     maintenance_jobs.use_app(wired)
     scheduler = AsyncIOScheduler(timezone=config.timezone)
-    scheduler.add_jobstore(maintenance_jobs.jobstore(config), alias=maintenance_jobs.JOBSTORE)
-    if config.maintenance.schedule:
+    # APScheduler's job store is one scheduler's: agents sharing the store schedule no maintenance
+    # (run `pantau maintenance run` from one host's timer instead)
+    if agent.membership is None:
+        scheduler.add_jobstore(maintenance_jobs.jobstore(config), alias=maintenance_jobs.JOBSTORE)
+    if config.maintenance.schedule and agent.membership is None:
         scheduler.add_job(
             maintenance_jobs.FUNCTION,
             crontab(config.maintenance.schedule, config.timezone),
@@ -227,8 +234,18 @@ def _scheduler(wired: App, agent: Agent) -> AsyncIOScheduler:
             misfire_grace_time=int(interval),
             next_run_time=now,
         )
+    if agent.membership is not None:
+        beat = config.cluster.heartbeat_seconds
+        scheduler.add_job(
+            _timed(agent, "membership", agent.keep_membership, beat),
+            "interval",
+            seconds=beat,
+            id="membership",
+            max_instances=1,
+            coalesce=True,
+        )
     scheduler.add_job(
-        _timed(agent, "boosts", lambda: _end_boosts(wired), BOOST_INTERVAL),
+        _timed(agent, "boosts", lambda: _end_boosts(wired, agent), BOOST_INTERVAL),
         "interval",
         seconds=BOOST_INTERVAL,
         id="boosts",
@@ -247,8 +264,17 @@ async def run_agent(wired: App, stop: asyncio.Event | None = None) -> None:
     except PlaybookError as exc:
         raise ConfigError(Msg("maintenance.locations: {problem}", problem=message_of(exc) or str(exc))) from None
     store = wired.store
+    if config.cluster.enabled and store.dialect.name != "postgresql":
+        raise ConfigError(
+            Msg(
+                "cluster.enabled: agents share a PostgreSQL store (store_url: postgresql+psycopg://...); a SQLite "
+                "file is one agent's"
+            )
+        )
+    lock = AgentLock(store)  # one agent per SQLite store; refused with the holder named
     agent = Agent(wired, store)
     agent.start()
+    await agent.keep_membership()  # join, and this agent's share, before its first round
     await agent.resume()
     registry = CollectorRegistry()
     registry.register(BuildInfoCollector(__version__, platform.python_version()))
@@ -264,6 +290,7 @@ async def run_agent(wired: App, stop: asyncio.Event | None = None) -> None:
             server.shutdown()
             server.server_close()
         agent.close()
+        lock.release()
         wired.close()
         raise
     stop = stop or asyncio.Event()
@@ -285,9 +312,12 @@ async def run_agent(wired: App, stop: asyncio.Event | None = None) -> None:
     finally:
         log.info("pantau agent stopping")
         scheduler.shutdown(wait=False)
+        if agent.membership is not None:
+            await agent.membership.leave(agent.channel)
         if web is not None:
             web.stop()
         server.shutdown()
         server.server_close()
         agent.close()
+        lock.release()
         wired.close()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import socket
 import threading
 import time
 from collections import Counter
@@ -19,6 +20,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from ipaddress import ip_address
 
+from agent.membership import Membership
 from agent.store_channel import StoreChannel
 from agent.wiring import App
 from collectors.errors import CollectorError
@@ -29,7 +31,7 @@ from core.health import HealthThresholds, LinkState, link_causes, link_health
 from core.meter import Counters, LinkMeter
 from core.snapshot import DeviceView, IpamView, LinkView, MaintenanceView, ProbeView, Snapshot
 from core.sop import TicketCounts, overdue_steps
-from core.topology import Target, cpe_wan_address, probe_targets
+from core.topology import Target, cpe_wan_address, probe_targets, target_devices
 from inventory.errors import InventoryError, SecretError
 from inventory.ipam import usage
 from inventory.loader import inventory_files
@@ -87,6 +89,11 @@ class Agent:
         self._device_slots = asyncio.Semaphore(config.poll.max_devices)
         self._open_written = float("-inf")  # when the open rollup periods were last handed to the store
         self.channel = StoreChannel(store, config.poll.store_timeout, config.poll.store_buffer, self.errors)
+        cluster = config.cluster
+        #: among agents sharing the store (cluster.enabled): who this one is and what it owns; None: it is alone
+        self.membership = Membership(cluster, cluster.agent_id or socket.gethostname()) if cluster.enabled else None
+        self.agent_id = self.membership.agent_id if self.membership else ""
+        self._target_device: dict[str, str] = {}  # probe target address -> the device whose owner probes it
         self.pending: set[str] = set()  # links connected by opd add whose OPD router has not answered yet
         self._installed: set[str] = set()  # pending links seen up: their mark is cleared in the store
         self._reload_wanted = False
@@ -104,6 +111,23 @@ class Agent:
         for link in inventory.links:
             self._links_of.setdefault(link.dc.device, []).append(link)
         self._wan = {link.name: cpe_wan_address(inventory, link) for link in inventory.links}
+        self._target_device = target_devices(inventory, self._inventory_targets)
+
+    def leads(self) -> bool:
+        """Whether the jobs one agent must run (a boost's end) are this one's: it is alone, or the first
+        live agent by name."""
+        m = self.membership
+        return m is None or (m.fence is not None and bool(m.members) and m.members[0] == self.agent_id)
+
+    def owns(self, device: str) -> bool:
+        """Whether this agent polls ``device`` (every device when it is alone)."""
+        return self.membership is None or self.membership.owns(device)
+
+    async def keep_membership(self) -> None:
+        """Heartbeat, the live agents, and this one's share of the devices (cluster.enabled)."""
+        if self.membership is not None:
+            await self.membership.refresh(self.channel, [d.name for d in self.inventory.devices])
+            self.rebuild()
 
     def _inventory_fingerprint(self) -> tuple[tuple[str, int, int], ...]:
         directory = self.config.inventory_dir
@@ -165,7 +189,7 @@ class Agent:
         if self.reload_if_changed():
             await self._read_pending()  # a link just added is pending from its first view, never "down"
         start = time.monotonic()
-        devices = [d for d in self.inventory.devices if d.snmp is not None]
+        devices = [d for d in self.inventory.devices if d.snmp is not None and self.owns(d.name)]
         loop = asyncio.get_running_loop()
         pending: list[asyncio.TimerHandle] = []
         tasks = [asyncio.ensure_future(self._poll_one(d)) for d in devices]
@@ -251,9 +275,12 @@ class Agent:
         assert self.icmp is not None
         start = time.monotonic()
         await self._read_store()
-        results = await self.icmp.probe([t.address for t in self.targets])
+        mine = [t.address for t in self.targets if self.owns(self._target_device.get(t.address, t.name))]
+        results = await self.icmp.probe(mine)
         self.probes.update(results)
         for link in self.inventory.links:
+            if not self.owns(link.dc.device):
+                continue
             r = results.get(self._wan[link.name] or "")
             if r is not None:
                 self.channel.rows.add(self.meter.probe(link.name, link.opd, r.timestamp, r.loss_ratio, r.rtt_avg))
@@ -270,12 +297,13 @@ class Agent:
         periods = None
         if now - self._open_written >= OPEN_PERIODS_SECONDS:
             periods, self._open_written = self.meter.rollups.open(), now
-        await self.channel.flush(periods)
+        fence = self.membership.fence if self.membership else None
+        await self.channel.flush(periods, self.agent_id, fence)
 
     async def resume(self) -> None:
         """Take up the rollup periods an earlier run kept open (a restart within a period loses nothing of
         it; a period that ended while the agent was down is closed and written now)."""
-        periods = await self.channel.call("reading the open rollup periods", link_store.open_periods)
+        periods = await self.channel.call("reading the open rollup periods", link_store.open_periods, self.agent_id)
         if periods:
             self.channel.rows.add(self.meter.rollups.restore(periods, self.clock()))
             log.info("took up %d open rollup periods from the store", len(periods))
@@ -364,11 +392,15 @@ class Agent:
 
     def rebuild(self) -> None:
         now = self.clock()
-        links = [self._link_view(link, now) for link in self.inventory.links]
-        probes = tuple(ProbeView(t.name, t.address, t.kind, t.opd, self.probes.get(t.address)) for t in self.targets)
+        links = [self._link_view(link, now) for link in self.inventory.links if self.owns(link.dc.device)]
+        probes = tuple(
+            ProbeView(t.name, t.address, t.kind, t.opd, self.probes.get(t.address))
+            for t in self.targets
+            if self.owns(self._target_device.get(t.address, t.name))
+        )
         devices = []
         for device in self.inventory.devices:
-            if device.snmp is None:
+            if device.snmp is None or not self.owns(device.name):
                 continue
             sample = self.samples.get(device.name)
             if sample is not None:
@@ -396,6 +428,9 @@ class Agent:
             ticket_breaches=self.tickets.breaches_per_step,
             last_success=dict(self.last_success),
             store_up=self.channel.up,
+            cluster=None
+            if self.membership is None
+            else (self.agent_id, len(self.membership.members), len(self.membership.owned)),
             tickets_overdue=overdue_steps(self.tickets.waiting, datetime.fromtimestamp(now, UTC)),
         )
 

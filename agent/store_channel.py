@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from core.rollup import OpenPeriod
 from store import links as link_store
+from store.cluster import Fence, Fenced
 from store.engine import Store
 from store.errors import StoreError
 
@@ -113,20 +114,25 @@ class StoreChannel:
             return
         self._write = None
         written = call.exception() is None
-        if not written:
+        if isinstance(call.exception(), Fenced):  # this agent's lease ran out: its late rows are refused
+            self.errors[("store", "fenced")] += len(self.rows.items[: self.rows.in_flight]) or 1
+            log.warning("store: %s", call.exception())
+            written = True  # not stored, and never sent again: they are the other agents' to measure
+        elif not written:
             self._failed("writing rollups and link events", call.exception())
         else:
             self.up = True
         self.rows.settle(written)
         self.events.settle(written)
 
-    async def flush(self, open_periods: list[OpenPeriod] | None) -> None:
+    async def flush(self, open_periods: list[OpenPeriod] | None, agent: str = "", fence: Fence | None = None) -> None:
         """Write the buffered rollups and link events, and the periods still open when given (one
         transaction); what is not written stays buffered for the next flush, up to store_buffer of each."""
         self._settle_write()
         if self._write is not None:
             return
-        call = self._submit(link_store.add_measurements, self.rows.take(), self.events.take(), open_periods)
+        rows, events = self.rows.take(), self.events.take()
+        call = self._submit(link_store.add_measurements, rows, events, open_periods, agent, fence)
         if call is None:
             self.rows.settle(False)
             self.events.settle(False)

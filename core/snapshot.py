@@ -117,4 +117,6 @@ class Snapshot:
     ticket_breaches: dict[str, int] = field(default_factory=dict)  # SOP 15 step -> breaches so far
     last_success: dict[str, float] = field(default_factory=dict)  # collector -> end of its last complete round
     store_up: bool | None = None  # None: the agent runs without a store
+    #: agents sharing the store (cluster.enabled): this one's name, the live agents, the devices it polls
+    cluster: tuple[str, int, int] | None = None
     tickets_overdue: dict[tuple[str, str], int] = field(default_factory=dict)  # (OPD, step) -> open tickets late

@@ -57,6 +57,23 @@ def probe_targets(inv: Inventory) -> list[Target]:
     return out
 
 
+def target_devices(inv: Inventory, targets: list[Target]) -> dict[str, str]:
+    """Each probe target's address -> the device whose poller probes it (agents sharing a store split the
+    devices): an OPD's targets go with its link's data-center device, a server's with the server, an
+    uplink's with the router holding it."""
+    dc_of = {link.opd: link.dc.device for link in inv.links}
+    up_of = {peer: device for device, _iface, peer in uplinks(inv)}
+    out = {}
+    for t in targets:
+        if t.kind in ("cpe-wan", "lan-gateway"):
+            out[t.address] = dc_of.get(t.opd, t.name)
+        elif t.kind == "upstream":
+            out[t.address] = up_of.get(t.address, t.name)
+        else:
+            out[t.address] = t.name
+    return out
+
+
 def uplinks(inv: Inventory) -> list[tuple[str, str, str]]:
     """(device, interface, peer address) of the data center's links to the upstream: interfaces on a
     point-to-point prefix that belongs to no OPD and is no pool."""

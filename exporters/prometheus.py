@@ -223,6 +223,14 @@ def _collectors(snap: Snapshot) -> list[_Family]:
         store = _gauge("pantau_store_up", "1 if the store answered the agent's last read or write in time.")
         store.add("", int(snap.store_up))
         out.append(store)
+    if snap.cluster is not None:
+        agent, members, devices = snap.cluster
+        labels = label_text((("agent", agent),))
+        alive = _gauge("pantau_cluster_members", "Agents whose heartbeat in the shared store is fresh.")
+        alive.add(labels, members)
+        owned = _gauge("pantau_agent_devices", "Devices this agent polls: its share among the live agents.")
+        owned.add(labels, devices)
+        out += [alive, owned]
     return out
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import logging
+import os
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -99,7 +101,7 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
 
 
 #: the newest migration in store/migrations/versions (a unit test checks it against Alembic's head)
-HEAD = "0012"
+HEAD = "0013"
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:
@@ -145,3 +147,43 @@ def open_store(url: str, create: bool = True) -> Store:
         migrate(engine)
     log.info("store ready at %s", engine.url.render_as_string(hide_password=True))
     return engine
+
+
+class AgentLock:
+    """The one agent of a SQLite store: an exclusive lock on a file beside the database, held for the
+    agent's life (the kernel drops it when the process dies, however it dies). A second agent on the same
+    file would rewrite the first's open rollup periods and poll every device twice; several agents share a
+    PostgreSQL store instead. On PostgreSQL nothing is locked here."""
+
+    def __init__(self, store: Engine) -> None:
+        self._handle: Any = None
+        database = store.url.database if store.dialect.name == "sqlite" else None
+        if not database or database == ":memory:":
+            return
+        path = Path(f"{database}.agent")
+        handle = os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT, 0o600), "r+", encoding="utf-8")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            handle.close()
+            raise StoreUnusable(
+                Msg(
+                    "another pantau agent ({holder}) already runs on the store {database}: one agent per SQLite "
+                    "store. Stop it, give this one its own state_dir, or share a PostgreSQL store (store_url) "
+                    "between agents",
+                    holder=holder,
+                    database=database,
+                )
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} on {socket.gethostname()}\n")
+        handle.flush()
+        self._handle = handle
+
+    def release(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None

@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 from core.bandwidth import Sample
 from core.health import RTT_BASELINE_WINDOW, rtt_baseline
 from core.rollup import OpenPeriod, RollupRow, Series
+from store import cluster
+from store.cluster import Fence
 from store.schema import LinkEvent, LinkRollup, OpenRollup
 from store.translate import translated
 
@@ -71,35 +73,49 @@ def add_changes(store: Engine, changes: list[StateChange]) -> None:
 
 @translated("writing link rollups and state changes")
 def add_measurements(
-    store: Engine, rows: list[RollupRow], changes: list[StateChange], open_periods: list[OpenPeriod] | None = None
+    store: Engine,
+    rows: list[RollupRow],
+    changes: list[StateChange],
+    open_periods: list[OpenPeriod] | None = None,
+    agent: str = "",
+    fence: Fence | None = None,
 ) -> None:
-    """Closed rollups, state changes and (when given) the periods still open, in one transaction: all of
-    them are written, or none."""
+    """Closed rollups, state changes and (when given) ``agent``'s periods still open, in one transaction:
+    all of them are written, or none. With a ``fence`` (agents sharing the store) the write is refused
+    unless the agent's lease holds.
+
+    Raises:
+        Fenced: the agent's lease ran out, or a newer incarnation of it joined; nothing was written.
+    """
     with store.begin() as conn:
+        if fence is not None:
+            cluster.check(conn, fence)
         if rows:
             conn.execute(insert(LinkRollup), [row.__dict__ for row in rows])
         if changes:
             conn.execute(insert(LinkEvent), [c.__dict__ for c in changes])
-        if open_periods is not None:
-            conn.execute(delete(OpenRollup))
+        if open_periods is not None:  # this agent's; those kept before agents had ids ('') are taken up by it
+            conn.execute(delete(OpenRollup).where(OpenRollup.agent.in_((agent, ""))))
             if open_periods:
-                conn.execute(insert(OpenRollup), [_open_row(p) for p in open_periods])
+                conn.execute(insert(OpenRollup), [_open_row(p, agent) for p in open_periods])
 
 
-def _open_row(p: OpenPeriod) -> dict[str, object]:
+def _open_row(p: OpenPeriod, agent: str) -> dict[str, object]:
     series = {name: [s.count, s.total, s.peak] for name, s in p.series.items()}
-    return {"link": p.link, "opd": p.opd, "period_start": p.start, "series": json.dumps(series)}
+    return {"agent": agent, "link": p.link, "opd": p.opd, "period_start": p.start, "series": json.dumps(series)}
 
 
 @translated("reading the open rollup periods")
-def open_periods(store: Engine) -> list[OpenPeriod]:
-    """The periods an agent kept open (to take up again after a restart)."""
+def open_periods(store: Engine, agent: str = "") -> list[OpenPeriod]:
+    """The periods ``agent`` kept open (to take up again after a restart), with those kept before agents
+    had ids."""
+    query = select(OpenRollup).where(OpenRollup.agent.in_((agent, ""))).order_by(OpenRollup.agent.desc())
     with Session(store) as s:
-        out = []
-        for r in s.scalars(select(OpenRollup)):
+        out: dict[str, OpenPeriod] = {}
+        for r in s.scalars(query):  # its own first (ids sort after ''), then what no agent claimed
             series = {name: Series(int(c), float(t), p) for name, (c, t, p) in json.loads(r.series).items()}
-            out.append(OpenPeriod(r.link, r.opd, r.period_start, series))
-        return out
+            out.setdefault(r.link, OpenPeriod(r.link, r.opd, r.period_start, series))
+        return list(out.values())
 
 
 @translated("reading link state changes")

@@ -366,6 +366,7 @@ class OpenRollup(Base):
 
     __tablename__ = "link_rollups_open"
 
+    agent: Mapped[str] = mapped_column(String(63), primary_key=True)  # '' before agents had ids
     link: Mapped[str] = mapped_column(String(63), primary_key=True)
     opd: Mapped[str] = mapped_column(String(63))
     period_start: Mapped[float] = mapped_column(Float)  # Unix seconds
@@ -428,3 +429,18 @@ class PendingLink(Base):
     opd: Mapped[str] = mapped_column(String(63))
     since: Mapped[datetime] = mapped_column(UtcDateTime())
     run_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class AgentRow(Base):
+    """An agent sharing the store: its heartbeat says it is alive (membership: the agents whose heartbeat
+    is fresh), its epoch names its incarnation (raised on every start): a write carrying an older epoch, or
+    from an agent whose heartbeat is stale, is refused by the store (fencing)."""
+
+    __tablename__ = "agents"
+
+    id: Mapped[str] = mapped_column(String(63), primary_key=True)
+    epoch: Mapped[int] = mapped_column(Integer)
+    host: Mapped[str] = mapped_column(String(253))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    heartbeat_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -159,3 +159,12 @@ def test_overlapping_host_route_is_found_but_the_labs_own_bridge_is_not() -> Non
     ]
     assert overlapping_route(routes, IPv4Network("172.20.20.0/24"), "kominfo-mgmt") == "172.20.0.0/16 dev docker0"
     assert overlapping_route(routes[:2], IPv4Network("172.20.20.0/24"), "kominfo-mgmt") is None
+
+
+def test_an_on_demand_router_and_its_link_are_left_out_of_lab_up() -> None:
+    full = load_topology(TOPOLOGY)
+    standing = full.standing()
+    assert "opd-dpmptsp" in [n.name for n in full.nodes if n.on_demand]
+    assert "opd-dpmptsp" not in [n.name for n in standing.nodes]
+    assert not [lk for lk in standing.links if "opd-dpmptsp" in (lk.a[0], lk.b[0])]
+    assert [(lk.a, lk.b) for lk in full.links_of("opd-dpmptsp")] == [(("core", "eth9"), ("opd-dpmptsp", "eth1"))]

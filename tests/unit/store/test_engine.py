@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from store.engine import HEAD, make_engine, migrate, open_store
+from store.engine import HEAD, AgentLock, make_engine, migrate, open_store
+from store.errors import StoreUnusable
 from store.schema import Base
 
 
@@ -71,3 +74,12 @@ def test_migration_0006_gives_live_allocations_their_sort_key_and_leaves_release
     with engine.connect() as connection:
         keys = dict(connection.execute(text("SELECT address, live_key FROM ip_allocations")).all())
     assert keys == {"10.7.0.10": "0a07000a", "10.7.0.11": None, "2001:db8::a": "20010db8" + "0" * 23 + "a"}
+
+
+def test_a_second_agent_on_one_sqlite_store_is_refused_naming_the_first(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'pantau.db'}")
+    first = AgentLock(store)
+    with pytest.raises(StoreUnusable, match=rf"another pantau agent \(pid {os.getpid()} on .+\) already runs"):
+        AgentLock(open_store(f"sqlite:///{tmp_path / 'pantau.db'}"))
+    first.release()
+    AgentLock(store).release()  # the first gone, the next may start

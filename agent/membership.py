@@ -1,0 +1,89 @@
+"""This agent among others sharing one PostgreSQL store (``cluster.enabled``): it joins with a new epoch,
+keeps its heartbeat, reads who else is alive, and owns the devices rendezvous hashing gives it among them.
+
+A lost agent's devices go to the others once its heartbeat is older than the lease. An agent that cannot
+reach the store keeps polling what it owned for at most one lease after its last heartbeat, then owns
+nothing (its devices are the others' by then: no double polling beyond that), and the store refuses its
+late writes (:class:`store.cluster.Fenced`). A newer incarnation of the same id (a restart while this one
+hangs) supersedes it at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+
+from agent.config import ClusterConfig
+from agent.store_channel import StoreChannel
+from core.cluster import owner, shard
+from store import cluster
+from store.cluster import Fence
+
+log = logging.getLogger(__name__)
+
+
+class Membership:
+    """Who this agent is among the live ones, and what it owns."""
+
+    def __init__(self, config: ClusterConfig, agent_id: str, clock: Callable[[], float] = time.monotonic) -> None:
+        self.agent_id = agent_id
+        self.lease = timedelta(seconds=config.lease_seconds)
+        self.clock = clock
+        self.fence: Fence | None = None
+        self.members: list[str] = []
+        self.owned: set[str] = set()
+        self._last_beat = float("-inf")  # when the store last took the heartbeat (monotonic)
+
+    async def join(self, channel: StoreChannel) -> bool:
+        """Join under a new epoch; whether the store answered."""
+        epoch = await channel.call("joining the agents", cluster.join, self.agent_id)
+        if epoch is None:
+            return False
+        self.fence = Fence(self.agent_id, epoch, self.lease)
+        self._last_beat = self.clock()
+        log.info("joined the agents as %s (epoch %d)", self.agent_id, epoch)
+        return True
+
+    async def refresh(self, channel: StoreChannel, keys: Iterable[str]) -> None:
+        """Keep the heartbeat and take the live members from the store; own ``keys``' share of them. Without
+        the store for longer than the lease, own nothing."""
+        if self.fence is None and not await self.join(channel):
+            self._lapse()
+            return
+        assert self.fence is not None
+        kept = await channel.call("keeping the heartbeat", cluster.beat, self.fence)
+        if kept is False:  # a newer incarnation of this id joined: this one steps back for good
+            log.error("agent %s epoch %d was superseded by a newer one; polling nothing", *self._who())
+            self.fence, self.members, self.owned = None, [], set()
+            return
+        if kept:
+            self._last_beat = self.clock()
+        alive = await channel.call("reading the agents", cluster.members, self.lease)
+        if alive is not None and kept:
+            self.members = alive
+            self.owned = shard(keys, alive, self.agent_id)
+        self._lapse()
+
+    def _lapse(self) -> None:
+        if self.clock() - self._last_beat > self.lease.total_seconds() and self.owned:
+            log.error("no heartbeat for %.0f s (lease): %s polls nothing until the store answers", *self._lapsed())
+            self.owned = set()
+
+    def _who(self) -> tuple[str, int]:
+        return self.agent_id, self.fence.epoch if self.fence else 0
+
+    def _lapsed(self) -> tuple[float, str]:
+        return self.clock() - self._last_beat, self.agent_id
+
+    def owns(self, key: str) -> bool:
+        return key in self.owned
+
+    def owner_of(self, key: str) -> str | None:
+        return owner(key, self.members)
+
+    async def leave(self, channel: StoreChannel) -> None:
+        """A clean stop: the others take the devices over now, not a lease later."""
+        if self.fence is not None:
+            await channel.call("leaving the agents", cluster.leave, self.fence)

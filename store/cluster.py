@@ -1,0 +1,117 @@
+"""Agents sharing one store: each joins with a new epoch, keeps a heartbeat, and reads who else is alive.
+The epoch is a fencing token: an agent's writes carry it, and :func:`check` (inside the write's own
+transaction) refuses them when a newer incarnation of that agent joined, or when its heartbeat is older
+than the lease (a partitioned agent whose devices the others have taken over). No home-made consensus: the
+database's transactions and row locks are the arbiter.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
+
+from i18n import Msg
+from store.errors import StoreError
+from store.schema import AgentRow
+from store.translate import translated
+
+
+class Fenced(StoreError):
+    """A write refused: the agent's lease ran out, or a newer incarnation of it joined."""
+
+
+@dataclass(frozen=True)
+class Fence:
+    """What an agent's writes carry: who, which incarnation, and how long a heartbeat holds."""
+
+    agent: str
+    epoch: int
+    lease: timedelta
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@translated("joining the agents")
+def join(store: Engine, agent: str) -> int:
+    """Register ``agent`` as alive under a new epoch (one more than any it had); the epoch."""
+    now = _now()
+    with Session(store) as s, s.begin():
+        row = s.get(AgentRow, agent, with_for_update=True)
+        if row is None:
+            row = AgentRow(id=agent, epoch=0, host="", pid=0, started_at=now, heartbeat_at=now)
+            s.add(row)
+        row.epoch += 1
+        row.host, row.pid, row.started_at, row.heartbeat_at = socket.gethostname(), os.getpid(), now, now
+        s.flush()
+        return row.epoch
+
+
+@translated("keeping the heartbeat")
+def beat(store: Engine, fence: Fence) -> bool:
+    """Refresh the heartbeat; False when a newer incarnation of the agent has joined (this one is stale)."""
+    with store.begin() as conn:
+        moved = conn.execute(
+            update(AgentRow)
+            .where(AgentRow.id == fence.agent, AgentRow.epoch == fence.epoch)
+            .values(heartbeat_at=_now())
+        )
+        return bool(getattr(moved, "rowcount", 0) == 1)
+
+
+@translated("leaving the agents")
+def leave(store: Engine, fence: Fence) -> None:
+    """A clean stop: the heartbeat is made stale at once, so the others take the devices over now."""
+    with store.begin() as conn:
+        conn.execute(
+            update(AgentRow)
+            .where(AgentRow.id == fence.agent, AgentRow.epoch == fence.epoch)
+            .values(heartbeat_at=datetime(1970, 1, 1, tzinfo=UTC))
+        )
+
+
+@translated("reading the agents")
+def members(store: Engine, lease: timedelta) -> list[str]:
+    """The agents whose heartbeat is younger than ``lease``, by id."""
+    with Session(store) as s:
+        query = select(AgentRow.id).where(AgentRow.heartbeat_at > _now() - lease).order_by(AgentRow.id)
+        return list(s.scalars(query).all())
+
+
+def check(conn: Connection, fence: Fence) -> None:
+    """Inside a write's transaction: refuse it unless ``fence`` is the agent's current epoch and its
+    heartbeat is within the lease. On PostgreSQL the agent's row is locked until the write commits, so a
+    newer incarnation cannot join in between.
+
+    Raises:
+        Fenced: the write must not be stored; says why.
+    """
+    query = select(AgentRow.epoch, AgentRow.heartbeat_at).where(AgentRow.id == fence.agent)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = conn.execute(query).first()
+    if row is None or row.epoch != fence.epoch:
+        raise Fenced(
+            Msg(
+                "agent {agent} epoch {epoch} was superseded (now {now}): its write is refused",
+                agent=fence.agent,
+                epoch=fence.epoch,
+                now=row.epoch if row else "none",
+            )
+        )
+    beat_at = row.heartbeat_at if row.heartbeat_at.tzinfo else row.heartbeat_at.replace(tzinfo=UTC)
+    if beat_at <= _now() - fence.lease:
+        raise Fenced(
+            Msg(
+                "agent {agent}'s lease ran out at {at}: its devices may be another's now; the write is refused",
+                agent=fence.agent,
+                at=(beat_at + fence.lease).isoformat(timespec="seconds"),
+            )
+        )

@@ -1,0 +1,127 @@
+"""Three agents on one PostgreSQL store share the lab's devices out by rendezvous hashing: every device is
+polled by exactly one of them; kill -9 one and the other two take its devices over within a lease and two
+SNMP rounds (every link has a rate again); restarted, it rejoins and takes back its own share, no more."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+
+from inventory.models import Inventory
+from lab.runner import Runner
+from tests.lab.running import agent_in_nms
+from tests.lab.test_7_store_postgresql import Cluster, cluster  # noqa: F401 (the PostgreSQL fixture)
+
+AGENTS = {"nms-a": "127.0.0.1:9481", "nms-b": "127.0.0.1:9482", "nms-c": "127.0.0.1:9483"}
+LEASE, BEAT, SNMP = 6, 2, 3
+
+
+def env(url: str, agent: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PANTAU_STORE_URL": url,
+        "PANTAU_CLUSTER__ENABLED": "true",
+        "PANTAU_CLUSTER__AGENT_ID": agent,
+        "PANTAU_CLUSTER__LEASE_SECONDS": str(LEASE),
+        "PANTAU_CLUSTER__HEARTBEAT_SECONDS": str(BEAT),
+        "PANTAU_POLL__SNMP_INTERVAL": str(SNMP),
+        "PANTAU_POLL__ICMP_INTERVAL": "2",
+    }
+
+
+def metrics(lab: Runner, listen: str) -> str:
+    return lab.exec("nms", ["curl", "-sf", f"http://{listen}/metrics"], check=False).stdout
+
+
+def polled(text: str) -> set[str]:
+    """The devices an agent reports on (its pantau_device_up series)."""
+    return set(re.findall(r'^pantau_device_up\{[^}]*device="([^"]+)"', text, re.MULTILINE))
+
+
+def gauge(text: str, name: str) -> float | None:
+    match = re.search(rf"^{name}\{{[^}}]*\}} (\S+)$", text, re.MULTILINE)
+    return float(match.group(1)) if match else None
+
+
+def with_rates(text: str) -> set[str]:
+    return set(re.findall(r'^pantau_link_receive_bytes_per_second\{[^}]*link="([^"]+)"', text, re.MULTILINE))
+
+
+def wait_for(what: str, seconds: float, check: Callable[[], object]) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.5)
+
+
+@pytest.fixture
+def agents(lab: Runner, cluster: Cluster, tmp_path: Path) -> Iterator[dict[str, subprocess.Popen[bytes]]]:  # noqa: F811
+    with ExitStack() as stack:
+        running = {}
+        for name, listen in AGENTS.items():
+            state = tmp_path / name
+            state.mkdir()
+            running[name] = stack.enter_context(agent_in_nms(lab, state, listen, env=env(cluster.url, name)))
+        yield running
+
+
+def test_three_agents_share_the_devices_and_take_over_a_killed_ones(
+    lab: Runner,
+    inventory: Inventory,
+    cluster: Cluster,  # noqa: F811 (the fixture imported above)
+    agents: dict[str, subprocess.Popen[bytes]],
+    tmp_path: Path,
+) -> None:
+    snmp_devices = {d.name for d in inventory.devices if d.snmp is not None}
+    links = {lk.name for lk in inventory.links}
+
+    def shares() -> dict[str, set[str]]:
+        return {name: polled(metrics(lab, listen)) for name, listen in AGENTS.items() if name in alive}
+
+    alive = set(AGENTS)
+    wait_for(
+        "three agents, each device polled by exactly one",
+        30,
+        lambda: (
+            (s := shares())
+            and sorted(d for share in s.values() for d in share) == sorted(snmp_devices)
+            and all(gauge(metrics(lab, AGENTS[n]), "pantau_cluster_members") == 3 for n in alive)
+        ),
+    )
+    before = shares()
+    assert all(before.values()), before  # 9 devices over 3 agents: none idle
+    for name, share in before.items():
+        assert gauge(metrics(lab, AGENTS[name]), "pantau_agent_devices") == len(share)
+
+    victim = max(before, key=lambda n: len(before[n]))
+    killed_at = time.monotonic()
+    os.kill(agents[victim].pid, signal.SIGKILL)  # its heartbeat stops; nothing tells the others
+    alive.discard(victim)
+    wait_for(
+        "the other two poll every device",
+        LEASE + 2 * SNMP + 10,
+        lambda: sorted(d for share in shares().values() for d in share) == sorted(snmp_devices),
+    )
+    wait_for(
+        "every link has a rate again",
+        LEASE + 2 * SNMP + 15,
+        lambda: set().union(*(with_rates(metrics(lab, AGENTS[n])) for n in alive)) == links,
+    )
+    print(f"{victim} killed: every link had a rate again {time.monotonic() - killed_at:.1f} s later")
+    after = shares()
+    for name in alive:  # the survivors kept what they had and split the lost share
+        assert before[name] <= after[name], (name, before[name], after[name])
+
+    state = tmp_path / f"{victim}-again"
+    state.mkdir()
+    with agent_in_nms(lab, state, AGENTS[victim], env=env(cluster.url, victim)):
+        alive.add(victim)
+        wait_for("the restarted agent rejoins with its own share", LEASE + 2 * SNMP + 10, lambda: shares() == before)

@@ -1,0 +1,69 @@
+"""An agent among others on one store: it owns its rendezvous share of the live agents' devices, a lost
+agent's share goes to the rest, and without the store it gives everything up one lease after its last
+heartbeat (the others have it by then)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from pathlib import Path
+
+from agent.config import ClusterConfig
+from agent.membership import Membership
+from agent.store_channel import StoreChannel
+from core.cluster import shard
+from store.engine import open_store
+
+DEVICES = [f"dev-{i}" for i in range(60)]
+CONFIG = ClusterConfig(enabled=True, lease_seconds=6, heartbeat_seconds=2)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_three_agents_split_the_devices_and_two_take_over_a_lost_ones_share(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'pantau.db'}")
+
+    async def run() -> None:
+        channel = StoreChannel(store, 5.0, 100, Counter())
+        agents = {name: Membership(CONFIG, name) for name in ("nms-a", "nms-b", "nms-c")}
+        for m in agents.values():
+            await m.refresh(channel, DEVICES)
+        for m in agents.values():  # each now sees all three
+            await m.refresh(channel, DEVICES)
+        assert sorted(d for m in agents.values() for d in m.owned) == sorted(DEVICES)
+        lost = agents.pop("nms-c")
+        await lost.leave(channel)
+        for m in agents.values():
+            await m.refresh(channel, DEVICES)
+        assert sorted(d for m in agents.values() for d in m.owned) == sorted(DEVICES)
+        assert agents["nms-a"].owned == shard(DEVICES, ["nms-a", "nms-b"], "nms-a")
+        channel.close()
+
+    asyncio.run(run())
+
+
+def test_without_the_store_an_agent_keeps_its_share_one_lease_then_owns_nothing(tmp_path: Path) -> None:
+    clock = Clock()
+
+    async def run() -> None:
+        good = StoreChannel(open_store(f"sqlite:///{tmp_path / 'pantau.db'}"), 5.0, 100, Counter())
+        m = Membership(CONFIG, "nms-a", clock)
+        await m.refresh(good, DEVICES)
+        assert m.owned == set(DEVICES)  # alone: everything
+        cut = StoreChannel(None, 5.0, 100, Counter())  # no answer at all
+        clock.now += 5  # within the lease: it polls on
+        await m.refresh(cut, DEVICES)
+        assert m.owned == set(DEVICES)
+        clock.now += 2  # past it
+        await m.refresh(cut, DEVICES)
+        assert m.owned == set()
+        good.close()
+        cut.close()
+
+    asyncio.run(run())

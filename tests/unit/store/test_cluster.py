@@ -1,0 +1,68 @@
+"""Agents sharing a store: joining raises the epoch, the heartbeat says who is alive, and the store refuses a
+write from an agent whose lease ran out or whose newer incarnation joined (nothing of it is stored)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from core.rollup import OpenPeriod, RollupRow, Series
+from store import cluster
+from store import links as link_store
+from store.cluster import Fence, Fenced
+from store.engine import open_store
+
+LEASE = timedelta(seconds=30)
+ROW = RollupRow(
+    "dinkes-wan", "dinkes", datetime(2026, 12, 7, 2, 0, tzinfo=UTC), 300, 10, 1e6, 2e6, 3e5, 4e5, 0.0, 0.004
+)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Engine:
+    return open_store(f"sqlite:///{tmp_path / 'pantau.db'}")
+
+
+def rollups(store: Engine) -> int:
+    with store.connect() as conn:
+        return int(conn.execute(text("SELECT count(*) FROM link_rollups")).scalar_one())
+
+
+def test_each_join_is_a_new_epoch_and_the_live_ones_are_those_with_a_fresh_heartbeat(store: Engine) -> None:
+    assert cluster.join(store, "nms-a") == 1
+    assert cluster.join(store, "nms-b") == 1
+    assert cluster.join(store, "nms-a") == 2  # restarted
+    assert cluster.members(store, LEASE) == ["nms-a", "nms-b"]
+    cluster.leave(store, Fence("nms-b", 1, LEASE))
+    assert cluster.members(store, LEASE) == ["nms-a"]  # a clean stop: taken over at once
+
+
+def test_a_superseded_incarnation_keeps_no_heartbeat_and_writes_nothing(store: Engine) -> None:
+    old = Fence("nms-a", cluster.join(store, "nms-a"), LEASE)
+    new = Fence("nms-a", cluster.join(store, "nms-a"), LEASE)
+    assert cluster.beat(store, old) is False and cluster.beat(store, new) is True
+    with pytest.raises(Fenced, match="epoch 1 was superseded"):
+        link_store.add_measurements(store, [ROW], [], None, "nms-a", old)
+    assert rollups(store) == 0
+    link_store.add_measurements(store, [ROW], [], None, "nms-a", new)
+    assert rollups(store) == 1
+
+
+def test_a_write_after_the_lease_ran_out_is_refused(store: Engine) -> None:
+    fence = Fence("nms-a", cluster.join(store, "nms-a"), LEASE)
+    expired = Fence(fence.agent, fence.epoch, timedelta(0))  # as if the heartbeat were a lease old
+    with pytest.raises(Fenced, match="lease ran out"):
+        link_store.add_measurements(store, [ROW], [], None, "nms-a", expired)
+    assert rollups(store) == 0
+
+
+def test_each_agent_rewrites_only_its_own_open_periods(store: Engine) -> None:
+    period = OpenPeriod("dinkes-wan", "dinkes", 1_800_000_000.0, {"in_bps": Series(1, 5.0, 5.0)})
+    link_store.add_measurements(store, [], [], [period], "nms-a")
+    link_store.add_measurements(store, [], [], [], "nms-b")  # nms-b has none open: nms-a's stay
+    assert [p.link for p in link_store.open_periods(store, "nms-a")] == ["dinkes-wan"]
+    assert link_store.open_periods(store, "nms-b") == []
