@@ -13,13 +13,13 @@ import asyncio
 import dataclasses
 import logging
 import socket
-import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from datetime import UTC, datetime
-from ipaddress import ip_address
 
+from agent import announce
+from agent.inventory_watch import InventoryWatch
 from agent.membership import Membership
 from agent.store_channel import StoreChannel
 from agent.wiring import App
@@ -27,15 +27,13 @@ from collectors.errors import CollectorError
 from collectors.icmp import IcmpProber
 from collectors.samples import DeviceSample, ProbeResult
 from collectors.snmp import SnmpCollector
-from core.health import HealthThresholds, LinkState, link_causes, link_health
+from core.health import HealthThresholds, LinkState, ProbePoint, link_causes, link_health, window_loss
 from core.meter import Counters, LinkMeter
-from core.snapshot import DeviceView, IpamView, LinkView, MaintenanceView, ProbeView, Snapshot
+from core.snapshot import DeviceView, IpamView, LinkView, MaintenanceView, ProbeView, Snapshot, ipam_views
 from core.sop import TicketCounts, overdue_steps
 from core.topology import Target, cpe_wan_address, probe_targets, target_devices
 from inventory.errors import InventoryError, SecretError
-from inventory.ipam import usage
-from inventory.loader import inventory_files
-from inventory.models import Device, Inventory, Link, Purpose
+from inventory.models import Device, Inventory, Link
 from store import links as link_store
 from store import maintenance as maintenance_store
 from store import prefix_pools, status
@@ -95,9 +93,9 @@ class Agent:
         self.agent_id = self.membership.agent_id if self.membership else ""
         self._target_device: dict[str, str] = {}  # probe target address -> the device whose owner probes it
         self.pending: set[str] = set()  # links connected by opd add whose OPD router has not answered yet
+        self.echoes: dict[str, deque[ProbePoint]] = {}  # link -> its far end's ICMP rounds, for the loss window
         self._installed: set[str] = set()  # pending links seen up: their mark is cleared in the store
-        self._reload_wanted = False
-        self._fingerprint = self._inventory_fingerprint()
+        self.watch = InventoryWatch(config.inventory_dir)
         self._use_inventory(inventory)
 
     def _use_inventory(self, inventory: Inventory) -> None:
@@ -129,27 +127,17 @@ class Agent:
             await self.membership.refresh(self.channel, [d.name for d in self.inventory.devices])
             self.rebuild()
 
-    def _inventory_fingerprint(self) -> tuple[tuple[str, int, int], ...]:
-        directory = self.config.inventory_dir
-        try:
-            files = inventory_files(directory)
-            return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in files)
-        except OSError:
-            return ()
-
     def request_reload(self) -> None:
         """Read the inventory again before the next round (SIGHUP)."""
-        self._reload_wanted = True
+        self.watch.request()
 
     def reload_if_changed(self) -> bool:
         """Take up the inventory's files if they changed since they were read (``opd add`` and ``opd remove``
         write them; a hand edit too) or a reload was asked for. New devices are polled from the next round
         on, with the others: no extra round. Files that do not validate leave the old inventory in use
         (logged with every problem, counted). Whether the inventory changed."""
-        fingerprint = self._inventory_fingerprint()
-        if not self._reload_wanted and fingerprint == self._fingerprint:
+        if not self.watch.due():
             return False
-        self._reload_wanted, self._fingerprint = False, fingerprint
         try:
             fresh = self.app.reload_inventory()
         except InventoryError as exc:
@@ -283,11 +271,20 @@ class Agent:
                 continue
             r = results.get(self._wan[link.name] or "")
             if r is not None:
+                self._echo(link.name, ProbePoint(r.timestamp, r.sent, r.received))
                 self.channel.rows.add(self.meter.probe(link.name, link.opd, r.timestamp, r.loss_ratio, r.rtt_avg))
         self.durations["icmp"] = time.monotonic() - start
         self.last_success["icmp"] = self.clock()
         self.rebuild()
         await self.flush()
+
+    def _echo(self, link: str, point: ProbePoint) -> None:
+        """Keep a link's ICMP round for the loss window (what is older than the window is dropped)."""
+        kept = self.echoes.setdefault(link, deque())
+        kept.append(point)
+        horizon = point.timestamp - self.thresholds.loss_window_seconds
+        while len(kept) > 1 and kept[0].timestamp <= horizon:
+            kept.popleft()
 
     async def flush(self) -> None:
         """Write what the rounds measured (see :class:`StoreChannel`), with the periods still open at most
@@ -319,7 +316,7 @@ class Agent:
             self.targets = targets
         in_use = await self.channel.call("reading IP allocations", status.addresses_in_use)
         if in_use is not None:
-            self.ipam = self._ipam(*in_use)
+            self.ipam = ipam_views(self.inventory, *in_use)
         latest = await self.channel.call("reading maintenance results", maintenance_store.latest_findings)
         if latest is not None:
             self.maintenance = tuple(MaintenanceView(loc, at.timestamp(), found) for loc, at, found in latest)
@@ -338,61 +335,27 @@ class Agent:
             if await self.channel.call("clearing a pending link", prefix_pools.clear_pending, link) is not None:
                 self._installed.discard(link)
 
-    def _ipam(self, live: list[tuple[str, str]], open_conflicts: list[tuple[str, str]]) -> tuple[IpamView, ...]:
-        """Address counts of the server and public prefixes."""
-        views = []
-        for prefix in self.inventory.prefixes:
-            if prefix.purpose not in (Purpose.SERVER, Purpose.PUBLIC):
-                continue
-            used = {ip_address(a) for p, a in live if p == prefix.name}
-            conflicts = {ip_address(a) for p, a in open_conflicts if p == prefix.name}
-            u = usage(prefix, used, conflicts)
-            views.append(IpamView(prefix.name, u.network, u.used, u.free, u.reserved, u.conflict))
-        return tuple(views)
-
     # ---- the snapshot -----------------------------------------------------------------------------
     def _announce_changes(self, links: list[LinkView]) -> None:
-        """Buffer link state changes for the store (the outage timeline triage quotes) and notify
-        configured webhooks (in a thread: delivery never holds a poll)."""
-        before = {v.name: v.state for v in self.snapshot.links}
-        changed = [v for v in links if v.name in before and before[v.name] is not v.state]
+        """Record link state changes for the store and notify the webhooks (:mod:`agent.announce`)."""
         now = self.clock()
-        moved = {v.name for v in changed}
+        changed = announce.changes({v.name: v.state for v in self.snapshot.links}, links, now)
+        moved = {c.link for c in changed}
         for v in links:
             if v.name not in self.since or v.name in moved:
                 self.since[v.name] = now
-        if not changed:
-            return
-        at = datetime.fromtimestamp(now, UTC)
-        self.channel.events.add(
-            [
-                link_store.StateChange(
-                    v.name, v.opd, at, before[v.name].value, v.state.value, ",".join(v.reasons), v.cause
-                )
-                for v in changed
-            ]
-        )
-        for v in changed:
-            if v.interface_missing:
-                log.warning("%s: interface %s not found on %s", v.name, v.interface, v.device)
-        if not self.notifier.enabled:
-            return
-        for v in changed:
-            if LinkState.PENDING in (v.state, before[v.name]) and v.state is not LinkState.UP:
-                continue  # a link waiting for its router is not news; its first "up" is
-            payload = {
-                "opd": v.opd,
-                "link": v.name,
-                "from": before[v.name].value,
-                "to": v.state.value,
-                "reasons": list(v.reasons),
-                "cause": v.cause,
-            }
-            threading.Thread(target=self.notifier.send, args=("link.state", payload), daemon=True).start()
+        if changed:
+            self.channel.events.add(changed)
+            announce.notify(self.notifier, changed)
 
     def rebuild(self) -> None:
         now = self.clock()
-        links = [self._link_view(link, now) for link in self.inventory.links if self.owns(link.dc.device)]
+        lossy_before = {v.name for v in self.snapshot.links if "loss" in v.reasons}
+        links = [
+            self._link_view(link, now, link.name in lossy_before)
+            for link in self.inventory.links
+            if self.owns(link.dc.device)
+        ]
         probes = tuple(
             ProbeView(t.name, t.address, t.kind, t.opd, self.probes.get(t.address))
             for t in self.targets
@@ -434,7 +397,7 @@ class Agent:
             tickets_overdue=overdue_steps(self.tickets.waiting, datetime.fromtimestamp(now, UTC)),
         )
 
-    def _link_view(self, link: Link, now: float) -> LinkView:
+    def _link_view(self, link: Link, now: float, was_lossy: bool = False) -> LinkView:
         sample = self.samples.get(link.dc.device)
         iface = sample.interfaces.get(link.dc.interface) if sample else None
         missing = sample is not None and iface is None
@@ -447,6 +410,8 @@ class Agent:
             list(self.meter.utilization.get(link.name, ())),
             now,
             self.thresholds,
+            window_loss(self.echoes.get(link.name, ()), now, self.thresholds) if probe else None,
+            was_lossy,
         )
         state, reasons = health.state, health.reasons
         if link.name in self.pending:

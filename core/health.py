@@ -32,6 +32,12 @@ class HealthThresholds(BaseModel):
     rtt_degraded_seconds: float = Field(0.150, gt=0, description="average RTT from which a link is degraded")
     saturation_ratio: float = Field(0.9, gt=0, le=1.5, description="utilization counted as saturated")
     saturation_seconds: float = Field(300.0, ge=0, description="how long saturation must last")
+    loss_window_seconds: float = Field(
+        300.0, ge=0, description="loss is judged over the echoes of this window, not one round's (0: per round)"
+    )
+    loss_clear: float = Field(
+        0.5, gt=0, le=1, description="a lossy link is clear again below loss_degraded times this (hysteresis)"
+    )
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,35 @@ class UtilizationPoint:
     timestamp: float  # end of the interval the ratio covers
     ratio: float  # the higher of in/out against the subscribed rate
     seconds: float  # length of that interval
+
+
+@dataclass(frozen=True)
+class ProbePoint:
+    """One ICMP round towards a link's far end: when, echoes sent, replies received."""
+
+    timestamp: float
+    sent: int
+    received: int
+
+
+def window_loss(history: Sequence[ProbePoint], now: float, t: HealthThresholds) -> float | None:
+    """The share of the echoes of the last ``loss_window_seconds`` that got no reply (None: no echoes).
+
+    One round of 5 echoes is too few to judge loss by: on a link losing 30 %, 17 % of rounds lose nothing,
+    and a link judged round by round flips between up and degraded every few rounds (each flip a
+    notification). Over a window of rounds the estimate settles, as Prometheus' ``avg_over_time`` does.
+    """
+    window = [p for p in history if p.timestamp > now - t.loss_window_seconds] or list(history[-1:])
+    sent = sum(p.sent for p in window)
+    return None if sent == 0 else 1.0 - sum(p.received for p in window) / sent
+
+
+def lossy(loss: float | None, was_lossy: bool, t: HealthThresholds) -> bool:
+    """Whether the link counts as losing packets: at ``loss_degraded`` or above, and once it does, until
+    its loss falls below ``loss_degraded × loss_clear`` (hysteresis: no flapping around the threshold)."""
+    if loss is None:
+        return False
+    return loss >= t.loss_degraded * (t.loss_clear if was_lossy else 1.0)
 
 
 @dataclass(frozen=True)
@@ -74,8 +109,13 @@ def link_health(
     utilization: Sequence[UtilizationPoint],
     now: float,
     thresholds: HealthThresholds,
+    loss_over_window: float | None = None,
+    was_lossy: bool = False,
 ) -> Health:
-    """The link's state from the data-center port's oper status, the CPE probe, and utilization."""
+    """The link's state from the data-center port's oper status, the CPE probe, and utilization.
+
+    ``loss_ratio`` is this round's (a round without any reply is a cut link, now); the ``loss`` reason is
+    judged on ``loss_over_window`` where the caller keeps one (:func:`window_loss`), with hysteresis."""
     if oper_up is False:
         return Health(LinkState.DOWN, ("oper-down",))
     if loss_ratio is not None and loss_ratio >= 1.0:
@@ -83,7 +123,8 @@ def link_health(
     if oper_up is None and loss_ratio is None:
         return Health(LinkState.UNKNOWN, ("no-data",))
     reasons = []
-    if loss_ratio is not None and loss_ratio >= thresholds.loss_degraded:
+    judged = loss_over_window if loss_over_window is not None else loss_ratio
+    if lossy(judged, was_lossy, thresholds):
         reasons.append("loss")
     if rtt_avg is not None and rtt_avg >= thresholds.rtt_degraded_seconds:
         reasons.append("latency")

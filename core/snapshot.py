@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from ipaddress import ip_address
 from typing import Protocol
 
 from core.health import LinkState
 from core.rates import share, utilization
+from inventory.ipam import usage
+from inventory.models import Inventory, Purpose
 
 
 @dataclass(frozen=True)
@@ -120,3 +123,19 @@ class Snapshot:
     #: agents sharing the store (cluster.enabled): this one's name, the live agents, the devices it polls
     cluster: tuple[str, int, int] | None = None
     tickets_overdue: dict[tuple[str, str], int] = field(default_factory=dict)  # (OPD, step) -> open tickets late
+
+
+def ipam_views(
+    inventory: Inventory, live: list[tuple[str, str]], open_conflicts: list[tuple[str, str]]
+) -> tuple[IpamView, ...]:
+    """Address counts of the server and public prefixes, from the (prefix, address) pairs live in the store
+    and those in conflict."""
+    views = []
+    for prefix in inventory.prefixes:
+        if prefix.purpose not in (Purpose.SERVER, Purpose.PUBLIC):
+            continue
+        used = {ip_address(a) for p, a in live if p == prefix.name}
+        conflicts = {ip_address(a) for p, a in open_conflicts if p == prefix.name}
+        u = usage(prefix, used, conflicts)
+        views.append(IpamView(prefix.name, u.network, u.used, u.free, u.reserved, u.conflict))
+    return tuple(views)

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import itertools
+import random
+
 import pytest
 
-from core.health import HealthThresholds, LinkState, UtilizationPoint, link_causes, link_health
+from core.health import (
+    HealthThresholds,
+    LinkState,
+    ProbePoint,
+    UtilizationPoint,
+    link_causes,
+    link_health,
+    lossy,
+    window_loss,
+)
 
 T = HealthThresholds(saturation_seconds=300)
 
@@ -88,3 +100,41 @@ def test_the_rtt_baseline_is_the_median_of_recent_periods_and_needs_three() -> N
     assert rtt_baseline([0.004, 0.050]) is None  # two periods tell nothing usual yet
     assert rtt_baseline([0.004, 0.050, 0.005]) == 0.005  # one slow period does not move it
     assert rtt_baseline([0.004, 0.006, 0.005, 0.007]) == 0.0055
+
+
+def _states(loss: float, minutes: int, windowed: bool, seed: int = 7) -> list[LinkState]:
+    """A link losing ``loss`` of its echoes, 5 echoes a round every 15 s, judged as the agent does."""
+    rng = random.Random(seed)
+    t = HealthThresholds()
+    history: list[ProbePoint] = []
+    states, lossy_before = [], False
+    for i in range(minutes * 4):
+        now = 15.0 * i
+        received = sum(rng.random() >= loss for _ in range(5))
+        history.append(ProbePoint(now, 5, received))
+        over = window_loss(history, now, t) if windowed else None
+        health = link_health(True, 1 - received / 5, 0.01, [], now, t, over, lossy_before)
+        lossy_before = "loss" in health.reasons
+        states.append(health.state)
+    return states
+
+
+def _flips(states: list[LinkState]) -> int:
+    return sum(a is not b for a, b in itertools.pairwise(states))
+
+
+def test_a_lossy_link_judged_over_a_window_does_not_flap_between_up_and_degraded() -> None:
+    per_round = _states(0.3, 55, windowed=False)
+    assert _flips(per_round) >= 20  # 0.7**5: about one round in six loses nothing, and reads "up"
+    windowed = _states(0.3, 55, windowed=True)
+    assert _flips(windowed) == 0 and set(windowed) == {LinkState.DEGRADED}
+
+
+def test_loss_clears_only_well_below_the_threshold_and_a_cut_link_is_down_at_once() -> None:
+    t = HealthThresholds()  # degraded from 5 %, clear again under 2.5 %
+    assert lossy(0.04, was_lossy=True, t=t) and not lossy(0.04, was_lossy=False, t=t)
+    assert not lossy(0.02, was_lossy=True, t=t)
+    cut = link_health(True, 1.0, None, [], 0.0, t, 0.1, True)  # this round: no reply at all
+    assert cut.state is LinkState.DOWN and cut.reasons == ("no-icmp-reply",)
+    healthy = _states(0.0, 10, windowed=True)
+    assert set(healthy) == {LinkState.UP}
