@@ -62,8 +62,11 @@ def window_loss(history: Sequence[ProbePoint], now: float, t: HealthThresholds) 
     One round of 5 echoes is too few to judge loss by: on a link losing 30 %, 17 % of rounds lose nothing,
     and a link judged round by round flips between up and degraded every few rounds (each flip a
     notification). Over a window of rounds the estimate settles, as Prometheus' ``avg_over_time`` does.
+    Rounds that got no reply at all are left out: the link was cut then (down, not lossy), and a link back
+    from a cut is not degraded for a window after it.
     """
-    window = [p for p in history if p.timestamp > now - t.loss_window_seconds] or list(history[-1:])
+    recent = [p for p in history if p.timestamp > now - t.loss_window_seconds] or list(history[-1:])
+    window = [p for p in recent if p.received > 0]  # a round without any reply is a cut, judged on its own
     sent = sum(p.sent for p in window)
     return None if sent == 0 else 1.0 - sum(p.received for p in window) / sent
 

@@ -138,3 +138,11 @@ def test_loss_clears_only_well_below_the_threshold_and_a_cut_link_is_down_at_onc
     assert cut.state is LinkState.DOWN and cut.reasons == ("no-icmp-reply",)
     healthy = _states(0.0, 10, windowed=True)
     assert set(healthy) == {LinkState.UP}
+
+
+def test_a_link_back_from_a_cut_is_up_at_once_not_lossy_for_a_window() -> None:
+    t = HealthThresholds()
+    history = [ProbePoint(15.0 * i, 5, 5) for i in range(10)] + [ProbePoint(150.0 + 15 * i, 5, 0) for i in range(8)]
+    history.append(ProbePoint(300.0, 5, 5))  # the first round after the cut
+    back = link_health(True, 0.0, 0.01, [], 300.0, t, window_loss(history, 300.0, t), False)
+    assert back.state is LinkState.UP
