@@ -131,11 +131,22 @@ class WebConfig(_Section):
         pattern=r"^[A-Za-z0-9-]+$",
         description="header in which a trusted proxy names the user it authenticated (SSO): no password asked",
     )
+    proxy_secret: str | None = Field(
+        None,
+        pattern=r"^(env|file):.+$",
+        description="a secret the proxy sends in X-Pantau-Proxy-Secret with the user header (env:NAME or "
+        "file:PATH): a local process that is not the proxy cannot name a user",
+    )
 
     @model_validator(mode="after")
     def _header_needs_proxies(self) -> WebConfig:
         if self.proxy_user_header and not self.trusted_proxies:
             raise ValueError("proxy_user_header needs trusted_proxies: the addresses of the proxies to believe")
+        if self.proxy_user_header and not self.proxy_secret:
+            raise ValueError(
+                "proxy_user_header needs proxy_secret (env:NAME or file:PATH), the secret the proxy sends in "
+                "X-Pantau-Proxy-Secret: a trusted address alone lets any process on the proxy's host name any user"
+            )
         return self
 
 

@@ -27,6 +27,7 @@ from core.rates import utilization
 from core.snapshot import Snapshot
 from i18n import Msg, catalog
 from inventory.models import Inventory
+from inventory.secrets import resolve_secret
 from playbooks.triage.decide import Diagnosis
 from store import links as link_store
 from store import users
@@ -39,6 +40,8 @@ I18N = "jinja2.ext.i18n"  # the templates' {{ _("…") }}, from the catalogs (ag
 HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "pantau_session"
 LOGIN_COOKIE = "pantau_login"  # the CSRF token of the login form, before there is a session
+#: the header in which the single-sign-on proxy proves it is the proxy (web.proxy_secret)
+PROXY_SECRET_HEADER = "X-Pantau-Proxy-Secret"  # noqa: S105 (a header name, not a secret)
 HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
     "X-Content-Type-Options": "nosniff",
@@ -71,6 +74,7 @@ class Site:
         self.brake = LoginBrake()
         self.sparks = Sparklines(store, lambda: self.inv)
         self._warned: set[str] = set()  # addresses that sent a user header they may not
+        self._secret: bytes | None = None
 
     @property
     def inv(self) -> Inventory:
@@ -126,13 +130,26 @@ class Site:
         name = request.headers.get(header, "").strip() if header else ""
         if not name:
             return None
+        peer = request.client.host if request.client else "?"
         if not self._peer_trusted(request):
-            peer = request.client.host if request.client else "?"
             if peer not in self._warned:
                 self._warned.add(peer)
                 log.warning("%s from %s, which web.trusted_proxies does not list: not believed", header, peer)
             return None
+        sent = request.headers.get(PROXY_SECRET_HEADER, "")
+        if not hmac.compare_digest(sent.encode(), self._proxy_secret()):
+            if f"secret:{peer}" not in self._warned:
+                self._warned.add(f"secret:{peer}")
+                log.warning("%s from %s without the proxy's secret: not believed", header, peer)
+            return None
         return name
+
+    def _proxy_secret(self) -> bytes:
+        """web.proxy_secret's value, read once (never logged)."""
+        if self._secret is None:
+            reference = self.web.proxy_secret or ""
+            self._secret = resolve_secret(reference, Path(".")).encode() if reference else b""
+        return self._secret
 
     def _session(self, request: Request) -> SessionInfo | None:
         token = request.cookies.get(SESSION_COOKIE)

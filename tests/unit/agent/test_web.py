@@ -240,19 +240,33 @@ def test_the_board_carries_each_links_last_hour_from_the_rollups(client: PageCli
     assert links["dinkes-wan"]["spark"] == []
 
 
-PROXY: dict[str, Any] = {"web": {"trusted_proxies": ["127.0.0.0/8"], "proxy_user_header": "X-Remote-User"}}
+PROXY: dict[str, Any] = {
+    "web": {
+        "trusted_proxies": ["127.0.0.0/8"],
+        "proxy_user_header": "X-Remote-User",
+        "proxy_secret": "env:PANTAU_TEST_PROXY_SECRET",
+    }
+}
+SECRET = "rahasia-proxy-uji"  # the test's own
 
 
-def test_a_trusted_proxys_user_header_opens_a_session_for_that_user_only(tmp_path: Path, hashed: str) -> None:
+def as_proxy(user: str, secret: str = SECRET) -> dict[str, str]:
+    return {"X-Remote-User": user, "X-Pantau-Proxy-Secret": secret}
+
+
+def test_a_trusted_proxys_user_header_opens_a_session_for_that_user_only(
+    tmp_path: Path, hashed: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PANTAU_TEST_PROXY_SECRET", SECRET)
     proxied = make_client(tmp_path, hashed, "127.0.0.1", **PROXY)
     assert proxied.get("/", follow_redirects=False).headers["location"] == "/login"  # no header: a login
-    board = proxied.get("/", headers={"X-Remote-User": "andi"})
+    board = proxied.get("/", headers=as_proxy("andi"))
     assert board.status_code == 200 and "andi" in board.text and "Dinas Kesehatan" in board.text
     assert proxied.get("/api/links").status_code == 200  # the session's cookie, as a browser sends it
     # the proxy now vouches for vina: andi's session does not carry her requests
-    assert proxied.get("/api/links", headers={"X-Remote-User": "vina"}).status_code == 401
-    assert "vina" in proxied.get("/", headers={"X-Remote-User": "vina"}).text
-    stranger = proxied.get("/login", headers={"X-Remote-User": "mallory"})
+    assert proxied.get("/api/links", headers=as_proxy("vina")).status_code == 401
+    assert "vina" in proxied.get("/", headers=as_proxy("vina")).text
+    stranger = proxied.get("/login", headers=as_proxy("mallory"))
     assert (
         stranger.status_code == 403
         and "'mallory' is not a user" in stranger.text
@@ -260,13 +274,26 @@ def test_a_trusted_proxys_user_header_opens_a_session_for_that_user_only(tmp_pat
     )
 
 
-def test_the_user_header_is_not_believed_from_an_address_the_config_does_not_trust(tmp_path: Path, hashed: str) -> None:
+def test_the_user_header_is_not_believed_from_an_address_the_config_does_not_trust(
+    tmp_path: Path, hashed: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PANTAU_TEST_PROXY_SECRET", SECRET)
     direct = make_client(tmp_path, hashed, "192.0.2.7", **PROXY)
-    page = direct.get("/", headers={"X-Remote-User": "andi"})
+    page = direct.get("/", headers=as_proxy("andi"))
     assert page.url.path == "/login" and 'name="password"' in page.text
-    assert direct.get("/api/links", headers={"X-Remote-User": "andi"}).status_code == 401
+    assert direct.get("/api/links", headers=as_proxy("andi")).status_code == 401
     plain = make_client(tmp_path, hashed, "127.0.0.1")  # no proxy configured: the header means nothing
     assert plain.get("/api/links", headers={"X-Remote-User": "andi"}).status_code == 401
+
+
+def test_a_local_process_that_is_not_the_proxy_cannot_name_a_user(
+    tmp_path: Path, hashed: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PANTAU_TEST_PROXY_SECRET", SECRET)
+    local = make_client(tmp_path, hashed, "127.0.0.1", **PROXY)  # the proxy's own address, as any local process
+    assert local.get("/api/links", headers={"X-Remote-User": "andi"}).status_code == 401  # no secret
+    assert local.get("/api/links", headers=as_proxy("andi", "tebakan")).status_code == 401  # a wrong one
+    assert local.get("/", headers=as_proxy("andi")).status_code == 200  # the proxy's
 
 
 def test_the_proxy_config_names_what_is_wrong() -> None:
@@ -275,6 +302,8 @@ def test_the_proxy_config_names_what_is_wrong() -> None:
 
     with pytest.raises(ConfigError, match="proxy_user_header needs trusted_proxies"):
         load_config(None, overrides={"web": {"proxy_user_header": "X-Remote-User"}})
+    with pytest.raises(ConfigError, match="proxy_user_header needs proxy_secret"):
+        load_config(None, overrides={"web": {"trusted_proxies": ["127.0.0.1"], "proxy_user_header": "X-Remote-User"}})
     with pytest.raises(ConfigError, match="trusted_proxies"):
         load_config(None, overrides={"web": {"trusted_proxies": ["not-a-network"]}})
     with pytest.raises(ConfigError, match="proxy_user_header"):
@@ -402,7 +431,10 @@ def _request(peer: str, headers: dict[str, str]) -> Any:
     return Request(scope)
 
 
-def test_the_agents_own_server_leaves_the_proxy_decision_to_the_page(tmp_path: Path, hashed: str) -> None:
+def test_the_agents_own_server_leaves_the_proxy_decision_to_the_page(
+    tmp_path: Path, hashed: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PANTAU_TEST_PROXY_SECRET", SECRET)
     """uvicorn as the agent runs it: it must not rewrite the client from X-Forwarded-For before the page
     checks that the connection comes from a trusted proxy."""
     import socket
@@ -418,7 +450,12 @@ def test_the_agents_own_server_leaves_the_proxy_decision_to_the_page(tmp_path: P
         inventory=EXAMPLE,
         state_dir=tmp_path,
         lang="en",
-        web={"listen": f"127.0.0.1:{port}", "trusted_proxies": ["127.0.0.1/32"], "proxy_user_header": "X-Remote-User"},
+        web={
+            "listen": f"127.0.0.1:{port}",
+            "trusted_proxies": ["127.0.0.1/32"],
+            "proxy_user_header": "X-Remote-User",
+            "proxy_secret": "env:PANTAU_TEST_PROXY_SECRET",
+        },
     )
     deps = build(cfg)
     store = deps.store
@@ -432,7 +469,7 @@ def test_the_agents_own_server_leaves_the_proxy_decision_to_the_page(tmp_path: P
             time.sleep(0.05)
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}/login",
-            headers={"X-Remote-User": "andi", "X-Forwarded-For": "198.51.100.7"},
+            headers={**as_proxy("andi"), "X-Forwarded-For": "198.51.100.7"},
         )
         opener = urllib.request.build_opener(NoRedirect)
         with pytest.raises(urllib.error.HTTPError) as answer:
