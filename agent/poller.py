@@ -87,6 +87,7 @@ class Agent:
         self._device_slots = asyncio.Semaphore(config.poll.max_devices)
         self._open_written = float("-inf")  # when the open rollup periods were last handed to the store
         self.channel = StoreChannel(store, config.poll.store_timeout, config.poll.store_buffer, self.errors)
+        self.outbox = announce.Outbox(self.notifier, self.errors)
         cluster = config.cluster
         #: among agents sharing the store (cluster.enabled): who this one is and what it owns; None: it is alone
         self.membership = Membership(cluster, cluster.agent_id or socket.gethostname()) if cluster.enabled else None
@@ -168,6 +169,7 @@ class Agent:
         if self.icmp is not None:
             self.icmp.close()
         self.channel.close()
+        self.outbox.close()
 
     # ---- SNMP -----------------------------------------------------------------------------------
     async def poll_snmp(self) -> None:
@@ -346,7 +348,7 @@ class Agent:
                 self.since[v.name] = now
         if changed:
             self.channel.events.add(changed)
-            announce.notify(self.notifier, changed)
+            announce.notify(self.outbox, changed)
 
     def rebuild(self) -> None:
         now = self.clock()
