@@ -59,6 +59,7 @@ class SignatureInfo:
     role: str
     name: str
     at: datetime
+    account: str | None = None  # the login or operator that signed (None: signed before it was kept)
 
 
 def _now() -> datetime:
@@ -274,13 +275,15 @@ def signatures(store: Engine, report_id: int) -> list[SignatureInfo]:
         rows = s.scalars(
             select(ReportSignature).where(ReportSignature.report_id == report_id).order_by(ReportSignature.id)
         )
-        return [SignatureInfo(x.role, x.name, x.at) for x in rows]
+        return [SignatureInfo(x.role, x.name, x.at, x.account) for x in rows]
 
 
 @translated("signing a report")
-def add_signature(store: Engine, report: ReportInfo, role: str, name: str, state: str) -> ReportInfo:
-    """Sign ``report`` as ``role``, moving it from the state it was read in to ``state``: compare and set,
-    so of two signers at once only one signs this step.
+def add_signature(
+    store: Engine, report: ReportInfo, role: str, name: str, state: str, account: str | None = None
+) -> ReportInfo:
+    """Sign ``report`` as ``role`` under ``name`` (as printed), by ``account`` (who did it), moving it from the
+    state it was read in to ``state``: compare and set, so of two signers at once only one signs this step.
 
     Raises:
         RuleError: the report was signed meanwhile.
@@ -293,7 +296,7 @@ def add_signature(store: Engine, report: ReportInfo, role: str, name: str, state
             raise RuleError(
                 Msg("report {number} was signed meanwhile; see pantau report list and sign again", number=report.number)
             )
-        s.add(ReportSignature(report_id=report.id, role=role, name=name, at=_now()))
+        s.add(ReportSignature(report_id=report.id, role=role, name=name, at=_now(), account=account))
     return ReportInfo(
         report.id, report.run_id, report.location, report.number, state, report.created_at, report.directory
     )

@@ -306,8 +306,9 @@ class ReportSignature(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(16))
-    name: Mapped[str] = mapped_column(String(253))
+    name: Mapped[str] = mapped_column(String(253))  # as it is printed in the report
     at: Mapped[datetime] = mapped_column(UtcDateTime())
+    account: Mapped[str | None] = mapped_column(String(64))  # who signed: the page's login, the CLI's operator
 
 
 class Ticket(Base):

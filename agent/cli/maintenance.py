@@ -290,7 +290,8 @@ def report_sign(
 
     deps = wired(config, inventory=inventory, state_dir=state_dir)
     store = deps.store
-    state, paths = sign(store, deps.inventory, report, role, name, lang or deps.config.maintenance.languages)
+    langs = lang or deps.config.maintenance.languages
+    state, paths = sign(store, deps.inventory, report, role, name, langs, operator())
     if as_json:
         steps = review_times(store, report)
         payload = {"report": report, "state": state, "files": [str(p) for p in paths], "reviews": steps}

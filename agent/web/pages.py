@@ -164,6 +164,7 @@ async def reports(request: Request) -> Response:
                 s.role,
                 form.get("name") or s.user,
                 list(site.cfg.maintenance.languages),
+                s.user,
             )
             log.info("report %s signed as %s by %s", form.get("report"), s.role, s.user)
             return RedirectResponse("/reports", status_code=303)

@@ -109,9 +109,10 @@ def create_reports(store: Store, inv: Inventory, run_id: int, directory: Path, l
 
 
 def sign(
-    store: Store, inv: Inventory, report_id: int, role: str, name: str, langs: list[str]
+    store: Store, inv: Inventory, report_id: int, role: str, name: str, langs: list[str], account: str | None = None
 ) -> tuple[str, list[Path]]:
-    """Record ``name`` as ``role`` on the report; roles sign in SOP order. Returns the new state and files."""
+    """Record ``name`` as ``role`` on the report, signed by ``account`` (the page's login, the CLI's
+    operator); roles sign in SOP order. Returns the new state and files."""
     if role not in REVIEW_ROLES:
         raise PlaybookError(Msg("--as {role}: choose one of {known}", role=role, known=", ".join(REVIEW_ROLES)))
     if not name.strip():
@@ -141,7 +142,7 @@ def sign(
                 role=role,
             )
         )
-    report = maintenance.add_signature(store, report, role, name.strip(), REVIEW_STATES[role])
+    report = maintenance.add_signature(store, report, role, name.strip(), REVIEW_STATES[role], account)
     return report.state, _write(store, inv, report, langs)
 
 

@@ -124,8 +124,10 @@ def test_signatures_follow_the_sop_order_and_show_in_the_report(store: Engine, i
     report = create_reports(store, inv, 1, tmp_path / "out", ["id"])[0].report_id
     with pytest.raises(PlaybookError, match="the next to sign is opd, not kasi"):
         sign(store, inv, report, "kasi", "Agus Salim", ["id"])
-    state, paths = sign(store, inv, report, "opd", "Rina Wulandari", ["id"])
+    state, paths = sign(store, inv, report, "opd", "Rina Wulandari", ["id"], account="rina")
     assert state == "acknowledged"
+    # the name as printed, and the account that signed (the page's login, the CLI's operator)
+    assert [(s.name, s.account) for s in maintenance.signatures(store, report)] == [("Rina Wulandari", "rina")]
     text = next(p for p in paths if p.suffix == ".md").read_text()
     assert "| Diketahui oleh perwakilan OPD | Rina Wulandari |" in text and "| Status | diketahui OPD |" in text
     for role, name in (("kasi", "Agus Salim"), ("kabid", "Sri Rahayu"), ("kadis", "Ir. Bambang")):
