@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from agent.config import ClusterConfig
 from agent.store_channel import StoreChannel
-from core.cluster import owner, shard
+from core.cluster import shard
 from store import cluster
 from store.cluster import Fence
 
@@ -77,11 +77,12 @@ class Membership:
     def _lapsed(self) -> tuple[float, str]:
         return self.clock() - self._last_beat, self.agent_id
 
+    def leads(self) -> bool:
+        """Whether this agent runs the jobs one agent must run: it is the first live agent by name."""
+        return self.fence is not None and bool(self.members) and self.members[0] == self.agent_id
+
     def owns(self, key: str) -> bool:
         return key in self.owned
-
-    def owner_of(self, key: str) -> str | None:
-        return owner(key, self.members)
 
     async def leave(self, channel: StoreChannel) -> None:
         """A clean stop: the others take the devices over now, not a lease later."""

@@ -27,7 +27,7 @@ from collectors.errors import CollectorError
 from collectors.icmp import IcmpProber
 from collectors.samples import DeviceSample, ProbeResult
 from collectors.snmp import SnmpCollector
-from core.health import HealthThresholds, LinkState, ProbePoint, link_causes, link_health, window_loss
+from core.health import HealthThresholds, LinkState, ProbePoint, link_causes, link_health, remember, window_loss
 from core.meter import Counters, LinkMeter
 from core.snapshot import DeviceView, IpamView, LinkView, MaintenanceView, ProbeView, Snapshot, ipam_views
 from core.sop import TicketCounts, overdue_steps
@@ -113,10 +113,8 @@ class Agent:
         self._target_device = target_devices(inventory, self._inventory_targets)
 
     def leads(self) -> bool:
-        """Whether the jobs one agent must run (a boost's end) are this one's: it is alone, or the first
-        live agent by name."""
-        m = self.membership
-        return m is None or (m.fence is not None and bool(m.members) and m.members[0] == self.agent_id)
+        """Whether the jobs one agent must run (a boost's end) are this one's (:meth:`Membership.leads`)."""
+        return self.membership is None or self.membership.leads()
 
     def owns(self, device: str) -> bool:
         """Whether this agent polls ``device`` (every device when it is alone)."""
@@ -126,6 +124,10 @@ class Agent:
         """Heartbeat, the live agents, and this one's share of the devices (cluster.enabled)."""
         if self.membership is not None:
             await self.membership.refresh(self.channel, [d.name for d in self.inventory.devices])
+            for name in [n for n in {*self.samples, *self.device_errors} if not self.owns(n)]:
+                self.samples.pop(name, None)  # another's now: polled afresh if it comes back, never stale
+                self.device_errors.pop(name, None)
+                self.meter.forget([lk.name for lk in self._links_of.get(name, [])])
             self.rebuild()
 
     def request_reload(self) -> None:
@@ -273,20 +275,13 @@ class Agent:
                 continue
             r = results.get(self._wan[link.name] or "")
             if r is not None:
-                self._echo(link.name, ProbePoint(r.timestamp, r.sent, r.received))
+                echoes = self.echoes.setdefault(link.name, deque())
+                remember(echoes, ProbePoint(r.timestamp, r.sent, r.received), self.thresholds)
                 self.channel.rows.add(self.meter.probe(link.name, link.opd, r.timestamp, r.loss_ratio, r.rtt_avg))
         self.durations["icmp"] = time.monotonic() - start
         self.last_success["icmp"] = self.clock()
         self.rebuild()
         await self.flush()
-
-    def _echo(self, link: str, point: ProbePoint) -> None:
-        """Keep a link's ICMP round for the loss window (what is older than the window is dropped)."""
-        kept = self.echoes.setdefault(link, deque())
-        kept.append(point)
-        horizon = point.timestamp - self.thresholds.loss_window_seconds
-        while len(kept) > 1 and kept[0].timestamp <= horizon:
-            kept.popleft()
 
     async def flush(self) -> None:
         """Write what the rounds measured (see :class:`StoreChannel`), with the periods still open at most

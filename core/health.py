@@ -6,6 +6,7 @@ Inputs are what the collectors saw this round; thresholds come from configuratio
 from __future__ import annotations
 
 import statistics
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -69,6 +70,13 @@ def window_loss(history: Sequence[ProbePoint], now: float, t: HealthThresholds) 
     window = [p for p in recent if p.received > 0]  # a round without any reply is a cut, judged on its own
     sent = sum(p.sent for p in window)
     return None if sent == 0 else 1.0 - sum(p.received for p in window) / sent
+
+
+def remember(kept: deque[ProbePoint], point: ProbePoint, t: HealthThresholds) -> None:
+    """Keep a link's ICMP round for the loss window; what is older than the window is dropped."""
+    kept.append(point)
+    while len(kept) > 1 and kept[0].timestamp <= point.timestamp - t.loss_window_seconds:
+        kept.popleft()
 
 
 def lossy(loss: float | None, was_lossy: bool, t: HealthThresholds) -> bool:

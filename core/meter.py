@@ -38,6 +38,14 @@ class LinkMeter:
         self.utilization: dict[str, deque[UtilizationPoint]] = {}
         self.discarded: Counter[str] = Counter()
 
+    def forget(self, links: list[str]) -> None:
+        """Drop what the meter holds of ``links`` but their rollups (another agent polls them now): a rate
+        taken when they come back spans no gap."""
+        for link in links:
+            self.readings.pop(link, None)
+            self.rates.pop(link, None)
+            self.utilization.pop(link, None)
+
     def counters(self, link: str, opd: str, now: Counters) -> list[RollupRow]:
         """Take a read of the link's port; the rollup rows of periods that closed."""
         before = self.readings.get(link)
