@@ -21,6 +21,8 @@ from agent import __version__
 from agent.cli import global_options
 from agent.daemon import serve_http
 from agent.errors import AgentError
+from inventory.loader import load_inventory
+from store.allocations import Allocations
 from store.engine import open_store
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "inventory" / "example"
@@ -466,3 +468,14 @@ def test_validate_without_an_inventory_asks_for_the_folder_it_takes(tmp_path: Pa
         in (result.stderr)
     )
     assert "--inventory" not in result.stderr  # validate has no such option
+
+
+def test_opd_remove_is_refused_while_the_opds_servers_hold_addresses(tmp_path: Path) -> None:
+    servers = next(p for p in load_inventory(EXAMPLE).prefixes if p.name == "servers")
+    Allocations(open_store(f"sqlite:///{tmp_path / 'pantau.db'}")).allocate(
+        servers, "srv-dinkes", "dinkes", None, "test", None
+    )
+    refused = pantau("--lang", "en", "opd", "remove", "dinkes", "--state-dir", str(tmp_path), "-i", str(EXAMPLE))
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "OPD dinkes still has colocated servers with addresses (srv-dinkes 10.10.20.10)" in refused.stderr
+    assert "--force" in refused.stderr
