@@ -35,6 +35,7 @@ class Membership:
         self.members: list[str] = []
         self.owned: set[str] = set()
         self._last_beat = float("-inf")  # when the store last took the heartbeat (monotonic)
+        self.superseded = False  # a newer incarnation of this id took over: this one never joins again
 
     async def join(self, channel: StoreChannel) -> bool:
         """Join under a new epoch; whether the store answered."""
@@ -49,6 +50,8 @@ class Membership:
     async def refresh(self, channel: StoreChannel, keys: Iterable[str]) -> None:
         """Keep the heartbeat and take the live members from the store; own ``keys``' share of them. Without
         the store for longer than the lease, own nothing."""
+        if self.superseded:
+            return
         if self.fence is None and not await self.join(channel):
             self._lapse()
             return
@@ -56,7 +59,7 @@ class Membership:
         kept = await channel.call("keeping the heartbeat", cluster.beat, self.fence)
         if kept is False:  # a newer incarnation of this id joined: this one steps back for good
             log.error("agent %s epoch %d was superseded by a newer one; polling nothing", *self._who())
-            self.fence, self.members, self.owned = None, [], set()
+            self.fence, self.members, self.owned, self.superseded = None, [], set(), True
             return
         if kept:
             self._last_beat = self.clock()
@@ -67,6 +70,7 @@ class Membership:
         self._lapse()
 
     def _lapse(self) -> None:
+        """Own nothing once the last heartbeat the store took is older than the lease."""
         if self.clock() - self._last_beat > self.lease.total_seconds() and self.owned:
             log.error("no heartbeat for %.0f s (lease): %s polls nothing until the store answers", *self._lapsed())
             self.owned = set()

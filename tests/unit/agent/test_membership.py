@@ -67,3 +67,21 @@ def test_without_the_store_an_agent_keeps_its_share_one_lease_then_owns_nothing(
         cut.close()
 
     asyncio.run(run())
+
+
+def test_an_agent_superseded_by_a_newer_incarnation_of_its_id_steps_back_for_good(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'pantau.db'}")
+
+    async def run() -> None:
+        channel = StoreChannel(store, 5.0, 100, Counter())
+        old, new = Membership(CONFIG, "nms-a"), Membership(CONFIG, "nms-a")
+        await old.refresh(channel, DEVICES)
+        await new.refresh(channel, DEVICES)  # the same id started again elsewhere (a restart while old hung)
+        await old.refresh(channel, DEVICES)
+        assert old.superseded and old.owned == set() and old.fence is None
+        await old.refresh(channel, DEVICES)  # and it does not join again, taking the id back
+        await new.refresh(channel, DEVICES)
+        assert old.fence is None and new.owned == set(DEVICES)
+        channel.close()
+
+    asyncio.run(run())
