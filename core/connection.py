@@ -180,9 +180,7 @@ def context(inventory: Inventory, new: NewOpd, subnets: Subnets) -> dict[str, An
     """The values both ends' templates are rendered with (secrets as placeholders)."""
     dc_address, cpe_address = _ends(subnets.p2p)
     wan = inventory.agency.wan
-    monitoring = next((p.prefix for p in inventory.prefixes if p.name == "nms"), None) or next(
-        (p.prefix for p in inventory.prefixes if p.purpose is Purpose.MGMT and p.carve is None), ip_network("0.0.0.0/0")
-    )
+    monitoring = monitoring_network(inventory)
     snmp: dict[str, Any] = {"version": "v2c", "community": "public", "user": "pantau"}
     if wan.cpe_snmp:
         profile = inventory.snmp_profile(wan.cpe_snmp)
@@ -227,6 +225,30 @@ def context(inventory: Inventory, new: NewOpd, subnets: Subnets) -> dict[str, An
         "monitoring": _net(monitoring),
         "snmp": snmp,
     }
+
+
+def monitoring_network(inventory: Inventory) -> Network:
+    """Where pantau polls and logs in from, as the OPD router's SNMP and SSH access lists name it:
+    ``agency.wan.monitoring_prefix``, else the first management prefix that is no pool.
+
+    Raises:
+        RuleError: the inventory names none (the router would answer anyone, or no one).
+    """
+    wan = inventory.agency.wan
+    for p in inventory.prefixes:
+        if (
+            (p.name == wan.monitoring_prefix)
+            if wan.monitoring_prefix
+            else (p.purpose is Purpose.MGMT and p.carve is None)
+        ):
+            return p.prefix
+    raise RuleError(
+        Msg(
+            "agency.wan.monitoring_prefix: the inventory has no prefix {name} to let the OPD router's SNMP and SSH "
+            "answer; name the prefix pantau polls from",
+            name=wan.monitoring_prefix or "of purpose mgmt",
+        )
+    )
 
 
 def _net(net: Network) -> dict[str, Any]:

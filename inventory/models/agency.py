@@ -96,6 +96,9 @@ class WanPolicy(Model):
     cpe_platform: str = "mikrotik_routeros"
     cpe_snmp: str | None = Field(None, description="the SNMP profile of new OPD routers")
     cpe_ssh: str | None = Field(None, description="the SSH profile of new OPD routers")
+    monitoring_prefix: str | None = Field(
+        None, description="the prefix pantau polls from: new routers answer SNMP and SSH from it (default: mgmt)"
+    )
 
 
 class Agency(Model):
