@@ -170,9 +170,9 @@ async def gather(
         _fill_probes(facts, pinged, pings)
         _fill_uplink(facts, ups, firsts, pings)
         facts.servers_down = [n for n, addr in servers.items() if not (pings.get(addr) and pings[addr].received)]
-        if store is not None:
-            fill_history(store, facts, link, facts.collected_at, thresholds.loss_degraded)
-            facts.recent_changes = _recent_changes(store, opd)
+        if store is not None:  # the store's reads in a thread: never on the event loop the page serves from
+            await asyncio.to_thread(fill_history, store, facts, link, facts.collected_at, thresholds.loss_degraded)
+            facts.recent_changes = await asyncio.to_thread(_recent_changes, store, opd)
         # stop digging at the first decisive failure (SOP 15: the repair comes first): the CPE of a link
         # that is down cannot answer, and waiting for its SNMP timeout would only delay the verdict
         decisive = decisive_without_rates(inv, facts, thresholds) is not None
