@@ -146,8 +146,14 @@ class InventoryEdit:
             self._files[path] = _File(path)
         return self._files[path]
 
-    def _section(self, section: str) -> tuple[_File, CommentedSeq]:
-        """The file holding ``section`` (the first, in name order, where several do), and its list."""
+    def _sections(self, section: str) -> list[tuple[_File, CommentedSeq]]:
+        """Every file holding ``section`` (in name order: an agency may split its devices over several), with
+        its list.
+
+        Raises:
+            InventoryEditError: no file has the section, or it is not a list there.
+        """
+        found = []
         for path in inventory_files(self.directory):
             head = path.read_text(encoding="utf-8")
             if not any(line.startswith(f"{section}:") for line in head.splitlines()):
@@ -158,33 +164,34 @@ class InventoryEdit:
                 items = file.data[section] = CommentedSeq()
             if not isinstance(items, CommentedSeq):
                 raise InventoryEditError(Msg("{file}: '{section}:' is not a list", file=path, section=section))
-            return file, items
-        raise InventoryEditError(
-            Msg(
-                "no file of {directory} has a '{section}:' section; add one (e.g. {section}.yml) and try again",
-                directory=self.directory,
-                section=section,
+            found.append((file, items))
+        if not found:
+            raise InventoryEditError(
+                Msg(
+                    "no file of {directory} has a '{section}:' section; add one (e.g. {section}.yml) and try again",
+                    directory=self.directory,
+                    section=section,
+                )
             )
-        )
+        return found
 
     def append(self, section: str, item: Mapping[str, Any]) -> None:
-        """Add ``item`` at the end of ``section``, in the style of the item before it."""
-        file, items = self._section(section)
+        """Add ``item`` at the end of ``section`` (in its first file), in the style of the item before it."""
+        file, items = self._sections(section)[0]
         items.append(_styled(item, items[-1] if items else None))
         file.changed = True
 
-    def find(self, section: str, key: str, value: str) -> CommentedMap:
-        _file, items = self._section(section)
-        for item in items:
-            if isinstance(item, CommentedMap) and item.get(key) == value:
-                return item
+    def _find(self, section: str, key: str, value: str) -> tuple[_File, CommentedMap]:
+        for file, items in self._sections(section):
+            for item in items:
+                if isinstance(item, CommentedMap) and item.get(key) == value:
+                    return file, item
         raise InventoryEditError(Msg("no {section} item with {key} {value}", section=section, key=key, value=value))
 
     def append_within(self, section: str, key: str, value: str, field: str, item: Mapping[str, Any]) -> None:
         """Add ``item`` to the list ``field`` of the ``section`` item whose ``key`` is ``value`` (an interface
         of a device)."""
-        file, _items = self._section(section)
-        owner = self.find(section, key, value)
+        file, owner = self._find(section, key, value)
         inner = owner.get(field)
         if inner is None:
             inner = owner[field] = CommentedSeq()
@@ -192,19 +199,20 @@ class InventoryEdit:
         file.changed = True
 
     def remove(self, section: str, match: Callable[[Mapping[str, Any]], bool]) -> int:
-        """Remove the items of ``section`` that ``match``; how many were removed."""
-        file, items = self._section(section)
-        gone = [i for i, item in enumerate(items) if isinstance(item, Mapping) and match(item)]
-        for index in reversed(gone):
-            del items[index]
-        file.changed = file.changed or bool(gone)
-        return len(gone)
+        """Remove the items of ``section`` that ``match``, in whichever file; how many were removed."""
+        removed = 0
+        for file, items in self._sections(section):
+            gone = [i for i, item in enumerate(items) if isinstance(item, Mapping) and match(item)]
+            for index in reversed(gone):
+                del items[index]
+            file.changed = file.changed or bool(gone)
+            removed += len(gone)
+        return removed
 
     def remove_within(
         self, section: str, key: str, value: str, field: str, match: Callable[[Mapping[str, Any]], bool]
     ) -> int:
-        file, _items = self._section(section)
-        owner = self.find(section, key, value)
+        file, owner = self._find(section, key, value)
         inner = owner.get(field) or []
         gone = [i for i, item in enumerate(inner) if isinstance(item, Mapping) and match(item)]
         for index in reversed(gone):

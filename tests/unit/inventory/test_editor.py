@@ -109,3 +109,19 @@ def test_files_staged_without_a_journal_are_dropped_and_the_inventory_is_as_befo
     (inv_dir / ".sites.yml.pantau-new").write_text("sites: []\n")
     load_inventory(inv_dir)
     assert files(inv_dir) == before
+
+
+def test_items_are_found_and_removed_in_whichever_file_holds_them(inv_dir: Path) -> None:
+    # an agency that keeps its servers in a file of their own
+    devices = (inv_dir / "devices.yml").read_text()
+    head, servers = devices.split("  - name: srv-app1\n", 1)
+    (inv_dir / "devices.yml").write_text(head)
+    (inv_dir / "servers.yml").write_text("devices:\n  - name: srv-app1\n" + servers)
+    before = files(inv_dir)
+    with InventoryEdit(inv_dir) as edit:
+        edit.append_within("devices", "name", "srv-db1", "interfaces", {"name": "eth2", "address": "10.10.53.9/24"})
+        assert edit.remove("devices", lambda d: d["name"] == "srv-app1") == 1
+        edit.commit(load_inventory)
+    assert "srv-app1" not in (inv_dir / "servers.yml").read_text()
+    assert "{name: eth2, address: 10.10.53.9/24}" in (inv_dir / "servers.yml").read_text()
+    assert (inv_dir / "devices.yml").read_bytes() == before["devices.yml"]
