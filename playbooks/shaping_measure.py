@@ -12,9 +12,12 @@ from i18n import Msg
 from inventory.models import Inventory, Link
 from playbooks.effectors.shaper import ShaperError
 
-#: how far a measured rate may stray from the new ceiling: iperf3's own timing, and SNMP counters, which
-#: devices refresh every few seconds (net-snmp: 3 s, so up to 10 % of a 30 s window)
+#: how far a measured rate may stray from the new ceiling: above it, iperf3's own timing (a shaper never
+#: lets more through: more means the limit does not act); below it, also TCP's ramp and a busy host (seen:
+#: 5.6 % short on a loaded CI machine), yet a limit raised on the wrong class stays far below (the old one);
+#: SNMP counters, which devices refresh every few seconds (net-snmp: 3 s, so up to 10 % of a 30 s window)
 MEASURE_TOLERANCE = 0.05
+MEASURE_SHORTFALL = 0.15
 SNMP_TOLERANCE = 0.10
 MEASURE_SECONDS = 5
 MBIT = 1_000_000
@@ -42,7 +45,8 @@ def measure(
     record: Callable[[str, float], None],
 ) -> list[str]:
     """Each changed OPD's traffic after the change (``changed``: OPD and its new ceiling): through iperf3
-    towards the server its link names, the new ceiling within 5 %; else the link's SNMP counters over the
+    towards the server its link names, the new ceiling, not above it by 5 % nor under it by 15 %; else the
+    link's SNMP counters over the
     window (as the agent polls), never above the ceiling by more than 10 % (what the counters' refresh
     allows). ``record`` keeps each measurement as it comes; a line per OPD.
 
@@ -59,8 +63,10 @@ def measure(
                 continue
             got = meter(str(link.shaper.iperf3), link.shaper.iperf3_port, MEASURE_SECONDS)
             record(opd, got)
-            if abs(got - expected) > MEASURE_TOLERANCE * expected:
-                raise _does_not_act(opd, got, link.name, str(link.shaper.iperf3), expected, MEASURE_TOLERANCE)
+            if not (1 - MEASURE_SHORTFALL) * expected <= got <= (1 + MEASURE_TOLERANCE) * expected:
+                raise _does_not_act(
+                    opd, got, link.name, str(link.shaper.iperf3), expected, MEASURE_TOLERANCE, MEASURE_SHORTFALL
+                )
             notes.append(f"{opd} {got / MBIT:.2f} Mbit/s (iperf3)")
     if not by_snmp or link_rates is None:
         return notes
@@ -72,23 +78,26 @@ def measure(
             continue
         record(opd, rate)
         if rate > (1 + SNMP_TOLERANCE) * expected:
-            raise _does_not_act(opd, rate, link.name, "SNMP", expected, SNMP_TOLERANCE)
+            raise _does_not_act(opd, rate, link.name, "SNMP", expected, SNMP_TOLERANCE, None)
         untested = "" if rate >= 0.8 * expected else ", di bawah batas: batas belum teruji lalu lintas"
         notes.append(f"{opd} {rate / MBIT:.2f} Mbit/s (SNMP {window} s{untested})")
     return notes
 
 
-def _does_not_act(opd: str, got: float, link: str, how: str, want: float, tolerance: float) -> ShaperError:
+def _does_not_act(
+    opd: str, got: float, link: str, how: str, want: float, over: float, under: float | None
+) -> ShaperError:
+    margin = f"+{over * 100:.0f}" + (f"/-{under * 100:.0f}" if under is not None else "")
     return ShaperError(
         Msg(
-            "{opd}: {got:.2f} Mbit/s measured through {link} ({how}), not the {want:.2f} Mbit/s set (±{percent:.0f} "
+            "{opd}: {got:.2f} Mbit/s measured through {link} ({how}), not the {want:.2f} Mbit/s set ({margin} "
             "%): the limit does not act on the OPD's traffic; check the link's shaper.queue",
             opd=opd,
             got=got / MBIT,
             link=link,
             how=how,
             want=want / MBIT,
-            percent=tolerance * 100,
+            margin=margin,
         )
     )
 

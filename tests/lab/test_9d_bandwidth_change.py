@@ -164,9 +164,11 @@ def test_an_approved_plan_applied_holds_each_opd_link_to_its_new_ceiling(shaper:
     assert applied.returncode == 0, applied.stderr + applied.stdout
     run = json.loads(applied.stdout)
     assert run["state"] == "succeeded" and [s["state"] for s in run["steps"]] == ["ok"] * 5
-    # the playbook's own measurement, towards each OPD's iperf3 server, within 5 % of the ceiling on the wire
+    # the playbook's own measurement, towards each OPD's iperf3 server: at the ceiling on the wire, never 5 %
+    # above it (the shaper holds), at most 15 % under (TCP's ramp on a busy host; the old limit is far lower)
     for opd, mbps in ceilings.items():
-        assert abs(run["facts"]["measured"][opd] / 1e6 - mbps) <= 0.05 * mbps, (opd, run["facts"]["measured"])
+        measured = run["facts"]["measured"][opd] / 1e6
+        assert 0.85 * mbps <= measured <= 1.05 * mbps, (opd, run["facts"]["measured"])
     # and the test's, from the server segment towards each OPD's LAN: TCP payload of full frames (1448/1514)
     faults = Faults(shaper)
     for opd, mbps in ceilings.items():
@@ -174,7 +176,7 @@ def test_an_approved_plan_applied_holds_each_opd_link_to_its_new_ceiling(shaper:
         got = iperf3_mbps(shaper, ports.cpe_node, ports.lan_gateway, ports.ports[0], seconds=5)
         payload = mbps * 1448 / 1514
         print(f"{opd}: iperf3 {got:.2f} Mbit/s, ceiling {mbps} (payload {payload:.2f})")
-        assert abs(got - payload) <= 0.05 * payload, opd
+        assert 0.85 * payload <= got <= 1.05 * payload, opd
     # the core holds what the run says it set, and pantau bandwidth show says the same
     after = {
         q["opd"]: (q["after"]["guaranteed_bps"], q["after"]["ceiling_bps"])
@@ -241,7 +243,7 @@ def test_without_an_iperf3_server_the_links_counters_show_whether_the_limit_acts
     run = json.loads(result.stdout)
     if wrong:  # disdik's class was cut, not the traffic to dinkes: 10 Mbit/s still flow
         assert result.returncode != 0 and run["state"] == "failed", run
-        assert "measured through dinkes-wan (SNMP), not the 4.00 Mbit/s set (±10 %)" in run["reason"]
+        assert "measured through dinkes-wan (SNMP), not the 4.00 Mbit/s set (+10 %)" in run["reason"]
         assert held(shaper) == before
     else:
         assert result.returncode == 0 and run["state"] == "succeeded", run["reason"]
