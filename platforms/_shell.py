@@ -18,9 +18,30 @@ def saved_file(kind: str, token: str, suffix: str) -> str:
     return f"$HOME/pantau-{kind}-{token}.{suffix}"
 
 
-def write_lines(path: str, lines: Sequence[str]) -> str:
-    """One command that writes ``lines`` to ``path`` (quoted for the shell, one argument each)."""
-    return f"printf '%s\\n' {' '.join(shlex.quote(line) for line in lines)} > \"{path}\""
+#: the longest command line sent at once: an interactive shell's echo of a longer one wraps, and the session
+#: no longer finds its prompt (seen: 540 characters of tc lines)
+LINE_MAX = 240
+
+
+def write_lines(path: str, lines: Sequence[str]) -> tuple[str, ...]:
+    """Commands that write ``lines`` to ``path`` (quoted for the shell, one argument each): the first
+    truncates the file, the next append, each under :data:`LINE_MAX` where the lines allow."""
+    commands: list[str] = []
+    batch: list[str] = []
+
+    def flush() -> None:
+        redirect = ">>" if commands else ">"
+        commands.append(f"printf '%s\\n' {' '.join(batch)} {redirect} \"{path}\"")
+        batch.clear()
+
+    for line in lines:
+        quoted = shlex.quote(line)
+        if batch and len(" ".join([*batch, quoted])) + len(path) + 20 > LINE_MAX:
+            flush()
+        batch.append(quoted)
+    if batch or not commands:
+        flush()
+    return tuple(commands)
 
 
 def replay_job(path: str, seconds: int, replay: str) -> str:

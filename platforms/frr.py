@@ -28,12 +28,12 @@ def apply_file(token: str, configuration: str) -> tuple[str, ...]:
     """Write ``configuration`` to a file and apply it with ``vtysh -f`` (quiet when every line is taken;
     a refused line is printed, so any answer is an error)."""
     path = saved_file("change", token, "conf")
-    return write_lines(path, _lines(configuration)), f'vtysh -f "{path}" && rm -f "{path}"'
+    return *write_lines(path, _lines(configuration)), f'vtysh -f "{path}" && rm -f "{path}"'
 
 
 def arm_revert(token: str, seconds: int, undo: str) -> tuple[str, ...]:
     path = saved_file("revert", token, "conf")
-    return write_lines(path, _lines(undo)), replay_job(path, seconds, 'vtysh -f "$f"')
+    return *write_lines(path, _lines(undo)), replay_job(path, seconds, 'vtysh -f "$f"')
 
 
 def confirm_revert(token: str) -> tuple[str, ...]:

@@ -88,9 +88,11 @@ def test_linux_htb_classes_read_per_interface_from_a_lab_recording() -> None:
         "eth2/10:1": Limit("eth2/10:1", 1_000_000_000, 1_000_000_000),
     }
     (line,) = shaper.set_lines(Limit("eth1/10:1", 7_344_000, 2_500_000))
-    assert line == "tc class change dev eth1 classid 10:1 htb rate 2500kbit ceil 7344kbit quantum 1514"
+    assert line == (
+        "tc class change dev eth1 classid 10:1 htb rate 2500kbit ceil 7344kbit burst 3125b cburst 9180b quantum 1514"
+    )  # bursts of 10 ms of each rate
     assert shaper.set_lines(Limit("eth3/10:1", 6_000_000)) == (
-        "tc class change dev eth3 classid 10:1 htb rate 6000kbit ceil 6000kbit quantum 1514",
+        "tc class change dev eth3 classid 10:1 htb rate 6000kbit ceil 6000kbit burst 7500b cburst 7500b quantum 1514",
     )  # no guarantee asked: the whole ceiling is guaranteed
     with pytest.raises(PlatformError, match="queue 'eth1' is not DEV/CLASSID"):
         shaper.set_lines(Limit("eth1", 6_000_000))
@@ -103,12 +105,14 @@ def test_linux_revert_is_a_detached_job_that_replays_the_saved_classes_unless_it
     shaper = REGISTRY.get("linux").shaper
     assert shaper is not None
     saved = (Limit("eth1/10:1", 10_000_000, 10_000_000), Limit("eth2/10:1", 20_000_000, 5_000_000))
-    write, job = shaper.revert.arm("r1a2b3", 90, saved)
-    assert write == (
-        "printf '%s\\n' 'class change dev eth1 classid 10:1 htb rate 10000kbit ceil 10000kbit quantum 1514' "
-        "'class change dev eth2 classid 10:1 htb rate 5000kbit ceil 20000kbit quantum 1514' "
-        '> "$HOME/pantau-revert-r1a2b3.tc"'
-    )
+    *write, job = shaper.revert.arm("r1a2b3", 90, saved)
+    assert write == [  # one command a class here: each under the line an interactive shell echoes whole
+        "printf '%s\\n' 'class change dev eth1 classid 10:1 htb rate 10000kbit ceil 10000kbit burst 12500b "
+        'cburst 12500b quantum 1514\' > "$HOME/pantau-revert-r1a2b3.tc"',
+        "printf '%s\\n' 'class change dev eth2 classid 10:1 htb rate 5000kbit ceil 20000kbit burst 6250b "
+        'cburst 25000b quantum 1514\' >> "$HOME/pantau-revert-r1a2b3.tc"',
+    ]
+    assert all(len(c) <= 240 for c in write)
     assert job.startswith("setsid -f sh -c 'sleep 90; ") and job.endswith(">/dev/null 2>&1 </dev/null")
     assert 'tc -batch "$f"' in job
     assert shaper.revert.confirm("r1a2b3") == ('rm "$HOME/pantau-revert-r1a2b3.tc"',)
