@@ -65,7 +65,10 @@ def test_a_dry_run_prints_the_revert_then_the_change_then_the_confirmation() -> 
     write, job, change, confirm = core["commands"]
     assert write.startswith("printf '%s\\n' 'class change dev eth3 classid 10:10 htb rate 50000kbit ceil 50000kbit")
     assert job.startswith("setsid -f sh -c 'sleep 60; ")
-    assert change == "tc class change dev eth3 classid 10:10 htb rate 30000kbit ceil 30000kbit quantum 1514"
+    assert change == (
+        "tc class change dev eth3 classid 10:10 htb rate 30000kbit ceil 30000kbit burst 37500b cburst 37500b "
+        "quantum 1514"
+    )
     assert confirm.startswith('rm "$HOME/pantau-revert-r')
 
 
