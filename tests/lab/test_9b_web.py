@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -93,8 +92,9 @@ def log_in(driver: webdriver.Chrome, name: str) -> None:
 
 
 def row_state(driver: webdriver.Chrome, opd: str) -> str:
-    row = driver.find_element(By.CSS_SELECTOR, f'tr[data-opd="{opd}"]')
-    return str(row.get_attribute("class"))
+    """The row's class, read in one script (the board's script replaces rows as it refreshes)."""
+    script = "const r = document.querySelector(`tr[data-opd=\"${arguments[0]}\"]`); return r ? r.className : '';"
+    return str(driver.execute_script(script, opd))
 
 
 def shots() -> Path:
@@ -151,17 +151,20 @@ def escalated_from_the_page(site: Runner, state: Path, browser: webdriver.Chrome
     [number] = [t["id"] for t in listed if t["reporter"] == "Pak Joko (Dinas Kesehatan)"]
     browser.get(f"http://{WEB}/tickets/{number}")
 
-    def state_is(word: str, within: float) -> None:  # the page is replaced as it loads: look again
-        WebDriverWait(browser, within, ignored_exceptions=(StaleElementReferenceException,)).until(
-            lambda d: d.find_element(By.CSS_SELECTOR, "main p b").text == word
-        )
+    def text_of(selector: str) -> str:
+        """One element's text, read in one script: the page is replaced as it loads, and an element found in
+        one WebDriver call can be gone by the next (chromium then answers an inspector error, not a stale
+        reference)."""
+        script = "const e = document.querySelector(arguments[0]); return e ? e.innerText : '';"
+        return str(browser.execute_script(script, selector))
+
+    def state_is(word: str, within: float) -> None:
+        WebDriverWait(browser, within).until(lambda d: text_of("main p b") == word)
 
     browser.find_element(By.CSS_SELECTOR, "button.step-assign").click()
     state_is("assigned", 10)
     browser.find_element(By.CSS_SELECTOR, "button.step-triage").click()  # the verdict, on the ticket
-    WebDriverWait(browser, 40, ignored_exceptions=(StaleElementReferenceException,)).until(
-        lambda d: "circuit-down" in d.find_element(By.CSS_SELECTOR, "main p").text
-    )
+    WebDriverWait(browser, 40).until(lambda d: "circuit-down" in text_of("main p"))
     browser.find_element(By.CSS_SELECTOR, "button.step-escalate").click()  # triage runs first: seconds
     state_is("escalated", 40)
     shown = json.loads(pantau(site, state, "ticket", "show", str(number), "--json").stdout)

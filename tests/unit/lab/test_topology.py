@@ -80,9 +80,11 @@ def test_every_inventory_link_is_a_lab_link_shaped_at_its_subscribed_rate() -> N
         queue_dev, classid = link.shaper.queue.split("/")
         assert queue_dev == dev and f"tc qdisc add dev {dev} parent 1:1 handle 10: htb default 10" in core.exec
         rate = f"{link.subscribed_mbps}mbit"
-        assert f"tc class add dev {dev} parent 10:1 classid {classid} htb rate {rate} ceil {rate} quantum 1514" in (
-            core.exec
-        ), link.name  # the default class, borrowing from the port's 10:1 up to its ceiling
+        burst = f"{link.subscribed_mbps * 1_000_000 // 800}b"  # 10 ms of the rate, as the shaper sets it
+        assert (
+            f"tc class add dev {dev} parent 10:1 classid {classid} htb rate {rate} ceil {rate} "
+            f"burst {burst} cburst {burst} quantum 1514"
+        ) in core.exec, link.name  # the default class, borrowing from the port's 10:1 up to its ceiling
         # its iperf3 server answers on the OPD router's LAN address
         cpe = topo.node(link.cpe.device)
         assert "iperf3" in cpe.services and cpe.iperf3_ports == (link.shaper.iperf3_port,)
