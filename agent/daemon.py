@@ -19,6 +19,7 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from zoneinfo import ZoneInfo
 
+from apscheduler.events import EVENT_SCHEDULER_SHUTDOWN
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from prometheus_client import CollectorRegistry, ProcessCollector, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, ThreadingWSGIServer
@@ -35,6 +36,7 @@ from playbooks.boosts import due_boosts, end_due_boosts
 from playbooks.errors import PlaybookError
 from playbooks.maintenance.run import check_locations
 from store.engine import AgentLock
+from store.errors import StoreError
 
 log = logging.getLogger(__name__)
 
@@ -197,26 +199,78 @@ async def _end_boosts(wired: App, agent: Agent) -> None:
         log.info("%s", line)
 
 
+def _single_maintenance(scheduler: AsyncIOScheduler, wired: App) -> None:
+    """One agent: the job store is its scheduler's; the plan's cron runs there, within an hour of its time
+    (an agent restarted meanwhile still runs it)."""
+    config = wired.config
+    scheduler.add_jobstore(maintenance_jobs.jobstore(config), alias=maintenance_jobs.JOBSTORE)
+    if config.maintenance.schedule:
+        scheduler.add_job(
+            maintenance_jobs.FUNCTION,
+            crontab(config.maintenance.schedule, config.timezone),
+            kwargs={"locations": config.maintenance.locations, "trigger": "plan"},
+            id=maintenance_jobs.PLAN_JOB,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=3600,
+        )
+
+
+#: how often each agent sharing the store looks for maintenance staff scheduled that is due
+SHARED_JOBS_INTERVAL = 15.0
+
+
+def _shared_maintenance(scheduler: AsyncIOScheduler, wired: App, agent: Agent) -> None:
+    """Agents sharing the store: APScheduler's job store is one scheduler's, so none owns it; each agent
+    fires the plan's cron and reads the staff's jobs, and each firing runs on the agent that claims it."""
+    config, membership = wired.config, agent.membership
+    assert membership is not None
+    if config.maintenance.schedule:
+        trigger = crontab(config.maintenance.schedule, config.timezone)
+        scheduler.add_job(
+            maintenance_jobs.claimed_plan,
+            trigger,
+            args=(wired, lambda: membership.fence, trigger),
+            id=maintenance_jobs.PLAN_JOB,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=maintenance_jobs.CLAIM_GRACE,
+        )
+    shared = maintenance_jobs.SharedJobs(wired)
+    scheduler.add_listener(lambda _: shared.close(), EVENT_SCHEDULER_SHUTDOWN)
+
+    async def take_due() -> None:
+        fence = membership.fence
+        if fence is None:
+            return
+        try:
+            due = await asyncio.to_thread(shared.take_due, fence, datetime.now(UTC))
+        except StoreError as exc:  # the store away or this agent fenced: the next look, or another agent
+            log.warning("scheduled maintenance not read: %s", message_of(exc) or exc)
+            return
+        for kwargs in due:
+            scheduler.add_job(maintenance_jobs.scheduled_maintenance, kwargs=kwargs)  # now, in a thread
+
+    scheduler.add_job(
+        _timed(agent, "shared-maintenance", take_due, SHARED_JOBS_INTERVAL),
+        "interval",
+        seconds=SHARED_JOBS_INTERVAL,
+        id="shared-maintenance",
+        max_instances=1,
+        coalesce=True,
+    )
+
+
 def _scheduler(wired: App, agent: Agent) -> AsyncIOScheduler:
     """The agent's jobs: SNMP and ICMP rounds (the first at once, so /metrics has data early), the
     maintenance plan on its crontab, and the end of bandwidth boosts."""
     config = wired.config
     maintenance_jobs.use_app(wired)
     scheduler = AsyncIOScheduler(timezone=config.timezone)
-    # APScheduler's job store is one scheduler's: agents sharing the store schedule no maintenance
-    # (run `pantau maintenance run` from one host's timer instead)
     if agent.membership is None:
-        scheduler.add_jobstore(maintenance_jobs.jobstore(config), alias=maintenance_jobs.JOBSTORE)
-    if config.maintenance.schedule and agent.membership is None:
-        scheduler.add_job(
-            maintenance_jobs.FUNCTION,
-            crontab(config.maintenance.schedule, config.timezone),
-            kwargs={"locations": config.maintenance.locations, "trigger": "plan"},
-            id="maintenance-plan",
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=3600,
-        )
+        _single_maintenance(scheduler, wired)
+    else:
+        _shared_maintenance(scheduler, wired, agent)
     poll = config.poll
     now = datetime.now(ZoneInfo(config.timezone))  # the first rounds at once: /metrics has data early
     for name, job, interval in (

@@ -1,10 +1,11 @@
 """Scheduled jobs in the store: APScheduler's SQLAlchemy job store, each job kept as JSON instead of a
-pickle (reading a pickle runs whatever it names)."""
+pickle (reading a pickle runs whatever it names); and, among agents sharing the store, the claim of each
+firing of a job that one agent must run."""
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from apscheduler.job import Job
@@ -13,7 +14,14 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.util import datetime_to_utc_timestamp
+from sqlalchemy import insert
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+
+from store import cluster
+from store.cluster import Fence
+from store.schema import JobClaim
+from store.translate import translated
 
 
 class JsonJobStore(SQLAlchemyJobStore):  # type: ignore[misc]
@@ -51,6 +59,25 @@ class JsonJobStore(SQLAlchemyJobStore):  # type: ignore[misc]
         job._scheduler = self._scheduler
         job._jobstore_alias = self._alias
         return job
+
+
+@translated("claiming a job")
+def claim(store: Engine, job: str, due: datetime, fence: Fence) -> bool:
+    """Whether this agent runs the firing of ``job`` due at ``due``: True for the first agent to claim it,
+    False for every other (and for this one again). A claim is a write like any other: refused when the
+    agent's lease ran out.
+
+    Raises:
+        Fenced: the agent's lease ran out or a newer incarnation of it joined.
+    """
+    row = {"job": job, "due": due, "agent": fence.agent, "epoch": fence.epoch, "claimed_at": datetime.now(UTC)}
+    try:
+        with store.begin() as conn:
+            cluster.check(conn, fence)
+            conn.execute(insert(JobClaim).values(**row))
+    except IntegrityError:  # another agent claimed it first
+        return False
+    return True
 
 
 def _encode(job: Job) -> bytes:

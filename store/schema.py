@@ -4,6 +4,9 @@ aware UTC in, aware UTC out, on SQLite (which keeps no zone) as on PostgreSQL.
 Schema changes go through migrations in ``store/migrations``.
 """
 
+# size: the database's map in one file: every table beside the others, one metadata that Alembic's
+# comparison test checks the migrations against
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -445,3 +448,17 @@ class AgentRow(Base):
     pid: Mapped[int] = mapped_column(Integer)
     started_at: Mapped[datetime] = mapped_column(UtcDateTime())
     heartbeat_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class JobClaim(Base):
+    """One firing of a job that one agent must run (the maintenance plan's cron, a run staff scheduled),
+    claimed by the agent that runs it: among agents sharing the store, the first to insert the row runs the
+    job and the others skip it (the primary key is the arbiter)."""
+
+    __tablename__ = "job_claims"
+
+    job: Mapped[str] = mapped_column(String(191), primary_key=True)
+    due: Mapped[datetime] = mapped_column(UtcDateTime(), primary_key=True)  # when the firing was due
+    agent: Mapped[str] = mapped_column(String(63))
+    epoch: Mapped[int] = mapped_column(Integer)
+    claimed_at: Mapped[datetime] = mapped_column(UtcDateTime())

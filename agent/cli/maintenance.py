@@ -6,6 +6,7 @@ import dataclasses
 import json
 import sys
 import uuid
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,7 +14,6 @@ from zoneinfo import ZoneInfo
 
 import typer
 from apscheduler.jobstores.base import JobLookupError
-from apscheduler.schedulers.background import BackgroundScheduler
 from rich.progress import Progress
 from rich.table import Table
 
@@ -22,7 +22,7 @@ from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOpt
 from agent.cli.sla import report_sla
 from agent.config import Config
 from agent.lang import current, tr
-from agent.maintenance_jobs import FUNCTION, JOBSTORE, jobstore, run_with_reports
+from agent.maintenance_jobs import FUNCTION, JOBSTORE, editor, run_with_reports
 from agent.schedule import crontab
 from agent.wiring import App
 from core.bandwidth import LinkSurvey, reason
@@ -115,12 +115,9 @@ def maintenance_run(
         out.print(f"{tr('report')} {f.report_id} {f.number}: {f.paths[0].parent}", markup=False)
 
 
-def _scheduler(deps: App) -> Any:
-    cfg = deps.config
+def _scheduler(deps: App) -> AbstractContextManager[Any]:
     deps.store.dispose()  # migrated before APScheduler adds its table beside ours
-    scheduler = BackgroundScheduler(jobstores={JOBSTORE: jobstore(cfg)}, timezone=cfg.timezone)
-    scheduler.start(paused=True)  # paused: only to read and write the job store, never to run jobs here
-    return scheduler
+    return editor(deps.config)  # paused: only to read and write the job store, never to run jobs here
 
 
 @maintenance_app.command("schedule")
@@ -146,8 +143,7 @@ def maintenance_schedule(
         ) from None
     if when <= datetime.now(tz):
         raise PlaybookError(Msg("--at {at} is in the past ({zone}); choose a later time", at=at, zone=cfg.timezone))
-    scheduler = _scheduler(deps)
-    try:
+    with _scheduler(deps) as scheduler:
         job = scheduler.add_job(
             FUNCTION,
             "date",
@@ -159,8 +155,6 @@ def maintenance_schedule(
             misfire_grace_time=3600,
             coalesce=True,
         )
-    finally:
-        scheduler.shutdown(wait=False)
     if as_json:
         payload = {"id": job.id, "at": when.isoformat(), "locations": list(opd or [])}
         sys.stdout.write(json.dumps(payload) + "\n")
@@ -186,8 +180,7 @@ def maintenance_list(config: ConfigOption = None, state_dir: StateOption = None,
             "locations": cfg.maintenance.locations,
             "reference": cfg.maintenance.plan,
         }
-    scheduler = _scheduler(deps)
-    try:
+    with _scheduler(deps) as scheduler:
         jobs = [
             {
                 "id": j.id,
@@ -197,8 +190,6 @@ def maintenance_list(config: ConfigOption = None, state_dir: StateOption = None,
             }
             for j in scheduler.get_jobs(jobstore=JOBSTORE)
         ]
-    finally:
-        scheduler.shutdown(wait=False)
     runs: list[dict[str, Any]] = [
         {
             "id": r.id,
@@ -246,13 +237,11 @@ def maintenance_cancel(
 ) -> None:
     """Cancel a scheduled one-off maintenance."""
 
-    scheduler = _scheduler(wired(config, state_dir=state_dir))
-    try:
-        scheduler.remove_job(job, jobstore=JOBSTORE)
-    except JobLookupError:
-        raise PlaybookError(Msg("no scheduled maintenance '{job}'; see pantau maintenance list", job=job)) from None
-    finally:
-        scheduler.shutdown(wait=False)
+    with _scheduler(wired(config, state_dir=state_dir)) as scheduler:
+        try:
+            scheduler.remove_job(job, jobstore=JOBSTORE)
+        except JobLookupError:
+            raise PlaybookError(Msg("no scheduled maintenance '{job}'; see pantau maintenance list", job=job)) from None
     if as_json:
         sys.stdout.write(json.dumps({"id": job, "cancelled": True}) + "\n")
         return

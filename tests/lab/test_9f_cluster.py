@@ -1,22 +1,29 @@
 """Three agents on one PostgreSQL store share the lab's devices out by rendezvous hashing: every device is
 polled by exactly one of them; kill -9 one and the other two take its devices over within a lease and two
-SNMP rounds (every link has a rate again); restarted, it rejoins and takes back its own share, no more."""
+SNMP rounds (every link has a rate again); restarted, it rejoins and takes back its own share, no more.
+Maintenance, the plan's cron and a run staff scheduled, runs once per firing, on one of the three."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from inventory.models import Inventory
 from lab.runner import Runner
+from tests.conftest import INVENTORY
 from tests.lab.running import agent_in_nms
 from tests.lab.test_7_store_postgresql import Cluster, cluster  # noqa: F401 (the PostgreSQL fixture)
 
@@ -34,6 +41,8 @@ def env(url: str, agent: str) -> dict[str, str]:
         "PANTAU_CLUSTER__HEARTBEAT_SECONDS": str(BEAT),
         "PANTAU_POLL__SNMP_INTERVAL": str(SNMP),
         "PANTAU_POLL__ICMP_INTERVAL": "2",
+        "PANTAU_MAINTENANCE__SCHEDULE": "* * * * *",  # every minute: each firing claimed by one agent
+        "PANTAU_MAINTENANCE__LOCATIONS": '["dinkes"]',
     }
 
 
@@ -128,3 +137,47 @@ def test_three_agents_share_the_devices_and_take_over_a_killed_ones(
     with agent_in_nms(lab, state, AGENTS[victim], env=env(cluster.url, victim)):
         alive.add(victim)
         wait_for("the restarted agent rejoins with its own share", LEASE + 2 * SNMP + 10, lambda: shares() == before)
+
+
+def test_each_maintenance_firing_runs_on_one_agent_of_three(
+    lab: Runner,
+    cluster: Cluster,  # noqa: F811 (the fixture imported above)
+    agents: dict[str, subprocess.Popen[bytes]],
+    tmp_path: Path,
+) -> None:
+    at = datetime.now(ZoneInfo("Asia/Jakarta")).replace(microsecond=0) + timedelta(seconds=5)
+    argv = [sys.executable, "-m", "agent", "maintenance", "schedule", "--at", f"{at:%Y-%m-%d %H:%M:%S}", "--opd",
+            "dinkes", "--inventory", str(INVENTORY), "--state-dir", str(tmp_path)]  # fmt: skip
+    scheduled = subprocess.run(argv, env=env(cluster.url, "staff"), capture_output=True, text=True, check=False)
+    assert scheduled.returncode == 0, scheduled.stderr
+    store = create_engine(cluster.url)
+
+    def rows(query: str) -> list[tuple[str, datetime | str]]:
+        with store.connect() as conn:
+            return [(r[0], r[1]) for r in conn.execute(text(query))]
+
+    def runs() -> list[tuple[str, datetime | str]]:
+        return rows("SELECT trigger, started_at FROM maintenance_runs WHERE ended_at IS NOT NULL ORDER BY id")
+
+    try:
+        wait_for(
+            "the run staff scheduled and a firing of the plan, done",
+            90,
+            lambda: {"scheduled", "plan"} <= {trigger for trigger, _ in runs()},
+        )
+        time.sleep(2 * 15 + 5)  # every agent has looked at the table twice since (SHARED_JOBS_INTERVAL)
+        done = runs()
+        assert [t for t, _ in done].count("scheduled") == 1, done
+        plan_minutes = [s.replace(second=0, microsecond=0) for t, s in done if t == "plan" and isinstance(s, datetime)]
+        assert len(plan_minutes) == len(set(plan_minutes)), done  # one run per firing, not one per agent
+        claims = rows("SELECT job, agent FROM job_claims ORDER BY due")
+        assert {agent for _, agent in claims} <= set(AGENTS), claims
+        wait_for(  # each claim won has its run (one claimed a moment ago starts in a moment)
+            "a run for each claim",
+            10,
+            lambda: len(rows("SELECT job, agent FROM job_claims")) == len(rows("SELECT id, by FROM maintenance_runs")),
+        )
+        assert rows("SELECT id, next_run_time FROM apscheduler_jobs") == []  # done, not pending
+        print(f"maintenance over three agents: {json.dumps(claims)}")
+    finally:
+        store.dispose()

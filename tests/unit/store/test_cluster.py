@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from core.rollup import OpenPeriod, RollupRow, Series
-from store import cluster
+from store import cluster, jobs
 from store import links as link_store
 from store.cluster import Fence, Fenced
 from store.engine import open_store
@@ -66,3 +66,18 @@ def test_each_agent_rewrites_only_its_own_open_periods(store: Engine) -> None:
     link_store.add_measurements(store, [], [], [], "nms-b")  # nms-b has none open: nms-a's stay
     assert [p.link for p in link_store.open_periods(store, "nms-a")] == ["dinkes-wan"]
     assert link_store.open_periods(store, "nms-b") == []
+
+
+def test_a_firing_is_claimed_once_and_a_fenced_agent_claims_nothing(store: Engine) -> None:
+    a = Fence("nms-a", cluster.join(store, "nms-a"), LEASE)
+    b = Fence("nms-b", cluster.join(store, "nms-b"), LEASE)
+    due = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
+    assert jobs.claim(store, "maintenance-plan", due, a) is True
+    assert jobs.claim(store, "maintenance-plan", due, b) is False  # the other agent skips it
+    assert jobs.claim(store, "maintenance-plan", due, a) is False  # and this one does not run it twice
+    assert jobs.claim(store, "maintenance-plan", due + timedelta(minutes=1), b) is True  # the next firing
+    with pytest.raises(Fenced, match="lease ran out"):
+        jobs.claim(store, "maintenance-plan", due + timedelta(minutes=2), Fence("nms-b", b.epoch, timedelta(0)))
+    with store.connect() as conn:
+        claimed = conn.execute(text("SELECT agent FROM job_claims ORDER BY due")).scalars().all()
+    assert claimed == ["nms-a", "nms-b"]
