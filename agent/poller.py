@@ -27,6 +27,7 @@ from collectors.errors import CollectorError
 from collectors.icmp import IcmpProber
 from collectors.samples import DeviceSample, ProbeResult
 from collectors.snmp import SnmpCollector
+from core.board import entries
 from core.health import HealthThresholds, LinkState, ProbePoint, link_causes, link_health, remember, window_loss
 from core.meter import Counters, LinkMeter
 from core.snapshot import DeviceView, IpamView, LinkView, MaintenanceView, ProbeView, Snapshot, ipam_views
@@ -292,7 +293,8 @@ class Agent:
         if now - self._open_written >= OPEN_PERIODS_SECONDS:
             periods, self._open_written = self.meter.rollups.open(), now
         fence = self.membership.fence if self.membership else None
-        await self.channel.flush(periods, self.agent_id, fence)
+        board = None if self.membership is None else entries(self.snapshot, self.since, self.agent_id)
+        await self.channel.flush(periods, self.agent_id, fence, board)
 
     async def resume(self) -> None:
         """Take up the rollup periods an earlier run kept open (a restart within a period loses nothing of

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from core.board import Entry
 from core.rollup import OpenPeriod
 from store import links as link_store
 from store.cluster import Fence, Fenced
@@ -125,14 +126,21 @@ class StoreChannel:
         self.rows.settle(written)
         self.events.settle(written)
 
-    async def flush(self, open_periods: list[OpenPeriod] | None, agent: str = "", fence: Fence | None = None) -> None:
-        """Write the buffered rollups and link events, and the periods still open when given (one
-        transaction); what is not written stays buffered for the next flush, up to store_buffer of each."""
+    async def flush(
+        self,
+        open_periods: list[OpenPeriod] | None,
+        agent: str = "",
+        fence: Fence | None = None,
+        board: list[Entry] | None = None,
+    ) -> None:
+        """Write the buffered rollups and link events, and the periods still open and the agent's entries on
+        the board when given (one transaction); what is not written stays buffered for the next flush, up to
+        store_buffer of each (the board is written afresh each time)."""
         self._settle_write()
         if self._write is not None:
             return
         rows, events = self.rows.take(), self.events.take()
-        call = self._submit(link_store.add_measurements, rows, events, open_periods, agent, fence)
+        call = self._submit(link_store.add_measurements, rows, events, open_periods, agent, fence, board)
         if call is None:
             self.rows.settle(False)
             self.events.settle(False)

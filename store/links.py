@@ -5,19 +5,21 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, insert, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from core.bandwidth import Sample
+from core.board import Entry, Stored
 from core.health import RTT_BASELINE_WINDOW, rtt_baseline
 from core.rollup import OpenPeriod, RollupRow, Series
 from store import cluster
 from store.cluster import Fence
-from store.schema import LinkEvent, LinkRollup, OpenRollup
+from store.schema import LinkBoardRow, LinkEvent, LinkRollup, OpenRollup
 from store.translate import translated
 
 
@@ -79,10 +81,11 @@ def add_measurements(
     open_periods: list[OpenPeriod] | None = None,
     agent: str = "",
     fence: Fence | None = None,
+    board: list[Entry] | None = None,
 ) -> None:
-    """Closed rollups, state changes and (when given) ``agent``'s periods still open, in one transaction:
-    all of them are written, or none. With a ``fence`` (agents sharing the store) the write is refused
-    unless the agent's lease holds.
+    """Closed rollups, state changes, (when given) ``agent``'s periods still open and its links' entries on
+    the board, in one transaction: all of them are written, or none. With a ``fence`` (agents sharing the
+    store) the write is refused unless the agent's lease holds.
 
     Raises:
         Fenced: the agent's lease ran out, or a newer incarnation of it joined; nothing was written.
@@ -98,6 +101,30 @@ def add_measurements(
             conn.execute(delete(OpenRollup).where(OpenRollup.agent.in_((agent, ""))))
             if open_periods:
                 conn.execute(insert(OpenRollup), [_open_row(p, agent) for p in open_periods])
+        if board:
+            _put_board(conn, board, agent, fence.epoch if fence else 0)
+
+
+def _put_board(conn: Connection, board: list[Entry], agent: str, epoch: int) -> None:
+    """Each entry in place of the link's last (whichever agent wrote that: the link is this one's now)."""
+    upsert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(LinkBoardRow)
+    now = datetime.now(UTC)
+    rows = [
+        {"link": e.link, "agent": agent, "epoch": epoch, "observed_at": now, "entry": json.dumps(e.to_json())}
+        for e in board
+    ]
+    kept = {c: upsert.excluded[c] for c in ("agent", "epoch", "observed_at", "entry")}
+    conn.execute(upsert.on_conflict_do_update(index_elements=["link"], set_=kept), rows)
+
+
+@translated("reading the board")
+def board_entries(store: Engine) -> list[Stored]:
+    """Every link's entry as its agent last wrote it (agents sharing the store)."""
+    with Session(store) as s:
+        return [
+            Stored(Entry.from_json(json.loads(r.entry)), r.observed_at.timestamp())
+            for r in s.scalars(select(LinkBoardRow))
+        ]
 
 
 def _open_row(p: OpenPeriod, agent: str) -> dict[str, object]:

@@ -462,3 +462,16 @@ class JobClaim(Base):
     agent: Mapped[str] = mapped_column(String(63))
     epoch: Mapped[int] = mapped_column(Integer)
     claimed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class LinkBoardRow(Base):
+    """A link's entry on the board (:class:`core.board.Entry`, as JSON) as the agent that polls it last
+    wrote it: among agents sharing the store, every agent's page shows the whole board from these."""
+
+    __tablename__ = "link_board"
+
+    link: Mapped[str] = mapped_column(String(191), primary_key=True)
+    agent: Mapped[str] = mapped_column(String(63))
+    epoch: Mapped[int] = mapped_column(Integer)
+    observed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    entry: Mapped[str] = mapped_column(Text)

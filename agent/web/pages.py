@@ -74,7 +74,7 @@ async def topology(request: Request) -> Response:
     """The network drawn from the agent's inventory, each link coloured by its state now."""
     site = site_of(request)
     await site.session(request)
-    states = {v.name: v.state.value for v in site.snapshot().links}
+    states = {v.link: v.state for v in await run_in_threadpool(site.board, site.snapshot())}
     source = topology_dot(site.inv, states, site.lang)
     try:
         svg = await run_in_threadpool(topology_svg, source)

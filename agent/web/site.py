@@ -23,6 +23,7 @@ from agent.lang import error_text
 from agent.web.auth import LoginBrake, may, token_digest
 from agent.web.views import link_rows, local_time
 from agent.wiring import App
+from core.board import Entry, Stored, entries, merge
 from core.rates import utilization
 from core.snapshot import Snapshot
 from i18n import Msg, catalog
@@ -75,6 +76,7 @@ class Site:
         self.sparks = Sparklines(store, lambda: self.inv)
         self._warned: set[str] = set()  # addresses that sent a user header they may not
         self._secret: bytes | None = None
+        self._stored: list[Stored] = []  # the other agents' entries on the board, as last read
 
     @property
     def inv(self) -> Inventory:
@@ -182,9 +184,25 @@ class Site:
 
     # ---- what the page shows -------------------------------------------------------------------
     def rows(self) -> list[dict[str, Any]]:
-        out = link_rows(self.snapshot(), self.since(), self.names, self.lang, self.cfg.timezone)
+        snap = self.snapshot()
+        out = link_rows(self.board(snap), snap.tickets_open, self.names, self.lang, self.cfg.timezone)
         lines = self.sparks.lines()
         return [r | {"spark": lines.get(r["link"], [])} for r in out]
+
+    def board(self, snap: Snapshot) -> list[Entry]:
+        """Every link's entry: this agent's own from memory and, among agents sharing the store, the others'
+        from the store (fresh within a lease and two SNMP rounds, else ``unknown``). A store fault leaves
+        the others' entries as last read, until they are stale (logged); never this agent's own."""
+        own = entries(snap, self.since(), snap.cluster[0] if snap.cluster else "")
+        if not self.cfg.cluster.enabled:
+            return own
+        try:
+            self._stored = link_store.board_entries(self.store)
+        except StoreError as exc:  # the entries last read, aging until they count as stale
+            log.warning("the board: %s", exc)
+        links = [(lk.name, lk.opd, lk.subscribed_bps) for lk in self.inv.links]
+        fresh = self.cfg.cluster.lease_seconds + 2 * self.cfg.poll.snmp_interval
+        return merge(links, own, self._stored, time.time(), fresh)
 
     async def diagnose(self, opd: str, progress: Callable[[str, str], None] | None = None) -> tuple[Diagnosis, float]:
         return await self.app.triage.diagnose(opd, progress)

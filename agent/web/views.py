@@ -1,51 +1,71 @@
-"""What the status page shows, from the agent's snapshot: one row per OPD link, and the cause shown once
-at the top when the data center's core or upstream is down for all."""
+"""What the status page shows, from the board (:mod:`core.board`): one row per OPD link, and the cause
+shown once at the top when the data center's core or upstream is down for all."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from core.board import STALE, UNPOLLED, Entry
 from core.snapshot import Snapshot
 from exporters.naskah import clock, long_date
 from i18n import Msg, in_language
 
 #: a link's state in words (its value stays in ``state``)
-WORDS = {"up": Msg("up"), "degraded": Msg("degraded"), "down": Msg("down"), "unknown": Msg("unknown")}
+WORDS = {
+    "up": Msg("up"),
+    "degraded": Msg("degraded"),
+    "down": Msg("down"),
+    "unknown": Msg("unknown"),
+    "pending": Msg("pending"),
+}
 
 
 def link_rows(
-    snap: Snapshot, since: dict[str, float], names: dict[str, str], lang: str = "id", tz: str = "Asia/Jakarta"
+    board: list[Entry],
+    tickets_open: Mapping[str, int],
+    names: Mapping[str, str],
+    lang: str = "id",
+    tz: str = "Asia/Jakarta",
 ) -> list[dict[str, Any]]:
-    """Each OPD link: its state (and the word for it), since when, rates against the subscription, the
-    loss and RTT of its CPE's probe now, and the OPD's open tickets."""
-    probes = {p.opd: p.result for p in snap.probes if p.kind == "cpe-wan" and p.opd}
+    """Each OPD link as the page shows it (:mod:`core.board`'s entries, with words in the page's language):
+    its state, since when, rates against the subscription, the loss and RTT of its CPE's probe now, the
+    OPD's open tickets, and a note when no live agent renews it."""
     rows = []
-    for v in snap.links:
-        probe = probes.get(v.opd)
-        at = since.get(v.name)
+    for e in board:
         rows.append(
             {
-                "opd": v.opd,
-                "opd_name": names.get(v.opd, v.opd),
-                "link": v.name,
-                "state": v.state.value,
-                "state_text": in_language(WORDS.get(v.state.value, v.state.value), lang),
-                "reasons": list(v.reasons),
-                "cause": v.cause,
-                "since": None if at is None else datetime.fromtimestamp(at, UTC).isoformat(),
-                "since_local": None if at is None else local_time(at, tz, lang),
-                "in_bps": v.receive_bps,
-                "out_bps": v.transmit_bps,
-                "subscribed_bps": v.subscribed_bps,
-                "utilization": v.peak_utilization(),
-                "loss": None if probe is None else probe.loss_ratio,
-                "rtt_ms": None if probe is None or probe.rtt_avg is None else round(probe.rtt_avg * 1000, 1),
-                "open_tickets": snap.tickets_open.get(v.opd, 0),
+                "opd": e.opd,
+                "opd_name": names.get(e.opd, e.opd),
+                "link": e.link,
+                "state": e.state,
+                "state_text": in_language(WORDS.get(e.state, e.state), lang),
+                "reasons": list(e.reasons),
+                "note": _note(e, lang),
+                "cause": e.cause,
+                "since": None if e.since is None else datetime.fromtimestamp(e.since, UTC).isoformat(),
+                "since_local": None if e.since is None else local_time(e.since, tz, lang),
+                "in_bps": e.in_bps,
+                "out_bps": e.out_bps,
+                "subscribed_bps": e.subscribed_bps,
+                "utilization": e.utilization,
+                "loss": e.loss,
+                "rtt_ms": e.rtt_ms,
+                "open_tickets": tickets_open.get(e.opd, 0),
+                "agent": e.agent,
             }
         )
     return rows
+
+
+def _note(e: Entry, lang: str) -> str:
+    if STALE in e.reasons:
+        return in_language(Msg("no live agent polls it (last: {agent})", agent=e.agent or "?"), lang)
+    if UNPOLLED in e.reasons:
+        return in_language(Msg("not polled yet"), lang)
+    return ""
 
 
 def local_time(at: float, tz: str, lang: str) -> str:

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -28,6 +29,8 @@ from tests.lab.running import agent_in_nms
 from tests.lab.test_7_store_postgresql import Cluster, cluster  # noqa: F401 (the PostgreSQL fixture)
 
 AGENTS = {"nms-a": "127.0.0.1:9481", "nms-b": "127.0.0.1:9482", "nms-c": "127.0.0.1:9483"}
+PAGES = {"nms-a": "127.0.0.1:9581", "nms-b": "127.0.0.1:9582", "nms-c": "127.0.0.1:9583"}
+PASSWORD = "kata-sandi-lab-9f"
 LEASE, BEAT, SNMP = 6, 2, 3
 
 
@@ -43,6 +46,7 @@ def env(url: str, agent: str) -> dict[str, str]:
         "PANTAU_POLL__ICMP_INTERVAL": "2",
         "PANTAU_MAINTENANCE__SCHEDULE": "* * * * *",  # every minute: each firing claimed by one agent
         "PANTAU_MAINTENANCE__LOCATIONS": '["dinkes"]',
+        **({"PANTAU_WEB__LISTEN": PAGES[agent]} if agent in PAGES else {}),
     }
 
 
@@ -69,6 +73,31 @@ def wait_for(what: str, seconds: float, check: Callable[[], object]) -> None:
     while not check():
         assert time.monotonic() < deadline, what
         time.sleep(0.5)
+
+
+class Browser:
+    """curl in the NMS node with a cookie jar: logs in on one agent's page, asks any agent's /api/links."""
+
+    def __init__(self, lab: Runner, jar: Path) -> None:
+        self.lab, self.jar = lab, jar
+
+    def curl(self, *argv: str) -> str:
+        result = self.lab.exec("nms", ["curl", "-s", "-b", str(self.jar), "-c", str(self.jar), *argv], check=False)
+        return result.stdout
+
+    def log_in(self, page: str, user: str) -> None:
+        form = self.curl(f"http://{page}/login")
+        token = re.search(r'name="csrf" value="([^"]+)"', form)
+        assert token, form
+        self.curl("-o", "/dev/null", "--data-urlencode", f"csrf={token.group(1)}", "--data-urlencode",
+                  f"username={user}", "--data-urlencode", f"password={PASSWORD}", f"http://{page}/login")  # fmt: skip
+
+    def board(self, page: str) -> dict[str, dict[str, object]]:
+        text = self.curl(f"http://{page}/api/links")
+        try:
+            return {row["link"]: row for row in json.loads(text)["links"]}
+        except (ValueError, KeyError):
+            return {}
 
 
 @pytest.fixture
@@ -107,6 +136,26 @@ def test_three_agents_share_the_devices_and_take_over_a_killed_ones(
     )
     before = shares()
     assert all(before.values()), before  # 9 devices over 3 agents: none idle
+    user = subprocess.run(
+        [sys.executable, "-m", "agent", "user", "add", "sari", "--role", "viewer", "--password-stdin", "--state-dir",
+         str(tmp_path)], input=PASSWORD + "\n", env=env(cluster.url, "staff"), capture_output=True, text=True,
+        check=False,
+    )  # fmt: skip
+    assert user.returncode == 0, user.stderr
+    browser = Browser(lab, tmp_path / "cookies")
+    browser.log_in(PAGES["nms-a"], "sari")
+    poller_of = {lk.name: next(n for n, share in before.items() if lk.dc.device in share) for lk in inventory.links}
+
+    def whole_board(page: str, alive: set[str]) -> bool:  # every link, each from the agent that polls it now
+        board = browser.board(page)
+        return set(board) == links and all(
+            row["agent"] in alive and row["state"] != "unknown" for row in board.values()
+        )
+
+    for name in ("nms-b", "nms-c"):  # logged in on nms-a: the session is in the store, good on any agent
+        page = PAGES[name]
+        wait_for(f"the whole board on {name}'s page", 2 * SNMP + 10, partial(whole_board, page, set(AGENTS)))
+        assert {lk: row["agent"] for lk, row in browser.board(page).items()} == poller_of
     for name, share in before.items():
         assert gauge(metrics(lab, AGENTS[name]), "pantau_agent_devices") == len(share)
 
@@ -126,6 +175,8 @@ def test_three_agents_share_the_devices_and_take_over_a_killed_ones(
         lambda: set().union(*(with_rates(metrics(lab, AGENTS[n])) for n in alive)) == links,
     )
     rates_back = time.monotonic() - killed_at
+    survivor = sorted(alive)[0]
+    wait_for("the survivors' board has every link again", 2 * SNMP + 10, lambda: whole_board(PAGES[survivor], alive))
     print(f"{victim} (the core's poller) killed: devices taken over {taken_over:.1f} s later, rates {rates_back:.1f} s")
     assert taken_over >= LEASE - BEAT - 1  # not before its lease could have run out
     after = shares()

@@ -37,6 +37,7 @@
       if (!row) continue;
       row.className = "state-" + r.state;
       row.querySelector(".state .badge").textContent = r.state_text;
+      row.querySelector(".state .note").textContent = r.note || "";
       row.querySelector(".since").textContent = r.since_local || "—";
       spark(row.querySelector(".spark"), r.spark || []);
       row.querySelector(".rates .now").textContent = `${mbit(r.in_bps)} / ${mbit(r.out_bps)} `;

@@ -11,6 +11,7 @@ from agent.cli.monitor import _link_rows
 from agent.web.views import link_rows
 from core.bandwidth import Sample
 from core.bandwidth import _utilization as survey_utilization
+from core.board import entries
 from core.health import LinkState
 from core.snapshot import LinkView, Snapshot
 from exporters.prometheus import SnapshotRenderer
@@ -36,7 +37,7 @@ def test_every_view_of_a_link_gives_the_same_utilization(
     rx: float | None, tx: float | None, expected: float | None
 ) -> None:
     snap = Snapshot(timestamp=1.0, links=(link(rx, tx),))
-    (board,) = link_rows(snap, {}, {"dinkes": "Dinas Kesehatan"})
+    (board,) = link_rows(entries(snap, {}), snap.tickets_open, {"dinkes": "Dinas Kesehatan"})
     (cli,) = _link_rows(snap)
     assert board["utilization"] == cli["utilization"] == snap.links[0].peak_utilization() == expected
     by_direction = exported(snap)

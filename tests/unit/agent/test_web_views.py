@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from agent.web.views import banner, link_rows, shared_cause
 from collectors.samples import ProbeResult
+from core.board import entries
 from core.health import LinkState
 from core.snapshot import LinkView, ProbeView, Snapshot
 
@@ -32,7 +33,7 @@ def snapshot(uplinks: list[tuple[str, int | None]], core_down: bool = False) -> 
 
 
 def cause_of(snap: Snapshot) -> str | None:
-    return shared_cause(link_rows(snap, {}, NAMES), snap)
+    return shared_cause(link_rows(entries(snap, {}), snap.tickets_open, NAMES), snap)
 
 
 def test_every_uplink_silent_is_the_upstream_outage_shown_once_with_its_addresses() -> None:

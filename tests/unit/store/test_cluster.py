@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from core.board import Entry
 from core.rollup import OpenPeriod, RollupRow, Series
 from store import cluster, jobs
 from store import links as link_store
@@ -81,3 +82,17 @@ def test_a_firing_is_claimed_once_and_a_fenced_agent_claims_nothing(store: Engin
     with store.connect() as conn:
         claimed = conn.execute(text("SELECT agent FROM job_claims ORDER BY due")).scalars().all()
     assert claimed == ["nms-a", "nms-b"]
+
+
+def test_the_board_keeps_each_links_latest_entry_and_refuses_a_fenced_agents(store: Engine) -> None:
+    a = Fence("nms-a", cluster.join(store, "nms-a"), LEASE)
+    b = Fence("nms-b", cluster.join(store, "nms-b"), LEASE)
+    link_store.add_measurements(store, [], [], None, "nms-a", a, [Entry("dinkes-wan", "dinkes", "up", agent="nms-a")])
+    link_store.add_measurements(store, [], [], None, "nms-b", b, [Entry("disdik-wan", "disdik", "up", agent="nms-b")])
+    taken = [Entry("dinkes-wan", "dinkes", "down", ("oper-down",), agent="nms-b")]
+    link_store.add_measurements(store, [], [], None, "nms-b", b, taken)  # nms-b took dinkes over
+    late = [Entry("dinkes-wan", "dinkes", "up", agent="nms-a")]
+    with pytest.raises(Fenced):
+        link_store.add_measurements(store, [], [], None, "nms-a", Fence("nms-a", a.epoch, timedelta(0)), late)
+    board = {s.entry.link: s.entry for s in link_store.board_entries(store)}
+    assert board == {"dinkes-wan": taken[0], "disdik-wan": Entry("disdik-wan", "disdik", "up", agent="nms-b")}
