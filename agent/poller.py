@@ -393,6 +393,7 @@ class Agent:
             cluster=None
             if self.membership is None
             else (self.agent_id, len(self.membership.members), len(self.membership.owned)),
+            cluster_links=() if self.membership is None else tuple((lk.opd, lk.name) for lk in self.inventory.links),
             tickets_overdue=overdue_steps(self.tickets.waiting, datetime.fromtimestamp(now, UTC)),
         )
 

@@ -122,6 +122,7 @@ class Snapshot:
     store_up: bool | None = None  # None: the agent runs without a store
     #: agents sharing the store (cluster.enabled): this one's name, the live agents, the devices it polls
     cluster: tuple[str, int, int] | None = None
+    cluster_links: tuple[tuple[str, str], ...] = ()  # among agents sharing the store: (OPD, link) of every link
     tickets_overdue: dict[tuple[str, str], int] = field(default_factory=dict)  # (OPD, step) -> open tickets late
 
 

@@ -230,7 +230,14 @@ def _collectors(snap: Snapshot) -> list[_Family]:
         alive.add(labels, members)
         owned = _gauge("pantau_agent_devices", "Devices this agent polls: its share among the live agents.")
         owned.add(labels, devices)
-        out += [alive, owned]
+        links = _gauge(
+            "pantau_cluster_link_info",
+            "Every link of the inventory, from each agent sharing the store; one with no pantau_link_state "
+            "from any agent is polled by none.",
+        )
+        for opd, link in snap.cluster_links:
+            links.add(label_text((("opd", opd), ("link", link))), 1)
+        out += [alive, owned, links]
     return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import subprocess
@@ -175,3 +176,17 @@ def test_metrics_endpoint_serves_the_snapshot_and_the_registry_gzipped_when_aske
         assert {"pantau_link_state", "pantau_build_info"} <= names
         assert headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
         assert headers.get("Content-Encoding") == ("gzip" if accept else None)
+
+
+def test_an_agent_of_a_cluster_exports_its_share_and_every_link_it_knows() -> None:
+    shared = dataclasses.replace(
+        snapshot(), cluster=("nms-a", 3, 4), cluster_links=(("dinkes", "dinkes-wan"), ("disdik", "disdik-wan"))
+    )
+    data = scrape(shared)
+    assert data["pantau_cluster_members"] == [({"agent": "nms-a"}, 3.0)]
+    assert data["pantau_agent_devices"] == [({"agent": "nms-a"}, 4.0)]
+    assert data["pantau_cluster_link_info"] == [
+        ({"opd": "dinkes", "link": "dinkes-wan"}, 1.0),
+        ({"opd": "disdik", "link": "disdik-wan"}, 1.0),
+    ]
+    assert "pantau_cluster_link_info" not in scrape(snapshot())  # one agent alone: its links are all of them
