@@ -57,11 +57,17 @@ class Membership:
             return
         assert self.fence is not None
         kept = await channel.call("keeping the heartbeat", cluster.beat, self.fence)
-        if kept is False:  # a newer incarnation of this id joined: this one steps back for good
+        if kept == "superseded":  # a newer incarnation of this id joined: this one steps back for good
             log.error("agent %s epoch %d was superseded by a newer one; polling nothing", *self._who())
             self.fence, self.members, self.owned, self.superseded = None, [], set(), True
             return
-        if kept:
+        if kept == "lapsed":  # the store took no heartbeat for a lease: join again as a new incarnation
+            log.warning("agent %s epoch %d: the lease ran out before the store took a heartbeat; joining again, "
+                        "and what was measured meanwhile is refused", *self._who())  # fmt: skip
+            self.fence, self.owned = None, set()
+            channel.refuse_buffered()
+            kept = "held" if await self.join(channel) else None
+        if kept == "held":
             self._last_beat = self.clock()
         alive = await channel.call("reading the agents", cluster.members, self.lease)
         if alive is not None and kept:

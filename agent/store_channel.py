@@ -107,6 +107,15 @@ class StoreChannel:
         self.up = True
         return call.result()
 
+    def refuse_buffered(self) -> None:
+        """Drop what waits to be written (not what is being written: the store settles that), counted as
+        ``fenced``: it was measured under a lease that ran out, and the store would refuse it."""
+        for box in (self.rows, self.events):
+            waiting = len(box.items) - box.in_flight
+            if waiting > 0:
+                del box.items[box.in_flight :]
+                self.errors[("store", "fenced")] += waiting
+
     def _settle_write(self) -> None:
         """Take the outcome of the measurements' write: written rows leave the outboxes. A write that timed
         out on this side may still have finished in the store's thread: it settles here, late."""

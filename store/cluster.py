@@ -11,6 +11,7 @@ import os
 import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection, Engine
@@ -54,16 +55,30 @@ def join(store: Engine, agent: str) -> int:
         return row.epoch
 
 
+#: what keeping the heartbeat found: renewed, the lease ran out first, or a newer incarnation joined
+Beat = Literal["held", "lapsed", "superseded"]
+
+
 @translated("keeping the heartbeat")
-def beat(store: Engine, fence: Fence) -> bool:
-    """Refresh the heartbeat; False when a newer incarnation of the agent has joined (this one is stale)."""
+def beat(store: Engine, fence: Fence) -> Beat:
+    """Refresh the heartbeat while the lease holds. A lease that ran out is not renewed: the others own the
+    agent's devices by then, and it must join again under a new epoch, so that what it measured under the
+    old one is refused (``lapsed``); ``superseded``: a newer incarnation of the agent has joined."""
     with store.begin() as conn:
-        moved = conn.execute(
-            update(AgentRow)
-            .where(AgentRow.id == fence.agent, AgentRow.epoch == fence.epoch)
-            .values(heartbeat_at=_now())
-        )
-        return bool(getattr(moved, "rowcount", 0) == 1)
+        query = select(AgentRow.epoch, AgentRow.heartbeat_at).where(AgentRow.id == fence.agent)
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        row = conn.execute(query).first()
+        if row is None or row.epoch != fence.epoch:
+            return "superseded"
+        if _aware(row.heartbeat_at) <= _now() - fence.lease:
+            return "lapsed"
+        conn.execute(update(AgentRow).where(AgentRow.id == fence.agent).values(heartbeat_at=_now()))
+        return "held"
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 @translated("leaving the agents")
@@ -106,7 +121,7 @@ def check(conn: Connection, fence: Fence) -> None:
                 now=row.epoch if row else "none",
             )
         )
-    beat_at = row.heartbeat_at if row.heartbeat_at.tzinfo else row.heartbeat_at.replace(tzinfo=UTC)
+    beat_at = _aware(row.heartbeat_at)
     if beat_at <= _now() - fence.lease:
         raise Fenced(
             Msg(

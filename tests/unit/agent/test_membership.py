@@ -5,7 +5,9 @@ heartbeat (the others have it by then)."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 from agent.config import ClusterConfig
@@ -82,6 +84,29 @@ def test_an_agent_superseded_by_a_newer_incarnation_of_its_id_steps_back_for_goo
         await old.refresh(channel, DEVICES)  # and it does not join again, taking the id back
         await new.refresh(channel, DEVICES)
         assert old.fence is None and new.owned == set(DEVICES)
+        channel.close()
+
+    asyncio.run(run())
+
+
+def test_an_agent_whose_lease_ran_out_joins_again_and_refuses_what_it_buffered_meanwhile(tmp_path: Path) -> None:
+    clock = Clock()
+    store = open_store(f"sqlite:///{tmp_path / 'pantau.db'}")
+
+    async def run() -> None:
+        errors: Counter[tuple[str, str]] = Counter()
+        channel = StoreChannel(store, 5.0, 100, errors)
+        m = Membership(CONFIG, "nms-a", clock)
+        m.lease = timedelta(milliseconds=300)  # shorter than configuration allows, for the test's sake
+        await m.refresh(channel, DEVICES)
+        first = m.fence
+        assert first is not None and m.owned == set(DEVICES)
+        channel.rows.add(["a rollup row", "another"])  # measured, not yet written (the store was away)
+        time.sleep(0.4)  # the store's clock: the heartbeat is older than the lease
+        await m.refresh(channel, DEVICES)
+        assert m.fence is not None and m.fence.epoch == first.epoch + 1  # a new incarnation
+        assert m.owned == set(DEVICES)  # alone again: everything, under the new epoch
+        assert channel.rows.items == [] and errors[("store", "fenced")] == 2
         channel.close()
 
     asyncio.run(run())

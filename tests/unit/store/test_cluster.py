@@ -45,7 +45,7 @@ def test_each_join_is_a_new_epoch_and_the_live_ones_are_those_with_a_fresh_heart
 def test_a_superseded_incarnation_keeps_no_heartbeat_and_writes_nothing(store: Engine) -> None:
     old = Fence("nms-a", cluster.join(store, "nms-a"), LEASE)
     new = Fence("nms-a", cluster.join(store, "nms-a"), LEASE)
-    assert cluster.beat(store, old) is False and cluster.beat(store, new) is True
+    assert cluster.beat(store, old) == "superseded" and cluster.beat(store, new) == "held"
     with pytest.raises(Fenced, match="epoch 1 was superseded"):
         link_store.add_measurements(store, [ROW], [], None, "nms-a", old)
     assert rollups(store) == 0
@@ -96,3 +96,17 @@ def test_the_board_keeps_each_links_latest_entry_and_refuses_a_fenced_agents(sto
         link_store.add_measurements(store, [], [], None, "nms-a", Fence("nms-a", a.epoch, timedelta(0)), late)
     board = {s.entry.link: s.entry for s in link_store.board_entries(store)}
     assert board == {"dinkes-wan": taken[0], "disdik-wan": Entry("disdik-wan", "disdik", "up", agent="nms-b")}
+
+
+def test_a_lease_that_ran_out_is_not_renewed_the_agent_joins_again_and_its_old_epoch_writes_nothing(
+    store: Engine,
+) -> None:
+    fence = Fence("nms-a", cluster.join(store, "nms-a"), LEASE)
+    lapsed = Fence(fence.agent, fence.epoch, timedelta(0))  # as if the store took no heartbeat for a lease
+    assert cluster.beat(store, lapsed) == "lapsed"
+    assert cluster.members(store, timedelta(0)) == []  # no heartbeat taken
+    again = Fence("nms-a", cluster.join(store, "nms-a"), LEASE)
+    assert again.epoch == fence.epoch + 1 and cluster.beat(store, again) == "held"
+    with pytest.raises(Fenced, match="superseded"):
+        link_store.add_measurements(store, [ROW], [], None, "nms-a", fence)
+    assert rollups(store) == 0
