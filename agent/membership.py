@@ -27,8 +27,15 @@ log = logging.getLogger(__name__)
 class Membership:
     """Who this agent is among the live ones, and what it owns."""
 
-    def __init__(self, config: ClusterConfig, agent_id: str, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, config: ClusterConfig, agent_id: str, clock: Callable[[], float] = time.monotonic, settle: float = 0.0
+    ) -> None:
+        """``settle``: seconds after joining during which the agent takes no device it does not hold yet while
+        others are alive, so that they have let its share go first (a heartbeat and a round): a device is
+        never polled by two agents in one interval, and misses at most one round instead."""
         self.agent_id = agent_id
+        self.settle = settle
+        self._joined = float("-inf")  # when this incarnation joined (monotonic)
         self.lease = timedelta(seconds=config.lease_seconds)
         self.clock = clock
         self.fence: Fence | None = None
@@ -43,7 +50,7 @@ class Membership:
         if epoch is None:
             return False
         self.fence = Fence(self.agent_id, epoch, self.lease)
-        self._last_beat = self.clock()
+        self._last_beat = self._joined = self.clock()
         log.info("joined the agents as %s (epoch %d)", self.agent_id, epoch)
         return True
 
@@ -72,7 +79,9 @@ class Membership:
         alive = await channel.call("reading the agents", cluster.members, self.lease)
         if alive is not None and kept:
             self.members = alive
-            self.owned = shard(keys, alive, self.agent_id)
+            share = shard(keys, alive, self.agent_id)
+            settling = alive != [self.agent_id] and self.clock() - self._joined < self.settle
+            self.owned = share & self.owned if settling else share  # settling: nothing new is taken
         self._lapse()
 
     def _lapse(self) -> None:

@@ -7,6 +7,9 @@ deadline, and so has the round. Store I/O runs in one thread of its own with a t
 store never holds a poll; rollups and link events wait in a bounded buffer until it is back.
 """
 
+# size: one class, the agent's state, and the jobs that share it (rounds, membership, the snapshot); the
+# store's reads are the next part to move out when it grows
+
 from __future__ import annotations
 
 import asyncio
@@ -76,6 +79,7 @@ class Agent:
         self.meter = LinkMeter({lk.name: lk.subscribed_bps for lk in inventory.links}, config.poll.rollup_seconds)
         self.probes: dict[str, ProbeResult] = {}
         self.errors: Counter[tuple[str, str]] = Counter()
+        self.polls: Counter[str] = Counter()  # device -> polls this agent made of it (answered or not)
         self.durations: dict[str, float] = {}
         self.last_success: dict[str, float] = {}  # collector -> when its last complete round ended
         self.ipam: tuple[IpamView, ...] = ()
@@ -91,7 +95,10 @@ class Agent:
         self.outbox = announce.Outbox(self.notifier, self.errors)
         cluster = config.cluster
         #: among agents sharing the store (cluster.enabled): who this one is and what it owns; None: it is alone
-        self.membership = Membership(cluster, cluster.agent_id or socket.gethostname()) if cluster.enabled else None
+        settle = cluster.heartbeat_seconds + config.poll.snmp_interval  # a joiner's wait: the others let go first
+        self.membership = (
+            Membership(cluster, cluster.agent_id or socket.gethostname(), settle=settle) if cluster.enabled else None
+        )
         self.agent_id = self.membership.agent_id if self.membership else ""
         self._target_device: dict[str, str] = {}  # probe target address -> the device whose owner probes it
         self.pending: set[str] = set()  # links connected by opd add whose OPD router has not answered yet
@@ -124,11 +131,17 @@ class Agent:
     async def keep_membership(self) -> None:
         """Heartbeat, the live agents, and this one's share of the devices (cluster.enabled)."""
         if self.membership is not None:
+            held = set(self.membership.owned)
             await self.membership.refresh(self.channel, [d.name for d in self.inventory.devices])
             for name in [n for n in {*self.samples, *self.device_errors} if not self.owns(n)]:
                 self.samples.pop(name, None)  # another's now: polled afresh if it comes back, never stale
                 self.device_errors.pop(name, None)
-                self.meter.forget([lk.name for lk in self._links_of.get(name, [])])
+                self.channel.rows.add(self.meter.forget([lk.name for lk in self._links_of.get(name, [])]))
+            gained = [lk.name for d in self.membership.owned - held for lk in self._links_of.get(d, [])]
+            if gained and self.membership.fence:  # a lost agent's periods of them: taken up, not lost
+                args = (gained, self.membership.members, self.membership.fence)
+                taken = await self.channel.call("taking up open rollup periods", link_store.take_open_periods, *args)
+                self.channel.rows.add(self.meter.rollups.restore(taken or [], self.clock()))
             self.rebuild()
 
     def request_reload(self) -> None:
@@ -229,6 +242,7 @@ class Agent:
         return device, failure
 
     def _settle(self, device: Device, result: DeviceSample | DeviceFailure) -> None:
+        self.polls[device.name] += 1
         if isinstance(result, DeviceSample):
             try:
                 self._take(device, result)
@@ -253,14 +267,8 @@ class Agent:
             if iface is None or iface.in_octets is None or iface.out_octets is None:
                 self.meter.lost(link.name)
                 continue
-            read = Counters(
-                sample.timestamp,
-                sample.uptime_ticks,
-                iface.in_octets,
-                iface.out_octets,
-                iface.counter_bits,
-                iface.speed_bps,
-            )
+            read = Counters(sample.timestamp, sample.uptime_ticks, iface.in_octets, iface.out_octets,
+                            iface.counter_bits, iface.speed_bps)  # fmt: skip
             self.channel.rows.add(self.meter.counters(link.name, link.opd, read))
 
     # ---- ICMP -----------------------------------------------------------------------------------
@@ -290,7 +298,7 @@ class Agent:
         than polling it)."""
         now = self.clock()
         periods = None
-        if now - self._open_written >= OPEN_PERIODS_SECONDS:
+        if now - self._open_written >= min(OPEN_PERIODS_SECONDS, self.meter.rollups.period / 3):
             periods, self._open_written = self.meter.rollups.open(), now
         fence = self.membership.fence if self.membership else None
         board = None if self.membership is None else entries(self.snapshot, self.since, self.agent_id)
@@ -394,6 +402,7 @@ class Agent:
             if self.membership is None
             else (self.agent_id, len(self.membership.members), len(self.membership.owned)),
             cluster_links=() if self.membership is None else tuple((lk.opd, lk.name) for lk in self.inventory.links),
+            device_polls=dict(self.polls),
             tickets_overdue=overdue_steps(self.tickets.waiting, datetime.fromtimestamp(now, UTC)),
         )
 

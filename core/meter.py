@@ -38,13 +38,14 @@ class LinkMeter:
         self.utilization: dict[str, deque[UtilizationPoint]] = {}
         self.discarded: Counter[str] = Counter()
 
-    def forget(self, links: list[str]) -> None:
-        """Drop what the meter holds of ``links`` but their rollups (another agent polls them now): a rate
-        taken when they come back spans no gap."""
+    def forget(self, links: list[str]) -> list[RollupRow]:
+        """Drop what the meter holds of ``links`` (another agent polls them now: a rate taken when they come
+        back spans no gap); the rows of their open rollup periods, closed now with what was measured of them."""
         for link in links:
             self.readings.pop(link, None)
             self.rates.pop(link, None)
             self.utilization.pop(link, None)
+        return self.rollups.close(links)
 
     def counters(self, link: str, opd: str, now: Counters) -> list[RollupRow]:
         """Take a read of the link's port; the rollup rows of periods that closed."""

@@ -27,6 +27,13 @@ class Series:
         self.total += value
         self.peak = value if self.peak is None else max(self.peak, value)
 
+    def merge(self, other: Series) -> None:
+        """Take in what another agent measured of the same period."""
+        self.count += other.count
+        self.total += other.total
+        if other.peak is not None:
+            self.peak = other.peak if self.peak is None else max(self.peak, other.peak)
+
     @property
     def mean(self) -> float | None:
         return self.total / self.count if self.count else None
@@ -97,14 +104,25 @@ class Rollups:
             for p in self._open.values()
         ]
 
+    def close(self, links: list[str]) -> list[RollupRow]:
+        """Close the open periods of ``links`` now (another agent measures them from here on): their rows,
+        partial, for the store to merge with the other agent's part of the same period."""
+        closed = [self._open.pop(link) for link in links if link in self._open]
+        return [self._row(b) for b in closed if any(series.count for series in b.series.values())]
+
     def restore(self, periods: list[OpenPeriod], now: float) -> list[RollupRow]:
-        """Take up periods kept before a restart: the one of the current period goes on accumulating; one
-        that ended while the agent was down is closed now (its row is returned)."""
+        """Take up periods kept open in the store (this agent's before a restart, or a lost agent's whose
+        links it took over): one of the current period goes on accumulating, merged with what this agent
+        has measured of it; one that ended is closed now (its row is returned, for the store to merge)."""
         current = now - now % self.period
         closed = []
         for p in periods:
-            if p.start == current and p.link not in self._open:
+            mine = self._open.get(p.link)
+            if p.start == current and mine is None:
                 self._open[p.link] = p
+            elif p.start == current and mine is not None and mine.start == current:
+                for name, series in p.series.items():
+                    mine.series[name].merge(series)
             elif p.start < current:
                 closed.append(self._row(p))
         return closed

@@ -123,6 +123,7 @@ class Snapshot:
     #: agents sharing the store (cluster.enabled): this one's name, the live agents, the devices it polls
     cluster: tuple[str, int, int] | None = None
     cluster_links: tuple[tuple[str, str], ...] = ()  # among agents sharing the store: (OPD, link) of every link
+    device_polls: dict[str, int] = field(default_factory=dict)  # device -> polls this agent made of it
     tickets_overdue: dict[tuple[str, str], int] = field(default_factory=dict)  # (OPD, step) -> open tickets late
 
 

@@ -200,7 +200,10 @@ def _devices(snap: Snapshot) -> list[_Family]:
         up.add(labels, 1.0 if device.up else 0.0)
         if device.uptime_seconds is not None:
             uptime.add(labels, device.uptime_seconds)
-    return [up, uptime]
+    polls = _counter("pantau_device_polls", "SNMP polls this agent made of the device, answered or not.")
+    for name, count in sorted(snap.device_polls.items()):
+        polls.add(label_text((("device", name),)), count)
+    return [up, uptime, polls]
 
 
 def _collectors(snap: Snapshot) -> list[_Family]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import case, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
@@ -63,7 +63,31 @@ class History:
 def add_rollups(store: Engine, rows: list[RollupRow]) -> None:
     if rows:
         with store.begin() as conn:
-            conn.execute(insert(LinkRollup), [row.__dict__ for row in rows])
+            _insert_rollups(conn, rows)
+
+
+def _insert_rollups(conn: Connection, rows: list[RollupRow]) -> None:
+    """The rows; one of a link-period the store already holds is merged into it (averages weighted by their
+    samples, the higher peak). Among agents sharing the store a link changes hands mid-period, and each
+    agent closes its part of the period: one row per link-period, with both parts."""
+    upsert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(LinkRollup)
+    old, new = LinkRollup.__table__.c, upsert.excluded
+    total = old.samples + new.samples
+
+    def mean(name: str) -> Any:
+        a, b = old[name], new[name]
+        both = (a * old.samples + b * new.samples) / func.nullif(total, 0)
+        return case((a.is_(None), b), (b.is_(None), a), else_=func.coalesce(both, a))
+
+    def peak(name: str) -> Any:
+        a, b = old[name], new[name]
+        return case((a.is_(None), b), (b.is_(None), a), (a >= b, a), else_=b)
+
+    merged = {name: mean(name) for name in ("in_bps_avg", "out_bps_avg", "loss_ratio", "rtt_avg_seconds")}
+    merged |= {name: peak(name) for name in ("in_bps_max", "out_bps_max")} | {"samples": total}
+    conn.execute(
+        upsert.on_conflict_do_update(index_elements=["link", "period_start"], set_=merged), [r.__dict__ for r in rows]
+    )
 
 
 @translated("recording link state changes")
@@ -94,7 +118,7 @@ def add_measurements(
         if fence is not None:
             cluster.check(conn, fence)
         if rows:
-            conn.execute(insert(LinkRollup), [row.__dict__ for row in rows])
+            _insert_rollups(conn, rows)
         if changes:
             conn.execute(insert(LinkEvent), [c.__dict__ for c in changes])
         if open_periods is not None:  # this agent's; those kept before agents had ids ('') are taken up by it
@@ -140,9 +164,32 @@ def open_periods(store: Engine, agent: str = "") -> list[OpenPeriod]:
     with Session(store) as s:
         out: dict[str, OpenPeriod] = {}
         for r in s.scalars(query):  # its own first (ids sort after ''), then what no agent claimed
-            series = {name: Series(int(c), float(t), p) for name, (c, t, p) in json.loads(r.series).items()}
-            out.setdefault(r.link, OpenPeriod(r.link, r.opd, r.period_start, series))
+            out.setdefault(r.link, _open_period(r))
         return list(out.values())
+
+
+@translated("taking up a lost agent's open rollup periods")
+def take_open_periods(store: Engine, links: list[str], live: list[str], fence: Fence) -> list[OpenPeriod]:
+    """The periods of ``links`` that agents no longer alive kept open, removed from the store as they are
+    handed over (one agent takes each up, once; an agent that comes back finds them gone). Agents alive
+    close their own periods when they let a link go.
+
+    Raises:
+        Fenced: this agent's lease ran out; nothing was taken.
+    """
+    query = select(OpenRollup).where(OpenRollup.link.in_(links), OpenRollup.agent.not_in([*live, fence.agent]))
+    with Session(store) as s, s.begin():
+        cluster.check(s.connection(), fence)
+        rows = list(s.scalars(query.with_for_update() if store.dialect.name == "postgresql" else query))
+        taken = [_open_period(r) for r in rows]
+        for r in rows:
+            s.delete(r)
+    return taken
+
+
+def _open_period(r: OpenRollup) -> OpenPeriod:
+    series = {name: Series(int(c), float(t), p) for name, (c, t, p) in json.loads(r.series).items()}
+    return OpenPeriod(r.link, r.opd, r.period_start, series)
 
 
 @translated("reading link state changes")

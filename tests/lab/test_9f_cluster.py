@@ -11,10 +11,11 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -31,7 +32,7 @@ from tests.lab.test_7_store_postgresql import Cluster, cluster  # noqa: F401 (th
 AGENTS = {"nms-a": "127.0.0.1:9481", "nms-b": "127.0.0.1:9482", "nms-c": "127.0.0.1:9483"}
 PAGES = {"nms-a": "127.0.0.1:9581", "nms-b": "127.0.0.1:9582", "nms-c": "127.0.0.1:9583"}
 PASSWORD = "kata-sandi-lab-9f"
-LEASE, BEAT, SNMP = 6, 2, 3
+LEASE, BEAT, SNMP, ROLLUP = 6, 2, 3, 10
 
 
 def env(url: str, agent: str) -> dict[str, str]:
@@ -44,6 +45,7 @@ def env(url: str, agent: str) -> dict[str, str]:
         "PANTAU_CLUSTER__HEARTBEAT_SECONDS": str(BEAT),
         "PANTAU_POLL__SNMP_INTERVAL": str(SNMP),
         "PANTAU_POLL__ICMP_INTERVAL": "2",
+        "PANTAU_POLL__ROLLUP_SECONDS": str(ROLLUP),
         "PANTAU_MAINTENANCE__SCHEDULE": "* * * * *",  # every minute: each firing claimed by one agent
         "PANTAU_MAINTENANCE__LOCATIONS": '["dinkes"]',
         **({"PANTAU_WEB__LISTEN": PAGES[agent]} if agent in PAGES else {}),
@@ -75,6 +77,47 @@ def wait_for(what: str, seconds: float, check: Callable[[], object]) -> None:
         time.sleep(0.5)
 
 
+class PollWatch:
+    """Every half second, each agent's own count of its polls of each device (pantau_device_polls_total):
+    the moments each agent polled each device, to the half second."""
+
+    def __init__(self, lab: Runner) -> None:
+        self.lab = lab
+        self.polls: list[tuple[float, str, str]] = []  # (when seen, agent, device)
+        self._last: dict[tuple[str, str], float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.5):
+            for agent, listen in AGENTS.items():
+                text = metrics(self.lab, listen)
+                seen = time.monotonic()
+                for device, count in re.findall(r'^pantau_device_polls_total\{device="([^"]+)"\} (\S+)$', text, re.M):
+                    before = self._last.get((agent, device), 0.0)
+                    if float(count) != before:  # more polls, or a restarted agent counting afresh
+                        self.polls.append((seen, agent, device))
+                    self._last[agent, device] = float(count)
+
+    def stop(self) -> list[tuple[float, str, str]]:
+        self._stop.set()
+        self._thread.join(10)
+        return self.polls
+
+
+def polled_twice(polls: list[tuple[float, str, str]], apart: float) -> list[tuple[str, str, str, float]]:
+    """The devices two agents polled within ``apart`` seconds of each other: (device, one, other, gap)."""
+    last: dict[str, tuple[float, str]] = {}
+    found = []
+    for seen, agent, device in sorted(polls):
+        before = last.get(device)
+        if before is not None and before[1] != agent and seen - before[0] < apart:
+            found.append((device, before[1], agent, seen - before[0]))
+        last[device] = (seen, agent)
+    return found
+
+
 class Browser:
     """curl in the NMS node with a cookie jar: logs in on one agent's page, asks any agent's /api/links."""
 
@@ -101,6 +144,13 @@ class Browser:
 
 
 @pytest.fixture
+def watch(lab: Runner) -> Iterator[PollWatch]:
+    watching = PollWatch(lab)
+    yield watching
+    watching.stop()  # stopped whatever the test did
+
+
+@pytest.fixture
 def agents(lab: Runner, cluster: Cluster, tmp_path: Path) -> Iterator[dict[str, subprocess.Popen[bytes]]]:  # noqa: F811
     with ExitStack() as stack:
         running = {}
@@ -116,6 +166,7 @@ def test_three_agents_share_the_devices_and_take_over_a_killed_ones(
     inventory: Inventory,
     cluster: Cluster,  # noqa: F811 (the fixture imported above)
     agents: dict[str, subprocess.Popen[bytes]],
+    watch: PollWatch,
     tmp_path: Path,
 ) -> None:
     snmp_devices = {d.name for d in inventory.devices if d.snmp is not None}
@@ -160,7 +211,8 @@ def test_three_agents_share_the_devices_and_take_over_a_killed_ones(
         assert gauge(metrics(lab, AGENTS[name]), "pantau_agent_devices") == len(share)
 
     victim = next(n for n, share in before.items() if "core" in share)  # the links' device: its links must move
-    killed_at = time.monotonic()
+    time.sleep((ROLLUP - 2 - time.time() % ROLLUP) % ROLLUP)  # late in a period: the others take over in the next
+    killed_at, killed_wall = time.monotonic(), time.time()
     os.kill(agents[victim].pid, signal.SIGKILL)  # its heartbeat stops; nothing tells the others
     alive.discard(victim)
     wait_for(
@@ -182,12 +234,39 @@ def test_three_agents_share_the_devices_and_take_over_a_killed_ones(
     after = shares()
     for name in alive:  # the survivors kept what they had and split the lost share
         assert before[name] <= after[name], (name, before[name], after[name])
+    kill_period = int(killed_wall - killed_wall % ROLLUP)
+    time.sleep(max(0.0, kill_period + ROLLUP + 5 - time.time()))
+    engine = create_engine(cluster.url)
+    with engine.connect() as conn:  # before the victim is back: what the survivors wrote
+        query = text("SELECT link FROM link_rollups WHERE period_start = :start")
+        covered = {r.link for r in conn.execute(query, {"start": datetime.fromtimestamp(kill_period, UTC)})}
+    engine.dispose()
+    assert covered == links  # the victim's part of its last period, taken up by the survivors from the store
 
     state = tmp_path / f"{victim}-again"
     state.mkdir()
     with agent_in_nms(lab, state, AGENTS[victim], env=env(cluster.url, victim)):
         alive.add(victim)
         wait_for("the restarted agent rejoins with its own share", LEASE + 2 * SNMP + 10, lambda: shares() == before)
+        back_wall = time.time()
+        time.sleep(ROLLUP + 2 * SNMP)  # the hand-back's period closed, and written
+    polls = watch.stop()
+    moved = {d for _, agent, d in polls if agent != victim} & {d for _, agent, d in polls if agent == victim}
+    assert moved and "core" in moved  # the victim's devices went to the others and came back
+    assert polled_twice(polls, SNMP - 1) == []  # never by two agents in one interval (seen to the half second)
+    store = create_engine(cluster.url)
+    with store.connect() as conn:
+        rows = conn.execute(text("SELECT link, period_start FROM link_rollups ORDER BY period_start")).all()
+    store.dispose()
+    now = time.time()
+    first = min(start.timestamp() for _, start in rows)
+    closed = [p for p in range(int(first), int(now), ROLLUP) if p + ROLLUP <= now - 5]  # closed, written by now
+    for moment in (killed_wall, back_wall):  # the periods of the kill and of the hand-back are among them
+        assert int(moment - moment % ROLLUP) in closed, (first, moment, now)
+    for link in links:  # each link-period once (the store's unique key), and none lost to a kill or a move
+        written = {int(start.timestamp()) for lk, start in rows if lk == link}
+        assert set(closed) <= written, (link, sorted(set(closed) - written))
+    print(f"{len(rows)} rollups of {len(links)} links, every {ROLLUP} s period from the first: {len(polls)} polls")
 
 
 def test_each_maintenance_firing_runs_on_one_agent_of_three(

@@ -92,21 +92,22 @@ def test_among_agents_sharing_the_store_each_due_firing_runs_on_one_and_none_is_
                             ("missed", now - timedelta(hours=2)), ("later", now + timedelta(hours=1))):  # fmt: skip
             s.add_job(FUNCTION, "date", run_date=due, kwargs={"locations": [job_id], "trigger": "scheduled",
                       "by": "ani"}, jobstore=JOBSTORE, id=job_id, misfire_grace_time=3600, coalesce=True)  # fmt: skip
-        s.add_job(FUNCTION, crontab("* * * * *", TZ), kwargs={"locations": ["minutely"]}, jobstore=JOBSTORE,
+        s.add_job(FUNCTION, crontab("0 2 1 1 *", TZ), kwargs={"locations": ["yearly"]}, jobstore=JOBSTORE,
                   id="cron", next_run_time=now - timedelta(seconds=5), misfire_grace_time=60)  # fmt: skip
     jobs.claim(app.store, "stuck", now - timedelta(seconds=5), a)  # a claimed it, then died before moving it on
     first, second = SharedJobs(app), SharedJobs(app)
     try:
-        taken_b = second.take_due(b, datetime.now(ZoneInfo(TZ)))
-        taken_a = first.take_due(a, datetime.now(ZoneInfo(TZ)))
-        assert [k["locations"] for k in taken_b] == [["soon"], ["minutely"]]  # "missed": two hours late, not run
+        at = datetime.now(ZoneInfo(TZ))
+        taken_b = second.take_due(b, at)
+        taken_a = first.take_due(a, at)
+        assert [k["locations"] for k in taken_b] == [["soon"], ["yearly"]]  # "missed": two hours late, not run
         assert taken_a == []  # everything due was b's, or claimed before
         left = {job.id: job.next_run_time for job in second.jobs.get_all_jobs()}
     finally:
         first.close()
         second.close()
     assert set(left) == {"later", "cron"}  # the date jobs done are gone, stuck or missed ones too
-    assert left["cron"] > now  # the cron job moved on to its next minute
+    assert left["cron"] > now  # the cron job moved on to its next firing
     with app.store.connect() as conn:
         claimed = {job: agent for job, agent in conn.execute(text("SELECT job, agent FROM job_claims"))}
     assert claimed == {"stuck": "nms-a", "soon": "nms-b", "missed": "nms-b", "cron": "nms-b"}

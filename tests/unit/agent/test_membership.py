@@ -110,3 +110,26 @@ def test_an_agent_whose_lease_ran_out_joins_again_and_refuses_what_it_buffered_m
         channel.close()
 
     asyncio.run(run())
+
+
+def test_a_joining_agent_takes_its_share_only_once_the_others_have_let_it_go(tmp_path: Path) -> None:
+    clock = Clock()
+    store = open_store(f"sqlite:///{tmp_path / 'pantau.db'}")
+
+    async def run() -> None:
+        channel = StoreChannel(store, 5.0, 100, Counter())
+        first = Membership(CONFIG, "nms-a", clock, settle=5.0)
+        await first.refresh(channel, DEVICES)
+        assert first.owned == set(DEVICES)  # alone: no one to wait for
+        joiner = Membership(CONFIG, "nms-b", clock, settle=5.0)
+        await joiner.refresh(channel, DEVICES)
+        assert joiner.owned == set()  # nms-a may still be polling its share this round
+        await first.refresh(channel, DEVICES)  # nms-a's next heartbeat: it lets nms-b's share go
+        share = shard(DEVICES, ["nms-a", "nms-b"], "nms-b")
+        assert first.owned == set(DEVICES) - share
+        clock.now += 5.0
+        await joiner.refresh(channel, DEVICES)
+        assert joiner.owned == share and share  # a heartbeat and a round later: taken, never polled twice
+        channel.close()
+
+    asyncio.run(run())

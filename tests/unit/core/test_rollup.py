@@ -50,3 +50,24 @@ def test_a_sample_older_than_the_open_period_closes_nothing() -> None:
     assert r.add("l", "o", 899.0, loss=0.5) == []  # a probe round that began before the boundary
     (row,) = r.add("l", "o", 1201.0, rx_bps=1.0)
     assert row.period_start.timestamp() == 900.0 and row.loss_ratio is None
+
+
+def test_a_link_handed_to_another_agent_closes_its_open_period_with_what_was_measured() -> None:
+    r = Rollups(period=300)
+    r.add("l", "o", 600.0, rx_bps=10.0)
+    r.add("l", "o", 630.0, rx_bps=30.0)
+    r.add("m", "o", 600.0)  # a period with no figure yet
+    (row,) = r.close(["l", "m", "gone"])
+    assert (row.link, row.period_start.timestamp(), row.in_bps_avg, row.samples) == ("l", 600.0, 20.0, 2)
+    assert r.open() == [] and r.close(["l"]) == []  # closed once: nothing left to write twice
+
+
+def test_a_lost_agents_part_of_the_current_period_is_merged_into_what_this_agent_measured() -> None:
+    lost = Rollups(period=300)
+    lost.add("l", "o", 600.0, rx_bps=10.0)
+    kept = lost.open()
+    taker = Rollups(period=300)
+    taker.add("l", "o", 700.0, rx_bps=40.0)  # it polls the link since the lost agent's lease ran out
+    assert taker.restore(kept, now=710.0) == []
+    (row,) = taker.add("l", "o", 905.0, rx_bps=1.0)
+    assert (row.in_bps_avg, row.in_bps_max, row.samples) == (25.0, 40.0, 2)  # both parts, one row

@@ -190,3 +190,8 @@ def test_an_agent_of_a_cluster_exports_its_share_and_every_link_it_knows() -> No
         ({"opd": "disdik", "link": "disdik-wan"}, 1.0),
     ]
     assert "pantau_cluster_link_info" not in scrape(snapshot())  # one agent alone: its links are all of them
+
+
+def test_each_device_s_polls_are_counted_including_those_another_agent_polls_now() -> None:
+    data = scrape(dataclasses.replace(snapshot(), device_polls={"core": 12, "sw1": 3}))
+    assert data["pantau_device_polls_total"] == [({"device": "core"}, 12.0), ({"device": "sw1"}, 3.0)]

@@ -110,3 +110,30 @@ def test_a_lease_that_ran_out_is_not_renewed_the_agent_joins_again_and_its_old_e
     with pytest.raises(Fenced, match="superseded"):
         link_store.add_measurements(store, [ROW], [], None, "nms-a", fence)
     assert rollups(store) == 0
+
+
+def test_a_link_period_closed_by_two_agents_is_one_row_with_both_parts(store: Engine) -> None:
+    a = Fence("nms-a", cluster.join(store, "nms-a"), LEASE)
+    b = Fence("nms-b", cluster.join(store, "nms-b"), LEASE)
+    link_store.add_measurements(store, [ROW], [], None, "nms-a", a)  # nms-a's part: it let the link go
+    rest = RollupRow("dinkes-wan", "dinkes", ROW.period_start, 300, 30, 2e6, 5e6, None, None, 0.1, None)
+    later = RollupRow("dinkes-wan", "dinkes", datetime(2026, 12, 7, 2, 5, tzinfo=UTC), 300, 1, 1, 1, 1, 1, 0.0, 0.001)
+    link_store.add_measurements(store, [rest, later], [], None, "nms-b", b)  # nms-b's part, and its next period
+    with store.connect() as conn:
+        query = "SELECT samples, in_bps_avg, in_bps_max, out_bps_avg, out_bps_max, loss_ratio, rtt_avg_seconds "
+        kept = conn.execute(text(query + "FROM link_rollups ORDER BY period_start")).all()
+    assert len(kept) == 2  # one row per link-period, and the write went on to the next
+    assert tuple(kept[0]) == pytest.approx((40, 1.75e6, 5e6, 3e5, 4e5, 0.075, 0.004))  # weighted by samples
+
+
+def test_a_lost_agents_open_periods_are_taken_up_once_by_the_agent_that_takes_its_links(store: Engine) -> None:
+    lost = Fence("nms-a", cluster.join(store, "nms-a"), LEASE)
+    taker = Fence("nms-b", cluster.join(store, "nms-b"), LEASE)
+    period = OpenPeriod("dinkes-wan", "dinkes", 600.0, {"rx": Series(2, 30.0, 20.0)})
+    other = OpenPeriod("disdik-wan", "disdik", 600.0, {"rx": Series(1, 5.0, 5.0)})
+    link_store.add_measurements(store, [], [], [period, other], "nms-a", lost)
+    assert link_store.take_open_periods(store, ["dinkes-wan"], ["nms-a", "nms-b"], taker) == []  # nms-a alive
+    (taken,) = link_store.take_open_periods(store, ["dinkes-wan"], ["nms-b"], taker)  # nms-a lost
+    assert (taken.link, taken.start, taken.series["rx"]) == ("dinkes-wan", 600.0, Series(2, 30.0, 20.0))
+    assert link_store.take_open_periods(store, ["dinkes-wan"], ["nms-b"], taker) == []  # taken once
+    assert [p.link for p in link_store.open_periods(store, "nms-a")] == ["disdik-wan"]  # back, it finds the rest
