@@ -288,6 +288,7 @@ def _scheduler(wired: App, agent: Agent) -> AsyncIOScheduler:
             misfire_grace_time=int(interval),
             next_run_time=now,
         )
+    agent.poll_soon = lambda: scheduler.modify_job("snmp", next_run_time=datetime.now(ZoneInfo(config.timezone)))
     if agent.membership is not None:
         beat = config.cluster.heartbeat_seconds
         scheduler.add_job(

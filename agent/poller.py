@@ -102,6 +102,7 @@ class Agent:
         self.agent_id = self.membership.agent_id if self.membership else ""
         self._target_device: dict[str, str] = {}  # probe target address -> the device whose owner probes it
         self.pending: set[str] = set()  # links connected by opd add whose OPD router has not answered yet
+        self.poll_soon: Callable[[], None] = lambda: None  # the next SNMP round, now (set by the daemon)
         self.echoes: dict[str, deque[ProbePoint]] = {}  # link -> its far end's ICMP rounds, for the loss window
         self._installed: set[str] = set()  # pending links seen up: their mark is cleared in the store
         self.watch = InventoryWatch(config.inventory_dir)
@@ -137,6 +138,8 @@ class Agent:
                 self.samples.pop(name, None)  # another's now: polled afresh if it comes back, never stale
                 self.device_errors.pop(name, None)
                 self.channel.rows.add(self.meter.forget([lk.name for lk in self._links_of.get(name, [])]))
+            if self.membership.owned - held:
+                self.poll_soon()  # a lost agent's devices, or this one's share: polled now, not a round later
             gained = [lk.name for d in self.membership.owned - held for lk in self._links_of.get(d, [])]
             if gained and self.membership.fence:  # a lost agent's periods of them: taken up, not lost
                 args = (gained, self.membership.members, self.membership.fence)

@@ -3,6 +3,8 @@ before the test starts, and stopped (by its PID) whatever the test does."""
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import sys
 import time
@@ -41,3 +43,28 @@ def agent_in_nms(
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+class Browser:
+    """curl in the NMS node with a cookie jar: logs in on one agent's page, asks any agent's /api/links."""
+
+    def __init__(self, lab: Runner, jar: Path) -> None:
+        self.lab, self.jar = lab, jar
+
+    def curl(self, *argv: str) -> str:
+        result = self.lab.exec("nms", ["curl", "-s", "-b", str(self.jar), "-c", str(self.jar), *argv], check=False)
+        return result.stdout
+
+    def log_in(self, page: str, user: str, password: str) -> None:
+        form = self.curl(f"http://{page}/login")
+        token = re.search(r'name="csrf" value="([^"]+)"', form)
+        assert token, form
+        self.curl("-o", "/dev/null", "--data-urlencode", f"csrf={token.group(1)}", "--data-urlencode",
+                  f"username={user}", "--data-urlencode", f"password={password}", f"http://{page}/login")  # fmt: skip
+
+    def board(self, page: str) -> dict[str, dict[str, object]]:
+        text = self.curl(f"http://{page}/api/links")
+        try:
+            return {row["link"]: row for row in json.loads(text)["links"]}
+        except (ValueError, KeyError):
+            return {}

@@ -1,9 +1,9 @@
 """A new OPD connected for real: the lab brings a fifth OPD router (its circuit delivered, a new port on the
 core), ``pantau opd add`` carves its subnets, configures the core's side over SSH with a revert the core
 performs by itself, writes the router's file and the inventory; the running agent takes the new link up
-without a restart, shows it pending (not down) until the test, as the technician, applies the file on the
-router, then up; triage finds no fault; ``pantau opd remove`` gives everything back: the inventory files
-byte for byte, the subnets, the core's configuration."""
+without a restart, shows it pending (not down: in /metrics and on the board's /api/links) until the test,
+as the technician, applies the file on the router, then up; triage finds no fault; ``pantau opd remove``
+gives everything back: the inventory files byte for byte, the subnets, the core's configuration."""
 
 from __future__ import annotations
 
@@ -29,12 +29,13 @@ from core.snapshot import Snapshot
 from lab import on_demand
 from lab.runner import Runner
 from store import users
-from tests.lab.running import agent_in_nms
+from tests.lab.running import Browser, agent_in_nms
 from tests.lab.test_4_colocation import wait_stopped
 from tests.lab.test_9d_bandwidth_change import inventory_copy, pantau, shown_run
 from tests.unit.agent.test_web import log_in
 
 LISTEN = "127.0.0.1:9477"
+PAGE = "127.0.0.1:9577"  # the agent's status page, where the board shows the new link
 ADD = (
     "opd", "add", "--slug", "dpmptsp", "--name", "Dinas Penanaman Modal dan PTSP", "--site", "kantor-dpmptsp",
     "--address", "Jl. Perizinan 50", "--provider", "PT Telekomunikasi Contoh", "--circuit", "TC-2026-0005",
@@ -103,7 +104,8 @@ def test_opd_add_then_remove_connects_watches_and_gives_everything_back(new_rout
     state.mkdir()
     before_files = {p.name: p.read_bytes() for p in inventory.glob("*.yml")}
     before_core = core_config(lab)
-    with agent_in_nms(lab, state, LISTEN, env={**os.environ, **FAST}, inventory=inventory) as agent:
+    env = {**os.environ, **FAST, "PANTAU_WEB__LISTEN": PAGE}
+    with agent_in_nms(lab, state, LISTEN, env=env, inventory=inventory) as agent:
         added = pantau(lab, state, inventory, *ADD)
         assert added.returncode == 0, added.stdout + added.stderr
         fetched = router_file_from_the_page(state, inventory)
@@ -122,10 +124,8 @@ def test_opd_add_then_remove_connects_watches_and_gives_everything_back(new_rout
         # the inventory: only new lines, every comment kept, and it validates
         for name, old in before_files.items():
             new = (inventory / name).read_bytes()
-            removed = [
-                ln for ln in difflib.ndiff(old.decode().splitlines(), new.decode().splitlines()) if ln[:2] == "- "
-            ]
-            assert not removed, (name, removed)
+            lost = [ln for ln in difflib.ndiff(old.decode().splitlines(), new.decode().splitlines()) if ln[:2] == "- "]
+            assert not lost, (name, lost)
         assert "dpmptsp-wan" in (inventory / "links.yml").read_text()
         assert "{name: dpmptsp-p2p, prefix: 10.0.0.0/30" in (inventory / "prefixes.yml").read_text()
         check = subprocess.run(
@@ -142,6 +142,9 @@ def test_opd_add_then_remove_connects_watches_and_gives_everything_back(new_rout
         time.sleep(32)  # past the revert's timer: the core kept the change (confirmed)
         assert "ip address 10.0.0.1/30" in core_config(lab)
         assert link_state(lab, "dpmptsp-wan") == "pending"
+        browser = Browser(lab, tmp_path / "cookies")
+        browser.log_in(PAGE, "andi", "kata-sandi-panjang")  # the technician the page test added
+        assert browser.board(PAGE)["dpmptsp-wan"]["state"] == "pending"  # on the board too: not down
 
         # the technician applies the router's file on site: the link comes up
         files = sorted((state / "opd" / "dpmptsp").glob("dpmptsp-opd.frr.conf"))
@@ -150,6 +153,10 @@ def test_opd_add_then_remove_connects_watches_and_gives_everything_back(new_rout
         assert "10.255.0.5" in addresses and "10.0.0.2" in addresses, addresses
         seen = wait_state(lab, "dpmptsp-wan", "up", 60)
         assert "down" not in seen, seen
+        deadline = time.monotonic() + 10
+        while browser.board(PAGE)["dpmptsp-wan"]["state"] != "up":  # /api/links, as the board asks it
+            assert time.monotonic() < deadline, browser.board(PAGE)["dpmptsp-wan"]
+            time.sleep(0.5)
         assert agent.poll() is None
 
         triage = pantau(lab, state, inventory, "triage", "dpmptsp", "--json")

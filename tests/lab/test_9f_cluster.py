@@ -26,7 +26,7 @@ from sqlalchemy import create_engine, text
 from inventory.models import Inventory
 from lab.runner import Runner
 from tests.conftest import INVENTORY
-from tests.lab.running import agent_in_nms
+from tests.lab.running import Browser, agent_in_nms
 from tests.lab.test_7_store_postgresql import Cluster, cluster  # noqa: F401 (the PostgreSQL fixture)
 
 AGENTS = {"nms-a": "127.0.0.1:9481", "nms-b": "127.0.0.1:9482", "nms-c": "127.0.0.1:9483"}
@@ -118,31 +118,6 @@ def polled_twice(polls: list[tuple[float, str, str]], apart: float) -> list[tupl
     return found
 
 
-class Browser:
-    """curl in the NMS node with a cookie jar: logs in on one agent's page, asks any agent's /api/links."""
-
-    def __init__(self, lab: Runner, jar: Path) -> None:
-        self.lab, self.jar = lab, jar
-
-    def curl(self, *argv: str) -> str:
-        result = self.lab.exec("nms", ["curl", "-s", "-b", str(self.jar), "-c", str(self.jar), *argv], check=False)
-        return result.stdout
-
-    def log_in(self, page: str, user: str) -> None:
-        form = self.curl(f"http://{page}/login")
-        token = re.search(r'name="csrf" value="([^"]+)"', form)
-        assert token, form
-        self.curl("-o", "/dev/null", "--data-urlencode", f"csrf={token.group(1)}", "--data-urlencode",
-                  f"username={user}", "--data-urlencode", f"password={PASSWORD}", f"http://{page}/login")  # fmt: skip
-
-    def board(self, page: str) -> dict[str, dict[str, object]]:
-        text = self.curl(f"http://{page}/api/links")
-        try:
-            return {row["link"]: row for row in json.loads(text)["links"]}
-        except (ValueError, KeyError):
-            return {}
-
-
 @pytest.fixture
 def watch(lab: Runner) -> Iterator[PollWatch]:
     watching = PollWatch(lab)
@@ -194,7 +169,7 @@ def test_three_agents_share_the_devices_and_take_over_a_killed_ones(
     )  # fmt: skip
     assert user.returncode == 0, user.stderr
     browser = Browser(lab, tmp_path / "cookies")
-    browser.log_in(PAGES["nms-a"], "sari")
+    browser.log_in(PAGES["nms-a"], "sari", PASSWORD)
     poller_of = {lk.name: next(n for n, share in before.items() if lk.dc.device in share) for lk in inventory.links}
 
     def whole_board(page: str, alive: set[str]) -> bool:  # every link, each from the agent that polls it now
