@@ -368,7 +368,7 @@ async def run_agent(wired: App, stop: asyncio.Event | None = None) -> None:
         log.info("pantau agent stopping")
         scheduler.shutdown(wait=False)
         if agent.membership is not None:
-            await agent.membership.leave(agent.channel)
+            await agent.membership.leave(agent.beats)
         if web is not None:
             web.stop()
         server.shutdown()

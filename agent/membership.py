@@ -54,25 +54,26 @@ class Membership:
         log.info("joined the agents as %s (epoch %d)", self.agent_id, epoch)
         return True
 
-    async def refresh(self, channel: StoreChannel, keys: Iterable[str]) -> None:
+    async def refresh(self, channel: StoreChannel, keys: Iterable[str]) -> bool:
         """Keep the heartbeat and take the live members from the store; own ``keys``' share of them. Without
-        the store for longer than the lease, own nothing."""
+        the store for longer than the lease, own nothing. True when the lease had run out and the agent
+        joined again: what it measured meanwhile must not be written."""
         if self.superseded:
-            return
+            return False
         if self.fence is None and not await self.join(channel):
             self._lapse()
-            return
+            return False
         assert self.fence is not None
         kept = await channel.call("keeping the heartbeat", cluster.beat, self.fence)
         if kept == "superseded":  # a newer incarnation of this id joined: this one steps back for good
             log.error("agent %s epoch %d was superseded by a newer one; polling nothing", *self._who())
             self.fence, self.members, self.owned, self.superseded = None, [], set(), True
-            return
+            return False
+        rejoined = kept == "lapsed"
         if kept == "lapsed":  # the store took no heartbeat for a lease: join again as a new incarnation
             log.warning("agent %s epoch %d: the lease ran out before the store took a heartbeat; joining again, "
                         "and what was measured meanwhile is refused", *self._who())  # fmt: skip
             self.fence, self.owned = None, set()
-            channel.refuse_buffered()
             kept = "held" if await self.join(channel) else None
         if kept == "held":
             self._last_beat = self.clock()
@@ -83,6 +84,7 @@ class Membership:
             settling = alive != [self.agent_id] and self.clock() - self._joined < self.settle
             self.owned = share & self.owned if settling else share  # settling: nothing new is taken
         self._lapse()
+        return rejoined
 
     def _lapse(self) -> None:
         """Own nothing once the last heartbeat the store took is older than the lease."""

@@ -92,6 +92,8 @@ class Agent:
         self._device_slots = asyncio.Semaphore(config.poll.max_devices)
         self._open_written = float("-inf")  # when the open rollup periods were last handed to the store
         self.channel = StoreChannel(store, config.poll.store_timeout, config.poll.store_buffer, self.errors)
+        #: the heartbeat's own way to the store: a write in progress never delays or skips a membership refresh
+        self.beats = StoreChannel(store, config.poll.store_timeout, config.poll.store_buffer, self.errors)
         self.outbox = announce.Outbox(self.notifier, self.errors)
         cluster = config.cluster
         #: among agents sharing the store (cluster.enabled): who this one is and what it owns; None: it is alone
@@ -133,7 +135,8 @@ class Agent:
         """Heartbeat, the live agents, and this one's share of the devices (cluster.enabled)."""
         if self.membership is not None:
             held = set(self.membership.owned)
-            await self.membership.refresh(self.channel, [d.name for d in self.inventory.devices])
+            if await self.membership.refresh(self.beats, [d.name for d in self.inventory.devices]):
+                self.channel.refuse_buffered()  # joined again after a lease ran out: measured under the old one
             for name in [n for n in {*self.samples, *self.device_errors} if not self.owns(n)]:
                 self.samples.pop(name, None)  # another's now: polled afresh if it comes back, never stale
                 self.device_errors.pop(name, None)
@@ -188,6 +191,7 @@ class Agent:
         if self.icmp is not None:
             self.icmp.close()
         self.channel.close()
+        self.beats.close()
         self.outbox.close()
 
     # ---- SNMP -----------------------------------------------------------------------------------

@@ -89,27 +89,37 @@ def test_an_agent_superseded_by_a_newer_incarnation_of_its_id_steps_back_for_goo
     asyncio.run(run())
 
 
-def test_an_agent_whose_lease_ran_out_joins_again_and_refuses_what_it_buffered_meanwhile(tmp_path: Path) -> None:
+def test_an_agent_whose_lease_ran_out_joins_again_under_a_new_epoch_and_says_so(tmp_path: Path) -> None:
     clock = Clock()
     store = open_store(f"sqlite:///{tmp_path / 'pantau.db'}")
 
     async def run() -> None:
-        errors: Counter[tuple[str, str]] = Counter()
-        channel = StoreChannel(store, 5.0, 100, errors)
+        channel = StoreChannel(store, 5.0, 100, Counter())
         m = Membership(CONFIG, "nms-a", clock)
         m.lease = timedelta(milliseconds=300)  # shorter than configuration allows, for the test's sake
-        await m.refresh(channel, DEVICES)
+        assert await m.refresh(channel, DEVICES) is False
         first = m.fence
         assert first is not None and m.owned == set(DEVICES)
-        channel.rows.add(["a rollup row", "another"])  # measured, not yet written (the store was away)
         time.sleep(0.4)  # the store's clock: the heartbeat is older than the lease
-        await m.refresh(channel, DEVICES)
+        assert await m.refresh(channel, DEVICES) is True  # the agent refuses what it buffered meanwhile
         assert m.fence is not None and m.fence.epoch == first.epoch + 1  # a new incarnation
         assert m.owned == set(DEVICES)  # alone again: everything, under the new epoch
-        assert channel.rows.items == [] and errors[("store", "fenced")] == 2
+        assert await m.refresh(channel, DEVICES) is False
         channel.close()
 
     asyncio.run(run())
+
+
+def test_what_waits_to_be_written_is_refused_and_counted_not_what_is_being_written() -> None:
+    errors: Counter[tuple[str, str]] = Counter()
+    channel = StoreChannel(None, 5.0, 100, errors)
+    channel.rows.add(["in flight", "waiting", "waiting too"])
+    channel.rows.in_flight = 1  # the store is writing the first
+    channel.events.add(["a state change"])
+    channel.refuse_buffered()
+    assert channel.rows.items == ["in flight"] and channel.events.items == []
+    assert errors[("store", "fenced")] == 3
+    channel.close()
 
 
 def test_a_joining_agent_takes_its_share_only_once_the_others_have_let_it_go(tmp_path: Path) -> None:
