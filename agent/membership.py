@@ -28,13 +28,20 @@ class Membership:
     """Who this agent is among the live ones, and what it owns."""
 
     def __init__(
-        self, config: ClusterConfig, agent_id: str, clock: Callable[[], float] = time.monotonic, settle: float = 0.0
+        self,
+        config: ClusterConfig,
+        agent_id: str,
+        clock: Callable[[], float] = time.monotonic,
+        settle: float = 0.0,
+        hand_over: float = 0.0,
     ) -> None:
         """``settle``: seconds after joining during which the agent takes no device it does not hold yet while
-        others are alive, so that they have let its share go first (a heartbeat and a round): a device is
+        others are alive, so that they have let its share go first (a heartbeat and a round); ``hand_over``:
+        seconds after a clean stop before the others take its devices (a round). Either way a device is
         never polled by two agents in one interval, and misses at most one round instead."""
         self.agent_id = agent_id
         self.settle = settle
+        self.hand_over = timedelta(seconds=hand_over)
         self._joined = float("-inf")  # when this incarnation joined (monotonic)
         self.lease = timedelta(seconds=config.lease_seconds)
         self.clock = clock
@@ -106,6 +113,6 @@ class Membership:
         return key in self.owned
 
     async def leave(self, channel: StoreChannel) -> None:
-        """A clean stop: the others take the devices over now, not a lease later."""
+        """A clean stop: the others take the devices over a round from now, not a lease later."""
         if self.fence is not None:
-            await channel.call("leaving the agents", cluster.leave, self.fence)
+            await channel.call("leaving the agents", cluster.leave, self.fence, self.hand_over)

@@ -99,7 +99,14 @@ class Agent:
         #: among agents sharing the store (cluster.enabled): who this one is and what it owns; None: it is alone
         settle = cluster.heartbeat_seconds + config.poll.snmp_interval  # a joiner's wait: the others let go first
         self.membership = (
-            Membership(cluster, cluster.agent_id or socket.gethostname(), settle=settle) if cluster.enabled else None
+            Membership(
+                cluster,
+                cluster.agent_id or socket.gethostname(),
+                settle=settle,
+                hand_over=config.poll.snmp_interval,  # on a clean stop, the others take over a round later
+            )
+            if cluster.enabled
+            else None
         )
         self.agent_id = self.membership.agent_id if self.membership else ""
         self._target_device: dict[str, str] = {}  # probe target address -> the device whose owner probes it

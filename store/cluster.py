@@ -82,13 +82,16 @@ def _aware(at: datetime) -> datetime:
 
 
 @translated("leaving the agents")
-def leave(store: Engine, fence: Fence) -> None:
-    """A clean stop: the heartbeat is made stale at once, so the others take the devices over now."""
+def leave(store: Engine, fence: Fence, after: timedelta = timedelta(0)) -> None:
+    """A clean stop: the heartbeat is made to go stale ``after`` from now (at most the lease), so the others
+    take the devices over then rather than a whole lease later: ``after`` a round, the agent's last poll and
+    the first of the one taking over are a round apart, never two polls in one interval."""
+    stale_at = _now() - fence.lease + min(after, fence.lease)
     with store.begin() as conn:
         conn.execute(
             update(AgentRow)
             .where(AgentRow.id == fence.agent, AgentRow.epoch == fence.epoch)
-            .values(heartbeat_at=datetime(1970, 1, 1, tzinfo=UTC))
+            .values(heartbeat_at=stale_at)
         )
 
 

@@ -231,11 +231,22 @@ def test_three_agents_share_the_devices_and_take_over_a_killed_ones(
         wait_for("the restarted agent rejoins with its own share", LEASE + 2 * SNMP + 10, lambda: shares() == before)
         back_wall, back_at = time.time(), time.monotonic()
         time.sleep(ROLLUP + 2 * SNMP)  # the hand-back's period closed, and written
+    left_at = time.monotonic()  # stopped cleanly: the others take its devices a round later, not a lease later
+    alive.discard(victim)
+    wait_for(
+        "the two poll every device again after the clean stop",
+        SNMP + BEAT + 2 * SNMP + 5,
+        lambda: sorted(d for share in shares().values() for d in share) == sorted(snmp_devices),
+    )
+    handed_over = time.monotonic() - left_at
+    time.sleep(2 * SNMP)  # and poll them again
     polls = watch.stop()
     moved = {d for _, agent, d in polls if agent != victim} & {d for _, agent, d in polls if agent == victim}
     assert moved and "core" in moved  # the victim's devices went to the others and came back
     twice = polled_twice(polls, SNMP - 1)  # never by two agents in one interval (seen to about 0.5 s)
-    assert twice == [], (twice, f"killed at {killed_at:.1f}, back at {back_at:.1f}")
+    assert twice == [], (twice, f"killed at {killed_at:.1f}, back at {back_at:.1f}, stopped at {left_at:.1f}")
+    print(f"{victim} stopped cleanly: its devices taken over {handed_over:.1f} s later")
+    assert handed_over < LEASE  # not a lease later, as after a kill
     store = create_engine(cluster.url)
     with store.connect() as conn:
         rows = conn.execute(text("SELECT link, period_start FROM link_rollups ORDER BY period_start")).all()

@@ -3,6 +3,7 @@ write from an agent whose lease ran out or whose newer incarnation joined (nothi
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -40,6 +41,14 @@ def test_each_join_is_a_new_epoch_and_the_live_ones_are_those_with_a_fresh_heart
     assert cluster.members(store, LEASE) == ["nms-a", "nms-b"]
     cluster.leave(store, Fence("nms-b", 1, LEASE))
     assert cluster.members(store, LEASE) == ["nms-a"]  # a clean stop: taken over at once
+
+
+def test_a_clean_stop_hands_the_devices_over_a_round_later_not_a_lease_later(store: Engine) -> None:
+    cluster.join(store, "nms-a")
+    cluster.leave(store, Fence("nms-b", cluster.join(store, "nms-b"), LEASE), timedelta(seconds=0.5))
+    assert cluster.members(store, LEASE) == ["nms-a", "nms-b"]  # its last round's polls are still its own
+    time.sleep(0.6)
+    assert cluster.members(store, LEASE) == ["nms-a"]  # then the others', well before the lease (30 s)
 
 
 def test_a_superseded_incarnation_keeps_no_heartbeat_and_writes_nothing(store: Engine) -> None:
