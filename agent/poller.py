@@ -111,6 +111,7 @@ class Agent:
         self.agent_id = self.membership.agent_id if self.membership else ""
         self._target_device: dict[str, str] = {}  # probe target address -> the device whose owner probes it
         self.pending: set[str] = set()  # links connected by opd add whose OPD router has not answered yet
+        self._to_take_up: set[str] = set()  # links gained whose lost agent's open periods are still in the store
         self.poll_soon: Callable[[], None] = lambda: None  # the next SNMP round, now (set by the daemon)
         self.echoes: dict[str, deque[ProbePoint]] = {}  # link -> its far end's ICMP rounds, for the loss window
         self._installed: set[str] = set()  # pending links seen up: their mark is cleared in the store
@@ -150,11 +151,15 @@ class Agent:
                 self.channel.rows.add(self.meter.forget([lk.name for lk in self._links_of.get(name, [])]))
             if self.membership.owned - held:
                 self.poll_soon()  # a lost agent's devices, or this one's share: polled now, not a round later
-            gained = [lk.name for d in self.membership.owned - held for lk in self._links_of.get(d, [])]
-            if gained and self.membership.fence:  # a lost agent's periods of them: taken up, not lost
-                args = (gained, self.membership.members, self.membership.fence)
+            gained = {lk.name for d in self.membership.owned - held for lk in self._links_of.get(d, [])}
+            owned = {lk.name for d in self.membership.owned for lk in self._links_of.get(d, [])}
+            self._to_take_up = (self._to_take_up | gained) & owned  # given up with its link
+            if self._to_take_up and self.membership.fence:  # a lost agent's periods of them: taken up, not lost
+                args = (sorted(self._to_take_up), self.membership.members, self.membership.fence)
                 taken = await self.channel.call("taking up open rollup periods", link_store.take_open_periods, *args)
-                self.channel.rows.add(self.meter.rollups.restore(taken or [], self.clock()))
+                if taken is not None:  # else the store was busy or away: tried again at the next heartbeat
+                    self._to_take_up = set()
+                    self.channel.rows.add(self.meter.rollups.restore(taken, self.clock()))
             self.rebuild()
 
     def request_reload(self) -> None:

@@ -7,6 +7,7 @@ import asyncio
 import shutil
 import socket
 import sqlite3
+import threading
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from agent.poller import Agent
 from agent.store_channel import Outbox
 from agent.wiring import build, configuration
 from core.rollup import RollupRow
+from store import cluster
 from store import links as link_store
 from store.engine import open_store
 
@@ -195,3 +197,40 @@ def test_the_inventory_is_taken_up_when_its_files_change_and_a_bad_edit_keeps_th
     links.write_text(text)
     assert agent.reload_if_changed() is True and agent.inventory.link_of("dinkes").subscribed_mbps == 10
     agent.close()
+
+
+def test_a_lost_agents_open_periods_are_taken_up_at_the_next_heartbeat_when_the_store_was_busy(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    now = datetime(2026, 12, 1, 2, 6, tzinfo=UTC).timestamp()
+
+    def clustered(name: str) -> Agent:
+        cluster = {"enabled": True, "agent_id": name, "lease_seconds": 6, "heartbeat_seconds": 2}
+        config = configuration(None, environ={}, inventory=INVENTORY, poll={"store_timeout": 0.3}, cluster=cluster)
+        return Agent(build(config), open_store(f"sqlite:///{db}"), clock=lambda: now)
+
+    async def scenario() -> None:
+        agents = [clustered("nms-a"), clustered("nms-b")]
+        for _ in range(2):  # each sees the other
+            for a in agents:
+                await a.keep_membership()
+        lost, survivor = agents if agents[0].owns("core") else agents[::-1]
+        lost.meter.probe("dinkes-wan", "dinkes", now, 0.5, 0.010)
+        await lost.flush()  # its half-done period is in the store, then it stops
+        assert lost.membership is not None and lost.membership.fence is not None
+        cluster.leave(open_store(f"sqlite:///{db}"), lost.membership.fence)
+        hold = threading.Event()
+        slow = asyncio.ensure_future(survivor.channel.call("a slow write", lambda _store: hold.wait(10)))
+        await asyncio.sleep(0.05)  # the survivor's store thread is busy with it
+        await survivor.keep_membership()
+        assert survivor.owns("core")  # the heartbeat has its own way to the store
+        assert [p.link for p in link_store.open_periods(open_store(f"sqlite:///{db}"), lost.agent_id)] == ["dinkes-wan"]
+        hold.set()
+        await slow
+        await survivor.keep_membership()  # the next heartbeat: taken up now
+        assert link_store.open_periods(open_store(f"sqlite:///{db}"), lost.agent_id) == []
+        (period,) = [p for p in survivor.meter.rollups.open() if p.link == "dinkes-wan"]
+        assert period.series["loss"].count == 1 and period.series["loss"].total == 0.5
+        for a in agents:
+            a.close()
+
+    asyncio.run(scenario())
