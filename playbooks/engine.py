@@ -79,6 +79,9 @@ class Playbook(Generic[Req, Deps, F]):
     #: whether the facts of a run whose process died show its change complete (its last, irreversible step
     #: done): recovery then records the run succeeded instead of undoing it (rolls forward)
     finished: Callable[[F], bool] | None = None
+    #: what recovery does to a finished run before recording it succeeded: completes its last step, which a
+    #: crash may have cut short (idempotent: it may run again if recovery itself is killed)
+    finish: Callable[[RunContext[Req, Deps, F]], str | None] | None = None
 
 
 @dataclass
@@ -235,12 +238,10 @@ class PlaybookRunner(Generic[Deps]):
                 note = f"its facts cannot be read by this version ({_first_error(exc)}); repair by hand"
                 runs.end(self.store, run.id, RunState.BROKEN, note)
                 continue
-            if run.state is not RunState.BROKEN and playbook.finished is not None and playbook.finished(facts):
-                reason = f"recovered by {by}: the process {run.pid} on {run.host} stopped after the change was complete"
-                runs.end(self.store, run.id, RunState.SUCCEEDED, reason)
-                results.append(RunResult(run.id, RunState.SUCCEEDED, reason, facts))
-                continue
             ctx = RunContext(run.id, playbook.request(**run.params), facts, self.store, by, self.deps)
+            if run.state is not RunState.BROKEN and playbook.finished is not None and playbook.finished(facts):
+                results.append(self._roll_forward(playbook, ctx, run))
+                continue
             by_name = {st.name: st for st in playbook.steps}
             rows = runs.steps(self.store, run.id, UNDO_FROM)
             done = [(r.id, by_name[r.name]) for r in rows if r.name in by_name]
@@ -258,6 +259,25 @@ class PlaybookRunner(Generic[Deps]):
             )
             results.append(RunResult(run.id, state, reason, ctx.facts))
         return results
+
+    @staticmethod
+    def _roll_forward(
+        playbook: Playbook[Any, Any, Any], ctx: RunContext[Any, Any, Any], run: runs.RunRecord
+    ) -> RunResult:
+        """A run whose process died after its change was complete: its last step finished, then succeeded.
+        If the finish fails the run stays 'recovering', and the next ``runs recover`` tries it again."""
+        reason = f"recovered by {ctx.by}: the process {run.pid} on {run.host} stopped after the change was complete"
+        if playbook.finish is not None:
+            try:
+                done = playbook.finish(ctx)
+            except Exception as exc:  # as a compensation: the other runs are still recovered
+                note = f"recovery by {ctx.by} could not finish the run: {exc}; run `pantau runs recover` again"
+                log.error("run %d: %s", run.id, note)
+                return RunResult(run.id, RunState.RECOVERING, note, ctx.facts)
+            if done:
+                reason = f"{reason}; finished: {done}"
+        runs.end(ctx.store, run.id, RunState.SUCCEEDED, reason)
+        return RunResult(run.id, RunState.SUCCEEDED, reason, ctx.facts)
 
     @staticmethod
     def _dead(run: runs.RunRecord) -> bool:

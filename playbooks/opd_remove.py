@@ -129,10 +129,11 @@ def remove_inventory(ctx: Ctx) -> str:
             written = edit.commit(loader(ctx), ctx.breakpoint)
     except InventoryError as exc:
         raise PlaybookError(Msg("the inventory was not changed: {error}", error=str(exc))) from None
+    ctx.breakpoint("written")
     pools = need(ctx.deps.pools, "release subnets")
     prefix_pools.clear_pending(ctx.store, link_name(req.slug))
     released = pools.release(req.slug, ctx.by)
-    return f"{', '.join(p.name for p in written)}; released {', '.join(released)}"
+    return f"{', '.join(p.name for p in written) or 'inventory unchanged'}; released {', '.join(released) or 'none'}"
 
 
 OPD_REMOVE = Playbook[OpdRequest, ConnectDeps, OpdFacts](
@@ -151,4 +152,5 @@ OPD_REMOVE = Playbook[OpdRequest, ConnectDeps, OpdFacts](
         ),
     ),
     finished=lambda facts: bool(facts.inventory_written),
+    finish=remove_inventory,  # idempotent: a crash in it or after it leaves nothing held that recovery misses
 )

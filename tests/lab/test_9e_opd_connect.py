@@ -206,8 +206,11 @@ ADD_CRASH_POINTS = [
 ]
 
 
-def _killed_at(lab: Runner, state: Path, inventory: Path, point: str) -> None:
-    argv = [sys.executable, "-m", "agent", "--lang", "en", *ADD[:-1], "10", "--json", "--stop-after", point]
+def _killed_at(lab: Runner, state: Path, inventory: Path, point: str, command: tuple[str, ...] = ADD) -> None:
+    """``command`` (``opd add`` by default, with a revert of 10 s) killed with kill -9 at ``point``."""
+    if command == ADD:
+        command = (*ADD[:-1], "10")
+    argv = [sys.executable, "-m", "agent", "--lang", "en", *command, "--json", "--stop-after", point]
     argv += ["--state-dir", str(state), "-i", str(inventory)]
     proc = subprocess.Popen(lab.in_node("nms", argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     wait_stopped(proc.pid)
@@ -257,4 +260,36 @@ def test_kill_9_at_each_step_of_opd_add_leaves_it_all_or_nothing(
     assert _subnets(lab, tmp_path, inventory) == ""
     assert {p.name: p.read_bytes() for p in inventory.glob("*.yml")} == before_files
     assert sorted(p.name for p in inventory.iterdir()) == sorted([*before_files, "logo.svg"])
+    assert core_config(lab) == before_core, point
+
+
+#: where ``opd remove`` is killed once it has begun to write the inventory: from there it is rolled forward
+REMOVE_CRASH_POINTS = [
+    "inventory:staged",  # the files without the OPD beside the old, no journal
+    "inventory:journaled",  # the journal written, no file renamed yet
+    "inventory:written",  # the inventory without the OPD, its subnets still held
+]
+
+
+@pytest.mark.parametrize("point", REMOVE_CRASH_POINTS)
+def test_kill_9_in_the_inventory_step_of_opd_remove_is_finished_by_recovery(
+    new_router: Runner, tmp_path: Path, point: str
+) -> None:
+    lab = new_router
+    inventory = inventory_copy(tmp_path)
+    before_files = {p.name: p.read_bytes() for p in inventory.glob("*.yml")}
+    before_core = core_config(lab)
+    added = pantau(lab, tmp_path, inventory, *ADD[:-1], "10")
+    assert added.returncode == 0, added.stdout + added.stderr
+    _killed_at(lab, tmp_path, inventory, point, ("opd", "remove", "dpmptsp", "--revert-after", "10"))
+    assert "dpmptsp" in _subnets(lab, tmp_path, inventory)  # killed before the subnets were released
+    first = pantau(lab, tmp_path, inventory, "runs", "recover", "--json")
+    assert first.returncode == 0, first.stdout + first.stderr
+    (recovered,) = json.loads(first.stdout)["recovered"]
+    assert recovered["state"] == "succeeded", recovered  # the core's side was gone: rolled forward, finished
+    second = pantau(lab, tmp_path, inventory, "runs", "recover", "--json")
+    assert json.loads(second.stdout) == {"recovered": []}
+    assert _subnets(lab, tmp_path, inventory) == "", point  # released by recovery, none left held
+    assert {p.name: p.read_bytes() for p in inventory.glob("*.yml")} == before_files, point
+    assert sorted(p.name for p in inventory.iterdir()) == sorted([*before_files, "logo.svg"])  # nothing staged left
     assert core_config(lab) == before_core, point

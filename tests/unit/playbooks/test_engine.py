@@ -168,3 +168,37 @@ def test_a_dead_run_whose_facts_this_version_cannot_read_is_left_broken_for_repa
     assert journal == []  # nothing undone on a guess
     assert run.state == "broken" and "vlan: Extra inputs are not permitted" in (run.reason or "")
     assert "repair by hand" in (run.reason or "")
+
+
+def test_a_dead_run_whose_change_was_complete_is_finished_then_succeeds_and_a_failed_finish_is_tried_again(
+    store: Engine,
+) -> None:
+    journal: list[str] = []
+    finishing = {"fail": True}
+
+    def finish(ctx: RunContext[Demo, None, DemoFacts]) -> str:
+        journal.append(f"finish after {ctx.facts.done[-1]}")
+        if finishing["fail"]:
+            raise PlaybookError("the store is away")
+        return "subnets released"
+
+    book = recording(journal, fail_at="c")
+    book = Playbook("demo", "Demo", Demo, DemoFacts, book.steps, finished=lambda f: "c" in f.done, finish=finish)
+    runner = PlaybookRunner(store, {"demo": book}, None)
+    with pytest.raises(PlaybookError):
+        runner.run(book, Demo(), "budi")
+    with Session(store) as s, s.begin():  # killed in its last step, after the point of no return
+        run_id = s.scalars(select(PlaybookRun.id)).one()
+        s.execute(update(PlaybookRun).values(state="running", pid_start="not-a-live-process"))
+    journal.clear()
+    (first,) = runner.recover("ani")
+    assert first.state == "recovering" and "the store is away" in (first.reason or "")
+    assert journal == ["finish after c"]  # rolled forward: nothing undone
+    assert run_row(store, run_id).state == "recovering"
+    with Session(store) as s, s.begin():  # the recovering process is gone in turn
+        s.execute(update(PlaybookRun).values(pid_start="not-a-live-process"))
+    finishing["fail"] = False
+    (second,) = runner.recover("ani")
+    assert second.state == "succeeded" and "finished: subnets released" in (second.reason or "")
+    assert journal == ["finish after c", "finish after c"]
+    assert runner.recover("ani") == []
