@@ -53,11 +53,12 @@ class Membership:
 
     async def join(self, channel: StoreChannel) -> bool:
         """Join under a new epoch; whether the store answered."""
+        sent = self.clock()
         epoch = await channel.call("joining the agents", cluster.join, self.agent_id)
         if epoch is None:
             return False
         self.fence = Fence(self.agent_id, epoch, self.lease)
-        self._last_beat = self._joined = self.clock()
+        self._last_beat, self._joined = sent, self.clock()
         log.info("joined the agents as %s (epoch %d)", self.agent_id, epoch)
         return True
 
@@ -71,6 +72,7 @@ class Membership:
             self._lapse()
             return False
         assert self.fence is not None
+        sent = self.clock()  # the store dates the heartbeat no earlier than this: the lease runs from here
         kept = await channel.call("keeping the heartbeat", cluster.beat, self.fence)
         if kept == "superseded":  # a newer incarnation of this id joined: this one steps back for good
             log.error("agent %s epoch %d was superseded by a newer one; polling nothing", *self._who())
@@ -83,7 +85,7 @@ class Membership:
             self.fence, self.owned = None, set()
             kept = "held" if await self.join(channel) else None
         if kept == "held":
-            self._last_beat = self.clock()
+            self._last_beat = sent
         alive = await channel.call("reading the agents", cluster.members, self.lease)
         if alive is not None and kept:
             self.members = alive
@@ -110,7 +112,9 @@ class Membership:
         return self.fence is not None and bool(self.members) and self.members[0] == self.agent_id
 
     def owns(self, key: str) -> bool:
-        return key in self.owned
+        """Whether this agent polls ``key`` now: its share, while the lease of its last heartbeat holds
+        (checked at each use, not only at the next refresh, which waits on a store that may not answer)."""
+        return key in self.owned and self.clock() - self._last_beat <= self.lease.total_seconds()
 
     async def leave(self, channel: StoreChannel) -> None:
         """A clean stop: the others take the devices over a round from now, not a lease later."""

@@ -65,6 +65,7 @@ class StoreChannel:
         self._thread = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="store")
         self._call: asyncio.Future[Any] | None = None  # the store thread's current call
         self._write: asyncio.Future[Any] | None = None  # the measurements' write, until settled
+        self._refuse_in_flight = False  # the write out now was made under a lease that ran out
 
     def close(self) -> None:
         self._thread.shutdown(wait=False, cancel_futures=True)
@@ -115,6 +116,7 @@ class StoreChannel:
             if waiting > 0:
                 del box.items[box.in_flight :]
                 self.errors[("store", "fenced")] += waiting
+        self._refuse_in_flight = self._write is not None  # and the write out now, should it fail
 
     def _settle_write(self) -> None:
         """Take the outcome of the measurements' write: written rows leave the outboxes. A write that timed
@@ -124,7 +126,12 @@ class StoreChannel:
             return
         self._write = None
         written = call.exception() is None
-        if isinstance(call.exception(), Fenced):  # this agent's lease ran out: its late rows are refused
+        refused, self._refuse_in_flight = self._refuse_in_flight, False
+        if refused and not written:  # it failed after the agent joined again: never sent under the new epoch
+            self.errors[("store", "fenced")] += len(self.rows.items[: self.rows.in_flight]) or 1
+            log.warning("store: a write of a lease that ran out failed (%s); its rows are dropped", call.exception())
+            written = True
+        elif isinstance(call.exception(), Fenced):  # this agent's lease ran out: its late rows are refused
             self.errors[("store", "fenced")] += len(self.rows.items[: self.rows.in_flight]) or 1
             log.warning("store: %s", call.exception())
             written = True  # not stored, and never sent again: they are the other agents' to measure

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from i18n import Msg
@@ -33,6 +33,26 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")  # 20 playbooks at once: 5 s was exceeded once
     cursor.close()
+
+
+#: libpq's settings for a store across a network, unless the URL sets them: a server that stops answering
+#: (a partition, a failover) fails a call within half a minute instead of TCP's quarter of an hour, so the
+#: agent's heartbeat and writes report it and retry on a new connection
+POSTGRESQL_DEFAULTS = {
+    "connect_timeout": 10,
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 20_000,  # ms: sent data unacknowledged this long closes the connection
+}
+
+
+def _postgresql_defaults(url: str) -> dict[str, Any]:
+    if not url.startswith(("postgresql:", "postgresql+")):
+        return {}
+    given = make_url(url).query
+    return {k: v for k, v in POSTGRESQL_DEFAULTS.items() if k not in given}
 
 
 def make_engine(url: str, create: bool = True) -> Engine:
@@ -66,7 +86,7 @@ def make_engine(url: str, create: bool = True) -> Engine:
                 )
             ) from exc
     try:
-        engine = create_engine(url)
+        engine = create_engine(url, connect_args=_postgresql_defaults(url))
     except ModuleNotFoundError as exc:
         raise StoreUnusable(
             Msg(

@@ -195,3 +195,16 @@ def _rollups(url: str) -> int:
             return len(s.scalars(select(LinkRollup.id)).all())
     finally:
         engine.dispose()
+
+
+def test_a_store_across_a_network_gets_timeouts_and_keepalives_unless_its_url_sets_them(postgres: str) -> None:
+    for url, timeout in ((postgres, "10"), (f"{postgres}&connect_timeout=3", "3")):
+        engine = open_store(url)
+        raw = engine.raw_connection()
+        try:
+            given = raw.driver_connection.info.get_parameters()  # type: ignore[union-attr]
+        finally:
+            raw.close()
+            engine.dispose()
+        assert given["connect_timeout"] == timeout, given
+        assert given["keepalives_idle"] == "10" and given["tcp_user_timeout"] == "20000", given

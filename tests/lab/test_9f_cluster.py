@@ -304,3 +304,122 @@ def test_each_maintenance_firing_runs_on_one_agent_of_three(
         print(f"maintenance over three agents: {json.dumps(claims)}")
     finally:
         store.dispose()
+
+
+#: in the NMS node, the address each agent reaches PostgreSQL at (its own, so that nftables can cut one off)
+STORE_AT = {"nms-a": "127.0.0.11", "nms-b": "127.0.0.12", "nms-c": "127.0.0.13"}
+CUT_TABLE = "pantau_lab_cut"  # the nftables table of the cut, in the NMS node's namespace
+
+
+@pytest.fixture
+def store_in_nms(lab: Runner, cluster: Cluster) -> Iterator[dict[str, str]]:  # noqa: F811
+    """The lab's PostgreSQL moved into the NMS node, listening there on an address per agent over TCP (and on
+    its Unix socket as before); each agent's store URL. Back on the Unix socket alone afterwards."""
+    hba = cluster.base / "data" / "pg_hba.conf"
+    saved = hba.read_text()
+    hba.write_text(saved + "host all all 127.0.0.0/8 trust\n")
+    cluster.stop()
+    listen = ",".join(STORE_AT.values())
+    options = f"-k {cluster.base} -c listen_addresses='{listen}' -c fsync=off -c max_connections=60"
+    pg_ctl = [str(cluster.bin_dir / "pg_ctl"), "-D", str(cluster.base / "data"), "-l", str(cluster.base / "log")]
+    start = lab.in_node("nms", ["runuser", "-u", "postgres", "--", *pg_ctl, "-o", options, "-w", "start"])
+    try:
+        subprocess.run(start, check=True, capture_output=True, timeout=120)
+        yield {name: f"postgresql+psycopg://pantau@{at}:5432/pantau" for name, at in STORE_AT.items()}
+    finally:
+        lab.exec("nms", ["nft", "delete", "table", "inet", CUT_TABLE], check=False)
+        cluster.stop()
+        hba.write_text(saved)
+        cluster.start()
+
+
+def cut(lab: Runner, address: str) -> None:
+    """Drop every packet to ``address`` in the NMS node: both ways of that agent's store connections."""
+    for command in (
+        ["add", "table", "inet", CUT_TABLE],
+        ["add", "chain", "inet", CUT_TABLE, "input", "{ type filter hook input priority 0; }"],
+        ["add", "rule", "inet", CUT_TABLE, "input", "ip", "daddr", address, "drop"],
+    ):
+        lab.exec("nms", ["nft", *command])
+
+
+def counter(text: str, name: str, **labels: str) -> float:
+    wanted = ",".join(f'{k}="{v}"' for k, v in labels.items())
+    match = re.search(rf"^{name}\{{{wanted}\}} (\S+)$", text, re.MULTILINE)
+    return float(match.group(1)) if match else 0.0
+
+
+def test_an_agent_cut_off_from_the_store_gives_its_devices_up_within_a_lease_and_its_late_writes_are_refused(
+    lab: Runner,
+    inventory: Inventory,
+    cluster: Cluster,  # noqa: F811 (the fixture imported above)
+    store_in_nms: dict[str, str],
+    watch: PollWatch,
+    tmp_path: Path,
+) -> None:
+    snmp_devices = {d.name for d in inventory.devices if d.snmp is not None}
+    alive = set(AGENTS)
+
+    def shares() -> dict[str, set[str]]:
+        return {name: polled(metrics(lab, listen)) for name, listen in AGENTS.items() if name in alive}
+
+    with ExitStack() as stack:
+        for name, listen in AGENTS.items():
+            (tmp_path / name).mkdir()
+            stack.enter_context(agent_in_nms(lab, tmp_path / name, listen, env=env(store_in_nms[name], name)))
+        wait_for(
+            "three agents over TCP, each device polled by exactly one",
+            30,
+            lambda: (
+                sorted(d for share in shares().values() for d in share) == sorted(snmp_devices)
+                and all(gauge(metrics(lab, AGENTS[n]), "pantau_cluster_members") == 3 for n in AGENTS)
+            ),
+        )
+        before = shares()
+        victim = next(n for n, share in before.items() if "core" in share)
+        store = create_engine(cluster.url)  # the test's own way in: the Unix socket, never cut
+        epoch = "SELECT epoch FROM agents WHERE id = :id"
+        with store.connect() as conn:
+            first_epoch = conn.execute(text(epoch), {"id": victim}).scalar_one()
+        cut(lab, STORE_AT[victim])
+        cut_at, cut_wall = time.monotonic(), time.time()
+        alive.discard(victim)
+        wait_for(  # the others: when its heartbeat is older than the lease, at their next heartbeat
+            "the other two poll every device",
+            LEASE + BEAT + 2 * SNMP + 5,
+            lambda: sorted(d for share in shares().values() for d in share) == sorted(snmp_devices),
+        )
+        taken_over = time.monotonic() - cut_at
+        wait_for(  # itself: a lease after its last heartbeat, though the store never answers it
+            "the cut-off agent polls nothing", LEASE + SNMP, lambda: polled(metrics(lab, AGENTS[victim])) == set()
+        )
+        given_up = time.monotonic() - cut_at
+        time.sleep(ROLLUP)  # a rollup period ends while it is cut off: what it closed waits for the store
+        lab.exec("nms", ["nft", "delete", "table", "inet", CUT_TABLE])
+        healed_at = time.monotonic()
+        alive.add(victim)
+        wait_for("the cut-off agent rejoins and takes its own share back", 90, lambda: shares() == before)
+        rejoined = time.monotonic() - healed_at
+        fenced = counter(
+            metrics(lab, AGENTS[victim]), "pantau_collector_errors_total", collector="store", reason="fenced"
+        )
+        with store.connect() as conn:
+            epoch_now = conn.execute(text(epoch), {"id": victim}).scalar_one()
+            late = conn.execute(
+                text("SELECT link FROM link_board WHERE agent = :id AND epoch = :epoch AND observed_at > :after"),
+                {"id": victim, "epoch": first_epoch, "after": datetime.fromtimestamp(cut_wall + LEASE, UTC)},
+            ).all()
+        store.dispose()
+    polls = watch.stop()
+    print(
+        f"{victim} cut off from PostgreSQL: its devices taken over {taken_over:.1f} s later, it stopped polling "
+        f"{given_up:.1f} s later; healed, back with its share {rejoined:.1f} s later; {fenced:.0f} late writes refused"
+    )
+    assert taken_over <= LEASE + BEAT + 2 * SNMP  # within a lease (a heartbeat and a round to notice)
+    assert epoch_now > first_epoch  # it joined again: what it measured under the old epoch is not its to write
+    assert fenced > 0 and late == []  # refused and counted, not stored
+    # no double polling beyond one interval: it stopped, by its own clock, before the others had polled a round
+    mine = [seen for seen, agent, _ in polls if agent == victim and cut_at < seen < healed_at]
+    theirs = [seen for seen, agent, d in polls if agent != victim and d in before[victim] and seen > cut_at]
+    assert mine and theirs
+    assert max(mine) - min(theirs) <= SNMP, (max(mine) - cut_at, min(theirs) - cut_at)
