@@ -450,8 +450,9 @@ class Agent:
                 self._installed.add(link.name)
             else:
                 state, reasons = LinkState.PENDING, ("awaiting-router",)
-        if missing:  # polled, but the port is not there: never a silent "up" with blank counters
-            reasons = (*reasons, "interface-missing")
+        no_data = iface is not None and iface.oper_up is None and iface.in_octets is None and iface.out_octets is None
+        if missing or no_data:  # polled, but the port is not there or tells nothing: never a silent "up"
+            reasons = (*reasons, "interface-missing" if missing else "no-data")
             if state in (LinkState.UP, LinkState.DEGRADED) and not health.reasons:
                 state = LinkState.UNKNOWN
         return LinkView(

@@ -2,10 +2,10 @@
 
 Each device's columns are read with GET requests for exactly the interfaces the inventory names, or walked
 with GETBULK when those are many or most of the device's (:func:`walk_columns`). The name → ifIndex map
-comes from walking ifName (ifDescr as fallback), is cached, and is walked again when ifNumber changes, the
-agent restarted, or a name is missing. Requests go through :mod:`collectors.snmp_session` (v2c on the wire
-codec, v3 through pysnmp); what a device tells of itself beyond its interfaces is in
-:mod:`collectors.snmp_host`.
+comes from walking ifName, then ifDescr, then ifAlias (a port is found by any of its names), is cached, and
+is walked again when ifNumber changes, the agent restarted, or a name is missing. Requests go through
+:mod:`collectors.snmp_session` (v2c on the wire codec, v3 through pysnmp); what a device tells of itself
+beyond its interfaces is in :mod:`collectors.snmp_host`.
 """
 
 from __future__ import annotations
@@ -166,7 +166,7 @@ class SnmpCollector:
                 )
             stale = cache.if_number != if_number or cache.uptime is None or uptime < cache.uptime
             if stale or any(n not in cache.index for n in names):
-                cache.index = await self._interface_index(session)
+                cache.index = await self._interface_index(session, names)
                 cache.if_number = if_number
             read = await self._columns(session, cache, [cache.index[n] for n in names if n in cache.index])
             # the counters' own sysUpTime (read in the same PDU) dates them, not the earlier head request's
@@ -215,8 +215,12 @@ class SnmpCollector:
             read = _Read(result, number(answers[0].get(SYS_UPTIME)), number(answers[0].get(IF_NUMBER)), wrong)
         if cache.hc and indexes and all("in_octets" not in read.values.get(i, {}) for i in indexes):
             cache.hc = False  # no ifXTable HC counters on this device: fall back to the 32-bit ifTable
-            log.info("%s has no ifHC counters; using 32-bit ifInOctets/ifOutOctets", session.device.name)
-            return await self._columns(session, cache, indexes)
+            legacy = await self._columns(session, cache, indexes)
+            if any("in_octets" in legacy.values.get(i, {}) for i in indexes):
+                log.info("%s has no ifHC counters; using 32-bit ifInOctets/ifOutOctets", session.device.name)
+            else:  # a view that hides both tables, say: its links are unknown ("no-data"), never up
+                log.warning("%s answers neither ifHC nor 32-bit octet counters", session.device.name)
+            return legacy
         return read
 
     async def _bulk_columns(
@@ -302,9 +306,10 @@ class SnmpCollector:
         if idx is None:
             raise SnmpError(
                 Msg(
-                    "{name} has no interface named {interface} (SNMP ifName/ifDescr)",
+                    "{name} has no interface named {interface} (SNMP {columns})",
                     name=device.name,
                     interface=interface,
+                    columns="/".join(self.quirks(device).interface_names),
                 ),
                 device.name,
             )
@@ -324,17 +329,20 @@ class SnmpCollector:
         """name → ifIndex of those of ``names`` the device lists (walked again when one is not cached)."""
         cache = self._cache_of(session.device)
         if any(n not in cache.index for n in names):
-            cache.index = await self._interface_index(session)
+            cache.index = await self._interface_index(session, names)
         return {n: cache.index[n] for n in names if n in cache.index}
 
-    async def _interface_index(self, session: Session) -> dict[str, int]:
-        """name -> ifIndex from the first of the platform's name columns the device fills."""
+    async def _interface_index(self, session: Session, wanted: Iterable[str] = ()) -> dict[str, int]:
+        """name -> ifIndex from the platform's name columns in its order (ifName, ifDescr, ifAlias): each port
+        is found by any of its names, as the device's CLI prints it short or long; on a clash the earlier
+        column wins. The walk stops at the first column after which every ``wanted`` name is known."""
         index: dict[str, int] = {}
+        wanted = set(wanted)
         for name in self.quirks(session.device).interface_names:
             column = NAME_COLUMNS[name]
             for oid, value in await session.walk(column, 50):
                 index.setdefault(interface_name(value), int(oid.rsplit(".", 1)[1]))
-            if index:
+            if index and wanted <= index.keys():
                 break
         return index
 

@@ -62,8 +62,8 @@ class Command:
 class SnmpQuirks:
     """How a platform's SNMP agent differs from IF-MIB's letter."""
 
-    #: columns that name interfaces as the inventory writes them, most preferred first ("ifName", "ifDescr")
-    interface_names: tuple[str, ...] = ("ifName", "ifDescr")
+    #: columns that name interfaces as the inventory may write them, the one that wins a clash first
+    interface_names: tuple[str, ...] = ("ifName", "ifDescr", "ifAlias")
     #: whether the agent has ifXTable's 64-bit counters; False skips the attempt (the collector falls back anyway)
     hc_counters: bool = True
 

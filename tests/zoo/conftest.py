@@ -53,6 +53,12 @@ SERVED = {  # zoo device -> (community: the recording, the interface its link or
     "zoo-hexname": ("hexname", "LAN-Verbindung ä"),
     "zoo-bigalias": ("bigalias", "eth0"),
     "zoo-missing": ("linux", "ge-0/0/9"),
+    # a Cisco-style port named three ways: as `show running-config` prints it (ifDescr), short (ifName), and
+    # by its description (ifAlias); the short name is another port's alias too (ifName wins the clash)
+    "zoo-cisco-long": ("cisco", "GigabitEthernet1/0/1"),
+    "zoo-cisco-short": ("cisco", "Gi1/0/1"),
+    "zoo-cisco-alias": ("cisco", "ke-dinkes"),
+    "zoo-nodata": ("nodata", "eth0"),
 }
 HOSTILE = {f"zoo-{mode}": mode for mode in hostile.MODES}  # in front of the linux recording
 
@@ -66,7 +72,10 @@ def _devices() -> dict[str, tuple[str, str, str]]:
     return out | {"zoo-nosecret": (address["zoo-nosecret"], "", "eth0")}
 
 
-LINKED = ("zoo-linux", "zoo-winxp", "zoo-wrap32", "zoo-reset", "zoo-frozen", "zoo-nosuch", "zoo-hexname", "zoo-missing")
+LINKED = (
+    "zoo-linux", "zoo-winxp", "zoo-wrap32", "zoo-reset", "zoo-frozen", "zoo-nosuch", "zoo-hexname", "zoo-missing",
+    "zoo-cisco-long", "zoo-cisco-short", "zoo-cisco-alias", "zoo-nodata",
+)  # fmt: skip
 
 
 def write_inventory(directory: Path, secrets: Path) -> None:

@@ -95,9 +95,33 @@ def generated() -> dict[str, list[str]]:
             f"{IF}.2.1|4x|{'LAN-Verbindung ä'.encode('latin-1').hex()}00",
             f"{IFX}.1.1|4x|{'LAN-Verbindung ä'.encode('latin-1').hex()}00",
         ],
-        # an ifAlias of 1 MB (pantau never asks for it: the device polls as any other)
+        # an ifAlias of 1 MB (pantau reads it only for a name not found by ifName or ifDescr: never here)
         "bigalias": [*_table("eth0"), f"{IFX}.18.1|4|{'x' * 1_000_000}"],
+        # names, and nothing else of its interfaces readable (a view that hides the tables): no data, not up
+        "nodata": [
+            line for line in _table("eth0") if line.startswith((SYS_UPTIME, IF_NUMBER, f"{IF}.2.1|", f"{IFX}.1.1|"))
+        ],
+        # Cisco IOS names: ifName short, ifDescr long, ifAlias the port's description; port 2's description
+        # is port 1's short name (1 Mbit/s in on port 1, 2 Mbit/s on port 2)
+        "cisco": _cisco(),
     }
+
+
+def _cisco() -> list[str]:
+    rows = [UPTIME_TICKING, f"{IF_NUMBER}|2|2"]
+    for idx, alias, rate in ((1, "ke-dinkes", 125000), (2, "Gi1/0/1", 250000)):
+        rows += [
+            f"{IF}.2.{idx}|4|GigabitEthernet1/0/{idx}",
+            f"{IF}.5.{idx}|66|1000000000",
+            f"{IF}.7.{idx}|2|1",
+            f"{IF}.8.{idx}|2|1",
+            f"{IFX}.1.{idx}|4|Gi1/0/{idx}",
+            f"{IFX}.6.{idx}|70:numeric|rate={rate}",
+            f"{IFX}.10.{idx}|70:numeric|rate={rate // 2}",
+            f"{IFX}.15.{idx}|66|1000",
+            f"{IFX}.18.{idx}|4|{alias}",
+        ]
+    return rows
 
 
 def _oid_key(line: str) -> tuple[int, ...]:

@@ -113,6 +113,10 @@ UP = (
     "zoo-missing",
     "zoo-slow-under",
     "zoo-every-other",
+    "zoo-cisco-long",
+    "zoo-cisco-short",
+    "zoo-cisco-alias",
+    "zoo-nodata",
     "core",
 )
 
@@ -172,6 +176,21 @@ def test_windows_names_ending_in_nul_and_sparse_indexes_are_found(observed: Obse
 def test_a_latin_1_name_with_padding_is_found(observed: Observed) -> None:
     view = link_on(observed.snapshots[-1], "zoo-hexname")
     assert not view.interface_missing and view.receive_bps == pytest.approx(1_000_000, rel=0.05)
+
+
+@pytest.mark.parametrize("name", ["zoo-cisco-long", "zoo-cisco-short", "zoo-cisco-alias"])
+def test_a_port_is_found_by_its_long_short_or_described_name_and_the_short_name_wins_a_clash(
+    observed: Observed, name: str
+) -> None:
+    view = link_on(observed.snapshots[-1], name)
+    assert not view.interface_missing, view.reasons
+    assert view.receive_bps == pytest.approx(1_000_000, rel=0.05)  # port 1's rate, never port 2's (2 Mbit/s)
+
+
+def test_a_port_with_no_readable_status_or_counters_is_unknown_for_no_data_never_up(observed: Observed) -> None:
+    for snap in observed.snapshots:
+        view = link_on(snap, "zoo-nodata")
+        assert not view.interface_missing and "no-data" in view.reasons and view.state.value != "up", view
 
 
 def test_32_bit_wraps_give_the_exact_rate_across_them(observed: Observed) -> None:
