@@ -3,7 +3,8 @@ others): the form of a secret's value, and the lines that carry one."""
 
 from __future__ import annotations
 
-SECRET = r"(?P<secret>\"[^\"]*\"(?=\s|$)|\S+)"  # noqa: S105 (a pattern, not a password): a quoted string or one word
+#: a secret's value: a quoted string (its quotes escaped with a backslash inside, as RouterOS writes them) or one word
+SECRET = r"(?P<secret>\"(?:[^\"\\]|\\.)*\"(?=\s|$)|\S+)"  # noqa: S105 (a pattern, not a password)
 ENCRYPTION_TYPE = r"(?: \d+)?"  # Cisco's encryption type before the value (0, 5, 7, 8, 9)
 
 _S, _N = SECRET, ENCRYPTION_TYPE
@@ -18,4 +19,8 @@ SECRETS: tuple[str, ...] = (
     rf"\b(?:area|domain)-password(?: clear| md5)? {_S}",  # IS-IS
     rf"\bisis password(?: clear| md5)? {_S}",
     rf"\bip rip authentication string {_S}",
+    rf"\bppp (?:chap|pap) password{_N} {_S}",
+    rf"\bppp pap sent-username \S+ password{_N} {_S}",
+    rf"\b(?:standby|vrrp)(?: \d+)? authentication(?: text)? (?!md5\b){_S}",  # HSRP, VRRP in clear
+    rf"\bip (?:http client|ftp) password{_N} {_S}",
 )

@@ -108,7 +108,9 @@ PLATFORM = Platform(
         rf"^\s*(?:tacacs-server|radius-server)(?: host \S+)?.*? key{_N} {_S}",
         rf"^\s+key{_N} (?!\d+\s*$){_S}",  # in "tacacs server" / "radius server" blocks (not a key chain's "key 1")
         rf"^\s*crypto isakmp key{_N} {_S}",
-        rf"\bpre-shared-key(?: address \S+)?(?: key)?{_N} {_S}",
+        # keyrings: by address (and mask) or hostname; IKEv2's local and remote keys; an IKEv2 profile's own
+        rf"\bpre-shared-key(?: address \S+(?: \d+\.\d+\.\d+\.\d+)?| hostname \S+| local| remote)?(?: key)?{_N} {_S}",
+        rf"\bauthentication (?:local|remote) pre-share key{_N} {_S}",
         rf"\bwpa-psk ascii{_N} {_S}",
         rf"\bntp authentication-key \d+ md5 {_S}",
     ),

@@ -28,6 +28,7 @@ PLATFORM = Platform(
         rf"^\s*snmp-agent usm-user v3 \S+ (?:authentication|privacy)-mode \S+ {_S}",
         rf"\bauthentication-mode (?:md5|hmac-md5|hmac-sha256|simple)(?: cipher| plain)?(?: \d+)? {_S}",
         rf"\bpre-shared-key(?: cipher| simple)? {_S}",
+        rf"\bshared-key(?: cipher| simple)? {_S}",  # RADIUS and HWTACACS templates
     ),
     installed_routes=installed_routes,
 )

@@ -111,7 +111,7 @@ PLATFORM = Platform(
     volatile=(r"^# \w{3}/\d{2}/\d{4} \d{2}:\d{2}:\d{2} by RouterOS", r"^# [a-z]{3}/\d{2}/\d{4}", r"^# software id"),
     redaction=(
         # /export: key=value pairs; every *password=, secret=, *-key= and the wireless passphrases
-        rf"\b(?:[\w-]*password|secret|[\w-]*-key|passphrase|pre-shared-key|wpa2?-pre-shared-key)={_S}",
+        rf"\b(?:[\w-]*password|secret|[\w-]*-key|passphrase|pre-shared-key|wpa2?-pre-shared-key|trap-community)={_S}",
         rf"^/snmp community (?:add|set) .*?\bname={_S}",  # the community's name is its secret
         rf"^/snmp community (?:add|set) .*?\b(?:authentication|encryption)-password={_S}",
     ),

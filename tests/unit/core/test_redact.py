@@ -20,9 +20,9 @@ KEY = b"k" * 32
 RULES = {p.name: p.redaction for p in discover() if p.redaction}
 PLANTED = {
     "frr": ["zebra-Plant1", "Plant2-enable", "Plant3-keychain", "Plant4-md5", "Plant5-simple", "Plant6-bgp"],
-    "cisco_ios": [f"Plant{i}" for i in range(1, 18)],
-    "huawei_vrp": [f"Plant{i}" for i in range(1, 8)],
-    "mikrotik_routeros": [f"Plant{i}" for i in range(1, 10)],
+    "cisco_ios": [f"Plant{i}" for i in range(1, 31)],
+    "huawei_vrp": [f"Plant{i}" for i in range(1, 11)],
+    "mikrotik_routeros": [f"Plant{i}" for i in range(1, 13)],
 }
 
 
@@ -69,3 +69,10 @@ def test_any_word_as_a_password_is_hidden(secret: str) -> None:
     hidden = redact(RULES["frr"], text, KEY)
     assert hidden.splitlines()[1].startswith(f"enable password {MARKER}")
     assert hidden.splitlines()[1].count(" ") == 2  # one word stays one word
+
+
+def test_a_quoted_value_with_escaped_quotes_is_hidden_whole_and_a_masked_keyring_hides_the_key() -> None:
+    routeros = redact(RULES["mikrotik_routeros"], '/user add name=a password="x \\"y z\\" w" group=read\n', KEY)
+    assert re.fullmatch(rf"/user add name=a password={re.escape(MARKER)}[0-9a-f]{{8}}> group=read\n", routeros)
+    ios = redact(RULES["cisco_ios"], " pre-shared-key address 203.0.113.0 255.255.255.0 key K1\n", KEY)
+    assert ios.startswith(" pre-shared-key address 203.0.113.0 255.255.255.0 key <secret-hidden:"), ios
