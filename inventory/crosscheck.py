@@ -103,6 +103,18 @@ def cross_check(
                 )
             seen.add(iface.name)
     _unique_values(items["devices"], lambda d: d.mgmt_address, "mgmt_address", "device", "management address", problems)
+    _unique_values(  # two OPDs a reader cannot tell apart on the board, in tickets and in the Berita Acara
+        items["opds"], lambda o: " ".join(o.name.casefold().split()), "name", "opd", "name", problems,
+        name=lambda o: o.slug, show=lambda o: f"'{o.name}'",
+    )  # fmt: skip
+    _unique_values(  # two links on one port: that port's counters would be reported as both
+        items["links"], lambda lk: (lk.dc.device, lk.dc.interface), "dc", "link", "data-center port", problems,
+        show=lambda lk: f"{lk.dc.device} {lk.dc.interface}",
+    )  # fmt: skip
+    _unique_values(  # one circuit ordered twice, or a copy-paste: the provider would be called about the wrong one
+        items["links"], lambda lk: (lk.provider.casefold(), lk.circuit_id.casefold()), "circuit_id", "link",
+        "circuit", problems, show=lambda lk: f"{lk.circuit_id} ({lk.provider})",
+    )  # fmt: skip
     devices: dict[str, Device] = {n: i.obj for n, i in names["devices"].items()}
     for item in items["links"]:
         link: Link = item.obj
@@ -163,19 +175,29 @@ def _at(item: Located, *loc: str | int, message: str) -> Problem:
 
 
 def _unique_values(
-    items: Iterable[Located], value: Any, field: str, noun: str, what: str, problems: list[Problem]
+    items: Iterable[Located],
+    value: Any,
+    field: str,
+    noun: str,
+    what: str,
+    problems: list[Problem],
+    name: Any = lambda obj: obj.name,
+    show: Any = None,
 ) -> None:
+    """Report each item whose ``value`` an earlier item has, naming both (``show``: the value as the file
+    writes it, when ``value`` normalizes it)."""
     seen: dict[Any, Located] = {}
     for item in items:
         v = value(item.obj)
         if v in seen:
             first = seen[v]
+            shown = v if show is None else show(item.obj)
             problems.append(
                 _at(
                     item,
                     field,
-                    message=f"{noun} '{item.obj.name}': {what} {v} is already used by "
-                    f"{noun} '{first.obj.name}' ({first.file}:{first.line()})",
+                    message=f"{noun} '{name(item.obj)}': {what} {shown} is already used by "
+                    f"{noun} '{name(first.obj)}' ({first.file}:{first.line()})",
                 )
             )
         else:

@@ -14,6 +14,7 @@ from agent.cli.common import ConfigOption, JsonOption, err, out, wired
 from agent.errors import AgentError
 from agent.lang import current, error_text, label, tr
 from agent.topology import write_topology
+from core.topology import uplinks
 from i18n import Msg
 from inventory.models import Inventory, InventoryFile
 from inventory.secrets import unresolved_secrets
@@ -50,6 +51,7 @@ def inventory_validate(
         )
     inv = deps.inventory
     secrets = unresolved_secrets(inv.credentials, cfg.inventory_dir)
+    notes = [] if uplinks(inv) else [no_uplink_warning()]
     counts = {name: len(getattr(inv, name)) for name in ("sites", "opds", "devices", "links", "prefixes", "zones")}
     if as_json:
         payload = {
@@ -57,6 +59,7 @@ def inventory_validate(
             "directory": str(cfg.inventory_dir),
             "counts": counts,
             "secret_problems": [{"where": where, "error": str(exc)} for where, exc in secrets],
+            "warnings": notes,
         }
         sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
         if strict and secrets:
@@ -66,6 +69,8 @@ def inventory_validate(
         err.print(
             f"{label('error' if strict else 'warning')}: {where}: {error_text(exc)}", markup=False, highlight=False
         )
+    for note in notes:
+        err.print(f"{label('warning')}: {cfg.inventory_dir}: {note}", markup=False, highlight=False)
     if strict and secrets:
         err.print(
             tr("{n_secrets} secret(s) cannot be read (--strict)", n_secrets=len(secrets)),
@@ -82,6 +87,15 @@ def inventory_validate(
     out.print(table)
     warned = tr(" ({n_secrets} secret warning(s) above)", n_secrets=len(secrets))
     out.print(tr("[green]inventory OK[/green]") + (warned if secrets else ""))
+
+
+def no_uplink_warning() -> str:
+    return tr(
+        "no uplink: no point-to-point prefix outside the OPDs' links holds an address of a data-center "
+        "interface, so the data center's link to its internet provider is not watched and PantauUpstreamDown "
+        "can never fire; declare the uplink's prefix (purpose: p2p) in prefixes.yml and its address on the "
+        "device's interface"
+    )
 
 
 @inventory_app.command("show")

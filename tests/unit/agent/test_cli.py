@@ -479,3 +479,18 @@ def test_opd_remove_is_refused_while_the_opds_servers_hold_addresses(tmp_path: P
     assert refused.returncode == 2 and "Traceback" not in refused.stderr
     assert "OPD dinkes still has colocated servers with addresses (srv-dinkes 10.10.20.10)" in refused.stderr
     assert "--force" in refused.stderr
+
+
+def test_validate_warns_when_no_uplink_is_declared_naming_the_alert_that_cannot_fire(tmp_path: Path) -> None:
+    assert "no uplink" not in pantau("inventory", "validate", str(EXAMPLE)).stderr
+    copy = tmp_path / "inv"
+    shutil.copytree(EXAMPLE, copy)
+    prefixes = copy / "prefixes.yml"
+    line = "  - {name: upstream-p2p, prefix: 100.64.0.0/30, purpose: p2p}\n"
+    assert line in prefixes.read_text()
+    prefixes.write_text(prefixes.read_text().replace(line, ""))
+    result = pantau("--lang", "en", "inventory", "validate", str(copy))
+    assert result.returncode == 0, result.stderr  # a warning: the inventory is usable
+    assert f"warning: {copy}: no uplink:" in result.stderr and "PantauUpstreamDown can never fire" in result.stderr
+    as_json = json.loads(pantau("inventory", "validate", "--json", str(copy)).stdout)
+    assert len(as_json["warnings"]) == 1

@@ -277,3 +277,23 @@ def test_the_logo_is_found_beside_the_inventory_from_any_working_directory(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     assert load_inventory(inv_dir).agency.logo == str((inv_dir / "logo.svg").resolve())
+
+
+def test_two_opds_of_one_name_are_refused_whatever_their_case_and_spacing(inv_dir: Path) -> None:
+    edit(inv_dir, "opds.yml", "name: Dinas Pendidikan dan Kebudayaan", "name: dinas  KESEHATAN")
+    found = [p for p in problems(inv_dir) if "already used" in p]
+    assert found == [
+        f"opds.yml:12: opd 'disdik': name 'dinas  KESEHATAN' is already used by opd 'dinkes' ({inv_dir}/opds.yml:2)"
+    ]
+
+
+def test_two_links_on_one_port_or_one_circuit_are_refused(inv_dir: Path) -> None:
+    edit(inv_dir, "links.yml", "dc: {device: core, interface: eth2}", "dc: {device: core, interface: eth1}")
+    edit(inv_dir, "links.yml", "circuit_id: TC-2024-0002", "circuit_id: tc-2024-0001")
+    found = [p for p in problems(inv_dir) if "already used" in p]
+    assert found == [
+        f"links.yml:14: link 'disdik-wan': data-center port core eth1 is already used by link 'dinkes-wan' "
+        f"({inv_dir}/links.yml:3)",
+        f"links.yml:19: link 'disdik-wan': circuit tc-2024-0001 (PT Telekomunikasi Contoh) is already used by "
+        f"link 'dinkes-wan' ({inv_dir}/links.yml:3)",
+    ]
