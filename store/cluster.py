@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
@@ -36,15 +36,19 @@ class Fence:
     lease: timedelta
 
 
-def _now() -> datetime:
+def _now(conn: Connection) -> datetime:
+    """The time heartbeats are dated and judged by: PostgreSQL's clock, one for every agent whatever their
+    hosts' clocks say (SQLite's store has one host: this process's)."""
+    if conn.dialect.name == "postgresql":
+        return _aware(conn.execute(select(func.clock_timestamp())).scalar_one())
     return datetime.now(UTC)
 
 
 @translated("joining the agents")
 def join(store: Engine, agent: str) -> int:
     """Register ``agent`` as alive under a new epoch (one more than any it had); the epoch."""
-    now = _now()
     with Session(store) as s, s.begin():
+        now = _now(s.connection())
         row = s.get(AgentRow, agent, with_for_update=True)
         if row is None:
             row = AgentRow(id=agent, epoch=0, host="", pid=0, started_at=now, heartbeat_at=now)
@@ -71,9 +75,10 @@ def beat(store: Engine, fence: Fence) -> Beat:
         row = conn.execute(query).first()
         if row is None or row.epoch != fence.epoch:
             return "superseded"
-        if _aware(row.heartbeat_at) <= _now() - fence.lease:
+        now = _now(conn)
+        if _aware(row.heartbeat_at) <= now - fence.lease:
             return "lapsed"
-        conn.execute(update(AgentRow).where(AgentRow.id == fence.agent).values(heartbeat_at=_now()))
+        conn.execute(update(AgentRow).where(AgentRow.id == fence.agent).values(heartbeat_at=now))
         return "held"
 
 
@@ -86,8 +91,8 @@ def leave(store: Engine, fence: Fence, after: timedelta = timedelta(0)) -> None:
     """A clean stop: the heartbeat is made to go stale ``after`` from now (at most the lease), so the others
     take the devices over then rather than a whole lease later: ``after`` a round, the agent's last poll and
     the first of the one taking over are a round apart, never two polls in one interval."""
-    stale_at = _now() - fence.lease + min(after, fence.lease)
     with store.begin() as conn:
+        stale_at = _now(conn) - fence.lease + min(after, fence.lease)
         conn.execute(
             update(AgentRow)
             .where(AgentRow.id == fence.agent, AgentRow.epoch == fence.epoch)
@@ -99,7 +104,8 @@ def leave(store: Engine, fence: Fence, after: timedelta = timedelta(0)) -> None:
 def members(store: Engine, lease: timedelta) -> list[str]:
     """The agents whose heartbeat is younger than ``lease``, by id."""
     with Session(store) as s:
-        query = select(AgentRow.id).where(AgentRow.heartbeat_at > _now() - lease).order_by(AgentRow.id)
+        now = _now(s.connection())
+        query = select(AgentRow.id).where(AgentRow.heartbeat_at > now - lease).order_by(AgentRow.id)
         return list(s.scalars(query).all())
 
 
@@ -125,7 +131,7 @@ def check(conn: Connection, fence: Fence) -> None:
             )
         )
     beat_at = _aware(row.heartbeat_at)
-    if beat_at <= _now() - fence.lease:
+    if beat_at <= _now(conn) - fence.lease:
         raise Fenced(
             Msg(
                 "agent {agent}'s lease ran out at {at}: its devices may be another's now; the write is refused",

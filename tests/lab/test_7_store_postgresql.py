@@ -11,13 +11,15 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from ipaddress import ip_address
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from agent.poller import Agent
@@ -25,6 +27,7 @@ from agent.wiring import build, configuration
 from inventory.ipam import candidates
 from inventory.models import Prefix
 from lab.runner import Runner
+from store import cluster as agents_table
 from store.allocations import Allocations
 from store.engine import open_store
 from store.schema import Base, IpAllocation, LinkRollup
@@ -208,3 +211,25 @@ def test_a_store_across_a_network_gets_timeouts_and_keepalives_unless_its_url_se
             engine.dispose()
         assert given["connect_timeout"] == timeout, given
         assert given["keepalives_idle"] == "10" and given["tcp_user_timeout"] == "20000", given
+
+
+def test_heartbeats_are_dated_by_postgresqls_clock_not_the_agents_host(
+    postgres: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class HourAhead(datetime):  # an agent whose host's clock runs an hour ahead
+        @classmethod
+        def now(cls, tz: Any = None) -> HourAhead:  # type: ignore[override]
+            return super().now(tz) + timedelta(hours=1)  # type: ignore[return-value]
+
+    engine = open_store(postgres)
+    monkeypatch.setattr(agents_table, "datetime", HourAhead)
+    agents_table.join(engine, "nms-skewed")
+    with engine.connect() as conn:
+        off = conn.execute(
+            text("SELECT extract(epoch FROM clock_timestamp() - heartbeat_at) FROM agents WHERE id = 'nms-skewed'")
+        ).scalar_one()
+        conn.execute(text("DELETE FROM agents WHERE id = 'nms-skewed'"))
+        conn.commit()
+    engine.dispose()
+    assert abs(float(off)) < 5, off  # not an hour in the future: it would look alive an hour after it died
+    assert HourAhead.now(UTC) - datetime.now(UTC) > timedelta(minutes=59)  # the skew was in place
