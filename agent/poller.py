@@ -393,7 +393,8 @@ class Agent:
                 continue
             sample = self.samples.get(device.name)
             if sample is not None:
-                devices.append(DeviceView(device.name, True, sample.uptime_ticks / 100, opd=device.opd or ""))
+                uptime = None if sample.uptime_ticks is None else sample.uptime_ticks / 100
+                devices.append(DeviceView(device.name, True, uptime, opd=device.opd or ""))
             elif (failure := self.device_errors.get(device.name)) is not None:
                 devices.append(
                     DeviceView(device.name, False, None, failure.message, opd=device.opd or "", reason=failure.reason)
@@ -451,6 +452,8 @@ class Agent:
             else:
                 state, reasons = LinkState.PENDING, ("awaiting-router",)
         no_data = iface is not None and iface.oper_up is None and iface.in_octets is None and iface.out_octets is None
+        if sample is not None and sample.uptime_ticks is None:  # its status counts, its counters cannot
+            reasons = (*reasons, "no-sysuptime")
         if missing or no_data:  # polled, but the port is not there or tells nothing: never a silent "up"
             reasons = (*reasons, "interface-missing" if missing else "no-data")
             if state in (LinkState.UP, LinkState.DEGRADED) and not health.reasons:

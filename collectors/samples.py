@@ -29,7 +29,7 @@ class DeviceSample:
 
     device: str
     timestamp: float  # UNIX time when the answer arrived
-    uptime_ticks: int  # sysUpTime, hundredths of a second since the agent (re)started
+    uptime_ticks: int | None  # sysUpTime, hundredths of a second since the agent (re)started; None: not given
     interfaces: dict[str, InterfaceSample] = field(default_factory=dict)
     missing: tuple[str, ...] = ()  # inventory interfaces the device does not have
     duration: float = 0.0

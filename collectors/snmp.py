@@ -155,29 +155,23 @@ class SnmpCollector:
         if read is None:
             head = await session.get([SYS_UPTIME, IF_NUMBER])
             uptime, if_number = number(head.get(SYS_UPTIME)), number(head.get(IF_NUMBER))
-            if uptime is None:
-                raise DeviceMisbehaves(
-                    Msg(
-                        "{name}: no sysUpTime (or not TimeTicks) in its answer; its counters cannot be timed",
-                        name=device.name,
-                    ),
-                    device.name,
-                    "no-sysuptime",
-                )
-            stale = cache.if_number != if_number or cache.uptime is None or uptime < cache.uptime
-            if stale or any(n not in cache.index for n in names):
+            restarted = uptime is not None and (cache.uptime is None or uptime < cache.uptime)
+            if cache.if_number != if_number or restarted or any(n not in cache.index for n in names):
                 cache.index = await self._interface_index(session, names)
                 cache.if_number = if_number
             read = await self._columns(session, cache, [cache.index[n] for n in names if n in cache.index])
             # the counters' own sysUpTime (read in the same PDU) dates them, not the earlier head request's
             read = read._replace(uptime=uptime if read.uptime is None else read.uptime)
-        assert read.uptime is not None
         cache.uptime = read.uptime
         timestamp = time.time()
         present = [n for n in names if n in cache.index]
         missing = tuple(n for n in names if n not in cache.index)
-        samples = {name: _interface(name, cache.index[name], read.values.get(cache.index[name], {}), cache.hc)
+        timed = read.uptime is not None  # without sysUpTime the counters cannot be timed: the status still counts
+        samples = {name: _interface(name, cache.index[name], read.values.get(cache.index[name], {}), cache.hc, timed)
                    for name in present}  # fmt: skip
+        if not timed:
+            read.problems.add("no-sysuptime")
+            log.debug("%s: no sysUpTime (or not TimeTicks); its counters are left out", device.name)
         duration = time.monotonic() - start
         log.debug("snmp poll %s: %d interfaces in %.3f s", device.name, len(samples), duration)
         return DeviceSample(
@@ -368,13 +362,15 @@ def _row(oid: str, column: str) -> tuple[int, ...]:
     return (int(suffix),) if suffix.isdigit() else oid_tuple(suffix)
 
 
-def _interface(name: str, idx: int, col: dict[str, int], hc: bool) -> InterfaceSample:
+def _interface(name: str, idx: int, col: dict[str, int], hc: bool, timed: bool = True) -> InterfaceSample:
+    """One interface's sample; ``timed`` False (no sysUpTime): its octet counters are left out, they could
+    not tell a restart from a wrap."""
     high, speed = col.get("high_speed"), col.get("speed")
     return InterfaceSample(
         name=name,
         if_index=idx,
-        in_octets=col.get("in_octets"),
-        out_octets=col.get("out_octets"),
+        in_octets=col.get("in_octets") if timed else None,
+        out_octets=col.get("out_octets") if timed else None,
         counter_bits=64 if hc else 32,
         in_errors=col.get("in_errors"),
         out_errors=col.get("out_errors"),

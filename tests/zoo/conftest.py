@@ -75,6 +75,7 @@ def _devices() -> dict[str, tuple[str, str, str]]:
 LINKED = (
     "zoo-linux", "zoo-winxp", "zoo-wrap32", "zoo-reset", "zoo-frozen", "zoo-nosuch", "zoo-hexname", "zoo-missing",
     "zoo-cisco-long", "zoo-cisco-short", "zoo-cisco-alias", "zoo-nodata",
+    "zoo-nouptime",
 )  # fmt: skip
 
 

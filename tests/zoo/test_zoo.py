@@ -93,7 +93,6 @@ def link_on(snap: Snapshot, name: str) -> LinkView:
 
 DOWN = {
     "zoo-nosecret": "secret",
-    "zoo-nouptime": "no-sysuptime",
     "zoo-truncate": "timeout",
     "zoo-wrong-id": "timeout",
     "zoo-other-port": "timeout",
@@ -117,6 +116,7 @@ UP = (
     "zoo-cisco-short",
     "zoo-cisco-alias",
     "zoo-nodata",
+    "zoo-nouptime",
     "core",
 )
 
@@ -191,6 +191,14 @@ def test_a_port_with_no_readable_status_or_counters_is_unknown_for_no_data_never
     for snap in observed.snapshots:
         view = link_on(snap, "zoo-nodata")
         assert not view.interface_missing and "no-data" in view.reasons and view.state.value != "up", view
+
+
+def test_without_sysuptime_the_port_status_counts_and_the_rates_do_not(observed: Observed) -> None:
+    for snap in observed.snapshots:
+        view = link_on(snap, "zoo-nouptime")
+        assert view.oper_up is True and "no-sysuptime" in view.reasons, view
+        assert view.receive_bytes is None and view.receive_bps is None  # untimed counters are left out
+    assert observed.agent is not None and observed.agent.errors[("snmp", "no-sysuptime")] >= ROUNDS
 
 
 def test_32_bit_wraps_give_the_exact_rate_across_them(observed: Observed) -> None:
