@@ -118,7 +118,15 @@ class WebConfig(_Section):
     """The status page (board, triage, tickets) the agent serves to logged-in users."""
 
     listen: str | None = Field(None, description="HOST:PORT of the status page; none: no page")
-    secure_cookies: bool = Field(False, description="session cookies only over HTTPS (set behind a TLS proxy)")
+    external_url: str | None = Field(
+        None,
+        pattern=r"^https?://[^\s/]+(/\S*)?$",
+        description="the page's address as its users reach it (through the proxy): the alerts' runbook links "
+        "(pantau alerts rules); with https:// the session cookies are Secure unless secure_cookies says",
+    )
+    secure_cookies: bool | None = Field(
+        None, description="session cookies only over HTTPS (default: when external_url is https://)"
+    )
     session_hours: float = Field(12.0, gt=0, le=24 * 30, description="a login lasts this long")
     refresh_seconds: float = Field(5.0, ge=1, description="how often the board asks for new figures")
     trusted_proxies: list[IPvAnyNetwork] = Field(
@@ -137,6 +145,13 @@ class WebConfig(_Section):
         description="a secret the proxy sends in X-Pantau-Proxy-Secret with the user header (env:NAME or "
         "file:PATH): a local process that is not the proxy cannot name a user",
     )
+
+    @property
+    def cookies_secure(self) -> bool:
+        """Whether session cookies carry Secure: as set, else when the page is reached over https://."""
+        if self.secure_cookies is not None:
+            return self.secure_cookies
+        return self.external_url is not None and self.external_url.startswith("https://")
 
     @model_validator(mode="after")
     def _header_needs_proxies(self) -> WebConfig:

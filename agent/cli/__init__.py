@@ -55,6 +55,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ticket": ("agent.cli.triage", "ticket_app"),
     "user": ("agent.cli.users", "user_app"),
     "opd": ("agent.cli.opd", "opd_app"),
+    "alerts": ("agent.cli.alerts", "alerts_app"),
 }
 #: what staff did wrong or must act on: a message and exit 2, never a traceback
 USER_ERRORS = (InventoryError, AgentError, CollectorError, PlaybookError, RuleError, NotFound, StoreUnusable)

@@ -26,7 +26,7 @@ def _form(site: Site, error: Msg | None = None, status: int = 200) -> Response:
     token = secrets.token_urlsafe(24)
     response = site.page("login.html.j2", status, csrf=token, error=error)
     response.set_cookie(
-        LOGIN_COOKIE, token, httponly=True, samesite="strict", secure=site.web.secure_cookies, path="/login"
+        LOGIN_COOKIE, token, httponly=True, samesite="strict", secure=site.web.cookies_secure, path="/login"
     )
     return response
 
@@ -43,7 +43,7 @@ async def _start_session(site: Site, found: UserInfo, how: str, client: str) -> 
         max_age=int(site.web.session_hours * 3600),
         httponly=True,
         samesite="strict",
-        secure=site.web.secure_cookies,
+        secure=site.web.cookies_secure,
         path="/",
     )
     response.delete_cookie(LOGIN_COOKIE, path="/login")

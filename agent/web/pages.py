@@ -18,6 +18,7 @@ from agent.web.views import banner, local_time, shared_cause
 from core.errors import RuleError
 from core.sop import STAFF_REVIEWERS
 from exporters.charts import link_day
+from exporters.runbooks import LANGS, runbooks, to_html
 from exporters.topology import topology_dot, topology_svg
 from i18n import Msg
 from inventory.models import Link
@@ -204,3 +205,50 @@ async def approve_plan(request: Request) -> Response:
         return await _reports_page(site, s, exc)
     log.info("bandwidth plan %s approved by %s", plan, s.user)
     return RedirectResponse("/reports", status_code=303)
+
+
+async def runbook(request: Request) -> Response:
+    """An alert's runbook, where its runbook_url points (in the page's language; ``?lang=id|en``). Open
+    without a login, as the link in a page or a Telegram message is opened on a phone: a runbook is
+    procedure, it holds nothing of the network."""
+    site = site_of(request)
+    lang = request.query_params.get("lang", site.lang)
+    if lang not in LANGS:
+        lang = site.lang if site.lang in LANGS else LANGS[0]
+    alert = request.path_params.get("alert")
+    texts = runbooks(lang)
+    if alert is None:
+        return site.page("runbook.html.j2", s=None, lang_shown=lang, alert=None, alerts=list(texts), body=None)
+    if alert not in texts:
+        raise NotFound(Msg("no runbook for {alert}: the alerts are those of pantau's rules", alert=alert))
+    other = next(code for code in LANGS if code != lang)
+    body = to_html(texts[alert])
+    return site.page("runbook.html.j2", s=None, lang_shown=lang, other=other, alert=alert, alerts=None, body=body)
+
+
+#: the on-call card's commands: what a technician types first, each with the SOP step it serves
+ONCALL_COMMANDS = (
+    ("pantau triage OPD", Msg("the verdict and its evidence for an OPD's complaint (SOP 15 step 2)")),
+    ("pantau ticket open --opd OPD --channel CHANNEL", Msg("a ticket for the complaint, timed against SOP 15")),
+    ("pantau ticket escalate TICKET", Msg("to the provider, with a fresh evidence pack (SOP 15 step 4)")),
+    ("pantau links", Msg("every OPD link's state, rates, loss and RTT now")),
+    ("pantau poll DEVICE", Msg("one device's SNMP answer, or the reason it gives none")),
+)
+
+
+async def oncall_card(request: Request) -> Response:
+    """The on-call card (*kartu piket*) to print: the five commands, and whom to call, from the inventory
+    (the providers by circuit, each OPD's contact). Behind the login: it carries telephone numbers."""
+    site = site_of(request)
+    s = await site.session(request)
+    inv = site.inv
+    contacts: dict[str, str | None] = {}
+    circuits: dict[str, list[str]] = {}
+    for lk in sorted(inv.links, key=lambda lk: (lk.provider, lk.opd)):
+        contacts[lk.provider] = contacts.get(lk.provider) or lk.provider_contact
+        circuits.setdefault(lk.provider, []).append(f"{lk.circuit_id} ({site.names.get(lk.opd, lk.opd)})")
+    providers = [(name, contacts[name], circuits[name]) for name in circuits]
+    commands = [(command, site.say(what)) for command, what in ONCALL_COMMANDS]
+    return site.page(
+        "oncall.html.j2", s=s, agency=inv.agency, commands=commands, providers=providers, opds=list(inv.opds)
+    )

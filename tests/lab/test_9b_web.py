@@ -230,3 +230,20 @@ def test_a_viewer_sees_the_board_but_has_no_actions_and_is_refused_if_it_tries(
         csrf,
     )
     assert status == 403
+
+
+def test_a_runbook_and_the_on_call_card_read_on_a_phone_without_scrolling_sideways(
+    site: Runner, browser: webdriver.Chrome
+) -> None:
+    browser.set_window_size(390, 844)
+    sideways = "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    browser.get(f"http://{WEB}/runbooks/PantauOpdLinkDown")  # as opened from an alert: no login asked
+    assert "Link WAN satu OPD putus" in browser.find_element(By.CSS_SELECTOR, "article.runbook").text
+    assert browser.execute_script(sideways) <= 0
+    browser.save_screenshot(str(shots() / "runbook-390x844.png"))
+    log_in(browser, "andi")
+    browser.get(f"http://{WEB}/oncall")
+    assert "Kartu piket" in browser.find_element(By.TAG_NAME, "h1").text
+    assert len(browser.find_elements(By.CSS_SELECTOR, "article.oncall ol li")) == 5
+    assert browser.execute_script(sideways) <= 0
+    browser.save_screenshot(str(shots() / "oncall-390x844.png"))

@@ -494,3 +494,17 @@ def test_validate_warns_when_no_uplink_is_declared_naming_the_alert_that_cannot_
     assert f"warning: {copy}: no uplink:" in result.stderr and "PantauUpstreamDown can never fire" in result.stderr
     as_json = json.loads(pantau("inventory", "validate", "--json", str(copy)).stdout)
     assert len(as_json["warnings"]) == 1
+
+
+def test_alerts_rules_link_each_runbook_on_the_page_and_name_the_setting_when_it_is_missing(tmp_path: Path) -> None:
+    written = pantau("alerts", "rules", "--external-url", "https://pantau.kominfo.example")
+    assert written.returncode == 0, written.stderr
+    urls = [line.split('"')[1] for line in written.stdout.splitlines() if "runbook_url:" in line]
+    assert len(urls) == 17 and all(u.startswith("https://pantau.kominfo.example/runbooks/Pantau") for u in urls)
+    config = tmp_path / "pantau.yml"
+    config.write_text("web:\n  external_url: https://status.pemkot.example/pantau\n")
+    from_config = pantau("alerts", "rules", "-c", str(config))
+    assert "https://status.pemkot.example/pantau/runbooks/PantauOpdLinkDown" in from_config.stdout
+    config.write_text("web:\n  listen: 127.0.0.1:9480\n")
+    missing = pantau("--lang", "en", "alerts", "rules", "-c", str(config))
+    assert missing.returncode == 2 and "set web.external_url in" in missing.stderr and "Traceback" not in missing.stderr

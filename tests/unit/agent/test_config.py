@@ -148,3 +148,13 @@ def test_without_a_local_file_the_system_configuration_is_read(tmp_path: Path, m
     assert load_config(None, environ={}, system_config=system).listen == "0.0.0.0:9470"
     (tmp_path / "pantau.yml").write_text("listen: 127.0.0.1:9471\n")
     assert load_config(None, environ={}, system_config=system).listen == "127.0.0.1:9471"
+
+
+def test_session_cookies_are_secure_by_default_when_the_page_is_reached_over_https() -> None:
+    https = {"PANTAU_WEB__EXTERNAL_URL": "https://pantau.kominfo.example"}
+    assert load_config(None, environ=https).web.cookies_secure is True
+    assert load_config(None, environ={**https, "PANTAU_WEB__SECURE_COOKIES": "false"}).web.cookies_secure is False
+    assert load_config(None, environ={"PANTAU_WEB__EXTERNAL_URL": "http://10.0.0.5:9480"}).web.cookies_secure is False
+    assert load_config(None, environ={}).web.cookies_secure is False
+    with pytest.raises(ConfigError, match="PANTAU_WEB__EXTERNAL_URL"):
+        load_config(None, environ={"PANTAU_WEB__EXTERNAL_URL": "pantau.kominfo.example"})

@@ -575,3 +575,30 @@ def test_the_topology_is_drawn_for_a_logged_in_user_with_each_link_in_its_state(
     svg = html.unescape(drawn.text)  # dot writes "-" as &#45;
     assert "Dinas Kesehatan" in svg and "eth1 · TC-2024-0001" in svg
     assert 'stroke="#c62828"' in svg and 'stroke="#2e7d32"' in svg  # dinkes down in red, disdik up in green
+
+
+def test_each_alerts_runbook_opens_without_a_login_in_indonesian_and_in_english(client: PageClient) -> None:
+    page = client.get("/runbooks/PantauOpdLinkDown?lang=id")
+    assert page.status_code == 200 and '<article class="runbook" lang="id">' in page.text
+    assert "Link WAN satu OPD putus" in page.text and "<code>pantau triage OPD</code>" in page.text
+    assert 'href="/runbooks/PantauOpdLinkDown?lang=en"' in page.text
+    english = client.get("/runbooks/PantauOpdLinkDown")  # the page's language (English in this test's config)
+    assert english.status_code == 200 and "One OPD's WAN link is down" in english.text
+    index = client.get("/runbooks")
+    assert index.status_code == 200 and index.text.count('<li><a href="/runbooks/') == 17
+    missing = client.get("/runbooks/PantauNoSuchAlert")
+    assert missing.status_code == 404 and "PantauNoSuchAlert" in missing.text
+    assert client.get("/", follow_redirects=False).status_code == 303  # the rest of the page still wants a login
+
+
+def test_the_on_call_card_lists_the_five_commands_and_whom_to_call_behind_the_login(
+    tmp_path: Path, hashed: str
+) -> None:
+    client = make_client(tmp_path, hashed, lang="id")
+    assert client.get("/oncall", follow_redirects=False).status_code == 303  # telephone numbers: log in first
+    log_in(client, "vina")
+    card = client.get("/oncall")
+    assert card.status_code == 200 and "Kartu piket" in card.text
+    assert card.text.count("<li><code>pantau ") == 5 and "SOP 15 langkah 2" in card.text
+    assert "NOC 147 / noc@telko.example" in card.text and "TC-2024-0001 (Dinas Kesehatan)" in card.text
+    assert "+62 811-0000-0001" in card.text  # dinkes's contact, from opds.yml

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from exporters.runbooks import LANGS, rules_for, runbooks
 from tests.unit.exporters.test_prometheus import scrape, snapshot
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -64,14 +65,26 @@ def test_inhibit_rules_name_only_shipped_alerts_and_labels_they_carry() -> None:
 
 
 @pytest.mark.parametrize("rule", RULES, ids=[r["alert"] for r in RULES])
-def test_every_alert_names_its_sop_and_a_runbook_section_readme_has(rule: dict[str, object]) -> None:
+def test_every_alert_names_its_sop_and_a_runbook_in_both_languages(rule: dict[str, object]) -> None:
     labels, annotations = rule["labels"], rule["annotations"]
     assert isinstance(labels, dict) and isinstance(annotations, dict)
     assert labels["sop"] in SOPS
     assert labels["severity"] in ("critical", "warning")
-    anchor = annotations["runbook_url"].rpartition("#")[2]
-    headings = re.findall(r"^#### (\w+)$", (ROOT / "README.md").read_text(), flags=re.M)
-    assert anchor == rule["alert"].lower() and rule["alert"] in headings  # type: ignore[union-attr]
+    assert annotations["runbook_url"] == f"/runbooks/{rule['alert']}"
+    for lang in LANGS:
+        assert len(runbooks(lang).get(str(rule["alert"]), "")) > 80, (lang, rule["alert"])  # a text, not a stub
+
+
+def test_the_runbooks_are_the_alerts_no_more_in_the_same_order_in_both_languages() -> None:
+    assert list(runbooks("id")) == list(runbooks("en")) == [r["alert"] for r in RULES]
+
+
+def test_the_rules_for_an_agency_link_each_runbook_on_its_page_and_keep_the_rest() -> None:
+    shipped = (SHIPPED / "rules.yml").read_text()
+    rules = rules_for("https://pantau.kominfo.example/")
+    urls = re.findall(r'runbook_url: "([^"]+)"', rules)
+    assert urls == [f"https://pantau.kominfo.example/runbooks/{r['alert']}" for r in RULES]
+    assert re.sub(r'runbook_url: "[^"]+"', "", rules) == re.sub(r'runbook_url: "[^"]+"', "", shipped)
 
 
 def test_the_series_the_rules_hold_back_by_are_rendered_with_those_labels() -> None:
