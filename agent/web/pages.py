@@ -229,7 +229,10 @@ async def runbook(request: Request) -> Response:
 #: the on-call card's commands: what a technician types first, each with the SOP step it serves
 ONCALL_COMMANDS = (
     ("pantau triage OPD", Msg("the verdict and its evidence for an OPD's complaint (SOP 15 step 2)")),
-    ("pantau ticket open --opd OPD --channel CHANNEL", Msg("a ticket for the complaint, timed against SOP 15")),
+    (
+        'pantau ticket open --opd OPD --channel phone --reporter "NAME" "COMPLAINT"',
+        Msg("a ticket for the complaint, timed against SOP 15"),
+    ),
     ("pantau ticket escalate TICKET", Msg("to the provider, with a fresh evidence pack (SOP 15 step 4)")),
     ("pantau links", Msg("every OPD link's state, rates, loss and RTT now")),
     ("pantau poll DEVICE", Msg("one device's SNMP answer, or the reason it gives none")),
