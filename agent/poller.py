@@ -432,6 +432,9 @@ class Agent:
         missing = sample is not None and iface is None
         probe = self.probes.get(self._wan[link.name] or "")
         rx, tx = self.meter.rates.get(link.name, (None, None)) if iface is not None else (None, None)
+        answered = probe is not None and probe.sent > 0 and probe.received == probe.sent
+        if link.name in self.pending and answered:  # being installed: the echoes lost while its router came
+            self.echoes.pop(link.name, None)  # up are not the new link's loss (it is judged from here on)
         health = link_health(
             iface.oper_up if iface else None,
             probe.loss_ratio if probe else None,
@@ -446,7 +449,7 @@ class Agent:
         if link.name in self.pending:
             # installed once the OPD's router answers at its end of the link (a port up and no probe yet is
             # no answer: the circuit is up before the router is configured)
-            if probe is not None and probe.received > 0 and state in (LinkState.UP, LinkState.DEGRADED):
+            if answered and state in (LinkState.UP, LinkState.DEGRADED):  # every echo of a round answered
                 self.pending.discard(link.name)
                 self._installed.add(link.name)
             else:

@@ -52,6 +52,9 @@ def new_router(lab: Runner) -> Iterator[Runner]:
         yield lab
     finally:
         on_demand.remove(lab, "dpmptsp")
+        if "interface eth9" in core_config(lab):  # a test that failed midway left the core's side: not the next's
+            core = ["vtysh", "-N", lab.topo.netns("core"), "-c", "configure terminal", "-c", "no interface eth9"]
+            lab.exec("core", core, check=False)
 
 
 def core_config(lab: Runner) -> str:
