@@ -227,6 +227,24 @@ def _subnets(lab: Runner, state: Path, inventory: Path) -> str:
     return shown.stdout.strip()
 
 
+def _recovered(lab: Runner, state: Path, inventory: Path) -> dict[str, str]:
+    """``runs recover`` twice: the one run it recovered the first time; nothing left the second."""
+    first = pantau(lab, state, inventory, "runs", "recover", "--json")
+    assert first.returncode == 0, first.stdout + first.stderr
+    (recovered,) = json.loads(first.stdout)["recovered"]
+    second = pantau(lab, state, inventory, "runs", "recover", "--json")
+    assert json.loads(second.stdout) == {"recovered": []}
+    return dict(recovered)
+
+
+def _as_before(lab: Runner, state: Path, inventory: Path, files: dict[str, bytes], core: str, point: str) -> None:
+    """No subnet held, the inventory byte for byte (nothing staged left beside it), the core as it was."""
+    assert _subnets(lab, state, inventory) == "", point
+    assert {p.name: p.read_bytes() for p in inventory.glob("*.yml")} == files, point
+    assert sorted(p.name for p in inventory.iterdir()) == sorted([*files, "logo.svg"])
+    assert core_config(lab) == core, point
+
+
 @pytest.mark.parametrize("point", ADD_CRASH_POINTS)
 def test_kill_9_at_each_step_of_opd_add_leaves_it_all_or_nothing(
     new_router: Runner, tmp_path: Path, point: str
@@ -247,11 +265,7 @@ def test_kill_9_at_each_step_of_opd_add_leaves_it_all_or_nothing(
     now = {p.name: p.read_bytes() for p in inventory.glob("*.yml")}
     assert now == before_files or all(b"dpmptsp" in now[n] for n in now if now[n] != before_files[n]), point
 
-    first = pantau(lab, tmp_path, inventory, "runs", "recover", "--json")
-    assert first.returncode == 0, first.stdout + first.stderr
-    (recovered,) = json.loads(first.stdout)["recovered"]
-    second = pantau(lab, tmp_path, inventory, "runs", "recover", "--json")
-    assert json.loads(second.stdout) == {"recovered": []}
+    recovered = _recovered(lab, tmp_path, inventory)
     if point == "inventory":  # everything was done: rolled forward, then taken back by opd remove
         assert recovered["state"] == "succeeded", recovered
         assert "dpmptsp" in _subnets(lab, tmp_path, inventory)
@@ -260,10 +274,7 @@ def test_kill_9_at_each_step_of_opd_add_leaves_it_all_or_nothing(
         assert removed.returncode == 0, removed.stdout + removed.stderr
     else:
         assert recovered["state"] == "failed", recovered
-    assert _subnets(lab, tmp_path, inventory) == ""
-    assert {p.name: p.read_bytes() for p in inventory.glob("*.yml")} == before_files
-    assert sorted(p.name for p in inventory.iterdir()) == sorted([*before_files, "logo.svg"])
-    assert core_config(lab) == before_core, point
+    _as_before(lab, tmp_path, inventory, before_files, before_core, point)
 
 
 #: where ``opd remove`` is killed once it has begun to write the inventory: from there it is rolled forward
@@ -286,13 +297,6 @@ def test_kill_9_in_the_inventory_step_of_opd_remove_is_finished_by_recovery(
     assert added.returncode == 0, added.stdout + added.stderr
     _killed_at(lab, tmp_path, inventory, point, ("opd", "remove", "dpmptsp", "--revert-after", "10"))
     assert "dpmptsp" in _subnets(lab, tmp_path, inventory)  # killed before the subnets were released
-    first = pantau(lab, tmp_path, inventory, "runs", "recover", "--json")
-    assert first.returncode == 0, first.stdout + first.stderr
-    (recovered,) = json.loads(first.stdout)["recovered"]
+    recovered = _recovered(lab, tmp_path, inventory)
     assert recovered["state"] == "succeeded", recovered  # the core's side was gone: rolled forward, finished
-    second = pantau(lab, tmp_path, inventory, "runs", "recover", "--json")
-    assert json.loads(second.stdout) == {"recovered": []}
-    assert _subnets(lab, tmp_path, inventory) == "", point  # released by recovery, none left held
-    assert {p.name: p.read_bytes() for p in inventory.glob("*.yml")} == before_files, point
-    assert sorted(p.name for p in inventory.iterdir()) == sorted([*before_files, "logo.svg"])  # nothing staged left
-    assert core_config(lab) == before_core, point
+    _as_before(lab, tmp_path, inventory, before_files, before_core, point)  # the subnets released by recovery
