@@ -53,7 +53,9 @@ class PollConfig(_Section):
     snmp_retries: int = Field(1, ge=0)
     icmp_count: int = Field(5, ge=1, description="echo requests per target per round")
     icmp_timeout: float = Field(1.0, gt=0, description="seconds to wait for the last replies of a round")
-    max_devices: int = Field(32, ge=1, description="devices polled at once")
+    max_devices: int = Field(
+        128, ge=1, description="devices polled at once (requests in flight stay under the collector's own bound)"
+    )
     jitter: float = Field(2.0, ge=0, description="random delay (s) added to each job run")
     device_deadline: float = Field(10.0, gt=0, description="seconds one device's poll may take, all requests")
     round_deadline: float | None = Field(

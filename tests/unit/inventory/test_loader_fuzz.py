@@ -70,6 +70,24 @@ def test_alias_bomb_is_refused_not_expanded() -> None:
         try:
             load_inventory(Path(tmp))
         except InventoryLoadError as exc:
-            assert any("more than" in p.message for p in exc.problems)
+            assert any("alias bomb" in p.message for p in exc.problems)
         else:
             raise AssertionError("an alias bomb must be refused")
+
+
+def test_a_fleet_larger_than_the_alias_guard_floor_is_read() -> None:
+    """A province's inventory has more nodes than the guard's floor (200,000) without a single alias: the
+    guard scales with the text, so the file is read (it was refused as an alias bomb at 5,000 devices)."""
+    devices = [{"name": f"sw{i}", "role": "core", "platform": "linux", "site": "dc",
+                "mgmt_address": f"10.{i // 250}.{i % 250}.1",
+                "interfaces": [{"name": f"ge-0/0/{p}"} for p in range(48)]} for i in range(2_100)]  # fmt: skip
+    with TemporaryDirectory() as tmp:
+        agency = {"name": "A", "zone": "a.test", "timezone": "Asia/Jakarta", "team": "T"}
+        Path(tmp, "agency.yml").write_text(yaml.safe_dump({"agency": agency}))
+        Path(tmp, "sites.yml").write_text(yaml.safe_dump({"sites": [{"name": "dc", "kind": "datacenter"}]}))
+        text = yaml.safe_dump({"devices": devices})
+        assert "&" not in text and "*" not in text  # no aliases: every node is written out
+        Path(tmp, "devices.yml").write_text(text)
+        inventory = load_inventory(Path(tmp))
+    assert len(inventory.devices) == 2_100
+    assert all(len(d.interfaces) == 48 for d in inventory.devices)
