@@ -437,6 +437,13 @@ class Runner:
             "iperf3": self._start_iperf3,
         }[service](node)
 
+    def restart_snmpd(self, node_name: str, request_log: Path | None = None) -> None:
+        """snmpd on ``node_name`` started again: with ``request_log``, every packet it receives and sends is
+        written there (net-snmp's dump, ``-d``: the sender's address and port, then the bytes), a device's
+        own record of who polled it; without, as ``lab up`` starts it. sysUpTime starts again at 0."""
+        self.stop_service(node_name, "snmpd")
+        self._start_snmpd(self.full.node(node_name), request_log)
+
     def stop_service(self, node_name: str, service: str) -> None:
         pids = self.service_pids(node_name, service)
         if service == "frr" and pids:
@@ -543,7 +550,7 @@ class Runner:
                 return words[1]
         raise LabError(f"{self._snmp_conf(node)}: needs 'rwcommunity NAME 127.0.0.1' (the runner sets the cache)")
 
-    def _start_snmpd(self, node: Node) -> None:
+    def _start_snmpd(self, node: Node, request_log: Path | None = None) -> None:
         nd = self.node_dir(node.name)
         persist = nd / "snmp"
         persist.mkdir(exist_ok=True)
@@ -567,7 +574,8 @@ class Runner:
             "-p",
             str(nd / "snmpd.pid"),
             "-Lf",
-            str(nd / "snmpd.log"),
+            str(request_log or nd / "snmpd.log"),
+            *(["-d"] if request_log else []),
         ]
         self.exec(node.name, argv)
         # ifTable/ifXTable cache: 3 s by default, which biases short-window rates; 1 s like LAB.md measured
