@@ -98,9 +98,9 @@ def main() -> int:
     )
     print()
     sys.stdout.flush()
-    # the fleet (about 50 minutes: 2 minutes each for pantau and the exporter up to 3,000 devices, 10 each at
-    # 5,000), then the
-    # fleet shared out (about 25 minutes: 3,000 devices on one agent and on three, alternated twice)
+    # the fleet (about 50 minutes: 2 minutes each for pantau and the exporter up to 3,000 devices, 10 each
+    # at 5,000), then the fleet shared out (about 25 minutes: 3,000 devices on one agent and on three,
+    # alternated twice)
     fleet = subprocess.run([sys.executable, "-m", "benchmarks.fleet"], check=False).returncode
     print()
     sys.stdout.flush()
