@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from agent.config import Config, load_config
 from agent.errors import ConfigError
+from agent.memory import give_back
 from collectors.probes import Probes
 from i18n import Msg
 from inventory.loader import load_inventory
@@ -76,7 +77,9 @@ class App:
             ConfigError: no inventory configured.
             InventoryLoadError: with every problem at its file and line.
         """
-        return load_inventory(self.config.inventory_dir, self.platforms.names())
+        inventory = load_inventory(self.config.inventory_dir, self.platforms.names())
+        give_back()  # the YAML tree read on the way is freed: its pages go back to the system
+        return inventory
 
     @cached_property
     def store(self) -> Store:
@@ -146,6 +149,7 @@ class App:
         for name in ("shapers", "configurators", "triage"):
             self.__dict__.pop(name, None)
         self.__dict__["inventory"] = fresh
+        give_back()
         return fresh
 
     @cached_property

@@ -119,9 +119,10 @@ def load_inventory(directory: Path, platforms: Collection[str] | None = None) ->
     agencies: list[Located] = []
     located: dict[str, list[Located]] = {name: [] for name in LIST_SECTIONS}
     invalid: dict[str, set[str]] = {name: set() for name in LIST_SECTIONS}
+    shared: dict[object, object] = {}  # equal parts of the models, one object each (see Device.interfaces)
     for raw in raws:
         model = Agency if raw.section == "agency" else LIST_SECTIONS[raw.section][0]
-        obj = _validate(model, raw, problems)
+        obj = _validate(model, raw, problems, shared)
         if obj is not None:
             target = agencies if raw.section == "agency" else located[raw.section]
             target.append(Located(obj, raw.file, raw.path, raw.lines))
@@ -282,9 +283,11 @@ def _items(
         yield _Raw(section, item, file, (*path, i), lines)
 
 
-def _validate(model: type[BaseModel], raw: _Raw, problems: list[Problem]) -> BaseModel | None:
+def _validate(
+    model: type[BaseModel], raw: _Raw, problems: list[Problem], shared: dict[object, object]
+) -> BaseModel | None:
     try:
-        return model.model_validate(raw.data)
+        return model.model_validate(raw.data, context={"shared": shared})
     except ValidationError as exc:
         where = Located(None, raw.file, raw.path, raw.lines)
         subject = _subject(raw)

@@ -6,7 +6,7 @@ import re
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, WithJsonSchema
+from pydantic import AfterValidator, ValidationInfo, WithJsonSchema, field_validator
 
 from inventory.models._base import IPAddress, IPInterface, Model, Name, Slug
 
@@ -74,6 +74,16 @@ class Device(Model):
     interfaces: tuple[Interface, ...] = ()
     shaping: ShapingAccess | None = None
     changes: ChangeAccess | None = None
+
+    @field_validator("interfaces", mode="after")
+    @classmethod
+    def _share_equal_interfaces(cls, value: tuple[Interface, ...], info: ValidationInfo) -> tuple[Interface, ...]:
+        """Equal interfaces of different devices (a fleet of one switch model lists the same ports) are one
+        object in the loaded inventory: 5,000 devices of 20 ports held 100,000 models, about 50 MiB."""
+        shared = info.context.get("shared") if isinstance(info.context, dict) else None
+        if shared is None:
+            return value
+        return tuple(shared.setdefault(i, i) for i in value)
 
     @property
     def changes_ssh(self) -> str | None:

@@ -297,3 +297,28 @@ def test_two_links_on_one_port_or_one_circuit_are_refused(inv_dir: Path) -> None
         f"links.yml:19: link 'disdik-wan': circuit tc-2024-0001 (PT Telekomunikasi Contoh) is already used by "
         f"link 'dinkes-wan' ({inv_dir}/links.yml:3)",
     ]
+
+
+def test_equal_interfaces_of_two_devices_are_one_object_and_unequal_ones_are_not(inv_dir: Path) -> None:
+    switches = "".join(
+        f"""
+  - name: {name}
+    role: distribution
+    platform: linux
+    site: dc-kominfo
+    mgmt_address: {address}
+    interfaces:
+      - {{name: ge-0/0/1}}
+      - {{name: ge-0/0/2, description: {uplink}}}
+"""
+        for name, address, uplink in (("sw-a", "172.20.20.50", "uplink"), ("sw-b", "172.20.20.51", "uplink"),
+                                      ("sw-c", "172.20.20.52", "to-core"))  # fmt: skip
+    )
+    (inv_dir / "devices.yml").write_text((inv_dir / "devices.yml").read_text() + switches)
+    inv = load_inventory(inv_dir)
+    a, b, c = (inv.device(n) for n in ("sw-a", "sw-b", "sw-c"))
+    assert a is not None and b is not None and c is not None
+    assert a.interfaces[0] is b.interfaces[0] is c.interfaces[0]  # equal: one object
+    assert a.interfaces[1] is b.interfaces[1]
+    assert c.interfaces[1] is not a.interfaces[1] and c.interfaces[1].description == "to-core"
+    assert [(i.name, i.description) for i in a.interfaces] == [("ge-0/0/1", None), ("ge-0/0/2", "uplink")]
