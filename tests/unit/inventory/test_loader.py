@@ -299,6 +299,9 @@ def test_two_links_on_one_port_or_one_circuit_are_refused(inv_dir: Path) -> None
     ]
 
 
+SWITCHES = (("sw-a", "172.20.20.50", "uplink"), ("sw-b", "172.20.20.51", "uplink"), ("sw-c", "172.20.20.52", "to-core"))
+
+
 def test_equal_interfaces_of_two_devices_are_one_object_and_unequal_ones_are_not(inv_dir: Path) -> None:
     switches = "".join(
         f"""
@@ -311,8 +314,7 @@ def test_equal_interfaces_of_two_devices_are_one_object_and_unequal_ones_are_not
       - {{name: ge-0/0/1}}
       - {{name: ge-0/0/2, description: {uplink}}}
 """
-        for name, address, uplink in (("sw-a", "172.20.20.50", "uplink"), ("sw-b", "172.20.20.51", "uplink"),
-                                      ("sw-c", "172.20.20.52", "to-core"))  # fmt: skip
+        for name, address, uplink in SWITCHES
     )
     (inv_dir / "devices.yml").write_text((inv_dir / "devices.yml").read_text() + switches)
     inv = load_inventory(inv_dir)
