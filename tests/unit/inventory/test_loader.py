@@ -324,3 +324,13 @@ def test_equal_interfaces_of_two_devices_are_one_object_and_unequal_ones_are_not
     assert a.interfaces[1] is b.interfaces[1]
     assert c.interfaces[1] is not a.interfaces[1] and c.interfaces[1].description == "to-core"
     assert [(i.name, i.description) for i in a.interfaces] == [("ge-0/0/1", None), ("ge-0/0/2", "uplink")]
+
+
+def test_links_of_an_opd_follow_the_inventory_even_in_a_copy_with_other_links() -> None:
+    inv = load_inventory(EXAMPLE)
+    assert [lk.name for lk in inv.links_of("dinkes")] == ["dinkes-wan"]
+    assert inv.links_of("no-such-opd") == ()
+    second = inv.links_of("dinkes")[0].model_copy(update={"name": "dinkes-wan2"})
+    copy = inv.model_copy(update={"links": (*inv.links, second)})  # carries the original's index with it
+    assert [lk.name for lk in copy.links_of("dinkes")] == ["dinkes-wan", "dinkes-wan2"]
+    assert [lk.name for lk in inv.links_of("dinkes")] == ["dinkes-wan"]
