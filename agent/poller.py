@@ -402,7 +402,8 @@ class Agent:
         causes = link_causes(
             {v.name: v.state for v in links}, {v.name: v.device for v in links}, {d.name: d.up for d in devices}
         )
-        links = [dataclasses.replace(v, cause=causes[v.name]) for v in links]
+        # only a link that is down has a cause other than the view's own "none" (replace() costs 5 µs a link)
+        links = [v if causes[v.name] == v.cause else dataclasses.replace(v, cause=causes[v.name]) for v in links]
         self._announce_changes(links)
         self.snapshot = Snapshot(
             timestamp=now,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a fleet's last samples (5,000 devices x 20 ports) in a third the memory
 class InterfaceSample:
     """One interface's IF-MIB values at one poll. ``None``: the device did not report that object."""
 
@@ -23,7 +23,7 @@ class InterfaceSample:
     speed_bps: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DeviceSample:
     """One SNMP poll of one device."""
 
@@ -36,7 +36,7 @@ class DeviceSample:
     problems: tuple[str, ...] = ()  # e.g. "wrong-type:high_speed": values left out because of their type
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ProbeResult:
     """One round of ICMP echo to one target."""
 
