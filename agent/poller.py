@@ -247,7 +247,8 @@ class Agent:
         async with self._device_slots:
             try:
                 profile = self.inventory.snmp_profile(device.snmp)
-                return device, await asyncio.wait_for(self.snmp.poll(device, profile), deadline)
+                async with asyncio.timeout(deadline):  # no task of its own, as wait_for() makes one per device
+                    return device, await self.snmp.poll(device, profile)
             except CollectorError as exc:
                 failure = DeviceFailure(exc.reason, str(exc))
             except SecretError as exc:

@@ -21,6 +21,7 @@ class InterfaceSample:
     oper_up: bool | None = None
     admin_up: bool | None = None
     speed_bps: int | None = None
+    name_column: str | None = None  # the column the inventory's name was found in: ifName, ifDescr or ifAlias
 
 
 @dataclass(frozen=True, slots=True)

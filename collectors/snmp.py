@@ -89,6 +89,7 @@ class _DeviceCache:
     if_number: int | None = None
     uptime: int | None = None
     index: dict[str, int] = field(default_factory=dict)
+    matched: dict[str, str] = field(default_factory=dict)  # name -> the column it was found in (ifName ...)
     hc: bool = True
     plan: tuple[tuple[int, ...], bool] | None = None  # the interfaces and counters ``requests`` ask for
     requests: list[tuple[list[str], list[tuple[str, int, str]]]] = field(default_factory=list)
@@ -167,8 +168,8 @@ class SnmpCollector:
         present = [n for n in names if n in cache.index]
         missing = tuple(n for n in names if n not in cache.index)
         timed = read.uptime is not None  # without sysUpTime the counters cannot be timed: the status still counts
-        samples = {name: _interface(name, cache.index[name], read.values.get(cache.index[name], {}), cache.hc, timed)
-                   for name in present}  # fmt: skip
+        samples = {name: _interface(name, cache.index[name], read.values.get(cache.index[name], {}), cache.hc, timed,
+                                    cache.matched.get(name)) for name in present}  # fmt: skip
         if not timed:
             read.problems.add("no-sysuptime")
             log.debug("%s: no sysUpTime (or not TimeTicks); its counters are left out", device.name)
@@ -331,13 +332,17 @@ class SnmpCollector:
         is found by any of its names, as the device's CLI prints it short or long; on a clash the earlier
         column wins. The walk stops at the first column after which every ``wanted`` name is known."""
         index: dict[str, int] = {}
+        matched: dict[str, str] = {}
         wanted = set(wanted)
         for name in self.quirks(session.device).interface_names:
             column = NAME_COLUMNS[name]
             for oid, value in await session.walk(column, 50):
-                index.setdefault(interface_name(value), int(oid.rsplit(".", 1)[1]))
+                found = interface_name(value)
+                if found not in index:
+                    index[found], matched[found] = int(oid.rsplit(".", 1)[1]), name
             if index and wanted <= index.keys():
                 break
+        self._cache_of(session.device).matched = matched
         return index
 
 
@@ -362,9 +367,11 @@ def _row(oid: str, column: str) -> tuple[int, ...]:
     return (int(suffix),) if suffix.isdigit() else oid_tuple(suffix)
 
 
-def _interface(name: str, idx: int, col: dict[str, int], hc: bool, timed: bool = True) -> InterfaceSample:
+def _interface(
+    name: str, idx: int, col: dict[str, int], hc: bool, timed: bool = True, name_column: str | None = None
+) -> InterfaceSample:
     """One interface's sample; ``timed`` False (no sysUpTime): its octet counters are left out, they could
-    not tell a restart from a wrap."""
+    not tell a restart from a wrap. ``name_column``: where the inventory's name was found (ifName ...)."""
     high, speed = col.get("high_speed"), col.get("speed")
     return InterfaceSample(
         name=name,
@@ -379,6 +386,7 @@ def _interface(name: str, idx: int, col: dict[str, int], hc: bool, timed: bool =
         oper_up=None if col.get("oper") is None else col["oper"] == 1,
         admin_up=None if col.get("admin") is None else col["admin"] == 1,
         speed_bps=high * 1_000_000 if high else speed if speed and speed != SPEED_UNKNOWN else None,
+        name_column=name_column,
     )
 
 

@@ -187,6 +187,15 @@ def test_a_port_is_found_by_its_long_short_or_described_name_and_the_short_name_
     assert view.receive_bps == pytest.approx(1_000_000, rel=0.05)  # port 1's rate, never port 2's (2 Mbit/s)
 
 
+def test_the_sample_says_which_column_named_the_port(observed: Observed) -> None:
+    """What ``pantau poll`` prints per interface: where the inventory's name was found."""
+    assert observed.agent is not None
+    expected = {"zoo-cisco-long": ("GigabitEthernet1/0/1", "ifDescr"), "zoo-cisco-short": ("Gi1/0/1", "ifName"),
+                "zoo-cisco-alias": ("ke-dinkes", "ifAlias")}  # fmt: skip
+    for device, (port, column) in expected.items():
+        assert observed.agent.samples[device].interfaces[port].name_column == column, device
+
+
 def test_a_port_with_no_readable_status_or_counters_is_unknown_for_no_data_never_up(observed: Observed) -> None:
     for snap in observed.snapshots:
         view = link_on(snap, "zoo-nodata")
