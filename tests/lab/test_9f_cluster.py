@@ -415,16 +415,16 @@ def test_each_maintenance_firing_runs_on_one_agent_of_three(
     tmp_path: Path,
 ) -> None:
     with three_agents(lab, store_url, tmp_path, maintenance=True):
-        maintenance_runs_once_per_firing(cluster, tmp_path)
+        maintenance_runs_once_per_firing(cluster.url, tmp_path)  # staff's way in: the Unix socket
 
 
-def maintenance_runs_once_per_firing(cluster: Cluster, tmp_path: Path) -> None:  # noqa: F811
+def maintenance_runs_once_per_firing(url: str, tmp_path: Path) -> None:
     at = datetime.now(ZoneInfo("Asia/Jakarta")).replace(microsecond=0) + timedelta(seconds=5)
     argv = [sys.executable, "-m", "agent", "maintenance", "schedule", "--at", f"{at:%Y-%m-%d %H:%M:%S}", "--opd",
             "dinkes", "--inventory", str(INVENTORY), "--state-dir", str(tmp_path)]  # fmt: skip
-    scheduled = subprocess.run(argv, env=env(cluster.url, "staff"), capture_output=True, text=True, check=False)
+    scheduled = subprocess.run(argv, env=env(url, "staff"), capture_output=True, text=True, check=False)
     assert scheduled.returncode == 0, scheduled.stderr
-    store = create_engine(cluster.url)
+    store = create_engine(url)
 
     def rows(query: str) -> list[tuple[str, datetime | str]]:
         with store.connect() as conn:
