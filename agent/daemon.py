@@ -24,7 +24,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from prometheus_client import CollectorRegistry, ProcessCollector, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, ThreadingWSGIServer
 
-from agent import __version__, maintenance_jobs
+from agent import __version__, maintenance_jobs, memory
 from agent.errors import AgentError, ConfigError
 from agent.poller import Agent
 from agent.schedule import crontab
@@ -273,8 +273,13 @@ def _scheduler(wired: App, agent: Agent) -> AsyncIOScheduler:
         _shared_maintenance(scheduler, wired, agent)
     poll = config.poll
     now = datetime.now(ZoneInfo(config.timezone))  # the first rounds at once: /metrics has data early
+
+    async def snmp_round() -> None:
+        await agent.poll_snmp()
+        memory.collect()  # the one full collection a round (memory.PACE), after it
+
     for name, job, interval in (
-        ("snmp", agent.poll_snmp, poll.snmp_interval),
+        ("snmp", snmp_round, poll.snmp_interval),
         ("icmp", agent.probe_icmp, poll.icmp_interval),
     ):
         scheduler.add_job(
@@ -331,6 +336,7 @@ async def run_agent(wired: App, stop: asyncio.Event | None = None) -> None:
     agent.start()
     await agent.keep_membership()  # join, and this agent's share, before its first round
     await agent.resume()
+    memory.hold_long_lived()  # the inventory and the agent's state: never walked by the collector again
     registry = CollectorRegistry()
     registry.register(BuildInfoCollector(__version__, platform.python_version()))
     ProcessCollector(registry=registry)
@@ -363,7 +369,8 @@ async def run_agent(wired: App, stop: asyncio.Event | None = None) -> None:
     )
     scheduler.start()
     try:
-        await stop.wait()
+        with memory.paced():  # young collections less often, the full one after each SNMP round
+            await stop.wait()
     finally:
         log.info("pantau agent stopping")
         scheduler.shutdown(wait=False)

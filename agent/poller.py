@@ -21,7 +21,7 @@ from collections import Counter, deque
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from agent import announce
+from agent import announce, memory
 from agent.inventory_watch import InventoryWatch
 from agent.membership import Membership
 from agent.store_channel import StoreChannel
@@ -181,6 +181,7 @@ class Agent:
             return False
         before = {lk.name for lk in self.inventory.links}
         self._use_inventory(fresh)
+        memory.hold_long_lived()  # the new inventory out of the collector's walks, as the first was
         after = {lk.name for lk in fresh.links}
         log.info(
             "inventory reloaded: %d links (%s new, %s gone), %d devices",

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from agent.config import Config, load_config
 from agent.errors import ConfigError
-from agent.memory import give_back
+from agent.memory import building, give_back
 from collectors.probes import Probes
 from i18n import Msg
 from inventory.loader import load_inventory
@@ -77,7 +77,8 @@ class App:
             ConfigError: no inventory configured.
             InventoryLoadError: with every problem at its file and line.
         """
-        inventory = load_inventory(self.config.inventory_dir, self.platforms.names())
+        with building():  # 5,000 devices: 28 full collections, 5.7 s, without it (agent/memory.py)
+            inventory = load_inventory(self.config.inventory_dir, self.platforms.names())
         give_back()  # the YAML tree read on the way is freed: its pages go back to the system
         return inventory
 
@@ -145,7 +146,8 @@ class App:
         Raises:
             InventoryLoadError: the files do not validate; the old inventory stays in use.
         """
-        fresh = load_inventory(self.config.inventory_dir, self.platforms.names())
+        with building():
+            fresh = load_inventory(self.config.inventory_dir, self.platforms.names())
         for name in ("shapers", "configurators", "triage"):
             self.__dict__.pop(name, None)
         self.__dict__["inventory"] = fresh

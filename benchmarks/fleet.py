@@ -7,7 +7,8 @@ addresses). For N = 50, 200, 1,000, 3,000 and 5,000, ``pantau run`` polls them w
 scraped for the same N targets and the same columns every 30 s (32 scrapes at once, as a Prometheus
 server would) for the same time. Measured from /proc: CPU as % of one core (over the whole window, start
 included, and after the first round) and RSS of pantau, and of the exporter; pantau's SNMP round
-durations from its /metrics. Prints a Markdown table with the gates of the fleet issue and whether each
+durations from its /metrics; the CPU the simulated devices (snmpd) used meanwhile, which on a machine of
+two cores competes with the poller's. Prints a Markdown table with the gates of the fleet issue and whether each
 is met.
 """
 
@@ -209,11 +210,21 @@ def measure_exporter(work: Path, devices: int, seconds: float) -> dict[str, obje
     return {"cpu_s": cpu, "wall_s": wall, "rss_mib": rss, "scrapes": scrapes, "failed": failed}
 
 
+def _devices_cpu(work: Path) -> float:
+    """CPU seconds the simulated devices (every snmpd of the fleet) have used so far."""
+    return sum(_cpu(int(pid.read_text())) for pid in work.glob("snmpd*/pid"))
+
+
 def inside(args: argparse.Namespace) -> None:
-    """Run in the namespace: pantau, then the exporter, for the same time; print JSON."""
+    """Run in the namespace: pantau, then the exporter, for the same time; print JSON. The devices' own
+    CPU is measured in each window too: on this machine they share its cores with the poller."""
     work = Path(args.work)
+    before = _devices_cpu(work)
     pantau = measure_pantau(Path(args.inventory), work / "state", args.seconds)
+    pantau["devices_cpu_s"] = _devices_cpu(work) - before
+    before = _devices_cpu(work)
     exporter = measure_exporter(work, args.devices, args.seconds)
+    exporter["devices_cpu_s"] = _devices_cpu(work) - before
     print(json.dumps({"devices": args.devices, "pantau": pantau, "exporter": exporter}))
 
 
@@ -242,8 +253,9 @@ def table(results: list[dict[str, object]]) -> str:
     rows = [
         "| devices | pantau CPU % of a core | exporter CPU % | ratio | pantau RSS MiB | exporter RSS MiB "
         "| SNMP rounds | first round s | round median s | round max s | pantau CPU % after the first round "
-        "| pantau CPU ms per device per round (after the first) | exporter scrapes failed |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| pantau CPU ms per device per round (after the first) | exporter scrapes failed "
+        "| devices' snmpd CPU % (pantau's window / the exporter's) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         p, e = r["pantau"], r["exporter"]
@@ -256,7 +268,8 @@ def table(results: list[dict[str, object]]) -> str:
             f"| {r['devices']} | {pct:.1f} | {epct:.1f} | {pct / epct:.2f} | {p['rss_mib']:.0f} | {e['rss_mib']:.0f} "
             f"| {len(rounds)} | {p['rounds'][0] if p['rounds'] else float('nan'):.2f} "
             f"| {rounds[len(rounds) // 2] if rounds else float('nan'):.2f} | {max(rounds, default=float('nan')):.2f} "
-            f"| {steady:.1f} | {per_device:.2f} | {e['failed']} of {e['scrapes']} |"
+            f"| {steady:.1f} | {per_device:.2f} | {e['failed']} of {e['scrapes']} "
+            f"| {100 * p['devices_cpu_s'] / p['wall_s']:.1f} / {100 * e['devices_cpu_s'] / e['wall_s']:.1f} |"
         )
     return "\n".join(rows)
 
