@@ -67,6 +67,7 @@ STATUS_COLUMNS = {
 }
 BULK_FROM_INTERFACES = 64  # from this many wanted interfaces on one device, walk the columns with GETBULK
 BULK_REPETITIONS = 25
+INDEX_REPETITIONS = 50  # rows a request of the interface names' walk asks for, at most
 ROW_CACHE = 200_000  # OIDs whose row index is kept (a fleet's distinct column OIDs: columns x ifIndexes)
 _NO_SUCH = (NoSuchObject, NoSuchInstance)
 VARBINDS_PER_GET = 39  # (plus sysUpTime) stays well inside one UDP datagram / the agent's max message size
@@ -158,7 +159,7 @@ class SnmpCollector:
             uptime, if_number = number(head.get(SYS_UPTIME)), number(head.get(IF_NUMBER))
             restarted = uptime is not None and (cache.uptime is None or uptime < cache.uptime)
             if cache.if_number != if_number or restarted or any(n not in cache.index for n in names):
-                cache.index = await self._interface_index(session, names)
+                cache.index = await self._interface_index(session, names, if_number)
                 cache.if_number = if_number
             read = await self._columns(session, cache, [cache.index[n] for n in names if n in cache.index])
             # the counters' own sysUpTime (read in the same PDU) dates them, not the earlier head request's
@@ -324,19 +325,24 @@ class SnmpCollector:
         """name → ifIndex of those of ``names`` the device lists (walked again when one is not cached)."""
         cache = self._cache_of(session.device)
         if any(n not in cache.index for n in names):
-            cache.index = await self._interface_index(session, names)
+            cache.index = await self._interface_index(session, names, cache.if_number)
         return {n: cache.index[n] for n in names if n in cache.index}
 
-    async def _interface_index(self, session: Session, wanted: Iterable[str] = ()) -> dict[str, int]:
+    async def _interface_index(
+        self, session: Session, wanted: Iterable[str] = (), if_number: int | None = None
+    ) -> dict[str, int]:
         """name -> ifIndex from the platform's name columns in its order (ifName, ifDescr, ifAlias): each port
         is found by any of its names, as the device's CLI prints it short or long; on a clash the earlier
-        column wins. The walk stops at the first column after which every ``wanted`` name is known."""
+        column wins. The walk stops at the first column after which every ``wanted`` name is known. With
+        the device's ``if_number`` known, a request asks for no more rows than it has, and the one past them
+        (50 asked of a device of 21 ports made it compute 29 values of the next column for nothing)."""
         index: dict[str, int] = {}
         matched: dict[str, str] = {}
         wanted = set(wanted)
+        repetitions = min(INDEX_REPETITIONS, if_number + 1) if if_number else INDEX_REPETITIONS
         for name in self.quirks(session.device).interface_names:
             column = NAME_COLUMNS[name]
-            for oid, value in await session.walk(column, 50):
+            for oid, value in await session.walk(column, repetitions):
                 found = interface_name(value)
                 if found not in index:
                     index[found], matched[found] = int(oid.rsplit(".", 1)[1]), name

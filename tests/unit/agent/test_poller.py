@@ -17,7 +17,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from agent.daemon import http_app, serve_http, stalled
-from agent.poller import Agent
+from agent.poller import Agent, rebuild_delay
 from agent.store_channel import Outbox
 from agent.wiring import build, configuration
 from core.rollup import RollupRow
@@ -234,3 +234,8 @@ def test_a_lost_agents_open_periods_are_taken_up_at_the_next_heartbeat_when_the_
             a.close()
 
     asyncio.run(scenario())
+
+
+def test_a_costly_rebuild_is_made_less_often_during_a_round() -> None:
+    assert rebuild_delay(0.01) == 2.0  # a regency's fleet: the snapshot follows the answers within 2 s
+    assert rebuild_delay(0.25) == pytest.approx(5.0)  # 5,000 links: at most 5 % of the loop goes to rebuilding
