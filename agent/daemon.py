@@ -337,6 +337,7 @@ async def run_agent(wired: App, stop: asyncio.Event | None = None) -> None:
     await agent.keep_membership()  # join, and this agent's share, before its first round
     await agent.resume()
     memory.hold_long_lived()  # the inventory and the agent's state: never walked by the collector again
+    agent.after_reload = memory.hold_long_lived  # a new inventory too, the replaced one's cycles freed
     registry = CollectorRegistry()
     registry.register(BuildInfoCollector(__version__, platform.python_version()))
     ProcessCollector(registry=registry)

@@ -21,7 +21,7 @@ from collections import Counter, deque
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from agent import announce, memory
+from agent import announce
 from agent.inventory_watch import InventoryWatch
 from agent.membership import Membership
 from agent.store_channel import StoreChannel
@@ -122,6 +122,8 @@ class Agent:
         self.pending: set[str] = set()  # links connected by opd add whose OPD router has not answered yet
         self._to_take_up: set[str] = set()  # links gained whose lost agent's open periods are still in the store
         self.poll_soon: Callable[[], None] = lambda: None  # the next SNMP round, now (set by the daemon)
+        #: after the inventory is read again (the daemon: the new one held out of the collector's walks)
+        self.after_reload: Callable[[], None] = lambda: None
         self.echoes: dict[str, deque[ProbePoint]] = {}  # link -> its far end's ICMP rounds, for the loss window
         self._installed: set[str] = set()  # pending links seen up: their mark is cleared in the store
         self.watch = InventoryWatch(config.inventory_dir)
@@ -190,7 +192,7 @@ class Agent:
             return False
         before = {lk.name for lk in self.inventory.links}
         self._use_inventory(fresh)
-        memory.hold_long_lived()  # the new inventory out of the collector's walks, as the first was
+        self.after_reload()
         after = {lk.name for lk in fresh.links}
         log.info(
             "inventory reloaded: %d links (%s new, %s gone), %d devices",

@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
-from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOption, err, out, wired
+from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOption, Table, err, out, wired
 from agent.cli.playbooks import playbook_runner, run_and_report
 from agent.lang import current, tr
 from agent.wiring import App

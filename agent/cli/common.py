@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import typer
+from rich import table as rich_table
 from rich.console import Console
 
 from agent import wiring
@@ -16,6 +17,18 @@ from agent.wiring import App
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
+
+
+class Table(rich_table.Table):
+    """A table whose cells wrap rather than cut (rich's default cuts with an ellipsis): at 80 columns, the
+    width of a pipe or a phone's terminal, the circuit id a technician reads to the provider was ``TC-202…``.
+    Every character is kept, folded onto the cell's next line where the column is narrow; a column given
+    ``no_wrap=True`` (an identifier read out whole) keeps its values on one line."""
+
+    def add_column(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("overflow", "fold")
+        super().add_column(*args, **kwargs)
+
 
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", "-c", help="pantau.yml (default: ./pantau.yml, else /etc/pantau/pantau.yml)")

@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from agent.cli.common import ConfigOption, JsonOption, err, out, wired
+from agent.cli.common import ConfigOption, JsonOption, Table, err, out, wired
 from agent.errors import AgentError
 from agent.lang import current, error_text, label, tr
 from agent.topology import write_topology
@@ -112,7 +111,8 @@ def inventory_show(
         return
     table = Table(title=f"OPD — {inv.agency.name}")
     for col in ("OPD", "name", "link", "data center", "CPE", "provider", "circuit", "Mbit/s"):
-        table.add_column(col, justify="right" if col == "Mbit/s" else "left")
+        # the circuit id is read out to the provider: whole, on one line
+        table.add_column(col, justify="right" if col == "Mbit/s" else "left", no_wrap=col == "circuit")
     for opd in inv.opds:
         links = inv.links_of(opd.slug) or (None,)
         for link in links:

@@ -7,9 +7,8 @@ import sys
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
-from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOption, local, out
+from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOption, Table, local, out
 from agent.cli.playbooks import setup
 from agent.lang import tr
 from i18n import Msg

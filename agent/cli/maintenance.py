@@ -15,10 +15,9 @@ from zoneinfo import ZoneInfo
 import typer
 from apscheduler.jobstores.base import JobLookupError
 from rich.progress import Progress
-from rich.table import Table
 
 from agent import wiring
-from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOption, err, local, out, wired
+from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOption, Table, err, local, out, wired
 from agent.cli.sla import report_sla
 from agent.config import Config
 from agent.lang import current, tr

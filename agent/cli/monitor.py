@@ -11,10 +11,9 @@ from typing import Annotated, Any
 
 import typer
 import uvloop
-from rich.table import Table
 
 from agent import __version__
-from agent.cli.common import ConfigOption, StateOption, err, out, wired
+from agent.cli.common import ConfigOption, StateOption, Table, err, out, wired
 from agent.daemon import run_agent
 from agent.errors import AgentError
 from agent.lang import tr

@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
-from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOption, err, local, out, wired
+from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOption, Table, err, local, out, wired
 from agent.config import Config
 from agent.lang import tr
 from agent.wiring import App

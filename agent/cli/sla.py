@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOption, out, wired
+from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOption, Table, out, wired
 from agent.lang import current, tr
 from playbooks.tickets import month_report, write_sla_report
 from store.tickets import Tickets

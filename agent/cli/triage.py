@@ -11,10 +11,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.panel import Panel
-from rich.table import Table
 from rich.text import Text
 
-from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOption, err, local, out, wired
+from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOption, Table, err, local, out, wired
 from agent.cli.sla import report_sla
 from agent.lang import tr
 from agent.wiring import App

@@ -7,9 +7,8 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from agent.cli.common import ConfigOption, JsonOption, StateOption, local, out, wired
+from agent.cli.common import ConfigOption, JsonOption, StateOption, Table, local, out, wired
 from agent.lang import tr
 from agent.web.auth import ROLES, hash_password
 from core.errors import RuleError

@@ -52,6 +52,16 @@ def test_validate_broken_copy_exits_two_listing_every_problem_without_traceback(
     assert "Traceback" not in result.stderr
 
 
+def test_show_at_80_columns_cuts_nothing_and_keeps_each_circuit_id_whole() -> None:
+    argv = [sys.executable, "-m", "agent", "--lang", "en", "inventory", "show", str(EXAMPLE)]
+    result = subprocess.run(argv, capture_output=True, text=True, check=False, env={**os.environ, "COLUMNS": "80"})
+    assert result.returncode == 0, result.stderr
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
+    assert "…" not in result.stdout  # rich's default cut the circuit to "TC-202…" here
+    for circuit in ("TC-2024-0001", "TC-2024-0002", "JN-77-1203", "JN-77-1204"):
+        assert circuit in result.stdout
+
+
 def test_show_json_lists_opds_with_slugs_and_every_section() -> None:
     result = pantau("inventory", "show", str(EXAMPLE), "--json")
     assert result.returncode == 0, result.stderr
