@@ -384,3 +384,4 @@ async def run_agent(wired: App, stop: asyncio.Event | None = None) -> None:
         agent.close()
         lock.release()
         wired.close()
+        memory.release()  # the process as it was: what the agent held is the collector's again

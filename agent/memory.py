@@ -60,6 +60,12 @@ def hold_long_lived() -> None:
     give_back()
 
 
+def release() -> None:
+    """Undo :func:`hold_long_lived` when the agent stops (an agent run inside another program, a test's,
+    leaves it as it found it)."""
+    gc.unfreeze()
+
+
 #: the agent's pace of collection: young objects every 10,000 allocations (Python's default, 700, ran 40
 #: collections a second at 5,000 devices), and no full collection of the collector's own accord: the
 #: objects a round keeps for the next (samples, views, probe points: about 300,000 at 5,000 devices) set

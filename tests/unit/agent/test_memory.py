@@ -81,3 +81,12 @@ def test_collect_frees_a_cycle_made_while_paced() -> None:
         del a, b
         memory.collect()
         assert gone() is None
+
+
+def test_release_gives_held_objects_back_to_the_collector() -> None:
+    kept = [Node() for _ in range(10)]
+    memory.hold_long_lived()
+    memory.release()
+    assert gc.get_freeze_count() == 0
+    tracked = {id(o) for o in gc.get_objects()}
+    assert all(id(node) in tracked for node in kept)
