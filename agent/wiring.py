@@ -78,7 +78,7 @@ class App:
             InventoryLoadError: with every problem at its file and line.
         """
         with building():  # 5,000 devices: 28 full collections, 5.7 s, without it (agent/memory.py)
-            inventory = load_inventory(self.config.inventory_dir, self.platforms.names())
+            inventory = load_inventory(self.config.inventory_dir, self.platforms.traits())
         give_back()  # the YAML tree read on the way is freed: its pages go back to the system
         return inventory
 
@@ -130,7 +130,7 @@ class App:
         timeout = cfg.poll.snmp_timeout if live_check else None
         return runner(
             self.store, self.inventory, cfg.inventory_dir, self.probes, self.shapers, timeout, self.platforms,
-            self.configurators, lambda directory: load_inventory(directory, self.platforms.names()),
+            self.configurators, lambda directory: load_inventory(directory, self.platforms.traits()),
         )  # fmt: skip
 
     @cached_property
@@ -147,7 +147,7 @@ class App:
             InventoryLoadError: the files do not validate; the old inventory stays in use.
         """
         with building():
-            fresh = load_inventory(self.config.inventory_dir, self.platforms.names())
+            fresh = load_inventory(self.config.inventory_dir, self.platforms.traits())
         for name in ("shapers", "configurators", "triage"):
             self.__dict__.pop(name, None)
         self.__dict__["inventory"] = fresh

@@ -52,13 +52,23 @@ class SshConnector:
         return params
 
     @contextlib.contextmanager
-    def session(self, device: Device, profile: SshProfile, driver: str) -> Iterator[Session]:
+    def session(self, device: Device, profile: SshProfile, driver: str | None) -> Iterator[Session]:
         """An open session to ``device`` with netmiko's ``driver``; closed on leaving.
 
         Raises:
-            SshError: cannot connect, host key unknown or changed, authentication failed, a command's answer
-                incomplete; ``reason`` says which.
+            SshError: no driver (a platform pantau reads by SNMP only), cannot connect, host key unknown or
+                changed, authentication failed, a command's answer incomplete; ``reason`` says which.
         """
+        if driver is None:  # the inventory refuses ssh: on such a platform; this is the last line of defence
+            raise SshError(
+                Msg(
+                    "{device}: its platform {platform} is read by SNMP only",
+                    device=device.name,
+                    platform=device.platform,
+                ),
+                device.name,
+                "ssh-unsupported",
+            )
         from netmiko import ConnectHandler  # noqa: PLC0415 (netmiko and paramiko take ~0.5 s to import: only when SSH is used)
         from netmiko.exceptions import (  # noqa: PLC0415 (with netmiko, above)
             NetmikoAuthenticationException,

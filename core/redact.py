@@ -17,6 +17,8 @@ from collections.abc import Sequence
 
 # every redacted value starts so (checks count the secrets a diff changed); no space: one word, as the value was
 MARKER = "<secret-hidden:"
+_HIDDEN = re.compile(re.escape(MARKER) + r"[0-9a-f]{8}>")  # a value hidden already (a second pass, a stored copy)
+MAX_PASSES = 10_000  # of one rule over one text: more than any block has entries
 
 
 @functools.lru_cache(maxsize=64)
@@ -41,7 +43,13 @@ def redact(rules: tuple[str, ...], text: str, key: bytes) -> str:
         return f"{whole[:at]}{MARKER}{fingerprint(match.group('secret'), key)}>{whole[at + end - start :]}"
 
     for pattern in _compiled(rules):
-        text = pattern.sub(lambda m: m.group(0) if m.group("secret").startswith(MARKER) else hide(m), text)
+        # again until nothing changes: a rule scoped to a block (FortiOS's SNMP communities) takes one secret
+        # of the block per pass, skipping those already hidden; any other rule is done after its first pass
+        for _ in range(MAX_PASSES):
+            hidden = pattern.sub(lambda m: m.group(0) if _HIDDEN.fullmatch(m.group("secret")) else hide(m), text)
+            if hidden == text:
+                break
+            text = hidden
     return text
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from inventory.errors import Problem
 from inventory.located import LIST_SECTIONS, Located
-from inventory.models import Device, Link, Prefix, Purpose, Zone, ZoneKind
+from inventory.models import Device, Link, PlatformTraits, Prefix, Purpose, Zone, ZoneKind
 from inventory.models.zone import contains
 
 Address = IPv4Address | IPv6Address
@@ -23,10 +23,11 @@ Network = IPv4Network | IPv6Network
 def cross_check(
     items: dict[str, list[Located]],
     invalid: Mapping[str, set[str]] | None = None,
-    platforms: Collection[str] | None = None,
+    platforms: Collection[str] | Mapping[str, PlatformTraits] | None = None,
 ) -> list[Problem]:
     """Duplicate names, references to what is not defined, and platforms the registry has no module for
-    (``platforms``; None: not checked). A reference to an object that is defined but invalid (``invalid``:
+    (``platforms``; None: not checked; with their traits, a device's kind and SSH access are checked against
+    its platform's). A reference to an object that is defined but invalid (``invalid``:
     section -> names, its own problem already reported) is not reported again."""
     problems: list[Problem] = []
     invalid = invalid or {}
@@ -89,6 +90,8 @@ def cross_check(
                     "an agency's own platform is a module in a folder named by platform_dirs in pantau.yml",
                 )
             )
+        elif isinstance(platforms, Mapping):
+            problems.extend(_against_platform(item, dev, platforms[dev.platform]))
         seen: set[str] = set()
         for i, iface in enumerate(dev.interfaces):
             if iface.name in seen:
@@ -167,6 +170,27 @@ def cross_check(
                 )
             )
     problems.extend(_check_reverse_coverage(items["prefixes"], items["zones"]))
+    return problems
+
+
+def _against_platform(item: Located, dev: Device, traits: PlatformTraits) -> list[Problem]:
+    """A kind the device's platform cannot be, and SSH to a platform pantau reads by SNMP only."""
+    problems = []
+    subject = f"device '{dev.name}'"
+    if dev.kind is not None and dev.kind not in traits.kinds:
+        kinds = ", ".join(traits.kinds)
+        problems.append(
+            _at(item, "kind", message=f"{subject}: platform {dev.platform} is not a {dev.kind} (it can be: {kinds})")
+        )
+    if dev.ssh is not None and not traits.ssh:
+        problems.append(
+            _at(
+                item,
+                "ssh",
+                message=f"{subject}: pantau reads platform {dev.platform} by SNMP only; remove 'ssh:' (nothing "
+                "would use it)",
+            )
+        )
     return problems
 
 

@@ -26,7 +26,10 @@ from inventory.located import CREDENTIAL_SECTIONS, LIST_SECTIONS, TOP_SECTIONS, 
 from inventory.models import (
     Agency,
     Credentials,
+    Device,
     Inventory,
+    PlatformTraits,
+    default_kind,
 )
 
 MAX_NODES = 200_000  # at least: alias bombs ("billion laughs") expand to more nodes than their text has characters
@@ -93,9 +96,13 @@ def inventory_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.suffix in (".yml", ".yaml") and p.is_file())
 
 
-def load_inventory(directory: Path, platforms: Collection[str] | None = None) -> Inventory:
+def load_inventory(
+    directory: Path, platforms: Collection[str] | Mapping[str, PlatformTraits] | None = None
+) -> Inventory:
     """Load and cross-check the inventory in ``directory``; every device's platform must be one of
-    ``platforms`` (the registry's names; None: any well-formed name, for tools that talk to no device).
+    ``platforms`` (the registry's names, or its traits by name: then each device's kind and SSH access are
+    checked against its platform's; None: any well-formed name, for tools that talk to no device). A device
+    whose kind the file does not give gets its role's, or its platform's (:func:`default_kind`).
 
     Raises:
         InventoryLoadError: with every problem found, each at its file and line.
@@ -152,6 +159,13 @@ def load_inventory(directory: Path, platforms: Collection[str] | None = None) ->
     def objs(section: str) -> tuple[Any, ...]:
         return tuple(item.obj for item in located[section])
 
+    kinds = {name: t.kinds for name, t in platforms.items()} if isinstance(platforms, Mapping) else {}
+
+    def with_kind(dev: Device) -> Device:
+        if dev.kind is not None:
+            return dev
+        return dev.model_copy(update={"kind": default_kind(dev.role, kinds.get(dev.platform, ()))})
+
     agency = agencies[0].obj
     if agency.logo is not None:  # found beside the inventory, whatever the working directory later
         agency = agency.model_copy(update={"logo": str((directory / agency.logo).resolve())})
@@ -159,7 +173,7 @@ def load_inventory(directory: Path, platforms: Collection[str] | None = None) ->
         agency=agency,
         sites=objs("sites"),
         opds=objs("opds"),
-        devices=objs("devices"),
+        devices=tuple(with_kind(d) for d in objs("devices")),
         links=objs("links"),
         prefixes=objs("prefixes"),
         zones=objs("zones"),

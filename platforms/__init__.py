@@ -25,12 +25,14 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from inventory.models import DeviceKind, PlatformTraits
 from platforms.errors import BadPlatformModule, PlatformError, UnknownPlatform
 
 __all__ = [
     "BadPlatformModule",
     "Command",
     "ConfigRevert",
+    "DeviceKind",
     "Limit",
     "Platform",
     "PlatformError",
@@ -181,7 +183,10 @@ class Platform:
 
     name: str  # the inventory's ``platform:`` value; the module's name
     title: str  # for people: "Cisco IOS / IOS-XE"
-    driver: str  # netmiko's device_type
+    driver: str | None  # netmiko's device_type; None: pantau reads this platform by SNMP only, never over SSH
+    #: the kinds of device this platform can be, the one a device is by default first (a server by role is
+    #: a server where the platform can be one: :func:`inventory.models.default_kind`)
+    kinds: tuple[DeviceKind, ...] = (DeviceKind.ROUTER,)
     commands: Mapping[str, Command] = field(default_factory=dict)  # fact -> command
     templates: Path = TEMPLATES  # where the commands' own (non-ntc) templates are
     volatile: tuple[str, ...] = ()  # regexes of config lines that change without anyone changing the config
@@ -196,6 +201,10 @@ class Platform:
 
     def command(self, fact: str) -> Command | None:
         return self.commands.get(fact)
+
+    def traits(self) -> PlatformTraits:
+        """What the inventory checks a device of this platform against."""
+        return PlatformTraits(self.kinds, ssh=self.driver is not None)
 
 
 class Registry:
@@ -222,6 +231,10 @@ class Registry:
     def names(self) -> frozenset[str]:
         return frozenset(self._by_name)
 
+    def traits(self) -> dict[str, PlatformTraits]:
+        """Each platform's traits by name, for :func:`inventory.loader.load_inventory`."""
+        return {name: platform.traits() for name, platform in self._by_name.items()}
+
     def __contains__(self, name: object) -> bool:
         return name in self._by_name
 
@@ -238,6 +251,10 @@ def _platform_of(module: ModuleType, source: str, name: str) -> Platform:
         raise BadPlatformModule(source, "defines no PLATFORM = Platform(...); see platforms/frr.py for the form")
     if platform.name != name:
         raise BadPlatformModule(source, f"PLATFORM.name is '{platform.name}'; it must be the module's name '{name}'")
+    if not platform.kinds:
+        raise BadPlatformModule(source, "PLATFORM.kinds is empty; name the kinds of device it can be (router, ...)")
+    if platform.driver is None and platform.commands:
+        raise BadPlatformModule(source, "PLATFORM has commands but no driver (netmiko device_type) to send them")
     for fact, command in platform.commands.items():
         template = command.template
         if template and not template.startswith("ntc:") and not (platform.templates / template).is_file():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 #: a secret's value: a quoted string (its quotes escaped with a backslash inside, as RouterOS writes them) or one word
 SECRET = r"(?P<secret>\"(?:[^\"\\]|\\.)*\"(?=\s|$)|\S+)"  # noqa: S105 (a pattern, not a password)
-ENCRYPTION_TYPE = r"(?: \d+)?"  # Cisco's encryption type before the value (0, 5, 7, 8, 9)
+ENCRYPTION_TYPE = r"(?: [0-9])?"  # Cisco's encryption type before the value (0, 5, 6, 7, 8, 9): one digit
 
 _S, _N = SECRET, ENCRYPTION_TYPE
 SECRETS: tuple[str, ...] = (

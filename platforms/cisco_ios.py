@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import re
 
-from platforms import Command, ConfigRevert, Limit, Platform, Provisioning, Revert, Row, Shaper
+from platforms import Command, ConfigRevert, DeviceKind, Limit, Platform, Provisioning, Revert, Row, Shaper
 from platforms._config import missing_indented, present_indented
 from platforms._ios_like import ENCRYPTION_TYPE as _N
 from platforms._ios_like import SECRET as _S
@@ -88,6 +88,7 @@ PLATFORM = Platform(
     name="cisco_ios",
     title="Cisco IOS / IOS-XE",
     driver="cisco_ios",
+    kinds=(DeviceKind.ROUTER, DeviceKind.SWITCH),
     commands={
         "running_config": Command("show running-config"),
         "routes": Command("show ip route", "ntc:show ip route"),
@@ -106,8 +107,10 @@ PLATFORM = Platform(
         rf"^\s*snmp-server user \S+ \S+(?: remote \S+)? v3 auth \S+ {_S}",
         rf"^\s*snmp-server user \S+ \S+(?: remote \S+)? v3 auth \S+ \S+ priv(?: \S+)*? (?:aes \d+|des|3des) {_S}",
         rf"^\s*(?:tacacs-server|radius-server)(?: host \S+)?.*? key{_N} {_S}",
-        rf"^\s+key{_N} (?!\d+\s*$){_S}",  # in "tacacs server" / "radius server" blocks (not a key chain's "key 1")
-        rf"^\s*crypto isakmp key{_N} {_S}",
+        # in "tacacs server" / "radius server" blocks; a key chain's "key 1" (one number alone) is no secret
+        rf"^\s+key(?!\s+\d+\s*$){_N} {_S}",
+        # the type only where "address" or "hostname" follows the value: a key may be one digit too
+        rf"^\s*crypto isakmp key(?: [0-9](?= \S+ (?:address|hostname) ))? {_S}",
         # keyrings: by address (and mask) or hostname; IKEv2's local and remote keys; an IKEv2 profile's own
         rf"\bpre-shared-key(?: address \S+(?: \d+\.\d+\.\d+\.\d+)?| hostname \S+| local| remote)?(?: key)?{_N} {_S}",
         rf"\bauthentication (?:local|remote) pre-share key{_N} {_S}",

@@ -9,9 +9,9 @@ unless its file was removed (as the Linux shaper's).
 
 from __future__ import annotations
 
-from platforms import Command, ConfigRevert, Platform, Provisioning, Row
+from platforms import Command, ConfigRevert, DeviceKind, Platform, Provisioning, Row
 from platforms._config import missing_indented, present_indented
-from platforms._ios_like import SECRET, SECRETS
+from platforms._ios_like import SECRETS
 from platforms._shell import cancel, replay_job, saved_file, write_lines
 
 
@@ -44,13 +44,14 @@ PLATFORM = Platform(
     name="frr",
     title="FRRouting (vtysh)",
     driver="cisco_ios",
+    kinds=(DeviceKind.ROUTER,),
     commands={
         "running_config": Command("show running-config"),
         "routes": Command("show ip route", "frr_show_ip_route.textfsm"),
         "ospf_neighbors": Command("show ip ospf neighbor", "frr_show_ip_ospf_neighbor.textfsm"),
     },
     volatile=(r"^Building configuration", r"^Current configuration"),
-    redaction=(*SECRETS, rf"^\s*agentx? community {SECRET}"),
+    redaction=SECRETS,
     installed_routes=installed_routes,
     provisioning=Provisioning(
         show="vtysh -c 'show running-config'",

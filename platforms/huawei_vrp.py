@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from platforms import Command, Platform, Row
+from platforms import Command, DeviceKind, Platform, Row
 from platforms._ios_like import SECRET as _S
 
 
@@ -15,6 +15,7 @@ PLATFORM = Platform(
     name="huawei_vrp",
     title="Huawei VRP",
     driver="huawei_vrp",
+    kinds=(DeviceKind.ROUTER, DeviceKind.SWITCH, DeviceKind.FIREWALL),
     commands={
         "running_config": Command("display current-configuration"),
         "routes": Command("display ip routing-table verbose", "ntc:display ip routing-table verbose"),

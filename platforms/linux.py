@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from platforms import Command, Limit, Platform, Revert, Shaper
+from platforms import Command, DeviceKind, Limit, Platform, Revert, Shaper
 from platforms._shell import cancel, replay_job, saved_file, write_lines
 from platforms.errors import PlatformError
 
@@ -108,6 +108,7 @@ PLATFORM = Platform(
     name="linux",
     title="Linux host",
     driver="linux",
+    kinds=(DeviceKind.ROUTER, DeviceKind.SERVER),
     commands={"disk": Command("df -P /", "linux_df_p.textfsm")},
     redaction=(),  # no configuration is read: nothing to hide
     shaper=Shaper(show_classes, class_limits, set_class, Revert(arm_revert, confirm_revert), step_bps=8_000),

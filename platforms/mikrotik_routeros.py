@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from platforms import Command, ConfigRevert, Limit, Platform, Provisioning, Revert, Row, Shaper
+from platforms import Command, ConfigRevert, DeviceKind, Limit, Platform, Provisioning, Revert, Row, Shaper
 from platforms._config import missing_terse, present_terse
 from platforms._ios_like import SECRET as _S
 from platforms._rates import parse_rate, rate_text
@@ -103,6 +103,7 @@ PLATFORM = Platform(
     name="mikrotik_routeros",
     title="MikroTik RouterOS",
     driver="mikrotik_routeros",
+    kinds=(DeviceKind.ROUTER, DeviceKind.SWITCH),
     commands={
         "running_config": Command("/export terse"),
         "routes": Command("/ip route print terse without-paging", "ntc:ip route print terse without-paging"),

@@ -11,7 +11,17 @@ from inventory.models.credential import (
     TsigAlgorithm,
     TsigProfile,
 )
-from inventory.models.device import ChangeAccess, Device, Interface, Platform, Role, ShapingAccess
+from inventory.models.device import (
+    ChangeAccess,
+    Device,
+    DeviceKind,
+    Interface,
+    Platform,
+    PlatformTraits,
+    Role,
+    ShapingAccess,
+    default_kind,
+)
 from inventory.models.inventory import Inventory, InventoryFile
 from inventory.models.link import Endpoint, Link, Shaping
 from inventory.models.opd import Opd
@@ -25,6 +35,7 @@ __all__ = [
     "ChangeAccess",
     "Credentials",
     "Device",
+    "DeviceKind",
     "Endpoint",
     "Interface",
     "Inventory",
@@ -35,6 +46,7 @@ __all__ = [
     "People",
     "Person",
     "Platform",
+    "PlatformTraits",
     "Prefix",
     "PrivProtocol",
     "Purpose",
@@ -53,4 +65,5 @@ __all__ = [
     "WanPolicy",
     "Zone",
     "ZoneKind",
+    "default_kind",
 ]

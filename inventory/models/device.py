@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated
 
@@ -12,11 +13,41 @@ from inventory.models._base import IPAddress, IPInterface, Model, Name, Slug
 
 
 class Role(StrEnum):
+    """Where a device stands in the agency's network."""
+
     CORE = "core"
     DISTRIBUTION = "distribution"
     CPE = "cpe"
     SERVER = "server"
     DNS = "dns"
+
+
+class DeviceKind(StrEnum):
+    """What a device is, whatever its place: a FortiGate at the core is a firewall, a Linux box may route."""
+
+    ROUTER = "router"
+    SWITCH = "switch"
+    FIREWALL = "firewall"
+    SERVER = "server"
+
+
+@dataclass(frozen=True)
+class PlatformTraits:
+    """What the inventory checks of a platform (the registry gives it; the inventory imports no platform):
+    the kinds of device it can be, the one a device is when the inventory does not say first, and whether
+    pantau reaches it over SSH at all (a Windows host is read by SNMP only)."""
+
+    kinds: tuple[DeviceKind, ...] = (DeviceKind.ROUTER,)
+    ssh: bool = True
+
+
+def default_kind(role: Role, kinds: tuple[DeviceKind, ...] = ()) -> DeviceKind:
+    """A device's kind when the inventory names none: a server (or DNS server) by role is a server where its
+    platform can be one; otherwise its platform's first kind (a FortiGate at the core is a firewall, a
+    Ruijie there a switch); a router or a server by role alone where the platform is not known."""
+    if role in (Role.SERVER, Role.DNS) and (not kinds or DeviceKind.SERVER in kinds):
+        return DeviceKind.SERVER
+    return kinds[0] if kinds else DeviceKind.ROUTER
 
 
 _PLATFORM = r"^[a-z][a-z0-9_]{0,62}$"
@@ -66,6 +97,9 @@ class Device(Model):
     name: Name
     role: Role
     platform: Platform
+    #: what the device is; None in the file: its role's kind, or its platform's where that cannot be
+    #: (filled in when the inventory is loaded)
+    kind: DeviceKind | None = None
     site: Name
     mgmt_address: IPAddress
     opd: Slug | None = None

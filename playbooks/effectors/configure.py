@@ -51,7 +51,7 @@ class Configurators:
             )
         return prov
 
-    def _session_args(self, device: str) -> tuple[SshConnector, Device, SshProfile, str]:
+    def _session_args(self, device: str) -> tuple[SshConnector, Device, SshProfile, str | None]:
         if self._ssh is None:
             raise PlaybookError(
                 Msg("SSH needs known_hosts: set known_hosts in pantau.yml (host keys are always checked)")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from collectors.cli import ParseError, installed_routes, normalize_config, parse
+from collectors.cli import ParseError, installed_routes, normalize_config, ospf_full, parse
 from platforms import discover
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -92,6 +92,36 @@ def test_huawei_routes_parse_and_inactive_ones_do_not_count() -> None:
     assert installed_routes(PLATFORMS.get("huawei_vrp"), rows) == ["0.0.0.0/0", "100.95.15.240/30"]
 
 
+def test_fortigate_routes_parse_and_a_route_with_two_gateways_is_one_prefix() -> None:
+    fortinet = PLATFORMS.get("fortinet")
+    rows = parse(fortinet, "routes", raw("fortinet/get_router_info_routing-table_all.raw"))
+    assert [r["gateway"] for r in rows if r["destination"] == "0.0.0.0/0"] == ["203.0.113.1", "198.51.100.1"]
+    installed = installed_routes(fortinet, rows)
+    assert installed.count("0.0.0.0/0") == 1 and {"10.30.1.0/24", "198.51.100.0/24"} <= set(installed)
+
+
+def test_junos_terse_routes_count_only_the_active_ones_and_ospf_neighbours_parse() -> None:
+    junos = PLATFORMS.get("juniper_junos")
+    rows = parse(junos, "routes", raw("juniper_junos/show_route_table_inet.0_terse.raw"))
+    installed = installed_routes(junos, rows)
+    assert "10.99.0.0/16" not in installed and "10.30.1.0/24" in installed and len(installed) == 8
+    neighbours = parse(junos, "ospf_neighbors", raw("juniper_junos/show_ospf_neighbor.raw"))
+    assert ospf_full(neighbours) == ["ge-0/0/1.0", "ge-0/0/2.0"]  # ExStart is no adjacency
+
+
+def test_ruijie_routes_parse_with_interface_names_written_with_a_space() -> None:
+    rows = parse(PLATFORMS.get("ruijie_os"), "routes", raw("ruijie_os/show_ip_route.raw"))
+    ospf = [r for r in rows if r["network"] == "10.30.1.0/24"]
+    assert [(r["nexthop_ip"], r["nexthop_if"]) for r in ospf] == [("10.0.1.2", "TenGigabitEthernet 0/30")]
+    assert "203.0.113.2/32" in installed_routes(PLATFORMS.get("ruijie_os"), rows)
+
+
+def test_edgerouter_routes_parse_with_ntc_templates() -> None:
+    rows = parse(PLATFORMS.get("ubiquiti_edgerouter"), "routes", raw("ubiquiti_edgerouter/show_ip_route.raw"))
+    installed = installed_routes(PLATFORMS.get("ubiquiti_edgerouter"), rows)
+    assert installed[:3] == ["0.0.0.0/0", "10.0.1.0/30", "10.30.1.0/24"]
+
+
 def test_volatile_config_lines_are_dropped_before_diffing() -> None:
     text = raw("frr/core_show_running-config.raw")
     normalized = normalize_config(PLATFORMS.get("frr"), text)
@@ -99,9 +129,9 @@ def test_volatile_config_lines_are_dropped_before_diffing() -> None:
     assert normalized.startswith("!\nfrr version") and "router ospf" in normalized
 
 
-def test_every_platform_has_a_netmiko_driver_and_its_own_templates_exist() -> None:
+def test_every_platform_has_a_netmiko_driver_or_no_commands_and_its_own_templates_exist() -> None:
     for platform in PLATFORMS:
-        assert platform.driver, platform.name
+        assert platform.driver or not platform.commands, platform.name  # None: read by SNMP only (Windows)
         for fact, command in platform.commands.items():
             if command.template and not command.template.startswith("ntc:"):
                 assert (platform.templates / command.template).is_file(), (platform.name, fact)
@@ -132,4 +162,4 @@ def test_recorded_output_parses_to_the_expected_file_beside_it(platform: str, fa
 
 
 def test_every_parsed_fixture_has_its_pair() -> None:
-    assert len(parsed_pairs()) == 8
+    assert len(parsed_pairs()) == 13

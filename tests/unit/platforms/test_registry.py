@@ -20,7 +20,7 @@ from core.findings import DeviceFacts, Status, Thresholds
 from inventory.errors import InventoryLoadError
 from inventory.loader import load_inventory
 from inventory.models import Device, Inventory, SshProfile
-from platforms import BadPlatformModule, Platform, Registry, UnknownPlatform, discover
+from platforms import BadPlatformModule, DeviceKind, Platform, Registry, UnknownPlatform, discover
 from playbooks.maintenance.collect import _device_facts
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "inventory" / "example"
@@ -91,6 +91,11 @@ def test_the_shipped_platforms_are_found_each_with_its_netmiko_driver() -> None:
         "cisco_ios": "cisco_ios",
         "mikrotik_routeros": "mikrotik_routeros",
         "huawei_vrp": "huawei_vrp",
+        "fortinet": "fortinet",
+        "juniper_junos": "juniper_junos",
+        "ruijie_os": "ruijie_os",
+        "ubiquiti_edgerouter": "ubiquiti_edgerouter",
+        "windows": None,  # read by SNMP only
     }
     # the platforms whose shaping a playbook changes, each with the revert its devices arm themselves
     assert {p.name for p in registry if p.shaper is not None} == {"linux", "mikrotik_routeros", "cisco_ios"}
@@ -99,7 +104,7 @@ def test_the_shipped_platforms_are_found_each_with_its_netmiko_driver() -> None:
 def test_a_platform_in_the_agencys_folder_is_picked_up_with_no_other_file_changed(tmp_path: Path) -> None:
     registry = discover([acme_folder(tmp_path)])
     acme = registry.get("acme_os")
-    assert "frr" in registry and len(registry) == 6
+    assert "frr" in registry and len(registry) == 11
     rows = parse(acme, "routes", "10.0.0.0/24 active\n10.9.0.0/24 standby\n")
     assert installed_routes(acme, rows) == ["10.0.0.0/24"]
     assert acme.snmp.interface_names == ("ifDescr", "ifName") and acme.snmp.hc_counters is False
@@ -116,12 +121,12 @@ def test_the_composition_root_takes_platform_dirs_and_the_inventory_accepts_its_
 def test_a_platform_no_module_defines_is_named_at_its_file_and_line(tmp_path: Path) -> None:
     inventory = inventory_with(tmp_path, "opd-dinkes", "cisco_iso")
     with pytest.raises(InventoryLoadError) as raised:
-        load_inventory(inventory, discover().names())
+        load_inventory(inventory, discover().traits())
     (problem,) = raised.value.problems
     assert problem.file.endswith("devices.yml") and problem.line == 24
     assert "platform 'cisco_iso'" in problem.message and "did you mean 'cisco_ios'?" in problem.message
     assert "platform_dirs" in problem.message
-    with pytest.raises(UnknownPlatform, match="known: cisco_ios, frr, huawei_vrp, linux, mikrotik_routeros"):
+    with pytest.raises(UnknownPlatform, match="known: cisco_ios, fortinet, frr, huawei_vrp, juniper_junos, linux"):
         discover().get("fortigate")
 
 
@@ -160,7 +165,7 @@ ACME_CONFIG = "# generated 2026-12-06\nhostname opd-dinkes\nuser admin secret=Pl
 
 def facts_of(tmp_path: Path, module: str) -> tuple[DeviceFacts, Inventory]:
     registry = discover([acme_folder(tmp_path, module)])
-    inv = load_inventory(inventory_with(tmp_path, "opd-dinkes", "acme_os"), registry.names())
+    inv = load_inventory(inventory_with(tmp_path, "opd-dinkes", "acme_os"), registry.traits())
     device = inv.device("opd-dinkes").model_copy(update={"snmp": None})  # SSH only: no SNMP packet leaves
     probes = RecordedProbes(registry, {"show config": ACME_CONFIG, "show routes": "10.30.1.0/24 active\n"})
     return asyncio.run(_device_facts(inv, probes, device, True, 1.0, b"k" * 32)), inv
@@ -190,6 +195,30 @@ def test_a_platform_without_secret_rules_never_has_its_configuration_kept(tmp_pa
 
 
 def test_a_server_with_nothing_to_back_up_gets_no_backup_check() -> None:
-    inv = load_inventory(EXAMPLE, discover().names())
+    inv = load_inventory(EXAMPLE, discover().traits())
     facts = DeviceFacts("srv-app1", 0.0, backs_up=False)
     assert [r for r in evaluate(inv, {"srv-app1": facts}, {}, {}, [], Thresholds()) if r.check == "config.backup"] == []
+
+
+def test_a_device_is_the_kind_its_role_or_platform_says_unless_the_inventory_names_one(tmp_path: Path) -> None:
+    inv = load_inventory(inventory_with(tmp_path, "core", "fortinet"), discover().traits())
+    assert inv.device("core").kind is DeviceKind.FIREWALL  # a FortiGate cannot be a plain router by default
+    assert inv.device("opd-dinkes").kind is DeviceKind.ROUTER and inv.device("srv-app1").kind is DeviceKind.SERVER
+    devices = tmp_path / "inventory" / "devices.yml"
+    devices.write_text(devices.read_text().replace("platform: fortinet\n", "platform: fortinet\n    kind: router\n"))
+    assert load_inventory(tmp_path / "inventory", discover().traits()).device("core").kind is DeviceKind.ROUTER
+
+
+def test_a_kind_the_platform_cannot_be_and_ssh_to_an_snmp_only_platform_are_named_at_their_lines(
+    tmp_path: Path,
+) -> None:
+    inventory = inventory_with(tmp_path, "opd-dinkes", "windows")
+    devices = inventory / "devices.yml"
+    devices.write_text(devices.read_text().replace("platform: windows\n", "platform: windows\n    kind: switch\n"))
+    with pytest.raises(InventoryLoadError) as raised:
+        load_inventory(inventory, discover().traits())
+    problems = {p.line: p.message for p in raised.value.problems}
+    assert problems == {
+        25: "device 'opd-dinkes': platform windows is not a switch (it can be: server)",
+        30: "device 'opd-dinkes': pantau reads platform windows by SNMP only; remove 'ssh:' (nothing would use it)",
+    }
