@@ -9,7 +9,7 @@ from collections import Counter, deque
 from dataclasses import dataclass
 
 from core.health import UtilizationPoint
-from core.rates import Reading, counter_rate, utilization
+from core.rates import Reading, counter_rate, plausible_bps, utilization
 from core.rollup import PERIOD_SECONDS, RollupRow, Rollups
 
 HISTORY = 1000  # utilization points kept per link (8 hours at 30 s; saturation needs 5 minutes)
@@ -53,9 +53,7 @@ class LinkMeter:
         self.readings[link] = now
         if before is None:
             return []
-        # a 32-bit counter's wrap is believable up to the interface's speed, or the subscription when the
-        # device does not say (a wrap is no reset on a link that could carry that much)
-        limit = now.speed_bps or (self.subscribed_bps[link] if now.bits == 32 else None)
+        limit = plausible_bps(now.speed_bps, self.subscribed_bps[link], now.bits)
         rates = []
         for a, b in ((before.in_octets, now.in_octets), (before.out_octets, now.out_octets)):
             rate = counter_rate(

@@ -69,6 +69,17 @@ def elapsed_seconds(prev: Reading, cur: Reading) -> tuple[float | None, Discard 
     return None, Discard.NO_ELAPSED_TIME
 
 
+def plausible_bps(speed_bps: int | None, subscribed_bps: int, bits: int) -> int | None:
+    """The highest rate a link's port is believed to carry (a rate above it is a counter glitch, a 32-bit
+    wrap beyond it a reset): the higher of the port's speed and the link's subscription. Virtual
+    interfaces report a nominal speed (RouterOS: 10 Mbit/s for PPPoE and wireless) below what they carry;
+    the subscription says what the link may. Without a speed, a 64-bit counter is not capped (it does not
+    wrap), a 32-bit one by the subscription (a wrap is no reset on a link that could carry that much)."""
+    if speed_bps:
+        return max(speed_bps, subscribed_bps)
+    return subscribed_bps if bits == 32 else None
+
+
 def counter_rate(prev: Reading, cur: Reading, max_bps: float | None) -> Rate:
     """The rate between two octet-counter readings, in bits per second."""
     elapsed, why = elapsed_seconds(prev, cur)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
 from collectors.samples import DeviceSample
-from core.rates import Reading, counter_rate
+from core.rates import Reading, counter_rate, plausible_bps
 from i18n import Msg
 from inventory.models import Inventory, Link
 from playbooks.effectors.shaper import ShaperError
@@ -119,6 +119,6 @@ def transmit_rates(
         rates[link.name] = counter_rate(
             Reading(a.out_octets, a_sample.timestamp, a_sample.uptime_ticks, a.counter_bits),
             Reading(b.out_octets, b_sample.timestamp, b_sample.uptime_ticks, b.counter_bits),
-            b.speed_bps,
+            plausible_bps(b.speed_bps, link.subscribed_bps, b.counter_bits),
         ).bps
     return rates

@@ -19,7 +19,7 @@ from collectors.path import trace
 from collectors.probes import Probes
 from collectors.samples import DeviceSample, InterfaceSample
 from core.health import HealthThresholds
-from core.rates import Reading, counter_rate, refreshed_span, utilization
+from core.rates import Reading, counter_rate, plausible_bps, refreshed_span, utilization
 from core.rollup import percentile95
 from core.topology import cpe_wan_address, lan_gateway, uplinks
 from inventory.models import Inventory, Link
@@ -290,7 +290,7 @@ def _utilization(
         rate = counter_rate(
             Reading(before, a_sample.timestamp, a_sample.uptime_ticks, a.counter_bits),
             Reading(after, b_sample.timestamp, b_sample.uptime_ticks, b.counter_bits),
-            b.speed_bps,
+            plausible_bps(b.speed_bps, round(subscribed_bps), b.counter_bits),
         )
         rates.append(rate.bps)
     return utilization(rates, subscribed_bps)

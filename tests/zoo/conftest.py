@@ -59,6 +59,21 @@ SERVED = {  # zoo device -> (community: the recording, the interface its link or
     "zoo-cisco-short": ("cisco", "Gi1/0/1"),
     "zoo-cisco-alias": ("cisco", "ke-dinkes"),
     "zoo-nodata": ("nodata", "eth0"),
+    "zoo-fortigate": ("fortigate", "port1"),
+    "zoo-junos": ("junos", "ge-0/0/1.0"),
+    "zoo-mikrotik-pppoe": ("mikrotik", "pppoe-out1"),
+    "zoo-mikrotik-wlan": ("mikrotik", "wlan1"),
+}
+#: the platform a zoo device is declared as, where not linux
+PLATFORMS = {
+    "zoo-fortigate": "fortinet",
+    "zoo-junos": "juniper_junos",
+    "zoo-mikrotik-pppoe": "mikrotik_routeros",
+    "zoo-mikrotik-wlan": "mikrotik_routeros",
+    "zoo-cisco-long": "cisco_ios",
+    "zoo-cisco-short": "cisco_ios",
+    "zoo-cisco-alias": "cisco_ios",
+    "zoo-winxp": "windows",
 }
 HOSTILE = {f"zoo-{mode}": mode for mode in hostile.MODES}  # in front of the linux recording
 
@@ -75,7 +90,7 @@ def _devices() -> dict[str, tuple[str, str, str]]:
 LINKED = (
     "zoo-linux", "zoo-winxp", "zoo-wrap32", "zoo-reset", "zoo-frozen", "zoo-nosuch", "zoo-hexname", "zoo-missing",
     "zoo-cisco-long", "zoo-cisco-short", "zoo-cisco-alias", "zoo-nodata",
-    "zoo-nouptime",
+    "zoo-nouptime", "zoo-fortigate", "zoo-junos", "zoo-mikrotik-pppoe", "zoo-mikrotik-wlan",
 )  # fmt: skip
 
 
@@ -105,7 +120,7 @@ def write_inventory(directory: Path, secrets: Path) -> None:
             {
                 "name": name,
                 "role": "core",
-                "platform": "linux",
+                "platform": PLATFORMS.get(name, "linux"),
                 "site": "dc-kominfo",
                 "mgmt_address": address,
                 "snmp": profile,

@@ -104,6 +104,13 @@ def generated() -> dict[str, list[str]]:
         # Cisco IOS names: ifName short, ifDescr long, ifAlias the port's description; port 2's description
         # is port 1's short name (1 Mbit/s in on port 1, 2 Mbit/s on port 2)
         "cisco": _cisco(),
+        # FortiGate: ports named in ifName, ifDescr empty, the port's alias in ifAlias
+        "fortigate": _fortigate(),
+        # Junos: ifDescr only (no ifName column), sparse indexes, the logical unit beside its physical port
+        "junos": _junos(),
+        # MikroTik: a PPPoE client and a wireless interface whose ifHighSpeed says 10 Mbit/s while each
+        # carries 20 Mbit/s in (RouterOS gives such virtual interfaces a nominal speed)
+        "mikrotik": _mikrotik(),
     }
 
 
@@ -122,6 +129,55 @@ def _cisco() -> list[str]:
             f"{IFX}.18.{idx}|4|{alias}",
         ]
     return rows
+
+
+def _port(idx: int, descr: str, name: str | None, in_bps: int, high_speed: int, alias: str = "") -> list[str]:
+    """One interface: ifTable's status, ifXTable's 64-bit counters (out at half the rate in)."""
+    rows = [
+        f"{IF}.2.{idx}|4|{descr}",
+        f"{IF}.5.{idx}|66|{min(high_speed * 1_000_000, 4_294_967_295)}",
+        f"{IF}.7.{idx}|2|1",
+        f"{IF}.8.{idx}|2|1",
+        f"{IFX}.6.{idx}|70:numeric|rate={in_bps // 8}",
+        f"{IFX}.10.{idx}|70:numeric|rate={in_bps // 16}",
+        f"{IFX}.15.{idx}|66|{high_speed}",
+    ]
+    if name is not None:
+        rows.append(f"{IFX}.1.{idx}|4|{name}")
+    if alias:
+        rows.append(f"{IFX}.18.{idx}|4|{alias}")
+    return rows
+
+
+def _fortigate() -> list[str]:
+    return [
+        UPTIME_TICKING,
+        f"{IF_NUMBER}|2|2",
+        *_port(1, "", "port1", 1_000_000, 1000, alias="ke-dinkes"),
+        *_port(5, "", "wan1", 4_000_000, 1000, alias="ISP"),
+    ]
+
+
+def _junos() -> list[str]:
+    return [
+        UPTIME_TICKING,
+        f"{IF_NUMBER}|2|2",
+        *_port(513, "ge-0/0/1", None, 3_000_000, 1000),
+        *_port(530, "ge-0/0/1.0", None, 1_000_000, 1000),
+    ]
+
+
+MIKROTIK_BPS = 20_000_000  # in, on each of its virtual interfaces (twice the speed they report)
+
+
+def _mikrotik() -> list[str]:
+    return [
+        UPTIME_TICKING,
+        f"{IF_NUMBER}|2|3",
+        *_port(1, "ether1", "ether1", 1_000_000, 1000),
+        *_port(7, "pppoe-out1", "pppoe-out1", MIKROTIK_BPS, 10),
+        *_port(8, "wlan1", "wlan1", MIKROTIK_BPS, 10),
+    ]
 
 
 def _oid_key(line: str) -> tuple[int, ...]:

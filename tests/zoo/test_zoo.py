@@ -19,7 +19,7 @@ from agent.poller import Agent
 from agent.wiring import build, configuration
 from core.snapshot import LinkView, Snapshot
 from tests.zoo.conftest import TIMEOUT, Zoo
-from tests.zoo.recordings import WRAP_IN_BPS, WRAP_OUT_BPS
+from tests.zoo.recordings import MIKROTIK_BPS, WRAP_IN_BPS, WRAP_OUT_BPS
 
 ROUNDS = 4
 # seconds between rounds: with rounds of 10-14 s (the endless device takes its deadline), reads of wrap32
@@ -117,6 +117,10 @@ UP = (
     "zoo-cisco-alias",
     "zoo-nodata",
     "zoo-nouptime",
+    "zoo-fortigate",
+    "zoo-junos",
+    "zoo-mikrotik-pppoe",
+    "zoo-mikrotik-wlan",
     "core",
 )
 
@@ -255,3 +259,34 @@ def test_an_interface_the_device_does_not_have_is_exported_never_a_silent_up(obs
 def test_memory_stays_bounded_and_each_round_ends_within_its_deadline(observed: Observed) -> None:
     assert max(observed.peaks) < MEMORY_PEAK
     assert max(observed.durations) < ROUND_DEADLINE + 2.0  # the deadline, plus cancelling what was left
+
+
+def test_a_fortigate_port_is_found_by_its_name_though_its_description_is_empty(observed: Observed) -> None:
+    view = link_on(observed.snapshots[-1], "zoo-fortigate")
+    assert not view.interface_missing and view.receive_bps == pytest.approx(1_000_000, rel=0.05), view
+    assert (
+        observed.agent is not None
+        and observed.agent.samples["zoo-fortigate"].interfaces["port1"].name_column == "ifName"
+    )
+
+
+def test_a_junos_logical_unit_is_found_by_its_description_without_an_ifname_column(observed: Observed) -> None:
+    view = link_on(observed.snapshots[-1], "zoo-junos")
+    assert not view.interface_missing and view.receive_bps == pytest.approx(1_000_000, rel=0.05), (
+        view
+    )  # not ge-0/0/1's 3
+    assert (
+        observed.agent is not None
+        and observed.agent.samples["zoo-junos"].interfaces["ge-0/0/1.0"].name_column == "ifDescr"
+    )
+
+
+@pytest.mark.parametrize("name", ["zoo-mikrotik-pppoe", "zoo-mikrotik-wlan"])
+def test_a_virtual_interface_faster_than_the_nominal_speed_it_reports_keeps_its_rate(
+    observed: Observed, name: str
+) -> None:
+    """RouterOS gives PPPoE and wireless interfaces a nominal ifHighSpeed (10 Mbit/s here, with 20 Mbit/s
+    through them): the rate stands, since the link's subscription allows it."""
+    for snap in observed.snapshots[1:]:
+        view = link_on(snap, name)
+        assert view.receive_bps == pytest.approx(MIKROTIK_BPS, rel=0.05), view

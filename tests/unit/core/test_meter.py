@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.meter import Counters, LinkMeter
+from core.rates import plausible_bps
 
 MBIT = 1_000_000
 
@@ -39,6 +40,27 @@ def test_a_32_bit_counter_going_back_beyond_what_the_link_can_carry_is_a_reset()
     m.counters("l", "o", read(0.0, 3_000_000_000, bits=32))
     m.counters("l", "o", read(30.0, 1_000, bits=32))  # a wrap would mean 570 Mbit/s on a 10 Mbit/s link
     assert m.rates["l"][0] is None and m.discarded["counter-backwards"] == 1
+
+
+def test_a_port_reporting_a_nominal_speed_below_its_subscription_keeps_a_rate_the_subscription_allows() -> None:
+    """A PPPoE or wireless interface says 10 Mbit/s and carries 20: the link's 50 Mbit/s subscription allows
+    it; a rate above both the speed and the subscription is still a glitch."""
+    m = LinkMeter({"l": 50 * MBIT})
+    m.counters("l", "o", read(0.0, 0, speed=10 * MBIT))
+    m.counters("l", "o", read(30.0, 30 * 20 * MBIT // 8, speed=10 * MBIT))
+    assert m.rates["l"][0] == pytest.approx(20 * MBIT) and not m.discarded
+    m.counters("l", "o", read(60.0, 30 * 20 * MBIT // 8 + 30 * 80 * MBIT // 8, speed=10 * MBIT))
+    assert m.rates["l"][0] is None and m.discarded["above-speed"] == 1
+
+
+@pytest.mark.parametrize(
+    ("speed", "subscribed", "bits", "limit"),
+    [(1_000, 100, 64, 1_000), (10, 50, 64, 50), (None, 50, 64, None), (None, 50, 32, 50), (10, 50, 32, 50)],
+)
+def test_the_plausible_rate_is_the_higher_of_speed_and_subscription(
+    speed: int | None, subscribed: int, bits: int, limit: int | None
+) -> None:
+    assert plausible_bps(speed, subscribed, bits) == limit
 
 
 def test_a_64_bit_counter_going_back_is_never_a_wrap() -> None:
