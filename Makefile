@@ -71,8 +71,8 @@ $(ZOO_STAMP): constraints.txt
 	$(ZOO_VENV)/bin/python -m pip install -q -c constraints.txt snmpsim pysmi
 	touch $(ZOO_STAMP)
 
-test: setup
-	$(BIN)/python -m pytest tests
+test: setup  # the slowest tests listed at the end: where the run's time goes (keep it under 45 minutes)
+	$(BIN)/python -m pytest tests --durations=25
 
 test-unit: venv
 	$(BIN)/python -m pytest tests/unit

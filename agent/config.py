@@ -24,7 +24,7 @@ from core.bandwidth import SurveyThresholds
 from core.findings import Thresholds
 from core.health import HealthThresholds
 from i18n import Msg, message_of
-from inventory.loader import yaml_syntax_error
+from inventory.loader import agency_timezone, yaml_syntax_error
 
 ENV_PREFIX = "PANTAU_"
 DEFAULT_CONFIG = Path("pantau.yml")
@@ -198,7 +198,10 @@ class Config(_Section):
     deprecated_metrics: bool = Field(
         True, description="also expose the link rates under their pre-0.2.0 names in bits (removed in 0.3.0)"
     )
-    timezone: str = "Asia/Jakarta"
+    timezone: str = Field(
+        "Asia/Jakarta",
+        description="taken from the inventory's agency.timezone (the one setting); here only without an inventory",
+    )
     known_hosts: Path | None = Field(None, description="SSH known_hosts file (host keys are always checked)")
     platform_dirs: list[Path] = Field(
         default_factory=list, description="folders of the agency's own platform modules (one .py per platform)"
@@ -331,7 +334,7 @@ def load_config(
             data[key] = value
             sources[key] = "command line"
     try:
-        return Config.model_validate(data)
+        config = Config.model_validate(data)
     except ValidationError as exc:
         errors = []
         for error in exc.errors(include_url=False):
@@ -344,6 +347,32 @@ def load_config(
             said = problem or error["msg"].removeprefix("Value error, ")
             errors.append(Msg("{source}: field '{field}': {problem}", source=source, field=dotted, problem=said))
         raise ConfigError(Msg("invalid configuration:\n{problems}", problems=errors)) from exc
+    return _agency_zone(config, "timezone" in data, sources.get("timezone", str(file)))
+
+
+def _agency_zone(config: Config, set_here: bool, source: str) -> Config:
+    """The configuration in the agency's time zone: the inventory's ``agency.timezone`` is the one setting
+    (every time pantau shows, schedules or cuts a month by); ``timezone`` here serves only where there is no
+    inventory, and may not say otherwise.
+
+    Raises:
+        ConfigError: ``timezone`` here and the inventory's differ.
+    """
+    if config.inventory is None or (found := agency_timezone(config.inventory)) is None:
+        return config
+    zone, file = found
+    if set_here and zone != config.timezone:
+        raise ConfigError(
+            Msg(
+                "{source}: timezone {here} differs from the agency's {zone} ({file}); the agency's time zone is "
+                "the one setting: remove timezone from the configuration",
+                source=source,
+                here=config.timezone,
+                zone=zone,
+                file=file,
+            )
+        )
+    return config.model_copy(update={"timezone": zone})
 
 
 def _env_value(keys: list[str], value: str) -> Any:

@@ -441,7 +441,9 @@ class Agent:
             else (self.agent_id, len(self.membership.members), len(self.membership.owned)),
             cluster_links=() if self.membership is None else tuple((lk.opd, lk.name) for lk in self.inventory.links),
             device_polls=dict(self.polls),
-            tickets_overdue=overdue_steps(self.tickets.waiting, datetime.fromtimestamp(now, UTC)),
+            tickets_overdue=overdue_steps(
+                self.inventory.agency.sops.outage, self.tickets.waiting, datetime.fromtimestamp(now, UTC)
+            ),
         )
 
     def _link_view(self, link: Link, now: float, was_lossy: bool = False) -> LinkView:

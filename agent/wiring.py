@@ -22,7 +22,7 @@ from agent.memory import building, give_back
 from collectors.probes import Probes
 from i18n import Msg
 from inventory.loader import load_inventory
-from inventory.models import Inventory
+from inventory.models import Inventory, SopCatalog
 from platforms import PlatformError, Registry, discover
 from playbooks.effectors.configure import Configurators
 from playbooks.effectors.notify import Notifier, Telegram
@@ -81,6 +81,12 @@ class App:
             inventory = load_inventory(self.config.inventory_dir, self.platforms.traits())
         give_back()  # the YAML tree read on the way is freed: its pages go back to the system
         return inventory
+
+    @property
+    def sops(self) -> SopCatalog:
+        """The agency's procedures (``agency.sops`` of the inventory); the seed documents' where no
+        inventory is configured (a ticket read on a machine that has only the store)."""
+        return self.inventory.agency.sops if self.config.inventory is not None else SopCatalog()
 
     @cached_property
     def store(self) -> Store:

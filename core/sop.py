@@ -1,16 +1,17 @@
-"""SOP time allowances and step timing. Pure; the clock is an argument.
+"""Step timing of the agency's procedures. Pure; the clock and the procedure are arguments.
 
-SOP 15 (outage tickets), measured from the step before: the technician is assigned within 10 minutes of
-the report (step 2); a fault handled directly is repaired within 60 minutes of the assignment (step 3);
-otherwise the provider is contacted within 60 minutes of it (step 4) and repairs within 120 minutes of
-that (step 7); each progress report takes 10 minutes (steps 5-6). A step is breached when it took
-longer than its allowance; exactly the allowance is still within it.
-
-SOP 05 (maintenance reports): each review step (OPD, Kasi, Kabid, Kadis) is allowed 1 day.
+The numbers and allowances are the agency's (:class:`inventory.models.SopCatalog`, ``agency.sops``); by
+default the seed documents': for outage tickets (SOP 15), measured from the step before, the technician is
+assigned within 10 minutes of the report (step 2); a fault handled directly is repaired within 60 minutes
+of the assignment (step 3); otherwise the provider is contacted within 60 minutes of it (step 4) and
+repairs within 120 minutes of that (step 7); each progress report takes 10 minutes (steps 5-6). A step is
+breached when it took longer than its allowance; exactly the allowance is still within it. Maintenance
+reports (SOP 05): each review step (OPD, Kasi, Kabid, Kadis) is allowed 1 day.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,17 +19,7 @@ from enum import StrEnum
 
 from core.errors import RuleError
 from i18n import Msg
-
-#: how a complaint reaches the data center; ``walk-in``: the reporter came in person (*datang langsung*)
-CHANNELS = ("phone", "whatsapp", "email", "walk-in", "lapor")
-SOP_STEP = {
-    "open": "SOP 15 langkah 1",
-    "assign": "SOP 15 langkah 2",
-    "triage": "SOP 15 langkah 3",
-    "escalate": "SOP 15 langkah 4",
-    "progress": "SOP 15 langkah 5-6",
-    "resolve": "SOP 15 langkah 3/7-9",
-}
+from inventory.models import Sop, SopCatalog
 
 
 class TicketState(StrEnum):
@@ -52,14 +43,11 @@ AFTER = {"assign": TicketState.ASSIGNED, "escalate": TicketState.ESCALATED, "res
 WAITING = {TicketState.OPEN: "assign", TicketState.ASSIGNED: "resolve", TicketState.ESCALATED: "resolve"}
 
 
-def allowance(step: str, escalated: bool) -> timedelta | None:
-    """SOP 15's allowance for ``step``, measured from the previous step; None where it sets none."""
-    return {
-        "assign": timedelta(minutes=10),
-        "escalate": timedelta(minutes=60),
-        "progress": timedelta(minutes=10),
-        "resolve": timedelta(minutes=120) if escalated else timedelta(minutes=60),
-    }.get(step)
+def allowance(sop: Sop, step: str, escalated: bool) -> timedelta | None:
+    """The outage procedure's allowance for ``step``, measured from the previous step; None where it sets
+    none."""
+    found = sop.steps.get(step)
+    return found.allowance(escalated) if found else None
 
 
 @dataclass(frozen=True)
@@ -70,20 +58,20 @@ class StepTiming:
     breached: bool
 
 
-def step_timing(step: str, previous_at: datetime, at: datetime, escalated: bool) -> StepTiming:
+def step_timing(sop: Sop, step: str, previous_at: datetime, at: datetime, escalated: bool) -> StepTiming:
     took = at - previous_at
-    allowed = allowance(step, escalated)
+    allowed = allowance(sop, step, escalated)
     return StepTiming(
         step, took.total_seconds(), allowed.total_seconds() if allowed else None, allowed is not None and took > allowed
     )
 
 
-def overdue(state: str, last_at: datetime, now: datetime, escalated: bool) -> StepTiming | None:
+def overdue(sop: Sop, state: str, last_at: datetime, now: datetime, escalated: bool) -> StepTiming | None:
     """The step an open ticket is waiting for, if its allowance has already passed at ``now``."""
     waiting = WAITING.get(TicketState(state))
     if waiting is None:
         return None
-    timing = step_timing(waiting, last_at, now, escalated)
+    timing = step_timing(sop, waiting, last_at, now, escalated)
     return timing if timing.breached else None
 
 
@@ -108,18 +96,21 @@ class TicketCounts:
     waiting: tuple[WaitingTicket, ...] = ()
 
 
-def overdue_steps(waiting: Sequence[WaitingTicket], now: datetime) -> dict[tuple[str, str], int]:
-    """Open tickets whose next SOP 15 step is past its allowance at ``now``, per (OPD, step)."""
+def overdue_steps(sop: Sop, waiting: Sequence[WaitingTicket], now: datetime) -> dict[tuple[str, str], int]:
+    """Open tickets whose next step is past its allowance at ``now``, per (OPD, step)."""
     late: dict[tuple[str, str], int] = {}
     for w in waiting:
-        timing = overdue(w.state, w.last_at, now, w.escalated)
+        timing = overdue(sop, w.state, w.last_at, now, w.escalated)
         if timing is not None:
             late[w.opd, timing.step] = late.get((w.opd, timing.step), 0) + 1
     return late
 
 
-#: SOP 05: each review step of a Berita Acara
-REVIEW_STEP_ALLOWANCE = timedelta(days=1)
+def review_allowance(catalog: SopCatalog) -> timedelta:
+    """The maintenance procedure's allowance for each review step of a Berita Acara (a day if it sets none)."""
+    return catalog.maintenance.steps["review"].allowance() or timedelta(days=1)
+
+
 #: who reviews a Berita Acara, in SOP 05's order, and the state each review gives the report
 REVIEW_ROLES = ("opd", "kasi", "kabid", "kadis")
 REVIEW_STATES = {"opd": "acknowledged", "kasi": "checked", "kabid": "forwarded", "kadis": "reviewed"}
@@ -146,13 +137,33 @@ def check_transition(ticket_id: int, state: str, step: str) -> None:
         )
 
 
-def check_channel(channel: str, ref: str | None) -> None:
-    """Refuse a complaint channel SOP 15 does not name, and a LAPOR complaint without its number.
+def check_channel(catalog: SopCatalog, channel: str, ref: str | None) -> None:
+    """Refuse a complaint channel the agency's procedure does not name, and a complaint of a channel that
+    numbers its complaints (LAPOR!) without its number.
 
     Raises:
         RuleError: says what to pass.
     """
-    if channel not in CHANNELS:
-        raise RuleError(Msg("--channel {channel}: choose one of {known}", channel=channel, known=", ".join(CHANNELS)))
-    if channel == "lapor" and not ref:
-        raise RuleError(Msg("--channel lapor needs --ref with the LAPOR complaint number"))
+    if channel not in catalog.channels:
+        known = ", ".join(catalog.channels)
+        raise RuleError(Msg("--channel {channel}: choose one of {known}", channel=channel, known=known))
+    if channel in catalog.channels_with_ref and not ref:
+        raise RuleError(Msg("--channel {channel} needs --ref with the complaint's own number", channel=channel))
+
+
+def cite(text: str, sops: SopCatalog) -> str:
+    """``text`` (shipped alert rules, runbooks) with each procedure of the seed documents, as a label
+    (``SOP 15 Pemeliharaan Jaringan TIK``) or a number (``SOP 15``), replaced by the agency's own, in one
+    pass (an agency whose outage SOP is 13 and bandwidth SOP 15 gets no chain of replacements)."""
+    default = SopCatalog()
+    if sops == default:
+        return text
+    mine = sops.procedures()
+    names: dict[str, str] = {}
+    for key, sop in default.procedures().items():
+        names[sop.label] = mine[key].label
+        names.setdefault(sop.number, mine[key].number)
+    pattern = re.compile(
+        r"(?<![\w-])(?:" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")(?![\w])"
+    )
+    return pattern.sub(lambda m: names[m.group()], text)

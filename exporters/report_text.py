@@ -18,6 +18,7 @@ TEXT: dict[str, Msg] = {
     "team": Msg("Executing team"),
     "plan": Msg("Plan reference"),
     "default_plan": Msg("the periodic network maintenance work plan"),
+    "basis": Msg("Procedure"),
     "opening_two": Msg("On this day, {date}, at {place}, we the undersigned:"),
     "opening_one": Msg("On this day, {date}, at {place}, the undersigned:"),
     "name": Msg("Name"),

@@ -60,6 +60,7 @@ class ReportData:
     representative: Person | None = None  # Pihak Kedua: the OPD's, for work at an OPD
     known_by: Person | None = None  # "Mengetahui": the Kepala Dinas (or the Kabid)
     review: tuple[str, ...] = REVIEW_ROLES  # the review steps of this report (no OPD step for the data center's)
+    basis: str = "SOP 05 Pemeliharaan Jaringan Berkala"  # the agency's maintenance procedure (agency.sops)
 
 
 def env() -> Environment:

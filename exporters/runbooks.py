@@ -10,6 +10,9 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
+from core.sop import cite
+from inventory.models import SopCatalog
+
 HERE = Path(__file__).resolve().parent / "prometheus"
 RUNBOOKS = HERE / "runbooks"
 RULES = HERE / "rules.yml"
@@ -34,8 +37,9 @@ def to_html(markdown: str) -> str:
     return str(MarkdownIt("commonmark", {"html": False}).render(markdown))
 
 
-def rules_for(external_url: str, rules: str | None = None) -> str:
-    """The shipped alert rules with each ``runbook_url`` at ``external_url``'s ``/runbooks/<alert>`` (the rest
-    of the file byte for byte)."""
+def rules_for(external_url: str, sops: SopCatalog | None = None, rules: str | None = None) -> str:
+    """The shipped alert rules with each ``runbook_url`` at ``external_url``'s ``/runbooks/<alert>`` and each
+    ``sop`` label the agency's procedure (``sops``; the rest of the file byte for byte)."""
     text = RULES.read_text(encoding="utf-8") if rules is None else rules
-    return text.replace(URL_PREFIX, f'runbook_url: "{external_url.rstrip("/")}/runbooks/')
+    text = text.replace(URL_PREFIX, f'runbook_url: "{external_url.rstrip("/")}/runbooks/')
+    return cite(text, sops) if sops is not None else text

@@ -27,6 +27,7 @@ from inventory.models import (
     Agency,
     Credentials,
     Device,
+    DeviceKind,
     Inventory,
     PlatformTraits,
     default_kind,
@@ -160,12 +161,6 @@ def load_inventory(
         return tuple(item.obj for item in located[section])
 
     kinds = {name: t.kinds for name, t in platforms.items()} if isinstance(platforms, Mapping) else {}
-
-    def with_kind(dev: Device) -> Device:
-        if dev.kind is not None:
-            return dev
-        return dev.model_copy(update={"kind": default_kind(dev.role, kinds.get(dev.platform, ()))})
-
     agency = agencies[0].obj
     if agency.logo is not None:  # found beside the inventory, whatever the working directory later
         agency = agency.model_copy(update={"logo": str((directory / agency.logo).resolve())})
@@ -173,12 +168,42 @@ def load_inventory(
         agency=agency,
         sites=objs("sites"),
         opds=objs("opds"),
-        devices=tuple(with_kind(d) for d in objs("devices")),
+        devices=tuple(_with_kind(d, kinds) for d in objs("devices")),
         links=objs("links"),
         prefixes=objs("prefixes"),
         zones=objs("zones"),
         credentials=Credentials(snmp=objs("snmp"), ssh=objs("ssh"), tsig=objs("tsig")),
     )
+
+
+def _with_kind(dev: Device, kinds: Mapping[str, tuple[DeviceKind, ...]]) -> Device:
+    """``dev`` with its kind: as written, else its role's or its platform's (:func:`default_kind`)."""
+    if dev.kind is not None:
+        return dev
+    return dev.model_copy(update={"kind": default_kind(dev.role, kinds.get(dev.platform, ()))})
+
+
+def agency_timezone(directory: Path) -> tuple[str, Path] | None:
+    """The time zone the inventory's ``agency:`` section names (its default where it names none), and the
+    file; None where no file can be read for one (loading the inventory then says why). Only the agency's
+    file is parsed: the configuration takes the agency's zone without reading a fleet's devices."""
+    try:
+        files = inventory_files(directory)
+    except OSError:
+        return None
+    for path in files:
+        try:
+            text = path.read_text(encoding="utf-8")
+            if not re.search(r"^agency:", text, re.MULTILINE):
+                continue
+            data = yaml.load(text, Loader=_LOADER)  # noqa: S506 (the safe loader: CSafeLoader or SafeLoader)
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            return None
+        agency = data.get("agency") if isinstance(data, dict) else None
+        if isinstance(agency, dict):
+            zone = agency.get("timezone", Agency.model_fields["timezone"].default)
+            return (zone, path) if isinstance(zone, str) else None
+    return None
 
 
 def _finish_edit(directory: Path) -> None:

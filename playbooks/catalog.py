@@ -18,7 +18,7 @@ from playbooks.effectors.configure import Configurators
 from playbooks.effectors.dns import DnsUpdater
 from playbooks.effectors.shaper import Shapers
 from playbooks.engine import Playbook, PlaybookRunner
-from playbooks.live_check import network_live_check
+from playbooks.live_check import dns_first, network_live_check
 from playbooks.opd_connect import OPD_ADD
 from playbooks.opd_remove import OPD_REMOVE
 from playbooks.shaping import SHAPING
@@ -45,12 +45,13 @@ def runner(
 ) -> PlaybookRunner[Services]:
     """A runner of every playbook (recovery undoes a run of any of them, so every one has what it needs);
     ``live_check_timeout`` None: no network check (ICMP, ARP) before an address is handed out."""
+    dns = DnsUpdater(inventory, inventory_dir)
     live_check = None
-    if live_check_timeout is not None:
-        live_check = network_live_check(inventory, probes, live_check_timeout)
+    if live_check_timeout is not None:  # DNS first (its records say who holds an address), then the network
+        live_check = dns_first(dns, network_live_check(inventory, probes, live_check_timeout))
     services = Services(
         inventory,
-        DnsUpdater(inventory, inventory_dir),
+        dns,
         Allocations(store, inventory.prefixes),
         live_check,
         shapers,
@@ -62,4 +63,4 @@ def runner(
         inventory_dir,
         load_inventory,
     )
-    return PlaybookRunner[Services](store, PLAYBOOKS, services)
+    return PlaybookRunner[Services](store, PLAYBOOKS, services, inventory.agency.sops)

@@ -34,8 +34,8 @@ from store.prefix_pools import Pools
 
 LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")  # matched whole (fullmatch)
 MAC = re.compile(r"[0-9a-f]{2}(:[0-9a-f]{2}){5}")
-SOP7 = "SOP 14 langkah 7"
-SOP8 = "SOP 14 langkah 8"
+SOP7 = "colocation.address"  # an address from the server IP list and its DNS (the agency's agency.sops names it)
+SOP8 = "colocation.monitoring"  # the server ready, in the monitoring
 HOUR = timedelta(minutes=60)
 
 

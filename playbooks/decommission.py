@@ -113,7 +113,7 @@ def _release(ctx: Withdrawal) -> str:
     allocations = ctx.deps.allocations
     ctx.facts.releasing = True  # before: a crash amid the releases still makes the undo put them back
     ctx.keep()
-    ctx.facts.released = [i for i in ctx.facts.allocations if allocations.release(i, ctx.by)]
+    ctx.facts.released = [i for i in ctx.facts.allocations if allocations.release(i, ctx.by, ctx.run_id)]
     ctx.keep()
     return f"dilepas: {', '.join(ctx.facts.addresses)}"
 

@@ -30,6 +30,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from inventory.models import SopCatalog
 from playbooks.errors import RunFailed
 from store import runs
 from store.engine import Store
@@ -62,7 +63,7 @@ class Step(Generic[Req, Deps, F]):
 
     name: str
     title: str  # Bahasa Indonesia, as staff read it
-    sop_step: str  # e.g. "SOP 14 langkah 7"
+    sop_step: str  # a step of the agency's procedures, "colocation.address": recorded as they name it
     allowance: timedelta
     expected_output: str
     action: Callable[[RunContext[Req, Deps, F]], str]
@@ -151,10 +152,17 @@ class PlaybookRunner(Generic[Deps]):
     """Runs playbooks against a store, their steps acting through ``deps``, and recovers the runs whose
     process died."""
 
-    def __init__(self, store: Store, playbooks: Mapping[str, Playbook[Any, Deps, Any]], deps: Deps) -> None:
+    def __init__(
+        self,
+        store: Store,
+        playbooks: Mapping[str, Playbook[Any, Deps, Any]],
+        deps: Deps,
+        sops: SopCatalog | None = None,
+    ) -> None:
         self.store = store
         self.playbooks = playbooks
         self.deps = deps
+        self.sops = sops if sops is not None else SopCatalog()  # how each step is cited in the run's record
 
     # ---- running ---------------------------------------------------------------------------------
     def run(self, playbook: Playbook[Req, Deps, F], request: Req, by: str, stop_after: str | None = None) -> RunResult:
@@ -176,7 +184,14 @@ class PlaybookRunner(Generic[Deps]):
         for position, step in enumerate(playbook.steps, start=1):
             ctx.step = step.name
             step_id = runs.step_started(
-                self.store, run_id, position, step.name, step.title, step.sop_step, step.allowance, step.expected_output
+                self.store,
+                run_id,
+                position,
+                step.name,
+                step.title,
+                self.sops.cite(step.sop_step),
+                step.allowance,
+                step.expected_output,
             )
             try:
                 output = step.action(ctx)

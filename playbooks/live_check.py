@@ -1,5 +1,6 @@
-"""The live conflict check of an address before IPAM hands it out (SOP 14 step 7): ICMP, the gateway's ARP
-table over SNMP, and an ARP probe (RFC 5227) when this host is on the segment."""
+"""The conflict check of an address before IPAM hands it out (SOP 14 step 7): the agency's DNS zones (a PTR
+record, an A record pointing at it), then the network: ICMP, the gateway's ARP table over SNMP, and an ARP
+probe (RFC 5227) when this host is on the segment."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ import logging
 from ipaddress import IPv4Address
 
 from collectors.arp import on_link_interface, probe
+from collectors.dns import DnsQueryError
 from collectors.errors import CollectorError, ProbeError
 from collectors.probes import Probes
 from core.topology import gateway_of
-from inventory.ipam import Address
+from i18n import Msg
+from inventory.ipam import Address, IpamError
 from inventory.models import Inventory, Prefix
+from playbooks.effectors.dns import DnsUpdater
 from store.allocations import LiveCheck, Sighting
 
 log = logging.getLogger(__name__)
@@ -27,6 +31,25 @@ def network_live_check(inv: Inventory, probes: Probes, snmp_timeout: float = 1.0
 
     def check(prefix: Prefix, address: Address) -> Sighting | None:
         return asyncio.run(_check(inv, probes, prefix, address, snmp_timeout))
+
+    return check
+
+
+def dns_first(dns: DnsUpdater, then: LiveCheck | None) -> LiveCheck:
+    """A check that asks the agency's zones first: an address with a PTR record, or that an A record points
+    at, is in use whoever wrote it (an agency adopting pantau has hundreds of such records, many for hosts
+    that do not answer ICMP); otherwise ``then`` decides (the network's check), or nobody is there."""
+
+    def check(prefix: Prefix, address: Address) -> Sighting | None:
+        try:
+            held = dns.records_at(str(address))
+        except DnsQueryError as exc:
+            raise IpamError(
+                Msg("cannot check {address} in DNS before handing it out: {exc}", address=address, exc=exc)
+            ) from exc
+        if held:
+            return Sighting(f"dns {held[0]}"[:63], None)
+        return then(prefix, address) if then is not None else None
 
     return check
 

@@ -36,7 +36,7 @@ from store import prefix_pools
 from store.prefix_pools import Pools
 
 ADD_NAME = "opd-add"
-SOP = "SOP 13 langkah 6"  # the provider delivers the OPD's bandwidth: the link is connected and monitored
+SOP = "bandwidth.delivery"  # the provider delivers the OPD's bandwidth: the link is connected and monitored
 CONFIRM_MARGIN = timedelta(seconds=3)
 ROLES = ("p2p", "lan", "loopback")
 T = TypeVar("T")

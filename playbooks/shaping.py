@@ -34,7 +34,7 @@ from store.engine import Store
 from store.runs import RunState
 
 SHAPING_NAME = "bandwidth-change"
-SOP13 = "SOP 13 langkah 4"
+SOP13 = "bandwidth.shaper"  # the bandwidth map put in place (the agency's agency.sops names it)
 #: SOP 13 allows 240 minutes to map the bandwidth and put it in place
 ALLOWANCE = timedelta(minutes=240)
 #: a confirmation is sent only this long before the device's timer ends, at the latest

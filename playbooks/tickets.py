@@ -11,7 +11,7 @@ from typing import Any
 
 from core.bandwidth import percentile
 from core.period import month_bounds
-from core.sop import SOP_STEP, StepTiming, TicketState
+from core.sop import StepTiming, TicketState
 from exporters.sla_report import render_sla
 from inventory.models import Inventory, Link
 from playbooks.documents import letterhead, write_document
@@ -156,7 +156,7 @@ def month_report(tickets: Tickets, month: str, tz: str) -> dict[str, Any]:
                         "ticket": t.id,
                         "opd": t.opd,
                         "step": e.step,
-                        "sop": SOP_STEP[e.step],
+                        "sop": tickets.sops.outage.step(e.step),
                         "minutes": e.seconds / 60,
                         "allowance_minutes": None if e.allowance_seconds is None else e.allowance_seconds / 60,
                     }
@@ -170,7 +170,7 @@ def month_report(tickets: Tickets, month: str, tz: str) -> dict[str, Any]:
         rows.append(
             {
                 "step": step,
-                "sop": SOP_STEP[step],
+                "sop": tickets.sops.outage.step(step),
                 "count": len(events),
                 "avg_minutes": sum(e.seconds for e in events) / len(events) / 60,
                 "median_minutes": (percentile([e.seconds for e in events], 0.5) or 0.0) / 60,

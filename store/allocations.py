@@ -264,7 +264,11 @@ class Allocations:
             row_id, address, existing = claim
             if existing:
                 return Allocation(row_id, prefix.name, str(address), hostname, opd, True, tuple(skipped))
-            seen = live_check(prefix, address) if live_check is not None else None
+            try:
+                seen = live_check(prefix, address) if live_check is not None else None
+            except BaseException:  # the check could not decide: the claim is withdrawn, nothing half-done
+                self._unclaim(row_id)
+                raise
             if seen is None:
                 return Allocation(row_id, prefix.name, str(address), hostname, opd, False, tuple(skipped))
             self._unclaim(row_id)
@@ -388,23 +392,32 @@ class Allocations:
             if row is not None:
                 s.delete(row)
 
-    def release(self, allocation_id: int, by: str) -> bool:
-        """Release a live allocation (kept as history); False if it was not live."""
+    def release(self, allocation_id: int, by: str, run_id: int | None = None) -> bool:
+        """Release a live allocation (kept as history, with the run that released it); False if it was not
+        live."""
         with Session(self.store) as s, s.begin():
             res = s.execute(
                 update(IpAllocation)
                 .where(IpAllocation.id == allocation_id, IpAllocation.live_address.is_not(None))
-                .values(live_address=None, live_hostname=None, live_key=None, released_at=_now(), released_by=by)
+                .values(
+                    live_address=None,
+                    live_hostname=None,
+                    live_key=None,
+                    released_at=_now(),
+                    released_by=by,
+                    released_run_id=run_id,
+                )
             )
             return bool(getattr(res, "rowcount", 0))
 
     def release_run(self, run_id: int, by: str) -> list[str]:
-        """Release every live allocation a run made; the addresses released."""
+        """Release every live allocation a run made (undoing it: the release is that run's too); the
+        addresses released."""
         with Session(self.store) as s:
             rows = s.scalars(
                 select(IpAllocation).where(IpAllocation.run_id == run_id, IpAllocation.live_address.is_not(None))
             ).all()
-        return [r.address for r in rows if self.release(r.id, by)]
+        return [r.address for r in rows if self.release(r.id, by, run_id)]
 
     def relive(self, allocation_id: int) -> bool:
         """Undo a release (a decommission that failed later): only if nobody took the address or name since."""
@@ -415,7 +428,7 @@ class Allocations:
                     return False
                 row.live_address, row.live_hostname = row.address, row.hostname
                 row.live_key = _key(_value(row.address), _address(row.address).version)
-                row.released_at = row.released_by = None
+                row.released_at = row.released_by = row.released_run_id = None
             return True
         except IntegrityError:
             return False

@@ -93,6 +93,7 @@ class IpAllocation(Base):
     released_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     released_by: Mapped[str | None] = mapped_column(String(63))
     run_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    released_run_id: Mapped[int | None] = mapped_column(Integer)  # the run that released it (its undo included)
 
 
 class IpamPrefix(Base):

@@ -15,8 +15,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from core.errors import RuleError
-from core.sop import AFTER, SOP_STEP, StepTiming, TicketState, check_channel, check_transition, overdue, step_timing
+from core.sop import AFTER, StepTiming, TicketState, check_channel, check_transition, overdue, step_timing
 from i18n import Msg
+from inventory.models import SopCatalog
 from store.errors import NotFound
 from store.schema import Ticket, TicketEvent
 from store.translate import translated
@@ -123,15 +124,22 @@ class TicketLine:
 
 
 class Tickets:
-    """Tickets in the store. ``clock`` gives the current time (injected in tests)."""
+    """Tickets in the store, timed against the agency's procedures (``sops``, the inventory's
+    ``agency.sops``). ``clock`` gives the current time (injected in tests)."""
 
-    def __init__(self, store: Engine, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(
+        self,
+        store: Engine,
+        sops: SopCatalog | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self.store = store
+        self.sops = sops if sops is not None else SopCatalog()
         self.clock = clock
 
     @translated("opening a ticket")
     def open(self, opd: str, channel: str, reporter: str, text: str, ref: str | None, by: str) -> int:
-        check_channel(channel, ref)
+        check_channel(self.sops, channel, ref)
         now = self.clock()
         with Session(self.store) as s, s.begin():
             ticket = Ticket(
@@ -185,7 +193,7 @@ class Tickets:
             anchor = events[-1]
             if step == "resolve":  # measured from the assignment (direct repair) or the escalation (provider)
                 anchor = next(e for e in reversed(events) if e.step in ("escalate", "assign"))
-            timing = step_timing(step, anchor.at, now, escalated)
+            timing = step_timing(self.sops.outage, step, anchor.at, now, escalated)
             s.add(
                 TicketEvent(
                     ticket_id=ticket_id,
@@ -227,11 +235,18 @@ class Tickets:
                 opened_at=ticket.opened_at,
                 events=tuple(
                     TicketStepView(
-                        e.step, SOP_STEP[e.step], e.at, e.by, e.text, e.seconds, e.allowance_seconds, e.breached
+                        e.step,
+                        self.sops.outage.step(e.step),
+                        e.at,
+                        e.by,
+                        e.text,
+                        e.seconds,
+                        e.allowance_seconds,
+                        e.breached,
                     )
                     for e in events
                 ),
-                overdue=overdue(ticket.state, events[-1].at, self.clock(), escalated),
+                overdue=overdue(self.sops.outage, ticket.state, events[-1].at, self.clock(), escalated),
             )
 
     @translated("listing tickets")

@@ -22,7 +22,8 @@ UrlOption = Annotated[
 @alerts_app.command("rules")
 def alerts_rules(config_path: ConfigOption = None, external_url: UrlOption = None) -> None:
     """Print the alert rules with each runbook_url on the status page (/runbooks/ALERT), for Prometheus."""
-    base = external_url or wired(config_path).config.web.external_url
+    deps = wired(config_path)
+    base = external_url or deps.config.web.external_url
     if not base:
         raise AgentError(
             Msg(
@@ -33,4 +34,4 @@ def alerts_rules(config_path: ConfigOption = None, external_url: UrlOption = Non
         )
     if not base.startswith(("http://", "https://")):
         raise AgentError(Msg("--external-url {url} is not an http:// or https:// address", url=base))
-    sys.stdout.write(rules_for(base))
+    sys.stdout.write(rules_for(base, deps.sops))

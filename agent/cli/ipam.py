@@ -14,9 +14,13 @@ from agent.lang import tr
 from i18n import Msg
 from inventory.ipam import parse_address, prefix_of, usage
 from inventory.models import Purpose
+from playbooks.effectors.dns import DnsUpdater
 from playbooks.engine import operator
 from playbooks.errors import RunError
-from playbooks.live_check import network_live_check
+from playbooks.ipam_import import Action
+from playbooks.ipam_import import apply as import_apply
+from playbooks.ipam_import import plan as import_plan
+from playbooks.live_check import dns_first, network_live_check
 from store import conflicts
 from store.allocations import Allocations
 
@@ -120,7 +124,7 @@ def ipam_history(
                     "hostname": a.hostname,
                     "opd": a.opd,
                     "by": a.released_by,
-                    "run": None,
+                    "run": a.released_run_id,
                 }
             )
     for c in conflicts.history(store, str(addr)):
@@ -186,14 +190,15 @@ def conflicts_clear(
     state_dir: StateOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Clear the conflict of ADDRESS after checking live (ICMP, the gateway's ARP table, an ARP probe) that
-    nobody answers there any more; then IPAM may hand it out again."""
+    """Clear the conflict of ADDRESS after checking that the agency's DNS names nothing there and nobody
+    answers there any more (ICMP, the gateway's ARP table, an ARP probe); then IPAM may hand it out again."""
     deps = setup(config_path, inventory, state_dir)
     cfg, inv, store = deps.config, deps.inventory, deps.store
     addr = parse_address(address)
     if not conflicts.open_conflicts(store, str(addr)):
         raise RunError(Msg("{addr} has no open conflict; pantau ipam conflicts list shows those there are", addr=addr))
-    seen = network_live_check(inv, deps.probes, cfg.poll.snmp_timeout)(prefix_of(inv, addr), addr)
+    check = dns_first(DnsUpdater(inv, cfg.inventory_dir), network_live_check(inv, deps.probes, cfg.poll.snmp_timeout))
+    seen = check(prefix_of(inv, addr), addr)
     if seen is not None:
         raise RunError(
             Msg(
@@ -212,3 +217,41 @@ def conflicts_clear(
         tr("{addr}: conflict cleared (nobody answers there now); IPAM may hand it out again", addr=addr),
         markup=False,
     )
+
+
+@ipam_app.command("import-dns")
+def ipam_import_dns(
+    do: Annotated[
+        bool, typer.Option("--apply", help="take the addresses in (without it: only say what it would)")
+    ] = False,
+    config_path: ConfigOption = None,
+    inventory: InventoryOption = None,
+    state_dir: StateOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Take the addresses the agency's DNS zones already name into IPAM (server and public prefixes), so
+    they are never handed out again: every A/AAAA and PTR record, by a zone transfer. Without --apply it
+    only lists what it would do; run it again at any time: what IPAM has already is left as it is."""
+    deps = setup(config_path, inventory, state_dir)
+    cfg, inv = deps.config, deps.inventory
+    store = deps.store if do else deps.existing_store
+    allocations = Allocations(store, inv.prefixes)
+    candidates = import_plan(inv, DnsUpdater(inv, cfg.inventory_dir), allocations)
+    if do:
+        candidates = import_apply(inv, store, allocations, candidates, operator())
+    if as_json:
+        payload = {"applied": do, "addresses": [c.to_json() for c in candidates]}
+        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        return
+    table = Table(title=tr("DNS records in IPAM's prefixes"))
+    for col in (tr("address"), tr("prefix"), tr("name"), tr("action"), tr("note")):
+        table.add_column(col)
+    for c in candidates:
+        table.add_row(c.address, c.prefix, c.name, str(c.action), c.note)
+    out.print(table)
+    pending = sum(c.action is Action.IMPORT for c in candidates)
+    if pending:
+        out.print(tr("{n} address(es) to import: run again with --apply", n=pending), markup=False)
+    else:
+        done = sum(c.action is Action.IMPORTED for c in candidates)
+        out.print(tr("{n} address(es) imported; nothing left to import", n=done), markup=False)

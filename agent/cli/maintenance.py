@@ -27,6 +27,7 @@ from agent.wiring import App
 from core.bandwidth import LinkSurvey, reason
 from exporters.report_text import BANDWIDTH_TEXT
 from i18n import Msg, in_language, words
+from i18n.formats import number
 from playbooks.bandwidth import month_survey, write_month_report
 from playbooks.engine import operator
 from playbooks.errors import PlaybookError, require_opd
@@ -281,15 +282,20 @@ def report_sign(
     langs = lang or deps.config.maintenance.languages
     state, paths = sign(store, deps.inventory, report, role, name, langs, operator())
     if as_json:
-        steps = review_times(store, report)
+        steps = review_times(store, report, deps.sops)
         payload = {"report": report, "state": state, "files": [str(p) for p in paths], "reviews": steps}
         sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False, default=str) + "\n")
         return
     out.print(f"report {report}: {state}; {', '.join(str(p) for p in paths)}", markup=False)
-    for step in review_times(store, report):
-        hours = float(str(step["seconds"])) / 3600
-        verdict = "dalam batas 1 hari" if step["within_allowance"] else "MELEBIHI 1 hari"
-        out.print(f"  {step['role']}: {step['name']}, {hours:.1f} jam — {verdict}", markup=False)
+    sop = deps.sops.maintenance
+    for step in review_times(store, report, deps.sops):
+        hours, limit = float(str(step["seconds"])) / 3600, float(str(step["allowance_seconds"])) / 3600
+        verdict = (
+            tr("within {sop}'s {limit} h", sop=sop.number, limit=number(limit, current()))
+            if step["within_allowance"]
+            else tr("OVER {sop}'s {limit} h", sop=sop.number, limit=number(limit, current()))
+        )
+        out.print(f"  {step['role']}: {step['name']}, {number(hours, current())} h — {verdict}", markup=False)
 
 
 def _survey_json(r: LinkSurvey, cfg: Config) -> dict[str, Any]:

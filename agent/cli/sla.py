@@ -30,7 +30,7 @@ def report_sla(
     the time to restore (median, 90th percentile)."""
     deps = wired(config, inventory=inventory, state_dir=state_dir)
     cfg = deps.config
-    report = month_report(Tickets(deps.existing_store), month, cfg.timezone)
+    report = month_report(Tickets(deps.existing_store, deps.sops), month, cfg.timezone)
     written = []
     if output is not None:
         written = write_sla_report(report, deps.inventory, output, current())

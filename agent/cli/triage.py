@@ -18,7 +18,6 @@ from agent.cli.sla import report_sla
 from agent.lang import tr
 from agent.wiring import App
 from core.period import month_bounds
-from core.sop import SOP_STEP
 from playbooks.engine import operator
 from playbooks.tickets import Complaint, attach_triage, escalate, open_ticket, pack_text, record_step
 from playbooks.triage.decide import Diagnosis
@@ -80,7 +79,7 @@ def _tickets(
 ) -> tuple[App, Tickets]:
     """The command's App and its tickets (``read_only``: only from a store that exists)."""
     deps = wired(config, state_dir=state_dir, inventory=inventory)
-    return deps, Tickets(deps.existing_store if read_only else deps.store)
+    return deps, Tickets(deps.existing_store if read_only else deps.store, deps.sops)
 
 
 def _timing_line(step: str, timing: Any) -> str:
@@ -95,12 +94,13 @@ def _timing_line(step: str, timing: Any) -> str:
 def _step(
     deps: App, tickets: Tickets, ticket: int, step: str, text: str, as_json: bool = False, **changes: Any
 ) -> None:
-    _said(ticket, step, record_step(deps.notifier, tickets, ticket, step, operator(), text, **changes), as_json)
+    timing = record_step(deps.notifier, tickets, ticket, step, operator(), text, **changes)
+    _said(ticket, step, tickets.sops.outage.step(step), timing, as_json)
 
 
-def _said(ticket: int, step: str, timing: Any, as_json: bool) -> None:
+def _said(ticket: int, step: str, sop: str, timing: Any, as_json: bool) -> None:
     if as_json:
-        result = {"ticket": ticket, "step": step, "sop": SOP_STEP[step], **dataclasses.asdict(timing)}
+        result = {"ticket": ticket, "step": step, "sop": sop, **dataclasses.asdict(timing)}
         sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
     else:
         out.print(f"{tr('ticket')} {ticket}: {_timing_line(step, timing)}", markup=False)
@@ -154,7 +154,8 @@ def ticket_triage(
     deps, tickets = _tickets(config, state_dir, inventory)
     opd = tickets.show(ticket).opd
     diagnosis, seconds = run_triage(deps, opd)
-    _said(ticket, "triage", attach_triage(deps.notifier, tickets, ticket, diagnosis, seconds, operator()), False)
+    timing = attach_triage(deps.notifier, tickets, ticket, diagnosis, seconds, operator())
+    _said(ticket, "triage", tickets.sops.outage.step("triage"), timing, False)
     out.print(f"{diagnosis.verdict.value}: {diagnosis.summary}\n{diagnosis.next_step}", markup=False)
 
 
@@ -173,7 +174,8 @@ def ticket_escalate(
     opd = tickets.show(ticket).opd
     link = deps.inventory.link_of(opd)
     diagnosis, _ = run_triage(deps, opd)
-    _said(ticket, "escalate", escalate(deps.notifier, tickets, ticket, link, diagnosis, operator()), as_json)
+    timing = escalate(deps.notifier, tickets, ticket, link, diagnosis, operator())
+    _said(ticket, "escalate", tickets.sops.outage.step("escalate"), timing, as_json)
 
 
 @ticket_app.command("progress")
@@ -258,7 +260,7 @@ def ticket_list(
     deps = wired(config, state_dir=state_dir)
     cfg = deps.config
     bounds = None if month is None else month_bounds(month, cfg.timezone)  # a wrong month before a missing store
-    rows = Tickets(deps.existing_store).list(bounds)
+    rows = Tickets(deps.existing_store, deps.sops).list(bounds)
     if as_json:
         sys.stdout.write(json.dumps([r.to_json() for r in rows], indent=2) + "\n")
         return

@@ -69,13 +69,13 @@ async def tickets(request: Request) -> Response:
         said = Complaint(field["opd"], field["channel"], field["reporter"], field["text"], field["ref"] or None)
         try:
             number = await run_in_threadpool(
-                open_ticket, site.app.notifier, Tickets(site.store), site.inv, said, s.user, "opd"
+                open_ticket, site.app.notifier, Tickets(site.store, site.inv.agency.sops), site.inv, said, s.user, "opd"
             )
             log.info("ticket %d opened by %s", number, s.user)
             return RedirectResponse("/tickets", status_code=303)
         except (RuleError, PlaybookError) as exc:
             error = exc
-    listed = await run_in_threadpool(Tickets(site.store).list)
+    listed = await run_in_threadpool(Tickets(site.store, site.inv.agency.sops).list)
     return site.page(
         "tickets.html.j2", 400 if error else 200, s=s, tickets=listed, error=error, may_ticket=may(s.role, "ticket")
     )
@@ -84,7 +84,7 @@ async def tickets(request: Request) -> Response:
 async def ticket(request: Request) -> Response:
     site = site_of(request)
     s = await site.session(request)
-    shown = await run_in_threadpool(Tickets(site.store).show, int(request.path_params["id"]))
+    shown = await run_in_threadpool(Tickets(site.store, site.inv.agency.sops).show, int(request.path_params["id"]))
     return site.page("ticket.html.j2", s=s, t=shown, may_ticket=may(s.role, "ticket"), error=None)
 
 
@@ -97,7 +97,7 @@ async def ticket_step(request: Request) -> Response:
     number, step = int(request.path_params["id"]), request.path_params["step"]
     if step not in STEPS:
         return PlainTextResponse(f"no step '{step}': {', '.join(STEPS)}", status_code=404, headers=HEADERS)
-    book = Tickets(site.store)
+    book = Tickets(site.store, site.inv.agency.sops)
     try:
         if step in ("triage", "escalate"):
             opd = (await run_in_threadpool(book.show, number)).opd

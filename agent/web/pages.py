@@ -16,7 +16,7 @@ from agent.web.auth import may
 from agent.web.site import HEADERS, Forbidden, Site, site_of
 from agent.web.views import banner, local_time, shared_cause
 from core.errors import RuleError
-from core.sop import STAFF_REVIEWERS
+from core.sop import STAFF_REVIEWERS, cite
 from exporters.charts import link_day
 from exporters.runbooks import LANGS, runbooks, to_html
 from exporters.topology import topology_dot, topology_svg
@@ -222,7 +222,7 @@ async def runbook(request: Request) -> Response:
     if alert not in texts:
         raise NotFound(Msg("no runbook for {alert}: the alerts are those of pantau's rules", alert=alert))
     other = next(code for code in LANGS if code != lang)
-    body = to_html(texts[alert])
+    body = to_html(cite(texts[alert], site.inv.agency.sops))
     return site.page("runbook.html.j2", s=None, lang_shown=lang, other=other, alert=alert, alerts=None, body=body)
 
 

@@ -27,6 +27,7 @@ from inventory.models.link import Endpoint, Link, Shaping
 from inventory.models.opd import Opd
 from inventory.models.prefix import Prefix, Purpose, Reserved, Static
 from inventory.models.site import Site, SiteKind
+from inventory.models.sop import Sop, SopCatalog, SopStep
 from inventory.models.zone import Zone, ZoneKind
 
 __all__ = [
@@ -58,6 +59,9 @@ __all__ = [
     "SiteKind",
     "SnmpProfile",
     "SnmpVersion",
+    "Sop",
+    "SopCatalog",
+    "SopStep",
     "SshProfile",
     "Static",
     "TsigAlgorithm",

@@ -11,6 +11,7 @@ from zoneinfo import available_timezones
 from pydantic import Field, PositiveFloat, field_validator
 
 from inventory.models._base import Model
+from inventory.models.sop import SopCatalog
 
 #: the placeholders a document number pattern may use (``{seq}`` takes a format, e.g. ``{seq:03d}``)
 NUMBER_FIELDS = ("kode", "seq", "unit", "bulan", "tahun", "lokasi")
@@ -119,6 +120,7 @@ class Agency(Model):
     people: People = People()
     bandwidth: BandwidthPolicy = BandwidthPolicy()
     wan: WanPolicy = WanPolicy()
+    sops: SopCatalog = SopCatalog()
 
     @field_validator("zone")
     @classmethod

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -26,6 +28,8 @@ import dns.rdata
 import dns.rdatatype
 import dns.tsig
 import dns.update
+import dns.xfr
+import dns.zone
 
 from collectors.dns import DnsQueryError, records
 from i18n import Msg
@@ -34,6 +38,8 @@ from inventory.secrets import resolve_secret
 from playbooks.errors import DnsConflict, DnsError
 
 DEFAULT_TTL = 3600
+ZONE_TTL = 60.0  # seconds a transferred zone is trusted for: a colocation's several candidates, not a day
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,16 @@ class DnsOutcome(StrEnum):
     ALREADY_ABSENT = "already absent"  # the name holds something else now: not this record to remove
 
 
+def _no_transfer(zone: Zone, exc: BaseException) -> Msg:
+    return Msg(
+        "zone {zone}: no transfer from {primary} ({exc}); allow pantau to transfer the zone (BIND: "
+        "allow-transfer, with the zone's TSIG key)",
+        zone=zone.name,
+        primary=zone.primary,
+        exc=str(exc) or type(exc).__name__,
+    )
+
+
 class DnsUpdater:
     """Adds and deletes records in the inventory's zones by RFC 2136 + TSIG."""
 
@@ -66,6 +82,7 @@ class DnsUpdater:
         self.inventory_dir = inventory_dir
         self.timeout = timeout
         self._keys: dict[str, dns.tsig.Key] = {}
+        self._zones: dict[str, tuple[float, dict[str, list[Record]]]] = {}  # zone -> (when, address -> records)
 
     # ---- which zone ------------------------------------------------------------------------------
     def zone(self, name: str) -> Zone:
@@ -186,6 +203,75 @@ class DnsUpdater:
                 Msg("zone {name} on primary {primary}: {exc}; is it up?", name=zone.name, primary=zone.primary, exc=exc)
             ) from None
         return [dataclasses.replace(record, value=value, ttl=ttl) for value, ttl in sorted(found.items())]
+
+    # ---- what the zones already hold --------------------------------------------------------------
+    def records_at(self, address: str) -> list[Record]:
+        """What the agency's zones hold for ``address``, whoever wrote it: its PTR records (asked of the
+        reverse zone's primary) and every A/AAAA record of the forward zones that points at it (from a zone
+        transfer, signed with the zone's TSIG key, kept for :data:`ZONE_TTL` seconds). A forward zone that
+        cannot be transferred is logged and left out: its A records cannot be seen.
+
+        Raises:
+            DnsQueryError: the reverse zone's primary does not answer.
+        """
+        found: list[Record] = []
+        ptr = ipaddress.ip_address(address).reverse_pointer
+        reverse = [z for z in self.inventory.zones if z.kind is ZoneKind.REVERSE and ptr.endswith("." + z.name)]
+        if reverse:
+            zone = max(reverse, key=lambda z: len(z.name))
+            for value in sorted(records(str(zone.primary), ptr, "PTR", self.timeout)):
+                found.append(Record(zone.name, ptr, "PTR", value))
+        key = str(ipaddress.ip_address(address))
+        for zone in self.inventory.zones:
+            if zone.kind is ZoneKind.FORWARD:
+                found.extend(self._addresses(zone).get(key, ()))
+        return found
+
+    def zone_records(self) -> list[Record]:
+        """Every A, AAAA and PTR record of the inventory's zones, by a fresh transfer of each.
+
+        Raises:
+            DnsError: a zone cannot be transferred (refused, no answer, TSIG rejected): named, with what to do.
+        """
+        found: list[Record] = []
+        for zone in self.inventory.zones:
+            try:
+                found.extend(self._transfer(zone))
+            except (dns.exception.DNSException, OSError) as exc:
+                raise DnsError(_no_transfer(zone, exc)) from None
+        return found
+
+    def _addresses(self, zone: Zone) -> dict[str, list[Record]]:
+        """Address -> the A/AAAA records of ``zone`` that point at it, from a transfer at most
+        :data:`ZONE_TTL` seconds old (empty, and logged, where the zone cannot be transferred)."""
+        cached = self._zones.get(zone.name)
+        if cached is not None and time.monotonic() - cached[0] < ZONE_TTL:
+            return cached[1]
+        by_address: dict[str, list[Record]] = {}
+        try:
+            for record in self._transfer(zone):
+                if record.rtype in ("A", "AAAA"):
+                    by_address.setdefault(record.value, []).append(record)
+        except (dns.exception.DNSException, OSError, DnsError) as exc:
+            log.warning("%s; A records pointing at a new address are not checked", _no_transfer(zone, exc))
+        self._zones[zone.name] = (time.monotonic(), by_address)
+        return by_address
+
+    def _transfer(self, zone: Zone) -> list[Record]:
+        """The A, AAAA and PTR records of ``zone`` (AXFR from its primary, TSIG-signed if it has a key)."""
+        origin = dns.name.from_text(zone.name + ".")
+        copy = dns.zone.Zone(origin)
+        key = self._key(zone) if zone.tsig is not None else None
+        query, _ = dns.xfr.make_query(copy, serial=None, keyring=key, keyname=key.name if key else None)
+        dns.query.inbound_xfr(str(zone.primary), copy, query=query, timeout=self.timeout, lifetime=4 * self.timeout)
+        found: list[Record] = []
+        for rtype in ("A", "AAAA", "PTR"):
+            for name, ttl, rdata in copy.iterate_rdatas(rtype):
+                fqdn = name.derelativize(origin).to_text().rstrip(".").lower()
+                text = rdata.to_text()
+                value = str(ipaddress.ip_address(text)) if rtype != "PTR" else text.rstrip(".").lower()
+                found.append(Record(zone.name, fqdn, rtype, value, ttl))
+        return found
 
     # ---- plumbing --------------------------------------------------------------------------------
     def _key(self, zone: Zone) -> dns.tsig.Key:

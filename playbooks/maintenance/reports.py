@@ -10,11 +10,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from core.findings import DC
-from core.sop import REVIEW_ROLES, REVIEW_STATES, REVIEW_STEP_ALLOWANCE, STAFF_REVIEWERS
+from core.sop import REVIEW_ROLES, REVIEW_STATES, STAFF_REVIEWERS, review_allowance
 from exporters.naskah import ROMAN
 from exporters.reports import Letterhead, ReportData, Signature, render
 from i18n import Msg, in_language
-from inventory.models import Inventory
+from inventory.models import Inventory, SopCatalog
 from playbooks.documents import letterhead, write_document
 from playbooks.errors import PlaybookError
 from store import maintenance
@@ -65,6 +65,7 @@ def _data(store: Store, inv: Inventory, report: ReportInfo, lang: str, kop: Lett
         representative=opd.representative if opd else None,
         known_by=people.kadis or people.kabid,
         review=review_roles(report.location),
+        basis=inv.agency.sops.maintenance.label,
     )
 
 
@@ -146,8 +147,9 @@ def sign(
     return report.state, _write(store, inv, report, langs)
 
 
-def review_times(store: Store, report_id: int) -> list[dict[str, object]]:
-    """Each review step's time since the previous one, against SOP 05's 1 day."""
+def review_times(store: Store, report_id: int, sops: SopCatalog) -> list[dict[str, object]]:
+    """Each review step's time since the previous one, against the maintenance procedure's allowance."""
+    allowed = review_allowance(sops)
     report = maintenance.report(store, report_id)
     previous: datetime = report.created_at
     out: list[dict[str, object]] = []
@@ -158,7 +160,8 @@ def review_times(store: Store, report_id: int) -> list[dict[str, object]]:
                 "name": x.name,
                 "at": x.at.isoformat(),
                 "seconds": (x.at - previous).total_seconds(),
-                "within_allowance": x.at - previous <= REVIEW_STEP_ALLOWANCE,
+                "allowance_seconds": allowed.total_seconds(),
+                "within_allowance": x.at - previous <= allowed,
             }
         )
         previous = x.at

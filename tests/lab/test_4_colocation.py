@@ -274,12 +274,73 @@ def test_kill_9_after_allocation_is_undone_by_runs_recover(lab: Runner, state: P
     proc = start_stopping(lab, state, "sikeu", "allocate")
     os.kill(proc.pid, signal.SIGKILL)
     proc.communicate(timeout=10)
-    assert len(live(state)) == 1  # the orphan the crash left
+    (orphan,) = live(state)  # the orphan the crash left
     result = pantau(lab, state, "runs", "recover")
     assert result.returncode == 0, result.stderr
     assert "recovered" in result.stdout
     assert live(state) == []
     assert last_run(state).state == "failed"
+    events = json.loads(pantau(lab, state, "ipam", "history", orphan.address, "--json").stdout)["events"]
+    assert [(e["event"], e["run"]) for e in events] == [("allocated", orphan.run_id), ("released", orphan.run_id)]
+
+
+#: what the agency's staff wrote in its zones before pantau (with nsupdate, as they do): pantau knows none
+BY_HAND = (
+    "update add victim.pemkot.test 300 A 10.10.20.10",
+    "update add legacy.pemkot.test 300 A 10.10.20.13",
+    "update add 14.20.10.10.in-addr.arpa 300 PTR old-app.pemkot.test",
+)
+UNDO_BY_HAND = (
+    "update delete victim.pemkot.test A",
+    "update delete legacy.pemkot.test A",
+    "update delete 14.20.10.10.in-addr.arpa PTR",
+)
+
+
+def by_hand(lab: Runner, *commands: str) -> None:
+    secret = (ROOT / "lab" / "kominfo" / "secrets" / "tsig-pantau-ddns").read_text().strip()
+    script = f"server {DNS}\n" + "".join(f"{command}\nsend\n" for command in commands)
+    argv = lab.in_node("nms", ["nsupdate", "-t", "5", "-y", f"hmac-sha256:pantau-ddns:{secret}"])
+    result = subprocess.run(argv, input=script, capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+
+
+def test_addresses_the_zones_name_are_never_handed_out_and_import_dns_takes_them_in_once(
+    lab: Runner, state: Path
+) -> None:
+    """Nothing answers at .10, .13 or .14, but the zone names them: a colocation steps over each (a conflict
+    naming the record), and ``ipam import-dns`` takes them into IPAM, once however often it runs."""
+    by_hand(lab, *BY_HAND)
+    try:
+        run = colocated(pantau(lab, state, "colocate", "--opd", "dinkes", "--hostname", "simrs", "--json"))
+        seen = {c["address"]: c["seen_by"] for c in json.loads(pantau(lab, state, "ipam", "conflicts", "list",
+                                                                         "--json").stdout)}  # fmt: skip
+        dry = json.loads(pantau(lab, state, "ipam", "import-dns", "--json").stdout)
+        applied = json.loads(pantau(lab, state, "ipam", "import-dns", "--apply", "--json").stdout)
+        again = json.loads(pantau(lab, state, "ipam", "import-dns", "--apply", "--json").stdout)
+    finally:
+        by_hand(lab, *UNDO_BY_HAND)
+    assert run["facts"]["address"] == "10.10.20.15"  # .11 and .12 are the plan's, the others the zone's
+    assert seen == {
+        "10.10.20.10": "dns victim.pemkot.test A 10.10.20.10",
+        "10.10.20.13": "dns legacy.pemkot.test A 10.10.20.13",
+        "10.10.20.14": "dns 14.20.10.10.in-addr.arpa PTR old-app.pemkot.test",
+    }
+    actions = {a["address"]: (a["name"], a["action"]) for a in dry["addresses"]}
+    assert actions == {
+        "10.10.20.10": ("victim", "import"),  # kept as colocate keeps names: decommission finds it too
+        "10.10.20.11": ("srv-app1", "plan"),  # assigned by hand in the IP plan
+        "10.10.20.12": ("srv-db1", "plan"),
+        "10.10.20.13": ("legacy", "import"),
+        "10.10.20.14": ("old-app", "import"),  # a PTR alone names its host too
+        "10.10.20.15": ("simrs", "present"),  # pantau's own
+        "10.10.53.53": ("dns1", "plan"),
+    }
+    assert not dry["applied"] and [a["action"] for a in applied["addresses"]].count("imported") == 3
+    assert {a["address"]: a["action"] for a in again["addresses"]} == {**{k: v[1] for k, v in actions.items()},
+        "10.10.20.10": "present", "10.10.20.13": "present", "10.10.20.14": "present"}  # fmt: skip
+    assert json.loads(pantau(lab, state, "ipam", "conflicts", "list", "--json").stdout) == []  # IPAM knows them now
+    assert sorted(a.hostname for a in live(state)) == ["legacy", "old-app", "simrs", "victim"]
 
 
 def test_kill_9_after_the_a_record_is_undone_by_the_next_colocate(lab: Runner, state: Path) -> None:

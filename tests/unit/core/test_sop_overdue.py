@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from core.sop import WaitingTicket, overdue_steps
+from inventory.models import SopCatalog
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
@@ -17,8 +18,12 @@ def test_a_ticket_is_overdue_once_its_next_step_allowance_has_passed_not_at_it()
         WaitingTicket("dishub", "escalated", NOW - timedelta(minutes=61), True),  # after escalation: 120 min
         WaitingTicket("dishub", "escalated", NOW - timedelta(minutes=121), True),
     ]
-    assert overdue_steps(waiting, NOW) == {("dinkes", "assign"): 1, ("disdik", "resolve"): 1, ("dishub", "resolve"): 1}
+    assert overdue_steps(SopCatalog().outage, waiting, NOW) == {
+        ("dinkes", "assign"): 1,
+        ("disdik", "resolve"): 1,
+        ("dishub", "resolve"): 1,
+    }
 
 
 def test_no_open_tickets_nothing_overdue() -> None:
-    assert overdue_steps([], NOW) == {}
+    assert overdue_steps(SopCatalog().outage, [], NOW) == {}

@@ -135,7 +135,7 @@ def test_signatures_follow_the_sop_order_and_show_in_the_report(store: Engine, i
     assert state == "reviewed"
     with pytest.raises(PlaybookError, match="already reviewed"):
         sign(store, inv, report, "kadis", "Ir. Bambang", ["id"])
-    steps = review_times(store, report)
+    steps = review_times(store, report, inv.agency.sops)
     assert [s["role"] for s in steps] == ["opd", "kasi", "kabid", "kadis"]
     assert all(s["within_allowance"] for s in steps)
 

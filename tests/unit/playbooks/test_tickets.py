@@ -40,7 +40,7 @@ def store(tmp_path: Path) -> Engine:
 
 def test_assignment_at_exactly_ten_minutes_is_within_and_a_microsecond_more_is_a_breach(store: Engine) -> None:
     clock = Clock()
-    tickets = Tickets(store, clock)
+    tickets = Tickets(store, clock=clock)
     on_time = tickets.open("dinkes", "phone", "Bu Sari", "internet mati", None, "andi")
     late = tickets.open("dinkes", "phone", "Bu Sari", "internet mati", None, "andi")
     clock.advance(minutes=10)
@@ -52,7 +52,7 @@ def test_assignment_at_exactly_ten_minutes_is_within_and_a_microsecond_more_is_a
 
 def test_direct_repair_is_timed_from_the_assignment_and_provider_repair_from_the_escalation(store: Engine) -> None:
     clock = Clock()
-    tickets = Tickets(store, clock)
+    tickets = Tickets(store, clock=clock)
     direct = tickets.open("disdik", "whatsapp", "Pak Budi", "lambat", None, "andi")
     clock.advance(minutes=5)
     tickets.record(direct, "assign", "kasi", "Andi")
@@ -77,7 +77,7 @@ def test_direct_repair_is_timed_from_the_assignment_and_provider_repair_from_the
 
 
 def test_steps_out_of_order_and_bad_channels_are_refused(store: Engine) -> None:
-    tickets = Tickets(store, Clock())
+    tickets = Tickets(store, clock=Clock())
     with pytest.raises(RuleError, match="choose one of phone, whatsapp, email, walk-in, lapor"):
         tickets.open("dinkes", "fax", "x", "y", None, "andi")
     assert tickets.open("dinkes", "walk-in", "Bu Sari", "datang langsung: internet mati", None, "andi") == 1
@@ -90,13 +90,13 @@ def test_steps_out_of_order_and_bad_channels_are_refused(store: Engine) -> None:
 
 def test_an_unassigned_ticket_becomes_overdue_after_ten_minutes(store: Engine) -> None:
     clock = Clock()
-    tickets = Tickets(store, clock)
+    tickets = Tickets(store, clock=clock)
     ticket = tickets.open("dinkes", "phone", "x", "y", None, "andi")
     clock.advance(minutes=10)
     assert tickets.show(ticket).overdue is None
     clock.advance(seconds=1)
     assert tickets.show(ticket).to_json()["overdue"] == {"step": "assign", "seconds": 601.0, "allowance_seconds": 600.0}
-    assert overdue("resolved", T0, T0 + timedelta(days=9), False) is None
+    assert overdue(tickets.sops.outage, "resolved", T0, T0 + timedelta(days=9), False) is None
 
 
 class Receiver(BaseHTTPRequestHandler):
@@ -165,7 +165,7 @@ def test_month_report_counts_per_opd_verdict_and_step(store: Engine) -> None:
     from playbooks.tickets import month_report
 
     clock = Clock()
-    tickets = Tickets(store, clock)
+    tickets = Tickets(store, clock=clock)
     a = tickets.open("dinkes", "phone", "x", "putus", None, "andi")
     b = tickets.open("dinkes", "whatsapp", "y", "lambat", None, "andi")
     clock.advance(minutes=12)
@@ -189,7 +189,7 @@ def test_months_are_cut_in_the_agencys_time_zone_not_in_utc(store: Engine) -> No
     from playbooks.tickets import month_report
 
     opened = datetime(2026, 11, 30, 17, 30, tzinfo=UTC)  # 1 December 00:30 WIB
-    tickets = Tickets(store, lambda: opened)
+    tickets = Tickets(store, clock=lambda: opened)
     tickets.open("dinkes", "phone", "x", "putus tengah malam", None, "andi")
     assert month_report(tickets, "2026-12", "Asia/Jakarta")["per_opd"] == {"dinkes": {"total": 1, "resolved": 0}}
     assert month_report(tickets, "2026-11", "Asia/Jakarta")["per_opd"] == {}
@@ -247,7 +247,7 @@ def test_the_sla_month_gives_causes_per_opd_the_breaches_and_the_time_to_restore
     from playbooks.tickets import month_report, write_sla_report
 
     clock = Clock()
-    tickets = Tickets(store, clock)
+    tickets = Tickets(store, clock=clock)
     restore_minutes = [20, 40, 90, 150]  # known in advance: median (nearest rank) 40, p90 150
     for n, minutes in enumerate(restore_minutes):
         opened = T0 + timedelta(hours=n)

@@ -102,3 +102,18 @@ def test_an_undone_release_takes_its_address_back_and_the_next_claim_steps_over_
     assert a.release(row.id, "test") and a.relive(row.id)  # a decommission that failed later, compensated
     assert [r.address for r in a.live("one")] == ["10.7.0.10"]
     assert take(a, p, "three") == "10.7.0.12"
+
+
+def test_every_release_names_the_run_that_made_it_an_undone_run_included(store: Engine) -> None:
+    """``ipam history`` links each release to its run: a decommission's, and a failed or recovered run's
+    compensation (which releases what that run allocated, as that run)."""
+    a, p = Allocations(store), plan()
+    undone = a.allocate(p, "app1", "dinkes", None, "test", 41)
+    kept = a.allocate(p, "app2", "dinkes", None, "test", 42)
+    assert a.release_run(41, "recover") == [undone.address]
+    assert a.release(kept.id, "test", 43)
+    rows = [*a.history(undone.address), *a.history(kept.address)]
+    assert [(r.hostname, r.run_id, r.released_run_id, r.released_by) for r in rows] == [
+        ("app1", 41, 41, "recover"),
+        ("app2", 42, 43, "test"),
+    ]
