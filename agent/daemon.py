@@ -14,7 +14,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Coroutine, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from zoneinfo import ZoneInfo
@@ -33,6 +33,7 @@ from exporters.prometheus import BuildInfoCollector, SnapshotRenderer
 from i18n import Msg, message_of
 from playbooks.bandwidth import write_change_report
 from playbooks.boosts import due_boosts, end_due_boosts
+from playbooks.capacity import read_async, servers
 from playbooks.errors import PlaybookError
 from playbooks.maintenance.run import check_locations
 from store.engine import AgentLock
@@ -177,6 +178,7 @@ def _timed(
 
 #: how often the agent looks for bandwidth boosts (``bandwidth set --until``) whose end is due
 BOOST_INTERVAL = 30.0
+CAPACITY_INTERVAL = 3600.0  # the servers' capacity: an hour's readings make a month's trend
 
 
 async def _end_boosts(wired: App, agent: Agent) -> None:
@@ -197,6 +199,13 @@ async def _end_boosts(wired: App, agent: Agent) -> None:
 
     for line in await asyncio.to_thread(end_due_boosts, runner, "pantau-agent", now, report):
         log.info("%s", line)
+
+
+async def _read_capacity(wired: App, agent: Agent) -> None:
+    """The servers' capacity readings, kept for ``pantau capacity``'s trend; among agents sharing the store,
+    the first live one by name reads them."""
+    if agent.leads() and servers(wired.inventory):
+        await read_async(wired.store, wired.inventory, wired.probes, wired.config.poll.snmp_timeout)
 
 
 def _single_maintenance(scheduler: AsyncIOScheduler, wired: App) -> None:
@@ -304,6 +313,15 @@ def _scheduler(wired: App, agent: Agent) -> AsyncIOScheduler:
             max_instances=1,
             coalesce=True,
         )
+    scheduler.add_job(
+        _timed(agent, "capacity", lambda: _read_capacity(wired, agent), CAPACITY_INTERVAL),
+        "interval",
+        seconds=CAPACITY_INTERVAL,
+        id="capacity",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=now + timedelta(seconds=poll.snmp_interval),  # after the first rounds, not with them
+    )
     scheduler.add_job(
         _timed(agent, "boosts", lambda: _end_boosts(wired, agent), BOOST_INTERVAL),
         "interval",

@@ -24,7 +24,7 @@ from pysnmp.proto.rfc1905 import EndOfMibView, NoSuchInstance, NoSuchObject
 from collectors import snmp_host
 from collectors.errors import DeviceMisbehaves, DeviceUnreachable, SnmpError
 from collectors.samples import DeviceSample, InterfaceSample
-from collectors.snmp_host import Neighbor, SystemSample
+from collectors.snmp_host import CapacitySample, Neighbor, SystemSample
 from collectors.snmp_session import MAX_WALK_ROWS, Session, SnmpClient, oid_tuple
 from collectors.snmp_values import interface_name, number
 from collectors.snmp_wire import GETBULK
@@ -314,6 +314,10 @@ class SnmpCollector:
     async def system(self, device: Device, profile: SnmpProfile) -> SystemSample:
         """CPU, memory and clock of the device (see :func:`snmp_host.system`)."""
         return await snmp_host.system(self.client.session(device, profile))
+
+    async def capacity(self, device: Device, profile: SnmpProfile) -> CapacitySample:
+        """Processors, RAM and fixed disks of a server (see :func:`snmp_host.capacity`)."""
+        return await snmp_host.capacity(self.client.session(device, profile))
 
     async def last_change(self, device: Device, profile: SnmpProfile, interfaces: Iterable[str]) -> dict[str, float]:
         """Seconds since each interface's oper status last changed (see :func:`snmp_host.last_change`);

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address
 
 from collectors.snmp_session import Session
-from collectors.snmp_values import number
+from collectors.snmp_values import interface_name, number
 
 SYS_UPTIME = "1.3.6.1.2.1.1.3.0"
 IF_LAST_CHANGE = "1.3.6.1.2.1.2.2.1.9"  # sysUpTime when the interface's oper status last changed
@@ -19,6 +19,10 @@ HR_PROCESSOR_FRWID = "1.3.6.1.2.1.25.3.3.1.1"  # one row per processor, there fr
 HR_PROCESSOR_LOAD = "1.3.6.1.2.1.25.3.3.1.2"  # net-snmp answers it after a minute of history
 HR_SYSTEM_DATE = "1.3.6.1.2.1.25.1.2.0"
 HR_SYSTEM_UPTIME = "1.3.6.1.2.1.25.1.1.0"  # the host's uptime; sysUpTime is the SNMP agent's
+HR_MEMORY_SIZE = "1.3.6.1.2.1.25.2.2.0"  # KiB of RAM
+HR_STORAGE = "1.3.6.1.2.1.25.2.3.1"  # hrStorageEntry: .2 type .3 descr .4 allocation units .5 size .6 used
+HR_STORAGE_FIXED_DISK = "1.3.6.1.2.1.25.2.1.4"
+HR_STORAGE_RAM = "1.3.6.1.2.1.25.2.1.2"
 MEM_TOTAL_REAL = "1.3.6.1.4.1.2021.4.5.0"
 MEM_AVAIL_REAL = "1.3.6.1.4.1.2021.4.6.0"
 NEIGHBOR_STATES = {1: "reachable", 2: "stale", 3: "delay", 4: "probe", 5: "invalid", 6: "unknown", 7: "incomplete"}
@@ -33,6 +37,28 @@ class SystemSample:
     read_at: float
     host_uptime_ticks: int | None = None
     processors: int = 0  # hrProcessorTable rows: the device offers CPU load, even before it has a value
+
+
+@dataclass(frozen=True)
+class Disk:
+    """One fixed disk (a mounted file system) as hrStorageTable gives it, in bytes."""
+
+    mount: str
+    size: int
+    used: int
+
+
+@dataclass(frozen=True)
+class CapacitySample:
+    """A server's capacity as its SNMP agent tells it (HOST-RESOURCES-MIB; UCD-SNMP-MIB's available memory
+    where the agent is net-snmp): processors and their mean load, RAM, the fixed disks. None: not offered."""
+
+    processors: int
+    cpu_load_pct: float | None
+    ram_bytes: int | None
+    ram_used_bytes: int | None  # without the kernel's reclaimable cache where the agent says what is available
+    disks: tuple[Disk, ...]
+    read_at: float
 
 
 @dataclass(frozen=True)
@@ -62,6 +88,40 @@ async def system(session: Session) -> SystemSample:
         read_at=time.time(),
         host_uptime_ticks=number(answer.get(HR_SYSTEM_UPTIME)),
         processors=processors,
+    )
+
+
+async def capacity(session: Session) -> CapacitySample:
+    """What a server has and uses: hrProcessorTable (rows, mean hrProcessorLoad), hrMemorySize and the RAM
+    row of hrStorageTable (memAvailReal where net-snmp offers it: used without the page cache, as ``free``'s
+    "available" counts it), and every hrStorageFixedDisk row (its size and use times its allocation unit)."""
+    answer = await session.get([HR_MEMORY_SIZE, MEM_AVAIL_REAL])
+    loads = [n for n in (number(v) for _, v in await session.walk(HR_PROCESSOR_LOAD)) if n is not None]
+    processors = len(loads) or len(await session.walk(HR_PROCESSOR_FRWID))
+    columns = {}
+    for column in (2, 3, 4, 5, 6):
+        columns[column] = {oid.rsplit(".", 1)[1]: value for oid, value in await session.walk(f"{HR_STORAGE}.{column}")}
+    disks, ram_used = [], None
+    for index, kind in columns[2].items():
+        unit, size, used = (number(columns[c].get(index)) for c in (4, 5, 6))
+        if not unit or size is None or used is None:
+            continue
+        if str(kind) in (HR_STORAGE_FIXED_DISK, "." + HR_STORAGE_FIXED_DISK) and size > 0:
+            disks.append(Disk(interface_name(columns[3].get(index, b"")), size * unit, used * unit))
+        elif str(kind) in (HR_STORAGE_RAM, "." + HR_STORAGE_RAM):
+            ram_used = used * unit
+    ram_kib = number(answer.get(HR_MEMORY_SIZE))
+    available_kib = number(answer.get(MEM_AVAIL_REAL))
+    ram = ram_kib * 1024 if ram_kib is not None else None
+    if ram is not None and available_kib is not None:
+        ram_used = ram - available_kib * 1024
+    return CapacitySample(
+        processors=processors,
+        cpu_load_pct=sum(loads) / len(loads) if loads else None,
+        ram_bytes=ram,
+        ram_used_bytes=ram_used,
+        disks=tuple(disks),
+        read_at=time.time(),
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -476,3 +476,22 @@ class LinkBoardRow(Base):
     epoch: Mapped[int] = mapped_column(Integer)
     observed_at: Mapped[datetime] = mapped_column(UtcDateTime())
     entry: Mapped[str] = mapped_column(Text)
+
+
+class CapacityReading(Base):
+    """One reading of a server's capacity (:class:`core.capacity.Reading`): ``pantau capacity`` keeps one
+    each time it reads the servers, the trend is made of them."""
+
+    __tablename__ = "capacity_readings"
+    __table_args__ = (Index("ix_capacity_readings_device_at", "device", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    device: Mapped[str] = mapped_column(String(63))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    vcpus: Mapped[int] = mapped_column(Integer)
+    cpu_used: Mapped[float | None] = mapped_column(Float)
+    ram: Mapped[int | None] = mapped_column(BigInteger)
+    ram_used: Mapped[int | None] = mapped_column(BigInteger)
+    disk: Mapped[int | None] = mapped_column(BigInteger)
+    disk_used: Mapped[int | None] = mapped_column(BigInteger)
+    disk_mount: Mapped[str | None] = mapped_column(String(255))

@@ -56,6 +56,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "user": ("agent.cli.users", "user_app"),
     "opd": ("agent.cli.opd", "opd_app"),
     "alerts": ("agent.cli.alerts", "alerts_app"),
+    "capacity": ("agent.cli.capacity", "capacity_app"),
 }
 #: what staff did wrong or must act on: a message and exit 2, never a traceback
 USER_ERRORS = (InventoryError, AgentError, CollectorError, PlaybookError, RuleError, NotFound, StoreUnusable)

@@ -294,3 +294,59 @@ def test_a_device_without_sshd_and_one_whose_ssh_is_blackholed_are_not_checked_a
         ("disdik", "reach.ssh", "opd-disdik", "SSH", "fail"),
         ("dishub", "reach.ssh", "opd-dishub", "SSH", "fail"),
     }
+
+
+PROC = """
+import json, os
+mem = dict(line.split(":", 1) for line in open("/proc/meminfo"))
+kib = lambda key: int(mem[key].split()[0])
+mounts = {}
+for line in open("/proc/self/mounts"):
+    point = line.split()[1].replace("\\\\040", " ")
+    try:
+        st = os.statvfs(point)
+    except OSError:
+        continue
+    mounts[point] = [st.f_blocks * st.f_frsize, (st.f_blocks - st.f_bfree) * st.f_frsize]
+print(json.dumps({"cpus": os.cpu_count(), "ram": kib("MemTotal") * 1024,
+                  "ram_used": (kib("MemTotal") - kib("MemAvailable")) * 1024, "mounts": mounts}))
+"""
+
+
+def pantau_json(lab: Runner, state: Path, *args: str) -> tuple[int, dict[str, Any]]:
+    argv = [sys.executable, "-m", "agent", *args, "--json", "--state-dir", str(state)]
+    result = subprocess.run(lab.in_node("nms", argv), check=False, capture_output=True, text=True, timeout=120)
+    assert result.returncode in (0, 1), result.stderr + result.stdout
+    return result.returncode, json.loads(result.stdout)
+
+
+def test_capacity_reads_each_servers_host_resources_as_its_own_proc_says(lab: Runner, tmp_path: Path) -> None:
+    """``pantau capacity``: every server's processors, RAM and disk by SNMP (HOST-RESOURCES-MIB, net-snmp),
+    cross-checked with /proc and statvfs in the server's own node; ``capacity check`` answers a request and
+    writes the document for the request file."""
+    deadline = time.monotonic() + 90  # net-snmp answers hrProcessorLoad after a minute of history
+    while True:
+        _, data = pantau_json(lab, tmp_path, "capacity", "--output", str(tmp_path / "out"))
+        servers = {s["name"]: s for s in data["servers"]}
+        if all(s["reading"] and s["reading"]["cpu_used"] is not None for s in servers.values()):
+            break
+        assert time.monotonic() < deadline, data
+        time.sleep(5)
+    assert set(servers) == {"dns1", "srv-app1", "srv-db1"}  # the servers (dns1: role dns) with SNMP
+    for name, s in servers.items():
+        own = json.loads(lab.exec(name, [sys.executable, "-c", PROC]).stdout)
+        r = s["reading"]
+        assert s["error"] is None and r["vcpus"] == own["cpus"], (name, s)
+        assert r["ram"] == own["ram"]  # hrMemorySize is /proc/meminfo's MemTotal
+        assert abs(r["ram_used"] - own["ram_used"]) < 0.05 * own["ram"], (name, r, own)  # read a moment apart
+        size, used = own["mounts"][r["disk_mount"]]
+        assert abs(r["disk"] - size) <= 0.01 * size and abs(r["disk_used"] - used) <= 0.01 * size, (name, r, own)
+        assert s["room"]["ram"] == max(0, int(r["ram"] * 0.8 - r["ram_used"]))
+    assert any(p.endswith(".pdf") for p in data["files"])
+    code, fit = pantau_json(lab, tmp_path, "capacity", "check", "--vcpu", "0.1", "--ram", "0.01", "--disk", "0.01")
+    assert code == 0 and fit["fits"][0]["fits"], fit
+    code, none = pantau_json(lab, tmp_path, "capacity", "check", "--vcpu", "512", "--ram", "1", "--disk", "1",
+                             "--output", str(tmp_path / "refused"))  # fmt: skip
+    assert code == 1 and [f["short"] for f in none["fits"]] == [["vcpu"]] * 3
+    text = next((tmp_path / "refused").glob("*.md")).read_text()
+    assert "512" in text and "SOP Hosting" in text
