@@ -11,8 +11,11 @@ from exporters.charts import daily_p95, heat_map
 from exporters.report_text import BANDWIDTH_TEXT
 from exporters.reports import Letterhead, month_document, svg_uri
 from i18n import in_language, words
+from inventory.models import SopCatalog
 
 CSS = {"upgrade": "fail", "lower": "warn", "keep": "pass"}
+
+SEED = SopCatalog()  # the seed documents' procedures: the default where a caller gives none
 
 
 def _mbit(v: float | None) -> str:
@@ -68,8 +71,10 @@ def render_bandwidth(
     t: SurveyThresholds,
     lang: str = "id",
     fmt: str = "md",
+    sop: str = SEED.bandwidth.label,
 ) -> str:
-    """The month's survey (``month`` YYYY-MM) as Markdown or HTML (charts in HTML only)."""
+    """The month's survey (``month`` YYYY-MM) as Markdown or HTML (charts in HTML only); ``sop`` is the
+    agency's bandwidth procedure."""
     text = words(BANDWIDTH_TEXT, lang)
     first = date.fromisoformat(f"{month}-01")
     return month_document(
@@ -79,7 +84,7 @@ def render_bandwidth(
         lang,
         kop,
         month,
-        text["basis"].format(tz=tz),
+        text["basis"].format(tz=tz, sop=sop),
         any_data=any(r.daily for r in rows),
         rows=[_row(r, names, t, lang, chart_uris(r, first, t, lang) if fmt == "html" else {}) for r in rows],
     )

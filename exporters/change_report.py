@@ -11,6 +11,7 @@ from datetime import datetime
 from exporters.naskah import date_time, in_words, long_date
 from exporters.reports import Letterhead, _person, env
 from i18n import Msg, words
+from inventory.models import SopCatalog
 from inventory.models.agency import Person
 
 TEXT: dict[str, Msg] = {
@@ -18,7 +19,7 @@ TEXT: dict[str, Msg] = {
     "number": Msg("Number"),
     "opening": Msg(
         "On this day, {day}, the bandwidth limits of the OPDs below were changed on the data center's shaper "
-        "(SOP 13, putting the bandwidth map in place), as pantau run {run}:"
+        "({sop}, putting the bandwidth map in place), as pantau run {run}:"
     ),
     "basis_plan": Msg("Basis: the bandwidth map {number}, approved by {name}."),
     "basis_request": Msg("Basis: a change requested by {by}."),
@@ -50,6 +51,8 @@ TEXT: dict[str, Msg] = {
     "of": Msg("of"),
 }
 
+SEED = SopCatalog()  # the seed documents' procedures: the default where a caller gives none
+
 
 @dataclass(frozen=True)
 class QueueRow:
@@ -76,6 +79,7 @@ class ChangeData:
     ends_run: int | None = None  # the boost this change ends
     officer: Person | None = None
     kabid: Person | None = None
+    sop: str = SEED.bandwidth.number  # the agency's bandwidth procedure (agency.sops)
 
 
 def render_change(data: ChangeData, kop: Letterhead, lang: str = "id", fmt: str = "md") -> str:
@@ -101,7 +105,7 @@ def render_change(data: ChangeData, kop: Letterhead, lang: str = "id", fmt: str 
             kop=kop,
             d=data,
             footer=f"{t['title'].capitalize()} — {data.number}",
-            opening=t["opening"].format(day=in_words(data.confirmed_at.date(), lang), run=data.run_id),
+            opening=t["opening"].format(day=in_words(data.confirmed_at.date(), lang), run=data.run_id, sop=data.sop),
             basis=basis,
             safety=t["safety"].format(
                 seconds=data.revert_seconds,

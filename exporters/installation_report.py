@@ -12,6 +12,7 @@ from datetime import datetime
 from exporters.naskah import date_time, in_words, long_date
 from exporters.reports import Letterhead, _person, env
 from i18n import Msg, words
+from inventory.models import SopCatalog
 from inventory.models.agency import Person
 
 TEXT: dict[str, Msg] = {
@@ -19,7 +20,7 @@ TEXT: dict[str, Msg] = {
     "number": Msg("Number"),
     "opening": Msg(
         "On this day, {day}, the WAN link of the OPD below was connected to the data center's network and "
-        "added to its monitoring (SOP 13, the bandwidth provided), as pantau run {run}:"
+        "added to its monitoring ({sop}, the bandwidth provided), as pantau run {run}:"
     ),
     "opd": Msg("OPD"),
     "office": Msg("Office"),
@@ -56,6 +57,8 @@ TEXT: dict[str, Msg] = {
     "of": Msg("of"),
 }
 
+SEED = SopCatalog()  # the seed documents' procedures: the default where a caller gives none
+
 
 @dataclass(frozen=True)
 class InstallationData:
@@ -83,6 +86,7 @@ class InstallationData:
     officer: Person | None = None
     representative: Person | None = None
     kabid: Person | None = None
+    sop: str = SEED.bandwidth.number  # the agency's bandwidth procedure (agency.sops)
 
 
 def render_installation(data: InstallationData, kop: Letterhead, lang: str = "id", fmt: str = "md") -> str:
@@ -115,7 +119,7 @@ def render_installation(data: InstallationData, kop: Letterhead, lang: str = "id
             d=data,
             rows=rows,
             footer=f"{t['title'].capitalize()} — {data.number}",
-            opening=t["opening"].format(day=in_words(data.confirmed_at.date(), lang), run=data.run_id),
+            opening=t["opening"].format(day=in_words(data.confirmed_at.date(), lang), run=data.run_id, sop=data.sop),
             safety=t["safety"].format(
                 device=data.device,
                 seconds=data.revert_seconds,

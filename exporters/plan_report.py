@@ -11,13 +11,14 @@ from exporters.charts import plan_bars
 from exporters.naskah import date_time
 from exporters.reports import Letterhead, month_document, svg_uri
 from i18n import Msg, in_language, words
+from inventory.models import SopCatalog
 from inventory.models.agency import Person
 
 TEXT: dict[str, Msg] = {
     "title": Msg("BANDWIDTH MAP OF THE OPDS"),
     "from": Msg("Measured in"),
     "basis": Msg(
-        "Basis: SOP 13 (bandwidth provision for the OPDs), mapping the bandwidth to give each OPD within the "
+        "Basis: {sop}, mapping the bandwidth to give each OPD within the "
         "resources available. Each OPD asks for its month's 95th percentile times {headroom:g}, between its "
         "floor and the lower of its cap and its link; the floors come first and the rest is shared by weight "
         "(max-min fair share)."
@@ -43,6 +44,8 @@ TEXT: dict[str, Msg] = {
     "of": Msg("of"),
 }
 
+SEED = SopCatalog()  # the seed documents' procedures: the default where a caller gives none
+
 
 def render_plan(
     planned: Plan,
@@ -56,6 +59,7 @@ def render_plan(
     number: str | None = None,
     approval: tuple[str, datetime] | None = None,
     today: dict[str, float] | None = None,
+    sop: str = SEED.bandwidth.label,
 ) -> str:
     """The plan made from ``month`` (YYYY-MM) as Markdown or HTML (the chart in HTML only); ``links`` is
     each OPD's link rate in bit/s. A plan kept in the store has its ``number``, and once the Kabid approved
@@ -95,7 +99,7 @@ def render_plan(
         lang,
         kop,
         month,
-        t["basis"].format(headroom=planned.headroom),
+        t["basis"].format(headroom=planned.headroom, sop=sop),
         capacity=t["capacity"].format(capacity=planned.capacity_bps / MBIT, guaranteed=planned.guaranteed_bps / MBIT),
         unmet=unmet,
         rows=rows,

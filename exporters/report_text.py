@@ -113,7 +113,7 @@ BANDWIDTH_TEXT: dict[str, Msg] = {
     "title": Msg("SURVEY OF THE OPDS' BANDWIDTH NEEDS"),
     "period": Msg("Period"),
     "basis": Msg(
-        "Basis: SOP 13 (bandwidth provision for the OPDs), the survey of each OPD's bandwidth need. "
+        "Basis: {sop}, the survey of each OPD's bandwidth need. "
         "Figures from the pantau agent's 5-minute rollups; 95th percentile of 5-minute periods; "
         "times in {tz}."
     ),

@@ -8,12 +8,13 @@ from typing import Any
 from exporters.charts import tickets_per_opd
 from exporters.reports import Letterhead, month_document, svg_uri
 from i18n import Msg, words
+from inventory.models import SopCatalog
 
 TEXT: dict[str, Msg] = {
     "title": Msg("NETWORK FAULT HANDLING SERVICE REPORT"),
     "period": Msg("Period"),
     "basis": Msg(
-        "Basis: SOP 15 (ICT network maintenance). Each ticket is timed from the OPD's complaint; "
+        "Basis: {sop}. Each ticket is timed from the OPD's complaint; "
         "each step is compared with its time allowance (Mutu Baku). Times in {tz}."
     ),
     "per_opd": Msg("Tickets per OPD and cause"),
@@ -45,6 +46,8 @@ TEXT: dict[str, Msg] = {
     "page": Msg("Page"),
     "of": Msg("of"),
 }
+
+SEED = SopCatalog()  # the seed documents' procedures: the default where a caller gives none
 
 
 def _minutes(v: float | None, unit: str) -> str:
@@ -84,7 +87,7 @@ def render_sla(
         lang,
         kop,
         report["month"],
-        t["basis"].format(tz=report["timezone"]),
+        t["basis"].format(tz=report["timezone"], sop=report.get("sop", SEED.outage.label)),
         report=report,
         names=names,
         per_cause=per_cause,

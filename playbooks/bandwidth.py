@@ -58,9 +58,10 @@ def write_month_report(
     kop = letterhead(inv)
     names = {o.slug: o.name for o in inv.opds}
     stem = f"survei-bandwidth-{month}" + (f"-{opd}" if opd else "") + f".{lang}"
-    markdown = render_bandwidth(rows, month, tz, kop, names, thresholds, lang, "md")
+    sop = inv.agency.sops.bandwidth.label
+    markdown = render_bandwidth(rows, month, tz, kop, names, thresholds, lang, "md", sop)
     return write_document(
-        directory, stem, markdown, render_bandwidth(rows, month, tz, kop, names, thresholds, lang, "html")
+        directory, stem, markdown, render_bandwidth(rows, month, tz, kop, names, thresholds, lang, "html", sop)
     )
 
 
@@ -159,8 +160,9 @@ def write_plan(
         number = kept.number
         if kept.approved_by and kept.approved_at:
             approval = (kept.approved_by, kept.approved_at.astimezone(ZoneInfo(inv.agency.timezone)))
-    html = render_plan(planned, month, links, kop, names, kabid, lang, "html", number, approval, today)
-    markdown = render_plan(planned, month, links, kop, names, kabid, lang, "md", number, approval, today)
+    sop = inv.agency.sops.bandwidth.label
+    html = render_plan(planned, month, links, kop, names, kabid, lang, "html", number, approval, today, sop)
+    markdown = render_plan(planned, month, links, kop, names, kabid, lang, "md", number, approval, today, sop)
     return write_document(directory, stem, markdown, html)
 
 
@@ -279,6 +281,7 @@ def write_change_report(
         ends_run=request.restores_run,
         officer=inv.agency.people.officer,
         kabid=inv.agency.people.kabid,
+        sop=inv.agency.sops.bandwidth.number,
     )
     kop = letterhead(inv)
     paths = []

@@ -67,6 +67,7 @@ def write_installation_report(
         officer=inv.agency.people.officer,
         representative=opd.representative if opd else None,
         kabid=inv.agency.people.kabid,
+        sop=inv.agency.sops.bandwidth.number,
     )
     kop = letterhead(inv)
     paths = []

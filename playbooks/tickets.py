@@ -182,6 +182,7 @@ def month_report(tickets: Tickets, month: str, tz: str) -> dict[str, Any]:
     return {
         "month": month,
         "timezone": tz,
+        "sop": tickets.sops.outage.label,
         "per_opd": per_opd,
         "per_verdict": per_verdict,
         "per_opd_cause": per_cause,

@@ -17,7 +17,9 @@ from agent.errors import ConfigError
 from agent.wiring import App, configuration
 from core.findings import DC, Result, Status
 from core.sop import cite
+from exporters.reports import Letterhead
 from exporters.runbooks import rules_for, runbooks
+from exporters.sla_report import render_sla
 from inventory.models import SopCatalog
 from playbooks.maintenance.reports import create_reports
 from playbooks.tickets import month_report
@@ -99,9 +101,13 @@ def test_tickets_are_timed_and_named_by_the_agencys_outage_procedure(app: App, t
     shown = json.dumps(tickets.show(number).to_json(), ensure_ascii=False)
     assert "SOP 7 langkah A2" in shown and "SOP 7 langkah A6" in shown
     no_default(shown)
-    report = json.dumps(month_report(tickets, "2026-12", app.config.timezone), ensure_ascii=False, default=str)
+    month = month_report(tickets, "2026-12", app.config.timezone)
+    report = json.dumps(month, ensure_ascii=False, default=str)
     assert "SOP 7 langkah A4" in report and "Asia/Makassar" in report
     no_default(report)
+    document = render_sla(month, Letterhead("Diskominfo"), {}, "id")  # the month's service report
+    assert "Dasar: SOP 7 Penanganan Gangguan Jaringan." in document
+    no_default(document)
 
 
 def test_alert_rules_and_runbooks_name_the_agencys_procedures(app: App) -> None:
