@@ -251,7 +251,7 @@ async def oncall_card(request: Request) -> Response:
         contacts[lk.provider] = contacts.get(lk.provider) or lk.provider_contact
         circuits.setdefault(lk.provider, []).append(f"{lk.circuit_id} ({site.names.get(lk.opd, lk.opd)})")
     providers = [(name, contacts[name], circuits[name]) for name in circuits]
-    commands = [(command, site.say(what)) for command, what in ONCALL_COMMANDS]
+    commands = [(command, cite(site.say(what), inv.agency.sops)) for command, what in ONCALL_COMMANDS]
     return site.page(
         "oncall.html.j2", s=s, agency=inv.agency, commands=commands, providers=providers, opds=list(inv.opds)
     )

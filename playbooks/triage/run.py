@@ -4,6 +4,7 @@ knows, for the link's page."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -12,6 +13,7 @@ from zoneinfo import ZoneInfo
 from collectors.probes import Probes
 from core.health import HealthThresholds
 from core.snapshot import Snapshot
+from core.sop import cite
 from core.topology import opd_of
 from inventory.errors import UnknownName
 from inventory.models import Inventory, Link
@@ -96,7 +98,10 @@ async def diagnose(
     """The diagnosis of ``opd`` and the seconds it took; ``progress(probe, what)`` hears each probe."""
     start = time.monotonic()
     facts = await gather(inv, probes, opd, store, timeout=timeout, tz=tz, thresholds=thresholds, progress=progress)
-    return decide(inv, facts, thresholds), time.monotonic() - start
+    diagnosis = decide(inv, facts, thresholds)
+    # the next step names the agency's procedure, not the seed documents' (agency.sops)
+    diagnosis = dataclasses.replace(diagnosis, next_step=cite(diagnosis.next_step, inv.agency.sops))
+    return diagnosis, time.monotonic() - start
 
 
 def recorded_pack(

@@ -156,3 +156,12 @@ def test_a_playbook_step_is_recorded_as_the_agencys_procedure_names_it(app: App)
 def test_the_example_inventory_writes_out_the_default_catalog_it_falls_back_to() -> None:
     example = yaml.safe_load((EXAMPLE / "agency.yml").read_text())["agency"]["sops"]
     assert SopCatalog.model_validate(example) == SopCatalog()
+
+
+def test_the_seed_documents_numbers_in_shipped_texts_become_the_agencys_in_one_pass(app: App) -> None:
+    """The on-call card's lines and triage's next steps are written with the seed documents' numbers; each is
+    shown with the agency's (and a number that is another seed's, SOP 13 here, is not replaced twice)."""
+    swapped = app.sops.model_copy(update={"outage": app.sops.outage.model_copy(update={"number": "SOP 13"})})
+    assert cite("SOP 13: tinjau kebutuhan bandwidth OPD", app.sops) == "SOP 9: tinjau kebutuhan bandwidth OPD"
+    assert cite("SOP 15 step 2; SOP 13", swapped) == "SOP 13 step 2; SOP 9"
+    assert cite("SOP 150 and XSOP 15", app.sops) == "SOP 150 and XSOP 15"  # only whole references
