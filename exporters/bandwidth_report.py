@@ -11,6 +11,7 @@ from exporters.charts import daily_p95, heat_map
 from exporters.report_text import BANDWIDTH_TEXT
 from exporters.reports import Letterhead, month_document, svg_uri
 from i18n import in_language, words
+from i18n.formats import number, percent
 from inventory.models import SopCatalog
 
 CSS = {"upgrade": "fail", "lower": "warn", "keep": "pass"}
@@ -18,12 +19,12 @@ CSS = {"upgrade": "fail", "lower": "warn", "keep": "pass"}
 SEED = SopCatalog()  # the seed documents' procedures: the default where a caller gives none
 
 
-def _mbit(v: float | None) -> str:
-    return "—" if v is None else f"{v / 1e6:.2f}"
+def _mbit(v: float | None, lang: str) -> str:
+    return "—" if v is None else number(v / 1e6, lang, 2)
 
 
-def _pct(v: float | None, digits: int = 2) -> str:
-    return "—" if v is None else f"{v * 100:.{digits}f} %"
+def _pct(v: float | None, lang: str, digits: int = 2) -> str:
+    return "—" if v is None else percent(v, lang, digits)
 
 
 def chart_uris(r: LinkSurvey, first: date, t: SurveyThresholds, lang: str) -> dict[str, str]:
@@ -43,17 +44,17 @@ def _row(
         "opd": r.opd,
         "opd_name": names.get(r.opd, r.opd),
         "link": r.link,
-        "subscribed": _mbit(r.subscribed_bps),
-        "p95_in": _mbit(r.p95_in_bps),
-        "p95_out": _mbit(r.p95_out_bps),
-        "peak": _mbit(peak),
-        "mean": _mbit(mean),
-        "volume": f"{r.volume_in_gb + r.volume_out_gb:.1f}",
-        "availability": _pct(r.availability, 3),
-        "monitored": f"{r.monitored_seconds / 86400:.1f} {text['days']}",
-        "loss": _pct(r.loss_p95),
-        "rtt": "—" if r.rtt_p95_seconds is None else f"{r.rtt_p95_seconds * 1000:.1f} ms",
-        "busy": f"{r.hours_above_busy:.1f}",
+        "subscribed": _mbit(r.subscribed_bps, lang),
+        "p95_in": _mbit(r.p95_in_bps, lang),
+        "p95_out": _mbit(r.p95_out_bps, lang),
+        "peak": _mbit(peak, lang),
+        "mean": _mbit(mean, lang),
+        "volume": number(r.volume_in_gb + r.volume_out_gb, lang),
+        "availability": _pct(r.availability, lang, 3),
+        "monitored": f"{number(r.monitored_seconds / 86400, lang)} {text['days']}",
+        "loss": _pct(r.loss_p95, lang),
+        "rtt": "—" if r.rtt_p95_seconds is None else f"{number(r.rtt_p95_seconds * 1000, lang)} ms",
+        "busy": number(r.hours_above_busy, lang),
         "days_full": str(r.days_full),
         "word": text[r.recommendation],
         "css": CSS.get(r.recommendation, "skip"),

@@ -11,6 +11,7 @@ from exporters.charts import plan_bars
 from exporters.naskah import date_time
 from exporters.reports import Letterhead, month_document, svg_uri
 from i18n import Msg, in_language, words
+from i18n.formats import number
 from inventory.models import SopCatalog
 from inventory.models.agency import Person
 
@@ -23,7 +24,7 @@ TEXT: dict[str, Msg] = {
         "floor and the lower of its cap and its link; the floors come first and the rest is shared by weight "
         "(max-min fair share)."
     ),
-    "capacity": Msg("Capacity shared: {capacity:.1f} Mbit/s; guaranteed in all: {guaranteed:.1f} Mbit/s."),
+    "capacity": Msg("Capacity shared: {capacity} Mbit/s; guaranteed in all: {guaranteed} Mbit/s."),
     "unmet": Msg("The capacity cannot give these OPDs their floor: {opds}."),
     "opd": Msg("OPD"),
     "link": Msg("Link (Mbit/s)"),
@@ -69,12 +70,12 @@ def render_plan(
     rows = [
         {
             "name": names.get(s.opd, s.opd),
-            "link": _mbit(links.get(s.opd)),
-            "today": _mbit((today or {}).get(s.opd)),
-            "measured": _mbit(s.measured_bps),
-            "asks": _mbit(s.asked_bps),
-            "guaranteed": _mbit(s.guaranteed_bps),
-            "ceiling": _mbit(s.ceiling_bps),
+            "link": _mbit(links.get(s.opd), lang),
+            "today": _mbit((today or {}).get(s.opd), lang),
+            "measured": _mbit(s.measured_bps, lang),
+            "asks": _mbit(s.asked_bps, lang),
+            "guaranteed": _mbit(s.guaranteed_bps, lang),
+            "ceiling": _mbit(s.ceiling_bps, lang),
             "why": in_language(s.why, lang),
         }
         for s in planned.shares
@@ -100,7 +101,9 @@ def render_plan(
         kop,
         month,
         t["basis"].format(headroom=planned.headroom, sop=sop),
-        capacity=t["capacity"].format(capacity=planned.capacity_bps / MBIT, guaranteed=planned.guaranteed_bps / MBIT),
+        capacity=t["capacity"].format(
+            capacity=_mbit(planned.capacity_bps, lang), guaranteed=_mbit(planned.guaranteed_bps, lang)
+        ),
         unmet=unmet,
         rows=rows,
         with_today=bool(today),
@@ -111,5 +114,5 @@ def render_plan(
     )
 
 
-def _mbit(bps: float | None) -> str:
-    return "—" if bps is None else f"{bps / MBIT:.1f}"
+def _mbit(bps: float | None, lang: str) -> str:
+    return "—" if bps is None else number(bps / MBIT, lang)

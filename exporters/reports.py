@@ -18,6 +18,7 @@ from core.sop import REVIEW_ROLES
 from exporters.naskah import clock, date_time, in_words, long_date, month_name
 from exporters.report_text import CHECK_NAMES, TEXT
 from i18n import in_language, words
+from i18n.formats import number
 from inventory.models import Person
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -72,6 +73,7 @@ def env() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters["num"] = number  # {{ value | num(lang) }}: the language's decimal mark and grouping
     return env
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from exporters.charts import tickets_per_opd
 from exporters.reports import Letterhead, month_document, svg_uri
 from i18n import Msg, words
+from i18n.formats import number
 from inventory.models import SopCatalog
 
 TEXT: dict[str, Msg] = {
@@ -50,10 +51,10 @@ TEXT: dict[str, Msg] = {
 SEED = SopCatalog()  # the seed documents' procedures: the default where a caller gives none
 
 
-def _minutes(v: float | None, unit: str) -> str:
+def _minutes(v: float | None, unit: str, lang: str) -> str:
     if v is None:
         return "—"
-    return f"{v:.0f} {unit}" if v < 120 else f"{v / 60:.1f} {'jam' if unit == 'menit' else 'h'}"
+    return f"{number(v, lang, 0)} {unit}" if v < 120 else f"{number(v / 60, lang)} {'jam' if lang == 'id' else 'h'}"
 
 
 def render_sla(
@@ -74,8 +75,8 @@ def render_sla(
     restore = (
         t["restore_text"].format(
             n=r["count"],
-            median=_minutes(r["median_minutes"], t["minute_unit"]),
-            p90=_minutes(r["p90_minutes"], t["minute_unit"]),
+            median=_minutes(r["median_minutes"], t["minute_unit"], lang),
+            p90=_minutes(r["p90_minutes"], t["minute_unit"], lang),
         )
         if r["count"]
         else t["no_restore"]

@@ -266,7 +266,7 @@ def test_the_sla_month_gives_causes_per_opd_the_breaches_and_the_time_to_restore
         report, load_inventory(Path(__file__).resolve().parents[3] / "inventory" / "example"), tmp_path, "id"
     )
     markdown = paths[0].read_text()
-    assert "4 tiket selesai; median waktu pemulihan 40 menit, persentil ke-90 2.5 jam." in markdown
+    assert "4 tiket selesai; median waktu pemulihan 40 menit, persentil ke-90 2,5 jam." in markdown
     assert "| Dinas Kesehatan | 3 | 3 | 0 | cpe-down: 2, circuit-down: 1 |" in markdown
     assert 'alt="Tiket per OPD menurut penyebab" src="data:image/svg+xml;base64,' in paths[1].read_text()
     text = subprocess.run(["pdftotext", str(paths[2]), "-"], capture_output=True, text=True, check=True).stdout
