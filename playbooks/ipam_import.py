@@ -127,10 +127,12 @@ def apply(
         if c.action is not Action.IMPORT:
             done.append(c)
             continue
-        conflicts.clear(store, c.address, by)
+        cleared = conflicts.clear(store, c.address, by)  # a requested address in conflict is refused
         try:
             allocations.allocate(prefixes[c.prefix], c.name, None, None, by, None, requested=parse_address(c.address))
         except IpamError as exc:
+            if cleared:  # not taken in after all: IPAM must go on skipping it
+                conflicts.record(store, c.prefix, c.address, f"dns {c.records[0]}"[:63], None, None)
             done.append(Candidate(c.address, c.prefix, c.name, c.records, Action.OTHER_NAME, str(exc)))
             continue
         done.append(Candidate(c.address, c.prefix, c.name, c.records, Action.IMPORTED))
