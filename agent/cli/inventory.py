@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
@@ -81,6 +82,8 @@ def inventory_validate(
     table.add_column(tr("count"), justify="right")
     for name, count in counts.items():
         table.add_row(name, str(count))
+    kinds = Counter(str(d.kind) for d in inv.devices)
+    table.add_row(tr("devices by kind"), ", ".join(f"{kind} {n}" for kind, n in sorted(kinds.items())))
     creds = inv.credentials
     table.add_row("credential profiles", str(len(creds.snmp) + len(creds.ssh) + len(creds.tsig)))
     out.print(table)
