@@ -20,11 +20,11 @@ SEED = SopCatalog()  # the seed documents' procedures: the default where a calle
 
 
 def _mbit(v: float | None, lang: str) -> str:
-    return "—" if v is None else number(v / 1e6, lang, 2)
+    return "—" if v is None else number(v / 1e6, lang, 2, fixed=True)
 
 
 def _pct(v: float | None, lang: str, digits: int = 2) -> str:
-    return "—" if v is None else percent(v, lang, digits)
+    return "—" if v is None else percent(v, lang, digits, fixed=True)
 
 
 def chart_uris(r: LinkSurvey, first: date, t: SurveyThresholds, lang: str) -> dict[str, str]:
@@ -49,12 +49,12 @@ def _row(
         "p95_out": _mbit(r.p95_out_bps, lang),
         "peak": _mbit(peak, lang),
         "mean": _mbit(mean, lang),
-        "volume": number(r.volume_in_gb + r.volume_out_gb, lang),
+        "volume": number(r.volume_in_gb + r.volume_out_gb, lang, fixed=True),
         "availability": _pct(r.availability, lang, 3),
         "monitored": f"{number(r.monitored_seconds / 86400, lang)} {text['days']}",
         "loss": _pct(r.loss_p95, lang),
         "rtt": "—" if r.rtt_p95_seconds is None else f"{number(r.rtt_p95_seconds * 1000, lang)} ms",
-        "busy": number(r.hours_above_busy, lang),
+        "busy": number(r.hours_above_busy, lang, fixed=True),
         "days_full": str(r.days_full),
         "word": text[r.recommendation],
         "css": CSS.get(r.recommendation, "skip"),

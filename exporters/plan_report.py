@@ -115,4 +115,4 @@ def render_plan(
 
 
 def _mbit(bps: float | None, lang: str) -> str:
-    return "—" if bps is None else number(bps / MBIT, lang)
+    return "—" if bps is None else number(bps / MBIT, lang, fixed=True)
