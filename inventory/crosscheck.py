@@ -6,6 +6,7 @@ Pure: takes the located, individually valid objects and returns problems; no I/O
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
 from typing import Any
@@ -171,6 +172,26 @@ def cross_check(
             )
     problems.extend(_check_reverse_coverage(items["prefixes"], items["zones"]))
     return problems
+
+
+def interface_warnings(devices: Iterable[Device], platforms: Mapping[str, PlatformTraits]) -> list[str]:
+    """Interface names not written as their device's platform writes them (``Gi 0/1`` on Cisco IOS): a
+    warning, not an error, since pantau also finds a port by its description (ifAlias)."""
+    notes = []
+    for dev in devices:
+        traits = platforms.get(dev.platform)
+        form = traits.interface_form if traits else None
+        if form is None:
+            continue
+        pattern, example = form
+        for iface in dev.interfaces:
+            if not re.fullmatch(pattern, iface.name):
+                notes.append(
+                    f"device '{dev.name}': interface '{iface.name}' is not written as {dev.platform} writes one "
+                    f"(e.g. {example}); pantau looks it up in ifName, ifDescr and ifAlias as the device reports "
+                    "them, so a port named by its description is found, a mistyped one is missing"
+                )
+    return notes
 
 
 def _against_platform(item: Located, dev: Device, traits: PlatformTraits) -> list[Problem]:

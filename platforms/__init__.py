@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import pkgutil
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -187,6 +188,9 @@ class Platform:
     #: the kinds of device this platform can be, the one a device is by default first (a server by role is
     #: a server where the platform can be one: :func:`inventory.models.default_kind`)
     kinds: tuple[DeviceKind, ...] = (DeviceKind.ROUTER,)
+    #: a regex of an interface name as the platform's CLI writes it, and an example (None: names are free,
+    #: as RouterOS's and FortiOS's); a name that does not match is a warning of ``inventory validate``
+    interface_form: tuple[str, str] | None = None
     commands: Mapping[str, Command] = field(default_factory=dict)  # fact -> command
     templates: Path = TEMPLATES  # where the commands' own (non-ntc) templates are
     volatile: tuple[str, ...] = ()  # regexes of config lines that change without anyone changing the config
@@ -204,7 +208,7 @@ class Platform:
 
     def traits(self) -> PlatformTraits:
         """What the inventory checks a device of this platform against."""
-        return PlatformTraits(self.kinds, ssh=self.driver is not None)
+        return PlatformTraits(self.kinds, ssh=self.driver is not None, interface_form=self.interface_form)
 
 
 class Registry:
@@ -253,6 +257,11 @@ def _platform_of(module: ModuleType, source: str, name: str) -> Platform:
         raise BadPlatformModule(source, f"PLATFORM.name is '{platform.name}'; it must be the module's name '{name}'")
     if not platform.kinds:
         raise BadPlatformModule(source, "PLATFORM.kinds is empty; name the kinds of device it can be (router, ...)")
+    if platform.interface_form is not None:
+        try:
+            re.compile(platform.interface_form[0])
+        except re.error as exc:
+            raise BadPlatformModule(source, f"PLATFORM.interface_form is no regular expression: {exc}") from None
     if platform.driver is None and platform.commands:
         raise BadPlatformModule(source, "PLATFORM has commands but no driver (netmiko device_type) to send them")
     for fact, command in platform.commands.items():

@@ -89,6 +89,7 @@ PLATFORM = Platform(
     title="Cisco IOS / IOS-XE",
     driver="cisco_ios",
     kinds=(DeviceKind.ROUTER, DeviceKind.SWITCH),
+    interface_form=(r"[A-Za-z][A-Za-z-]*\d+(?:/\d+)*(?:\.\d+)?(?::\d+)?", "GigabitEthernet1/0/1 or Gi1/0/1"),
     commands={
         "running_config": Command("show running-config"),
         "routes": Command("show ip route", "ntc:show ip route"),

@@ -45,6 +45,7 @@ PLATFORM = Platform(
     title="FRRouting (vtysh)",
     driver="cisco_ios",
     kinds=(DeviceKind.ROUTER,),
+    interface_form=(r"[^\s/:]{1,15}", "eth1"),
     commands={
         "running_config": Command("show running-config"),
         "routes": Command("show ip route", "frr_show_ip_route.textfsm"),

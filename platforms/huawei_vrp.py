@@ -16,6 +16,7 @@ PLATFORM = Platform(
     title="Huawei VRP",
     driver="huawei_vrp",
     kinds=(DeviceKind.ROUTER, DeviceKind.SWITCH, DeviceKind.FIREWALL),
+    interface_form=(r"[A-Za-z][A-Za-z-]*\d+(?:/\d+)*(?:\.\d+)?", "GigabitEthernet0/0/1 or Eth-Trunk1"),
     commands={
         "running_config": Command("display current-configuration"),
         "routes": Command("display ip routing-table verbose", "ntc:display ip routing-table verbose"),

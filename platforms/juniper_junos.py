@@ -26,6 +26,10 @@ PLATFORM = Platform(
     title="Juniper Junos",
     driver="juniper_junos",
     kinds=(DeviceKind.ROUTER, DeviceKind.SWITCH, DeviceKind.FIREWALL),
+    interface_form=(
+        r"(?:[a-z]{2,4}-\d+/\d+/\d+|ae\d+|lo\d+|irb|vlan|fxp\d+|em\d+|me\d+|reth\d+|st\d+|pp\d+)(?:\.\d+)?",
+        "ge-0/0/1.0",
+    ),
     commands={
         "running_config": Command("show configuration | display set"),
         "routes": Command("show route table inet.0 terse", "juniper_junos_show_route_terse.textfsm"),

@@ -109,6 +109,7 @@ PLATFORM = Platform(
     title="Linux host",
     driver="linux",
     kinds=(DeviceKind.ROUTER, DeviceKind.SERVER),
+    interface_form=(r"[^\s/:]{1,15}", "eth1"),
     commands={"disk": Command("df -P /", "linux_df_p.textfsm")},
     redaction=(),  # no configuration is read: nothing to hide
     shaper=Shaper(show_classes, class_limits, set_class, Revert(arm_revert, confirm_revert), step_bps=8_000),

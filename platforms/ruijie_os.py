@@ -20,6 +20,7 @@ PLATFORM = Platform(
     title="Ruijie RGOS",
     driver="ruijie_os",
     kinds=(DeviceKind.SWITCH, DeviceKind.ROUTER),
+    interface_form=(r"[A-Za-z][A-Za-z-]* ?\d+(?:/\d+)*(?:\.\d+)?", "TenGigabitEthernet 0/30"),
     commands={
         "running_config": Command("show running-config"),
         "routes": Command("show ip route", "ruijie_os_show_ip_route.textfsm"),

@@ -18,6 +18,7 @@ PLATFORM = Platform(
     title="Ubiquiti EdgeRouter (EdgeOS)",
     driver="ubiquiti_edgerouter",
     kinds=(DeviceKind.ROUTER,),
+    interface_form=(r"[^\s/:]{1,15}", "eth1 or eth1.20"),
     commands={
         "running_config": Command("show configuration commands"),
         "routes": Command("show ip route", "ntc:show ip route"),

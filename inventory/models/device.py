@@ -39,6 +39,8 @@ class PlatformTraits:
 
     kinds: tuple[DeviceKind, ...] = (DeviceKind.ROUTER,)
     ssh: bool = True
+    #: a regex of an interface name as the platform's CLI writes it, and an example; None: names are free
+    interface_form: tuple[str, str] | None = None
 
 
 def default_kind(role: Role, kinds: tuple[DeviceKind, ...] = ()) -> DeviceKind:

@@ -63,6 +63,8 @@ SERVED = {  # zoo device -> (community: the recording, the interface its link or
     "zoo-junos": ("junos", "ge-0/0/1.0"),
     "zoo-mikrotik-pppoe": ("mikrotik", "pppoe-out1"),
     "zoo-mikrotik-wlan": ("mikrotik", "wlan1"),
+    "zoo-ruijie": ("ruijie", "TenGigabitEthernet 0/30"),
+    "zoo-edgerouter": ("edgerouter", "eth1.20"),
 }
 #: the platform a zoo device is declared as, where not linux
 PLATFORMS = {
@@ -74,6 +76,8 @@ PLATFORMS = {
     "zoo-cisco-short": "cisco_ios",
     "zoo-cisco-alias": "cisco_ios",
     "zoo-winxp": "windows",
+    "zoo-ruijie": "ruijie_os",
+    "zoo-edgerouter": "ubiquiti_edgerouter",
 }
 HOSTILE = {f"zoo-{mode}": mode for mode in hostile.MODES}  # in front of the linux recording
 
@@ -90,7 +94,8 @@ def _devices() -> dict[str, tuple[str, str, str]]:
 LINKED = (
     "zoo-linux", "zoo-winxp", "zoo-wrap32", "zoo-reset", "zoo-frozen", "zoo-nosuch", "zoo-hexname", "zoo-missing",
     "zoo-cisco-long", "zoo-cisco-short", "zoo-cisco-alias", "zoo-nodata",
-    "zoo-nouptime", "zoo-fortigate", "zoo-junos", "zoo-mikrotik-pppoe", "zoo-mikrotik-wlan",
+    "zoo-nouptime", "zoo-fortigate", "zoo-junos", "zoo-mikrotik-pppoe", "zoo-mikrotik-wlan", "zoo-ruijie",
+    "zoo-edgerouter",
 )  # fmt: skip
 
 

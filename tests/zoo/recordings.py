@@ -111,6 +111,20 @@ def generated() -> dict[str, list[str]]:
         # MikroTik: a PPPoE client and a wireless interface whose ifHighSpeed says 10 Mbit/s while each
         # carries 20 Mbit/s in (RouterOS gives such virtual interfaces a nominal speed)
         "mikrotik": _mikrotik(),
+        # Ruijie RGOS: ifName short (Te0/30), ifDescr as its CLI writes it, with a space
+        "ruijie": [
+            UPTIME_TICKING,
+            f"{IF_NUMBER}|2|2",
+            *_port(30, "TenGigabitEthernet 0/30", "Te0/30", 1_000_000, 10_000),
+            *_port(31, "TenGigabitEthernet 0/31", "Te0/31", 3_000_000, 10_000),
+        ],
+        # EdgeOS: Linux's names, a VLAN subinterface beside its parent
+        "edgerouter": [
+            UPTIME_TICKING,
+            f"{IF_NUMBER}|2|2",
+            *_port(3, "eth1", "eth1", 3_000_000, 1000),
+            *_port(9, "eth1.20", "eth1.20", 1_000_000, 1000),
+        ],
     }
 
 

@@ -121,6 +121,8 @@ UP = (
     "zoo-junos",
     "zoo-mikrotik-pppoe",
     "zoo-mikrotik-wlan",
+    "zoo-ruijie",
+    "zoo-edgerouter",
     "core",
 )
 
@@ -290,3 +292,15 @@ def test_a_virtual_interface_faster_than_the_nominal_speed_it_reports_keeps_its_
     for snap in observed.snapshots[1:]:
         view = link_on(snap, name)
         assert view.receive_bps == pytest.approx(MIKROTIK_BPS, rel=0.05), view
+
+
+@pytest.mark.parametrize(
+    ("name", "port", "column"),
+    [("zoo-ruijie", "TenGigabitEthernet 0/30", "ifDescr"), ("zoo-edgerouter", "eth1.20", "ifName")],
+)
+def test_a_ruijie_port_written_with_a_space_and_an_edgerouter_vlan_are_found_with_their_own_rates(
+    observed: Observed, name: str, port: str, column: str
+) -> None:
+    view = link_on(observed.snapshots[-1], name)
+    assert not view.interface_missing and view.receive_bps == pytest.approx(1_000_000, rel=0.05), view  # not 3
+    assert observed.agent is not None and observed.agent.samples[name].interfaces[port].name_column == column

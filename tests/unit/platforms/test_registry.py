@@ -17,6 +17,7 @@ from collectors.cli import CliCollector, installed_routes, parse
 from collectors.probes import Probes
 from core.checks import config_drift, evaluate
 from core.findings import DeviceFacts, Status, Thresholds
+from inventory.crosscheck import interface_warnings
 from inventory.errors import InventoryLoadError
 from inventory.loader import load_inventory
 from inventory.models import Device, Inventory, SshProfile
@@ -222,3 +223,30 @@ def test_a_kind_the_platform_cannot_be_and_ssh_to_an_snmp_only_platform_are_name
         25: "device 'opd-dinkes': platform windows is not a switch (it can be: server)",
         30: "device 'opd-dinkes': pantau reads platform windows by SNMP only; remove 'ssh:' (nothing would use it)",
     }
+
+
+@pytest.mark.parametrize(
+    ("platform", "name", "warned"),
+    [
+        ("cisco_ios", "GigabitEthernet1/0/1", False),
+        ("cisco_ios", "Gi1/0/1.100", False),
+        ("cisco_ios", "Gi 0/1", True),  # the device would not take it
+        ("cisco_ios", "ke-dinkes", True),  # a description: found by ifAlias, but worth a look
+        ("ruijie_os", "TenGigabitEthernet 0/30", False),  # RGOS writes the space
+        ("juniper_junos", "ge-0/0/1.0", False),
+        ("juniper_junos", "ge0/0/1", True),
+        ("linux", "eth1.20", False),
+        ("linux", "a-name-longer-than-15", True),  # the kernel's IFNAMSIZ
+        ("mikrotik_routeros", "ether1 ke dinkes", False),  # RouterOS names are free
+    ],
+)
+def test_an_interface_not_written_as_its_platform_writes_one_is_a_warning(
+    platform: str, name: str, warned: bool
+) -> None:
+    device = Device.model_validate(
+        {"name": "r1", "role": "core", "platform": platform, "site": "dc", "mgmt_address": "192.0.2.1",
+         "interfaces": [{"name": name}]}
+    )  # fmt: skip
+    notes = interface_warnings([device], discover().traits())
+    assert bool(notes) is warned, notes
+    assert not notes or f"interface '{name}' is not written as {platform} writes one" in notes[0]
