@@ -77,7 +77,14 @@ async def tickets(request: Request) -> Response:
             error = exc
     listed = await run_in_threadpool(Tickets(site.store, site.inv.agency.sops).list)
     return site.page(
-        "tickets.html.j2", 400 if error else 200, s=s, tickets=listed, error=error, may_ticket=may(s.role, "ticket")
+        "tickets.html.j2",
+        400 if error else 200,
+        s=s,
+        tickets=listed,
+        error=error,
+        may_ticket=may(s.role, "ticket"),
+        channels=site.inv.agency.sops.channels,  # the agency's (agency.sops)
+        channels_with_ref=site.inv.agency.sops.channels_with_ref,
     )
 
 

@@ -122,6 +122,13 @@ def test_a_post_without_the_sessions_csrf_token_is_refused(client: PageClient) -
     assert (opened.opd, opened.reporter) == ("dinkes", "Pak Joko")
 
 
+def test_the_ticket_form_offers_the_agencys_complaint_channels(client: PageClient) -> None:
+    log_in(client, "andi")
+    page = client.get("/tickets").text
+    offered = re.findall(r'<option value="([a-z-]+)">', page.split('name="channel"')[1].split("</select>")[0])
+    assert offered == ["phone", "whatsapp", "email", "walk-in", "lapor"]  # the example inventory's agency.sops
+
+
 def test_a_viewer_sees_the_board_but_may_not_act(client: PageClient) -> None:
     csrf = log_in(client, "vina")
     assert client.get("/api/links").status_code == 200
