@@ -110,7 +110,13 @@ def _said(ticket: int, step: str, sop: str, timing: Any, as_json: bool) -> None:
 def ticket_open(
     text: Annotated[str, typer.Argument(help="the complaint, as reported")],
     opd: Annotated[str, typer.Option(help="OPD slug")],
-    channel: Annotated[str, typer.Option(help="how the complaint came: one of agency.sops.channels (phone, whatsapp, email, walk-in, lapor by default)")],
+    channel: Annotated[
+        str,
+        typer.Option(
+            help="how the complaint came: one of agency.sops.channels "
+            "(phone, whatsapp, email, walk-in, lapor by default)"
+        ),
+    ],
     reporter: Annotated[str, typer.Option(help="who reported it")],
     ref: Annotated[str | None, typer.Option(help="LAPOR complaint number")] = None,
     config: ConfigOption = None,
