@@ -153,17 +153,41 @@ def check_channel(catalog: SopCatalog, channel: str, ref: str | None) -> None:
 
 def cite(text: str, sops: SopCatalog) -> str:
     """``text`` (shipped alert rules, runbooks) with each procedure of the seed documents, as a label
-    (``SOP 15 Pemeliharaan Jaringan TIK``) or a number (``SOP 15``), replaced by the agency's own, in one
-    pass (an agency whose outage SOP is 13 and bandwidth SOP 15 gets no chain of replacements)."""
+    (``SOP 15 Pemeliharaan Jaringan TIK``), a step or a range of steps (``SOP 15 langkah 2``, ``SOP 15 steps
+    2-4``) or a number (``SOP 15``), replaced by the agency's own, in one pass (an agency whose outage SOP is
+    13 and bandwidth SOP 15 gets no chain of replacements). A seed step the agency's procedure does not
+    name keeps its number under the agency's procedure number."""
     default = SopCatalog()
     if sops == default:
         return text
-    mine = sops.procedures()
-    names: dict[str, str] = {}
-    for key, sop in default.procedures().items():
-        names[sop.label] = mine[key].label
-        names.setdefault(sop.number, mine[key].number)
+    mine, seeds = sops.procedures(), default.procedures()
+    labels = {sop.label: mine[key].label for key, sop in seeds.items()}
+    numbers: dict[str, str] = {}
+    for key, sop in seeds.items():
+        numbers.setdefault(sop.number, key)
+    alternatives = "|".join(re.escape(n) for n in sorted([*labels, *numbers], key=len, reverse=True))
     pattern = re.compile(
-        r"(?<![\w-])(?:" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")(?![\w])"
+        rf"(?<![\w-])(?P<name>{alternatives})(?: (?P<word>steps?|langkah) (?P<first>\d+)(?:-(?P<last>\d+))?)?(?![\w])"
     )
-    return pattern.sub(lambda m: names[m.group()], text)
+
+    def agency(m: re.Match[str]) -> str:
+        name = m.group("name")
+        if name in labels:
+            return labels[name] + m.group()[len(name) :]
+        procedure = numbers[name]
+        number = mine[procedure].number
+        if m.group("word") is None:
+            return number
+        ends = [m.group("first"), *([m.group("last")] if m.group("last") else [])]
+        keys = [_seed_step(seeds[procedure], n) for n in ends]
+        if any(k is None or k not in mine[procedure].steps for k in keys):
+            return f"{number} {m.group('word')} {'-'.join(ends)}"
+        shown = "-".join(mine[procedure].steps[k].number for k in keys if k is not None)
+        return f"{number} {m.group('word')} {shown}"
+
+    return pattern.sub(agency, text)
+
+
+def _seed_step(sop: Sop, number: str) -> str | None:
+    """The key of the seed procedure's step numbered ``number`` (``3`` is the outage's triage)."""
+    return next((key for key, step in sop.steps.items() if step.number == number), None)

@@ -118,6 +118,8 @@ def test_alert_rules_and_runbooks_name_the_agencys_procedures(app: App) -> None:
     for lang in ("id", "en"):
         for text in runbooks(lang).values():
             no_default(cite(text, app.sops))
+    assert cite(runbooks("id")["PantauOpdLinkDown"], app.sops).startswith("SOP 7 langkah A2-A4.")
+    assert cite(runbooks("en")["PantauOpdLinkDown"], app.sops).startswith("SOP 7 steps A2-A4.")
 
 
 def test_the_berita_acara_cites_the_agencys_maintenance_procedure_in_its_time_zone(app: App, tmp_path: Path) -> None:
@@ -163,5 +165,9 @@ def test_the_seed_documents_numbers_in_shipped_texts_become_the_agencys_in_one_p
     shown with the agency's (and a number that is another seed's, SOP 13 here, is not replaced twice)."""
     swapped = app.sops.model_copy(update={"outage": app.sops.outage.model_copy(update={"number": "SOP 13"})})
     assert cite("SOP 13: tinjau kebutuhan bandwidth OPD", app.sops) == "SOP 9: tinjau kebutuhan bandwidth OPD"
-    assert cite("SOP 15 step 2; SOP 13", swapped) == "SOP 13 step 2; SOP 9"
+    assert cite("SOP 15 step 2; SOP 13", swapped) == "SOP 13 step A2; SOP 9"
+    assert cite("SOP 15 steps 2-4, SOP 15 langkah 3, SOP 14 step 7", app.sops) == (
+        "SOP 7 steps A2-A4, SOP 7 langkah A3, SOP 3 step 2"  # each seed step as the agency numbers it
+    )
+    assert cite("SOP 15 step 7", app.sops) == "SOP 7 step 7"  # a seed step with no key keeps its number
     assert cite("SOP 150 and XSOP 15", app.sops) == "SOP 150 and XSOP 15"  # only whole references
