@@ -24,6 +24,9 @@ HR_STORAGE = "1.3.6.1.2.1.25.2.3.1"  # hrStorageEntry: .2 type .3 descr .4 alloc
 HR_STORAGE_FIXED_DISK = "1.3.6.1.2.1.25.2.1.4"
 HR_STORAGE_RAM = "1.3.6.1.2.1.25.2.1.2"
 MEM_TOTAL_REAL = "1.3.6.1.4.1.2021.4.5.0"
+MEM_SYS_AVAIL = "1.3.6.1.4.1.2021.4.27.0"  # UCD-SNMP-MIB memSysAvail (net-snmp 5.9): /proc/meminfo's MemAvailable
+MEM_BUFFER = "1.3.6.1.4.1.2021.4.14.0"
+MEM_CACHED = "1.3.6.1.4.1.2021.4.15.0"
 MEM_AVAIL_REAL = "1.3.6.1.4.1.2021.4.6.0"
 NEIGHBOR_STATES = {1: "reachable", 2: "stale", 3: "delay", 4: "probe", 5: "invalid", 6: "unknown", 7: "incomplete"}
 
@@ -74,16 +77,33 @@ def _octets(value: object) -> bytes | None:
     return bytes(as_octets()) if as_octets is not None else None
 
 
+def available_kib(answer: dict[str, object]) -> int | None:
+    """The memory free for new programs, KiB, from UCD-SNMP-MIB: memSysAvail (the kernel's MemAvailable)
+    where the agent has it, else memAvailReal with the buffers and the page cache, which the kernel gives
+    back (memAvailReal alone is MemFree: on a host that has read files for an hour it is a fraction of
+    what is available)."""
+    exact = number(answer.get(MEM_SYS_AVAIL))
+    if exact is not None:
+        return exact
+    free = number(answer.get(MEM_AVAIL_REAL))
+    if free is None:
+        return None
+    return free + (number(answer.get(MEM_BUFFER)) or 0) + (number(answer.get(MEM_CACHED)) or 0)
+
+
 async def system(session: Session) -> SystemSample:
     """Device health where the device offers it: CPU load (HOST-RESOURCES-MIB hrProcessorLoad, the mean of
-    all processors), memory (UCD-SNMP-MIB memTotalReal/memAvailReal) and its clock (hrSystemDate)."""
-    answer = await session.get([MEM_TOTAL_REAL, MEM_AVAIL_REAL, HR_SYSTEM_DATE, HR_SYSTEM_UPTIME])
+    all processors), memory (UCD-SNMP-MIB memTotalReal and what is available, :func:`available_kib`) and
+    its clock (hrSystemDate)."""
+    answer = await session.get(
+        [MEM_TOTAL_REAL, MEM_AVAIL_REAL, MEM_SYS_AVAIL, MEM_BUFFER, MEM_CACHED, HR_SYSTEM_DATE, HR_SYSTEM_UPTIME]
+    )
     loads = [n for n in (number(v) for _, v in await session.walk(HR_PROCESSOR_LOAD)) if n is not None]
     processors = len(loads) or len(await session.walk(HR_PROCESSOR_FRWID))
     return SystemSample(
         cpu_load_pct=sum(loads) / len(loads) if loads else None,
         memory_total_kb=number(answer.get(MEM_TOTAL_REAL)),
-        memory_available_kb=number(answer.get(MEM_AVAIL_REAL)),
+        memory_available_kb=available_kib(answer),
         date=_octets(answer.get(HR_SYSTEM_DATE)),
         read_at=time.time(),
         host_uptime_ticks=number(answer.get(HR_SYSTEM_UPTIME)),
@@ -93,9 +113,10 @@ async def system(session: Session) -> SystemSample:
 
 async def capacity(session: Session) -> CapacitySample:
     """What a server has and uses: hrProcessorTable (rows, mean hrProcessorLoad), hrMemorySize and the RAM
-    row of hrStorageTable (memAvailReal where net-snmp offers it: used without the page cache, as ``free``'s
-    "available" counts it), and every hrStorageFixedDisk row (its size and use times its allocation unit)."""
-    answer = await session.get([HR_MEMORY_SIZE, MEM_AVAIL_REAL])
+    row of hrStorageTable (UCD-SNMP-MIB's available memory where net-snmp offers it, :func:`available_kib`:
+    used without the page cache, as ``free``'s "available" counts it), and every hrStorageFixedDisk row (its
+    size and use times its allocation unit)."""
+    answer = await session.get([HR_MEMORY_SIZE, MEM_AVAIL_REAL, MEM_SYS_AVAIL, MEM_BUFFER, MEM_CACHED])
     loads = [n for n in (number(v) for _, v in await session.walk(HR_PROCESSOR_LOAD)) if n is not None]
     processors = len(loads) or len(await session.walk(HR_PROCESSOR_FRWID))
     columns = {}
@@ -111,10 +132,10 @@ async def capacity(session: Session) -> CapacitySample:
         elif str(kind) in (HR_STORAGE_RAM, "." + HR_STORAGE_RAM):
             ram_used = used * unit
     ram_kib = number(answer.get(HR_MEMORY_SIZE))
-    available_kib = number(answer.get(MEM_AVAIL_REAL))
+    available = available_kib(answer)
     ram = ram_kib * 1024 if ram_kib is not None else None
-    if ram is not None and available_kib is not None:
-        ram_used = ram - available_kib * 1024
+    if ram is not None and available is not None:
+        ram_used = ram - available * 1024
     return CapacitySample(
         processors=processors,
         cpu_load_pct=sum(loads) / len(loads) if loads else None,

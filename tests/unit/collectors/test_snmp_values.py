@@ -6,6 +6,7 @@ import pytest
 from pysnmp.proto.rfc1902 import Counter64, Integer32, OctetString
 
 from collectors.snmp import walk_columns
+from collectors.snmp_host import MEM_AVAIL_REAL, MEM_BUFFER, MEM_CACHED, MEM_SYS_AVAIL, available_kib
 from collectors.snmp_values import interface_name, number
 
 
@@ -55,3 +56,12 @@ def test_columns_are_walked_when_the_wanted_interfaces_are_many_or_most(
     wanted: int, if_number: int | None, walk: bool
 ) -> None:
     assert walk_columns(wanted, if_number) is walk
+
+
+def test_available_memory_is_memsysavail_else_free_with_buffers_and_cache_never_free_alone() -> None:
+    """net-snmp 5.9's memSysAvail is MemAvailable (checked against a real snmpd: equal to /proc/meminfo's);
+    memAvailReal is MemFree, a fraction of it on a host with a page cache."""
+    assert available_kib({MEM_SYS_AVAIL: 24_304_240, MEM_AVAIL_REAL: 1_000}) == 24_304_240
+    assert available_kib({MEM_AVAIL_REAL: 1_000, MEM_BUFFER: 200, MEM_CACHED: 2_000}) == 3_200
+    assert available_kib({MEM_AVAIL_REAL: 1_000}) == 1_000
+    assert available_kib({}) is None
