@@ -99,7 +99,8 @@ def states(store: Store, now: dict[str, Reading | str]) -> list[ServerState]:
             continue
         kept = history.get(name, [])
         ram = [(x.at, float(x.ram_used)) for x in kept if x.ram_used is not None]
-        disk = [(x.at, float(x.disk_used)) for x in kept if x.disk_used is not None]
+        # the same file system's use only: the disk with most room may change from one reading to the next
+        disk = [(x.at, float(x.disk_used)) for x in kept if x.disk_used is not None and x.disk_mount == r.disk_mount]
         out.append(
             ServerState(
                 name,
