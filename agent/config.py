@@ -361,6 +361,10 @@ def _agency_zone(config: Config, set_here: bool, source: str) -> Config:
     if config.inventory is None or (found := agency_timezone(config.inventory)) is None:
         return config
     zone, file = found
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return config  # no zone at all: loading the inventory names the line (agency.timezone)
     if set_here and zone != config.timezone:
         raise ConfigError(
             Msg(

@@ -20,6 +20,7 @@ from core.sop import cite
 from exporters.reports import Letterhead
 from exporters.runbooks import rules_for, runbooks
 from exporters.sla_report import render_sla
+from inventory.errors import InventoryLoadError
 from inventory.models import SopCatalog
 from playbooks.maintenance.reports import create_reports
 from playbooks.tickets import month_report
@@ -171,3 +172,14 @@ def test_the_seed_documents_numbers_in_shipped_texts_become_the_agencys_in_one_p
     )
     assert cite("SOP 15 step 7", app.sops) == "SOP 7 step 7"  # a seed step with no key keeps its number
     assert cite("SOP 150 and XSOP 15", app.sops) == "SOP 150 and XSOP 15"  # only whole references
+
+
+def test_a_mistyped_agency_zone_is_left_for_the_inventory_to_name_at_its_line(tmp_path: Path) -> None:
+    inventory = tmp_path / "inventory"
+    shutil.copytree(EXAMPLE, inventory)
+    agency_file = inventory / "agency.yml"
+    agency_file.write_text(agency_file.read_text().replace("timezone: Asia/Jakarta", "timezone: Asia/Jakrta"))
+    config = configuration(None, environ={}, inventory=inventory, state_dir=tmp_path / "state")
+    assert config.timezone == "Asia/Jakarta"  # not taken: the configuration stays usable
+    with pytest.raises(InventoryLoadError, match="unknown time zone 'Asia/Jakrta'"):
+        App(config).inventory  # noqa: B018 (loaded on first use)
