@@ -205,7 +205,8 @@ async def _read_capacity(wired: App, agent: Agent) -> None:
     """The servers' capacity readings, kept for ``pantau capacity``'s trend; among agents sharing the store,
     the first live one by name reads them."""
     if agent.leads() and servers(wired.inventory):
-        await read_async(wired.store, wired.inventory, wired.probes, wired.config.poll.snmp_timeout)
+        poll = wired.config.poll
+        await read_async(wired.store, wired.inventory, wired.probes, poll.snmp_timeout, poll.device_deadline)
 
 
 def _single_maintenance(scheduler: AsyncIOScheduler, wired: App) -> None:

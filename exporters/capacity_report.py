@@ -40,7 +40,10 @@ TEXT: dict[str, Msg] = {
 
 
 @dataclass(frozen=True)
-class Row:
+class ServerState:
+    """One server as the check shows it: its reading now (None: it did not answer, ``error`` says why), its
+    headroom, and the trend of its RAM and disk use over the kept readings."""
+
     name: str
     reading: Reading | None
     error: str | None
@@ -53,7 +56,7 @@ def _gib(value: float | None, lang: str) -> str:
     return "—" if value is None else number(value / GIB, lang)
 
 
-def _cells(row: Row, lang: str, t: dict[str, str]) -> list[str]:
+def _cells(row: ServerState, lang: str, t: dict[str, str]) -> list[str]:
     r = row.reading
     if r is None:
         return [row.name, t["no_answer"].format(error=row.error), "", "", "", ""]
@@ -76,7 +79,7 @@ def _cells(row: Row, lang: str, t: dict[str, str]) -> list[str]:
 
 
 def render_capacity(
-    rows: Sequence[Row],
+    rows: Sequence[ServerState],
     at: datetime,
     sop: str,
     kop: Letterhead,

@@ -11,6 +11,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
 from typing import Any
 
+from i18n import Msg
 from inventory.errors import Problem
 from inventory.located import LIST_SECTIONS, Located
 from inventory.models import Device, Link, PlatformTraits, Prefix, Purpose, Zone, ZoneKind
@@ -174,7 +175,7 @@ def cross_check(
     return problems
 
 
-def interface_warnings(devices: Iterable[Device], platforms: Mapping[str, PlatformTraits]) -> list[str]:
+def interface_warnings(devices: Iterable[Device], platforms: Mapping[str, PlatformTraits]) -> list[Msg]:
     """Interface names not written as their device's platform writes them (``Gi 0/1`` on Cisco IOS): a
     warning, not an error, since pantau also finds a port by its description (ifAlias)."""
     notes = []
@@ -187,9 +188,15 @@ def interface_warnings(devices: Iterable[Device], platforms: Mapping[str, Platfo
         for iface in dev.interfaces:
             if not re.fullmatch(pattern, iface.name):
                 notes.append(
-                    f"device '{dev.name}': interface '{iface.name}' is not written as {dev.platform} writes one "
-                    f"(e.g. {example}); pantau looks it up in ifName, ifDescr and ifAlias as the device reports "
-                    "them, so a port named by its description is found, a mistyped one is missing"
+                    Msg(
+                        "device '{device}': interface '{interface}' is not written as {platform} writes one (e.g. "
+                        "{example}); pantau looks it up in ifName, ifDescr and ifAlias as the device reports them, "
+                        "so a port named by its description is found, a mistyped one is missing",
+                        device=dev.name,
+                        interface=iface.name,
+                        platform=dev.platform,
+                        example=example,
+                    )
                 )
     return notes
 

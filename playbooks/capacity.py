@@ -9,7 +9,7 @@ listed with its error and counts nowhere, never as empty.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -17,26 +17,15 @@ from zoneinfo import ZoneInfo
 from collectors.errors import CollectorError
 from collectors.probes import Probes
 from collectors.snmp_host import CapacitySample
-from core.capacity import TREND_DAYS, Fit, Headroom, Need, Reading, Trend, headroom, place, trend
-from exporters.capacity_report import Row, render_capacity
+from core.capacity import TREND_DAYS, Fit, Need, Reading, headroom, place, trend
+from exporters.capacity_report import ServerState, render_capacity
 from inventory.errors import InventoryError
 from inventory.models import Device, DeviceKind, Inventory
 from playbooks.documents import letterhead, write_document
 from store import capacity as readings
 from store.engine import Store
 
-
-@dataclass(frozen=True)
-class ServerState:
-    """One server as the report shows it: its reading now (None: it did not answer, ``error`` says why), its
-    headroom, and the trend of its RAM and disk use over the kept readings."""
-
-    name: str
-    reading: Reading | None
-    error: str | None
-    room: Headroom | None
-    ram_trend: Trend | None
-    disk_trend: Trend | None
+log = logging.getLogger(__name__)
 
 
 def servers(inv: Inventory) -> list[Device]:
@@ -60,30 +49,40 @@ def to_reading(sample: CapacitySample) -> Reading:
     )
 
 
-async def _read(inv: Inventory, probes: Probes, timeout: float) -> dict[str, Reading | str]:
-    async def one(device: Device) -> Reading | str:
-        assert device.snmp is not None
+async def _read(inv: Inventory, probes: Probes, timeout: float, deadline: float) -> dict[str, Reading | str]:
+    """Each server's reading, or why there is none: one that answers slowly is cut at ``deadline`` seconds
+    and one whose answer trips a defect is that server's error, never the others'."""
+
+    async def one(device: Device, profile: str) -> Reading | str:
         collector = probes.snmp(timeout=timeout, retries=1)
         try:
-            return to_reading(await collector.capacity(device, inv.snmp_profile(device.snmp)))
+            async with asyncio.timeout(deadline):
+                return to_reading(await collector.capacity(device, inv.snmp_profile(profile)))
+        except TimeoutError:
+            return f"{device.name}: no complete answer within {deadline:g} s"
         except (CollectorError, InventoryError) as exc:
             return str(exc)
+        except Exception as exc:  # a defect one server's answer triggered: its row says so, the others stand
+            log.exception("capacity of %s failed", device.name, extra={"device": device.name})
+            return f"{device.name}: {type(exc).__name__}: {exc}"
         finally:
             collector.close()
 
     chosen = servers(inv)
-    got = await asyncio.gather(*(one(d) for d in chosen))
+    got = await asyncio.gather(*(one(d, d.snmp) for d in chosen if d.snmp is not None))
     return {d.name: r for d, r in zip(chosen, got, strict=True)}
 
 
-def read(store: Store, inv: Inventory, probes: Probes, timeout: float) -> list[ServerState]:
+def read(store: Store, inv: Inventory, probes: Probes, timeout: float, deadline: float) -> list[ServerState]:
     """Read every server now, keep the readings, and give each server's state with its trend."""
-    return states(store, asyncio.run(_read(inv, probes, timeout)))
+    return states(store, asyncio.run(_read(inv, probes, timeout, deadline)))
 
 
-async def read_async(store: Store, inv: Inventory, probes: Probes, timeout: float) -> list[ServerState]:
+async def read_async(
+    store: Store, inv: Inventory, probes: Probes, timeout: float, deadline: float
+) -> list[ServerState]:
     """:func:`read` on a running event loop (the agent's hourly job): the store is written from a thread."""
-    now = await _read(inv, probes, timeout)
+    now = await _read(inv, probes, timeout, deadline)
     return await asyncio.to_thread(states, store, now)
 
 
@@ -129,11 +128,10 @@ def write(
 ) -> list[Path]:
     """The capacity document in each of ``langs`` (Markdown, HTML, PDF) in ``directory``; the paths."""
     at = datetime.now(ZoneInfo(inv.agency.timezone))
-    rows = [Row(s.name, s.reading, s.error, s.room, s.ram_trend, s.disk_trend) for s in states]
     kop = letterhead(inv)
     paths = []
     for lang in langs:
-        args = (rows, at, inv.agency.sops.hosting.label, kop, need, fits or [], lang)
+        args = (states, at, inv.agency.sops.hosting.label, kop, need, fits or [], lang)
         md, html = render_capacity(*args, fmt="md"), render_capacity(*args, fmt="html")
         paths += write_document(directory, f"kapasitas-{at:%Y%m%d-%H%M}.{lang}", md, html)
     return paths

@@ -19,7 +19,7 @@ import dns.exception
 import dns.name
 import dns.reversename
 
-from inventory.ipam import IpamError, parse_address, why_unusable
+from inventory.ipam import Address, IpamError, parse_address, why_unusable
 from inventory.models import Inventory, Prefix, Purpose
 from playbooks.effectors.dns import DnsUpdater, Record
 from store import conflicts
@@ -88,6 +88,7 @@ def _host(inv: Inventory, fqdn: str) -> str:
 def plan(inv: Inventory, dns: DnsUpdater, allocations: Allocations) -> list[Candidate]:
     """What an import would do, address by address (nothing is written)."""
     prefixes = [p for p in inv.prefixes if p.purpose in HANDED_OUT]
+    live: dict[str, dict[Address, str]] = {}  # prefix -> its live addresses, read once
     out: list[Candidate] = []
     for address, records in sorted(_named(dns.zone_records()).items(), key=lambda kv: parse_address(kv[0])):
         addr = parse_address(address)
@@ -98,7 +99,9 @@ def plan(inv: Inventory, dns: DnsUpdater, allocations: Allocations) -> list[Cand
         names = sorted({_host(inv, r.name if r.rtype != "PTR" else r.value) for r in records})
         name = next((_host(inv, r.name) for r in records if r.rtype != "PTR"), names[0])
         shown = tuple(str(r) for r in records)
-        used = allocations.used(prefix)
+        if prefix.name not in live:
+            live[prefix.name] = allocations.used(prefix)
+        used = live[prefix.name]
         if addr in used:
             held = used[addr]
             action = Action.PRESENT if held in names else Action.OTHER_NAME

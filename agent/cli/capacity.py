@@ -15,8 +15,9 @@ from agent.cli.common import ConfigOption, InventoryOption, JsonOption, StateOpt
 from agent.lang import current, tr
 from agent.wiring import App
 from core.capacity import GIB, Need
+from exporters.capacity_report import ServerState
 from i18n.formats import number
-from playbooks.capacity import ServerState, check, read, write
+from playbooks.capacity import check, read, write
 
 capacity_app = typer.Typer(
     invoke_without_command=True,
@@ -29,7 +30,8 @@ OutputOption = Annotated[
 
 
 def _states(deps: App) -> list[ServerState]:
-    return read(deps.store, deps.inventory, deps.probes, deps.config.poll.snmp_timeout)
+    poll = deps.config.poll
+    return read(deps.store, deps.inventory, deps.probes, poll.snmp_timeout, poll.device_deadline)
 
 
 def _json(states: list[ServerState], extra: dict[str, Any]) -> None:

@@ -15,7 +15,7 @@ from agent.errors import AgentError
 from agent.lang import current, error_text, label, tr
 from agent.topology import write_topology
 from core.topology import uplinks
-from i18n import Msg
+from i18n import Msg, in_language
 from inventory.crosscheck import interface_warnings
 from inventory.models import Inventory, InventoryFile
 from inventory.secrets import unresolved_secrets
@@ -53,7 +53,7 @@ def inventory_validate(
     inv = deps.inventory
     secrets = unresolved_secrets(inv.credentials, cfg.inventory_dir)
     notes = [] if uplinks(inv) else [no_uplink_warning()]
-    notes += interface_warnings(inv.devices, deps.platforms.traits())
+    notes += [in_language(m, current()) for m in interface_warnings(inv.devices, deps.platforms.traits())]
     counts = {name: len(getattr(inv, name)) for name in ("sites", "opds", "devices", "links", "prefixes", "zones")}
     if as_json:
         payload = {

@@ -8,14 +8,14 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from core.capacity import GIB, Need, Reading, headroom, place
-from exporters.capacity_report import Row, render_capacity
+from exporters.capacity_report import ServerState, render_capacity
 from exporters.reports import Letterhead
 
 AT = datetime(2026, 12, 8, 9, 30, tzinfo=ZoneInfo("Asia/Makassar"))
 READING = Reading(0.0, 4, 1.5, 16 * GIB, int(6.5 * GIB), 200 * GIB, 50 * GIB, "/srv")
 ROWS = [
-    Row("srv-app1", READING, None, headroom(READING), None, None),
-    Row("srv-old", None, "no SNMP answer within 2 s", None, None, None),
+    ServerState("srv-app1", READING, None, headroom(READING), None, None),
+    ServerState("srv-old", None, "no SNMP answer within 2 s", None, None, None),
 ]
 
 

@@ -249,4 +249,4 @@ def test_an_interface_not_written_as_its_platform_writes_one_is_a_warning(
     )  # fmt: skip
     notes = interface_warnings([device], discover().traits())
     assert bool(notes) is warned, notes
-    assert not notes or f"interface '{name}' is not written as {platform} writes one" in notes[0]
+    assert not notes or f"interface '{name}' is not written as {platform} writes one" in str(notes[0])
